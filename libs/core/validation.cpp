@@ -1,0 +1,136 @@
+#include "core/validation.h"
+
+#include <algorithm>
+
+namespace civic::validation {
+
+bool valid_utf8(std::string_view s) {
+  size_t i = 0;
+  const size_t n = s.size();
+  while (i < n) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) { ++i; continue; }
+    size_t len;
+    uint32_t cp;
+    if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1F; }
+    else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0F; }
+    else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07; }
+    else return false;
+    if (i + len > n) return false;
+    for (size_t k = 1; k < len; ++k) {
+      auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+      return false;
+    i += len;
+  }
+  return true;
+}
+
+size_t char_count(std::string_view s) {
+  return size_t(std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+bool has_control(std::string_view s, bool multiline) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c == 0x7F) {
+      if (multiline && (c == '\n' || c == '\r' || c == '\t')) continue;
+      return true;
+    }
+    // C1 controls U+0080..U+009F are encoded as C2 80..C2 9F.
+    if (c == 0xC2 && i + 1 < s.size()) {
+      auto next = static_cast<unsigned char>(s[i + 1]);
+      if (next >= 0x80 && next <= 0x9F) return true;
+    }
+  }
+  return false;
+}
+
+bool is_email(std::string_view s) {
+  if (s.empty() || s.size() > 254) return false;
+  auto at = s.find('@');
+  if (at == std::string_view::npos || at == 0 || at > 64 || s.find('@', at + 1) != std::string_view::npos)
+    return false;
+  auto local = s.substr(0, at);
+  auto domain = s.substr(at + 1);
+  auto ok_local = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("!#$%&'*+-/=?^_`{|}~.").find(c) != std::string_view::npos;
+  };
+  if (!std::all_of(local.begin(), local.end(), ok_local) || local.front() == '.' || local.back() == '.' ||
+      local.find("..") != std::string_view::npos)
+    return false;
+  if (domain.size() < 3 || domain.find('.') == std::string_view::npos || domain.front() == '.' ||
+      domain.back() == '.' || domain.find("..") != std::string_view::npos)
+    return false;
+  return std::all_of(domain.begin(), domain.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.';
+  });
+}
+
+bool is_uuid(std::string_view s) {
+  if (s.size() != 36) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? s[i] != '-' : !std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
+  }
+  return true;
+}
+
+void Errors::add(std::string field, std::string reason, std::string message, std::string message_en) {
+  list_.push_back({std::move(field), std::move(reason), std::move(message), std::move(message_en)});
+}
+
+bool Errors::text(std::string_view field, std::string_view value, const Text& rule) {
+  std::string f(field);
+  if (!valid_utf8(value)) {
+    add(f, "invalid_encoding", "文字コードが正しくありません（UTF-8）", "must be valid UTF-8");
+    return false;
+  }
+  if (has_control(value, rule.multiline)) {
+    add(f, "control_characters", "使用できない制御文字が含まれています", "must not contain control characters");
+    return false;
+  }
+  if (value.empty()) {
+    if (rule.required) add(f, "required", "必須項目です", "is required");
+    return !rule.required;
+  }
+  size_t n = char_count(value);
+  if (n < rule.min_chars) {
+    add(f, "too_short", std::to_string(rule.min_chars) + "文字以上で入力してください",
+        "must be at least " + std::to_string(rule.min_chars) + " characters");
+    return false;
+  }
+  if (n > rule.max_chars) {
+    add(f, "too_long", std::to_string(rule.max_chars) + "文字以内で入力してください",
+        "must be at most " + std::to_string(rule.max_chars) + " characters");
+    return false;
+  }
+  return true;
+}
+
+bool Errors::email(std::string_view field, std::string_view value, bool required) {
+  if (!text(field, value, {.required = required, .max_chars = 254})) return false;
+  if (value.empty()) return true;
+  if (!is_email(value)) {
+    add(std::string(field), "invalid_format", "メールアドレスの形式が正しくありません", "must be an e-mail address");
+    return false;
+  }
+  return true;
+}
+
+bool Errors::one_of(std::string_view field, std::string_view value, const std::vector<std::string_view>& allowed,
+                    bool required) {
+  if (value.empty()) {
+    if (required) add(std::string(field), "required", "必須項目です", "is required");
+    return !required;
+  }
+  if (std::find(allowed.begin(), allowed.end(), value) != allowed.end()) return true;
+  add(std::string(field), "invalid_choice", "選択肢にない値です", "is not one of the allowed values");
+  return false;
+}
+
+} // namespace civic::validation

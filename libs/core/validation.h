@@ -1,0 +1,55 @@
+// Input validation with field-level messages in Japanese and English (SEC-18).
+// Every check appends to an Errors list, so one response names every bad field.
+#pragma once
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace civic::validation {
+
+struct Violation {
+  std::string field;
+  std::string reason;      // required, too_short, too_long, invalid_encoding, control_characters, invalid_format, ...
+  std::string message;     // Japanese
+  std::string message_en;  // English
+};
+
+/// True when `s` is well-formed UTF-8 (no overlongs, surrogates or code points > U+10FFFF).
+bool valid_utf8(std::string_view s);
+/// Number of code points in valid UTF-8 `s`.
+size_t char_count(std::string_view s);
+/// True when `s` holds a C0/C1 control character or DEL; tab/CR/LF allowed when `multiline`.
+bool has_control(std::string_view s, bool multiline);
+/// Practical address check: one '@', ASCII, no spaces, a dotted domain, at most 254 bytes.
+bool is_email(std::string_view s);
+
+/// Canonical lower- or upper-case hex UUID text (8-4-4-4-12).
+bool is_uuid(std::string_view s);
+
+struct Text {
+  bool required = true;
+  size_t min_chars = 0;
+  size_t max_chars = 200;
+  bool multiline = false;
+};
+
+class Errors {
+ public:
+  void add(std::string field, std::string reason, std::string message, std::string message_en);
+
+  /// Checks encoding, control characters, presence and length; returns true when valid.
+  bool text(std::string_view field, std::string_view value, const Text& rule);
+  /// A text (max 254) that must also be an e-mail address.
+  bool email(std::string_view field, std::string_view value, bool required = true);
+  /// `value` must be one of `allowed`.
+  bool one_of(std::string_view field, std::string_view value, const std::vector<std::string_view>& allowed,
+              bool required = true);
+
+  bool empty() const { return list_.empty(); }
+  const std::vector<Violation>& list() const { return list_; }
+
+ private:
+  std::vector<Violation> list_;
+};
+
+} // namespace civic::validation

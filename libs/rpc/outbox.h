@@ -1,0 +1,69 @@
+// Transactional outbox, relay and inbox: a service writes an event in the same
+// transaction as its change; the relay delivers it to every subscriber's EventSink
+// with back-off until each accepted it; a subscriber applies it exactly once by
+// recording the event id in its inbox in the same transaction as the effect.
+#pragma once
+#include <google/protobuf/message.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "civic/events.grpc.pb.h"
+#include "db/db.h"
+
+namespace civic::rpc {
+
+/// SQL for the outbox and inbox tables; services include these in their migrations.
+/// outbox(id uuid, type, payload bytea, created_at, next_attempt_at, attempts, delivered_at, last_error)
+/// inbox(event_id uuid primary key, type, received_at)
+
+/// Writes an event to the outbox inside `tx`; returns its id.
+std::string enqueue_event(db::Tx& tx, const std::string& type, const google::protobuf::Message& payload);
+
+/// Records `event_id` in the inbox inside `tx`; false when it was already there
+/// (a redelivery: the caller must skip the effect and still answer OK).
+bool accept_event(db::Tx& tx, const std::string& event_id, const std::string& type);
+
+struct Subscriber {
+  std::string name;  // for logs
+  std::shared_ptr<civic::events::EventSink::StubInterface> stub;
+};
+
+/// Background delivery of a service's outbox. Thread-safe.
+class OutboxRelay {
+ public:
+  /// `routes` maps an event type to its subscribers; `producer` names this service in
+  /// the signed principal of each delivery.
+  OutboxRelay(db::Pool& pool, std::string producer, std::string hmac_key,
+              std::map<std::string, std::vector<Subscriber>> routes);
+  ~OutboxRelay();
+
+  void start();
+  void stop();
+  /// Wakes the relay now (call after committing a transaction that enqueued events).
+  void notify();
+  /// Delivers what is due once; returns how many events were completed. Used by the
+  /// loop and by tests.
+  int deliver_due();
+
+ private:
+  void loop();
+
+  db::Pool& pool_;
+  std::string producer_;
+  std::string key_;
+  std::map<std::string, std::vector<Subscriber>> routes_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool wake_ = false;
+  std::atomic<bool> running_{false};
+  std::thread thread_;
+};
+
+} // namespace civic::rpc

@@ -1,0 +1,51 @@
+#include "rpc/server.h"
+
+#include <grpcpp/health_check_service_interface.h>
+
+#include <csignal>
+#include <pthread.h>
+
+namespace civic::rpc {
+
+namespace {
+sigset_t shutdown_set() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  return set;
+}
+} // namespace
+
+void block_shutdown_signals() {
+  std::signal(SIGPIPE, SIG_IGN);
+  sigset_t set = shutdown_set();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+int wait_for_shutdown_signal() {
+  sigset_t set = shutdown_set();
+  int sig = 0;
+  sigwait(&set, &sig);
+  return sig;
+}
+
+void serve(const std::string& address, const std::vector<grpc::Service*>& services,
+           const std::function<void()>& before_stop) {
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(address, grpc::InsecureServerCredentials());
+  builder.SetMaxReceiveMessageSize(16 * 1024 * 1024);
+  for (auto* s : services) builder.RegisterService(s);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (!server) throw std::runtime_error("cannot listen on " + address);
+  log::info("server_started", {{"address", address}});
+  int sig = wait_for_shutdown_signal();
+  log::info("server_stopping", {{"signal", sig}});
+  server->GetHealthCheckService()->SetServingStatus(false);
+  if (before_stop) before_stop();
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  log::info("server_stopped");
+}
+
+} // namespace civic::rpc

@@ -1,0 +1,55 @@
+// Server bootstrap shared by every service, and the guard every method body runs in.
+#pragma once
+#include <grpcpp/grpcpp.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/log.h"
+#include "db/db.h"
+#include "rpc/principal.h"
+#include "rpc/status.h"
+
+namespace civic::rpc {
+
+/// Blocks SIGTERM/SIGINT (and ignores SIGPIPE) in the calling thread; call first in
+/// main() so that every thread started later inherits the mask.
+void block_shutdown_signals();
+/// Waits for SIGTERM or SIGINT; returns its number.
+int wait_for_shutdown_signal();
+
+/// Starts a gRPC server with grpc.health.v1 on `address` for `services`, waits for
+/// SIGTERM/SIGINT, runs `before_stop`, then shuts down, letting calls in flight finish
+/// for up to five seconds.
+void serve(const std::string& address, const std::vector<grpc::Service*>& services,
+           const std::function<void()>& before_stop = {});
+
+/// Thrown inside a transaction to roll it back and answer with `status`.
+struct Abort {
+  grpc::Status status;
+};
+
+/// Runs one method: refuses a missing, forged or stale principal with UNAUTHENTICATED,
+/// then calls `fn(principal)`, answers an escaping Abort with its status, and turns any escaping exception into a status without
+/// its text (db::Error by SQLSTATE, others INTERNAL, logged).
+template <class F>
+grpc::Status guarded(const grpc::ServerContext* ctx, const std::string& key, const char* method, F&& fn) {
+  auto principal = verify(*ctx, key);
+  if (!principal) {
+    log::warn("principal_rejected", {{"method", method}});
+    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "認証情報が確認できません");
+  }
+  try {
+    return fn(*principal);
+  } catch (const Abort& a) {
+    return a.status;
+  } catch (const db::Error& e) {
+    return from_db_error(e);
+  } catch (const std::exception& e) {
+    log::error("unhandled_exception", {{"method", method}, {"request_id", principal->request_id()}, {"what", e.what()}});
+    return grpc::Status(grpc::StatusCode::INTERNAL, "内部エラーが発生しました");
+  }
+}
+
+} // namespace civic::rpc

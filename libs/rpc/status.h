@@ -1,0 +1,24 @@
+// One error idiom for every service method: a grpc::Status whose binary details hold
+// civic.common.ErrorDetail with field violations (mapped to HTTP by the gateway).
+#pragma once
+#include <grpcpp/support/status.h>
+
+#include <string>
+
+#include "core/validation.h"
+#include "db/db.h"
+
+namespace civic::rpc {
+
+/// INVALID_ARGUMENT carrying every violation in `errors`.
+grpc::Status invalid(const validation::Errors& errors);
+/// INVALID_ARGUMENT for a single field.
+grpc::Status invalid(std::string field, std::string reason, std::string message, std::string message_en);
+/// `code` with a message and, optionally, a Retry-After hint in the details.
+grpc::Status fail(grpc::StatusCode code, std::string message, int retry_after_seconds = 0);
+/// Maps a database error by SQLSTATE: unique -> ALREADY_EXISTS, foreign key ->
+/// FAILED_PRECONDITION, check/not-null -> INVALID_ARGUMENT, serialization/deadlock ->
+/// ABORTED, connection -> UNAVAILABLE, anything else -> INTERNAL (never the SQL text).
+grpc::Status from_db_error(const db::Error& e);
+
+} // namespace civic::rpc

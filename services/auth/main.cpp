@@ -1,0 +1,65 @@
+// auth_server: wiring only. `auth_server` serves; `auth_server migrate` applies the
+// schema and exits; `auth_server create-admin LOGIN_ID EMAIL` creates the first admin
+// and prints its temporary password once.
+#include <iostream>
+
+#include "auth/service.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "db/migrations.h"
+#include "rpc/outbox.h"
+#include "rpc/server.h"
+
+namespace civic::generated {
+const std::vector<civic::db::Migration>& auth_lib_migrations();
+}
+
+int main(int argc, char** argv) {
+  using namespace civic;
+  rpc::block_shutdown_signals();
+  log::init("auth", config::str("LOG_LEVEL", "info"));
+  try {
+    std::string db_url = config::str("DATABASE_URL", "postgresql:///auth");
+    std::string command = argc > 1 ? argv[1] : "serve";
+    if (command == "migrate" || config::boolean("MIGRATE_ON_START", true))
+      db::migrate(db_url, generated::auth_lib_migrations(), "auth");
+    if (command == "migrate") return 0;
+
+    auth::AuthConfig cfg;
+    cfg.hmac_key = config::secret("INTERNAL_HMAC_KEY");
+    cfg.public_base_url = config::str("PUBLIC_BASE_URL", "http://127.0.0.1:8080");
+    cfg.argon2.memory_kib = uint32_t(config::integer("ARGON2_MEMORY_KIB", 19456, 19456, 4 << 20));
+    cfg.argon2.iterations = uint32_t(config::integer("ARGON2_ITERATIONS", 2, 2, 100));
+    cfg.lockout_threshold = int(config::integer("LOCKOUT_THRESHOLD", 5, 1, 100));
+    cfg.lockout_minutes = int(config::integer("LOCKOUT_MINUTES", 15, 1, 1440));
+    cfg.member_idle_seconds = int(config::integer("SESSION_IDLE_SECONDS", 1800, 60, 86400));
+    cfg.member_absolute_seconds = int(config::integer("SESSION_ABSOLUTE_SECONDS", 43200, 300, 604800));
+    cfg.staff_idle_seconds = int(config::integer("STAFF_SESSION_IDLE_SECONDS", 900, 60, 86400));
+    cfg.staff_absolute_seconds = int(config::integer("STAFF_SESSION_ABSOLUTE_SECONDS", 28800, 300, 604800));
+
+    db::Pool pool(db_url, size_t(config::integer("DB_POOL_SIZE", 8, 1, 200)));
+    std::map<std::string, std::vector<rpc::Subscriber>> routes;
+    auto channel = grpc::CreateChannel(config::str("NOTIFICATION_SERVICE_ADDR", "127.0.0.1:50052"),
+                                       grpc::InsecureChannelCredentials());
+    routes["mail.requested"].push_back({"notification", civic::events::EventSink::NewStub(channel)});
+    rpc::OutboxRelay relay(pool, "auth", cfg.hmac_key, std::move(routes));
+    auth::AuthServiceImpl service(pool, cfg, crypto::Sealer::from_env(), [&relay] { relay.notify(); });
+
+    if (command == "create-admin") {
+      if (argc != 4) {
+        std::cerr << "usage: auth_server create-admin LOGIN_ID EMAIL\n";
+        return 2;
+      }
+      std::string password = service.bootstrap_admin(argv[2], argv[3]);
+      std::cout << "admin " << argv[2] << " created; temporary password (change it at first login): " << password
+                << "\n";
+      return 0;
+    }
+    relay.start();
+    rpc::serve("0.0.0.0:" + config::str("PORT", "50051"), {&service}, [&relay] { relay.stop(); });
+    return 0;
+  } catch (const std::exception& e) {
+    log::error("fatal", {{"what", e.what()}});
+    return 1;
+  }
+}

@@ -1,0 +1,729 @@
+#include "auth/service.h"
+
+#include <nlohmann/json.hpp>
+
+#include "auth/store.h"
+#include "core/log.h"
+#include "core/time.h"
+#include "core/totp.h"
+#include "core/validation.h"
+#include "rpc/outbox.h"
+#include "rpc/server.h"
+
+namespace civic::auth {
+namespace {
+
+using grpc::Status;
+using grpc::StatusCode;
+using rpc::Principal;
+
+const char* kLoginFailed = "ログインIDまたはパスワードが正しくありません";
+
+std::string token_hash(std::string_view token) { return crypto::sha256(token); }
+
+bool is_staff_roles(const std::vector<std::string>& roles) {
+  return std::find(roles.begin(), roles.end(), "editor") != roles.end() ||
+         std::find(roles.begin(), roles.end(), "admin") != roles.end();
+}
+
+std::vector<std::string> pending_of(bool must_change_password, bool staff, bool totp_enabled) {
+  std::vector<std::string> out;
+  if (must_change_password) out.push_back("password_change");
+  if (staff && !totp_enabled) out.push_back("totp_enrolment");
+  return out;
+}
+
+void to_proto(const AccountRow& a, Account* out) {
+  out->set_id(a.id);
+  out->set_login_id(a.login_id);
+  out->set_email(a.email);
+  out->set_status(a.status);
+  for (const auto& r : a.roles) out->add_roles(r);
+  out->set_email_verified(a.email_verified);
+  out->set_totp_enabled(a.totp_enabled);
+  for (const auto& p : pending_of(a.must_change_password, is_staff_roles(a.roles), a.totp_enabled)) out->add_pending(p);
+  out->set_created_at(a.created_at);
+  out->set_last_login_at(a.last_login_at);
+  out->set_locked(a.locked);
+}
+
+Status unauthenticated() { return Status(StatusCode::UNAUTHENTICATED, "ログインしてください"); }
+Status not_found() { return Status(StatusCode::NOT_FOUND, "見つかりません"); }
+
+Status require_login(const Principal& p) { return rpc::is_authenticated(p) ? Status::OK : unauthenticated(); }
+Status require_admin(const Principal& p) {
+  if (!rpc::is_authenticated(p)) return unauthenticated();
+  if (!rpc::has_role(p, "admin")) return Status(StatusCode::PERMISSION_DENIED, "権限がありません");
+  return Status::OK;
+}
+
+void audit(db::Tx& tx, const Principal& p, const std::string& action, const std::string& target,
+           nlohmann::json detail = nlohmann::json::object()) {
+  if (!p.user_agent().empty()) detail["user_agent"] = p.user_agent().substr(0, 200);
+  store::append_audit(tx, {p.account_id(), p.client_ip(), action, target, detail.dump()});
+}
+
+void request_mail(db::Tx& tx, const std::string& tmpl, const std::string& to, const std::string& account_id,
+                  std::map<std::string, std::string> vars) {
+  civic::events::MailRequested m;
+  m.set_template_(tmpl);
+  m.set_to(to);
+  m.set_locale("ja");
+  m.set_account_id(account_id);
+  for (auto& [k, v] : vars) (*m.mutable_variables())[k] = v;
+  rpc::enqueue_event(tx, "mail.requested", m);
+}
+
+// Validation of fields shared by registration and staff creation.
+void check_login_id(validation::Errors& e, const std::string& login_id) {
+  if (!e.text("login_id", login_id, {.min_chars = 3, .max_chars = 64})) return;
+  bool ok = std::all_of(login_id.begin(), login_id.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '_' || c == '-' || c == '.';
+  });
+  if (!ok)
+    e.add("login_id", "invalid_format", "ログインIDは半角英数字と _ - . で入力してください",
+          "may contain only letters, digits, '_', '-' and '.'");
+}
+
+// A page token is an opaque base64url offset.
+int page_offset(const std::string& token) {
+  auto raw = crypto::base64url_decode(token);
+  if (!raw || raw->empty() || raw->size() > 9 || !std::all_of(raw->begin(), raw->end(), ::isdigit)) return -1;
+  return std::stoi(*raw);
+}
+std::string next_token(int offset, int size, int64_t total) {
+  return offset + size < total ? crypto::base64url(std::to_string(offset + size)) : "";
+}
+bool page_args(validation::Errors& e, int32_t page_size, const std::string& page_token, int& limit, int& offset) {
+  limit = page_size == 0 ? 20 : page_size;
+  if (limit < 1 || limit > 100) {
+    e.add("page_size", "out_of_range", "1から100の間で指定してください", "must be between 1 and 100");
+    return false;
+  }
+  offset = page_token.empty() ? 0 : page_offset(page_token);
+  if (offset < 0) {
+    e.add("page_token", "invalid_format", "ページ指定が正しくありません", "is not a valid page token");
+    return false;
+  }
+  return true;
+}
+
+std::string recovery_code() {
+  // 10 characters of base32: 50 bits each, single use, shown once.
+  return crypto::base32(crypto::random_bytes(7)).substr(0, 10);
+}
+
+} // namespace
+
+AuthServiceImpl::AuthServiceImpl(db::Pool& pool, AuthConfig config, crypto::Sealer sealer,
+                                 std::function<void()> events_written)
+    : pool_(pool),
+      config_(std::move(config)),
+      sealer_(std::move(sealer)),
+      events_written_(std::move(events_written)),
+      dummy_hash_(hash_password(crypto::random_token(), config_.argon2)) {}
+
+std::string AuthServiceImpl::bootstrap_admin(const std::string& login_id, const std::string& email) {
+  validation::Errors e;
+  check_login_id(e, login_id);
+  e.email("email", email);
+  if (!e.empty()) throw std::invalid_argument(e.list().front().field + ": " + e.list().front().message_en);
+  std::string password = temporary_password();
+  pool_.transaction([&](db::Tx& tx) {
+    if (store::account_by_login(tx, login_id)) throw std::invalid_argument("login_id: is already taken");
+    if (store::email_taken(tx, email, "")) throw std::invalid_argument("email: is already registered");
+    AccountRow a;
+    a.id = crypto::uuid_v4();
+    a.login_id = login_id;
+    a.email = email;
+    a.email_verified = true;
+    a.password_hash = hash_password(password, config_.argon2);
+    a.roles = {"admin"};
+    a.status = "active";
+    a.must_change_password = true;
+    store::insert_account(tx, a);
+    Principal system;
+    system.set_caller("bootstrap");
+    audit(tx, system, "admin.bootstrap", a.id, {{"login_id", login_id}});
+  });
+  return password;
+}
+
+Status AuthServiceImpl::Register(Ctx* ctx, const RegisterRequest* req, RegisterResponse* resp) {
+  Status st = rpc::guarded(ctx, config_.hmac_key, "Register", [&](const Principal& p) {
+    validation::Errors e;
+    check_login_id(e, req->login_id());
+    e.email("email", req->email());
+    check_password(e, "password", req->password(), req->login_id(), req->email());
+    if (!e.empty()) return rpc::invalid(e);
+    std::string hash = hash_password(req->password(), config_.argon2);
+    std::string token = crypto::random_token();
+    return pool_.transaction([&](db::Tx& tx) {
+      validation::Errors taken;
+      if (store::account_by_login(tx, req->login_id()))
+        taken.add("login_id", "taken", "このログインIDは既に使われています", "is already taken");
+      if (store::email_taken(tx, req->email(), ""))
+        taken.add("email", "taken", "このメールアドレスは既に登録されています", "is already registered");
+      if (!taken.empty()) {
+        Status s = rpc::invalid(taken);
+        return Status(StatusCode::ALREADY_EXISTS, s.error_message(), s.error_details());
+      }
+      AccountRow a;
+      a.id = crypto::uuid_v4();
+      a.login_id = req->login_id();
+      a.email = req->email();
+      a.password_hash = hash;
+      a.roles = {"member"};
+      a.status = "pending";
+      store::insert_account(tx, a);
+      store::insert_token(tx, token_hash(token), a.id, "verify_email", std::nullopt, config_.verify_token_minutes);
+      request_mail(tx, "auth.verify_email", a.email, a.id,
+                   {{"login_id", a.login_id}, {"url", config_.public_base_url + "/accounts/verify?token=" + token}});
+      audit(tx, p, "account.register", a.id, {{"email", log::mask_email(a.email)}});
+      resp->set_account_id(a.id);
+      resp->set_status(a.status);
+      return Status::OK;
+    });
+  });
+  if (st.ok()) events_written_();
+  return st;
+}
+
+Status AuthServiceImpl::VerifyEmail(Ctx* ctx, const VerifyEmailRequest* req, VerifyEmailResponse* resp) {
+  Status s = rpc::guarded(ctx, config_.hmac_key, "VerifyEmail", [&](const Principal& p) {
+    validation::Errors e;
+    e.text("token", req->token(), {.max_chars = 100});
+    if (!e.empty()) return rpc::invalid(e);
+    return pool_.transaction([&](db::Tx& tx) {
+      auto used = store::consume_token(tx, token_hash(req->token()), {"verify_email", "change_email"});
+      if (!used) return Status(StatusCode::NOT_FOUND, "リンクが無効か、有効期限が切れています");
+      auto account = store::account_by_id(tx, used->account_id, true);
+      if (!account) return Status(StatusCode::NOT_FOUND, "リンクが無効か、有効期限が切れています");
+      if (used->purpose == "verify_email") {
+        store::activate_email(tx, account->id);
+        resp->set_email(account->email);
+        audit(tx, p, "account.email_verified", account->id);
+      } else {
+        if (store::email_taken(tx, used->new_email, account->id))
+          throw rpc::Abort{Status(StatusCode::ALREADY_EXISTS, "このメールアドレスは既に登録されています")};
+        store::set_email(tx, account->id, used->new_email);
+        request_mail(tx, "auth.email_changed", account->email, account->id, {{"login_id", account->login_id}});
+        resp->set_email(used->new_email);
+        audit(tx, p, "account.email_changed", account->id,
+              {{"from", log::mask_email(account->email)}, {"to", log::mask_email(used->new_email)}});
+      }
+      return Status::OK;
+    });
+  });
+  if (s.ok()) events_written_();
+  return s;
+}
+
+Status AuthServiceImpl::Login(Ctx* ctx, const LoginRequest* req, LoginResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "Login", [&](const Principal& p) {
+    validation::Errors e;
+    e.text("login_id", req->login_id(), {.max_chars = 64});
+    e.text("password", req->password(), {.max_chars = 128});
+    e.text("totp", req->totp(), {.required = false, .max_chars = 16});
+    if (!e.empty()) return rpc::invalid(e);
+
+    std::optional<AccountRow> account = pool_.transaction([&](db::Tx& tx) { return store::account_by_login(tx, req->login_id()); });
+    // Hash even for unknown or locked accounts: the response time must not tell them apart.
+    bool password_ok = verify_password(account ? account->password_hash : dummy_hash_, req->password());
+    if (!account) {
+      pool_.transaction([&](db::Tx& tx) { audit(tx, p, "login.failed", "", {{"reason", "unknown_login_id"}}); });
+      return Status(StatusCode::UNAUTHENTICATED, kLoginFailed);
+    }
+    if (account->locked) {
+      pool_.transaction([&](db::Tx& tx) { audit(tx, p, "login.refused_locked", account->id); });
+      return Status(StatusCode::UNAUTHENTICATED, kLoginFailed);
+    }
+    bool second_factor_missing = false;
+    std::optional<int64_t> totp_step;
+    bool recovery_used = false;
+    if (password_ok && account->totp_enabled) {
+      if (req->totp().empty()) {
+        second_factor_missing = true;
+      } else if (req->totp().size() == 6) {
+        auto secret = sealer_.open(account->totp_secret, account->id);
+        if (secret) totp_step = totp::verify(*secret, req->totp(), time::unix_ms(time::Clock::now()) / 1000,
+                                             account->totp_last_step);
+        if (!totp_step) password_ok = false;
+      } else {
+        recovery_used = true;
+      }
+    }
+    if (second_factor_missing) {
+      validation::Errors need;
+      need.add("totp", "totp_required", "確認コード（二要素認証）を入力してください", "a TOTP code is required");
+      Status s = rpc::invalid(need);
+      return Status(StatusCode::UNAUTHENTICATED, kLoginFailed, s.error_details());
+    }
+    std::string token = crypto::random_token();
+    std::string csrf = crypto::random_token();
+    std::string public_id = crypto::uuid_v4();
+    bool staff = is_staff_roles(account->roles);
+    std::optional<std::string> rehash;
+    if (password_ok && needs_rehash(account->password_hash, config_.argon2))
+      rehash = hash_password(req->password(), config_.argon2);
+
+    return pool_.transaction([&](db::Tx& tx) {
+      bool ok = password_ok;
+      if (ok && totp_step && !store::use_totp_step(tx, account->id, *totp_step)) ok = false;  // replayed code
+      if (ok && recovery_used) {
+        std::string normalised = req->totp();
+        std::transform(normalised.begin(), normalised.end(), normalised.begin(), ::toupper);
+        ok = store::use_recovery_code(tx, account->id, crypto::sha256(normalised));
+        if (ok) audit(tx, p, "login.recovery_code_used", account->id);
+      }
+      if (!ok) {
+        bool locked = store::record_login_failure(tx, account->id, config_.lockout_threshold, config_.lockout_minutes);
+        audit(tx, p, "login.failed", account->id, {{"reason", "bad_credentials"}});
+        if (locked) audit(tx, p, "account.locked", account->id);
+        return Status(StatusCode::UNAUTHENTICATED, kLoginFailed);
+      }
+      if (account->status == "pending")
+        return Status(StatusCode::FAILED_PRECONDITION, "メールアドレスの確認が済んでいません。届いたメールのリンクを開いてください");
+      if (account->status == "suspended")
+        return Status(StatusCode::PERMISSION_DENIED, "このアカウントは休止中です");
+      store::record_login_success(tx, account->id, rehash);
+      int idle = staff ? config_.staff_idle_seconds : config_.member_idle_seconds;
+      int absolute = staff ? config_.staff_absolute_seconds : config_.member_absolute_seconds;
+      store::insert_session(tx, token_hash(token), public_id, account->id, csrf, idle, absolute, p.client_ip(),
+                            p.user_agent().substr(0, 200));
+      audit(tx, p, "login.succeeded", account->id, {{"session", public_id}});
+      resp->set_session_token(token);
+      resp->set_csrf_token(csrf);
+      resp->set_expires_at(store::session_expiry(tx, public_id).value_or(""));
+      to_proto(*account, resp->mutable_account());
+      return Status::OK;
+    });
+  });
+}
+
+Status AuthServiceImpl::Logout(Ctx* ctx, const Empty*, Empty*) {
+  return rpc::guarded(ctx, config_.hmac_key, "Logout", [&](const Principal& p) {
+    if (p.session_id().empty()) return unauthenticated();
+    pool_.transaction([&](db::Tx& tx) {
+      store::delete_session(tx, p.session_id());
+      audit(tx, p, "logout", p.account_id(), {{"session", p.session_id()}});
+    });
+    return Status::OK;
+  });
+}
+
+Status AuthServiceImpl::ValidateSession(Ctx* ctx, const ValidateSessionRequest* req, ValidateSessionResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "ValidateSession", [&](const Principal&) {
+    if (req->session_token().empty() || req->session_token().size() > 100) return unauthenticated();
+    std::string hash = token_hash(req->session_token());
+    return pool_.transaction([&](db::Tx& tx) {
+      auto s = store::live_session(tx, hash);
+      if (!s || s->status != "active") return unauthenticated();
+      if (s->needs_touch) store::touch_session(tx, hash);
+      resp->set_account_id(s->account_id);
+      resp->set_session_id(s->public_id);
+      resp->set_csrf_token(s->csrf_token);
+      // Roles take effect only once nothing is pending (temporary password, staff TOTP).
+      if (pending_of(s->must_change_password, is_staff_roles(s->roles), s->totp_enabled).empty())
+        for (const auto& r : s->roles) resp->add_roles(r);
+      return Status::OK;
+    });
+  });
+}
+
+Status AuthServiceImpl::GetMe(Ctx* ctx, const Empty*, Account* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "GetMe", [&](const Principal& p) {
+    if (Status s = require_login(p); !s.ok()) return s;
+    auto a = pool_.transaction([&](db::Tx& tx) { return store::account_by_id(tx, p.account_id()); });
+    if (!a) return unauthenticated();
+    to_proto(*a, resp);
+    return Status::OK;
+  });
+}
+
+Status AuthServiceImpl::DeleteMe(Ctx* ctx, const DeleteMeRequest* req, Empty*) {
+  return rpc::guarded(ctx, config_.hmac_key, "DeleteMe", [&](const Principal& p) {
+    if (Status s = require_login(p); !s.ok()) return s;
+    validation::Errors e;
+    e.text("password", req->password(), {.max_chars = 128});
+    if (!e.empty()) return rpc::invalid(e);
+    auto a = pool_.transaction([&](db::Tx& tx) { return store::account_by_id(tx, p.account_id()); });
+    if (!a) return unauthenticated();
+    if (!verify_password(a->password_hash, req->password()))
+      return rpc::invalid("password", "mismatch", "パスワードが正しくありません", "is not correct");
+    pool_.transaction([&](db::Tx& tx) {
+      store::delete_account(tx, a->id);
+      audit(tx, p, "account.deleted_by_self", a->id);
+    });
+    return Status::OK;
+  });
+}
+
+Status AuthServiceImpl::ChangePassword(Ctx* ctx, const ChangePasswordRequest* req, Empty*) {
+  Status st = rpc::guarded(ctx, config_.hmac_key, "ChangePassword", [&](const Principal& p) {
+    if (Status s = require_login(p); !s.ok()) return s;
+    auto a = pool_.transaction([&](db::Tx& tx) { return store::account_by_id(tx, p.account_id()); });
+    if (!a) return unauthenticated();
+    validation::Errors e;
+    e.text("current_password", req->current_password(), {.max_chars = 128});
+    check_password(e, "new_password", req->new_password(), a->login_id, a->email);
+    if (!e.empty()) return rpc::invalid(e);
+    if (!verify_password(a->password_hash, req->current_password()))
+      return rpc::invalid("current_password", "mismatch", "現在のパスワードが正しくありません", "is not correct");
+    if (req->new_password() == req->current_password())
+      return rpc::invalid("new_password", "unchanged", "現在と異なるパスワードを入力してください",
+                          "must differ from the current password");
+    std::string hash = hash_password(req->new_password(), config_.argon2);
+    pool_.transaction([&](db::Tx& tx) {
+      store::set_password(tx, a->id, hash, false);
+      // Every other session ends: whoever else knew the old password is out.
+      for (const auto& s : store::sessions_of(tx, a->id))
+        if (s.public_id != p.session_id()) store::delete_session(tx, s.public_id);
+      request_mail(tx, "auth.password_changed", a->email, a->id, {{"login_id", a->login_id}});
+      audit(tx, p, "password.changed", a->id);
+    });
+    return Status::OK;
+  });
+  if (st.ok()) events_written_();
+  return st;
+}
+
+Status AuthServiceImpl::ChangeEmail(Ctx* ctx, const ChangeEmailRequest* req, Empty*) {
+  Status st = rpc::guarded(ctx, config_.hmac_key, "ChangeEmail", [&](const Principal& p) {
+    if (Status s = require_login(p); !s.ok()) return s;
+    validation::Errors e;
+    e.email("new_email", req->new_email());
+    e.text("password", req->password(), {.max_chars = 128});
+    if (!e.empty()) return rpc::invalid(e);
+    auto a = pool_.transaction([&](db::Tx& tx) { return store::account_by_id(tx, p.account_id()); });
+    if (!a) return unauthenticated();
+    if (!verify_password(a->password_hash, req->password()))
+      return rpc::invalid("password", "mismatch", "パスワードが正しくありません", "is not correct");
+    std::string token = crypto::random_token();
+    return pool_.transaction([&](db::Tx& tx) {
+      if (store::email_taken(tx, req->new_email(), a->id))
+        return rpc::invalid("new_email", "taken", "このメールアドレスは既に登録されています", "is already registered");
+      store::insert_token(tx, token_hash(token), a->id, "change_email", req->new_email(), config_.verify_token_minutes);
+      request_mail(tx, "auth.change_email", req->new_email(), a->id,
+                   {{"login_id", a->login_id}, {"url", config_.public_base_url + "/accounts/verify?token=" + token}});
+      audit(tx, p, "email.change_requested", a->id, {{"to", log::mask_email(req->new_email())}});
+      return Status::OK;
+    });
+  });
+  if (st.ok()) events_written_();
+  return st;
+}
+
+Status AuthServiceImpl::RequestPasswordReset(Ctx* ctx, const PasswordResetRequest* req, Empty*) {
+  Status st = rpc::guarded(ctx, config_.hmac_key, "RequestPasswordReset", [&](const Principal& p) {
+    validation::Errors e;
+    e.email("email", req->email());
+    if (!e.empty()) return rpc::invalid(e);
+    std::string token = crypto::random_token();
+    pool_.transaction([&](db::Tx& tx) {
+      auto a = store::account_by_email(tx, req->email());
+      // The answer is the same whether or not the address is registered.
+      if (!a || a->status == "suspended") {
+        audit(tx, p, "password.reset_requested_unknown", "", {{"email", log::mask_email(req->email())}});
+        return;
+      }
+      store::insert_token(tx, token_hash(token), a->id, "reset_password", std::nullopt, config_.reset_token_minutes);
+      request_mail(tx, "auth.password_reset", a->email, a->id,
+                   {{"login_id", a->login_id},
+                    {"url", config_.public_base_url + "/password-reset?token=" + token},
+                    {"minutes", std::to_string(config_.reset_token_minutes)}});
+      audit(tx, p, "password.reset_requested", a->id);
+    });
+    return Status::OK;
+  });
+  if (st.ok()) events_written_();
+  return st;
+}
+
+Status AuthServiceImpl::ConfirmPasswordReset(Ctx* ctx, const PasswordResetConfirmRequest* req, Empty*) {
+  Status st = rpc::guarded(ctx, config_.hmac_key, "ConfirmPasswordReset", [&](const Principal& p) {
+    validation::Errors e;
+    e.text("token", req->token(), {.max_chars = 100});
+    e.text("new_password", req->new_password(), {.max_chars = 128});
+    if (!e.empty()) return rpc::invalid(e);
+    return pool_.transaction([&](db::Tx& tx) {
+      auto used = store::consume_token(tx, token_hash(req->token()), {"reset_password"});
+      if (!used) return Status(StatusCode::NOT_FOUND, "リンクが無効か、有効期限が切れています");
+      auto a = store::account_by_id(tx, used->account_id, true);
+      if (!a) return Status(StatusCode::NOT_FOUND, "リンクが無効か、有効期限が切れています");
+      validation::Errors policy;
+      check_password(policy, "new_password", req->new_password(), a->login_id, a->email);
+      // Aborting rolls the transaction back, so the link stays usable for a better password.
+      if (!policy.empty()) throw rpc::Abort{rpc::invalid(policy)};
+      store::set_password(tx, a->id, hash_password(req->new_password(), config_.argon2), false);
+      store::unlock(tx, a->id);
+      store::delete_sessions_of(tx, a->id);
+      // Receiving the mail proves the address, so a pending registration completes too.
+      if (a->status == "pending") store::activate_email(tx, a->id);
+      request_mail(tx, "auth.password_changed", a->email, a->id, {{"login_id", a->login_id}});
+      audit(tx, p, "password.reset", a->id);
+      return Status::OK;
+    });
+  });
+  if (st.ok()) events_written_();
+  return st;
+}
+
+Status AuthServiceImpl::ListSessions(Ctx* ctx, const Empty*, ListSessionsResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "ListSessions", [&](const Principal& p) {
+    if (Status s = require_login(p); !s.ok()) return s;
+    auto sessions = pool_.transaction([&](db::Tx& tx) { return store::sessions_of(tx, p.account_id()); });
+    for (const auto& s : sessions) {
+      auto* out = resp->add_items();
+      out->set_id(s.public_id);
+      out->set_created_at(s.created_at);
+      out->set_last_seen_at(s.last_seen_at);
+      out->set_expires_at(s.expires_at);
+      out->set_client_ip(s.client_ip);
+      out->set_user_agent(s.user_agent);
+      out->set_current(s.public_id == p.session_id());
+    }
+    return Status::OK;
+  });
+}
+
+Status AuthServiceImpl::RevokeSession(Ctx* ctx, const RevokeSessionRequest* req, Empty*) {
+  return rpc::guarded(ctx, config_.hmac_key, "RevokeSession", [&](const Principal& p) {
+    if (Status s = require_login(p); !s.ok()) return s;
+    if (!validation::is_uuid(req->id())) return not_found();
+    return pool_.transaction([&](db::Tx& tx) {
+      // Another account's session id answers exactly like a missing one.
+      if (!store::delete_own_session(tx, p.account_id(), req->id())) return not_found();
+      audit(tx, p, "session.revoked", p.account_id(), {{"session", req->id()}});
+      return Status::OK;
+    });
+  });
+}
+
+Status AuthServiceImpl::BeginTotpEnrolment(Ctx* ctx, const Empty*, TotpEnrolmentResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "BeginTotpEnrolment", [&](const Principal& p) {
+    if (Status s = require_login(p); !s.ok()) return s;
+    std::string secret = crypto::random_bytes(20);
+    return pool_.transaction([&](db::Tx& tx) {
+      auto a = store::account_by_id(tx, p.account_id(), true);
+      if (!a) return unauthenticated();
+      if (a->totp_enabled)
+        return Status(StatusCode::FAILED_PRECONDITION, "二要素認証は既に有効です");
+      store::set_totp_secret(tx, a->id, sealer_.seal(secret, a->id));
+      std::string b32 = crypto::base32(secret);
+      resp->set_secret(b32);
+      resp->set_otpauth_uri(totp::uri(config_.totp_issuer, a->login_id, b32));
+      audit(tx, p, "totp.enrolment_started", a->id);
+      return Status::OK;
+    });
+  });
+}
+
+Status AuthServiceImpl::ConfirmTotpEnrolment(Ctx* ctx, const TotpConfirmRequest* req, TotpConfirmResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "ConfirmTotpEnrolment", [&](const Principal& p) {
+    if (Status s = require_login(p); !s.ok()) return s;
+    validation::Errors e;
+    e.text("code", req->code(), {.min_chars = 6, .max_chars = 6});
+    if (!e.empty()) return rpc::invalid(e);
+    return pool_.transaction([&](db::Tx& tx) {
+      auto a = store::account_by_id(tx, p.account_id(), true);
+      if (!a) return unauthenticated();
+      if (a->totp_enabled) return Status(StatusCode::FAILED_PRECONDITION, "二要素認証は既に有効です");
+      auto secret = a->totp_secret.empty() ? std::nullopt : sealer_.open(a->totp_secret, a->id);
+      if (!secret) return Status(StatusCode::FAILED_PRECONDITION, "先に登録を開始してください");
+      auto step = totp::verify(*secret, req->code(), time::unix_ms(time::Clock::now()) / 1000, a->totp_last_step);
+      if (!step) return rpc::invalid("code", "mismatch", "確認コードが正しくありません", "is not correct");
+      store::enable_totp(tx, a->id, *step);
+      std::vector<std::string> hashes;
+      for (int i = 0; i < 10; ++i) {
+        std::string code = recovery_code();
+        resp->add_recovery_codes(code);
+        hashes.push_back(crypto::sha256(code));
+      }
+      store::replace_recovery_codes(tx, a->id, hashes);
+      audit(tx, p, "totp.enabled", a->id);
+      return Status::OK;
+    });
+  });
+}
+
+Status AuthServiceImpl::DisableTotp(Ctx* ctx, const TotpDisableRequest* req, Empty*) {
+  return rpc::guarded(ctx, config_.hmac_key, "DisableTotp", [&](const Principal& p) {
+    if (Status s = require_login(p); !s.ok()) return s;
+    auto a = pool_.transaction([&](db::Tx& tx) { return store::account_by_id(tx, p.account_id()); });
+    if (!a) return unauthenticated();
+    if (is_staff_roles(a->roles))
+      return Status(StatusCode::PERMISSION_DENIED, "職員アカウントは二要素認証を無効にできません");
+    if (!verify_password(a->password_hash, req->password()))
+      return rpc::invalid("password", "mismatch", "パスワードが正しくありません", "is not correct");
+    pool_.transaction([&](db::Tx& tx) {
+      store::disable_totp(tx, a->id);
+      audit(tx, p, "totp.disabled", a->id);
+    });
+    return Status::OK;
+  });
+}
+
+Status AuthServiceImpl::ListAccounts(Ctx* ctx, const ListAccountsRequest* req, ListAccountsResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "ListAccounts", [&](const Principal& p) {
+    if (Status s = require_admin(p); !s.ok()) return s;
+    validation::Errors e;
+    e.one_of("status", req->status(), {"pending", "active", "suspended"}, false);
+    e.one_of("role", req->role(), {"member", "editor", "admin"}, false);
+    e.text("q", req->q(), {.required = false, .max_chars = 100});
+    int limit = 0, offset = 0;
+    page_args(e, req->page_size(), req->page_token(), limit, offset);
+    if (!e.empty()) return rpc::invalid(e);
+    auto page = pool_.transaction([&](db::Tx& tx) {
+      return store::list_accounts(tx, req->status(), req->role(), req->q(), limit, offset);
+    });
+    for (const auto& a : page.items) to_proto(a, resp->add_items());
+    resp->set_total_size(int32_t(page.total));
+    resp->set_next_page_token(next_token(offset, int(page.items.size()), page.total));
+    return Status::OK;
+  });
+}
+
+Status AuthServiceImpl::CreateStaffAccount(Ctx* ctx, const CreateStaffAccountRequest* req,
+                                           CreateStaffAccountResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "CreateStaffAccount", [&](const Principal& p) {
+    if (Status s = require_admin(p); !s.ok()) return s;
+    validation::Errors e;
+    check_login_id(e, req->login_id());
+    e.email("email", req->email());
+    if (req->roles().empty()) e.add("roles", "required", "必須項目です", "is required");
+    for (const auto& r : req->roles()) e.one_of("roles", r, {"editor", "admin"});
+    if (!e.empty()) return rpc::invalid(e);
+    std::string password = temporary_password();
+    std::string hash = hash_password(password, config_.argon2);
+    return pool_.transaction([&](db::Tx& tx) {
+      if (store::account_by_login(tx, req->login_id()))
+        return Status(StatusCode::ALREADY_EXISTS, "このログインIDは既に使われています");
+      if (store::email_taken(tx, req->email(), ""))
+        return Status(StatusCode::ALREADY_EXISTS, "このメールアドレスは既に登録されています");
+      AccountRow a;
+      a.id = crypto::uuid_v4();
+      a.login_id = req->login_id();
+      a.email = req->email();
+      a.email_verified = true;
+      a.password_hash = hash;
+      a.roles.assign(req->roles().begin(), req->roles().end());
+      a.status = "active";
+      a.must_change_password = true;
+      store::insert_account(tx, a);
+      audit(tx, p, "staff.created", a.id, {{"roles", a.roles}});
+      auto created = store::account_by_id(tx, a.id);
+      to_proto(*created, resp->mutable_account());
+      resp->set_temporary_password(password);
+      return Status::OK;
+    });
+  });
+}
+
+Status AuthServiceImpl::SetRoles(Ctx* ctx, const SetRolesRequest* req, Account* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "SetRoles", [&](const Principal& p) {
+    if (Status s = require_admin(p); !s.ok()) return s;
+    validation::Errors e;
+    if (req->roles().empty()) e.add("roles", "required", "必須項目です", "is required");
+    for (const auto& r : req->roles()) e.one_of("roles", r, {"member", "editor", "admin"});
+    if (!e.empty()) return rpc::invalid(e);
+    if (req->id() == p.account_id())
+      return Status(StatusCode::FAILED_PRECONDITION, "自分自身の権限は変更できません");
+    return pool_.transaction([&](db::Tx& tx) {
+      auto a = store::account_by_id(tx, req->id(), true);
+      if (!a) return not_found();
+      std::vector<std::string> roles(req->roles().begin(), req->roles().end());
+      std::sort(roles.begin(), roles.end());
+      roles.erase(std::unique(roles.begin(), roles.end()), roles.end());
+      store::set_roles(tx, a->id, roles);
+      store::delete_sessions_of(tx, a->id);  // new roles apply from a fresh login
+      audit(tx, p, "account.roles_changed", a->id, {{"from", a->roles}, {"to", roles}});
+      to_proto(*store::account_by_id(tx, a->id), resp);
+      return Status::OK;
+    });
+  });
+}
+
+Status AuthServiceImpl::set_status_by_admin(Ctx* ctx, const AccountIdRequest* req, Account* resp, const char* method,
+                                            const char* action) {
+  return rpc::guarded(ctx, config_.hmac_key, method, [&](const Principal& p) {
+    if (Status s = require_admin(p); !s.ok()) return s;
+    std::string act(action);
+    if (req->id() == p.account_id() && act != "account.unlocked")
+      return Status(StatusCode::FAILED_PRECONDITION, "自分自身には実行できません");
+    return pool_.transaction([&](db::Tx& tx) {
+      auto a = store::account_by_id(tx, req->id(), true);
+      if (!a) return not_found();
+      if (act == "account.suspended") {
+        if (a->status == "suspended") return Status(StatusCode::FAILED_PRECONDITION, "既に休止中です");
+        store::set_status(tx, a->id, "suspended");
+        store::delete_sessions_of(tx, a->id);
+      } else if (act == "account.resumed") {
+        if (a->status != "suspended") return Status(StatusCode::FAILED_PRECONDITION, "休止中ではありません");
+        store::set_status(tx, a->id, a->email_verified ? "active" : "pending");
+      } else {
+        store::unlock(tx, a->id);
+      }
+      audit(tx, p, act, a->id);
+      to_proto(*store::account_by_id(tx, a->id), resp);
+      return Status::OK;
+    });
+  });
+}
+
+Status AuthServiceImpl::SuspendAccount(Ctx* ctx, const AccountIdRequest* req, Account* resp) {
+  return set_status_by_admin(ctx, req, resp, "SuspendAccount", "account.suspended");
+}
+Status AuthServiceImpl::ResumeAccount(Ctx* ctx, const AccountIdRequest* req, Account* resp) {
+  return set_status_by_admin(ctx, req, resp, "ResumeAccount", "account.resumed");
+}
+Status AuthServiceImpl::UnlockAccount(Ctx* ctx, const AccountIdRequest* req, Account* resp) {
+  return set_status_by_admin(ctx, req, resp, "UnlockAccount", "account.unlocked");
+}
+
+Status AuthServiceImpl::DeleteAccount(Ctx* ctx, const AccountIdRequest* req, Empty*) {
+  return rpc::guarded(ctx, config_.hmac_key, "DeleteAccount", [&](const Principal& p) {
+    if (Status s = require_admin(p); !s.ok()) return s;
+    if (req->id() == p.account_id()) return Status(StatusCode::FAILED_PRECONDITION, "自分自身は削除できません");
+    return pool_.transaction([&](db::Tx& tx) {
+      auto a = store::account_by_id(tx, req->id(), true);
+      if (!a) return not_found();
+      store::delete_account(tx, a->id);
+      audit(tx, p, "account.deleted_by_admin", a->id, {{"login_id", log::mask(a->login_id)}});
+      return Status::OK;
+    });
+  });
+}
+
+Status AuthServiceImpl::ListAuditEvents(Ctx* ctx, const ListAuditEventsRequest* req, ListAuditEventsResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "ListAuditEvents", [&](const Principal& p) {
+    if (Status s = require_admin(p); !s.ok()) return s;
+    validation::Errors e;
+    e.text("action", req->action(), {.required = false, .max_chars = 64});
+    e.text("account_id", req->account_id(), {.required = false, .max_chars = 36});
+    int limit = 0, offset = 0;
+    page_args(e, req->page_size(), req->page_token(), limit, offset);
+    if (!e.empty()) return rpc::invalid(e);
+    return pool_.transaction([&](db::Tx& tx) {
+      int64_t total = 0;
+      auto rows = store::list_audit(tx, req->action(), req->account_id(), limit, offset, total);
+      for (const auto& r : rows) {
+        auto* out = resp->add_items();
+        out->set_seq(r.seq);
+        out->set_at(time::iso8601(time::Clock::time_point(std::chrono::microseconds(r.at_us)), true));
+        out->set_actor_account_id(r.actor);
+        out->set_client_ip(r.ip);
+        out->set_action(r.action);
+        out->set_target_account_id(r.target);
+        out->set_detail(r.detail);
+        out->set_hash(crypto::hex(r.hash));
+      }
+      resp->set_total_size(int32_t(total));
+      resp->set_next_page_token(next_token(offset, int(rows.size()), total));
+      resp->set_chain_intact(store::audit_chain_intact(tx));
+      return Status::OK;
+    });
+  });
+}
+
+} // namespace civic::auth

@@ -1,0 +1,348 @@
+#include "auth/store.h"
+
+#include <algorithm>
+
+#include "core/crypto.h"
+#include "core/time.h"
+#include "core/validation.h"
+
+namespace civic::auth::store {
+namespace {
+constexpr const char* kAccountColumns =
+    "id, login_id, email, email_verified_at IS NOT NULL, password_hash, roles, status, must_change_password, "
+    "totp_secret, totp_enabled, totp_last_step, failed_logins, "
+    "coalesce(locked_until > now(), false), "
+    "greatest(0, ceil(extract(epoch FROM coalesce(locked_until, now()) - now())))::bigint, "
+    "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+    "coalesce(to_char(last_login_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '')";
+
+std::string account_query(const char* where) {
+  return std::string("SELECT ") + kAccountColumns + " FROM accounts WHERE " + where;
+}
+
+AccountRow read_account(const db::Row& r) {
+  AccountRow a;
+  a.id = r.text(0);
+  a.login_id = r.text(1);
+  a.email = r.text(2);
+  a.email_verified = r.boolean(3);
+  a.password_hash = r.text(4);
+  a.roles = r.text_array(5);
+  a.status = r.text(6);
+  a.must_change_password = r.boolean(7);
+  a.totp_secret = r.bytes(8);
+  a.totp_enabled = r.boolean(9);
+  a.totp_last_step = r.int64(10);
+  a.failed_logins = int(r.int64(11));
+  a.locked = r.boolean(12);
+  a.locked_seconds_left = r.int64(13);
+  a.created_at = r.text(14);
+  a.last_login_at = r.text(15);
+  return a;
+}
+
+std::optional<AccountRow> first_account(const db::Result& r) {
+  if (r.empty()) return std::nullopt;
+  return read_account(r[0]);
+}
+
+const std::string kByLogin = account_query("login_key = $1");
+const std::string kById = account_query("id = $1::uuid");
+const std::string kByIdForUpdate = account_query("id = $1::uuid FOR UPDATE");
+const std::string kByEmail = account_query("lower(email) = lower($1)");
+const std::string kListAccounts = account_query(
+    "($1 = '' OR status = $1) AND ($2 = '' OR $2 = ANY (roles)) "
+    "AND ($3 = '' OR login_key LIKE '%' || lower($3) || '%' OR lower(email) LIKE '%' || lower($3) || '%') "
+    "ORDER BY created_at DESC, id LIMIT $4 OFFSET $5");
+constexpr const char* kCountAccounts =
+    "SELECT count(*) FROM accounts WHERE ($1 = '' OR status = $1) AND ($2 = '' OR $2 = ANY (roles)) "
+    "AND ($3 = '' OR login_key LIKE '%' || lower($3) || '%' OR lower(email) LIKE '%' || lower($3) || '%')";
+
+constexpr const char* kEmailTaken =
+    "SELECT 1 FROM accounts WHERE lower(email) = lower($1) AND id::text <> $2";
+constexpr const char* kInsertAccount =
+    "INSERT INTO accounts (id, login_id, login_key, email, email_verified_at, password_hash, roles, status, "
+    "must_change_password) VALUES ($1::uuid, $2, $3, $4, CASE WHEN $5 THEN now() END, $6, $7::text[], $8, $9)";
+constexpr const char* kLoginFailure =
+    "UPDATE accounts SET failed_logins = failed_logins + 1, updated_at = now(), "
+    "  locked_until = CASE WHEN failed_logins + 1 >= $2 "
+    "    THEN now() + make_interval(mins => $3 * (2 ^ least(lock_count, 6))::int) ELSE locked_until END, "
+    "  lock_count = CASE WHEN failed_logins + 1 >= $2 THEN lock_count + 1 ELSE lock_count END "
+    "WHERE id = $1::uuid RETURNING failed_logins >= $2";
+constexpr const char* kResetFailuresAfterLock =
+    "UPDATE accounts SET failed_logins = 0 WHERE id = $1::uuid";
+constexpr const char* kLoginSuccess =
+    "UPDATE accounts SET failed_logins = 0, lock_count = 0, locked_until = NULL, last_login_at = now(), "
+    "password_hash = coalesce($2, password_hash), updated_at = now() WHERE id = $1::uuid";
+constexpr const char* kUnlock =
+    "UPDATE accounts SET failed_logins = 0, lock_count = 0, locked_until = NULL, updated_at = now(), "
+    "version = version + 1 WHERE id = $1::uuid";
+constexpr const char* kSetPassword =
+    "UPDATE accounts SET password_hash = $2, must_change_password = $3, failed_logins = 0, locked_until = NULL, "
+    "updated_at = now(), version = version + 1 WHERE id = $1::uuid";
+constexpr const char* kSetStatus =
+    "UPDATE accounts SET status = $2, updated_at = now(), version = version + 1 WHERE id = $1::uuid";
+constexpr const char* kSetRoles =
+    "UPDATE accounts SET roles = $2::text[], updated_at = now(), version = version + 1 WHERE id = $1::uuid";
+constexpr const char* kActivateEmail =
+    "UPDATE accounts SET email_verified_at = coalesce(email_verified_at, now()), "
+    "status = CASE WHEN status = 'pending' THEN 'active' ELSE status END, updated_at = now(), "
+    "version = version + 1 WHERE id = $1::uuid";
+constexpr const char* kSetEmail =
+    "UPDATE accounts SET email = $2, email_verified_at = now(), updated_at = now(), version = version + 1 "
+    "WHERE id = $1::uuid";
+constexpr const char* kDeleteAccount = "DELETE FROM accounts WHERE id = $1::uuid";
+constexpr const char* kSetTotpSecret =
+    "UPDATE accounts SET totp_secret = $2, totp_enabled = false, updated_at = now() WHERE id = $1::uuid";
+constexpr const char* kEnableTotp =
+    "UPDATE accounts SET totp_enabled = true, totp_last_step = $2, updated_at = now(), version = version + 1 "
+    "WHERE id = $1::uuid";
+constexpr const char* kDisableTotp =
+    "UPDATE accounts SET totp_enabled = false, totp_secret = NULL, totp_last_step = 0, updated_at = now(), "
+    "version = version + 1 WHERE id = $1::uuid";
+constexpr const char* kUseTotpStep =
+    "UPDATE accounts SET totp_last_step = $2 WHERE id = $1::uuid AND totp_last_step < $2";
+constexpr const char* kDeleteRecovery = "DELETE FROM recovery_codes WHERE account_id = $1::uuid";
+constexpr const char* kInsertRecovery = "INSERT INTO recovery_codes (account_id, code_hash) VALUES ($1::uuid, $2)";
+constexpr const char* kUseRecovery =
+    "UPDATE recovery_codes SET used_at = now(), updated_at = now() "
+    "WHERE account_id = $1::uuid AND code_hash = $2 AND used_at IS NULL";
+constexpr const char* kInsertToken =
+    "INSERT INTO tokens (token_hash, account_id, purpose, new_email, expires_at) "
+    "VALUES ($1, $2::uuid, $3, $4, now() + make_interval(mins => $5))";
+constexpr const char* kInvalidateTokens =
+    "UPDATE tokens SET used_at = now(), updated_at = now() WHERE account_id = $1::uuid AND purpose = $2 AND used_at IS NULL";
+constexpr const char* kConsumeToken =
+    "UPDATE tokens SET used_at = now(), updated_at = now() "
+    "WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now() AND purpose = ANY ($2::text[]) "
+    "RETURNING account_id, purpose, coalesce(new_email, '')";
+constexpr const char* kInsertSession =
+    "INSERT INTO sessions (token_hash, public_id, account_id, csrf_token, idle_seconds, expires_at, client_ip, "
+    "user_agent) VALUES ($1, $2::uuid, $3::uuid, $4, $5, now() + make_interval(secs => $6), $7, $8)";
+constexpr const char* kLiveSession =
+    "SELECT s.public_id, s.account_id, s.csrf_token, a.roles, a.status, a.must_change_password, a.totp_enabled, "
+    "  s.last_seen_at < now() - interval '30 seconds' "
+    "FROM sessions s JOIN accounts a ON a.id = s.account_id "
+    "WHERE s.token_hash = $1 AND s.expires_at > now() "
+    "  AND s.last_seen_at > now() - make_interval(secs => s.idle_seconds)";
+constexpr const char* kTouchSession =
+    "UPDATE sessions SET last_seen_at = now(), updated_at = now() WHERE token_hash = $1";
+constexpr const char* kSessionExpiry =
+    "SELECT to_char(least(expires_at, last_seen_at + make_interval(secs => idle_seconds)) AT TIME ZONE 'UTC', "
+    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM sessions WHERE public_id = $1::uuid";
+constexpr const char* kDeleteSession = "DELETE FROM sessions WHERE public_id = $1::uuid";
+constexpr const char* kDeleteOwnSession = "DELETE FROM sessions WHERE public_id = $2::uuid AND account_id = $1::uuid";
+constexpr const char* kDeleteSessionsOf = "DELETE FROM sessions WHERE account_id = $1::uuid";
+constexpr const char* kSessionsOf =
+    "SELECT public_id, "
+    "  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+    "  to_char(last_seen_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+    "  to_char(least(expires_at, last_seen_at + make_interval(secs => idle_seconds)) AT TIME ZONE 'UTC', "
+    "          'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), client_ip, user_agent "
+    "FROM sessions WHERE account_id = $1::uuid AND expires_at > now() "
+    "  AND last_seen_at > now() - make_interval(secs => idle_seconds) ORDER BY created_at DESC";
+
+constexpr const char* kAuditLock = "SELECT pg_advisory_xact_lock(hashtext('audit_events'))";
+constexpr const char* kAuditLast = "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1";
+constexpr const char* kAuditInsert =
+    "INSERT INTO audit_events (seq, at_us, actor_account_id, client_ip, action, target_account_id, detail, "
+    "prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9)";
+// detail is re-serialised by jsonb; the hash covers the text as PostgreSQL returns it,
+// so it is computed from the stored row (see append_audit).
+constexpr const char* kAuditDetailText = "SELECT $1::jsonb::text";
+constexpr const char* kAuditColumns =
+    "SELECT seq, at_us, actor_account_id, client_ip, action, target_account_id, detail::text, prev_hash, hash "
+    "FROM audit_events ";
+const std::string kAuditList = std::string(kAuditColumns) +
+    "WHERE ($1 = '' OR action = $1) AND ($2 = '' OR actor_account_id = $2 OR target_account_id = $2) "
+    "ORDER BY seq DESC LIMIT $3 OFFSET $4";
+constexpr const char* kAuditCount =
+    "SELECT count(*) FROM audit_events WHERE ($1 = '' OR action = $1) "
+    "AND ($2 = '' OR actor_account_id = $2 OR target_account_id = $2)";
+const std::string kAuditAll = std::string(kAuditColumns) + "ORDER BY seq";
+
+AuditRow read_audit(const db::Row& r) {
+  AuditRow a;
+  a.seq = r.int64(0);
+  a.at_us = r.int64(1);
+  a.actor = r.text(2);
+  a.ip = r.text(3);
+  a.action = r.text(4);
+  a.target = r.text(5);
+  a.detail = r.text(6);
+  a.prev_hash = r.bytes(7);
+  a.hash = r.bytes(8);
+  return a;
+}
+} // namespace
+
+std::string login_key(std::string_view login_id) {
+  std::string out(login_id);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+  return out;
+}
+
+void insert_account(db::Tx& tx, const AccountRow& a) {
+  tx.exec(kInsertAccount, a.id, a.login_id, login_key(a.login_id), a.email, a.email_verified, a.password_hash,
+          a.roles, a.status, a.must_change_password);
+}
+
+std::optional<AccountRow> account_by_login(db::Tx& tx, std::string_view login_id) {
+  return first_account(tx.exec(kByLogin, login_key(login_id)));
+}
+std::optional<AccountRow> account_by_id(db::Tx& tx, std::string_view id, bool for_update) {
+  if (!validation::is_uuid(id)) return std::nullopt;  // not a UUID: no such account
+  return first_account(tx.exec(for_update ? kByIdForUpdate : kById, id));
+}
+std::optional<AccountRow> account_by_email(db::Tx& tx, std::string_view email) {
+  return first_account(tx.exec(kByEmail, email));
+}
+bool email_taken(db::Tx& tx, std::string_view email, std::string_view except_account) {
+  return !tx.exec(kEmailTaken, email, except_account).empty();
+}
+
+bool record_login_failure(db::Tx& tx, std::string_view id, int threshold, int base_minutes) {
+  db::Result r = tx.exec(kLoginFailure, id, threshold, base_minutes);
+  bool locked = !r.empty() && r[0].boolean(0);
+  if (locked) tx.exec(kResetFailuresAfterLock, id);
+  return locked;
+}
+void record_login_success(db::Tx& tx, std::string_view id, const std::optional<std::string>& new_hash) {
+  tx.exec(kLoginSuccess, id, new_hash);
+}
+void unlock(db::Tx& tx, std::string_view id) { tx.exec(kUnlock, id); }
+void set_password(db::Tx& tx, std::string_view id, std::string_view hash, bool must_change) {
+  tx.exec(kSetPassword, id, hash, must_change);
+}
+void set_status(db::Tx& tx, std::string_view id, std::string_view status) { tx.exec(kSetStatus, id, status); }
+void set_roles(db::Tx& tx, std::string_view id, const std::vector<std::string>& roles) { tx.exec(kSetRoles, id, roles); }
+void activate_email(db::Tx& tx, std::string_view id) { tx.exec(kActivateEmail, id); }
+void set_email(db::Tx& tx, std::string_view id, std::string_view email) { tx.exec(kSetEmail, id, email); }
+void delete_account(db::Tx& tx, std::string_view id) { tx.exec(kDeleteAccount, id); }
+
+void set_totp_secret(db::Tx& tx, std::string_view id, std::string_view sealed) {
+  tx.exec(kSetTotpSecret, id, db::Bytes{sealed});
+}
+void enable_totp(db::Tx& tx, std::string_view id, int64_t step) { tx.exec(kEnableTotp, id, step); }
+void disable_totp(db::Tx& tx, std::string_view id) {
+  tx.exec(kDisableTotp, id);
+  tx.exec(kDeleteRecovery, id);
+}
+bool use_totp_step(db::Tx& tx, std::string_view id, int64_t step) { return tx.exec(kUseTotpStep, id, step).affected() == 1; }
+void replace_recovery_codes(db::Tx& tx, std::string_view id, const std::vector<std::string>& code_hashes) {
+  tx.exec(kDeleteRecovery, id);
+  for (const auto& h : code_hashes) tx.exec(kInsertRecovery, id, db::Bytes{h});
+}
+bool use_recovery_code(db::Tx& tx, std::string_view id, std::string_view code_hash) {
+  return tx.exec(kUseRecovery, id, db::Bytes{code_hash}).affected() == 1;
+}
+
+void insert_token(db::Tx& tx, std::string_view token_hash, std::string_view account_id, std::string_view purpose,
+                  std::optional<std::string> new_email, int ttl_minutes) {
+  // Only the newest link of a kind works: earlier ones are spent.
+  tx.exec(kInvalidateTokens, account_id, purpose);
+  tx.exec(kInsertToken, db::Bytes{token_hash}, account_id, purpose, new_email, ttl_minutes);
+}
+std::optional<TokenUse> consume_token(db::Tx& tx, std::string_view token_hash, const std::vector<std::string>& purposes) {
+  db::Result r = tx.exec(kConsumeToken, db::Bytes{token_hash}, purposes);
+  if (r.empty()) return std::nullopt;
+  return TokenUse{r[0].text(0), r[0].text(1), r[0].text(2)};
+}
+
+void insert_session(db::Tx& tx, std::string_view token_hash, std::string_view public_id, std::string_view account_id,
+                    std::string_view csrf, int idle_seconds, int absolute_seconds, std::string_view ip,
+                    std::string_view user_agent) {
+  tx.exec(kInsertSession, db::Bytes{token_hash}, public_id, account_id, csrf, idle_seconds, absolute_seconds, ip,
+          user_agent);
+}
+std::optional<SessionRow> live_session(db::Tx& tx, std::string_view token_hash) {
+  db::Result r = tx.exec(kLiveSession, db::Bytes{token_hash});
+  if (r.empty()) return std::nullopt;
+  SessionRow s;
+  s.public_id = r[0].text(0);
+  s.account_id = r[0].text(1);
+  s.csrf_token = r[0].text(2);
+  s.roles = r[0].text_array(3);
+  s.status = r[0].text(4);
+  s.must_change_password = r[0].boolean(5);
+  s.totp_enabled = r[0].boolean(6);
+  s.needs_touch = r[0].boolean(7);
+  return s;
+}
+void touch_session(db::Tx& tx, std::string_view token_hash) { tx.exec(kTouchSession, db::Bytes{token_hash}); }
+std::optional<std::string> session_expiry(db::Tx& tx, std::string_view public_id) {
+  db::Result r = tx.exec(kSessionExpiry, public_id);
+  if (r.empty()) return std::nullopt;
+  return r[0].text(0);
+}
+void delete_session(db::Tx& tx, std::string_view public_id) { tx.exec(kDeleteSession, public_id); }
+bool delete_own_session(db::Tx& tx, std::string_view account_id, std::string_view public_id) {
+  return tx.exec(kDeleteOwnSession, account_id, public_id).affected() == 1;
+}
+void delete_sessions_of(db::Tx& tx, std::string_view account_id) { tx.exec(kDeleteSessionsOf, account_id); }
+std::vector<SessionInfo> sessions_of(db::Tx& tx, std::string_view account_id) {
+  std::vector<SessionInfo> out;
+  db::Result r = tx.exec(kSessionsOf, account_id);
+  for (int i = 0; i < r.size(); ++i)
+    out.push_back({r[i].text(0), r[i].text(1), r[i].text(2), r[i].text(3), r[i].text(4), r[i].text(5)});
+  return out;
+}
+
+AccountPage list_accounts(db::Tx& tx, std::string_view status, std::string_view role, std::string_view q, int limit,
+                          int offset) {
+  AccountPage page;
+  db::Result r = tx.exec(kListAccounts, status, role, q, limit, offset);
+  for (int i = 0; i < r.size(); ++i) page.items.push_back(read_account(r[i]));
+  page.total = tx.exec(kCountAccounts, status, role, q)[0].int64(0);
+  return page;
+}
+
+std::string audit_hash(const AuditRow& r) {
+  std::string material = r.prev_hash;
+  for (const std::string& part : {std::to_string(r.seq), std::to_string(r.at_us), r.actor, r.ip, r.action, r.target,
+                                  r.detail}) {
+    material += '\x1f';
+    material += part;
+  }
+  return crypto::sha256(material);
+}
+
+AuditRow append_audit(db::Tx& tx, const NewAudit& e) {
+  tx.exec(kAuditLock);
+  AuditRow row;
+  db::Result last = tx.exec(kAuditLast);
+  row.seq = last.empty() ? 1 : last[0].int64(0) + 1;
+  row.prev_hash = last.empty() ? std::string(32, '\0') : last[0].bytes(1);
+  row.at_us = time::unix_ms(time::Clock::now()) * 1000;
+  row.actor = e.actor;
+  row.ip = e.ip;
+  row.action = e.action;
+  row.target = e.target;
+  row.detail = tx.exec(kAuditDetailText, e.detail)[0].text(0);
+  row.hash = audit_hash(row);
+  tx.exec(kAuditInsert, row.seq, row.at_us, row.actor, row.ip, row.action, row.target, row.detail,
+          db::Bytes{row.prev_hash}, db::Bytes{row.hash});
+  return row;
+}
+
+std::vector<AuditRow> list_audit(db::Tx& tx, std::string_view action, std::string_view account, int limit, int offset,
+                                 int64_t& total) {
+  std::vector<AuditRow> out;
+  db::Result r = tx.exec(kAuditList, action, account, limit, offset);
+  for (int i = 0; i < r.size(); ++i) out.push_back(read_audit(r[i]));
+  total = tx.exec(kAuditCount, action, account)[0].int64(0);
+  return out;
+}
+
+bool audit_chain_intact(db::Tx& tx) {
+  db::Result r = tx.exec(kAuditAll);
+  std::string prev(32, '\0');
+  for (int i = 0; i < r.size(); ++i) {
+    AuditRow row = read_audit(r[i]);
+    if (row.prev_hash != prev || audit_hash(row) != row.hash || row.seq != i + 1) return false;
+    prev = row.hash;
+  }
+  return true;
+}
+
+} // namespace civic::auth::store

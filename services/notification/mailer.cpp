@@ -1,0 +1,79 @@
+#include "notification/mailer.h"
+
+#include <curl/curl.h>
+
+#include <ctime>
+#include <memory>
+
+#include "notification/template.h"
+
+namespace civic::notification {
+namespace {
+struct CurlGlobal {
+  CurlGlobal() { curl_global_init(CURL_GLOBAL_DEFAULT); }
+  ~CurlGlobal() { curl_global_cleanup(); }
+};
+
+std::string rfc5322_date() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+  return buf;
+}
+
+std::string angle(const std::string& address) { return "<" + address + ">"; }
+} // namespace
+
+SmtpMailer::SmtpMailer(std::string url, std::string user, std::string password, long timeout_seconds)
+    : url_(std::move(url)), user_(std::move(user)), password_(std::move(password)), timeout_(timeout_seconds) {
+  static CurlGlobal global;
+}
+
+std::string SmtpMailer::send(const OutgoingMail& m) {
+  for (const std::string* h : {&m.message_id, &m.from, &m.to, &m.bcc, &m.subject})
+    if (!header_safe(*h)) return "header contains CR/LF";
+
+  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
+  if (!curl) return "curl init failed";
+  CURL* c = curl.get();
+
+  curl_slist* rcpt = curl_slist_append(nullptr, angle(m.to).c_str());
+  if (!m.bcc.empty()) rcpt = curl_slist_append(rcpt, angle(m.bcc).c_str());
+  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> rcpt_guard(rcpt, curl_slist_free_all);
+
+  curl_slist* headers = nullptr;
+  for (const std::string& h : {"Date: " + rfc5322_date(), "From: " + m.from, "To: " + m.to,
+                               "Subject: " + encode_header(m.subject), "Message-ID: " + m.message_id,
+                               std::string("MIME-Version: 1.0")})
+    headers = curl_slist_append(headers, h.c_str());
+  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> header_guard(headers, curl_slist_free_all);
+
+  curl_mime* mime = curl_mime_init(c);
+  std::unique_ptr<curl_mime, decltype(&curl_mime_free)> mime_guard(mime, curl_mime_free);
+  curl_mimepart* part = curl_mime_addpart(mime);
+  curl_mime_data(part, m.body.data(), m.body.size());
+  curl_mime_type(part, "text/plain; charset=UTF-8");
+  curl_mime_encoder(part, "base64");
+
+  curl_easy_setopt(c, CURLOPT_URL, url_.c_str());
+  if (!user_.empty()) {
+    curl_easy_setopt(c, CURLOPT_USERNAME, user_.c_str());
+    curl_easy_setopt(c, CURLOPT_PASSWORD, password_.c_str());
+  }
+  if (url_.rfind("smtps://", 0) != 0 && url_.find("127.0.0.1") == std::string::npos &&
+      url_.find("localhost") == std::string::npos)
+    curl_easy_setopt(c, CURLOPT_USE_SSL, long(CURLUSESSL_ALL));  // STARTTLS required off loopback
+  curl_easy_setopt(c, CURLOPT_MAIL_FROM, angle(m.from).c_str());
+  curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(c, CURLOPT_MIMEPOST, mime);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout_);
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  CURLcode rc = curl_easy_perform(c);
+  if (rc != CURLE_OK) return curl_easy_strerror(rc);
+  return "";
+}
+
+} // namespace civic::notification

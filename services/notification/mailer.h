@@ -1,0 +1,34 @@
+// Sending one mail over SMTP with libcurl's MIME API.
+#pragma once
+#include <string>
+
+namespace civic::notification {
+
+struct OutgoingMail {
+  std::string message_id;  // "<uuid@domain>": the same on every retry, so receivers can drop a duplicate
+  std::string from;
+  std::string to;
+  std::string bcc;         // envelope only, never a header
+  std::string subject;
+  std::string body;        // UTF-8 text
+};
+
+class Mailer {
+ public:
+  virtual ~Mailer() = default;
+  /// Sends `mail`; returns "" on success, otherwise the reason (for the attempt record).
+  virtual std::string send(const OutgoingMail& mail) = 0;
+};
+
+class SmtpMailer final : public Mailer {
+ public:
+  /// `url` like "smtp://127.0.0.1:2525" or "smtps://relay:465"; user/password may be empty.
+  SmtpMailer(std::string url, std::string user, std::string password, long timeout_seconds = 20);
+  std::string send(const OutgoingMail& mail) override;
+
+ private:
+  std::string url_, user_, password_;
+  long timeout_;
+};
+
+} // namespace civic::notification

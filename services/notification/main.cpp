@@ -1,0 +1,44 @@
+// notification_server: wiring only. `notification_server migrate` applies the schema and exits.
+#include "core/config.h"
+#include "core/log.h"
+#include "db/migrations.h"
+#include "notification/mailer.h"
+#include "notification/sender.h"
+#include "notification/service.h"
+#include "rpc/server.h"
+
+namespace civic::generated {
+const std::vector<civic::db::Migration>& notification_lib_migrations();
+}
+
+int main(int argc, char** argv) {
+  using namespace civic;
+  rpc::block_shutdown_signals();
+  log::init("notification", config::str("LOG_LEVEL", "info"));
+  try {
+    std::string db_url = config::str("DATABASE_URL", "postgresql:///notification");
+    std::string command = argc > 1 ? argv[1] : "serve";
+    if (command == "migrate" || config::boolean("MIGRATE_ON_START", true))
+      db::migrate(db_url, generated::notification_lib_migrations(), "notification");
+    if (command == "migrate") return 0;
+
+    notification::NotificationConfig cfg{config::secret("INTERNAL_HMAC_KEY"), config::str("MAIL_CENTRE_BCC", "")};
+    notification::SenderConfig sender_cfg;
+    sender_cfg.from = config::str("MAIL_FROM", "noreply@civic.example.jp");
+    sender_cfg.message_id_domain = sender_cfg.from.substr(sender_cfg.from.find('@') + 1);
+    sender_cfg.max_attempts = int(config::integer("MAIL_MAX_ATTEMPTS", 8, 1, 50));
+
+    db::Pool pool(db_url, size_t(config::integer("DB_POOL_SIZE", 8, 1, 200)));
+    notification::SmtpMailer mailer(config::str("SMTP_URL", "smtp://127.0.0.1:2525"), config::str("SMTP_USER", ""),
+                                    config::str("SMTP_PASSWORD", ""));
+    notification::MailSender sender(pool, mailer, sender_cfg);
+    notification::EventSinkImpl sink(pool, cfg, [&sender] { sender.notify(); });
+    notification::NotificationServiceImpl api(pool, cfg);
+    sender.start();
+    rpc::serve("0.0.0.0:" + config::str("PORT", "50052"), {&sink, &api}, [&sender] { sender.stop(); });
+    return 0;
+  } catch (const std::exception& e) {
+    log::error("fatal", {{"what", e.what()}});
+    return 1;
+  }
+}

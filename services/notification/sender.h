@@ -1,0 +1,45 @@
+// Background delivery of queued mail: claim under a lease, send, record the attempt,
+// retry with back-off, give up after a configured number of attempts.
+#pragma once
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "db/db.h"
+#include "notification/mailer.h"
+
+namespace civic::notification {
+
+struct SenderConfig {
+  std::string from = "noreply@example.jp";
+  std::string message_id_domain = "civic.local";
+  int max_attempts = 8;
+  int batch = 20;
+};
+
+class MailSender {
+ public:
+  MailSender(db::Pool& pool, Mailer& mailer, SenderConfig config);
+  ~MailSender();
+  void start();
+  void stop();
+  void notify();
+  /// Sends what is due once; returns how many messages were sent.
+  int send_due();
+
+ private:
+  void loop();
+
+  db::Pool& pool_;
+  Mailer& mailer_;
+  SenderConfig config_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool wake_ = false;
+  std::atomic<bool> running_{false};
+  std::thread thread_;
+};
+
+} // namespace civic::notification

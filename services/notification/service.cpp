@@ -1,0 +1,167 @@
+#include "notification/service.h"
+
+#include "core/crypto.h"
+#include "core/log.h"
+#include "core/validation.h"
+#include "notification/store.h"
+#include "notification/template.h"
+#include "rpc/outbox.h"
+#include "rpc/server.h"
+
+namespace civic::notification {
+namespace {
+using grpc::Status;
+using grpc::StatusCode;
+
+Status require_staff(const rpc::Principal& p) {
+  if (!rpc::is_authenticated(p)) return Status(StatusCode::UNAUTHENTICATED, "ログインしてください");
+  if (!rpc::is_staff(p)) return Status(StatusCode::PERMISSION_DENIED, "権限がありません");
+  return Status::OK;
+}
+
+void to_proto(const TemplateRow& t, MailTemplate* out) {
+  out->set_key(t.key);
+  out->set_locale(t.locale);
+  out->set_subject(t.subject);
+  out->set_body(t.body);
+  out->set_version(t.version);
+  out->set_updated_at(t.updated_at);
+}
+
+// Builds the queued (or rejected) message for one mail.requested event.
+MessageRow compose(db::Tx& tx, const civic::events::Event& event, const civic::events::MailRequested& req,
+                   const NotificationConfig& config) {
+  MessageRow m;
+  m.id = crypto::uuid_v4();
+  m.event_id = event.id();
+  m.template_key = req.template_().substr(0, 64);
+  m.recipient = req.to();
+  m.status = "queued";
+  std::string locale = req.locale().empty() ? "ja" : req.locale();
+  auto tmpl = store::find_template(tx, m.template_key, locale);
+  if (!tmpl && locale != "ja") tmpl = store::find_template(tx, m.template_key, "ja");
+  std::map<std::string, std::string> vars(req.variables().begin(), req.variables().end());
+  if (tmpl) {
+    m.subject = render(tmpl->subject, vars);
+    m.body = render(tmpl->body, vars);
+  }
+  if (req.bcc_centre()) m.bcc = config.centre_bcc;
+
+  // A malformed request is kept as `rejected` (with its reason) rather than retried forever.
+  auto reject = [&](const char* why) {
+    m.status = "rejected";
+    m.last_error = why;
+    m.recipient = header_safe(m.recipient) ? m.recipient.substr(0, 254) : "(invalid)";
+    m.subject = header_safe(m.subject) ? m.subject : "(invalid)";
+  };
+  if (!tmpl) reject("unknown template");
+  else if (!validation::is_email(req.to())) reject("invalid recipient");
+  else if (!header_safe(m.subject)) reject("CR/LF in subject");
+  return m;
+}
+} // namespace
+
+EventSinkImpl::EventSinkImpl(db::Pool& pool, NotificationConfig config, std::function<void()> queued)
+    : pool_(pool), config_(std::move(config)), queued_(std::move(queued)) {}
+
+Status EventSinkImpl::Deliver(grpc::ServerContext* ctx, const civic::events::Event* event,
+                              civic::events::DeliverResponse*) {
+  Status st = rpc::guarded(ctx, config_.hmac_key, "Deliver", [&](const rpc::Principal& p) {
+    if (!rpc::has_role(p, "service")) return Status(StatusCode::PERMISSION_DENIED, "権限がありません");
+    if (!validation::is_uuid(event->id())) return rpc::invalid("id", "invalid_format", "IDが正しくありません", "must be a UUID");
+    return pool_.transaction([&](db::Tx& tx) {
+      if (!rpc::accept_event(tx, event->id(), event->type())) {
+        log::info("event_duplicate_ignored", {{"event_id", event->id()}, {"type", event->type()}});
+        return Status::OK;
+      }
+      if (event->type() != "mail.requested") {
+        log::warn("event_type_ignored", {{"event_id", event->id()}, {"type", event->type()}});
+        return Status::OK;
+      }
+      civic::events::MailRequested req;
+      if (!req.ParseFromString(event->payload())) {
+        log::error("event_payload_invalid", {{"event_id", event->id()}});
+        return Status::OK;
+      }
+      MessageRow m = compose(tx, *event, req, config_);
+      store::insert_message(tx, m);
+      if (m.status == "rejected")
+        log::warn("mail_rejected", {{"event_id", event->id()}, {"template", m.template_key}, {"reason", m.last_error}});
+      return Status::OK;
+    });
+  });
+  if (st.ok()) queued_();
+  return st;
+}
+
+NotificationServiceImpl::NotificationServiceImpl(db::Pool& pool, NotificationConfig config)
+    : pool_(pool), config_(std::move(config)) {}
+
+Status NotificationServiceImpl::ListTemplates(grpc::ServerContext* ctx, const ListTemplatesRequest*,
+                                              ListTemplatesResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "ListTemplates", [&](const rpc::Principal& p) {
+    if (Status s = require_staff(p); !s.ok()) return s;
+    for (const auto& t : pool_.transaction([](db::Tx& tx) { return store::list_templates(tx); }))
+      to_proto(t, resp->add_items());
+    return Status::OK;
+  });
+}
+
+Status NotificationServiceImpl::UpdateTemplate(grpc::ServerContext* ctx, const UpdateTemplateRequest* req,
+                                               MailTemplate* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "UpdateTemplate", [&](const rpc::Principal& p) {
+    if (Status s = require_staff(p); !s.ok()) return s;
+    validation::Errors e;
+    e.text("key", req->key(), {.max_chars = 64});
+    e.one_of("locale", req->locale(), {"ja", "en"});
+    e.text("subject", req->subject(), {.max_chars = 200});
+    e.text("body", req->body(), {.max_chars = 20000, .multiline = true});
+    if (req->version() <= 0) e.add("version", "required", "必須項目です", "is required");
+    if (!e.empty()) return rpc::invalid(e);
+    return pool_.transaction([&](db::Tx& tx) {
+      if (!store::find_template(tx, req->key(), req->locale())) return Status(StatusCode::NOT_FOUND, "見つかりません");
+      auto updated = store::update_template(tx, {req->key(), req->locale(), req->subject(), req->body(), req->version(), ""});
+      if (!updated)
+        return Status(StatusCode::ABORTED, "他の人が先に更新しました。最新の内容を読み込んでから編集してください");
+      to_proto(*updated, resp);
+      return Status::OK;
+    });
+  });
+}
+
+Status NotificationServiceImpl::ListMessages(grpc::ServerContext* ctx, const ListMessagesRequest* req,
+                                             ListMessagesResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "ListMessages", [&](const rpc::Principal& p) {
+    if (Status s = require_staff(p); !s.ok()) return s;
+    validation::Errors e;
+    e.one_of("status", req->status(), {"queued", "sending", "sent", "failed", "rejected"}, false);
+    int limit = req->page_size() == 0 ? 20 : req->page_size();
+    if (limit < 1 || limit > 100) e.add("page_size", "out_of_range", "1から100の間で指定してください", "must be between 1 and 100");
+    int offset = 0;
+    if (!req->page_token().empty()) {
+      auto raw = crypto::base64url_decode(req->page_token());
+      if (!raw || raw->empty() || raw->size() > 9 || !std::all_of(raw->begin(), raw->end(), ::isdigit))
+        e.add("page_token", "invalid_format", "ページ指定が正しくありません", "is not a valid page token");
+      else offset = std::stoi(*raw);
+    }
+    if (!e.empty()) return rpc::invalid(e);
+    auto page = pool_.transaction([&](db::Tx& tx) { return store::list_messages(tx, req->status(), limit, offset); });
+    for (const auto& m : page.items) {
+      auto* out = resp->add_items();
+      out->set_id(m.id);
+      out->set_template_(m.template_key);
+      out->set_to(log::mask_email(m.recipient));
+      out->set_status(m.status);
+      out->set_attempts(m.attempts);
+      out->set_created_at(m.created_at);
+      out->set_sent_at(m.sent_at);
+      out->set_last_error(m.last_error);
+    }
+    resp->set_total_size(int32_t(page.total));
+    if (offset + int(page.items.size()) < page.total)
+      resp->set_next_page_token(crypto::base64url(std::to_string(offset + int(page.items.size()))));
+    return Status::OK;
+  });
+}
+
+} // namespace civic::notification
