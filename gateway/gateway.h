@@ -1,0 +1,89 @@
+// The gateway's request path, independent of the HTTP library: route match ->
+// session -> CSRF/CORS/rate limit -> transcode -> gRPC call -> status mapping, with
+// security headers on every response.
+#pragma once
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "gateway/metrics.h"
+#include "gateway/rate_limiter.h"
+#include "gateway/routes.h"
+
+namespace civic::gateway {
+
+struct GatewayConfig {
+  std::string hmac_key;
+  std::map<std::string, std::string> backend_addrs;  // "auth" -> "127.0.0.1:50051"
+  std::vector<std::string> cors_origins;             // exact origins allowed (the two SPAs)
+  std::string cookie_name = "__Host-civic_session";
+  bool cookie_secure = true;
+  size_t max_body_bytes = 1 << 20;
+  std::chrono::milliseconds call_timeout{5000};
+  std::chrono::milliseconds session_cache_ttl{2000};
+  int rate_limit_per_minute = 10;                    // per client address, rate-limited routes
+  bool trust_forwarded_for = false;                  // behind the ingress: take X-Forwarded-For
+};
+
+struct HttpRequest {
+  std::string method;
+  std::string path;
+  std::vector<std::pair<std::string, std::string>> query;  // raw pairs
+  std::map<std::string, std::string> headers;              // lower-case names
+  std::string body;
+  std::string peer_ip;
+  bool http11 = true;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::string content_type = "application/json; charset=utf-8";
+};
+
+class Gateway {
+ public:
+  explicit Gateway(GatewayConfig config);
+
+  HttpResponse handle(const HttpRequest& req);
+
+  /// Ready when every backend channel can connect within `wait`.
+  bool ready(std::chrono::milliseconds wait);
+  const RouteTable& routes() const { return routes_; }
+  Metrics& metrics() { return metrics_; }
+
+ private:
+  struct SessionInfo {
+    std::string account_id, session_id, csrf_token;
+    std::vector<std::string> roles;
+    std::chrono::steady_clock::time_point expires;
+  };
+  HttpResponse route_api(const HttpRequest& req, const std::string& request_id, std::string& route_label,
+                         std::string& account_id);
+  std::optional<SessionInfo> resolve_session(const std::string& token, const std::string& request_id);
+  void forget_session(const std::string& token);
+  std::string client_ip(const HttpRequest& req) const;
+  void finish(const HttpRequest& req, HttpResponse& resp, const std::string& request_id, bool personal) const;
+
+  GatewayConfig config_;
+  RouteTable routes_;
+  std::map<std::string, std::shared_ptr<grpc::Channel>> channels_;
+  std::string openapi_;
+  RateLimiter limiter_;
+  Metrics metrics_;
+  std::mutex sessions_mutex_;
+  std::unordered_map<std::string, SessionInfo> sessions_;  // keyed by SHA-256 of the token
+};
+
+/// The value of cookie `name` in a Cookie header, or "".
+std::string cookie_value(std::string_view header, std::string_view name);
+
+} // namespace civic::gateway

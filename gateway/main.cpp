@@ -1,0 +1,57 @@
+// gateway_server: wiring only. Reads configuration, builds the Gateway and serves it
+// with Pistache until SIGTERM.
+#include <pistache/endpoint.h>
+
+#include <sstream>
+
+#include "core/config.h"
+#include "core/log.h"
+#include "gateway/http_server.h"
+#include "rpc/server.h"
+
+int main() {
+  using namespace civic;
+  rpc::block_shutdown_signals();
+  log::init("gateway", config::str("LOG_LEVEL", "info"));
+  try {
+    gateway::GatewayConfig cfg;
+    cfg.hmac_key = config::secret("INTERNAL_HMAC_KEY");
+    cfg.backend_addrs["auth"] = config::str("AUTH_SERVICE_ADDR", "127.0.0.1:50051");
+    cfg.backend_addrs["notification"] = config::str("NOTIFICATION_SERVICE_ADDR", "127.0.0.1:50052");
+    std::istringstream origins(config::str("CORS_ORIGINS", "http://localhost:5173,http://localhost:5174"));
+    for (std::string o; std::getline(origins, o, ',');)
+      if (!o.empty()) cfg.cors_origins.push_back(o);
+    cfg.cookie_name = config::str("COOKIE_NAME", "__Host-civic_session");
+    cfg.cookie_secure = config::boolean("COOKIE_SECURE", true);
+    cfg.max_body_bytes = size_t(config::integer("MAX_BODY_BYTES", 1 << 20, 1024, 64 << 20));
+    cfg.call_timeout = std::chrono::milliseconds(config::integer("BACKEND_TIMEOUT_MS", 5000, 100, 60000));
+    cfg.session_cache_ttl = std::chrono::milliseconds(config::integer("SESSION_CACHE_MS", 2000, 0, 60000));
+    cfg.rate_limit_per_minute = int(config::integer("RATE_LIMIT_PER_MINUTE", 10, 1, 100000));
+    cfg.trust_forwarded_for = config::boolean("TRUST_FORWARDED_FOR", false);
+    size_t max_body = cfg.max_body_bytes;
+
+    auto gw = std::make_shared<gateway::Gateway>(std::move(cfg));
+    Pistache::Address addr(Pistache::Ipv4::any(), Pistache::Port(uint16_t(config::integer("PORT", 8080, 1, 65535))));
+    Pistache::Http::Endpoint endpoint(addr);
+    // Pistache's own cap sits well above ours, so oversized bodies normally get our JSON
+    // 413 with every security header; the ingress caps what lies beyond.
+    auto opts = Pistache::Http::Endpoint::options()
+                    .threads(int(config::integer("GATEWAY_THREADS", 8, 1, 256)))
+                    .flags(Pistache::Tcp::Options::ReuseAddr)
+                    .maxRequestSize(max_body * 4 + 65536)
+                    .maxResponseSize(16 << 20)
+                    .headerTimeout(std::chrono::seconds(10))
+                    .bodyTimeout(std::chrono::seconds(30));
+    endpoint.init(opts);
+    endpoint.setHandler(Pistache::Http::make_handler<gateway::HttpHandler>(gw));
+    endpoint.serveThreaded();
+    log::info("gateway_started", {{"port", addr.port().toString()}, {"routes", gw->routes().routes().size()}});
+    int sig = rpc::wait_for_shutdown_signal();
+    log::info("gateway_stopping", {{"signal", sig}});
+    endpoint.shutdown();
+    return 0;
+  } catch (const std::exception& e) {
+    log::error("fatal", {{"what", e.what()}});
+    return 1;
+  }
+}

@@ -1,0 +1,86 @@
+#include "gateway/routes.h"
+
+#include <algorithm>
+#include <set>
+#include <stdexcept>
+
+#include "civic/auth.pb.h"
+#include "civic/http_options.pb.h"
+#include "civic/notification.pb.h"
+
+namespace civic::gateway {
+
+std::vector<const google::protobuf::FileDescriptor*> served_files() {
+  // Naming a message of each file also makes sure its descriptors are linked in.
+  return {civic::auth::Account::descriptor()->file(), civic::notification::MailTemplate::descriptor()->file()};
+}
+
+RouteTable RouteTable::build(const std::vector<const google::protobuf::FileDescriptor*>& files) {
+  RouteTable table;
+  std::set<std::pair<std::string, std::string>> seen;
+  for (const auto* file : files) {
+    std::string package = file->package();
+    std::string backend = package.substr(package.rfind('.') + 1);
+    for (int s = 0; s < file->service_count(); ++s) {
+      const auto* service = file->service(s);
+      for (int m = 0; m < service->method_count(); ++m) {
+        const auto* method = service->method(m);
+        if (!method->options().HasExtension(civic::http)) continue;
+        const civic::HttpRule& rule = method->options().GetExtension(civic::http);
+        Route r;
+        r.method = method;
+        std::string tmpl;
+        switch (rule.pattern_case()) {
+          case civic::HttpRule::kGet: r.verb = "GET"; tmpl = rule.get(); break;
+          case civic::HttpRule::kPut: r.verb = "PUT"; tmpl = rule.put(); break;
+          case civic::HttpRule::kPost: r.verb = "POST"; tmpl = rule.post(); break;
+          case civic::HttpRule::kDelete: r.verb = "DELETE"; tmpl = rule.delete_(); break;
+          case civic::HttpRule::kPatch: r.verb = "PATCH"; tmpl = rule.patch(); break;
+          default: throw std::invalid_argument(method->full_name() + ": no HTTP pattern");
+        }
+        r.path = PathTemplate::parse(tmpl);
+        r.body = rule.body();
+        if (!r.body.empty() && r.body != "*" && !method->input_type()->FindFieldByName(r.body))
+          throw std::invalid_argument(method->full_name() + ": body field " + r.body + " does not exist");
+        for (const auto& v : r.path.variables())
+          if (!method->input_type()->FindFieldByName(v))
+            throw std::invalid_argument(method->full_name() + ": path variable " + v + " is not a request field");
+        if (!rule.set_session_cookie().empty() && !method->output_type()->FindFieldByName(rule.set_session_cookie()))
+          throw std::invalid_argument(method->full_name() + ": cookie field does not exist");
+        r.success_code = rule.success_code() ? rule.success_code() : 200;
+        r.set_session_cookie = rule.set_session_cookie();
+        r.clear_session_cookie = rule.clear_session_cookie();
+        r.rate_limited = rule.rate_limited();
+        r.personal = rule.personal();
+        r.summary = rule.summary();
+        r.grpc_path = "/" + service->full_name() + "/" + method->name();
+        r.backend = backend;
+        if (!seen.insert({r.verb, tmpl}).second)
+          throw std::invalid_argument("route " + r.verb + " " + tmpl + " declared twice");
+        table.routes_.push_back(std::move(r));
+      }
+    }
+  }
+  std::stable_sort(table.routes_.begin(), table.routes_.end(),
+                   [](const Route& a, const Route& b) { return a.path.specificity() > b.path.specificity(); });
+  return table;
+}
+
+std::variant<RouteMatch, RouteMiss> RouteTable::find(std::string_view verb, std::string_view path) const {
+  RouteMiss miss;
+  for (const auto& r : routes_) {
+    auto vars = r.path.match(path);
+    if (!vars) continue;
+    if (r.verb == verb) return RouteMatch{&r, std::move(*vars)};
+    if (std::find(miss.allowed.begin(), miss.allowed.end(), r.verb) == miss.allowed.end()) miss.allowed.push_back(r.verb);
+  }
+  return miss;
+}
+
+std::vector<std::string> RouteTable::backends() const {
+  std::set<std::string> names;
+  for (const auto& r : routes_) names.insert(r.backend);
+  return {names.begin(), names.end()};
+}
+
+} // namespace civic::gateway

@@ -1,0 +1,58 @@
+// The route table: built once at start-up from the method descriptors and their
+// (civic.http) annotations. No endpoint is declared anywhere else.
+#pragma once
+#include <google/protobuf/descriptor.h>
+
+#include <map>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "gateway/path_template.h"
+
+namespace civic::gateway {
+
+struct Route {
+  const google::protobuf::MethodDescriptor* method = nullptr;
+  std::string verb;         // GET, POST, PUT, PATCH, DELETE
+  PathTemplate path;
+  std::string body;         // "", "*" or a request field name
+  int success_code = 200;
+  std::string set_session_cookie;
+  bool clear_session_cookie = false;
+  bool rate_limited = false;
+  bool personal = false;
+  std::string summary;
+  std::string grpc_path;    // "/civic.auth.AuthService/Login"
+  std::string backend;      // "auth": the package's last component
+};
+
+struct RouteMatch {
+  const Route* route;
+  std::map<std::string, std::string> vars;
+};
+struct RouteMiss {
+  std::vector<std::string> allowed;  // verbs of routes whose path matched; empty -> 404
+};
+
+class RouteTable {
+ public:
+  /// Routes of every annotated method of every service in `files`. Throws
+  /// std::invalid_argument for a malformed template, a body field that does not exist,
+  /// a path variable that is not a request field, or two routes with the same verb
+  /// and template.
+  static RouteTable build(const std::vector<const google::protobuf::FileDescriptor*>& files);
+
+  std::variant<RouteMatch, RouteMiss> find(std::string_view verb, std::string_view path) const;
+  const std::vector<Route>& routes() const { return routes_; }
+  /// Backend names in use ("auth", "notification").
+  std::vector<std::string> backends() const;
+
+ private:
+  std::vector<Route> routes_;  // most specific first
+};
+
+/// The proto files whose services the gateway serves.
+std::vector<const google::protobuf::FileDescriptor*> served_files();
+
+} // namespace civic::gateway

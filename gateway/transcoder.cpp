@@ -1,0 +1,246 @@
+#include "gateway/transcoder.h"
+
+#include <google/protobuf/util/json_util.h>
+
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "civic/common.pb.h"
+
+namespace civic::gateway {
+namespace {
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+using validation::Violation;
+
+Violation violation(std::string field, std::string reason, std::string ja, std::string en) {
+  return {std::move(field), std::move(reason), std::move(ja), std::move(en)};
+}
+
+// Sets a scalar field (or appends to a repeated scalar) from text.
+bool set_scalar(Message* msg, const FieldDescriptor* f, const std::string& text) {
+  const auto* refl = msg->GetReflection();
+  bool rep = f->is_repeated();
+  try {
+    switch (f->cpp_type()) {
+      case FieldDescriptor::CPPTYPE_STRING:
+        if (f->type() == FieldDescriptor::TYPE_BYTES) return false;
+        rep ? refl->AddString(msg, f, text) : refl->SetString(msg, f, text);
+        return true;
+      case FieldDescriptor::CPPTYPE_INT32: {
+        size_t used = 0;
+        long long v = std::stoll(text, &used);
+        if (used != text.size() || v < INT32_MIN || v > INT32_MAX) return false;
+        rep ? refl->AddInt32(msg, f, int32_t(v)) : refl->SetInt32(msg, f, int32_t(v));
+        return true;
+      }
+      case FieldDescriptor::CPPTYPE_INT64: {
+        size_t used = 0;
+        long long v = std::stoll(text, &used);
+        if (used != text.size()) return false;
+        rep ? refl->AddInt64(msg, f, v) : refl->SetInt64(msg, f, v);
+        return true;
+      }
+      case FieldDescriptor::CPPTYPE_BOOL:
+        if (text != "true" && text != "false") return false;
+        rep ? refl->AddBool(msg, f, text == "true") : refl->SetBool(msg, f, text == "true");
+        return true;
+      case FieldDescriptor::CPPTYPE_ENUM: {
+        const auto* v = f->enum_type()->FindValueByName(text);
+        if (!v) return false;
+        rep ? refl->AddEnum(msg, f, v) : refl->SetEnum(msg, f, v);
+        return true;
+      }
+      default:
+        return false;
+    }
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+} // namespace
+
+std::vector<std::pair<std::string, std::string>> split_query(std::string_view raw) {
+  std::vector<std::pair<std::string, std::string>> out;
+  size_t i = 0;
+  while (i < raw.size()) {
+    size_t amp = raw.find('&', i);
+    if (amp == std::string_view::npos) amp = raw.size();
+    std::string_view pair = raw.substr(i, amp - i);
+    if (!pair.empty()) {
+      size_t eq = pair.find('=');
+      out.emplace_back(std::string(pair.substr(0, eq)), eq == std::string_view::npos ? "" : std::string(pair.substr(eq + 1)));
+    }
+    i = amp + 1;
+  }
+  return out;
+}
+
+std::vector<Violation> build_request(const Route& route, const std::map<std::string, std::string>& vars,
+                                     const std::vector<std::pair<std::string, std::string>>& query,
+                                     const std::string& body, Message* msg) {
+  std::vector<Violation> out;
+  const auto* desc = msg->GetDescriptor();
+  google::protobuf::util::JsonParseOptions opts;
+  opts.ignore_unknown_fields = false;
+
+  bool blank = body.find_first_not_of(" \t\r\n") == std::string::npos;
+  if (route.body.empty()) {
+    if (!blank) out.push_back(violation("body", "unexpected_body", "この操作にはリクエスト本文を指定できません",
+                                        "this operation takes no request body"));
+  } else if (!blank) {
+    if (!validation::valid_utf8(body)) {
+      out.push_back(violation("body", "invalid_encoding", "文字コードが正しくありません（UTF-8）", "must be valid UTF-8"));
+      return out;
+    }
+    Message* target = msg;
+    if (route.body != "*") target = msg->GetReflection()->MutableMessage(msg, desc->FindFieldByName(route.body));
+    auto st = google::protobuf::util::JsonStringToMessage(body, target, opts);
+    if (!st.ok()) {
+      out.push_back(violation("body", "invalid_json", "JSON の形式または項目名が正しくありません",
+                              "body is not valid JSON for this operation (malformed, unknown field or wrong type)"));
+      return out;
+    }
+  }
+
+  for (const auto& [name, value] : vars) {
+    const auto* f = desc->FindFieldByName(name);
+    msg->GetReflection()->ClearField(msg, f);
+    if (!set_scalar(msg, f, value))
+      out.push_back(violation(name, "invalid_format", "値の形式が正しくありません", "has the wrong format"));
+  }
+
+  std::set<std::string> seen;
+  for (const auto& [raw_name, raw_value] : query) {
+    auto name = percent_decode(raw_name, true);
+    auto value = percent_decode(raw_value, true);
+    if (!name || !value || !validation::valid_utf8(*value)) {
+      out.push_back(violation(name.value_or("query"), "invalid_encoding", "クエリの形式が正しくありません",
+                              "is not a valid query component"));
+      continue;
+    }
+    const auto* f = desc->FindFieldByName(*name);
+    bool bound = vars.count(*name) || route.body == "*" || (!route.body.empty() && *name == route.body);
+    if (!f || bound || f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+      out.push_back(violation(*name, "unknown_parameter", "指定できないパラメータです", "is not a parameter of this operation"));
+      continue;
+    }
+    if (!f->is_repeated() && !seen.insert(*name).second) {
+      out.push_back(violation(*name, "repeated_parameter", "同じパラメータが複数指定されています", "is given more than once"));
+      continue;
+    }
+    if (!set_scalar(msg, f, *value))
+      out.push_back(violation(*name, "invalid_format", "値の形式が正しくありません", "has the wrong format"));
+  }
+  return out;
+}
+
+std::string render_response(Message& msg, const std::string& strip, std::string* stripped) {
+  if (!strip.empty()) {
+    const auto* f = msg.GetDescriptor()->FindFieldByName(strip);
+    if (stripped) *stripped = msg.GetReflection()->GetString(msg, f);
+    msg.GetReflection()->ClearField(&msg, f);
+  }
+  google::protobuf::util::JsonPrintOptions opts;
+  opts.preserve_proto_field_names = true;
+  opts.always_print_primitive_fields = true;
+  std::string out;
+  (void)google::protobuf::util::MessageToJsonString(msg, &out, opts);
+  if (!strip.empty()) {
+    // always_print_primitive_fields would show the cleared field as ""; drop it entirely.
+    auto j = nlohmann::json::parse(out);
+    j.erase(strip);
+    out = j.dump();
+  }
+  return out;
+}
+
+int http_status(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::OK: return 200;
+    case grpc::StatusCode::CANCELLED: return 499;
+    case grpc::StatusCode::UNKNOWN: return 500;
+    case grpc::StatusCode::INVALID_ARGUMENT: return 400;
+    case grpc::StatusCode::DEADLINE_EXCEEDED: return 504;
+    case grpc::StatusCode::NOT_FOUND: return 404;
+    case grpc::StatusCode::ALREADY_EXISTS: return 409;
+    case grpc::StatusCode::PERMISSION_DENIED: return 403;
+    case grpc::StatusCode::RESOURCE_EXHAUSTED: return 429;
+    case grpc::StatusCode::FAILED_PRECONDITION: return 400;
+    case grpc::StatusCode::ABORTED: return 409;
+    case grpc::StatusCode::OUT_OF_RANGE: return 400;
+    case grpc::StatusCode::UNIMPLEMENTED: return 501;
+    case grpc::StatusCode::INTERNAL: return 500;
+    case grpc::StatusCode::UNAVAILABLE: return 503;
+    case grpc::StatusCode::DATA_LOSS: return 500;
+    case grpc::StatusCode::UNAUTHENTICATED: return 401;
+    default: return 500;
+  }
+}
+
+const char* status_name(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::OK: return "OK";
+    case grpc::StatusCode::CANCELLED: return "CANCELLED";
+    case grpc::StatusCode::UNKNOWN: return "UNKNOWN";
+    case grpc::StatusCode::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
+    case grpc::StatusCode::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
+    case grpc::StatusCode::NOT_FOUND: return "NOT_FOUND";
+    case grpc::StatusCode::ALREADY_EXISTS: return "ALREADY_EXISTS";
+    case grpc::StatusCode::PERMISSION_DENIED: return "PERMISSION_DENIED";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
+    case grpc::StatusCode::FAILED_PRECONDITION: return "FAILED_PRECONDITION";
+    case grpc::StatusCode::ABORTED: return "ABORTED";
+    case grpc::StatusCode::OUT_OF_RANGE: return "OUT_OF_RANGE";
+    case grpc::StatusCode::UNIMPLEMENTED: return "UNIMPLEMENTED";
+    case grpc::StatusCode::INTERNAL: return "INTERNAL";
+    case grpc::StatusCode::UNAVAILABLE: return "UNAVAILABLE";
+    case grpc::StatusCode::DATA_LOSS: return "DATA_LOSS";
+    case grpc::StatusCode::UNAUTHENTICATED: return "UNAUTHENTICATED";
+    default: return "UNKNOWN";
+  }
+}
+
+namespace {
+const char* english_message(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::INVALID_ARGUMENT: return "The request has invalid fields.";
+    case grpc::StatusCode::NOT_FOUND: return "Not found.";
+    case grpc::StatusCode::ALREADY_EXISTS: return "Already exists.";
+    case grpc::StatusCode::PERMISSION_DENIED: return "You are not allowed to do this.";
+    case grpc::StatusCode::UNAUTHENTICATED: return "Authentication required or failed.";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED: return "Too many requests; try again later.";
+    case grpc::StatusCode::FAILED_PRECONDITION: return "The request cannot be carried out in the current state.";
+    case grpc::StatusCode::ABORTED: return "Changed concurrently; reload and try again.";
+    case grpc::StatusCode::UNAVAILABLE: return "Temporarily unavailable.";
+    case grpc::StatusCode::DEADLINE_EXCEEDED: return "The service did not answer in time.";
+    case grpc::StatusCode::UNIMPLEMENTED: return "Not implemented.";
+    default: return "Internal error.";
+  }
+}
+} // namespace
+
+std::string error_body(grpc::StatusCode code, const std::string& message, const std::vector<Violation>& details,
+                       bool english) {
+  nlohmann::json d = nlohmann::json::array();
+  for (const auto& v : details)
+    d.push_back({{"field", v.field}, {"reason", v.reason}, {"message", english ? v.message_en : v.message}});
+  nlohmann::json body = {{"error",
+                          {{"code", http_status(code)},
+                           {"status", status_name(code)},
+                           {"message", english ? english_message(code) : message},
+                           {"details", d}}}};
+  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::vector<Violation> details_of(const grpc::Status& status, int* retry_after_seconds) {
+  std::vector<Violation> out;
+  if (status.error_details().empty()) return out;
+  civic::common::ErrorDetail detail;
+  if (!detail.ParseFromString(status.error_details())) return out;
+  for (const auto& v : detail.violations()) out.push_back({v.field(), v.reason(), v.message(), v.message_en()});
+  if (retry_after_seconds) *retry_after_seconds = detail.retry_after_seconds();
+  return out;
+}
+
+} // namespace civic::gateway

@@ -1,0 +1,44 @@
+// REST <-> protobuf: builds a request message from path variables, query string and
+// JSON body with protobuf's own JSON utilities, renders responses and errors (GW-1, GW-2).
+#pragma once
+#include <google/protobuf/message.h>
+#include <grpcpp/support/status.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/validation.h"
+#include "gateway/routes.h"
+
+namespace civic::gateway {
+
+/// Fills `msg` (of the route's input type). Returns every problem as a violation:
+/// invalid JSON or unknown JSON fields, a body on a route that takes none, a query
+/// parameter that is not a request field (or is bound by the path/body), a value that
+/// does not convert to its field type. `query` holds raw (undecoded) pairs.
+std::vector<validation::Violation> build_request(const Route& route, const std::map<std::string, std::string>& vars,
+                                                 const std::vector<std::pair<std::string, std::string>>& query,
+                                                 const std::string& body, google::protobuf::Message* msg);
+
+/// The response as JSON with proto field names and every field present; the field
+/// named `strip` (a session token) is moved into `stripped` and left out.
+std::string render_response(google::protobuf::Message& msg, const std::string& strip, std::string* stripped);
+
+/// HTTP status for a gRPC status code, as grpc-gateway v2 and Envoy map it.
+int http_status(grpc::StatusCode code);
+/// Canonical name ("INVALID_ARGUMENT").
+const char* status_name(grpc::StatusCode code);
+
+/// {"error":{"code","status","message","details":[{"field","reason","message"}]}} in
+/// Japanese, or English when `english`.
+std::string error_body(grpc::StatusCode code, const std::string& message,
+                       const std::vector<validation::Violation>& details, bool english);
+
+/// Violations and retry hint from a status's binary details (civic.common.ErrorDetail).
+std::vector<validation::Violation> details_of(const grpc::Status& status, int* retry_after_seconds);
+
+/// Splits a raw query string into undecoded name/value pairs.
+std::vector<std::pair<std::string, std::string>> split_query(std::string_view raw);
+
+} // namespace civic::gateway

@@ -1,0 +1,168 @@
+// [db] auth store and schema: lockout, single-use tokens, sessions, audit hash chain,
+// and the outbox relay with retries.
+#include <catch2/catch.hpp>
+
+#include "auth/store.h"
+#include "civic/events.grpc.pb.h"
+#include "core/crypto.h"
+#include "db/migrations.h"
+#include "fresh_db.h"
+#include "rpc/outbox.h"
+
+namespace civic::generated {
+const std::vector<civic::db::Migration>& auth_lib_migrations();
+}
+
+using namespace civic;
+using namespace civic::auth;
+
+namespace {
+struct AuthDb {
+  testing::FreshDatabase fresh;
+  db::Pool pool{fresh.url(), 4};
+  AuthDb() { db::migrate(fresh.url(), generated::auth_lib_migrations(), "auth"); }
+
+  std::string account(const std::string& login) {
+    AccountRow a;
+    a.id = crypto::uuid_v4();
+    a.login_id = login;
+    a.email = login + "@example.jp";
+    a.password_hash = "$argon2id$placeholder";
+    a.roles = {"member"};
+    a.status = "active";
+    pool.transaction([&](db::Tx& tx) { store::insert_account(tx, a); });
+    return a.id;
+  }
+};
+} // namespace
+
+TEST_CASE("login ids are unique regardless of case", "[db]") {
+  AuthDb db;
+  db.account("Yamada");
+  CHECK_THROWS_AS(db.account("yamada"), db::Error);
+}
+
+TEST_CASE("the fifth consecutive failure locks the account and a success clears the count", "[db]") {
+  AuthDb db;
+  std::string id = db.account("taro");
+  for (int i = 1; i <= 4; ++i)
+    CHECK_FALSE(db.pool.transaction([&](db::Tx& tx) { return store::record_login_failure(tx, id, 5, 15); }));
+  CHECK(db.pool.transaction([&](db::Tx& tx) { return store::record_login_failure(tx, id, 5, 15); }));
+  auto a = db.pool.transaction([&](db::Tx& tx) { return store::account_by_id(tx, id); });
+  CHECK(a->locked);
+  CHECK(a->locked_seconds_left > 14 * 60);
+  db.pool.transaction([&](db::Tx& tx) { store::unlock(tx, id); });
+  CHECK_FALSE(db.pool.transaction([&](db::Tx& tx) { return store::account_by_id(tx, id); })->locked);
+}
+
+TEST_CASE("a second lock lasts twice as long as the first", "[db]") {
+  AuthDb db;
+  std::string id = db.account("hanako");
+  for (int round = 0; round < 2; ++round) {
+    for (int i = 0; i < 5; ++i) db.pool.transaction([&](db::Tx& tx) { store::record_login_failure(tx, id, 5, 15); });
+    if (round == 0)
+      db.pool.transaction([&](db::Tx& tx) { tx.exec("UPDATE accounts SET locked_until = now() WHERE id = $1::uuid", id); });
+  }
+  auto a = db.pool.transaction([&](db::Tx& tx) { return store::account_by_id(tx, id); });
+  CHECK(a->locked_seconds_left > 29 * 60);
+}
+
+TEST_CASE("a token works once, only for its purpose, and only the newest of a kind", "[db]") {
+  AuthDb db;
+  std::string id = db.account("jiro");
+  std::string h1 = crypto::sha256("t1"), h2 = crypto::sha256("t2");
+  db.pool.transaction([&](db::Tx& tx) { store::insert_token(tx, h1, id, "reset_password", std::nullopt, 30); });
+  db.pool.transaction([&](db::Tx& tx) { store::insert_token(tx, h2, id, "reset_password", std::nullopt, 30); });
+  auto use = [&](const std::string& h, const std::string& purpose) {
+    return db.pool.transaction([&](db::Tx& tx) { return store::consume_token(tx, h, {purpose}); });
+  };
+  CHECK_FALSE(use(h1, "reset_password"));  // superseded
+  CHECK_FALSE(use(h2, "verify_email"));    // wrong purpose
+  CHECK(use(h2, "reset_password"));
+  CHECK_FALSE(use(h2, "reset_password"));  // replay
+}
+
+TEST_CASE("an expired token is refused", "[db]") {
+  AuthDb db;
+  std::string id = db.account("saburo");
+  std::string h = crypto::sha256("t");
+  db.pool.transaction([&](db::Tx& tx) {
+    store::insert_token(tx, h, id, "verify_email", std::nullopt, 30);
+    tx.exec("UPDATE tokens SET expires_at = now() - interval '1 second'");
+  });
+  CHECK_FALSE(db.pool.transaction([&](db::Tx& tx) { return store::consume_token(tx, h, {"verify_email"}); }));
+}
+
+TEST_CASE("an idle session expires and deleting the account ends its sessions", "[db]") {
+  AuthDb db;
+  std::string id = db.account("shiro");
+  std::string h = crypto::sha256("session");
+  db.pool.transaction([&](db::Tx& tx) {
+    store::insert_session(tx, h, crypto::uuid_v4(), id, "csrf", 60, 3600, "127.0.0.1", "test");
+  });
+  CHECK(db.pool.transaction([&](db::Tx& tx) { return store::live_session(tx, h); }));
+  db.pool.transaction([&](db::Tx& tx) { tx.exec("UPDATE sessions SET last_seen_at = now() - interval '61 seconds'"); });
+  CHECK_FALSE(db.pool.transaction([&](db::Tx& tx) { return store::live_session(tx, h); }));
+  db.pool.transaction([&](db::Tx& tx) { store::delete_account(tx, id); });
+  CHECK(db.pool.with([](db::Connection& c) { return c.exec("SELECT count(*) FROM sessions")[0].int64(0); }) == 0);
+}
+
+TEST_CASE("the audit log is append-only and its hash chain exposes tampering", "[db]") {
+  AuthDb db;
+  for (int i = 0; i < 5; ++i)
+    db.pool.transaction([&](db::Tx& tx) { store::append_audit(tx, {"actor", "127.0.0.1", "login.failed", "t", R"({"n":1})"}); });
+  CHECK(db.pool.transaction([](db::Tx& tx) { return store::audit_chain_intact(tx); }));
+  CHECK_THROWS_AS(db.pool.transaction([](db::Tx& tx) { tx.exec("UPDATE audit_events SET action = 'x' WHERE seq = 2"); }),
+                  db::Error);
+  CHECK_THROWS_AS(db.pool.transaction([](db::Tx& tx) { tx.exec("DELETE FROM audit_events"); }), db::Error);
+  // A superuser bypassing the trigger still cannot hide the change.
+  db.pool.transaction([](db::Tx& tx) {
+    tx.exec("ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update");
+    tx.exec("UPDATE audit_events SET action = 'login.succeeded' WHERE seq = 3");
+  });
+  CHECK_FALSE(db.pool.transaction([](db::Tx& tx) { return store::audit_chain_intact(tx); }));
+}
+
+namespace {
+// A subscriber that refuses the first `failures` deliveries; the network peer is the
+// only stand-in here, the database is real.
+class RecordingSink : public civic::events::EventSink::StubInterface {
+ public:
+  int failures = 0;
+  std::vector<civic::events::Event> received;
+  grpc::Status Deliver(grpc::ClientContext*, const civic::events::Event& e, civic::events::DeliverResponse*) override {
+    if (failures > 0) {
+      --failures;
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE, "down");
+    }
+    received.push_back(e);
+    return grpc::Status::OK;
+  }
+
+ private:
+  using R = civic::events::DeliverResponse;
+  using E = civic::events::Event;
+  grpc::ClientAsyncResponseReaderInterface<R>* AsyncDeliverRaw(grpc::ClientContext*, const E&, grpc::CompletionQueue*) override { return nullptr; }
+  grpc::ClientAsyncResponseReaderInterface<R>* PrepareAsyncDeliverRaw(grpc::ClientContext*, const E&, grpc::CompletionQueue*) override { return nullptr; }
+};
+} // namespace
+
+TEST_CASE("the relay retries a refused event with back-off and then delivers it once", "[db]") {
+  AuthDb db;
+  auto sink = std::make_shared<RecordingSink>();
+  sink->failures = 1;
+  rpc::OutboxRelay relay(db.pool, "auth", std::string(32, 'k'), {{"mail.requested", {{"sink", sink}}}});
+  civic::events::MailRequested m;
+  m.set_to("a@example.jp");
+  std::string id = db.pool.transaction([&](db::Tx& tx) { return rpc::enqueue_event(tx, "mail.requested", m); });
+  CHECK(relay.deliver_due() == 0);  // refused
+  CHECK(relay.deliver_due() == 0);  // backing off: not due yet
+  db.pool.transaction([](db::Tx& tx) { tx.exec("UPDATE outbox SET next_attempt_at = now()"); });
+  CHECK(relay.deliver_due() == 1);
+  CHECK(relay.deliver_due() == 0);  // delivered events are not sent again
+  REQUIRE(sink->received.size() == 1);
+  CHECK(sink->received[0].id() == id);
+  civic::events::MailRequested back;
+  REQUIRE(back.ParseFromString(sink->received[0].payload()));
+  CHECK(back.to() == "a@example.jp");
+}

@@ -1,0 +1,192 @@
+// E2E helpers: an HTTP client (libcurl) that keeps the session cookie and CSRF token,
+// and a reader of the SMTP sink's Maildir.
+#pragma once
+#include <curl/curl.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/crypto.h"
+
+namespace civic::e2e {
+
+inline std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) throw std::runtime_error(std::string(name) + " is not set: run the tests with tools/dev test");
+  return v;
+}
+
+inline std::string unique(const std::string& prefix) { return prefix + crypto::hex(crypto::random_bytes(4)); }
+
+struct Response {
+  long status = 0;
+  std::multimap<std::string, std::string> headers;  // lower-case names
+  std::string body;
+  nlohmann::json json() const { return nlohmann::json::parse(body); }
+  std::string header(const std::string& name) const {
+    auto it = headers.find(name);
+    return it == headers.end() ? "" : it->second;
+  }
+};
+
+class Client {
+ public:
+  Client() : base_(env("GATEWAY_URL")), ip_("10.9." + std::to_string(rand_byte()) + "." + std::to_string(rand_byte())) {}
+
+  std::string cookie_name = "__Host-civic_session";
+  std::string session;  // cookie value
+  std::string csrf;
+  bool send_csrf = true;
+
+  Response request(const std::string& method, const std::string& path, const std::string& body = "",
+                   std::vector<std::string> extra = {}) {
+    CURL* c = curl_easy_init();
+    Response r;
+    curl_slist* h = nullptr;
+    extra.push_back("X-Forwarded-For: " + ip_);
+    if (!body.empty()) extra.push_back("Content-Type: application/json");
+    if (method != "GET") extra.push_back("X-Requested-With: e2e");
+    if (!session.empty()) extra.push_back("Cookie: " + cookie_name + "=" + session);
+    if (!csrf.empty() && send_csrf && method != "GET") extra.push_back("X-CSRF-Token: " + csrf);
+    for (const auto& x : extra) h = curl_slist_append(h, x.c_str());
+    std::string url = base_ + path;
+    curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method.c_str());
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    if (!body.empty() || method == "POST" || method == "PUT") {
+      curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
+      curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, long(body.size()));
+    }
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &Client::on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, &Client::on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &r.headers);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+    CURLcode rc = curl_easy_perform(c);
+    if (rc != CURLE_OK) throw std::runtime_error(std::string("HTTP request failed: ") + curl_easy_strerror(rc));
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    return r;
+  }
+  Response get(const std::string& path) { return request("GET", path); }
+  Response post(const std::string& path, const nlohmann::json& body = nlohmann::json::object()) {
+    return request("POST", path, body.dump());
+  }
+  Response del(const std::string& path, const std::string& body = "") { return request("DELETE", path, body); }
+
+  /// Logs in; keeps cookie and CSRF token on success.
+  Response login(const std::string& login_id, const std::string& password, const std::string& totp = "") {
+    nlohmann::json body = {{"login_id", login_id}, {"password", password}};
+    if (!totp.empty()) body["totp"] = totp;
+    Response r = post("/api/v1/sessions", body);
+    if (r.status == 200) {
+      std::string sc = r.header("set-cookie");
+      auto eq = sc.find('=');
+      session = sc.substr(eq + 1, sc.find(';') - eq - 1);
+      csrf = r.json()["csrf_token"];
+    }
+    return r;
+  }
+
+  static size_t on_body(char* p, size_t s, size_t n, void* out) {
+    static_cast<std::string*>(out)->append(p, s * n);
+    return s * n;
+  }
+  static size_t on_header(char* p, size_t s, size_t n, void* out) {
+    std::string line(p, s * n);
+    auto colon = line.find(':');
+    if (colon != std::string::npos) {
+      std::string name = line.substr(0, colon);
+      for (auto& ch : name) ch = char(std::tolower(static_cast<unsigned char>(ch)));
+      std::string value = line.substr(colon + 1);
+      value.erase(0, value.find_first_not_of(' '));
+      value.erase(value.find_last_not_of("\r\n") + 1);
+      static_cast<std::multimap<std::string, std::string>*>(out)->emplace(name, value);
+    }
+    return s * n;
+  }
+
+ private:
+  static int rand_byte() { return static_cast<unsigned char>(crypto::random_bytes(1)[0]); }
+  std::string base_;
+  std::string ip_;
+};
+
+/// The decoded text body of the newest mail to `to`, waiting up to `wait`.
+inline std::optional<std::string> wait_for_mail(const std::string& to, std::chrono::seconds wait = std::chrono::seconds(20),
+                                                size_t nth = 1) {
+  auto dir = std::filesystem::path(env("MAILDIR")) / "new";
+  auto deadline = std::chrono::steady_clock::now() + wait;
+  do {
+    std::vector<std::string> found;
+    if (std::filesystem::exists(dir))
+      for (const auto& f : std::filesystem::directory_iterator(dir)) {
+        std::ifstream in(f.path(), std::ios::binary);
+        std::stringstream ss;
+        ss << in.rdbuf();
+        std::string raw = ss.str();
+        if (raw.find("\nTo: " + to + "\n") == std::string::npos) continue;
+        // The body part is base64 after its headers' blank line.
+        auto enc = raw.find("Content-Transfer-Encoding: base64");
+        if (enc == std::string::npos) continue;
+        auto start = raw.find("\n\n", enc);
+        auto end = raw.find("\n--", start);
+        std::string b64;
+        for (char ch : raw.substr(start + 2, end - start - 2))
+          if (!std::isspace(static_cast<unsigned char>(ch))) b64 += ch;
+        if (auto text = crypto::base64_decode(b64)) found.push_back(*text);
+      }
+    if (found.size() >= nth) return found.back();
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  } while (std::chrono::steady_clock::now() < deadline);
+  return std::nullopt;
+}
+
+/// Number of mails to `to` in the sink now.
+inline size_t mail_count(const std::string& to) {
+  auto dir = std::filesystem::path(env("MAILDIR")) / "new";
+  size_t n = 0;
+  if (std::filesystem::exists(dir))
+    for (const auto& f : std::filesystem::directory_iterator(dir)) {
+      std::ifstream in(f.path(), std::ios::binary);
+      std::stringstream ss;
+      ss << in.rdbuf();
+      if (ss.str().find("\nTo: " + to + "\n") != std::string::npos) ++n;
+    }
+  return n;
+}
+
+inline std::string token_in(const std::string& text) {
+  std::smatch m;
+  if (!std::regex_search(text, m, std::regex("token=([A-Za-z0-9_-]+)"))) throw std::runtime_error("no token in mail");
+  return m[1];
+}
+
+inline const char* kPassword = "Hagi-Castle*Sunset!47";
+
+/// Registers and verifies a member; returns its login id and e-mail.
+inline std::pair<std::string, std::string> verified_member(Client& c) {
+  std::string login = unique("m_");
+  std::string mail = login + "@example.jp";
+  Response r = c.post("/api/v1/accounts", {{"login_id", login}, {"password", kPassword}, {"email", mail}});
+  if (r.status != 201) throw std::runtime_error("register: " + r.body);
+  auto text = wait_for_mail(mail);
+  if (!text) throw std::runtime_error("no verification mail");
+  r = c.post("/api/v1/accounts/verify", {{"token", token_in(*text)}});
+  if (r.status != 200) throw std::runtime_error("verify: " + r.body);
+  return {login, mail};
+}
+
+} // namespace civic::e2e

@@ -1,0 +1,116 @@
+// [unit] core: validation, crypto, TOTP (RFC 6238 vectors), masking.
+#include <catch2/catch.hpp>
+
+#include <set>
+
+#include "core/crypto.h"
+#include "core/log.h"
+#include "core/totp.h"
+#include "core/validation.h"
+
+using namespace civic;
+
+TEST_CASE("UTF-8 validation rejects overlongs, surrogates and truncated sequences", "[unit]") {
+  CHECK(validation::valid_utf8("山口県 Yamaguchi"));
+  CHECK_FALSE(validation::valid_utf8("\xC0\xAF"));          // overlong '/'
+  CHECK_FALSE(validation::valid_utf8("\xED\xA0\x80"));      // surrogate
+  CHECK_FALSE(validation::valid_utf8("\xE5\xB1"));          // truncated
+  CHECK_FALSE(validation::valid_utf8("\xF4\x90\x80\x80"));  // > U+10FFFF
+  CHECK(validation::char_count("山口") == 2);
+}
+
+TEST_CASE("text fields report control characters, length and absence with both languages", "[unit]") {
+  validation::Errors e;
+  CHECK_FALSE(e.text("a", "", {.required = true}));
+  CHECK_FALSE(e.text("b", "abc\x01", {}));
+  CHECK_FALSE(e.text("c", std::string(201, 'x'), {.max_chars = 200}));
+  CHECK(e.text("d", "line\nbreak", {.multiline = true}));
+  CHECK_FALSE(e.text("e", "line\nbreak", {}));
+  CHECK_FALSE(e.text("f", "\xC2\x85", {}));  // C1 control (NEL)
+  REQUIRE(e.list().size() == 5);
+  CHECK(e.list()[0].reason == "required");
+  CHECK(e.list()[0].message == "必須項目です");
+  CHECK(e.list()[1].reason == "control_characters");
+  CHECK(e.list()[2].reason == "too_long");
+  CHECK(e.list()[2].message_en == "must be at most 200 characters");
+}
+
+TEST_CASE("e-mail addresses are checked for shape and header-breaking characters", "[unit]") {
+  CHECK(validation::is_email("taro.yamada@example.jp"));
+  CHECK_FALSE(validation::is_email("taro@@example.jp"));
+  CHECK_FALSE(validation::is_email("taro@example"));
+  CHECK_FALSE(validation::is_email("taro@example.jp\r\nBcc: x@y.jp"));
+  CHECK_FALSE(validation::is_email("ta ro@example.jp"));
+  CHECK(validation::is_uuid("123e4567-e89b-42d3-a456-426614174000"));
+  CHECK_FALSE(validation::is_uuid("123e4567e89b42d3a456426614174000"));
+}
+
+TEST_CASE("tokens carry 256 random bits and never repeat", "[unit]") {
+  std::set<std::string> seen;
+  for (int i = 0; i < 2000; ++i) {
+    std::string t = crypto::random_token();
+    CHECK(t.size() == 43);  // 32 bytes in unpadded base64url
+    CHECK(crypto::base64url_decode(t)->size() == 32);
+    seen.insert(t);
+  }
+  CHECK(seen.size() == 2000);
+  std::string id = crypto::uuid_v4();
+  CHECK(validation::is_uuid(id));
+  CHECK(id[14] == '4');
+}
+
+TEST_CASE("HMAC-SHA256 matches RFC 4231 test case 2", "[unit]") {
+  CHECK(crypto::hex(crypto::hmac_sha256("Jefe", "what do ya want for nothing?")) ==
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+TEST_CASE("base64url, base64 and base32 round-trip and reject foreign characters", "[unit]") {
+  std::string bytes = crypto::random_bytes(37);
+  CHECK(crypto::base64url_decode(crypto::base64url(bytes)) == bytes);
+  CHECK(crypto::base64_decode(crypto::base64(bytes)) == bytes);
+  CHECK(crypto::base32_decode(crypto::base32(bytes)) == bytes);
+  CHECK(crypto::base32("foobar") == "MZXW6YTBOI");
+  CHECK_FALSE(crypto::base64url_decode("ab+c").has_value());
+}
+
+TEST_CASE("AES-256-GCM sealing detects tampering and opens with a rotated-out key", "[unit]") {
+  std::string k1(32, '\x01'), k2(32, '\x02');
+  crypto::Sealer old_ring({{1, k1}}, 1);
+  std::string sealed = old_ring.seal("090-1234-5678", "account-1");
+  crypto::Sealer new_ring({{1, k1}, {2, k2}}, 2);
+  CHECK(new_ring.open(sealed, "account-1") == "090-1234-5678");
+  CHECK_FALSE(new_ring.open(sealed, "account-2").has_value());  // bound to its record
+  std::string tampered = sealed;
+  tampered[20] ^= 1;
+  CHECK_FALSE(new_ring.open(tampered, "account-1").has_value());
+  CHECK(static_cast<uint8_t>(new_ring.seal("x")[0]) == 2);
+}
+
+TEST_CASE("TOTP matches the RFC 6238 SHA-1 test vectors", "[unit]") {
+  const std::string key = "12345678901234567890";
+  CHECK(totp::at(key, 59, 8) == "94287082");
+  CHECK(totp::at(key, 1111111109, 8) == "07081804");
+  CHECK(totp::at(key, 1111111111, 8) == "14050471");
+  CHECK(totp::at(key, 1234567890, 8) == "89005924");
+  CHECK(totp::at(key, 2000000000, 8) == "69279037");
+  CHECK(totp::at(key, 20000000000, 8) == "65353130");
+}
+
+TEST_CASE("a TOTP code is accepted once, within one step of drift", "[unit]") {
+  const std::string key = "12345678901234567890";
+  int64_t now = 1700000000;
+  std::string code = totp::at(key, now);
+  auto step = totp::verify(key, code, now, 0);
+  REQUIRE(step);
+  CHECK(*step == now / 30);
+  CHECK_FALSE(totp::verify(key, code, now, *step));        // replay
+  CHECK(totp::verify(key, code, now + 30, 0));             // one step late
+  CHECK_FALSE(totp::verify(key, code, now + 90, 0));       // too late
+  CHECK_FALSE(totp::verify(key, "12345", now, 0));
+}
+
+TEST_CASE("logs mask e-mail addresses and names", "[unit]") {
+  CHECK(log::mask_email("taro.yamada@example.jp") == "t***@e***.jp");
+  CHECK(log::mask("山口太郎") == "山***");
+  CHECK(log::mask("") == "");
+}

@@ -1,0 +1,173 @@
+// [unit] gateway: path templates, route table, transcoding, status mapping, cookies,
+// rate limiting, principal signatures, mail template safety.
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "civic/auth.pb.h"
+#include "core/crypto.h"
+#include "gateway/gateway.h"
+#include "gateway/openapi.h"
+#include "gateway/rate_limiter.h"
+#include "gateway/transcoder.h"
+#include "notification/template.h"
+#include "rpc/principal.h"
+
+using namespace civic;
+using namespace civic::gateway;
+
+TEST_CASE("path templates bind variables and reject extra or missing segments", "[unit]") {
+  auto t = PathTemplate::parse("/api/v1/accounts/{id}/suspend");
+  auto m = t.match("/api/v1/accounts/abc-123/suspend");
+  REQUIRE(m);
+  CHECK(m->at("id") == "abc-123");
+  CHECK_FALSE(t.match("/api/v1/accounts/abc/suspend/x"));
+  CHECK_FALSE(t.match("/api/v1/accounts//suspend"));
+  CHECK_FALSE(t.match("/api/v1/accounts/a%2Fb/suspend"));  // encoded slash never enters a single segment
+  CHECK(t.match("/api/v1/accounts/%E5%B1%B1/suspend")->at("id") == "山");
+  auto rest = PathTemplate::parse("/api/v1/pages/{slug=**}");
+  CHECK(rest.match("/api/v1/pages/guide/faq")->at("slug") == "guide/faq");
+  CHECK_THROWS(PathTemplate::parse("api/v1"));
+  CHECK_THROWS(PathTemplate::parse("/a/{x"));
+  CHECK_THROWS(PathTemplate::parse("/a/{x=**}/b"));
+  CHECK_THROWS(PathTemplate::parse("/a/{x}/{x}"));
+}
+
+TEST_CASE("the route table is built from the annotations and prefers literals", "[unit]") {
+  auto table = RouteTable::build(served_files());
+  auto found = table.find("POST", "/api/v1/accounts/verify");
+  REQUIRE(std::holds_alternative<RouteMatch>(found));
+  CHECK(std::get<RouteMatch>(found).route->method->name() == "VerifyEmail");
+  auto login = std::get<RouteMatch>(table.find("POST", "/api/v1/sessions"));
+  CHECK(login.route->set_session_cookie == "session_token");
+  CHECK(login.route->rate_limited);
+  auto wrong = table.find("PUT", "/api/v1/sessions");
+  REQUIRE(std::holds_alternative<RouteMiss>(wrong));
+  CHECK(std::get<RouteMiss>(wrong).allowed == std::vector<std::string>{"POST"});
+  CHECK(std::get<RouteMiss>(table.find("GET", "/api/v1/nothing")).allowed.empty());
+  CHECK(std::get<RouteMatch>(table.find("POST", "/api/v1/accounts")).route->success_code == 201);
+}
+
+TEST_CASE("requests are built from body, path and query, and strangers are refused", "[unit]") {
+  auto table = RouteTable::build(served_files());
+  auto login = std::get<RouteMatch>(table.find("POST", "/api/v1/sessions"));
+  civic::auth::LoginRequest req;
+  CHECK(build_request(*login.route, login.vars, {}, R"({"login_id":"taro","password":"pw"})", &req).empty());
+  CHECK(req.login_id() == "taro");
+
+  civic::auth::LoginRequest bad;
+  auto v = build_request(*login.route, login.vars, {}, R"({"login_id":"taro",)", &bad);
+  REQUIRE(v.size() == 1);
+  CHECK(v[0].reason == "invalid_json");
+  v = build_request(*login.route, login.vars, {}, R"({"login_id":"taro","role":"admin"})", &bad);
+  REQUIRE(v.size() == 1);  // unknown JSON field
+  v = build_request(*login.route, login.vars, {{"debug", "1"}}, "{}", &bad);
+  REQUIRE(v.size() == 1);
+  CHECK(v[0].reason == "unknown_parameter");
+
+  auto list = std::get<RouteMatch>(table.find("GET", "/api/v1/admin/accounts"));
+  civic::auth::ListAccountsRequest lr;
+  CHECK(build_request(*list.route, list.vars, {{"q", "%E5%B1%B1+口"}, {"page_size", "5"}}, "", &lr).empty());
+  CHECK(lr.q() == "山 口");
+  CHECK(lr.page_size() == 5);
+  civic::auth::ListAccountsRequest lr2;
+  v = build_request(*list.route, list.vars, {{"page_size", "five"}}, "", &lr2);
+  REQUIRE(v.size() == 1);
+  CHECK(v[0].field == "page_size");
+  v = build_request(*list.route, list.vars, {}, R"({"q":"x"})", &lr2);
+  REQUIRE(v.size() == 1);
+  CHECK(v[0].reason == "unexpected_body");
+
+  auto suspend = std::get<RouteMatch>(table.find("POST", "/api/v1/admin/accounts/abc/suspend"));
+  civic::auth::AccountIdRequest ar;
+  v = build_request(*suspend.route, suspend.vars, {{"id", "other"}}, "", &ar);
+  CHECK(ar.id() == "abc");
+  REQUIRE(v.size() == 1);  // a path variable cannot be overridden from the query
+}
+
+TEST_CASE("the session token never appears in a rendered response", "[unit]") {
+  civic::auth::LoginResponse r;
+  r.set_session_token("secret-token");
+  r.set_csrf_token("csrf");
+  std::string token;
+  auto json = nlohmann::json::parse(render_response(r, "session_token", &token));
+  CHECK(token == "secret-token");
+  CHECK_FALSE(json.contains("session_token"));
+  CHECK(json["csrf_token"] == "csrf");
+}
+
+TEST_CASE("gRPC codes map to HTTP exactly as grpc-gateway and Envoy do", "[unit]") {
+  using C = grpc::StatusCode;
+  const std::vector<std::pair<C, int>> table = {
+      {C::OK, 200}, {C::CANCELLED, 499}, {C::UNKNOWN, 500}, {C::INVALID_ARGUMENT, 400},
+      {C::DEADLINE_EXCEEDED, 504}, {C::NOT_FOUND, 404}, {C::ALREADY_EXISTS, 409}, {C::PERMISSION_DENIED, 403},
+      {C::RESOURCE_EXHAUSTED, 429}, {C::FAILED_PRECONDITION, 400}, {C::ABORTED, 409}, {C::OUT_OF_RANGE, 400},
+      {C::UNIMPLEMENTED, 501}, {C::INTERNAL, 500}, {C::UNAVAILABLE, 503}, {C::DATA_LOSS, 500},
+      {C::UNAUTHENTICATED, 401}};
+  for (auto [code, http] : table) {
+    INFO(status_name(code));
+    CHECK(http_status(code) == http);
+  }
+  auto body = nlohmann::json::parse(error_body(C::INVALID_ARGUMENT, "入力内容に誤りがあります",
+                                               {{"email", "required", "必須項目です", "is required"}}, true));
+  CHECK(body["error"]["code"] == 400);
+  CHECK(body["error"]["status"] == "INVALID_ARGUMENT");
+  CHECK(body["error"]["details"][0]["field"] == "email");
+  CHECK(body["error"]["details"][0]["message"] == "is required");
+}
+
+TEST_CASE("the OpenAPI document lists every annotated route", "[unit]") {
+  auto table = RouteTable::build(served_files());
+  auto doc = nlohmann::json::parse(openapi_document(table));
+  CHECK(doc["openapi"] == "3.0.3");
+  size_t operations = 0;
+  for (auto& [path, ops] : doc["paths"].items()) operations += ops.size();
+  CHECK(operations == table.routes().size());
+  CHECK(doc["paths"]["/api/v1/sessions"]["post"]["responses"].contains("200"));
+  CHECK(doc["paths"]["/api/v1/admin/accounts/{id}/suspend"]["post"]["parameters"][0]["in"] == "path");
+}
+
+TEST_CASE("cookies are found by exact name", "[unit]") {
+  CHECK(cookie_value("a=1; __Host-civic_session=tok; b=2", "__Host-civic_session") == "tok");
+  CHECK(cookie_value("x__Host-civic_session=evil", "__Host-civic_session").empty());
+}
+
+TEST_CASE("the rate limiter allows a burst, then asks to wait, then refills", "[unit]") {
+  RateLimiter limiter(3);
+  auto t0 = std::chrono::steady_clock::now();
+  CHECK(limiter.acquire("1.2.3.4", t0) == 0);
+  CHECK(limiter.acquire("1.2.3.4", t0) == 0);
+  CHECK(limiter.acquire("1.2.3.4", t0) == 0);
+  CHECK(limiter.acquire("1.2.3.4", t0) > 0);
+  CHECK(limiter.acquire("5.6.7.8", t0) == 0);
+  CHECK(limiter.acquire("1.2.3.4", t0 + std::chrono::seconds(21)) == 0);
+}
+
+TEST_CASE("a principal verifies only with the right key, untampered and fresh", "[unit]") {
+  rpc::Principal p;
+  p.set_account_id("a1");
+  p.add_roles("member");
+  p.set_issued_at_unix_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch()).count());
+  std::string bytes = p.SerializeAsString();
+  std::string key(32, 'k');
+  std::string sig = crypto::hmac_sha256(key, bytes);
+  CHECK(rpc::verify_values(bytes, sig, key, std::chrono::seconds(60)));
+  CHECK_FALSE(rpc::verify_values(bytes, sig, std::string(32, 'x'), std::chrono::seconds(60)));
+  rpc::Principal admin = p;
+  admin.add_roles("admin");
+  CHECK_FALSE(rpc::verify_values(admin.SerializeAsString(), sig, key, std::chrono::seconds(60)));
+  p.set_issued_at_unix_ms(p.issued_at_unix_ms() - 120000);
+  std::string old = p.SerializeAsString();
+  CHECK_FALSE(rpc::verify_values(old, crypto::hmac_sha256(key, old), key, std::chrono::seconds(60)));
+  CHECK_FALSE(rpc::verify_values("", "", key, std::chrono::seconds(60)));
+}
+
+TEST_CASE("mail templates substitute variables and headers refuse CR/LF", "[unit]") {
+  CHECK(notification::render("{{name}} 様 {{missing}}!", {{"name", "山口"}}) == "山口 様 !");
+  CHECK(notification::header_safe("【山口県】確認"));
+  CHECK_FALSE(notification::header_safe("subject\r\nBcc: victim@example.jp"));
+  CHECK_FALSE(notification::header_safe(std::string("a\0b", 3)));
+  CHECK(notification::encode_header("plain") == "plain");
+  CHECK(notification::encode_header("山口").rfind("=?UTF-8?B?", 0) == 0);
+}
