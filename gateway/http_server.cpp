@@ -7,6 +7,24 @@
 namespace civic::gateway {
 namespace Http = Pistache::Http;
 
+namespace {
+// Pistache 0.0.5 writes only typed headers into a response (raw ones are dropped),
+// so every header the gateway sets travels as one of these.
+class NamedHeader final : public Http::Header::Header {
+ public:
+  NamedHeader(std::string name, std::string value) : name_(std::move(name)), value_(std::move(value)) {}
+  const char* name() const override { return name_.c_str(); }
+  void parse(const std::string& data) override { value_ = data; }
+  void write(std::ostream& os) const override { os << value_; }
+#ifdef SAFE_HEADER_CAST
+  uint64_t hash() const override { return std::hash<std::string>{}(name_); }
+#endif
+
+ private:
+  std::string name_, value_;
+};
+} // namespace
+
 HttpRequest from_pistache(const Http::Request& request) {
   HttpRequest r;
   r.method = Http::methodString(request.method());
@@ -48,12 +66,14 @@ void HttpHandler::onRequest(const Http::Request& request, Http::ResponseWriter r
   }
   for (const auto& [name, value] : out.headers) {
     if (name == "Connection") {
+      // Pistache pre-sets "Connection: Close" when the request names none; HTTP/1.1 means keep-alive.
+      response.headers().remove<Http::Header::Connection>();
       response.headers().add<Http::Header::Connection>(Http::ConnectionControl::KeepAlive);
       continue;
     }
     // Values are built by the gateway; CR/LF can never reach here, but refuse them anyway (SEC-9).
     if (value.find_first_of("\r\n") != std::string::npos) continue;
-    response.headers().addRaw(Http::Header::Raw(name, value));
+    response.headers().add(std::make_shared<NamedHeader>(name, value));
   }
   if (out.status == 204 || out.body.empty()) {
     response.send(static_cast<Http::Code>(out.status));

@@ -73,7 +73,9 @@ TEST_CASE("HTTP/1.1 connections stay open without a Connection header", "[e2e]")
   Client c;
   Response r = c.get("/healthz");
   CHECK(r.status == 200);
-  CHECK(r.header("connection") == "keep-alive");
+  std::string connection = r.header("connection");
+  for (auto& ch : connection) ch = char(std::tolower(static_cast<unsigned char>(ch)));
+  CHECK(connection == "keep-alive");
 }
 
 TEST_CASE("login, registration and reset are throttled per client address", "[e2e]") {
