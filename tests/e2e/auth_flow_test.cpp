@@ -2,6 +2,8 @@
 // PostgreSQL, auth -> notification -> SMTP sink).
 #include <catch2/catch.hpp>
 
+#include <set>
+
 #include "client.h"
 
 using namespace civic::e2e;
@@ -114,7 +116,8 @@ TEST_CASE("registration names every bad field and changes nothing", "[e2e]") {
   Response r = c.post("/api/v1/accounts", {{"login_id", "a"}, {"password", "short"}, {"email", "not-an-address"}});
   REQUIRE(r.status == 400);
   std::set<std::string> fields;
-  for (auto& d : r.json()["error"]["details"]) fields.insert(d["field"].get<std::string>());
+  nlohmann::json error = r.json();
+  for (auto& d : error["error"]["details"]) fields.insert(d["field"].get<std::string>());
   CHECK(fields == std::set<std::string>{"login_id", "password", "email"});
   r = c.request("POST", "/api/v1/accounts", R"({"login_id":"ab\u0001c","password":"x","email":"a@b.jp"})",
                 {"Accept-Language: en"});
