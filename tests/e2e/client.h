@@ -14,6 +14,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -124,13 +125,13 @@ class Client {
   std::string ip_;
 };
 
-/// The decoded text body of the newest mail to `to`, waiting up to `wait`.
-inline std::optional<std::string> wait_for_mail(const std::string& to, std::chrono::seconds wait = std::chrono::seconds(20),
-                                                size_t nth = 1) {
+/// Waits for a mail to `to` whose text contains `contains` and returns its text.
+/// Maildir file order is unspecified, so callers pick their mail by content, not by position.
+inline std::optional<std::string> wait_for_mail(const std::string& to, std::string_view contains = "",
+                                                std::chrono::seconds wait = std::chrono::seconds(20)) {
   auto dir = std::filesystem::path(env("MAILDIR")) / "new";
   auto deadline = std::chrono::steady_clock::now() + wait;
   do {
-    std::vector<std::string> found;
     if (std::filesystem::exists(dir))
       for (const auto& f : std::filesystem::directory_iterator(dir)) {
         std::ifstream in(f.path(), std::ios::binary);
@@ -146,15 +147,14 @@ inline std::optional<std::string> wait_for_mail(const std::string& to, std::chro
         std::string b64;
         for (char ch : raw.substr(start + 2, end - start - 2))
           if (!std::isspace(static_cast<unsigned char>(ch))) b64 += ch;
-        if (auto text = crypto::base64_decode(b64)) found.push_back(*text);
+        auto text = crypto::base64_decode(b64);
+        if (text && text->find(contains) != std::string::npos) return *text;
       }
-    if (found.size() >= nth) return found.back();
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   } while (std::chrono::steady_clock::now() < deadline);
   return std::nullopt;
 }
 
-/// Number of mails to `to` in the sink now.
 inline size_t mail_count(const std::string& to) {
   auto dir = std::filesystem::path(env("MAILDIR")) / "new";
   size_t n = 0;
@@ -182,7 +182,7 @@ inline std::pair<std::string, std::string> verified_member(Client& c) {
   std::string mail = login + "@example.jp";
   Response r = c.post("/api/v1/accounts", {{"login_id", login}, {"password", kPassword}, {"email", mail}});
   if (r.status != 201) throw std::runtime_error("register: " + r.body);
-  auto text = wait_for_mail(mail);
+  auto text = wait_for_mail(mail, "/accounts/verify?token=");
   if (!text) throw std::runtime_error("no verification mail");
   r = c.post("/api/v1/accounts/verify", {{"token", token_in(*text)}});
   if (r.status != 200) throw std::runtime_error("verify: " + r.body);
