@@ -148,6 +148,15 @@ class Pool {
   template <class F>
   auto transaction(F&& fn, bool serializable = false) -> decltype(fn(std::declval<Tx&>()));
 
+  /// Runs `fn(Tx&)` in autocommit mode, without BEGIN/COMMIT round trips: for a read
+  /// made of ONE statement, which PostgreSQL runs atomically on its own.
+  template <class F>
+  auto read(F&& fn) -> decltype(fn(std::declval<Tx&>())) {
+    Lease lease{*this, acquire()};
+    Tx tx(*lease.conn);
+    return fn(tx);
+  }
+
   /// Runs `fn(Connection&)` outside an explicit transaction (single statements, reads).
   template <class F>
   auto with(F&& fn) -> decltype(fn(std::declval<Connection&>()));

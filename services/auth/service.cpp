@@ -334,7 +334,7 @@ Status AuthServiceImpl::ValidateSession(Ctx* ctx, const ValidateSessionRequest* 
 Status AuthServiceImpl::GetMe(Ctx* ctx, const Empty*, Account* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "GetMe", [&](const Principal& p) {
     if (Status s = require_login(p); !s.ok()) return s;
-    auto a = pool_.transaction([&](db::Tx& tx) { return store::account_by_id(tx, p.account_id()); });
+    auto a = pool_.read([&](db::Tx& tx) { return store::account_by_id(tx, p.account_id()); });
     if (!a) return unauthenticated();
     to_proto(*a, resp);
     return Status::OK;
