@@ -4,6 +4,7 @@
 
 #include "auth/store.h"
 #include "core/log.h"
+#include "core/paging.h"
 #include "core/time.h"
 #include "core/totp.h"
 #include "core/validation.h"
@@ -83,29 +84,6 @@ void check_login_id(validation::Errors& e, const std::string& login_id) {
   if (!ok)
     e.add("login_id", "invalid_format", "ログインIDは半角英数字と _ - . で入力してください",
           "may contain only letters, digits, '_', '-' and '.'");
-}
-
-// A page token is an opaque base64url offset.
-int page_offset(const std::string& token) {
-  auto raw = crypto::base64url_decode(token);
-  if (!raw || raw->empty() || raw->size() > 9 || !std::all_of(raw->begin(), raw->end(), ::isdigit)) return -1;
-  return std::stoi(*raw);
-}
-std::string next_token(int offset, int size, int64_t total) {
-  return offset + size < total ? crypto::base64url(std::to_string(offset + size)) : "";
-}
-bool page_args(validation::Errors& e, int32_t page_size, const std::string& page_token, int& limit, int& offset) {
-  limit = page_size == 0 ? 20 : page_size;
-  if (limit < 1 || limit > 100) {
-    e.add("page_size", "out_of_range", "1から100の間で指定してください", "must be between 1 and 100");
-    return false;
-  }
-  offset = page_token.empty() ? 0 : page_offset(page_token);
-  if (offset < 0) {
-    e.add("page_token", "invalid_format", "ページ指定が正しくありません", "is not a valid page token");
-    return false;
-  }
-  return true;
 }
 
 std::string recovery_code() {
@@ -571,15 +549,14 @@ Status AuthServiceImpl::ListAccounts(Ctx* ctx, const ListAccountsRequest* req, L
     e.one_of("status", req->status(), {"pending", "active", "suspended"}, false);
     e.one_of("role", req->role(), {"member", "editor", "admin"}, false);
     e.text("q", req->q(), {.required = false, .max_chars = 100});
-    int limit = 0, offset = 0;
-    page_args(e, req->page_size(), req->page_token(), limit, offset);
+    paging::Page page = paging::read(e, req->page_size(), req->page_token());
     if (!e.empty()) return rpc::invalid(e);
-    auto page = pool_.transaction([&](db::Tx& tx) {
-      return store::list_accounts(tx, req->status(), req->role(), req->q(), limit, offset);
+    auto found = pool_.transaction([&](db::Tx& tx) {
+      return store::list_accounts(tx, req->status(), req->role(), req->q(), page.limit, page.offset);
     });
-    for (const auto& a : page.items) to_proto(a, resp->add_items());
-    resp->set_total_size(int32_t(page.total));
-    resp->set_next_page_token(next_token(offset, int(page.items.size()), page.total));
+    for (const auto& a : found.items) to_proto(a, resp->add_items());
+    resp->set_total_size(int32_t(found.total));
+    resp->set_next_page_token(paging::next_token(page, found.items.size(), found.total));
     return Status::OK;
   });
 }
@@ -701,12 +678,11 @@ Status AuthServiceImpl::ListAuditEvents(Ctx* ctx, const ListAuditEventsRequest* 
     validation::Errors e;
     e.text("action", req->action(), {.required = false, .max_chars = 64});
     e.text("account_id", req->account_id(), {.required = false, .max_chars = 36});
-    int limit = 0, offset = 0;
-    page_args(e, req->page_size(), req->page_token(), limit, offset);
+    paging::Page page = paging::read(e, req->page_size(), req->page_token());
     if (!e.empty()) return rpc::invalid(e);
     return pool_.transaction([&](db::Tx& tx) {
       int64_t total = 0;
-      auto rows = store::list_audit(tx, req->action(), req->account_id(), limit, offset, total);
+      auto rows = store::list_audit(tx, req->action(), req->account_id(), page.limit, page.offset, total);
       for (const auto& r : rows) {
         auto* out = resp->add_items();
         out->set_seq(r.seq);
@@ -719,7 +695,7 @@ Status AuthServiceImpl::ListAuditEvents(Ctx* ctx, const ListAuditEventsRequest* 
         out->set_hash(crypto::hex(r.hash));
       }
       resp->set_total_size(int32_t(total));
-      resp->set_next_page_token(next_token(offset, int(rows.size()), total));
+      resp->set_next_page_token(paging::next_token(page, rows.size(), total));
       resp->set_chain_intact(store::audit_chain_intact(tx));
       return Status::OK;
     });

@@ -2,6 +2,7 @@
 
 #include "core/crypto.h"
 #include "core/log.h"
+#include "core/paging.h"
 #include "core/validation.h"
 #include "notification/store.h"
 #include "notification/template.h"
@@ -135,18 +136,12 @@ Status NotificationServiceImpl::ListMessages(grpc::ServerContext* ctx, const Lis
     if (Status s = require_staff(p); !s.ok()) return s;
     validation::Errors e;
     e.one_of("status", req->status(), {"queued", "sending", "sent", "failed", "rejected"}, false);
-    int limit = req->page_size() == 0 ? 20 : req->page_size();
-    if (limit < 1 || limit > 100) e.add("page_size", "out_of_range", "1から100の間で指定してください", "must be between 1 and 100");
-    int offset = 0;
-    if (!req->page_token().empty()) {
-      auto raw = crypto::base64url_decode(req->page_token());
-      if (!raw || raw->empty() || raw->size() > 9 || !std::all_of(raw->begin(), raw->end(), ::isdigit))
-        e.add("page_token", "invalid_format", "ページ指定が正しくありません", "is not a valid page token");
-      else offset = std::stoi(*raw);
-    }
+    paging::Page page = paging::read(e, req->page_size(), req->page_token());
     if (!e.empty()) return rpc::invalid(e);
-    auto page = pool_.transaction([&](db::Tx& tx) { return store::list_messages(tx, req->status(), limit, offset); });
-    for (const auto& m : page.items) {
+    auto found = pool_.transaction([&](db::Tx& tx) {
+      return store::list_messages(tx, req->status(), page.limit, page.offset);
+    });
+    for (const auto& m : found.items) {
       auto* out = resp->add_items();
       out->set_id(m.id);
       out->set_template_(m.template_key);
@@ -157,9 +152,8 @@ Status NotificationServiceImpl::ListMessages(grpc::ServerContext* ctx, const Lis
       out->set_sent_at(m.sent_at);
       out->set_last_error(m.last_error);
     }
-    resp->set_total_size(int32_t(page.total));
-    if (offset + int(page.items.size()) < page.total)
-      resp->set_next_page_token(crypto::base64url(std::to_string(offset + int(page.items.size()))));
+    resp->set_total_size(int32_t(found.total));
+    resp->set_next_page_token(paging::next_token(page, found.items.size(), found.total));
     return Status::OK;
   });
 }

@@ -5,6 +5,7 @@
 
 #include "core/crypto.h"
 #include "core/log.h"
+#include "core/paging.h"
 #include "core/totp.h"
 #include "core/validation.h"
 
@@ -113,4 +114,28 @@ TEST_CASE("logs mask e-mail addresses and names", "[unit]") {
   CHECK(log::mask_email("taro.yamada@example.jp") == "t***@e***.jp");
   CHECK(log::mask("山口太郎") == "山***");
   CHECK(log::mask("") == "");
+}
+
+TEST_CASE("paging: defaults, limits and opaque tokens that round-trip and refuse tampering", "[unit]") {
+  validation::Errors e;
+  paging::Page first = paging::read(e, 0, "");
+  CHECK(e.empty());
+  CHECK(first.limit == 20);
+  CHECK(first.offset == 0);
+  std::string token = paging::next_token(first, 20, 45);
+  REQUIRE_FALSE(token.empty());
+  paging::Page second = paging::read(e, 0, token);
+  CHECK(e.empty());
+  CHECK(second.offset == 20);
+  CHECK(paging::next_token(paging::Page{20, 40}, 5, 45).empty());  // the last page
+
+  validation::Errors bad;
+  paging::read(bad, 101, crypto::base64url("-5"));
+  paging::read(bad, -1, "%%%");
+  std::set<std::string> fields;
+  for (const auto& v : bad.list()) fields.insert(v.field);
+  CHECK(fields == std::set<std::string>{"page_size", "page_token"});
+  validation::Errors huge;
+  paging::read(huge, 10, crypto::base64url("99999999999"));  // would overflow an int
+  CHECK_FALSE(huge.empty());
 }

@@ -77,6 +77,7 @@ TEST_CASE("requests are built from body, path and query, and strangers are refus
   v = build_request(*list.route, list.vars, {}, R"({"q":"x"})", &lr2);
   REQUIRE(v.size() == 1);
   CHECK(v[0].reason == "unexpected_body");
+  CHECK(build_request(*list.route, list.vars, {}, " { } ", &lr2).empty());  // what clients send with an empty POST
 
   auto suspend = std::get<RouteMatch>(table.find("POST", "/api/v1/admin/accounts/abc/suspend"));
   civic::auth::AccountIdRequest ar;

@@ -1,0 +1,178 @@
+// Staff accounts end to end: the one-shot first admin, its mandatory password change and
+// TOTP enrolment, two-factor login (codes single-use, recovery codes), admin actions on
+// members (suspend ends every session), and the refusals for members and anonymous calls.
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <ctime>
+
+#include "core/totp.h"
+#include "client.h"
+
+using namespace civic;
+using namespace civic::e2e;
+
+namespace {
+
+/// Runs `auth_server create-admin` against the test stack's auth database, as an operator
+/// would, and returns the temporary password it prints once.
+std::string create_admin(const std::string& login) {
+  setenv("DATABASE_URL", env("AUTH_DATABASE_URL").c_str(), 1);
+  setenv("LOG_LEVEL", "error", 1);
+  setenv("MIGRATE_ON_START", "false", 1);
+  std::string command = env("AUTH_SERVER_BIN") + " create-admin " + login + " " + login + "@pref.example.jp";
+  FILE* out = popen(command.c_str(), "r");  // login is [a-z0-9_] made by the test itself
+  REQUIRE(out);
+  std::string text;
+  char buf[256];
+  while (size_t n = fread(buf, 1, sizeof buf, out)) text.append(buf, n);
+  REQUIRE(pclose(out) == 0);
+  auto colon = text.rfind(": ");
+  REQUIRE(colon != std::string::npos);
+  std::string password = text.substr(colon + 2);
+  password.erase(password.find_last_not_of("\r\n ") + 1);
+  return password;
+}
+
+std::string code_at(const std::string& base32_secret, int64_t offset_seconds = 0) {
+  auto key = crypto::base32_decode(base32_secret);
+  REQUIRE(key);
+  return totp::at(*key, int64_t(std::time(nullptr)) + offset_seconds);
+}
+
+const char* kAdminPassword = "Shimonoseki-Fugu#Bridge58";
+
+/// A fully set-up admin: password changed and TOTP enrolled. Returns its TOTP secret.
+std::string ready_admin(Client& admin, const std::string& login) {
+  std::string temporary = create_admin(login);
+  REQUIRE(admin.login(login, temporary).status == 200);
+  REQUIRE(admin.post("/api/v1/me/password", {{"current_password", temporary}, {"new_password", kAdminPassword}}).status == 200);
+  Response enrol = admin.post("/api/v1/me/totp");
+  REQUIRE(enrol.status == 200);
+  std::string secret = enrol.json()["secret"];
+  REQUIRE(admin.post("/api/v1/me/totp/confirm", {{"code", code_at(secret)}}).status == 200);
+  return secret;
+}
+
+} // namespace
+
+TEST_CASE("the first admin must change the temporary password and enrol TOTP before any admin call", "[e2e]") {
+  std::string login = unique("admin_");
+  std::string temporary = create_admin(login);
+  CHECK(temporary.size() >= 16);
+
+  Client admin;
+  Response r = admin.login(login, temporary);
+  REQUIRE(r.status == 200);
+  CHECK(r.json()["account"]["pending"] == nlohmann::json::array({"password_change", "totp_enrolment"}));
+  CHECK(admin.get("/api/v1/admin/accounts").status == 403);  // roles inactive while anything is pending
+
+  CHECK(admin.post("/api/v1/me/password", {{"current_password", temporary}, {"new_password", "password"}}).status == 400);
+  REQUIRE(admin.post("/api/v1/me/password", {{"current_password", temporary}, {"new_password", kAdminPassword}}).status == 200);
+  CHECK(admin.get("/api/v1/admin/accounts").status == 403);  // TOTP still missing
+
+  Response enrol = admin.post("/api/v1/me/totp");
+  REQUIRE(enrol.status == 200);
+  std::string secret = enrol.json()["secret"];
+  CHECK(enrol.json()["otpauth_uri"].get<std::string>().rfind("otpauth://totp/", 0) == 0);
+  CHECK(admin.post("/api/v1/me/totp/confirm", {{"code", "000000"}}).status == 400);
+  Response confirmed = admin.post("/api/v1/me/totp/confirm", {{"code", code_at(secret)}});
+  REQUIRE(confirmed.status == 200);
+  auto recovery = confirmed.json()["recovery_codes"];
+  CHECK(recovery.size() == 10);
+  CHECK(admin.get("/api/v1/admin/accounts").status == 200);
+
+  SECTION("login then needs the second factor; a code works once; a recovery code works once") {
+    Client other;
+    Response no_code = other.login(login, kAdminPassword);
+    CHECK(no_code.status == 401);
+    CHECK(no_code.json()["error"]["details"][0]["field"] == "totp");
+    CHECK(other.login(login, "wrong-password-1", code_at(secret, 30)).status == 401);
+
+    std::string next = code_at(secret, 30);  // the next step: newer than the code used to confirm
+    CHECK(other.login(login, kAdminPassword, next).status == 200);
+    Client replay;
+    CHECK(replay.login(login, kAdminPassword, next).status == 401);
+
+    std::string spare = recovery[0];
+    Client lost_phone;
+    CHECK(lost_phone.login(login, kAdminPassword, spare).status == 200);
+    Client again;
+    CHECK(again.login(login, kAdminPassword, spare).status == 401);
+  }
+}
+
+TEST_CASE("admins suspend, resume and delete members; members and anonymous callers cannot", "[e2e]") {
+  Client admin;
+  ready_admin(admin, unique("admin_"));
+
+  Client member;
+  auto [member_login, member_mail] = verified_member(member);
+  REQUIRE(member.login(member_login, kPassword).status == 200);
+  std::string member_id = member.get("/api/v1/me").json()["id"];
+
+  CHECK(member.get("/api/v1/admin/accounts").status == 403);
+  CHECK(member.post("/api/v1/admin/accounts/" + member_id + "/resume").status == 403);
+  CHECK(member.post("/api/v1/admin/accounts", {{"login_id", unique("s_")}, {"email", "x@example.jp"}, {"roles", {"admin"}}})
+            .status == 403);
+  Client anonymous;
+  CHECK(anonymous.get("/api/v1/admin/accounts").status == 401);
+  CHECK(anonymous.get("/api/v1/admin/audit-events").status == 401);
+
+  Response list = admin.get("/api/v1/admin/accounts?q=" + member_login);
+  REQUIRE(list.status == 200);
+  REQUIRE(list.json()["items"].size() == 1);
+  CHECK(list.json()["items"][0]["id"] == member_id);
+
+  CHECK(admin.post("/api/v1/admin/accounts/not-a-uuid/suspend").status == 404);
+  REQUIRE(admin.post("/api/v1/admin/accounts/" + member_id + "/suspend").status == 200);
+  CHECK(member.get("/api/v1/me").status == 401);  // every session ended
+  Client relogin;
+  CHECK(relogin.login(member_login, kPassword).status == 403);
+
+  REQUIRE(admin.post("/api/v1/admin/accounts/" + member_id + "/resume").status == 200);
+  CHECK(relogin.login(member_login, kPassword).status == 200);
+
+  Response audit = admin.get("/api/v1/admin/audit-events?account_id=" + member_id);
+  REQUIRE(audit.status == 200);
+  CHECK(audit.json()["chain_intact"] == true);
+  std::set<std::string> actions;
+  for (const auto& e : audit.json()["items"]) actions.insert(e["action"].get<std::string>());
+  CHECK(actions.count("account.suspended"));
+  CHECK(actions.count("account.resumed"));
+
+  REQUIRE(admin.del("/api/v1/admin/accounts/" + member_id).status == 200);
+  CHECK(relogin.get("/api/v1/me").status == 401);
+  CHECK(Client().login(member_login, kPassword).status == 401);
+}
+
+TEST_CASE("an admin creates an editor whose roles wait for its own password change and TOTP", "[e2e]") {
+  Client admin;
+  ready_admin(admin, unique("admin_"));
+  std::string login = unique("editor_");
+  CHECK(admin.post("/api/v1/admin/accounts", {{"login_id", login}, {"email", login + "@pref.example.jp"}, {"roles", {"owner"}}})
+            .status == 400);  // unknown role
+  Response created = admin.post("/api/v1/admin/accounts",
+                                {{"login_id", login}, {"email", login + "@pref.example.jp"}, {"roles", {"editor"}}});
+  REQUIRE(created.status == 201);
+  std::string temporary = created.json()["temporary_password"];
+  Client editor;
+  REQUIRE(editor.login(login, temporary).status == 200);
+  CHECK(editor.get("/api/v1/me").json()["pending"].size() == 2);
+  CHECK(editor.get("/api/v1/admin/accounts").status == 403);  // an editor is no admin either way
+}
+
+TEST_CASE("a member changes the e-mail address only through a link sent to the new address", "[e2e]") {
+  Client member;
+  auto [login, old_mail] = verified_member(member);
+  REQUIRE(member.login(login, kPassword).status == 200);
+  std::string new_mail = unique("new_") + "@example.jp";
+  CHECK(member.post("/api/v1/me/email", {{"new_email", new_mail}, {"password", "wrong-password-9"}}).status == 400);
+  CHECK(member.post("/api/v1/me/email", {{"new_email", "not-an-address"}, {"password", kPassword}}).status == 400);
+  REQUIRE(member.post("/api/v1/me/email", {{"new_email", new_mail}, {"password", kPassword}}).status == 202);
+  CHECK(member.get("/api/v1/me").json()["email"] == old_mail);  // unchanged until confirmed
+  auto text = wait_for_mail(new_mail, "/accounts/verify?token=");
+  REQUIRE(text);
+  REQUIRE(Client().post("/api/v1/accounts/verify", {{"token", token_in(*text)}}).status == 200);
+  CHECK(member.get("/api/v1/me").json()["email"] == new_mail);
+}
