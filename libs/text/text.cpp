@@ -1,0 +1,120 @@
+#include "text/text.h"
+
+#include <unicode/normalizer2.h>
+#include <unicode/uchar.h>
+#include <unicode/unistr.h>
+
+#include <set>
+#include <stdexcept>
+
+namespace civic::text {
+namespace {
+
+const icu::Normalizer2& nfkc_casefold() {
+  static const icu::Normalizer2* instance = [] {
+    UErrorCode status = U_ZERO_ERROR;
+    const icu::Normalizer2* n = icu::Normalizer2::getNFKCCasefoldInstance(status);
+    if (U_FAILURE(status)) throw std::runtime_error("ICU NFKC_Casefold is unavailable");
+    return n;
+  }();
+  return *instance;
+}
+
+// The code points of the normalised text, white space runs as one U+0020, trimmed.
+std::vector<UChar32> normalized_code_points(std::string_view utf8) {
+  icu::UnicodeString in = icu::UnicodeString::fromUTF8(icu::StringPiece(utf8.data(), int32_t(utf8.size())));
+  UErrorCode status = U_ZERO_ERROR;
+  icu::UnicodeString folded = nfkc_casefold().normalize(in, status);
+  if (U_FAILURE(status)) return {};
+  std::vector<UChar32> out;
+  for (int32_t i = 0; i < folded.length();) {
+    UChar32 c = folded.char32At(i);
+    i += U16_LENGTH(c);
+    if (c == 0xFFFD) continue;  // what ICU made of invalid UTF-8
+    if (u_isUWhiteSpace(c)) {
+      if (!out.empty() && out.back() != ' ') out.push_back(' ');
+      continue;
+    }
+    if (u_iscntrl(c) || u_charType(c) == U_FORMAT_CHAR) continue;
+    out.push_back(c);
+  }
+  if (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+std::string utf8_of(const UChar32* cps, size_t n) {
+  icu::UnicodeString s;
+  for (size_t i = 0; i < n; ++i) s.append(cps[i]);
+  std::string out;
+  s.toUTF8String(out);
+  return out;
+}
+
+void add_grams(const std::vector<UChar32>& cps, std::set<std::string>& grams) {
+  for (size_t i = 0; i < cps.size(); ++i) {
+    if (cps[i] == ' ') continue;
+    grams.insert(utf8_of(&cps[i], 1));
+    if (i + 1 < cps.size() && cps[i + 1] != ' ') grams.insert(utf8_of(&cps[i], 2));
+  }
+}
+
+std::string like_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '%' || c == '_' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+} // namespace
+
+std::string normalize(std::string_view utf8) {
+  auto cps = normalized_code_points(utf8);
+  return utf8_of(cps.data(), cps.size());
+}
+
+size_t length(std::string_view utf8) {
+  size_t n = 0;
+  for (unsigned char c : utf8) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+std::vector<std::string> index_grams(const std::vector<std::string_view>& parts) {
+  std::set<std::string> grams;
+  for (auto part : parts) add_grams(normalized_code_points(part), grams);
+  return {grams.begin(), grams.end()};
+}
+
+std::string search_text(const std::vector<std::string_view>& parts) {
+  std::string out;
+  for (auto part : parts) {
+    std::string n = normalize(part);
+    if (n.empty()) continue;
+    if (!out.empty()) out += '\n';
+    out += n;
+  }
+  return out;
+}
+
+Query query(std::string_view keyword) {
+  Query q;
+  auto cps = normalized_code_points(keyword);
+  std::set<std::string> grams;
+  size_t start = 0;
+  for (size_t i = 0; i <= cps.size(); ++i) {
+    if (i < cps.size() && cps[i] != ' ') continue;
+    std::vector<UChar32> term(cps.begin() + long(start), cps.begin() + long(i));
+    start = i + 1;
+    if (term.empty()) continue;
+    std::string t = utf8_of(term.data(), term.size());
+    q.terms.push_back(t);
+    q.like_patterns.push_back("%" + like_escape(t) + "%");
+    if (term.size() == 1) grams.insert(t);
+    else for (size_t k = 0; k + 1 < term.size(); ++k) grams.insert(utf8_of(&term[k], 2));
+  }
+  q.grams.assign(grams.begin(), grams.end());
+  return q;
+}
+
+} // namespace civic::text

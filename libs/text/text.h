@@ -1,0 +1,43 @@
+// Text normalisation and search keys for Japanese partial-match search (SPEC DIR-6).
+//
+// normalize(): NFKC with case folding (ICU's NFKC_Casefold), so full-width and
+// half-width letters and digits, half-width katakana (ｶﾞ -> ガ) and upper/lower case
+// all compare equal; runs of white space become one space; control characters go.
+//
+// Search keys: a document is indexed by the set of its 1- and 2-character grams
+// (code points of the normalised text), kept in a text[] column with a GIN index. A
+// 1-character keyword must be one of the unigrams, a longer one must contain all of
+// its bigrams; the row is then rechecked with LIKE on the normalised text, so a hit
+// is always a true substring. pg_trgm cannot do this: it needs 3 characters.
+#pragma once
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace civic::text {
+
+/// The normalised form of `utf8` (invalid UTF-8 sequences are dropped).
+std::string normalize(std::string_view utf8);
+
+/// Number of code points of valid UTF-8 `utf8`.
+size_t length(std::string_view utf8);
+
+/// The distinct 1- and 2-grams of the normalised `parts`, joined by a separator that
+/// keeps grams from spanning two parts. Spaces never start or end a gram.
+std::vector<std::string> index_grams(const std::vector<std::string_view>& parts);
+
+/// The normalised `parts` joined for the LIKE recheck (same separator as index_grams).
+std::string search_text(const std::vector<std::string_view>& parts);
+
+/// A keyword query: white space separates terms, and every term must match.
+struct Query {
+  std::vector<std::string> terms;          // normalised
+  std::vector<std::string> grams;          // every one must be among the row's grams
+  std::vector<std::string> like_patterns;  // %term% with % _ \ escaped, for the recheck
+  bool empty() const { return terms.empty(); }
+};
+
+/// The index query of `keyword`; empty when nothing searchable is left.
+Query query(std::string_view keyword);
+
+} // namespace civic::text
