@@ -7,6 +7,7 @@
 #include <future>
 
 #include "civic/auth.grpc.pb.h"
+#include "civic/content.grpc.pb.h"
 #include "core/crypto.h"
 #include "core/log.h"
 #include "gateway/openapi.h"
@@ -100,6 +101,14 @@ std::string Gateway::client_ip(const HttpRequest& req) const {
   return req.peer_ip;
 }
 
+void Gateway::sign_own_call(grpc::ClientContext& ctx, const std::string& request_id) const {
+  ctx.set_deadline(std::chrono::system_clock::now() + config_.call_timeout);
+  rpc::Principal gateway;
+  gateway.set_caller("gateway");
+  gateway.set_request_id(request_id);
+  rpc::attach(ctx, gateway, config_.hmac_key);
+}
+
 std::optional<Gateway::SessionInfo> Gateway::resolve_session(const std::string& token, const std::string& request_id) {
   std::string key = crypto::sha256(token);
   auto now = Clock::now();
@@ -113,11 +122,7 @@ std::optional<Gateway::SessionInfo> Gateway::resolve_session(const std::string& 
   }
   civic::auth::AuthService::Stub stub(channels_.at("auth"));
   grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + config_.call_timeout);
-  rpc::Principal gateway;
-  gateway.set_caller("gateway");
-  gateway.set_request_id(request_id);
-  rpc::attach(ctx, gateway, config_.hmac_key);
+  sign_own_call(ctx, request_id);
   civic::auth::ValidateSessionRequest req;
   req.set_session_token(token);
   civic::auth::ValidateSessionResponse resp;
@@ -128,6 +133,32 @@ std::optional<Gateway::SessionInfo> Gateway::resolve_session(const std::string& 
   std::lock_guard lock(sessions_mutex_);
   if (sessions_.size() > 50000) sessions_.clear();
   sessions_[key] = info;
+  return info;
+}
+
+Gateway::MaintenanceInfo Gateway::maintenance(const std::string& request_id) {
+  auto now = Clock::now();
+  {
+    std::lock_guard lock(maintenance_mutex_);
+    if (maintenance_.expires > now) return maintenance_;
+  }
+  MaintenanceInfo info;
+  info.expires = now + config_.maintenance_cache_ttl;
+  civic::content::ContentService::Stub stub(channels_.at("content"));
+  grpc::ClientContext ctx;
+  sign_own_call(ctx, request_id);
+  civic::content::SiteSettings site;
+  grpc::Status st = stub.GetSite(&ctx, civic::common::Empty(), &site);
+  if (st.ok()) {
+    info.enabled = site.maintenance().enabled();
+    info.message = site.maintenance().message();
+    info.retry_after_seconds = site.maintenance().retry_after_seconds();
+  } else {
+    // Fail open: a content outage must not take both sites down with it.
+    log::warn("maintenance_unknown", {{"request_id", request_id}, {"grpc_status", int(st.error_code())}});
+  }
+  std::lock_guard lock(maintenance_mutex_);
+  maintenance_ = info;
   return info;
 }
 
@@ -253,6 +284,19 @@ HttpResponse Gateway::route_api(const HttpRequest& req, const std::string& reque
   std::string token = cookie_value(header(req, "cookie"), config_.cookie_name);
   std::optional<SessionInfo> session;
   if (!token.empty() && token.size() <= 100) session = resolve_session(token, request_id);
+  // Maintenance (CNT-3): staff keep working; everyone else may still log in and out and
+  // read the site settings, which carry the message.
+  bool staff = session && std::any_of(session->roles.begin(), session->roles.end(),
+                                      [](const std::string& r) { return r == "editor" || r == "admin"; });
+  if (!staff && !route.open_in_maintenance) {
+    if (MaintenanceInfo m = maintenance(request_id); m.enabled) {
+      HttpResponse r = error(grpc::StatusCode::UNAVAILABLE,
+                             m.message.empty() ? "ただいまメンテナンス中です" : m.message, english);
+      r.headers.emplace_back("Retry-After", std::to_string(m.retry_after_seconds));
+      return r;
+    }
+  }
+
   if (unsafe(req.method)) {
     if (!origin_allowed)
       return plain_error(403, "PERMISSION_DENIED", "許可されていないオリジンです", "Origin not allowed.", english);

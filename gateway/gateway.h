@@ -28,6 +28,7 @@ struct GatewayConfig {
   size_t max_body_bytes = 1 << 20;
   std::chrono::milliseconds call_timeout{5000};
   std::chrono::milliseconds session_cache_ttl{2000};
+  std::chrono::milliseconds maintenance_cache_ttl{2000};  // how long the content service's answer is reused
   int rate_limit_per_minute = 10;                    // per client address, rate-limited routes
   bool trust_forwarded_for = false;                  // behind the ingress: take X-Forwarded-For
 };
@@ -68,7 +69,17 @@ class Gateway {
   };
   HttpResponse route_api(const HttpRequest& req, const std::string& request_id, std::string& route_label,
                          std::string& account_id);
+  struct MaintenanceInfo {
+    bool enabled = false;
+    std::string message;
+    int retry_after_seconds = 0;
+    std::chrono::steady_clock::time_point expires;
+  };
+  /// Deadline and the gateway's own signed principal, for calls made on its own behalf.
+  void sign_own_call(grpc::ClientContext& ctx, const std::string& request_id) const;
   std::optional<SessionInfo> resolve_session(const std::string& token, const std::string& request_id);
+  /// Maintenance mode as the content service last said (CNT-3); off when it cannot be asked.
+  MaintenanceInfo maintenance(const std::string& request_id);
   void forget_session(const std::string& token);
   std::string client_ip(const HttpRequest& req) const;
   void finish(const HttpRequest& req, HttpResponse& resp, const std::string& request_id, bool personal) const;
@@ -81,6 +92,8 @@ class Gateway {
   Metrics metrics_;
   std::mutex sessions_mutex_;
   std::unordered_map<std::string, SessionInfo> sessions_;  // keyed by SHA-256 of the token
+  std::mutex maintenance_mutex_;
+  MaintenanceInfo maintenance_;
 };
 
 /// The value of cookie `name` in a Cookie header, or "".

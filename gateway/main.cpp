@@ -18,6 +18,7 @@ int main() {
     cfg.hmac_key = config::secret("INTERNAL_HMAC_KEY");
     cfg.backend_addrs["auth"] = config::str("AUTH_SERVICE_ADDR", "127.0.0.1:50051");
     cfg.backend_addrs["notification"] = config::str("NOTIFICATION_SERVICE_ADDR", "127.0.0.1:50052");
+    cfg.backend_addrs["content"] = config::str("CONTENT_SERVICE_ADDR", "127.0.0.1:50053");
     std::istringstream origins(config::str("CORS_ORIGINS", "http://localhost:5173,http://localhost:5174"));
     for (std::string o; std::getline(origins, o, ',');)
       if (!o.empty()) cfg.cors_origins.push_back(o);
@@ -26,6 +27,7 @@ int main() {
     cfg.max_body_bytes = size_t(config::integer("MAX_BODY_BYTES", 1 << 20, 1024, 64 << 20));
     cfg.call_timeout = std::chrono::milliseconds(config::integer("BACKEND_TIMEOUT_MS", 5000, 100, 60000));
     cfg.session_cache_ttl = std::chrono::milliseconds(config::integer("SESSION_CACHE_MS", 2000, 0, 60000));
+    cfg.maintenance_cache_ttl = std::chrono::milliseconds(config::integer("MAINTENANCE_CACHE_MS", 2000, 0, 60000));
     cfg.rate_limit_per_minute = int(config::integer("RATE_LIMIT_PER_MINUTE", 10, 1, 100000));
     cfg.trust_forwarded_for = config::boolean("TRUST_FORWARDED_FOR", false);
     size_t max_body = cfg.max_body_bytes;

@@ -6,13 +6,15 @@
 
 #include "civic/auth.pb.h"
 #include "civic/http_options.pb.h"
+#include "civic/content.pb.h"
 #include "civic/notification.pb.h"
 
 namespace civic::gateway {
 
 std::vector<const google::protobuf::FileDescriptor*> served_files() {
   // Naming a message of each file also makes sure its descriptors are linked in.
-  return {civic::auth::Account::descriptor()->file(), civic::notification::MailTemplate::descriptor()->file()};
+  return {civic::auth::Account::descriptor()->file(), civic::notification::MailTemplate::descriptor()->file(),
+          civic::content::Taxonomy::descriptor()->file()};
 }
 
 RouteTable RouteTable::build(const std::vector<const google::protobuf::FileDescriptor*>& files) {
@@ -52,6 +54,7 @@ RouteTable RouteTable::build(const std::vector<const google::protobuf::FileDescr
         r.clear_session_cookie = rule.clear_session_cookie();
         r.rate_limited = rule.rate_limited();
         r.personal = rule.personal();
+        r.open_in_maintenance = rule.open_in_maintenance();
         r.summary = rule.summary();
         r.grpc_path = "/" + service->full_name() + "/" + method->name();
         r.backend = backend;

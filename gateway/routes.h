@@ -22,6 +22,7 @@ struct Route {
   bool clear_session_cookie = false;
   bool rate_limited = false;
   bool personal = false;
+  bool open_in_maintenance = false;
   std::string summary;
   std::string grpc_path;    // "/civic.auth.AuthService/Login"
   std::string backend;      // "auth": the package's last component

@@ -5,6 +5,8 @@
 #include <csignal>
 #include <pthread.h>
 
+#include "core/config.h"
+
 namespace civic::rpc {
 
 namespace {
@@ -46,6 +48,12 @@ void serve(const std::string& address, const std::vector<grpc::Service*>& servic
   if (before_stop) before_stop();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   log::info("server_stopped");
+}
+
+bool migrate_at_start(const std::string& command, const std::string& db_url,
+                      const std::vector<db::Migration>& migrations, const std::string& service) {
+  if (command == "migrate" || config::boolean("MIGRATE_ON_START", true)) db::migrate(db_url, migrations, service);
+  return command == "migrate";
 }
 
 } // namespace civic::rpc

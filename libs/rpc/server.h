@@ -8,6 +8,7 @@
 
 #include "core/log.h"
 #include "db/db.h"
+#include "db/migrations.h"
 #include "rpc/principal.h"
 #include "rpc/status.h"
 
@@ -24,6 +25,12 @@ int wait_for_shutdown_signal();
 /// for up to five seconds.
 void serve(const std::string& address, const std::vector<grpc::Service*>& services,
            const std::function<void()>& before_stop = {});
+
+/// The start of every service's main(): applies `migrations` when `command` is
+/// "migrate" or MIGRATE_ON_START is true (the default). True when the process should
+/// exit now (`<svc>_server migrate`).
+bool migrate_at_start(const std::string& command, const std::string& db_url,
+                      const std::vector<db::Migration>& migrations, const std::string& service);
 
 /// Thrown inside a transaction to roll it back and answer with `status`.
 struct Abort {

@@ -52,4 +52,18 @@ grpc::Status from_db_error(const db::Error& e) {
   return grpc::Status(grpc::StatusCode::INTERNAL, "内部エラーが発生しました");
 }
 
+grpc::Status require_login(const Principal& p) {
+  return is_authenticated(p) ? grpc::Status::OK : grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "ログインしてください");
+}
+
+grpc::Status require_staff(const Principal& p) {
+  if (!is_authenticated(p)) return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "ログインしてください");
+  return is_staff(p) ? grpc::Status::OK : grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "権限がありません");
+}
+
+grpc::Status require_admin(const Principal& p) {
+  if (!is_authenticated(p)) return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "ログインしてください");
+  return has_role(p, "admin") ? grpc::Status::OK : grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "権限がありません");
+}
+
 } // namespace civic::rpc

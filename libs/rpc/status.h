@@ -7,6 +7,7 @@
 
 #include "core/validation.h"
 #include "db/db.h"
+#include "rpc/principal.h"
 
 namespace civic::rpc {
 
@@ -20,5 +21,12 @@ grpc::Status fail(grpc::StatusCode code, std::string message, int retry_after_se
 /// FAILED_PRECONDITION, check/not-null -> INVALID_ARGUMENT, serialization/deadlock ->
 /// ABORTED, connection -> UNAVAILABLE, anything else -> INTERNAL (never the SQL text).
 grpc::Status from_db_error(const db::Error& e);
+
+/// OK for a logged-in caller; UNAUTHENTICATED otherwise.
+grpc::Status require_login(const Principal& p);
+/// OK for an editor or admin; UNAUTHENTICATED when not logged in, PERMISSION_DENIED otherwise.
+grpc::Status require_staff(const Principal& p);
+/// OK for an admin; UNAUTHENTICATED when not logged in, PERMISSION_DENIED otherwise.
+grpc::Status require_admin(const Principal& p);
 
 } // namespace civic::rpc

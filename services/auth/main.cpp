@@ -6,7 +6,6 @@
 #include "auth/service.h"
 #include "core/config.h"
 #include "core/log.h"
-#include "db/migrations.h"
 #include "rpc/outbox.h"
 #include "rpc/server.h"
 
@@ -21,9 +20,7 @@ int main(int argc, char** argv) {
   try {
     std::string db_url = config::str("DATABASE_URL", "postgresql:///auth");
     std::string command = argc > 1 ? argv[1] : "serve";
-    if (command == "migrate" || config::boolean("MIGRATE_ON_START", true))
-      db::migrate(db_url, generated::auth_lib_migrations(), "auth");
-    if (command == "migrate") return 0;
+    if (rpc::migrate_at_start(command, db_url, generated::auth_lib_migrations(), "auth")) return 0;
 
     auth::AuthConfig cfg;
     cfg.hmac_key = config::secret("INTERNAL_HMAC_KEY");

@@ -52,11 +52,6 @@ Status unauthenticated() { return Status(StatusCode::UNAUTHENTICATED, "ログイ
 Status not_found() { return Status(StatusCode::NOT_FOUND, "見つかりません"); }
 
 Status require_login(const Principal& p) { return rpc::is_authenticated(p) ? Status::OK : unauthenticated(); }
-Status require_admin(const Principal& p) {
-  if (!rpc::is_authenticated(p)) return unauthenticated();
-  if (!rpc::has_role(p, "admin")) return Status(StatusCode::PERMISSION_DENIED, "権限がありません");
-  return Status::OK;
-}
 
 void audit(db::Tx& tx, const Principal& p, const std::string& action, const std::string& target,
            nlohmann::json detail = nlohmann::json::object()) {
@@ -544,7 +539,7 @@ Status AuthServiceImpl::DisableTotp(Ctx* ctx, const TotpDisableRequest* req, Emp
 
 Status AuthServiceImpl::ListAccounts(Ctx* ctx, const ListAccountsRequest* req, ListAccountsResponse* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "ListAccounts", [&](const Principal& p) {
-    if (Status s = require_admin(p); !s.ok()) return s;
+    if (Status s = rpc::require_admin(p); !s.ok()) return s;
     validation::Errors e;
     e.one_of("status", req->status(), {"pending", "active", "suspended"}, false);
     e.one_of("role", req->role(), {"member", "editor", "admin"}, false);
@@ -564,7 +559,7 @@ Status AuthServiceImpl::ListAccounts(Ctx* ctx, const ListAccountsRequest* req, L
 Status AuthServiceImpl::CreateStaffAccount(Ctx* ctx, const CreateStaffAccountRequest* req,
                                            CreateStaffAccountResponse* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "CreateStaffAccount", [&](const Principal& p) {
-    if (Status s = require_admin(p); !s.ok()) return s;
+    if (Status s = rpc::require_admin(p); !s.ok()) return s;
     validation::Errors e;
     check_login_id(e, req->login_id());
     e.email("email", req->email());
@@ -599,7 +594,7 @@ Status AuthServiceImpl::CreateStaffAccount(Ctx* ctx, const CreateStaffAccountReq
 
 Status AuthServiceImpl::SetRoles(Ctx* ctx, const SetRolesRequest* req, Account* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "SetRoles", [&](const Principal& p) {
-    if (Status s = require_admin(p); !s.ok()) return s;
+    if (Status s = rpc::require_admin(p); !s.ok()) return s;
     validation::Errors e;
     if (req->roles().empty()) e.add("roles", "required", "必須項目です", "is required");
     for (const auto& r : req->roles()) e.one_of("roles", r, {"member", "editor", "admin"});
@@ -624,7 +619,7 @@ Status AuthServiceImpl::SetRoles(Ctx* ctx, const SetRolesRequest* req, Account* 
 Status AuthServiceImpl::set_status_by_admin(Ctx* ctx, const AccountIdRequest* req, Account* resp, const char* method,
                                             const char* action) {
   return rpc::guarded(ctx, config_.hmac_key, method, [&](const Principal& p) {
-    if (Status s = require_admin(p); !s.ok()) return s;
+    if (Status s = rpc::require_admin(p); !s.ok()) return s;
     std::string act(action);
     if (req->id() == p.account_id() && act != "account.unlocked")
       return Status(StatusCode::FAILED_PRECONDITION, "自分自身には実行できません");
@@ -660,7 +655,7 @@ Status AuthServiceImpl::UnlockAccount(Ctx* ctx, const AccountIdRequest* req, Acc
 
 Status AuthServiceImpl::DeleteAccount(Ctx* ctx, const AccountIdRequest* req, Empty*) {
   return rpc::guarded(ctx, config_.hmac_key, "DeleteAccount", [&](const Principal& p) {
-    if (Status s = require_admin(p); !s.ok()) return s;
+    if (Status s = rpc::require_admin(p); !s.ok()) return s;
     if (req->id() == p.account_id()) return Status(StatusCode::FAILED_PRECONDITION, "自分自身は削除できません");
     return pool_.transaction([&](db::Tx& tx) {
       auto a = store::account_by_id(tx, req->id(), true);
@@ -674,7 +669,7 @@ Status AuthServiceImpl::DeleteAccount(Ctx* ctx, const AccountIdRequest* req, Emp
 
 Status AuthServiceImpl::ListAuditEvents(Ctx* ctx, const ListAuditEventsRequest* req, ListAuditEventsResponse* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "ListAuditEvents", [&](const Principal& p) {
-    if (Status s = require_admin(p); !s.ok()) return s;
+    if (Status s = rpc::require_admin(p); !s.ok()) return s;
     validation::Errors e;
     e.text("action", req->action(), {.required = false, .max_chars = 64});
     e.text("account_id", req->account_id(), {.required = false, .max_chars = 36});

@@ -1,7 +1,6 @@
 // notification_server: wiring only. `notification_server migrate` applies the schema and exits.
 #include "core/config.h"
 #include "core/log.h"
-#include "db/migrations.h"
 #include "notification/mailer.h"
 #include "notification/sender.h"
 #include "notification/service.h"
@@ -18,9 +17,7 @@ int main(int argc, char** argv) {
   try {
     std::string db_url = config::str("DATABASE_URL", "postgresql:///notification");
     std::string command = argc > 1 ? argv[1] : "serve";
-    if (command == "migrate" || config::boolean("MIGRATE_ON_START", true))
-      db::migrate(db_url, generated::notification_lib_migrations(), "notification");
-    if (command == "migrate") return 0;
+    if (rpc::migrate_at_start(command, db_url, generated::notification_lib_migrations(), "notification")) return 0;
 
     notification::NotificationConfig cfg{config::secret("INTERNAL_HMAC_KEY"), config::str("MAIL_CENTRE_BCC", "")};
     notification::SenderConfig sender_cfg;

@@ -14,12 +14,6 @@ namespace {
 using grpc::Status;
 using grpc::StatusCode;
 
-Status require_staff(const rpc::Principal& p) {
-  if (!rpc::is_authenticated(p)) return Status(StatusCode::UNAUTHENTICATED, "ログインしてください");
-  if (!rpc::is_staff(p)) return Status(StatusCode::PERMISSION_DENIED, "権限がありません");
-  return Status::OK;
-}
-
 void to_proto(const TemplateRow& t, MailTemplate* out) {
   out->set_key(t.key);
   out->set_locale(t.locale);
@@ -101,7 +95,7 @@ NotificationServiceImpl::NotificationServiceImpl(db::Pool& pool, NotificationCon
 Status NotificationServiceImpl::ListTemplates(grpc::ServerContext* ctx, const ListTemplatesRequest*,
                                               ListTemplatesResponse* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "ListTemplates", [&](const rpc::Principal& p) {
-    if (Status s = require_staff(p); !s.ok()) return s;
+    if (Status s = rpc::require_staff(p); !s.ok()) return s;
     for (const auto& t : pool_.transaction([](db::Tx& tx) { return store::list_templates(tx); }))
       to_proto(t, resp->add_items());
     return Status::OK;
@@ -111,7 +105,7 @@ Status NotificationServiceImpl::ListTemplates(grpc::ServerContext* ctx, const Li
 Status NotificationServiceImpl::UpdateTemplate(grpc::ServerContext* ctx, const UpdateTemplateRequest* req,
                                                MailTemplate* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "UpdateTemplate", [&](const rpc::Principal& p) {
-    if (Status s = require_staff(p); !s.ok()) return s;
+    if (Status s = rpc::require_staff(p); !s.ok()) return s;
     validation::Errors e;
     e.text("key", req->key(), {.max_chars = 64});
     e.one_of("locale", req->locale(), {"ja", "en"});
@@ -133,7 +127,7 @@ Status NotificationServiceImpl::UpdateTemplate(grpc::ServerContext* ctx, const U
 Status NotificationServiceImpl::ListMessages(grpc::ServerContext* ctx, const ListMessagesRequest* req,
                                              ListMessagesResponse* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "ListMessages", [&](const rpc::Principal& p) {
-    if (Status s = require_staff(p); !s.ok()) return s;
+    if (Status s = rpc::require_staff(p); !s.ok()) return s;
     validation::Errors e;
     e.one_of("status", req->status(), {"queued", "sending", "sent", "failed", "rejected"}, false);
     paging::Page page = paging::read(e, req->page_size(), req->page_token());

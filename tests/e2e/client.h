@@ -4,6 +4,8 @@
 #include <curl/curl.h>
 
 #include <chrono>
+#include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -19,6 +21,7 @@
 #include <vector>
 
 #include "core/crypto.h"
+#include "core/totp.h"
 
 namespace civic::e2e {
 
@@ -188,5 +191,48 @@ inline std::pair<std::string, std::string> verified_member(Client& c) {
   if (r.status != 200) throw std::runtime_error("verify: " + r.body);
   return {login, mail};
 }
+
+// Staff helpers; they use Catch assertions, so include this after catch.hpp.
+
+/// Runs `auth_server create-admin` against the test stack's auth database, as an operator
+/// would, and returns the temporary password it prints once.
+inline std::string create_admin(const std::string& login) {
+  setenv("DATABASE_URL", env("AUTH_DATABASE_URL").c_str(), 1);
+  setenv("LOG_LEVEL", "error", 1);
+  setenv("MIGRATE_ON_START", "false", 1);
+  std::string command = env("AUTH_SERVER_BIN") + " create-admin " + login + " " + login + "@pref.example.jp";
+  FILE* out = popen(command.c_str(), "r");  // login is [a-z0-9_] made by the test itself
+  REQUIRE(out);
+  std::string text;
+  char buf[256];
+  while (size_t n = fread(buf, 1, sizeof buf, out)) text.append(buf, n);
+  REQUIRE(pclose(out) == 0);
+  auto colon = text.rfind(": ");
+  REQUIRE(colon != std::string::npos);
+  std::string password = text.substr(colon + 2);
+  password.erase(password.find_last_not_of("\r\n ") + 1);
+  return password;
+}
+
+inline std::string code_at(const std::string& base32_secret, int64_t offset_seconds = 0) {
+  auto key = crypto::base32_decode(base32_secret);
+  REQUIRE(key);
+  return totp::at(*key, int64_t(std::time(nullptr)) + offset_seconds);
+}
+
+inline const char* kAdminPassword = "Shimonoseki-Fugu#Bridge58";
+
+/// A fully set-up admin: password changed and TOTP enrolled. Returns its TOTP secret.
+inline std::string ready_admin(Client& admin, const std::string& login) {
+  std::string temporary = create_admin(login);
+  REQUIRE(admin.login(login, temporary).status == 200);
+  REQUIRE(admin.post("/api/v1/me/password", {{"current_password", temporary}, {"new_password", kAdminPassword}}).status == 200);
+  Response enrol = admin.post("/api/v1/me/totp");
+  REQUIRE(enrol.status == 200);
+  std::string secret = enrol.json()["secret"];
+  REQUIRE(admin.post("/api/v1/me/totp/confirm", {{"code", code_at(secret)}}).status == 200);
+  return secret;
+}
+
 
 } // namespace civic::e2e

@@ -3,58 +3,11 @@
 // members (suspend ends every session), and the refusals for members and anonymous calls.
 #include <catch2/catch.hpp>
 
-#include <cstdio>
-#include <ctime>
-
-#include "core/totp.h"
 #include "client.h"
 
 using namespace civic;
 using namespace civic::e2e;
 
-namespace {
-
-/// Runs `auth_server create-admin` against the test stack's auth database, as an operator
-/// would, and returns the temporary password it prints once.
-std::string create_admin(const std::string& login) {
-  setenv("DATABASE_URL", env("AUTH_DATABASE_URL").c_str(), 1);
-  setenv("LOG_LEVEL", "error", 1);
-  setenv("MIGRATE_ON_START", "false", 1);
-  std::string command = env("AUTH_SERVER_BIN") + " create-admin " + login + " " + login + "@pref.example.jp";
-  FILE* out = popen(command.c_str(), "r");  // login is [a-z0-9_] made by the test itself
-  REQUIRE(out);
-  std::string text;
-  char buf[256];
-  while (size_t n = fread(buf, 1, sizeof buf, out)) text.append(buf, n);
-  REQUIRE(pclose(out) == 0);
-  auto colon = text.rfind(": ");
-  REQUIRE(colon != std::string::npos);
-  std::string password = text.substr(colon + 2);
-  password.erase(password.find_last_not_of("\r\n ") + 1);
-  return password;
-}
-
-std::string code_at(const std::string& base32_secret, int64_t offset_seconds = 0) {
-  auto key = crypto::base32_decode(base32_secret);
-  REQUIRE(key);
-  return totp::at(*key, int64_t(std::time(nullptr)) + offset_seconds);
-}
-
-const char* kAdminPassword = "Shimonoseki-Fugu#Bridge58";
-
-/// A fully set-up admin: password changed and TOTP enrolled. Returns its TOTP secret.
-std::string ready_admin(Client& admin, const std::string& login) {
-  std::string temporary = create_admin(login);
-  REQUIRE(admin.login(login, temporary).status == 200);
-  REQUIRE(admin.post("/api/v1/me/password", {{"current_password", temporary}, {"new_password", kAdminPassword}}).status == 200);
-  Response enrol = admin.post("/api/v1/me/totp");
-  REQUIRE(enrol.status == 200);
-  std::string secret = enrol.json()["secret"];
-  REQUIRE(admin.post("/api/v1/me/totp/confirm", {{"code", code_at(secret)}}).status == 200);
-  return secret;
-}
-
-} // namespace
 
 TEST_CASE("the first admin must change the temporary password and enrol TOTP before any admin call", "[e2e]") {
   std::string login = unique("admin_");

@@ -1,0 +1,28 @@
+// content_server: wiring only. `content_server migrate` applies the schema and exits.
+#include "content/service.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "rpc/server.h"
+
+namespace civic::generated {
+const std::vector<civic::db::Migration>& content_lib_migrations();
+}
+
+int main(int argc, char** argv) {
+  using namespace civic;
+  rpc::block_shutdown_signals();
+  log::init("content", config::str("LOG_LEVEL", "info"));
+  try {
+    std::string db_url = config::str("DATABASE_URL", "postgresql:///content");
+    std::string command = argc > 1 ? argv[1] : "serve";
+    if (rpc::migrate_at_start(command, db_url, generated::content_lib_migrations(), "content")) return 0;
+
+    db::Pool pool(db_url, size_t(config::integer("DB_POOL_SIZE", 8, 1, 200)));
+    content::ContentServiceImpl service(pool, {config::secret("INTERNAL_HMAC_KEY")});
+    rpc::serve("0.0.0.0:" + config::str("PORT", "50053"), {&service});
+    return 0;
+  } catch (const std::exception& e) {
+    log::error("fatal", {{"what", e.what()}});
+    return 1;
+  }
+}

@@ -1,0 +1,91 @@
+// [db] content: seeded taxonomies, term replacement with optimistic locking, code
+// validation, maintenance settings and append-only terms of use.
+#include <catch2/catch.hpp>
+
+#include "content/store.h"
+#include "db/migrations.h"
+#include "fresh_db.h"
+
+namespace civic::generated {
+const std::vector<civic::db::Migration>& content_lib_migrations();
+}
+
+using namespace civic;
+using namespace civic::content;
+
+namespace {
+struct ContentDb {
+  testing::FreshDatabase fresh;
+  db::Pool pool{fresh.url(), 2};
+  ContentDb() { db::migrate(fresh.url(), generated::content_lib_migrations(), "content"); }
+};
+} // namespace
+
+TEST_CASE("the seeded taxonomies hold SPEC section 5's defaults", "[db]") {
+  ContentDb d;
+  d.pool.transaction([](db::Tx& tx) {
+    auto munis = store::find_taxonomy(tx, "municipalities");
+    REQUIRE(munis);
+    CHECK(munis->terms.size() == 19);
+    CHECK(store::find_taxonomy(tx, "fields")->terms.size() == 20);
+    CHECK(store::find_taxonomy(tx, "group_classes")->terms.size() == 11);
+    CHECK(store::find_taxonomy(tx, "company_classes")->terms.size() == 5);
+    CHECK(store::find_taxonomy(tx, "features")->terms.size() == 6);
+    CHECK(store::find_taxonomy(tx, "weekdays")->terms.size() == 7);
+    CHECK(store::find_taxonomy(tx, "probono_fields")->terms.size() == 10);
+    CHECK(store::list_taxonomies(tx).size() == 14);
+    CHECK_FALSE(store::find_taxonomy(tx, "nothing"));
+  });
+}
+
+TEST_CASE("replacing terms keeps left-out codes as inactive and refuses a stale version", "[db]") {
+  ContentDb d;
+  d.pool.transaction([](db::Tx& tx) {
+    std::vector<TermRow> terms = {{"sat", "土曜", {}, true}, {"sun", "日曜", {}, true}};
+    REQUIRE(store::put_taxonomy(tx, "weekdays", terms, 1, ""));
+    CHECK_FALSE(store::put_taxonomy(tx, "weekdays", terms, 1, ""));  // version is 2 now
+    auto w = store::find_taxonomy(tx, "weekdays");
+    REQUIRE(w->terms.size() == 7);
+    CHECK(w->terms[0].code == "sat");
+    CHECK(w->terms[0].label == "土曜");
+    CHECK(w->terms[1].code == "sun");
+    CHECK_FALSE(w->terms[2].active);
+    CHECK(store::unknown_codes(tx, "weekdays", {"sat", "mon", "xyz"}, "") == std::vector<std::string>{"mon", "xyz"});
+    CHECK(store::unknown_codes(tx, "fields", {"f20"}, "supernet") == std::vector<std::string>{"f20"});
+  });
+}
+
+TEST_CASE("the schema refuses bad codes and site names, and terms of use cannot be rewritten", "[db]") {
+  ContentDb d;
+  CHECK_THROWS_AS(d.pool.transaction([](db::Tx& tx) {
+    store::put_taxonomy(tx, "weekdays", {{"Bad Code", "x", {}, true}}, 1, "");
+  }), db::Error);
+  CHECK_THROWS_AS(d.pool.transaction([](db::Tx& tx) {
+    store::put_taxonomy(tx, "weekdays", {{"mon", "月", {"mars"}, true}}, 1, "");
+  }), db::Error);
+  CHECK(d.pool.transaction([](db::Tx& tx) { return store::find_taxonomy(tx, "weekdays")->version; }) == 1);
+
+  auto published = d.pool.transaction([](db::Tx& tx) { return store::publish_terms(tx, "supernet", "規約", "本文", ""); });
+  CHECK(published.version == 2);
+  try {
+    d.pool.transaction([](db::Tx& tx) { tx.exec("UPDATE terms_documents SET body = 'changed'"); });
+    FAIL("an update of terms_documents went through");
+  } catch (const db::Error& e) {
+    CHECK(e.sqlstate() == "23000");
+  }
+  CHECK(d.pool.transaction([](db::Tx& tx) { return store::current_terms(tx, "supernet")->body; }) == "本文");
+}
+
+TEST_CASE("maintenance settings change only with the version that was read", "[db]") {
+  ContentDb d;
+  d.pool.transaction([](db::Tx& tx) {
+    SiteRow s = store::site(tx);
+    CHECK_FALSE(s.maintenance_enabled);
+    s.maintenance_enabled = true;
+    s.maintenance_message = "メンテナンス中";
+    REQUIRE(store::update_site(tx, s, ""));
+    CHECK_FALSE(store::update_site(tx, s, ""));
+    CHECK(store::site(tx).maintenance_enabled);
+    CHECK(store::site(tx).version == 2);
+  });
+}
