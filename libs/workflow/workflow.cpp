@@ -1,0 +1,72 @@
+#include "workflow/workflow.h"
+
+#include <array>
+
+namespace civic::workflow {
+namespace {
+
+struct Transition {
+  std::string_view action;
+  State from;
+  State to;
+};
+constexpr std::array<Transition, 8> kTransitions{{
+    {"submit", State::draft, State::review},
+    {"publish", State::draft, State::published},
+    {"publish", State::review, State::published},
+    {"reject", State::review, State::draft},
+    {"archive", State::draft, State::archived},
+    {"archive", State::review, State::archived},
+    {"archive", State::published, State::archived},
+    {"restore", State::archived, State::draft},
+}};
+
+constexpr const char* kRecord =
+    "INSERT INTO workflow_history (entity_type, entity_id, action, from_state, to_state, actor, note) "
+    "VALUES ($1, $2::uuid, $3, $4, $5, $6::uuid, $7)";
+constexpr const char* kHistory =
+    "SELECT action, coalesce(from_state, ''), to_state, coalesce(actor::text, ''), note, "
+    "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
+    "FROM workflow_history WHERE entity_type = $1 AND entity_id = $2::uuid ORDER BY seq";
+
+} // namespace
+
+std::string_view name(State s) {
+  switch (s) {
+    case State::draft: return "draft";
+    case State::review: return "review";
+    case State::published: return "published";
+    case State::archived: return "archived";
+  }
+  return "draft";
+}
+
+std::optional<State> parse(std::string_view s) {
+  for (State st : {State::draft, State::review, State::published, State::archived})
+    if (name(st) == s) return st;
+  return std::nullopt;
+}
+
+std::optional<State> next(State from, std::string_view action) {
+  for (const auto& t : kTransitions)
+    if (t.action == action && t.from == from) return t.to;
+  return std::nullopt;
+}
+
+bool staff_only(std::string_view action) { return action != "submit"; }
+
+void record(db::Tx& tx, const Change& c) {
+  std::optional<std::string> from = c.from ? std::optional<std::string>(name(*c.from)) : std::nullopt;
+  std::optional<std::string> actor = c.actor.empty() ? std::nullopt : std::optional<std::string>(c.actor);
+  tx.exec(kRecord, c.entity_type, c.entity_id, c.action, from, std::string(name(c.to)), actor, c.note);
+}
+
+std::vector<HistoryEntry> history(db::Tx& tx, std::string_view entity_type, std::string_view entity_id) {
+  std::vector<HistoryEntry> out;
+  db::Result r = tx.exec(kHistory, entity_type, entity_id);
+  for (int i = 0; i < r.size(); ++i)
+    out.push_back({r[i].text(0), r[i].text(1), r[i].text(2), r[i].text(3), r[i].text(4), r[i].text(5)});
+  return out;
+}
+
+} // namespace civic::workflow

@@ -1,0 +1,51 @@
+// The review workflow of every published thing (organisations, events, recruitments,
+// grants, pages, ...): draft -> review -> published -> archived (SPEC DIR-3).
+//
+//   submit   draft -> review            the owner hands it to the centre
+//   publish  draft | review -> published staff only
+//   reject   review -> draft            staff send it back, with a note
+//   archive  draft | review | published -> archived   staff only
+//   restore  archived -> draft          staff only
+//
+// "Duplicate" makes a new record in draft, not a transition. Every transition is
+// written to the owning service's `workflow_history` table (the DDL is in each
+// service's migrations, see history.sql here) in the same transaction as the change.
+#pragma once
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "db/db.h"
+
+namespace civic::workflow {
+
+enum class State { draft, review, published, archived };
+
+std::string_view name(State s);
+std::optional<State> parse(std::string_view s);
+
+/// The state `action` leads to from `from`; nullopt when the action is not allowed there.
+std::optional<State> next(State from, std::string_view action);
+/// True when only staff may take `action` (everything but submit).
+bool staff_only(std::string_view action);
+
+struct Change {
+  std::string entity_type;  // "organization", ...
+  std::string entity_id;    // uuid
+  std::string action;       // submit, publish, ..., or create / duplicate / edit
+  std::optional<State> from;
+  State to = State::draft;
+  std::string actor;        // account id; empty for anonymous
+  std::string note;
+};
+
+/// Appends `change` to workflow_history.
+void record(db::Tx& tx, const Change& change);
+
+struct HistoryEntry {
+  std::string action, from, to, actor, note, at;
+};
+std::vector<HistoryEntry> history(db::Tx& tx, std::string_view entity_type, std::string_view entity_id);
+
+} // namespace civic::workflow
