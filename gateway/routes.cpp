@@ -7,6 +7,7 @@
 #include "civic/auth.pb.h"
 #include "civic/http_options.pb.h"
 #include "civic/content.pb.h"
+#include "civic/directory.pb.h"
 #include "civic/notification.pb.h"
 
 namespace civic::gateway {
@@ -14,7 +15,7 @@ namespace civic::gateway {
 std::vector<const google::protobuf::FileDescriptor*> served_files() {
   // Naming a message of each file also makes sure its descriptors are linked in.
   return {civic::auth::Account::descriptor()->file(), civic::notification::MailTemplate::descriptor()->file(),
-          civic::content::Taxonomy::descriptor()->file()};
+          civic::content::Taxonomy::descriptor()->file(), civic::directory::Organization::descriptor()->file()};
 }
 
 RouteTable RouteTable::build(const std::vector<const google::protobuf::FileDescriptor*>& files) {

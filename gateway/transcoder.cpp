@@ -3,9 +3,11 @@
 #include <google/protobuf/util/json_util.h>
 
 #include <nlohmann/json.hpp>
+#include <map>
 #include <set>
 
 #include "civic/common.pb.h"
+#include "rpc/privacy.h"
 
 namespace civic::gateway {
 namespace {
@@ -139,6 +141,29 @@ std::vector<Violation> build_request(const Route& route, const std::map<std::str
   return out;
 }
 
+namespace {
+bool is_empty_value(const nlohmann::json& v) {
+  return v.is_null() || (v.is_string() && v.get_ref<const std::string&>().empty()) || (v.is_boolean() && !v.get<bool>()) ||
+         (v.is_number() && v == 0) || ((v.is_array() || v.is_object()) && v.empty());
+}
+// Private fields that the service left empty are dropped, so a public response does
+// not even name them (SPEC DIR-7); staff responses, where they are filled, keep them.
+void drop_empty_private(nlohmann::json& j, const std::set<std::string>& names) {
+  if (j.is_object()) {
+    for (auto it = j.begin(); it != j.end();) {
+      if (names.count(it.key()) && is_empty_value(it.value())) {
+        it = j.erase(it);
+      } else {
+        drop_empty_private(it.value(), names);
+        ++it;
+      }
+    }
+  } else if (j.is_array()) {
+    for (auto& v : j) drop_empty_private(v, names);
+  }
+}
+} // namespace
+
 std::string render_response(Message& msg, const std::string& strip, std::string* stripped) {
   if (!strip.empty()) {
     const auto* f = msg.GetDescriptor()->FindFieldByName(strip);
@@ -150,10 +175,17 @@ std::string render_response(Message& msg, const std::string& strip, std::string*
   opts.always_print_primitive_fields = true;
   std::string out;
   (void)google::protobuf::util::MessageToJsonString(msg, &out, opts);
-  if (!strip.empty()) {
+  // Descriptors live as long as the process: remember each one's private names.
+  thread_local std::map<const google::protobuf::Descriptor*, std::set<std::string>> private_cache;
+  auto cached = private_cache.find(msg.GetDescriptor());
+  if (cached == private_cache.end())
+    cached = private_cache.emplace(msg.GetDescriptor(), rpc::private_field_names(msg.GetDescriptor())).first;
+  const auto& private_names = cached->second;
+  if (!strip.empty() || !private_names.empty()) {
     // always_print_primitive_fields would show the cleared field as ""; drop it entirely.
     auto j = nlohmann::json::parse(out);
-    j.erase(strip);
+    if (!strip.empty()) j.erase(strip);
+    drop_empty_private(j, private_names);
     out = j.dump();
   }
   return out;

@@ -116,4 +116,16 @@ void OutboxRelay::loop() {
   }
 }
 
+void request_mail(db::Tx& tx, const std::string& tmpl, const std::string& to, const std::string& account_id,
+                  const std::map<std::string, std::string>& vars, bool bcc_centre) {
+  civic::events::MailRequested m;
+  m.set_template_(tmpl);
+  m.set_to(to);
+  m.set_locale("ja");
+  m.set_account_id(account_id);
+  m.set_bcc_centre(bcc_centre);
+  for (const auto& [k, v] : vars) (*m.mutable_variables())[k] = v;
+  enqueue_event(tx, "mail.requested", m);
+}
+
 } // namespace civic::rpc

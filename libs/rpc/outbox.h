@@ -26,6 +26,11 @@ namespace civic::rpc {
 /// Writes an event to the outbox inside `tx`; returns its id.
 std::string enqueue_event(db::Tx& tx, const std::string& type, const google::protobuf::Message& payload);
 
+/// Enqueues a `mail.requested` event for the notification service: template `tmpl`
+/// rendered with `vars` to `to` (Japanese), copied to the centre when `bcc_centre`.
+void request_mail(db::Tx& tx, const std::string& tmpl, const std::string& to, const std::string& account_id,
+                  const std::map<std::string, std::string>& vars, bool bcc_centre = false);
+
 /// Records `event_id` in the inbox inside `tx`; false when it was already there
 /// (a redelivery: the caller must skip the effect and still answer OK).
 bool accept_event(db::Tx& tx, const std::string& event_id, const std::string& type);

@@ -59,16 +59,6 @@ void audit(db::Tx& tx, const Principal& p, const std::string& action, const std:
   store::append_audit(tx, {p.account_id(), p.client_ip(), action, target, detail.dump()});
 }
 
-void request_mail(db::Tx& tx, const std::string& tmpl, const std::string& to, const std::string& account_id,
-                  std::map<std::string, std::string> vars) {
-  civic::events::MailRequested m;
-  m.set_template_(tmpl);
-  m.set_to(to);
-  m.set_locale("ja");
-  m.set_account_id(account_id);
-  for (auto& [k, v] : vars) (*m.mutable_variables())[k] = v;
-  rpc::enqueue_event(tx, "mail.requested", m);
-}
 
 // Validation of fields shared by registration and staff creation.
 void check_login_id(validation::Errors& e, const std::string& login_id) {
@@ -150,7 +140,7 @@ Status AuthServiceImpl::Register(Ctx* ctx, const RegisterRequest* req, RegisterR
       a.status = "pending";
       store::insert_account(tx, a);
       store::insert_token(tx, token_hash(token), a.id, "verify_email", std::nullopt, config_.verify_token_minutes);
-      request_mail(tx, "auth.verify_email", a.email, a.id,
+      rpc::request_mail(tx, "auth.verify_email", a.email, a.id,
                    {{"login_id", a.login_id}, {"url", config_.public_base_url + "/accounts/verify?token=" + token}});
       audit(tx, p, "account.register", a.id, {{"email", log::mask_email(a.email)}});
       resp->set_account_id(a.id);
@@ -180,7 +170,7 @@ Status AuthServiceImpl::VerifyEmail(Ctx* ctx, const VerifyEmailRequest* req, Ver
         if (store::email_taken(tx, used->new_email, account->id))
           throw rpc::Abort{Status(StatusCode::ALREADY_EXISTS, "このメールアドレスは既に登録されています")};
         store::set_email(tx, account->id, used->new_email);
-        request_mail(tx, "auth.email_changed", account->email, account->id, {{"login_id", account->login_id}});
+        rpc::request_mail(tx, "auth.email_changed", account->email, account->id, {{"login_id", account->login_id}});
         resp->set_email(used->new_email);
         audit(tx, p, "account.email_changed", account->id,
               {{"from", log::mask_email(account->email)}, {"to", log::mask_email(used->new_email)}});
@@ -352,7 +342,7 @@ Status AuthServiceImpl::ChangePassword(Ctx* ctx, const ChangePasswordRequest* re
       // Every other session ends: whoever else knew the old password is out.
       for (const auto& s : store::sessions_of(tx, a->id))
         if (s.public_id != p.session_id()) store::delete_session(tx, s.public_id);
-      request_mail(tx, "auth.password_changed", a->email, a->id, {{"login_id", a->login_id}});
+      rpc::request_mail(tx, "auth.password_changed", a->email, a->id, {{"login_id", a->login_id}});
       audit(tx, p, "password.changed", a->id);
     });
     return Status::OK;
@@ -377,7 +367,7 @@ Status AuthServiceImpl::ChangeEmail(Ctx* ctx, const ChangeEmailRequest* req, Emp
       if (store::email_taken(tx, req->new_email(), a->id))
         return rpc::invalid("new_email", "taken", "このメールアドレスは既に登録されています", "is already registered");
       store::insert_token(tx, token_hash(token), a->id, "change_email", req->new_email(), config_.verify_token_minutes);
-      request_mail(tx, "auth.change_email", req->new_email(), a->id,
+      rpc::request_mail(tx, "auth.change_email", req->new_email(), a->id,
                    {{"login_id", a->login_id}, {"url", config_.public_base_url + "/accounts/verify?token=" + token}});
       audit(tx, p, "email.change_requested", a->id, {{"to", log::mask_email(req->new_email())}});
       return Status::OK;
@@ -401,7 +391,7 @@ Status AuthServiceImpl::RequestPasswordReset(Ctx* ctx, const PasswordResetReques
         return;
       }
       store::insert_token(tx, token_hash(token), a->id, "reset_password", std::nullopt, config_.reset_token_minutes);
-      request_mail(tx, "auth.password_reset", a->email, a->id,
+      rpc::request_mail(tx, "auth.password_reset", a->email, a->id,
                    {{"login_id", a->login_id},
                     {"url", config_.public_base_url + "/password-reset?token=" + token},
                     {"minutes", std::to_string(config_.reset_token_minutes)}});
@@ -433,7 +423,7 @@ Status AuthServiceImpl::ConfirmPasswordReset(Ctx* ctx, const PasswordResetConfir
       store::delete_sessions_of(tx, a->id);
       // Receiving the mail proves the address, so a pending registration completes too.
       if (a->status == "pending") store::activate_email(tx, a->id);
-      request_mail(tx, "auth.password_changed", a->email, a->id, {{"login_id", a->login_id}});
+      rpc::request_mail(tx, "auth.password_changed", a->email, a->id, {{"login_id", a->login_id}});
       audit(tx, p, "password.reset", a->id);
       return Status::OK;
     });

@@ -37,7 +37,12 @@ struct Response {
   long status = 0;
   std::multimap<std::string, std::string> headers;  // lower-case names
   std::string body;
-  nlohmann::json json() const { return nlohmann::json::parse(body); }
+  /// The parsed body, kept in the Response, so `r.json()["items"]` can be iterated safely.
+  nlohmann::json& json() const {
+    if (!parsed) parsed = nlohmann::json::parse(body);
+    return *parsed;
+  }
+  mutable std::optional<nlohmann::json> parsed;
   std::string header(const std::string& name) const {
     auto it = headers.find(name);
     return it == headers.end() ? "" : it->second;

@@ -1,0 +1,61 @@
+// directory_server: wiring only. `directory_server migrate` applies the schema and exits.
+#include "civic/content.grpc.pb.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "directory/service.h"
+#include "rpc/outbox.h"
+#include "rpc/principal.h"
+#include "rpc/server.h"
+
+namespace civic::generated {
+const std::vector<civic::db::Migration>& directory_lib_migrations();
+}
+
+int main(int argc, char** argv) {
+  using namespace civic;
+  rpc::block_shutdown_signals();
+  log::init("directory", config::str("LOG_LEVEL", "info"));
+  try {
+    std::string db_url = config::str("DATABASE_URL", "postgresql:///directory");
+    std::string command = argc > 1 ? argv[1] : "serve";
+    if (rpc::migrate_at_start(command, db_url, generated::directory_lib_migrations(), "directory")) return 0;
+
+    directory::DirectoryConfig cfg{config::secret("INTERNAL_HMAC_KEY"),
+                                   config::str("PUBLIC_BASE_URL", "http://127.0.0.1:8080")};
+    db::Pool pool(db_url, size_t(config::integer("DB_POOL_SIZE", 8, 1, 200)));
+    auto content = grpc::CreateChannel(config::str("CONTENT_SERVICE_ADDR", "127.0.0.1:50053"),
+                                       grpc::InsecureChannelCredentials());
+    rpc::TaxonomyCache taxonomies(content, cfg.hmac_key,
+                                  std::chrono::milliseconds(config::integer("TAXONOMY_CACHE_MS", 60000, 0, 3600000)));
+    // The current terms-of-use version is read at each registration: a new version
+    // must apply at once.
+    auto terms_version = [content, key = cfg.hmac_key](const std::string& site) {
+      auto stub = civic::content::ContentService::NewStub(content);
+      grpc::ClientContext ctx;
+      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(3));
+      rpc::Principal self;
+      self.set_caller("directory");
+      rpc::attach(ctx, self, key);
+      civic::content::GetTermsRequest req;
+      req.set_site(site);
+      civic::content::TermsDocument doc;
+      grpc::Status st = stub->GetTerms(&ctx, req, &doc);
+      if (!st.ok()) throw rpc::Abort{grpc::Status(grpc::StatusCode::UNAVAILABLE, "しばらくしてからもう一度お試しください")};
+      return int(doc.version());
+    };
+
+    std::map<std::string, std::vector<rpc::Subscriber>> routes;
+    auto notification = grpc::CreateChannel(config::str("NOTIFICATION_SERVICE_ADDR", "127.0.0.1:50052"),
+                                            grpc::InsecureChannelCredentials());
+    routes["mail.requested"].push_back({"notification", civic::events::EventSink::NewStub(notification)});
+    rpc::OutboxRelay relay(pool, "directory", cfg.hmac_key, std::move(routes));
+    directory::DirectoryServiceImpl service(pool, cfg, crypto::Sealer::from_env(), taxonomies, terms_version,
+                                            [&relay] { relay.notify(); });
+    relay.start();
+    rpc::serve("0.0.0.0:" + config::str("PORT", "50054"), {&service}, [&relay] { relay.stop(); });
+    return 0;
+  } catch (const std::exception& e) {
+    log::error("fatal", {{"what", e.what()}});
+    return 1;
+  }
+}

@@ -1,0 +1,497 @@
+#include "directory/service.h"
+
+#include <google/protobuf/util/json_util.h>
+
+#include <chrono>
+#include <ctime>
+#include <regex>
+
+#include "core/log.h"
+#include "core/paging.h"
+#include "core/validation.h"
+#include "rpc/outbox.h"
+#include "rpc/privacy.h"
+#include "rpc/server.h"
+#include "text/text.h"
+#include "workflow/workflow.h"
+
+namespace civic::directory {
+namespace {
+using grpc::Status;
+using grpc::StatusCode;
+using rpc::Principal;
+using validation::Errors;
+
+constexpr const char* kSite = "supernet";
+constexpr size_t kLongText = 4000;
+
+Status not_found() { return Status(StatusCode::NOT_FOUND, "見つかりません"); }
+
+bool matches(std::string_view s, const char* pattern) {
+  return std::regex_match(s.begin(), s.end(), std::regex(pattern));
+}
+
+// ふりがな: kana, the long-vowel mark, middle dot, spaces, ASCII letters and digits.
+bool kana_only(std::string_view utf8) {
+  std::string n = text::normalize(utf8);
+  for (size_t i = 0; i < n.size();) {
+    unsigned char c = static_cast<unsigned char>(n[i]);
+    if (c < 0x80) {
+      if (!(std::isalnum(c) || c == ' ')) return false;
+      ++i;
+      continue;
+    }
+    if (c < 0xE0 || c >= 0xF0) return false;  // every kana is a 3-byte sequence
+    uint32_t cp = ((c & 0x0F) << 12) | ((static_cast<unsigned char>(n[i + 1]) & 0x3F) << 6) |
+                  (static_cast<unsigned char>(n[i + 2]) & 0x3F);
+    bool kana = (cp >= 0x3041 && cp <= 0x309F) || (cp >= 0x30A0 && cp <= 0x30FF);  // incl. ー and ・
+    if (!kana) return false;
+    i += 3;
+  }
+  return true;
+}
+
+bool valid_date(const std::string& s) {
+  if (!matches(s, "[0-9]{4}-[0-9]{2}-[0-9]{2}")) return false;
+  std::tm tm{};
+  tm.tm_year = std::stoi(s.substr(0, 4)) - 1900;
+  tm.tm_mon = std::stoi(s.substr(5, 2)) - 1;
+  tm.tm_mday = std::stoi(s.substr(8, 2));
+  tm.tm_hour = 12;
+  std::tm copy = tm;
+  std::time_t t = timegm(&copy);
+  return copy.tm_mday == tm.tm_mday && copy.tm_mon == tm.tm_mon && tm.tm_year >= 0 && t <= std::time(nullptr);
+}
+
+void not_applicable(Errors& e, const std::string& field, bool given) {
+  if (given) e.add(field, "not_applicable", "この区分では入力できない項目です", "does not apply to this kind of organisation");
+}
+
+void codes_known(Errors& e, rpc::TaxonomyCache& tax, const std::string& field, const std::string& taxonomy,
+                 const std::vector<std::string>& codes, const std::string& site = "") {
+  auto unknown = tax.unknown(taxonomy, codes, site);
+  if (!unknown.empty())
+    e.add(field, "unknown_code", "選択肢にない値です: " + unknown.front(), "unknown code: " + unknown.front());
+}
+
+std::vector<std::string> list(const google::protobuf::RepeatedPtrField<std::string>& r) { return {r.begin(), r.end()}; }
+
+// Every check of DIR-1 and SEC-18 for a registration; names every bad field.
+Errors validate(const Organization& o, rpc::TaxonomyCache& tax, int current_terms) {
+  Errors e;
+  bool company = o.kind() == "company";
+  bool group = o.kind() == "group" || o.kind() == "npo";
+  e.one_of("kind", o.kind(), {"group", "npo", "company"});
+  e.text("name", o.name(), {.max_chars = 200});
+  if (e.text("name_kana", o.name_kana(), {.max_chars = 200}) && !kana_only(o.name_kana()))
+    e.add("name_kana", "invalid_format", "ふりがなはひらがな・カタカナで入力してください", "must be written in kana");
+  e.text("representative", o.representative(), {.max_chars = 100});
+  e.text("representative_title", o.representative_title(), {.required = false, .max_chars = 100});
+  e.text("contact_person", o.contact_person(), {.max_chars = 100});
+  e.text("contact_title", o.contact_title(), {.required = false, .max_chars = 100});
+  e.text("activities", o.activities(), {.max_chars = kLongText, .multiline = true});
+  e.text("collaboration_record", o.collaboration_record(), {.required = false, .max_chars = kLongText, .multiline = true});
+  e.text("appeal", o.appeal(), {.required = false, .max_chars = kLongText, .multiline = true});
+  e.text("address", o.address(), {.max_chars = 200});
+  if (e.text("postal_code", o.postal_code(), {.required = false, .max_chars = 8}) && !o.postal_code().empty() &&
+      !matches(o.postal_code(), "[0-9]{3}-?[0-9]{4}"))
+    e.add("postal_code", "invalid_format", "郵便番号は 123-4567 の形で入力してください", "must look like 123-4567");
+  for (const auto& [field, value] : {std::pair{"phone", o.phone()}, std::pair{"fax", o.fax()}})
+    if (e.text(field, value, {.required = false, .max_chars = 20}) && !value.empty() &&
+        !matches(value, "[0-9+][0-9() -]{5,19}"))
+      e.add(field, "invalid_format", "電話番号は数字とハイフンで入力してください", "must be digits and hyphens");
+  if (!o.email().empty()) e.email("email", o.email());
+  if (!o.founded_on().empty() && !valid_date(o.founded_on()))
+    e.add("founded_on", "invalid_format", "設立年月日は YYYY-MM-DD の過去の日付で入力してください", "must be a past date YYYY-MM-DD");
+  if (o.member_count() < 0 || o.member_count() > 10000000)
+    e.add("member_count", "out_of_range", "0から10,000,000の間で入力してください", "must be between 0 and 10,000,000");
+  if (o.links_size() > 3) e.add("links", "too_many", "URLは3件までです", "at most 3 links");
+  for (int i = 0; i < o.links_size() && i < 3; ++i) {
+    std::string at = "links[" + std::to_string(i) + "].";
+    if (e.text(at + "url", o.links(i).url(), {.max_chars = 500}) && !matches(o.links(i).url(), "https?://[^\\s<>\"]+"))
+      e.add(at + "url", "invalid_format", "http:// または https:// で始まるURLを入力してください", "must be an http(s) URL");
+    e.text(at + "description", o.links(i).description(), {.required = false, .max_chars = 100});
+  }
+  e.text("registrant_name", o.registrant_name(), {.max_chars = 100});
+  e.text("registrant_title", o.registrant_title(), {.required = false, .max_chars = 100});
+  if (e.text("registrant_phone", o.registrant_phone(), {.max_chars = 20}) && !matches(o.registrant_phone(), "[0-9+][0-9() -]{5,19}"))
+    e.add("registrant_phone", "invalid_format", "電話番号は数字とハイフンで入力してください", "must be digits and hyphens");
+  e.email("registrant_email", o.registrant_email());
+  if (!o.guardian_consent())
+    e.add("guardian_consent", "required", "未成年者の保護者同意の確認にチェックしてください", "must be confirmed");
+  if (o.accepted_terms_version() != current_terms)
+    e.add("accepted_terms_version", "not_current", "最新の利用規約に同意してください", "the current terms of use must be accepted");
+
+  // Taxonomy codes (SPEC section 5), per kind as 別紙3 lists them.
+  std::string classes = company ? "company_classes" : "group_classes";
+  if (e.text("class_code", o.class_code(), {.max_chars = 40}))
+    codes_known(e, tax, "class_code", classes, {o.class_code()});
+  if (o.kind() == "npo" && !o.class_code().empty() && o.class_code() != "npo_corporation")
+    e.add("class_code", "invalid_for_kind", "NPO法人の分類は「NPO法人」です", "an NPO's class is npo_corporation");
+  if (e.text("prefecture", o.prefecture(), {.max_chars = 40})) codes_known(e, tax, "prefecture", "prefectures", {o.prefecture()});
+  if (e.text("municipality", o.municipality(), {.max_chars = 40}))
+    codes_known(e, tax, "municipality", "address_municipalities", {o.municipality()});
+  codes_known(e, tax, "features", "features", list(o.features()), kSite);
+  if (group) {
+    if (o.fields().empty()) e.add("fields", "required", "活動分野を1つ以上選んでください", "choose at least one field");
+    codes_known(e, tax, "fields", "fields", list(o.fields()), kSite);
+    if (e.text("target_area", o.target_area(), {.max_chars = 40}))
+      codes_known(e, tax, "target_area", "target_areas", {o.target_area()});
+    if (o.target_area() == "municipalities" && o.target_municipalities().empty())
+      e.add("target_municipalities", "required", "対象市町を1つ以上選んでください", "choose at least one municipality");
+    codes_known(e, tax, "target_municipalities", "municipalities", list(o.target_municipalities()));
+    e.text("purpose", o.purpose(), {.max_chars = kLongText, .multiline = true});
+    e.text("main_office", o.main_office(), {.required = false, .max_chars = 200});
+    e.text("sub_office", o.sub_office(), {.required = false, .max_chars = 200});
+    if (!o.budget_band().empty()) codes_known(e, tax, "budget_band", "budget_bands", {o.budget_band()}, kSite);
+    e.text("membership_fee", o.membership_fee(), {.required = false, .max_chars = 200});
+    e.text("membership_requirements", o.membership_requirements(), {.required = false, .max_chars = 1000, .multiline = true});
+    e.text("activity_schedule", o.activity_schedule(), {.required = false, .max_chars = 1000, .multiline = true});
+    // Every registration requirement must be ticked (別紙3 item 38).
+    auto all = tax.codes("registration_requirements");
+    std::vector<std::string> ticked = list(o.registration_requirements());
+    std::sort(all.begin(), all.end());
+    std::sort(ticked.begin(), ticked.end());
+    ticked.erase(std::unique(ticked.begin(), ticked.end()), ticked.end());
+    if (ticked != all)
+      e.add("registration_requirements", "all_required", "登録要件のすべてにチェックしてください", "every requirement must be ticked");
+    not_applicable(e, "csr_activities", !o.csr_activities().empty());
+  } else if (company) {
+    e.text("csr_activities", o.csr_activities(), {.max_chars = kLongText, .multiline = true});
+    not_applicable(e, "fields", !o.fields().empty());
+    not_applicable(e, "target_area", !o.target_area().empty());
+    not_applicable(e, "target_municipalities", !o.target_municipalities().empty());
+    not_applicable(e, "purpose", !o.purpose().empty());
+    not_applicable(e, "budget_band", !o.budget_band().empty());
+    not_applicable(e, "main_office", !o.main_office().empty());
+    not_applicable(e, "sub_office", !o.sub_office().empty());
+    not_applicable(e, "membership_fee", !o.membership_fee().empty());
+    not_applicable(e, "membership_requirements", !o.membership_requirements().empty());
+    not_applicable(e, "activity_schedule", !o.activity_schedule().empty());
+    not_applicable(e, "registration_requirements", !o.registration_requirements().empty());
+  }
+  return e;
+}
+
+// The descriptive profile kept as JSON: everything that has no column of its own.
+std::string profile_json(const Organization& o) {
+  Organization p;
+  p.set_representative(o.representative());
+  p.set_representative_title(o.representative_title());
+  p.set_contact_person(o.contact_person());
+  p.set_contact_title(o.contact_title());
+  p.set_purpose(o.purpose());
+  p.set_activities(o.activities());
+  p.set_csr_activities(o.csr_activities());
+  p.set_collaboration_record(o.collaboration_record());
+  p.set_appeal(o.appeal());
+  p.set_main_office(o.main_office());
+  p.set_sub_office(o.sub_office());
+  p.set_postal_code(o.postal_code());
+  p.set_prefecture(o.prefecture());
+  p.set_address(o.address());
+  p.set_phone(o.phone());
+  p.set_fax(o.fax());
+  p.set_email(o.email());
+  p.set_founded_on(o.founded_on());
+  p.set_budget_band(o.budget_band());
+  p.set_member_count(o.member_count());
+  p.set_membership_fee(o.membership_fee());
+  p.set_membership_requirements(o.membership_requirements());
+  p.set_activity_schedule(o.activity_schedule());
+  *p.mutable_links() = o.links();
+  google::protobuf::util::JsonPrintOptions opts;
+  opts.preserve_proto_field_names = true;
+  std::string out;
+  (void)google::protobuf::util::MessageToJsonString(p, &out, opts);
+  return out;
+}
+
+void search_keys(const Organization& o, OrgRow& row) {
+  std::vector<std::string_view> parts = {o.name(), o.name_kana(), o.purpose(), o.activities(), o.csr_activities(),
+                                         o.appeal(), o.address()};
+  row.search_grams = text::index_grams(parts);
+  row.search_text = text::search_text(parts);
+}
+
+
+Filters filters_of(Errors& e, const std::string& q) {
+  Filters f;
+  if (e.text("q", q, {.required = false, .max_chars = 100})) {
+    text::Query query = text::query(q);
+    f.grams = query.grams;
+    f.like_patterns = query.like_patterns;
+  }
+  return f;
+}
+
+} // namespace
+
+DirectoryServiceImpl::DirectoryServiceImpl(db::Pool& pool, DirectoryConfig config, crypto::Sealer sealer,
+                                           rpc::TaxonomyCache& taxonomies, TermsVersion terms_version,
+                                           std::function<void()> events_written)
+    : pool_(pool),
+      config_(std::move(config)),
+      sealer_(std::move(sealer)),
+      taxonomies_(taxonomies),
+      terms_version_(std::move(terms_version)),
+      events_written_(std::move(events_written)) {}
+
+void DirectoryServiceImpl::to_proto(const OrgRow& row, bool full, Organization* out) const {
+  google::protobuf::util::JsonParseOptions opts;
+  (void)google::protobuf::util::JsonStringToMessage(row.profile, out, opts);
+  out->set_id(row.id);
+  out->set_kind(row.kind);
+  out->set_class_code(row.class_code);
+  out->set_name(row.name);
+  out->set_name_kana(row.name_kana);
+  for (const auto& f : row.fields) out->add_fields(f);
+  out->set_target_area(row.target_area);
+  for (const auto& m : row.target_municipalities) out->add_target_municipalities(m);
+  out->set_municipality(row.municipality);
+  for (const auto& f : row.features) out->add_features(f);
+  out->set_status(row.status);
+  out->set_published_at(row.published_at);
+  out->set_updated_at(row.updated_at);
+  if (!full) return;  // private fields stay empty
+  out->set_registrant_name(row.registrant_name);
+  out->set_registrant_title(row.registrant_title);
+  out->set_registrant_phone(sealer_.open(row.registrant_phone_sealed, row.id).value_or(""));
+  out->set_registrant_email(sealer_.open(row.registrant_email_sealed, row.id).value_or(""));
+  for (const auto& r : row.registration_requirements) out->add_registration_requirements(r);
+  out->set_accepted_terms_version(row.accepted_terms_version);
+  out->set_accepted_terms_at(row.accepted_terms_at);
+  out->set_guardian_consent(row.guardian_consent);
+  out->set_state(row.state);
+  out->set_version(row.version);
+  out->set_owner_account_id(row.owner_account_id);
+}
+
+Status DirectoryServiceImpl::RegisterOrganization(grpc::ServerContext* ctx, const RegisterOrganizationRequest* req,
+                                                  RegisterOrganizationResponse* resp) {
+  Status st = rpc::guarded(ctx, config_.hmac_key, "RegisterOrganization", [&](const Principal& p) {
+    const Organization& o = req->organization();
+    Errors e = validate(o, taxonomies_, terms_version_(kSite));
+    if (!e.empty()) return rpc::invalid(e);
+
+    OrgRow row;
+    row.id = crypto::uuid_v4();
+    row.kind = o.kind();
+    row.class_code = o.class_code();
+    row.name = o.name();
+    row.name_kana = o.name_kana();
+    row.fields = list(o.fields());
+    row.target_area = o.target_area();
+    row.target_municipalities = list(o.target_municipalities());
+    row.municipality = o.municipality();
+    row.features = list(o.features());
+    row.profile = profile_json(o);
+    row.registrant_name = o.registrant_name();
+    row.registrant_title = o.registrant_title();
+    row.registrant_phone_sealed = sealer_.seal(o.registrant_phone(), row.id);
+    row.registrant_email_sealed = sealer_.seal(o.registrant_email(), row.id);
+    row.registration_requirements = list(o.registration_requirements());
+    row.accepted_terms_version = o.accepted_terms_version();
+    row.guardian_consent = o.guardian_consent();
+    row.state = "review";
+    row.owner_account_id = p.account_id();
+    search_keys(o, row);
+    pool_.transaction([&](db::Tx& tx) {
+      store::insert(tx, row);
+      workflow::record(tx, {"organization", row.id, "create", std::nullopt, workflow::State::review, p.account_id(), ""});
+      // The registrant's receipt; the centre gets it as BCC and so learns of the new entry.
+      rpc::request_mail(tx, "directory.registered", o.registrant_email(), "",
+                        {{"registrant_name", o.registrant_name()}, {"organization_name", o.name()}}, true);
+    });
+    log::info("organization_registered", {{"id", row.id}, {"kind", row.kind}, {"request_id", p.request_id()}});
+    resp->set_id(row.id);
+    resp->set_state(row.state);
+    return Status::OK;
+  });
+  if (st.ok()) events_written_();
+  return st;
+}
+
+Status DirectoryServiceImpl::GetOrganization(grpc::ServerContext* ctx, const GetOrganizationRequest* req,
+                                             Organization* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "GetOrganization", [&](const Principal& p) {
+    if (!validation::is_uuid(req->id())) return not_found();
+    auto row = pool_.read([&](db::Tx& tx) { return store::find(tx, req->id()); });
+    if (!row) return not_found();
+    bool full = rpc::is_staff(p) || (!row->owner_account_id.empty() && row->owner_account_id == p.account_id());
+    if (row->state != "published" && !full) return not_found();
+    to_proto(*row, full, resp);
+    return Status::OK;
+  });
+}
+
+Status DirectoryServiceImpl::ListOrganizations(grpc::ServerContext* ctx, const ListOrganizationsRequest* req,
+                                               ListOrganizationsResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "ListOrganizations", [&](const Principal&) {
+    Errors e;
+    Filters f = filters_of(e, req->q());
+    e.one_of("kind", req->kind(), {"group", "npo", "company"}, false);
+    e.one_of("status", req->status(), {"active", "dissolved", "withdrawn", "all"}, false);
+    for (const auto& [field, value] : {std::pair{"field", req->field()}, std::pair{"area", req->area()},
+                                       std::pair{"municipality", req->municipality()}, std::pair{"feature", req->feature()}})
+      if (!value.empty() && !matches(value, "[a-z0-9_]{1,40}"))
+        e.add(field, "invalid_format", "選択肢のコードを指定してください", "must be a taxonomy code");
+    paging::Page page = paging::read(e, req->page_size(), req->page_token());
+    if (!e.empty()) return rpc::invalid(e);
+    f.kind = req->kind();
+    f.field = req->field();
+    f.area = req->area();
+    f.municipality = req->municipality();
+    f.feature = req->feature();
+    f.status = req->status().empty() ? "active" : req->status() == "all" ? "" : req->status();
+    auto found = pool_.read([&](db::Tx& tx) { return store::search(tx, f, page.limit, page.offset); });
+    for (const auto& row : found.items) to_proto(row, false, resp->add_items());
+    for (auto& item : *resp->mutable_items()) rpc::strip_private(item);
+    resp->set_total_size(int32_t(found.total));
+    resp->set_next_page_token(paging::next_token(page, found.items.size(), found.total));
+    return Status::OK;
+  });
+}
+
+Status DirectoryServiceImpl::AdminListOrganizations(grpc::ServerContext* ctx, const AdminListOrganizationsRequest* req,
+                                                    ListOrganizationsResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "AdminListOrganizations", [&](const Principal& p) {
+    if (Status s = rpc::require_staff(p); !s.ok()) return s;
+    Errors e;
+    Filters f = filters_of(e, req->q());
+    e.one_of("state", req->state(), {"draft", "review", "published", "archived"}, false);
+    paging::Page page = paging::read(e, req->page_size(), req->page_token());
+    if (!e.empty()) return rpc::invalid(e);
+    auto found = pool_.read([&](db::Tx& tx) { return store::admin_list(tx, req->state(), f, page.limit, page.offset); });
+    for (const auto& row : found.items) to_proto(row, true, resp->add_items());
+    resp->set_total_size(int32_t(found.total));
+    resp->set_next_page_token(paging::next_token(page, found.items.size(), found.total));
+    return Status::OK;
+  });
+}
+
+Status DirectoryServiceImpl::transition(grpc::ServerContext* ctx, const WorkflowActionRequest* req, Organization* resp,
+                                        const char* method, const char* action) {
+  Status st = rpc::guarded(ctx, config_.hmac_key, method, [&](const Principal& p) {
+    if (Status s = rpc::require_staff(p); !s.ok()) return s;
+    if (!validation::is_uuid(req->id())) return not_found();
+    Errors e;
+    e.text("note", req->note(), {.required = std::string_view(action) == "reject", .max_chars = 2000, .multiline = true});
+    if (!e.empty()) return rpc::invalid(e);
+    return pool_.transaction([&](db::Tx& tx) {
+      auto row = store::find(tx, req->id(), true);
+      if (!row) return not_found();
+      auto from = workflow::parse(row->state);
+      auto to = from ? workflow::next(*from, action) : std::nullopt;
+      if (!to)
+        return Status(StatusCode::FAILED_PRECONDITION, "今の状態（" + row->state + "）ではこの操作はできません");
+      store::set_state(tx, row->id, workflow::name(*to));
+      workflow::record(tx, {"organization", row->id, action, from, *to, p.account_id(), req->note()});
+      if (*to == workflow::State::published) {
+        auto email = sealer_.open(row->registrant_email_sealed, row->id);
+        if (email)
+          rpc::request_mail(tx, "directory.published", *email, "",
+                            {{"registrant_name", row->registrant_name}, {"organization_name", row->name},
+                             {"url", config_.public_base_url + "/organizations/" + row->id}});
+      }
+      to_proto(*store::find(tx, row->id), true, resp);
+      log::info("organization_" + std::string(action), {{"id", row->id}, {"account_id", p.account_id()}});
+      return Status::OK;
+    });
+  });
+  if (st.ok()) events_written_();
+  return st;
+}
+
+Status DirectoryServiceImpl::PublishOrganization(grpc::ServerContext* ctx, const WorkflowActionRequest* req,
+                                                 Organization* resp) {
+  return transition(ctx, req, resp, "PublishOrganization", "publish");
+}
+Status DirectoryServiceImpl::RejectOrganization(grpc::ServerContext* ctx, const WorkflowActionRequest* req,
+                                                Organization* resp) {
+  return transition(ctx, req, resp, "RejectOrganization", "reject");
+}
+Status DirectoryServiceImpl::ArchiveOrganization(grpc::ServerContext* ctx, const WorkflowActionRequest* req,
+                                                 Organization* resp) {
+  return transition(ctx, req, resp, "ArchiveOrganization", "archive");
+}
+
+Status DirectoryServiceImpl::DuplicateOrganization(grpc::ServerContext* ctx, const WorkflowActionRequest* req,
+                                                   DuplicateResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "DuplicateOrganization", [&](const Principal& p) {
+    if (Status s = rpc::require_staff(p); !s.ok()) return s;
+    if (!validation::is_uuid(req->id())) return not_found();
+    return pool_.transaction([&](db::Tx& tx) {
+      auto row = store::find(tx, req->id());
+      if (!row) return not_found();
+      OrgRow copy = *row;
+      copy.id = crypto::uuid_v4();
+      // The sealed fields are bound to the record id: open and seal them again.
+      copy.registrant_phone_sealed = sealer_.seal(sealer_.open(row->registrant_phone_sealed, row->id).value_or(""), copy.id);
+      copy.registrant_email_sealed = sealer_.seal(sealer_.open(row->registrant_email_sealed, row->id).value_or(""), copy.id);
+      copy.state = "draft";
+      copy.duplicated_from = row->id;
+      Organization full;
+      to_proto(*row, true, &full);
+      search_keys(full, copy);
+      store::insert(tx, copy);
+      workflow::record(tx, {"organization", copy.id, "duplicate", std::nullopt, workflow::State::draft, p.account_id(),
+                            "from " + row->id});
+      resp->set_id(copy.id);
+      return Status::OK;
+    });
+  });
+}
+
+Status DirectoryServiceImpl::SetOrganizationStatus(grpc::ServerContext* ctx, const SetStatusRequest* req,
+                                                   Organization* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "SetOrganizationStatus", [&](const Principal& p) {
+    if (Status s = rpc::require_staff(p); !s.ok()) return s;
+    if (!validation::is_uuid(req->id())) return not_found();
+    Errors e;
+    e.one_of("status", req->status(), {"active", "dissolved", "withdrawn"});
+    if (!e.empty()) return rpc::invalid(e);
+    return pool_.transaction([&](db::Tx& tx) {
+      if (!store::find(tx, req->id(), true)) return not_found();
+      store::set_status(tx, req->id(), req->status());
+      to_proto(*store::find(tx, req->id()), true, resp);
+      return Status::OK;
+    });
+  });
+}
+
+Status DirectoryServiceImpl::OrganizationStats(grpc::ServerContext* ctx, const StatsRequest*, StatsResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "OrganizationStats", [&](const Principal& p) {
+    if (Status s = rpc::require_staff(p); !s.ok()) return s;
+    for (const auto& c : pool_.read([](db::Tx& tx) { return store::stats(tx); })) {
+      auto* cell = resp->add_cells();
+      cell->set_kind(c.kind);
+      cell->set_status(c.status);
+      cell->set_count(int32_t(c.count));
+    }
+    return Status::OK;
+  });
+}
+
+Status DirectoryServiceImpl::OrganizationHistory(grpc::ServerContext* ctx, const GetOrganizationRequest* req,
+                                                 HistoryResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "OrganizationHistory", [&](const Principal& p) {
+    if (Status s = rpc::require_staff(p); !s.ok()) return s;
+    if (!validation::is_uuid(req->id())) return not_found();
+    return pool_.transaction([&](db::Tx& tx) {
+      if (!store::find(tx, req->id())) return not_found();
+      for (const auto& h : workflow::history(tx, "organization", req->id())) {
+        auto* out = resp->add_items();
+        out->set_action(h.action);
+        out->set_from_state(h.from);
+        out->set_to_state(h.to);
+        out->set_actor_account_id(h.actor);
+        out->set_note(h.note);
+        out->set_at(h.at);
+      }
+      return Status::OK;
+    });
+  });
+}
+
+} // namespace civic::directory

@@ -1,0 +1,55 @@
+// Directory gRPC service: registration, review workflow, public search, admin views.
+#pragma once
+#include <functional>
+#include <string>
+
+#include "civic/directory.grpc.pb.h"
+#include "core/crypto.h"
+#include "db/db.h"
+#include "directory/store.h"
+#include "rpc/taxonomies.h"
+
+namespace civic::directory {
+
+struct DirectoryConfig {
+  std::string hmac_key;
+  std::string public_base_url;  // links in mails
+};
+
+/// Reads the current terms-of-use version of a site (from content).
+using TermsVersion = std::function<int(const std::string& site)>;
+
+class DirectoryServiceImpl final : public DirectoryService::Service {
+ public:
+  DirectoryServiceImpl(db::Pool& pool, DirectoryConfig config, crypto::Sealer sealer, rpc::TaxonomyCache& taxonomies,
+                       TermsVersion terms_version, std::function<void()> events_written);
+
+  grpc::Status RegisterOrganization(grpc::ServerContext*, const RegisterOrganizationRequest*,
+                                    RegisterOrganizationResponse*) override;
+  grpc::Status GetOrganization(grpc::ServerContext*, const GetOrganizationRequest*, Organization*) override;
+  grpc::Status ListOrganizations(grpc::ServerContext*, const ListOrganizationsRequest*,
+                                 ListOrganizationsResponse*) override;
+  grpc::Status AdminListOrganizations(grpc::ServerContext*, const AdminListOrganizationsRequest*,
+                                      ListOrganizationsResponse*) override;
+  grpc::Status PublishOrganization(grpc::ServerContext*, const WorkflowActionRequest*, Organization*) override;
+  grpc::Status RejectOrganization(grpc::ServerContext*, const WorkflowActionRequest*, Organization*) override;
+  grpc::Status ArchiveOrganization(grpc::ServerContext*, const WorkflowActionRequest*, Organization*) override;
+  grpc::Status DuplicateOrganization(grpc::ServerContext*, const WorkflowActionRequest*, DuplicateResponse*) override;
+  grpc::Status SetOrganizationStatus(grpc::ServerContext*, const SetStatusRequest*, Organization*) override;
+  grpc::Status OrganizationStats(grpc::ServerContext*, const StatsRequest*, StatsResponse*) override;
+  grpc::Status OrganizationHistory(grpc::ServerContext*, const GetOrganizationRequest*, HistoryResponse*) override;
+
+ private:
+  grpc::Status transition(grpc::ServerContext* ctx, const WorkflowActionRequest* req, Organization* resp,
+                          const char* method, const char* action);
+  void to_proto(const OrgRow& row, bool full, Organization* out) const;
+
+  db::Pool& pool_;
+  DirectoryConfig config_;
+  crypto::Sealer sealer_;
+  rpc::TaxonomyCache& taxonomies_;
+  TermsVersion terms_version_;
+  std::function<void()> events_written_;
+};
+
+} // namespace civic::directory

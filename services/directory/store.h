@@ -1,0 +1,61 @@
+// Every SQL statement of the directory service, and nothing else.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "db/db.h"
+
+namespace civic::directory {
+
+struct OrgRow {
+  std::string id, kind, class_code, name, name_kana;
+  std::vector<std::string> fields;
+  std::string target_area;
+  std::vector<std::string> target_municipalities;
+  std::string municipality;
+  std::vector<std::string> features;
+  std::string profile;  // JSON object
+  std::string registrant_name, registrant_title, registrant_phone_sealed, registrant_email_sealed;
+  std::vector<std::string> registration_requirements;
+  int accepted_terms_version = 0;
+  std::string accepted_terms_at;
+  bool guardian_consent = false;
+  std::string status = "active", state = "review", owner_account_id, duplicated_from;
+  std::vector<std::string> search_grams;
+  std::string search_text;
+  std::string published_at, updated_at;
+  int version = 0;
+};
+
+struct Filters {
+  std::vector<std::string> grams, like_patterns;  // from text::query
+  std::string kind, field, area, municipality, feature, status;  // status "" = all
+};
+
+struct OrgPage {
+  std::vector<OrgRow> items;
+  int64_t total = 0;
+};
+
+struct CountRow {
+  std::string kind, status;
+  int64_t count = 0;
+};
+
+namespace store {
+
+void insert(db::Tx& tx, const OrgRow& o);
+std::optional<OrgRow> find(db::Tx& tx, std::string_view id, bool for_update = false);
+/// Published organisations matching `f`, newest first.
+OrgPage search(db::Tx& tx, const Filters& f, int limit, int offset);
+/// Any state (or one), newest first; `f.grams` / `f.like_patterns` narrow by keyword.
+OrgPage admin_list(db::Tx& tx, std::string_view state, const Filters& f, int limit, int offset);
+/// Moves to `state` (published_at set on first publication); bumps the version.
+void set_state(db::Tx& tx, std::string_view id, std::string_view state);
+void set_status(db::Tx& tx, std::string_view id, std::string_view status);
+/// Published organisations by kind and status.
+std::vector<CountRow> stats(db::Tx& tx);
+
+} // namespace store
+} // namespace civic::directory

@@ -1,0 +1,228 @@
+// Directory end to end: registration with every DIR-1 check, review, publication with
+// its mails, Japanese search of any length, private fields never public, staff views.
+#include <catch2/catch.hpp>
+
+#include "civic/directory.pb.h"
+#include "client.h"
+#include "rpc/privacy.h"
+
+using namespace civic;
+using namespace civic::e2e;
+
+namespace {
+
+nlohmann::json codes(const std::string& taxonomy) {
+  nlohmann::json out = nlohmann::json::array();
+  Response r = Client().get("/api/v1/taxonomies/" + taxonomy);
+  for (const auto& t : r.json()["terms"]) out.push_back(t["code"]);
+  return out;
+}
+
+int supernet_terms() { return Client().get("/api/v1/terms-of-use/supernet").json()["version"]; }
+
+/// A complete, valid registration of a citizen group.
+nlohmann::json group(const std::string& name, const std::string& registrant_email) {
+  return {{"kind", "group"},
+          {"class_code", "voluntary"},
+          {"name", name},
+          {"name_kana", "さぎぼらんてぃあねっと"},
+          {"representative", "山口 太郎"},
+          {"contact_person", "萩 花子"},
+          {"fields", {"f01", "f13"}},
+          {"target_area", "municipalities"},
+          {"target_municipalities", {"hagi"}},
+          {"purpose", "地域の子どもの居場所づくり"},
+          {"activities", "放課後の学習支援と食事の提供"},
+          {"prefecture", "p35"},
+          {"municipality", "hagi"},
+          {"address", "萩市大字椿東1-1"},
+          {"links", {{{"url", "https://example.jp/sagi"}, {"description", "団体サイト"}}}},
+          {"registrant_name", "登録 担当"},
+          {"registrant_phone", "0838-00-0000"},
+          {"registrant_email", registrant_email},
+          {"registration_requirements", codes("registration_requirements")},
+          {"guardian_consent", true},
+          {"accepted_terms_version", supernet_terms()}};
+}
+
+std::set<std::string> error_fields(const Response& r) {
+  std::set<std::string> out;
+  for (const auto& d : r.json()["error"]["details"]) out.insert(d["field"].get<std::string>());
+  return out;
+}
+
+/// Every key anywhere in `j`.
+void collect_keys(const nlohmann::json& j, std::set<std::string>& keys) {
+  if (j.is_object())
+    for (const auto& [k, v] : j.items()) {
+      keys.insert(k);
+      collect_keys(v, keys);
+    }
+  else if (j.is_array())
+    for (const auto& v : j) collect_keys(v, keys);
+}
+
+void check_no_private_fields(const nlohmann::json& public_json) {
+  std::set<std::string> keys;
+  collect_keys(public_json, keys);
+  auto privates = rpc::private_field_names(civic::directory::Organization::descriptor());
+  REQUIRE(privates.count("registrant_email"));
+  for (const auto& p : privates) {
+    INFO("private field in a public response: " << p);
+    CHECK_FALSE(keys.count(p));
+  }
+}
+
+std::string registered(Client& c, const nlohmann::json& organization) {
+  Response r = c.post("/api/v1/organizations", {{"organization", organization}});
+  if (r.status != 201) FAIL("registration answered " << r.status << ": " << r.body);
+  CHECK(r.json()["state"] == "review");
+  return r.json()["id"];
+}
+
+} // namespace
+
+TEST_CASE("a registration missing everything names every required field and stores nothing", "[e2e]") {
+  Client c;
+  Response r = c.post("/api/v1/organizations", {{"organization", {{"kind", "group"}}}});
+  REQUIRE(r.status == 400);
+  auto fields = error_fields(r);
+  for (const char* f : {"name", "name_kana", "representative", "contact_person", "activities", "address", "class_code",
+                        "prefecture", "municipality", "fields", "target_area", "purpose", "registrant_name",
+                        "registrant_phone", "registrant_email", "guardian_consent", "accepted_terms_version",
+                        "registration_requirements"}) {
+    INFO(f);
+    CHECK(fields.count(f));
+  }
+  r = c.post("/api/v1/organizations", {{"organization", {{"kind", "company"}}}});
+  REQUIRE(r.status == 400);
+  CHECK(error_fields(r).count("csr_activities"));
+  CHECK_FALSE(error_fields(r).count("fields"));  // not asked of companies
+}
+
+TEST_CASE("bad values are refused field by field: length, control characters, codes, kind rules", "[e2e]") {
+  Client c;
+  std::string mail = unique("reg_") + "@example.jp";
+  nlohmann::json o = group(unique("鷺"), mail);
+  o["name"] = std::string(201, 'x');
+  o["representative"] = "山口\u0007太郎";
+  o["fields"] = {"f01", "f99"};
+  o["municipality"] = "atlantis";
+  o["name_kana"] = "Sagi漢字";
+  o["registrant_email"] = "not-an-address";
+  o["links"] = {{{"url", "javascript:alert(1)"}}};
+  o["founded_on"] = "2099-02-30";
+  o["registration_requirements"] = {"base_in_prefecture"};  // not all of them
+  Response r = c.post("/api/v1/organizations", {{"organization", o}});
+  REQUIRE(r.status == 400);
+  CHECK(error_fields(r) == std::set<std::string>{"name", "representative", "fields", "municipality", "name_kana",
+                                                 "registrant_email", "links[0].url", "founded_on",
+                                                 "registration_requirements"});
+
+  nlohmann::json company = group(unique("鷺"), mail);
+  company["kind"] = "company";
+  company["class_code"] = "kabushiki";
+  company["csr_activities"] = "清掃活動";
+  company.erase("registration_requirements");
+  r = c.post("/api/v1/organizations", {{"organization", company}});
+  REQUIRE(r.status == 400);  // groups' items do not apply to companies
+  CHECK(error_fields(r) == std::set<std::string>{"fields", "target_area", "target_municipalities", "purpose"});
+
+  nlohmann::json old_terms = group(unique("鷺"), mail);
+  old_terms["accepted_terms_version"] = supernet_terms() - 1;
+  CHECK(error_fields(c.post("/api/v1/organizations", {{"organization", old_terms}})) ==
+        std::set<std::string>{"accepted_terms_version"});
+
+  r = c.request("POST", "/api/v1/organizations", "{\"organization\":{\"name\":\"\xff\xfe\"}}");
+  CHECK(r.status == 400);
+  CHECK(mail_count(mail) == 0);  // nothing was stored, so nothing was sent
+}
+
+TEST_CASE("registration -> review -> publication, found by 1-character and half-width keywords", "[e2e]") {
+  std::string token = unique("");
+  std::string name = "鷺ボランティアネット" + token;
+  std::string mail = unique("reg_") + "@example.jp";
+  Client anyone;
+  std::string id = registered(anyone, group(name, mail));
+  REQUIRE(wait_for_mail(mail, "登録申請を受け付けました"));
+
+  CHECK(anyone.get("/api/v1/organizations/" + id).status == 404);  // in review: not public
+  CHECK(anyone.get("/api/v1/organizations?q=" + token).json()["total_size"] == 0);
+
+  Client member;
+  auto [login, member_mail] = verified_member(member);
+  REQUIRE(member.login(login, kPassword).status == 200);
+  CHECK(member.post("/api/v1/admin/organizations/" + id + "/publish").status == 403);
+  CHECK(member.get("/api/v1/admin/organizations?state=review").status == 403);
+  CHECK(anyone.get("/api/v1/admin/organizations?state=review").status == 401);
+
+  Client admin;
+  ready_admin(admin, unique("admin_"));
+  Response review = admin.get("/api/v1/admin/organizations?state=review&q=" + token);
+  REQUIRE(review.status == 200);
+  REQUIRE(review.json()["items"].size() == 1);
+  CHECK(review.json()["items"][0]["registrant_email"] == mail);  // staff see private fields
+
+  Response published = admin.post("/api/v1/admin/organizations/" + id + "/publish");
+  REQUIRE(published.status == 200);
+  CHECK(published.json()["state"] == "published");
+  CHECK(admin.post("/api/v1/admin/organizations/" + id + "/publish").status == 400);  // already published (GW-2: FAILED_PRECONDITION)
+  auto publish_mail = wait_for_mail(mail, "/organizations/" + id);
+  CHECK(publish_mail);
+
+  Response detail = anyone.get("/api/v1/organizations/" + id);
+  REQUIRE(detail.status == 200);
+  CHECK(detail.json()["name"] == name);
+  CHECK(detail.json()["activities"] == "放課後の学習支援と食事の提供");
+  check_no_private_fields(detail.json());
+
+  Response by_kanji = anyone.get("/api/v1/organizations?page_size=100&q=" + std::string("%E9%B7%BA"));  // 鷺
+  REQUIRE(by_kanji.status == 200);
+  bool found = false;
+  for (const auto& item : by_kanji.json()["items"]) found |= item["id"] == id;
+  CHECK(found);
+  check_no_private_fields(by_kanji.json());
+
+  // ﾎﾞﾗﾝﾃｨｱ in half-width katakana, with the unique token as a second term.
+  Response half = anyone.get("/api/v1/organizations?q=%EF%BE%8E%EF%BE%9E%EF%BE%97%EF%BE%9D%EF%BE%83%EF%BD%A8%EF%BD%B1+" + token);
+  REQUIRE(half.status == 200);
+  REQUIRE(half.json()["total_size"] == 1);
+  CHECK(half.json()["items"][0]["id"] == id);
+  CHECK(anyone.get("/api/v1/organizations?municipality=hagi&q=" + token).json()["total_size"] == 1);
+  CHECK(anyone.get("/api/v1/organizations?municipality=ube&q=" + token).json()["total_size"] == 0);
+  CHECK(anyone.get("/api/v1/organizations?field=f13&kind=group&q=" + token).json()["total_size"] == 1);
+  CHECK(anyone.get("/api/v1/organizations?kind=alien").status == 400);
+
+  Response history = admin.get("/api/v1/admin/organizations/" + id + "/history");
+  REQUIRE(history.status == 200);
+  REQUIRE(history.json()["items"].size() == 2);
+  CHECK(history.json()["items"][1]["action"] == "publish");
+
+  Response stats = admin.get("/api/v1/admin/organizations/stats");
+  REQUIRE(stats.status == 200);
+  bool counted = false;
+  for (const auto& cell : stats.json()["cells"])
+    counted |= cell["kind"] == "group" && cell["status"] == "active" && cell["count"].get<int>() >= 1;
+  CHECK(counted);
+  CHECK(member.get("/api/v1/admin/organizations/stats").status == 403);
+
+  SECTION("a duplicate is a private draft; archiving or dissolving takes it off the public list") {
+    Response dup = admin.post("/api/v1/admin/organizations/" + id + "/duplicate");
+    REQUIRE(dup.status == 201);
+    std::string copy = dup.json()["id"];
+    CHECK(anyone.get("/api/v1/organizations/" + copy).status == 404);
+    Response draft = admin.get("/api/v1/organizations/" + copy);
+    REQUIRE(draft.status == 200);
+    CHECK(draft.json()["state"] == "draft");
+    CHECK(draft.json()["registrant_phone"] == "0838-00-0000");  // re-sealed for the new record
+
+    REQUIRE(admin.request("PUT", "/api/v1/admin/organizations/" + id + "/status", R"({"status":"dissolved"})").status == 200);
+    CHECK(anyone.get("/api/v1/organizations?q=" + token).json()["total_size"] == 0);
+    CHECK(anyone.get("/api/v1/organizations?status=dissolved&q=" + token).json()["total_size"] == 1);
+    CHECK(admin.request("PUT", "/api/v1/admin/organizations/" + id + "/status", R"({"status":"gone"})").status == 400);
+
+    REQUIRE(admin.post("/api/v1/admin/organizations/" + id + "/archive").status == 200);
+    CHECK(anyone.get("/api/v1/organizations/" + id).status == 404);
+    CHECK(admin.post("/api/v1/admin/organizations/" + id + "/reject").status == 400);  // a note is required
+  }
+}
