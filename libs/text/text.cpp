@@ -109,7 +109,9 @@ Query query(std::string_view keyword) {
     if (term.empty()) continue;
     std::string t = utf8_of(term.data(), term.size());
     q.terms.push_back(t);
-    q.like_patterns.push_back("%" + like_escape(t) + "%");
+    // A term of one or two characters is one of the row's grams exactly when it is a
+    // substring of its text, so only longer terms need the LIKE recheck.
+    if (term.size() > 2) q.like_patterns.push_back("%" + like_escape(t) + "%");
     if (term.size() == 1) grams.insert(t);
     else for (size_t k = 0; k + 1 < term.size(); ++k) grams.insert(utf8_of(&term[k], 2));
   }

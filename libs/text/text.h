@@ -7,8 +7,8 @@
 // Search keys: a document is indexed by the set of its 1- and 2-character grams
 // (code points of the normalised text), kept in a text[] column with a GIN index. A
 // 1-character keyword must be one of the unigrams, a longer one must contain all of
-// its bigrams; the row is then rechecked with LIKE on the normalised text, so a hit
-// is always a true substring. pg_trgm cannot do this: it needs 3 characters.
+// its bigrams; a term of 3+ characters is then rechecked with LIKE on the normalised
+// text, so a hit is always a true substring. pg_trgm cannot do this: it needs 3 characters.
 #pragma once
 #include <string>
 #include <string_view>
@@ -33,7 +33,7 @@ std::string search_text(const std::vector<std::string_view>& parts);
 struct Query {
   std::vector<std::string> terms;          // normalised
   std::vector<std::string> grams;          // every one must be among the row's grams
-  std::vector<std::string> like_patterns;  // %term% with % _ \ escaped, for the recheck
+  std::vector<std::string> like_patterns;  // %term% (% _ \ escaped) of terms of 3+ characters, for the recheck
   bool empty() const { return terms.empty(); }
 };
 

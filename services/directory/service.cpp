@@ -215,6 +215,14 @@ void search_keys(const Organization& o, OrgRow& row) {
 }
 
 
+void set_totals(const paging::Page& page, const OrgPage& found, ListOrganizationsResponse* resp) {
+  resp->set_total_size(int32_t(found.total));
+  resp->set_total_capped(found.capped);
+  // Past a capped total, a full page still has a next one.
+  int64_t known = found.capped && found.items.size() == size_t(page.limit) ? INT64_MAX : found.total;
+  resp->set_next_page_token(paging::next_token(page, found.items.size(), known));
+}
+
 Filters filters_of(Errors& e, const std::string& q) {
   Filters f;
   if (e.text("q", q, {.required = false, .max_chars = 100})) {
@@ -347,8 +355,7 @@ Status DirectoryServiceImpl::ListOrganizations(grpc::ServerContext* ctx, const L
     auto found = pool_.read([&](db::Tx& tx) { return store::search(tx, f, page.limit, page.offset); });
     for (const auto& row : found.items) to_proto(row, false, resp->add_items());
     for (auto& item : *resp->mutable_items()) rpc::strip_private(item);
-    resp->set_total_size(int32_t(found.total));
-    resp->set_next_page_token(paging::next_token(page, found.items.size(), found.total));
+    set_totals(page, found, resp);
     return Status::OK;
   });
 }
@@ -364,8 +371,7 @@ Status DirectoryServiceImpl::AdminListOrganizations(grpc::ServerContext* ctx, co
     if (!e.empty()) return rpc::invalid(e);
     auto found = pool_.read([&](db::Tx& tx) { return store::admin_list(tx, req->state(), f, page.limit, page.offset); });
     for (const auto& row : found.items) to_proto(row, true, resp->add_items());
-    resp->set_total_size(int32_t(found.total));
-    resp->set_next_page_token(paging::next_token(page, found.items.size(), found.total));
+    set_totals(page, found, resp);
     return Status::OK;
   });
 }

@@ -1,5 +1,7 @@
 #include "directory/store.h"
 
+#include <map>
+
 namespace civic::directory::store {
 namespace {
 constexpr const char* kTime = "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'";
@@ -19,15 +21,6 @@ constexpr const char* kInsert =
     "$21::uuid, $22::uuid, $23::text[], $24)";
 const std::string kFind = "SELECT " + kColumns + " FROM organizations WHERE id = $1::uuid";
 const std::string kFindForUpdate = kFind + " FOR UPDATE";
-// One shape for the public search and the staff list: every filter is optional.
-const std::string kWhere =
-    " WHERE ($1 = '' OR state = $1) AND search_grams @> $2::text[] AND search_text LIKE ALL ($3::text[]) "
-    "AND ($4 = '' OR kind = $4) AND ($5 = '' OR $5 = ANY (fields)) AND ($6 = '' OR target_area = $6) "
-    "AND ($7 = '' OR $7 = ANY (target_municipalities)) AND ($8 = '' OR $8 = ANY (features)) "
-    "AND ($9 = '' OR status = $9)";
-const std::string kSearch = "SELECT " + kColumns + " FROM organizations" + kWhere +
-                            " ORDER BY published_at DESC NULLS LAST, created_at DESC, id LIMIT $10 OFFSET $11";
-const std::string kCount = "SELECT count(*) FROM organizations" + kWhere;
 constexpr const char* kSetState =
     "UPDATE organizations SET state = $2, published_at = CASE WHEN $2 = 'published' THEN coalesce(published_at, now()) "
     "ELSE published_at END, version = version + 1, updated_at = now() WHERE id = $1::uuid";
@@ -71,13 +64,57 @@ std::optional<std::string> uuid_or_null(const std::string& s) {
   return s.empty() ? std::nullopt : std::optional<std::string>(s);
 }
 
-OrgPage list(db::Tx& tx, std::string_view state, const Filters& f, int limit, int offset) {
+// The WHERE clause holds only the filters in use, so each combination gets a plan that
+// uses the partial indexes (a generic plan of "($1 = '' OR col = $1)" cannot).
+// Values are always parameters; only fixed SQL fragments are joined.
+std::string where_clause(std::string_view state, const Filters& f, std::vector<db::Param>& params) {
+  std::string sql = " WHERE true";
+  auto add = [&](const char* fragment, db::Param value) {
+    params.push_back(std::move(value));
+    std::string n = "$" + std::to_string(params.size());
+    std::string piece = fragment;
+    for (size_t at; (at = piece.find("$?")) != std::string::npos;) piece.replace(at, 2, n);
+    sql += " AND " + piece;
+  };
+  // The state is one of four constants; written as a literal so that even a generic
+  // plan matches the partial indexes (WHERE state = 'published').
+  static const std::map<std::string_view, const char*> kState = {{"draft", "state = 'draft'"},
+                                                                  {"review", "state = 'review'"},
+                                                                  {"published", "state = 'published'"},
+                                                                  {"archived", "state = 'archived'"}};
+  if (!state.empty()) sql += std::string(" AND ") + kState.at(state);
+  if (!f.grams.empty()) add("search_grams @> $?::text[]", db::to_param(f.grams));
+  if (!f.like_patterns.empty()) add("search_text LIKE ALL ($?::text[])", db::to_param(f.like_patterns));
+  if (!f.kind.empty()) add("kind = $?", db::to_param(f.kind));
+  if (!f.field.empty()) add("fields @> ARRAY[$?]", db::to_param(f.field));
+  if (!f.area.empty()) add("target_area = $?", db::to_param(f.area));
+  if (!f.municipality.empty()) add("target_municipalities @> ARRAY[$?]", db::to_param(f.municipality));
+  if (!f.feature.empty()) add("features @> ARRAY[$?]", db::to_param(f.feature));
+  if (!f.status.empty()) add("status = $?", db::to_param(f.status));
+  return sql;
+}
+
+OrgPage list(db::Tx& tx, std::string_view state, const Filters& f, int limit, int offset, const char* order) {
   OrgPage page;
-  db::Result r = tx.exec(kSearch, state, f.grams, f.like_patterns, f.kind, f.field, f.area, f.municipality, f.feature,
-                         f.status, limit, offset);
+  std::vector<db::Param> params;
+  std::string where = where_clause(state, f, params);
+  std::vector<db::Param> page_params = params;
+  page_params.push_back(db::to_param(limit));
+  page_params.push_back(db::to_param(offset));
+  std::string n = std::to_string(params.size());
+  db::Result r = tx.exec_params("SELECT " + kColumns + " FROM organizations" + where +
+                                    " ORDER BY " + order + " LIMIT $" +
+                                    std::to_string(params.size() + 1) + " OFFSET $" + std::to_string(params.size() + 2),
+                                page_params);
   for (int i = 0; i < r.size(); ++i) page.items.push_back(read(r[i]));
-  page.total = tx.exec(kCount, state, f.grams, f.like_patterns, f.kind, f.field, f.area, f.municipality, f.feature,
-                       f.status)[0].int64(0);
+  // Counting every match of a one-character keyword means visiting thousands of rows;
+  // the total is exact up to kCountCap and reported as capped beyond it.
+  params.push_back(db::to_param(kCountCap + 1));
+  page.total = tx.exec_params("SELECT count(*) FROM (SELECT 1 FROM organizations" + where + " LIMIT $" +
+                                  std::to_string(params.size()) + ") AS capped",
+                              params)[0].int64(0);
+  page.capped = page.total > kCountCap;
+  if (page.capped) page.total = kCountCap;
   return page;
 }
 } // namespace
@@ -96,10 +133,12 @@ std::optional<OrgRow> find(db::Tx& tx, std::string_view id, bool for_update) {
   return read(r[0]);
 }
 
-OrgPage search(db::Tx& tx, const Filters& f, int limit, int offset) { return list(tx, "published", f, limit, offset); }
+OrgPage search(db::Tx& tx, const Filters& f, int limit, int offset) {
+  return list(tx, "published", f, limit, offset, "published_at DESC NULLS LAST, id");
+}
 
 OrgPage admin_list(db::Tx& tx, std::string_view state, const Filters& f, int limit, int offset) {
-  return list(tx, state, f, limit, offset);
+  return list(tx, state, f, limit, offset, "created_at DESC, id");  // staff work the newest entries first
 }
 
 void set_state(db::Tx& tx, std::string_view id, std::string_view state) { tx.exec(kSetState, id, state); }

@@ -33,9 +33,13 @@ struct Filters {
   std::string kind, field, area, municipality, feature, status;  // status "" = all
 };
 
+/// Totals above this are reported as this number with `capped` set.
+inline constexpr int64_t kCountCap = 1000;
+
 struct OrgPage {
   std::vector<OrgRow> items;
   int64_t total = 0;
+  bool capped = false;
 };
 
 struct CountRow {

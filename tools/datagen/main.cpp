@@ -1,0 +1,201 @@
+// civic_datagen organizations [--count N] [--seed S] [--add]
+//
+// Realistic Japanese organisations for the directory (1,677 by default, the number on
+// Supernet today; 100,000 for benchmarks), written with the directory's own store, so
+// search keys and sealed contact data are what the service would write. Needs
+// DATABASE_URL (the directory database) and CIVIC_ENCRYPTION_KEYS. Does nothing when
+// the database already holds organisations (unless --add), so `tools/dev up` may run
+// it every time.
+#include <algorithm>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "core/crypto.h"
+#include "directory/store.h"
+#include "text/text.h"
+#include "workflow/workflow.h"
+
+namespace {
+using namespace civic;
+
+struct Word {
+  const char* text;
+  const char* kana;
+};
+struct Place {
+  const char* code;
+  Word word;
+};
+struct Theme {
+  Word word;
+  const char* field;  // NPO-Act field code
+  const char* activity;
+};
+
+const std::vector<Place> kPlaces = {
+    {"shimonoseki", {"下関", "しものせき"}}, {"ube", {"宇部", "うべ"}},         {"yamaguchi", {"山口", "やまぐち"}},
+    {"hagi", {"萩", "はぎ"}},                {"hofu", {"防府", "ほうふ"}},       {"kudamatsu", {"下松", "くだまつ"}},
+    {"iwakuni", {"岩国", "いわくに"}},       {"hikari", {"光", "ひかり"}},       {"nagato", {"長門", "ながと"}},
+    {"yanai", {"柳井", "やない"}},           {"mine", {"美祢", "みね"}},         {"shunan", {"周南", "しゅうなん"}},
+    {"sanyo_onoda", {"山陽小野田", "さんようおのだ"}}, {"suo_oshima", {"周防大島", "すおうおおしま"}},
+    {"waki", {"和木", "わき"}},              {"kaminoseki", {"上関", "かみのせき"}}, {"tabuse", {"田布施", "たぶせ"}},
+    {"hirao", {"平生", "ひらお"}},           {"abu", {"阿武", "あぶ"}}};
+
+const std::vector<Theme> kThemes = {
+    {{"子ども食堂", "こどもしょくどう"}, "f13", "地域の子どもたちに温かい食事と居場所を届けています"},
+    {{"環境保全", "かんきょうほぜん"}, "f07", "里山の手入れと川の生き物調査を続けています"},
+    {{"まちづくり", "まちづくり"}, "f03", "商店街の空き店舗を活用したイベントを開いています"},
+    {{"国際交流", "こくさいこうりゅう"}, "f11", "外国人住民のための日本語教室を開いています"},
+    {{"福祉", "ふくし"}, "f01", "高齢者の見守りと買い物支援を行っています"},
+    {{"子育て支援", "こそだてしえん"}, "f13", "親子の集いの場と育児相談を開いています"},
+    {{"防災", "ぼうさい"}, "f08", "防災訓練と避難所運営の学習会を開いています"},
+    {{"里山ボランティア", "さとやまぼらんてぃあ"}, "f07", "竹林整備と炭焼き体験を行っています"},
+    {{"音楽", "おんがく"}, "f06", "福祉施設への訪問演奏会を行っています"},
+    {{"スポーツ", "すぽーつ"}, "f06", "誰でも参加できるニュースポーツ教室を開いています"},
+    {{"観光ボランティア", "かんこうぼらんてぃあ"}, "f04", "観光客向けのまち歩きガイドをしています"},
+    {{"読み聞かせ", "よみきかせ"}, "f02", "図書館と小学校で絵本の読み聞かせをしています"},
+    {{"海岸清掃", "かいがんせいそう"}, "f07", "毎月海岸の清掃活動と漂着物調査を行っています"},
+    {{"伝統芸能", "でんとうげいのう"}, "f06", "地域に伝わる神楽の保存と継承に取り組んでいます"},
+    {{"手話", "しゅわ"}, "f10", "手話講習会と聴覚障害者との交流会を開いています"},
+    {{"農業体験", "のうぎょうたいけん"}, "f05", "棚田での田植え・稲刈り体験を開いています"},
+    {{"学習支援", "がくしゅうしえん"}, "f13", "中学生の放課後学習を大学生と支えています"},
+    {{"男女共同参画", "だんじょきょうどうさんかく"}, "f12", "働き方と家事分担を考える講座を開いています"},
+    {{"消費者", "しょうひしゃ"}, "f18", "悪質商法の被害を防ぐ出前講座を行っています"},
+    {{"NPO支援", "えぬぴーおーしえん"}, "f19", "市民活動団体の運営相談と講座を行っています"}};
+
+const std::vector<Word> kSuffixes = {{"の会", "のかい"},           {"協議会", "きょうぎかい"}, {"ネットワーク", "ねっとわーく"},
+                                     {"クラブ", "くらぶ"},         {"研究会", "けんきゅうかい"}, {"サークル", "さーくる"},
+                                     {"友の会", "とものかい"},     {"センター", "せんたー"}};
+const std::vector<Word> kTrades = {{"物産", "ぶっさん"},   {"建設", "けんせつ"}, {"印刷", "いんさつ"}, {"運輸", "うんゆ"},
+                                   {"電機", "でんき"},     {"食品", "しょくひん"}, {"製作所", "せいさくしょ"},
+                                   {"酒造", "しゅぞう"},   {"水産", "すいさん"}, {"不動産", "ふどうさん"}};
+const std::vector<const char*> kGroupClasses = {"voluntary", "voluntary", "voluntary", "general_association",
+                                                "general_foundation", "social_welfare", "other"};
+const std::vector<const char*> kCompanyClasses = {"kabushiki", "kabushiki", "godo", "gomei", "goshi"};
+const std::vector<const char*> kAreas = {"municipalities", "municipalities", "prefecture", "chushikoku", "nationwide"};
+const std::vector<const char*> kFeatures = {"collaboration", "csr", "grant_maker", "activity", "support"};
+
+template <class T>
+const T& pick(std::mt19937& rng, const std::vector<T>& v) {
+  return v[std::uniform_int_distribution<size_t>(0, v.size() - 1)(rng)];
+}
+
+directory::OrgRow make(std::mt19937& rng, const crypto::Sealer& sealer, int i) {
+  directory::OrgRow o;
+  o.id = crypto::uuid_v4();
+  int kind_roll = std::uniform_int_distribution<int>(0, 99)(rng);
+  o.kind = kind_roll < 55 ? "group" : kind_roll < 85 ? "npo" : "company";
+  const Place& place = pick(rng, kPlaces);
+  const Theme& theme = pick(rng, kThemes);
+  std::string purpose, activities, csr;
+  if (o.kind == "company") {
+    const Word& trade = pick(rng, kTrades);
+    o.class_code = pick(rng, kCompanyClasses);
+    o.name = std::string(o.class_code == "godo" ? "合同会社" : "株式会社") + place.word.text + trade.text;
+    o.name_kana = std::string(o.class_code == "godo" ? "ごうどうがいしゃ" : "かぶしきがいしゃ") + place.word.kana + trade.kana;
+    activities = std::string(place.word.text) + "市町を中心に" + trade.text + "業を営んでいます。";
+    csr = std::string("社員有志で") + theme.activity + "。";
+  } else {
+    const Word& suffix = pick(rng, kSuffixes);
+    o.class_code = o.kind == "npo" ? "npo_corporation" : pick(rng, kGroupClasses);
+    o.name = std::string(o.kind == "npo" ? "NPO法人" : "") + place.word.text + theme.word.text + suffix.text;
+    o.name_kana = std::string(o.kind == "npo" ? "えぬぴーおーほうじん" : "") + place.word.kana + theme.word.kana + suffix.kana;
+    o.fields = {theme.field};
+    if (std::uniform_int_distribution<int>(0, 2)(rng) == 0) o.fields.push_back(pick(rng, kThemes).field);
+    std::sort(o.fields.begin(), o.fields.end());
+    o.fields.erase(std::unique(o.fields.begin(), o.fields.end()), o.fields.end());
+    o.target_area = pick(rng, kAreas);
+    if (o.target_area == "municipalities") o.target_municipalities = {place.code};
+    purpose = std::string(place.word.text) + "の" + theme.word.text + "を通じて、誰もが暮らしやすい地域をつくること。";
+    activities = std::string(place.word.text) + "を拠点に" + theme.activity + "。会員は" +
+                 std::to_string(std::uniform_int_distribution<int>(5, 120)(rng)) + "名です。";
+    o.registration_requirements = {"base_in_prefecture", "social_contribution", "not_religious", "not_political",
+                                   "not_electoral", "no_antisocial_forces", "agree_terms"};
+  }
+  o.municipality = place.code;
+  if (std::uniform_int_distribution<int>(0, 3)(rng) == 0) o.features = {pick(rng, kFeatures)};
+  nlohmann::json profile = {{"representative", "代表 " + std::to_string(i)},
+                            {"contact_person", "担当 " + std::to_string(i)},
+                            {"purpose", purpose},
+                            {"activities", activities},
+                            {"csr_activities", csr},
+                            {"prefecture", "p35"},
+                            {"address", std::string(place.word.text) + "市" + std::to_string(i % 900 + 1) + "番地"}};
+  o.profile = profile.dump();
+  o.registrant_name = "登録担当 " + std::to_string(i);
+  o.registrant_phone_sealed = sealer.seal("083-000-" + std::to_string(1000 + i % 9000), o.id);
+  o.registrant_email_sealed = sealer.seal("contact" + std::to_string(i) + "@example.jp", o.id);
+  o.accepted_terms_version = 1;
+  o.guardian_consent = true;
+  int status_roll = std::uniform_int_distribution<int>(0, 99)(rng);
+  o.status = status_roll < 90 ? "active" : status_roll < 97 ? "dissolved" : "withdrawn";
+  o.state = std::uniform_int_distribution<int>(0, 19)(rng) == 0 ? "review" : "published";
+  std::vector<std::string_view> parts = {o.name, o.name_kana, purpose, activities, csr};
+  o.search_grams = text::index_grams(parts);
+  o.search_text = text::search_text(parts);
+  return o;
+}
+
+int organizations(int count, unsigned seed, bool add) {
+  db::Pool pool(config::str("DATABASE_URL", "postgresql:///directory"), 1);
+  int64_t existing = pool.read([](db::Tx& tx) { return tx.exec("SELECT count(*) FROM organizations")[0].int64(0); });
+  if (existing > 0 && !add) {
+    std::cout << "organizations: " << existing << " already there, nothing written\n";
+    return 0;
+  }
+  crypto::Sealer sealer = crypto::Sealer::from_env();
+  std::mt19937 rng(seed);
+  for (int done = 0; done < count;) {
+    int batch = std::min(1000, count - done);
+    pool.transaction([&](db::Tx& tx) {
+      for (int k = 0; k < batch; ++k) {
+        directory::OrgRow o = make(rng, sealer, done + k);
+        bool publish = o.state == "published";
+        o.state = "review";  // as every registration starts
+        directory::store::insert(tx, o);
+        workflow::record(tx, {"organization", o.id, "create", std::nullopt, workflow::State::review, "", "demo data"});
+        if (publish) {
+          // Spread publication over the last five years, so "newest first" means something.
+          tx.exec("UPDATE organizations SET state = 'published', published_at = now() - $2::int * interval '1 hour' "
+                  "WHERE id = $1::uuid",
+                  o.id, std::uniform_int_distribution<int>(0, 5 * 365 * 24)(rng));
+        }
+      }
+    });
+    done += batch;
+  }
+  std::cout << "organizations: " << count << " written\n";
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] != "organizations") {
+    std::cerr << "usage: civic_datagen organizations [--count N] [--seed S] [--add]\n";
+    return 2;
+  }
+  int count = 1677;
+  unsigned seed = 2026;
+  bool add = false;
+  for (size_t i = 1; i < args.size(); ++i) {
+    if (args[i] == "--add") add = true;
+    else if (args[i] == "--count" && i + 1 < args.size()) count = std::stoi(args[++i]);
+    else if (args[i] == "--seed" && i + 1 < args.size()) seed = unsigned(std::stoul(args[++i]));
+    else {
+      std::cerr << "civic_datagen: unknown argument " << args[i] << "\n";
+      return 2;
+    }
+  }
+  try {
+    return organizations(count, seed, add);
+  } catch (const std::exception& e) {
+    std::cerr << "civic_datagen: " << e.what() << "\n";
+    return 1;
+  }
+}
