@@ -120,7 +120,8 @@ void request_mail(db::Tx& tx, const std::string& tmpl, const std::string& to, co
                   const std::map<std::string, std::string>& vars, bool bcc_centre) {
   civic::events::MailRequested m;
   m.set_template_(tmpl);
-  m.set_to(to);
+  if (to == kCentre) m.set_to_centre(true);
+  else m.set_to(to);
   m.set_locale("ja");
   m.set_account_id(account_id);
   m.set_bcc_centre(bcc_centre);

@@ -28,6 +28,8 @@ std::string enqueue_event(db::Tx& tx, const std::string& type, const google::pro
 
 /// Enqueues a `mail.requested` event for the notification service: template `tmpl`
 /// rendered with `vars` to `to` (Japanese), copied to the centre when `bcc_centre`.
+/// `to` = kCentre addresses the support centre itself (notification knows its address).
+inline const std::string kCentre = "centre";
 void request_mail(db::Tx& tx, const std::string& tmpl, const std::string& to, const std::string& account_id,
                   const std::map<std::string, std::string>& vars, bool bcc_centre = false);
 

@@ -24,6 +24,7 @@ using validation::Errors;
 
 constexpr const char* kSite = "supernet";
 constexpr size_t kLongText = 4000;
+constexpr int kHandoffMinutes = 30;
 
 Status not_found() { return Status(StatusCode::NOT_FOUND, "見つかりません"); }
 
@@ -304,20 +305,65 @@ Status DirectoryServiceImpl::RegisterOrganization(grpc::ServerContext* ctx, cons
     row.state = "review";
     row.owner_account_id = p.account_id();
     search_keys(o, row);
+    std::string handoff = crypto::random_token();
     pool_.transaction([&](db::Tx& tx) {
       store::insert(tx, row);
+      store::insert_handoff(tx, crypto::sha256(handoff), row.id, kHandoffMinutes);
       workflow::record(tx, {"organization", row.id, "create", std::nullopt, workflow::State::review, p.account_id(), ""});
-      // The registrant's receipt; the centre gets it as BCC and so learns of the new entry.
+      // DIR-2: the registrant's receipt, and a notice to the centre that a new entry waits.
       rpc::request_mail(tx, "directory.registered", o.registrant_email(), "",
-                        {{"registrant_name", o.registrant_name()}, {"organization_name", o.name()}}, true);
+                        {{"registrant_name", o.registrant_name()}, {"organization_name", o.name()}});
+      rpc::request_mail(tx, "directory.new_registration", rpc::kCentre, "",
+                        {{"organization_name", o.name()}, {"kind", o.kind()},
+                         {"url", config_.public_base_url + "/admin/organizations/" + row.id}});
     });
     log::info("organization_registered", {{"id", row.id}, {"kind", row.kind}, {"request_id", p.request_id()}});
     resp->set_id(row.id);
     resp->set_state(row.state);
+    resp->set_handoff_token(handoff);
     return Status::OK;
   });
   if (st.ok()) events_written_();
   return st;
+}
+
+Status DirectoryServiceImpl::GetHandoff(grpc::ServerContext* ctx, const HandoffRequest* req, HandoffResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "GetHandoff", [&](const Principal&) {
+    if (req->token().empty() || req->token().size() > 100) return not_found();
+    return pool_.transaction([&](db::Tx& tx) {
+      auto id = store::use_handoff(tx, crypto::sha256(req->token()));
+      if (!id) return not_found();  // unknown, used or expired: all look the same
+      auto row = store::find(tx, *id);
+      if (!row) return not_found();
+      Organization full;
+      to_proto(*row, false, &full);
+      // The items both sites' forms ask for (別紙3 and 別紙4); nothing private.
+      Organization* o = resp->mutable_organization();
+      o->set_kind(full.kind());
+      o->set_class_code(full.class_code());
+      o->set_name(full.name());
+      o->set_name_kana(full.name_kana());
+      o->set_representative(full.representative());
+      o->set_representative_title(full.representative_title());
+      o->set_contact_person(full.contact_person());
+      o->set_contact_title(full.contact_title());
+      o->set_purpose(full.purpose());
+      o->set_activities(full.activities());
+      o->set_postal_code(full.postal_code());
+      o->set_prefecture(full.prefecture());
+      o->set_municipality(full.municipality());
+      o->set_address(full.address());
+      o->set_phone(full.phone());
+      o->set_fax(full.fax());
+      o->set_email(full.email());
+      o->set_founded_on(full.founded_on());
+      o->set_member_count(full.member_count());
+      *o->mutable_links() = full.links();
+      *o->mutable_fields() = full.fields();
+      resp->set_from_site(kSite);
+      return Status::OK;
+    });
+  });
 }
 
 Status DirectoryServiceImpl::GetOrganization(grpc::ServerContext* ctx, const GetOrganizationRequest* req,

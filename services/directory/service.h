@@ -26,6 +26,7 @@ class DirectoryServiceImpl final : public DirectoryService::Service {
 
   grpc::Status RegisterOrganization(grpc::ServerContext*, const RegisterOrganizationRequest*,
                                     RegisterOrganizationResponse*) override;
+  grpc::Status GetHandoff(grpc::ServerContext*, const HandoffRequest*, HandoffResponse*) override;
   grpc::Status GetOrganization(grpc::ServerContext*, const GetOrganizationRequest*, Organization*) override;
   grpc::Status ListOrganizations(grpc::ServerContext*, const ListOrganizationsRequest*,
                                  ListOrganizationsResponse*) override;

@@ -21,6 +21,12 @@ constexpr const char* kInsert =
     "$21::uuid, $22::uuid, $23::text[], $24)";
 const std::string kFind = "SELECT " + kColumns + " FROM organizations WHERE id = $1::uuid";
 const std::string kFindForUpdate = kFind + " FOR UPDATE";
+constexpr const char* kInsertHandoff =
+    "INSERT INTO handoff_tokens (token_hash, organization_id, expires_at) "
+    "VALUES ($1::bytea, $2::uuid, now() + $3::int * interval '1 minute')";
+constexpr const char* kUseHandoff =
+    "UPDATE handoff_tokens SET used_at = now(), updated_at = now() "
+    "WHERE token_hash = $1::bytea AND used_at IS NULL AND expires_at > now() RETURNING organization_id::text";
 constexpr const char* kSetState =
     "UPDATE organizations SET state = $2, published_at = CASE WHEN $2 = 'published' THEN coalesce(published_at, now()) "
     "ELSE published_at END, version = version + 1, updated_at = now() WHERE id = $1::uuid";
@@ -144,6 +150,16 @@ OrgPage admin_list(db::Tx& tx, std::string_view state, const Filters& f, int lim
 void set_state(db::Tx& tx, std::string_view id, std::string_view state) { tx.exec(kSetState, id, state); }
 
 void set_status(db::Tx& tx, std::string_view id, std::string_view status) { tx.exec(kSetStatus, id, status); }
+
+void insert_handoff(db::Tx& tx, std::string_view token_hash, std::string_view organization_id, int minutes) {
+  tx.exec(kInsertHandoff, db::Bytes{token_hash}, organization_id, minutes);
+}
+
+std::optional<std::string> use_handoff(db::Tx& tx, std::string_view token_hash) {
+  db::Result r = tx.exec(kUseHandoff, db::Bytes{token_hash});
+  if (r.empty()) return std::nullopt;
+  return r[0].text(0);
+}
 
 std::vector<CountRow> stats(db::Tx& tx) {
   std::vector<CountRow> out;

@@ -58,6 +58,11 @@ OrgPage admin_list(db::Tx& tx, std::string_view state, const Filters& f, int lim
 /// Moves to `state` (published_at set on first publication); bumps the version.
 void set_state(db::Tx& tx, std::string_view id, std::string_view state);
 void set_status(db::Tx& tx, std::string_view id, std::string_view status);
+/// Keeps the hash of a hand-off token for `organization_id`, valid for `minutes`.
+void insert_handoff(db::Tx& tx, std::string_view token_hash, std::string_view organization_id, int minutes);
+/// Marks an unused, unexpired token used and returns its organisation; nullopt otherwise.
+std::optional<std::string> use_handoff(db::Tx& tx, std::string_view token_hash);
+
 /// Published organisations by kind and status.
 std::vector<CountRow> stats(db::Tx& tx);
 

@@ -30,7 +30,7 @@ MessageRow compose(db::Tx& tx, const civic::events::Event& event, const civic::e
   m.id = crypto::uuid_v4();
   m.event_id = event.id();
   m.template_key = req.template_().substr(0, 64);
-  m.recipient = req.to();
+  m.recipient = req.to_centre() ? config.centre_bcc : req.to();
   m.status = "queued";
   std::string locale = req.locale().empty() ? "ja" : req.locale();
   auto tmpl = store::find_template(tx, m.template_key, locale);
@@ -40,7 +40,7 @@ MessageRow compose(db::Tx& tx, const civic::events::Event& event, const civic::e
     m.subject = render(tmpl->subject, vars);
     m.body = render(tmpl->body, vars);
   }
-  if (req.bcc_centre()) m.bcc = config.centre_bcc;
+  if (req.bcc_centre() && !req.to_centre()) m.bcc = config.centre_bcc;
 
   // A malformed request is kept as `rejected` (with its reason) rather than retried forever.
   auto reject = [&](const char* why) {
@@ -50,7 +50,7 @@ MessageRow compose(db::Tx& tx, const civic::events::Event& event, const civic::e
     m.subject = header_safe(m.subject) ? m.subject : "(invalid)";
   };
   if (!tmpl) reject("unknown template");
-  else if (!validation::is_email(req.to())) reject("invalid recipient");
+  else if (!validation::is_email(m.recipient)) reject(req.to_centre() ? "no centre address configured" : "invalid recipient");
   else if (!header_safe(m.subject)) reject("CR/LF in subject");
   return m;
 }

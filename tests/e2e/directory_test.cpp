@@ -143,8 +143,23 @@ TEST_CASE("registration -> review -> publication, found by 1-character and half-
   std::string name = "鷺ボランティアネット" + token;
   std::string mail = unique("reg_") + "@example.jp";
   Client anyone;
-  std::string id = registered(anyone, group(name, mail));
+  Response reg = anyone.post("/api/v1/organizations", {{"organization", group(name, mail)}});
+  REQUIRE(reg.status == 201);
+  std::string id = reg.json()["id"];
+  CHECK(reg.json()["state"] == "review");
   REQUIRE(wait_for_mail(mail, "登録申請を受け付けました"));
+  CHECK(wait_for_mail("centre@civic.example.jp", name));  // DIR-2: the centre is told
+
+  // DIR-5: the hand-off token pre-fills the other site's form once, without private data.
+  std::string handoff = reg.json()["handoff_token"];
+  CHECK(handoff.size() >= 43);
+  Response prefill = anyone.get("/api/v1/registrations/handoff/" + handoff);
+  REQUIRE(prefill.status == 200);
+  CHECK(prefill.json()["organization"]["name"] == name);
+  CHECK(prefill.json()["organization"]["address"] == "萩市大字椿東1-1");
+  check_no_private_fields(prefill.json());
+  CHECK(anyone.get("/api/v1/registrations/handoff/" + handoff).status == 404);  // single use
+  CHECK(anyone.get("/api/v1/registrations/handoff/" + handoff.substr(1) + "A").status == 404);
 
   CHECK(anyone.get("/api/v1/organizations/" + id).status == 404);  // in review: not public
   CHECK(anyone.get("/api/v1/organizations?q=" + token).json()["total_size"] == 0);
