@@ -5,7 +5,9 @@
 #include <chrono>
 #include <ctime>
 #include <regex>
+#include <set>
 
+#include "civic/http_options.pb.h"
 #include "core/log.h"
 #include "core/paging.h"
 #include "core/validation.h"
@@ -77,8 +79,11 @@ void codes_known(Errors& e, rpc::TaxonomyCache& tax, const std::string& field, c
 
 std::vector<std::string> list(const google::protobuf::RepeatedPtrField<std::string>& r) { return {r.begin(), r.end()}; }
 
-// Every check of DIR-1 and SEC-18 for a registration; names every bad field.
+// Every check of DIR-1 and SEC-18 for a registration (current_terms > 0) or for the
+// record a correction would produce (current_terms == 0: terms and requirements were
+// settled at registration); names every bad field.
 Errors validate(const Organization& o, rpc::TaxonomyCache& tax, int current_terms) {
+  bool registration = current_terms > 0;
   Errors e;
   bool company = o.kind() == "company";
   bool group = o.kind() == "group" || o.kind() == "npo";
@@ -120,7 +125,7 @@ Errors validate(const Organization& o, rpc::TaxonomyCache& tax, int current_term
   e.email("registrant_email", o.registrant_email());
   if (!o.guardian_consent())
     e.add("guardian_consent", "required", "未成年者の保護者同意の確認にチェックしてください", "must be confirmed");
-  if (o.accepted_terms_version() != current_terms)
+  if (registration && o.accepted_terms_version() != current_terms)
     e.add("accepted_terms_version", "not_current", "最新の利用規約に同意してください", "the current terms of use must be accepted");
 
   // Taxonomy codes (SPEC section 5), per kind as 別紙3 lists them.
@@ -149,12 +154,12 @@ Errors validate(const Organization& o, rpc::TaxonomyCache& tax, int current_term
     e.text("membership_requirements", o.membership_requirements(), {.required = false, .max_chars = 1000, .multiline = true});
     e.text("activity_schedule", o.activity_schedule(), {.required = false, .max_chars = 1000, .multiline = true});
     // Every registration requirement must be ticked (別紙3 item 38).
-    auto all = tax.codes("registration_requirements");
+    auto all = registration ? tax.codes("registration_requirements") : std::vector<std::string>{};
     std::vector<std::string> ticked = list(o.registration_requirements());
     std::sort(all.begin(), all.end());
     std::sort(ticked.begin(), ticked.end());
     ticked.erase(std::unique(ticked.begin(), ticked.end()), ticked.end());
-    if (ticked != all)
+    if (registration && ticked != all)
       e.add("registration_requirements", "all_required", "登録要件のすべてにチェックしてください", "every requirement must be ticked");
     not_applicable(e, "csr_activities", !o.csr_activities().empty());
   } else if (company) {
@@ -208,6 +213,22 @@ std::string profile_json(const Organization& o) {
   return out;
 }
 
+void search_keys(const Organization& o, OrgRow& row);
+
+// The columns that come from the public content of `o` (registration and corrections).
+void set_content(const Organization& o, OrgRow& row) {
+  row.class_code = o.class_code();
+  row.name = o.name();
+  row.name_kana = o.name_kana();
+  row.fields = list(o.fields());
+  row.target_area = o.target_area();
+  row.target_municipalities = list(o.target_municipalities());
+  row.municipality = o.municipality();
+  row.features = list(o.features());
+  row.profile = profile_json(o);
+  search_keys(o, row);
+}
+
 void search_keys(const Organization& o, OrgRow& row) {
   std::vector<std::string_view> parts = {o.name(), o.name_kana(), o.purpose(), o.activities(), o.csr_activities(),
                                          o.appeal(), o.address()};
@@ -222,6 +243,40 @@ void set_totals(const paging::Page& page, const OrgPage& found, ListOrganization
   // Past a capped total, a full page still has a next one.
   int64_t known = found.capped && found.items.size() == size_t(page.limit) ? INT64_MAX : found.total;
   resp->set_next_page_token(paging::next_token(page, found.items.size(), known));
+}
+
+constexpr int kCorrectionTokenHours = 72;
+
+// A correction may change any public item but the kind; never private items or state.
+bool correctable(const google::protobuf::FieldDescriptor* f) {
+  static const std::set<std::string> kFixed = {"id", "kind", "status", "published_at", "updated_at"};
+  return !f->options().GetExtension(civic::private_field) && !kFixed.count(f->name());
+}
+
+/// `current` with every item set in `changes` replaced; an item that may not be
+/// corrected adds an error for "changes.<item>".
+Organization merged(const Organization& current, const Organization& changes, Errors& e) {
+  Organization out = current;
+  const auto* refl = changes.GetReflection();
+  std::vector<const google::protobuf::FieldDescriptor*> set;
+  refl->ListFields(changes, &set);
+  if (set.empty()) e.add("changes", "required", "修正する項目を1つ以上入力してください", "change at least one item");
+  for (const auto* f : set) {
+    if (!correctable(f)) {
+      e.add("changes." + f->name(), "not_correctable", "この項目は修正依頼では変更できません", "cannot be changed by a correction");
+      continue;
+    }
+    out.GetReflection()->ClearField(&out, f);
+  }
+  Organization allowed = changes;
+  for (const auto* f : set)
+    if (!correctable(f)) allowed.GetReflection()->ClearField(&allowed, f);
+  out.MergeFrom(allowed);
+  return out;
+}
+
+void prefix_errors(const Errors& in, const std::string& prefix, Errors& out) {
+  for (const auto& v : in.list()) out.add(prefix + v.field, v.reason, v.message, v.message_en);
 }
 
 Filters filters_of(Errors& e, const std::string& q) {
@@ -286,15 +341,7 @@ Status DirectoryServiceImpl::RegisterOrganization(grpc::ServerContext* ctx, cons
     OrgRow row;
     row.id = crypto::uuid_v4();
     row.kind = o.kind();
-    row.class_code = o.class_code();
-    row.name = o.name();
-    row.name_kana = o.name_kana();
-    row.fields = list(o.fields());
-    row.target_area = o.target_area();
-    row.target_municipalities = list(o.target_municipalities());
-    row.municipality = o.municipality();
-    row.features = list(o.features());
-    row.profile = profile_json(o);
+    set_content(o, row);
     row.registrant_name = o.registrant_name();
     row.registrant_title = o.registrant_title();
     row.registrant_phone_sealed = sealer_.seal(o.registrant_phone(), row.id);
@@ -304,7 +351,6 @@ Status DirectoryServiceImpl::RegisterOrganization(grpc::ServerContext* ctx, cons
     row.guardian_consent = o.guardian_consent();
     row.state = "review";
     row.owner_account_id = p.account_id();
-    search_keys(o, row);
     std::string handoff = crypto::random_token();
     pool_.transaction([&](db::Tx& tx) {
       store::insert(tx, row);
@@ -544,6 +590,147 @@ Status DirectoryServiceImpl::OrganizationHistory(grpc::ServerContext* ctx, const
       return Status::OK;
     });
   });
+}
+
+void DirectoryServiceImpl::to_proto(const CorrectionRow& row, CorrectionRequest* out) const {
+  out->set_id(row.id);
+  out->set_organization_id(row.organization_id);
+  out->set_organization_name(row.organization_name);
+  (void)google::protobuf::util::JsonStringToMessage(row.changes, out->mutable_changes());
+  out->set_requester_name(row.requester_name);
+  out->set_requester_email(sealer_.open(row.requester_email_sealed, row.id).value_or(""));
+  out->set_reason(row.reason);
+  out->set_state(row.state);
+  out->set_note(row.note);
+  out->set_created_at(row.created_at);
+  out->set_confirmed_at(row.confirmed_at);
+}
+
+Status DirectoryServiceImpl::SubmitCorrection(grpc::ServerContext* ctx, const SubmitCorrectionRequest* req,
+                                              SubmitCorrectionResponse* resp) {
+  Status st = rpc::guarded(ctx, config_.hmac_key, "SubmitCorrection", [&](const Principal& p) {
+    if (!validation::is_uuid(req->id())) return not_found();
+    auto row = pool_.read([&](db::Tx& tx) { return store::find(tx, req->id()); });
+    if (!row || row->state != "published") return not_found();  // anyone may correct what is public
+    Errors e;
+    e.text("requester_name", req->requester_name(), {.max_chars = 100});
+    e.email("requester_email", req->requester_email());
+    e.text("reason", req->reason(), {.max_chars = 2000, .multiline = true});
+    Organization current;
+    to_proto(*row, true, &current);
+    Organization result = merged(current, req->changes(), e);
+    if (e.empty()) prefix_errors(validate(result, taxonomies_, 0), "changes.", e);
+    if (!e.empty()) return rpc::invalid(e);
+
+    CorrectionRow c;
+    c.id = crypto::uuid_v4();
+    c.organization_id = row->id;
+    google::protobuf::util::JsonPrintOptions opts;
+    opts.preserve_proto_field_names = true;
+    (void)google::protobuf::util::MessageToJsonString(req->changes(), &c.changes, opts);
+    c.requester_name = req->requester_name();
+    c.requester_email_sealed = sealer_.seal(req->requester_email(), c.id);
+    c.reason = req->reason();
+    std::string token = crypto::random_token();
+    auto contact = sealer_.open(row->registrant_email_sealed, row->id);
+    if (!contact) return Status(StatusCode::INTERNAL, "内部エラーが発生しました");
+    pool_.transaction([&](db::Tx& tx) {
+      store::insert_correction(tx, c, crypto::sha256(token), kCorrectionTokenHours);
+      // The link goes to the organisation's registered contact, never to the requester.
+      rpc::request_mail(tx, "directory.correction_confirm", *contact, "",
+                        {{"organization_name", row->name}, {"requester_name", c.requester_name}, {"reason", c.reason},
+                         {"url", config_.public_base_url + "/correction-requests/confirm?token=" + token}});
+    });
+    log::info("correction_submitted", {{"id", c.id}, {"organization_id", row->id}, {"request_id", p.request_id()}});
+    resp->set_id(c.id);
+    resp->set_state("unconfirmed");
+    return Status::OK;
+  });
+  if (st.ok()) events_written_();
+  return st;
+}
+
+Status DirectoryServiceImpl::ConfirmCorrection(grpc::ServerContext* ctx, const ConfirmCorrectionRequest* req,
+                                               ConfirmCorrectionResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "ConfirmCorrection", [&](const Principal&) {
+    if (req->token().empty() || req->token().size() > 100) return not_found();
+    auto id = pool_.transaction([&](db::Tx& tx) { return store::confirm_correction(tx, crypto::sha256(req->token())); });
+    if (!id) return not_found();  // unknown, used or expired: all look the same
+    log::info("correction_confirmed", {{"id", *id}});
+    resp->set_state("confirmed");
+    return Status::OK;
+  });
+}
+
+Status DirectoryServiceImpl::AdminListCorrections(grpc::ServerContext* ctx, const AdminListCorrectionsRequest* req,
+                                                  ListCorrectionsResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "AdminListCorrections", [&](const Principal& p) {
+    if (Status s = rpc::require_staff(p); !s.ok()) return s;
+    Errors e;
+    e.one_of("state", req->state(), {"unconfirmed", "confirmed", "applied", "rejected"}, false);
+    paging::Page page = paging::read(e, req->page_size(), req->page_token());
+    if (!e.empty()) return rpc::invalid(e);
+    auto found = pool_.read([&](db::Tx& tx) { return store::list_corrections(tx, req->state(), page.limit, page.offset); });
+    for (const auto& c : found.items) to_proto(c, resp->add_items());
+    resp->set_total_size(int32_t(found.total));
+    resp->set_next_page_token(paging::next_token(page, found.items.size(), found.total));
+    return Status::OK;
+  });
+}
+
+Status DirectoryServiceImpl::decide(grpc::ServerContext* ctx, const CorrectionActionRequest* req,
+                                    CorrectionRequest* resp, const char* method, bool apply) {
+  Status st = rpc::guarded(ctx, config_.hmac_key, method, [&](const Principal& p) {
+    if (Status s = rpc::require_staff(p); !s.ok()) return s;
+    if (!validation::is_uuid(req->id())) return not_found();
+    Errors e;
+    e.text("note", req->note(), {.required = !apply, .max_chars = 2000, .multiline = true});
+    if (!e.empty()) return rpc::invalid(e);
+    return pool_.transaction([&](db::Tx& tx) {
+      auto c = store::find_correction(tx, req->id(), true);
+      if (!c) return not_found();
+      if (apply ? c->state != "confirmed" : (c->state != "confirmed" && c->state != "unconfirmed"))
+        return Status(StatusCode::FAILED_PRECONDITION,
+                      apply ? "団体の確認が済んだ修正依頼だけを反映できます" : "この修正依頼はすでに処理されています");
+      if (apply) {
+        auto row = store::find(tx, c->organization_id, true);
+        if (!row) return not_found();
+        Organization current, changes;
+        to_proto(*row, true, &current);
+        (void)google::protobuf::util::JsonStringToMessage(c->changes, &changes);
+        Errors check;
+        Organization result = merged(current, changes, check);
+        if (check.empty()) prefix_errors(validate(result, taxonomies_, 0), "changes.", check);
+        if (!check.empty()) throw rpc::Abort{rpc::invalid(check)};  // e.g. a code retired since
+        OrgRow updated = *row;
+        set_content(result, updated);
+        store::update_content(tx, updated);
+        auto state = workflow::parse(row->state).value_or(workflow::State::published);
+        workflow::record(tx, {"organization", row->id, "correct", state, state, p.account_id(),
+                              "correction " + c->id + (req->note().empty() ? "" : ": " + req->note())});
+        if (auto contact = sealer_.open(row->registrant_email_sealed, row->id))
+          rpc::request_mail(tx, "directory.correction_applied", *contact, "",
+                            {{"organization_name", result.name()},
+                             {"url", config_.public_base_url + "/organizations/" + row->id}});
+      }
+      store::decide_correction(tx, c->id, apply ? "applied" : "rejected", p.account_id(), req->note());
+      to_proto(*store::find_correction(tx, c->id), resp);
+      log::info(apply ? "correction_applied" : "correction_rejected", {{"id", c->id}, {"account_id", p.account_id()}});
+      return Status::OK;
+    });
+  });
+  if (st.ok()) events_written_();
+  return st;
+}
+
+Status DirectoryServiceImpl::ApplyCorrection(grpc::ServerContext* ctx, const CorrectionActionRequest* req,
+                                             CorrectionRequest* resp) {
+  return decide(ctx, req, resp, "ApplyCorrection", true);
+}
+
+Status DirectoryServiceImpl::RejectCorrection(grpc::ServerContext* ctx, const CorrectionActionRequest* req,
+                                              CorrectionRequest* resp) {
+  return decide(ctx, req, resp, "RejectCorrection", false);
 }
 
 } // namespace civic::directory

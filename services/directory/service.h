@@ -39,11 +39,21 @@ class DirectoryServiceImpl final : public DirectoryService::Service {
   grpc::Status SetOrganizationStatus(grpc::ServerContext*, const SetStatusRequest*, Organization*) override;
   grpc::Status OrganizationStats(grpc::ServerContext*, const StatsRequest*, StatsResponse*) override;
   grpc::Status OrganizationHistory(grpc::ServerContext*, const GetOrganizationRequest*, HistoryResponse*) override;
+  grpc::Status SubmitCorrection(grpc::ServerContext*, const SubmitCorrectionRequest*, SubmitCorrectionResponse*) override;
+  grpc::Status ConfirmCorrection(grpc::ServerContext*, const ConfirmCorrectionRequest*,
+                                 ConfirmCorrectionResponse*) override;
+  grpc::Status AdminListCorrections(grpc::ServerContext*, const AdminListCorrectionsRequest*,
+                                    ListCorrectionsResponse*) override;
+  grpc::Status ApplyCorrection(grpc::ServerContext*, const CorrectionActionRequest*, CorrectionRequest*) override;
+  grpc::Status RejectCorrection(grpc::ServerContext*, const CorrectionActionRequest*, CorrectionRequest*) override;
 
  private:
   grpc::Status transition(grpc::ServerContext* ctx, const WorkflowActionRequest* req, Organization* resp,
                           const char* method, const char* action);
   void to_proto(const OrgRow& row, bool full, Organization* out) const;
+  void to_proto(const CorrectionRow& row, CorrectionRequest* out) const;
+  grpc::Status decide(grpc::ServerContext* ctx, const CorrectionActionRequest* req, CorrectionRequest* resp,
+                      const char* method, bool apply);
 
   db::Pool& pool_;
   DirectoryConfig config_;

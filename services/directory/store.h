@@ -47,6 +47,16 @@ struct CountRow {
   int64_t count = 0;
 };
 
+struct CorrectionRow {
+  std::string id, organization_id, organization_name, changes;  // changes: Organization JSON
+  std::string requester_name, requester_email_sealed, reason, state, note, created_at, confirmed_at;
+};
+
+struct CorrectionPage {
+  std::vector<CorrectionRow> items;
+  int64_t total = 0;
+};
+
 namespace store {
 
 void insert(db::Tx& tx, const OrgRow& o);
@@ -62,6 +72,18 @@ void set_status(db::Tx& tx, std::string_view id, std::string_view status);
 void insert_handoff(db::Tx& tx, std::string_view token_hash, std::string_view organization_id, int minutes);
 /// Marks an unused, unexpired token used and returns its organisation; nullopt otherwise.
 std::optional<std::string> use_handoff(db::Tx& tx, std::string_view token_hash);
+
+/// Rewrites the public content of an organisation (after a correction); bumps the version.
+void update_content(db::Tx& tx, const OrgRow& o);
+
+void insert_correction(db::Tx& tx, const CorrectionRow& c, std::string_view token_hash, int valid_hours);
+/// Confirms an unconfirmed, unexpired request by its token; its id, or nullopt.
+std::optional<std::string> confirm_correction(db::Tx& tx, std::string_view token_hash);
+std::optional<CorrectionRow> find_correction(db::Tx& tx, std::string_view id, bool for_update = false);
+CorrectionPage list_corrections(db::Tx& tx, std::string_view state, int limit, int offset);
+/// Records staff's decision (applied or rejected).
+void decide_correction(db::Tx& tx, std::string_view id, std::string_view state, std::string_view actor,
+                       std::string_view note);
 
 /// Published organisations by kind and status.
 std::vector<CountRow> stats(db::Tx& tx);

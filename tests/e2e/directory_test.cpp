@@ -241,3 +241,74 @@ TEST_CASE("registration -> review -> publication, found by 1-character and half-
     CHECK(admin.post("/api/v1/admin/organizations/" + id + "/reject").status == 400);  // a note is required
   }
 }
+
+TEST_CASE("a correction reaches the public record only after the organisation confirmed it and staff applied it",
+          "[e2e]") {
+  std::string token = unique("");
+  std::string contact = unique("org_") + "@example.jp";
+  Client anyone;
+  std::string id = registered(anyone, group("鷺の会" + token, contact));
+  Client admin;
+  ready_admin(admin, unique("admin_"));
+  REQUIRE(admin.post("/api/v1/admin/organizations/" + id + "/publish").status == 200);
+
+  std::string requester = unique("req_") + "@example.jp";
+  nlohmann::json proposal = {{"changes", {{"activities", "毎週土曜に清掃活動をしています"}}},
+                             {"requester_name", "市民 一郎"},
+                             {"requester_email", requester},
+                             {"reason", "活動日が変わったため"}};
+  CHECK(anyone.post("/api/v1/organizations/00000000-0000-4000-8000-000000000000/correction-requests", proposal).status == 404);
+  nlohmann::json sneaky = proposal;
+  sneaky["changes"] = {{"registrant_email", "attacker@example.jp"}, {"kind", "company"}, {"name", std::string(300, 'x')}};
+  Response r = anyone.post("/api/v1/organizations/" + id + "/correction-requests", sneaky);
+  REQUIRE(r.status == 400);
+  CHECK(error_fields(r) == std::set<std::string>{"changes.registrant_email", "changes.kind"});
+  sneaky["changes"] = {{"name", std::string(300, 'x')}, {"fields", {"f99"}}};
+  CHECK(error_fields(anyone.post("/api/v1/organizations/" + id + "/correction-requests", sneaky)) ==
+        std::set<std::string>{"changes.name", "changes.fields"});
+
+  r = anyone.post("/api/v1/organizations/" + id + "/correction-requests", proposal);
+  REQUIRE(r.status == 201);
+  std::string correction = r.json()["id"];
+  CHECK(r.json()["state"] == "unconfirmed");
+  auto confirm_mail = wait_for_mail(contact, "/correction-requests/confirm?token=");
+  REQUIRE(confirm_mail);  // to the organisation's registered contact ...
+  CHECK(mail_count(requester) == 0);  // ... never to whoever asked
+
+  // Unconfirmed: staff cannot apply it and the public record is unchanged.
+  CHECK(admin.post("/api/v1/admin/correction-requests/" + correction + "/apply").status == 400);
+  CHECK(anyone.get("/api/v1/organizations/" + id).json()["activities"] == "放課後の学習支援と食事の提供");
+  Client member;
+  auto [login, member_mail] = verified_member(member);
+  REQUIRE(member.login(login, kPassword).status == 200);
+  CHECK(member.get("/api/v1/admin/correction-requests").status == 403);
+  CHECK(member.post("/api/v1/admin/correction-requests/" + correction + "/apply").status == 403);
+
+  std::string confirm_token = token_in(*confirm_mail);
+  CHECK(anyone.post("/api/v1/correction-requests/confirm", {{"token", confirm_token + "x"}}).status == 404);
+  REQUIRE(anyone.post("/api/v1/correction-requests/confirm", {{"token", confirm_token}}).status == 200);
+  CHECK(anyone.post("/api/v1/correction-requests/confirm", {{"token", confirm_token}}).status == 404);  // once
+
+  Response queue = admin.get("/api/v1/admin/correction-requests?state=confirmed");
+  REQUIRE(queue.status == 200);
+  bool queued = false;
+  for (const auto& item : queue.json()["items"])
+    if (item["id"] == correction) {
+      queued = true;
+      CHECK(item["requester_email"] == requester);  // staff may contact the requester
+    }
+  CHECK(queued);
+
+  Response applied = admin.post("/api/v1/admin/correction-requests/" + correction + "/apply", {{"note", "確認済み"}});
+  REQUIRE(applied.status == 200);
+  CHECK(applied.json()["state"] == "applied");
+  CHECK(anyone.get("/api/v1/organizations/" + id).json()["activities"] == "毎週土曜に清掃活動をしています");
+  CHECK(anyone.get("/api/v1/organizations/" + id).json()["name"] == "鷺の会" + token);  // the rest unchanged
+  CHECK(anyone.get("/api/v1/organizations?q=" + token + "+%E6%B8%85%E6%8E%83").json()["total_size"] == 1);  // 清掃
+  CHECK(wait_for_mail(contact, "公開中の団体情報に反映しました"));
+  CHECK(admin.post("/api/v1/admin/correction-requests/" + correction + "/apply").status == 400);  // done already
+
+  Response history = admin.get("/api/v1/admin/organizations/" + id + "/history");
+  REQUIRE(history.status == 200);
+  CHECK(history.json()["items"].back()["action"] == "correct");
+}
