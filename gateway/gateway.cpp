@@ -7,6 +7,7 @@
 #include <future>
 
 #include "civic/auth.grpc.pb.h"
+#include "civic/common.pb.h"
 #include "civic/content.grpc.pb.h"
 #include "core/crypto.h"
 #include "core/log.h"
@@ -360,6 +361,14 @@ HttpResponse Gateway::route_api(const HttpRequest& req, const std::string& reque
 
   HttpResponse r;
   r.status = route.success_code;
+  if (route.method->output_type() == civic::common::HttpBody::descriptor()) {
+    // A file or CSV: the bytes as they are, as a download when named.
+    const auto& file = static_cast<const civic::common::HttpBody&>(*response);
+    r.body = file.data();
+    r.content_type = file.content_type().empty() ? "application/octet-stream" : file.content_type();
+    if (!file.filename().empty()) r.headers.emplace_back("Content-Disposition", content_disposition(file.filename()));
+    return r;
+  }
   std::string new_token;
   r.body = render_response(*response, route.set_session_cookie, &new_token);
   std::string attrs = "; Path=/; HttpOnly; SameSite=Lax";

@@ -119,7 +119,10 @@ std::string openapi_document(const RouteTable& routes) {
     if (!params.empty()) op["parameters"] = params;
     json ok_schema = {{"$ref", "#/components/schemas/" + out->full_name()}};
     std::string desc = r.set_session_cookie.empty() ? "Success" : "Success; sets the session cookie (the token is not in the body)";
-    op["responses"] = {{std::to_string(r.success_code), {{"description", desc}, {"content", {{"application/json", {{"schema", ok_schema}}}}}}},
+    json ok_content = {{"application/json", {{"schema", ok_schema}}}};
+    if (out->full_name() == "civic.common.HttpBody")  // sent as raw bytes (CSV, files), not JSON
+      ok_content = {{"application/octet-stream", {{"schema", {{"type", "string"}, {"format", "binary"}}}}}};
+    op["responses"] = {{std::to_string(r.success_code), {{"description", desc}, {"content", ok_content}}},
                        {"default", {{"description", "Error (GW-2)"}, {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/Error"}}}}}}}}}};
     if (r.personal) op["x-personal-data"] = true;
     if (r.rate_limited) op["x-rate-limited"] = true;

@@ -191,6 +191,24 @@ std::string render_response(Message& msg, const std::string& strip, std::string*
   return out;
 }
 
+std::string content_disposition(const std::string& filename) {
+  std::string ascii, encoded;
+  static const char* hex = "0123456789ABCDEF";
+  for (unsigned char c : filename) {
+    bool plain = std::isalnum(c) || c == '.' || c == '-' || c == '_';
+    // Quotes, backslashes, slashes, controls and non-ASCII never reach the quoted name.
+    ascii += plain ? char(c) : '_';
+    if (plain) encoded += char(c);
+    else {
+      encoded += '%';
+      encoded += hex[c >> 4];
+      encoded += hex[c & 15];
+    }
+  }
+  if (ascii.empty()) ascii = "download";
+  return "attachment; filename=\"" + ascii + "\"; filename*=UTF-8''" + encoded;
+}
+
 int http_status(grpc::StatusCode code) {
   switch (code) {
     case grpc::StatusCode::OK: return 200;

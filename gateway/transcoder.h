@@ -25,6 +25,10 @@ std::vector<validation::Violation> build_request(const Route& route, const std::
 /// named `strip` (a session token) is moved into `stripped` and left out.
 std::string render_response(google::protobuf::Message& msg, const std::string& strip, std::string* stripped);
 
+/// Content-Disposition for a download named `filename` (RFC 6266): an ASCII fallback
+/// with anything unsafe replaced, plus the exact UTF-8 name as filename* (RFC 5987).
+std::string content_disposition(const std::string& filename);
+
 /// HTTP status for a gRPC status code, as grpc-gateway v2 and Envoy map it.
 int http_status(grpc::StatusCode code);
 /// Canonical name ("INVALID_ARGUMENT").

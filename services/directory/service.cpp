@@ -8,6 +8,7 @@
 #include <set>
 
 #include "civic/http_options.pb.h"
+#include "core/csv.h"
 #include "core/log.h"
 #include "core/paging.h"
 #include "core/validation.h"
@@ -555,6 +556,43 @@ Status DirectoryServiceImpl::SetOrganizationStatus(grpc::ServerContext* ctx, con
       to_proto(*store::find(tx, req->id()), true, resp);
       return Status::OK;
     });
+  });
+}
+
+Status DirectoryServiceImpl::ExportOrganizations(grpc::ServerContext* ctx, const ExportRequest* req,
+                                                 civic::common::HttpBody* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "ExportOrganizations", [&](const Principal& p) {
+    // The export holds the registrants' contact data: admins only.
+    if (Status s = rpc::require_admin(p); !s.ok()) return s;
+    Errors e;
+    e.one_of("state", req->state(), {"draft", "review", "published", "archived"}, false);
+    if (!e.empty()) return rpc::invalid(e);
+    auto rows = pool_.read([&](db::Tx& tx) { return store::export_all(tx, req->state()); });
+    auto join = [](const auto& list) {
+      std::string out;
+      for (const auto& v : list) out += (out.empty() ? "" : ";") + std::string(v);
+      return out;
+    };
+    std::string out(csv::kBom);
+    out += csv::row({"id", "区分", "分類", "団体名", "ふりがな", "状態", "公開状況", "代表者", "担当者", "活動分野",
+                     "対象エリア", "対象市町", "市町", "住所", "電話番号", "Eメール", "URL", "特徴", "公開日",
+                     "登録担当者", "登録担当者電話番号", "登録担当者Eメール", "更新日"});
+    for (const auto& row : rows) {
+      Organization o;
+      to_proto(row, true, &o);
+      std::vector<std::string> urls;
+      for (const auto& l : o.links()) urls.push_back(l.url());
+      out += csv::row({o.id(), o.kind(), o.class_code(), o.name(), o.name_kana(), o.status(), o.state(),
+                       o.representative(), o.contact_person(), join(o.fields()), o.target_area(),
+                       join(o.target_municipalities()), o.municipality(), o.address(), o.phone(), o.email(), join(urls),
+                       join(o.features()), o.published_at(), o.registrant_name(), o.registrant_phone(),
+                       o.registrant_email(), o.updated_at()});
+    }
+    resp->set_content_type("text/csv; charset=utf-8");
+    resp->set_filename("団体一覧.csv");
+    resp->set_data(std::move(out));
+    log::info("organizations_exported", {{"rows", rows.size()}, {"account_id", p.account_id()}});
+    return Status::OK;
   });
 }
 

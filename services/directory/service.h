@@ -37,6 +37,7 @@ class DirectoryServiceImpl final : public DirectoryService::Service {
   grpc::Status ArchiveOrganization(grpc::ServerContext*, const WorkflowActionRequest*, Organization*) override;
   grpc::Status DuplicateOrganization(grpc::ServerContext*, const WorkflowActionRequest*, DuplicateResponse*) override;
   grpc::Status SetOrganizationStatus(grpc::ServerContext*, const SetStatusRequest*, Organization*) override;
+  grpc::Status ExportOrganizations(grpc::ServerContext*, const ExportRequest*, civic::common::HttpBody*) override;
   grpc::Status OrganizationStats(grpc::ServerContext*, const StatsRequest*, StatsResponse*) override;
   grpc::Status OrganizationHistory(grpc::ServerContext*, const GetOrganizationRequest*, HistoryResponse*) override;
   grpc::Status SubmitCorrection(grpc::ServerContext*, const SubmitCorrectionRequest*, SubmitCorrectionResponse*) override;

@@ -173,6 +173,14 @@ OrgPage admin_list(db::Tx& tx, std::string_view state, const Filters& f, int lim
   return list(tx, state, f, limit, offset, "created_at DESC, id");  // staff work the newest entries first
 }
 
+std::vector<OrgRow> export_all(db::Tx& tx, std::string_view state) {
+  std::vector<OrgRow> out;
+  db::Result r = tx.exec("SELECT " + kColumns + " FROM organizations WHERE ($1 = '' OR state = $1) ORDER BY created_at, id",
+                         state);
+  for (int i = 0; i < r.size(); ++i) out.push_back(read(r[i]));
+  return out;
+}
+
 void set_state(db::Tx& tx, std::string_view id, std::string_view state) { tx.exec(kSetState, id, state); }
 
 void set_status(db::Tx& tx, std::string_view id, std::string_view status) { tx.exec(kSetStatus, id, status); }

@@ -65,6 +65,8 @@ std::optional<OrgRow> find(db::Tx& tx, std::string_view id, bool for_update = fa
 OrgPage search(db::Tx& tx, const Filters& f, int limit, int offset);
 /// Any state (or one), newest first; `f.grams` / `f.like_patterns` narrow by keyword.
 OrgPage admin_list(db::Tx& tx, std::string_view state, const Filters& f, int limit, int offset);
+/// Every organisation in `state` (or all), oldest first, for the CSV export.
+std::vector<OrgRow> export_all(db::Tx& tx, std::string_view state);
 /// Moves to `state` (published_at set on first publication); bumps the version.
 void set_state(db::Tx& tx, std::string_view id, std::string_view state);
 void set_status(db::Tx& tx, std::string_view id, std::string_view status);

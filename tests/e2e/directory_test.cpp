@@ -312,3 +312,29 @@ TEST_CASE("a correction reaches the public record only after the organisation co
   REQUIRE(history.status == 200);
   CHECK(history.json()["items"].back()["action"] == "correct");
 }
+
+TEST_CASE("admins export every organisation as spreadsheet-safe CSV; nobody else can", "[e2e]") {
+  std::string token = unique("");
+  Client anyone;
+  std::string id = registered(anyone, group("=HYPERLINK(\"http://evil.example/\",\"" + token + "\")", unique("c_") + "@example.jp"));
+  Client admin;
+  ready_admin(admin, unique("admin_"));
+  Response csv = admin.get("/api/v1/admin/organizations/export?state=review");
+  REQUIRE(csv.status == 200);
+  CHECK(csv.header("content-type").rfind("text/csv", 0) == 0);
+  CHECK(csv.header("content-disposition").find("filename*=UTF-8''%E5%9B%A3%E4%BD%93") != std::string::npos);
+  CHECK(csv.header("x-content-type-options") == "nosniff");
+  REQUIRE(csv.body.rfind("\xEF\xBB\xBF" "id,", 0) == 0);  // BOM, then the header row
+  auto line_start = csv.body.find(id);
+  REQUIRE(line_start != std::string::npos);
+  std::string line = csv.body.substr(line_start, csv.body.find("\r\n", line_start) - line_start);
+  CHECK(line.find(",\"'=HYPERLINK(\"\"http://evil.example/\"\",\"\"" + token + "\"\")\",") != std::string::npos);
+  CHECK(csv.body.find("\n") == csv.body.find("\r\n") + 1);  // CRLF line ends
+
+  Client member;
+  auto [login, mail] = verified_member(member);
+  REQUIRE(member.login(login, kPassword).status == 200);
+  CHECK(member.get("/api/v1/admin/organizations/export").status == 403);
+  CHECK(anyone.get("/api/v1/admin/organizations/export").status == 401);
+  CHECK(admin.get("/api/v1/admin/organizations/export?state=gone").status == 400);
+}

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "core/crypto.h"
+#include "core/csv.h"
 #include "core/log.h"
 #include "core/paging.h"
 #include "core/totp.h"
@@ -138,4 +139,18 @@ TEST_CASE("paging: defaults, limits and opaque tokens that round-trip and refuse
   validation::Errors huge;
   paging::read(huge, 10, crypto::base64url("99999999999"));  // would overflow an int
   CHECK_FALSE(huge.empty());
+}
+
+TEST_CASE("CSV cells are quoted per RFC 4180 and formulas are neutralised", "[unit]") {
+  CHECK(csv::cell("山口") == "山口");
+  CHECK(csv::cell("a,b") == "\"a,b\"");
+  CHECK(csv::cell("say \"hi\"") == "\"say \"\"hi\"\"\"");
+  CHECK(csv::cell("line1\nline2") == "\"line1\nline2\"");
+  CHECK(csv::cell("=HYPERLINK(\"http://x\")") == "\"'=HYPERLINK(\"\"http://x\"\")\"");
+  CHECK(csv::cell("+81-83") == "'+81-83");
+  CHECK(csv::cell("-1") == "'-1");
+  CHECK(csv::cell("@SUM(A1)") == "'@SUM(A1)");
+  CHECK(csv::cell("\tx") == "'\tx");
+  CHECK(csv::cell("") == "");
+  CHECK(csv::row({"a", "b,c", ""}) == "a,\"b,c\",\r\n");
 }
