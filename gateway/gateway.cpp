@@ -11,6 +11,7 @@
 #include "civic/content.grpc.pb.h"
 #include "core/crypto.h"
 #include "core/log.h"
+#include "gateway/multipart.h"
 #include "gateway/openapi.h"
 #include "gateway/transcoder.h"
 #include "rpc/principal.h"
@@ -265,11 +266,21 @@ HttpResponse Gateway::route_api(const HttpRequest& req, const std::string& reque
 
   if (req.body.size() > config_.max_body_bytes)
     return plain_error(413, "PAYLOAD_TOO_LARGE", "リクエストが大きすぎます", "Request body too large.", english);
+  std::string body = req.body;
   if (!req.body.empty() && !route.body.empty()) {
     std::string ct = header(req, "content-type");
-    if (ct.rfind("application/json", 0) != 0)
+    if (ct.rfind("multipart/form-data", 0) == 0 && route.body == "*") {
+      // Uploads: the parts become the JSON the transcoder reads (files as HttpBody).
+      std::string problem;
+      auto parts = multipart_to_json(ct, req.body, problem);
+      if (!parts)
+        return error(grpc::StatusCode::INVALID_ARGUMENT, "入力内容に誤りがあります", english,
+                     {{"body", "invalid_multipart", "マルチパートの形式が正しくありません", "malformed multipart body: " + problem}});
+      body = parts->dump();
+    } else if (ct.rfind("application/json", 0) != 0) {
       return plain_error(415, "UNSUPPORTED_MEDIA_TYPE", "Content-Type は application/json にしてください",
                          "Content-Type must be application/json.", english);
+    }
   }
 
   std::string ip = client_ip(req);
@@ -316,7 +327,7 @@ HttpResponse Gateway::route_api(const HttpRequest& req, const std::string& reque
   auto* factory = google::protobuf::MessageFactory::generated_factory();
   std::unique_ptr<google::protobuf::Message> request(factory->GetPrototype(route.method->input_type())->New());
   std::unique_ptr<google::protobuf::Message> response(factory->GetPrototype(route.method->output_type())->New());
-  auto violations = build_request(route, match.vars, req.query, req.body, request.get());
+  auto violations = build_request(route, match.vars, req.query, body, request.get());
   if (!violations.empty())
     return error(grpc::StatusCode::INVALID_ARGUMENT, "入力内容に誤りがあります", english, violations);
 

@@ -5,6 +5,7 @@
 
 #include "core/crypto.h"
 #include "core/csv.h"
+#include "core/files.h"
 #include "core/log.h"
 #include "core/paging.h"
 #include "core/totp.h"
@@ -153,4 +154,25 @@ TEST_CASE("CSV cells are quoted per RFC 4180 and formulas are neutralised", "[un
   CHECK(csv::cell("\tx") == "'\tx");
   CHECK(csv::cell("") == "");
   CHECK(csv::row({"a", "b,c", ""}) == "a,\"b,c\",\r\n");
+}
+
+TEST_CASE("uploads: the content decides the type, from an allow-list; names are only for display", "[unit]") {
+  CHECK(files::sniff("%PDF-1.7\n...")->mime == "application/pdf");
+  CHECK(files::sniff(std::string("\x89PNG\r\n\x1a\n", 8) + "IHDR")->extension == "png");
+  CHECK(files::sniff("\xFF\xD8\xFF\xE0JFIF")->extension == "jpg");
+  std::string zip = std::string("PK\x03\x04", 4) + "....[Content_Types].xml....";
+  CHECK(files::sniff(zip + "word/document.xml")->extension == "docx");
+  CHECK(files::sniff(zip + "xl/workbook.xml")->extension == "xlsx");
+  CHECK_FALSE(files::sniff(zip + "word/document.xml word/vbaProject.bin"));  // macro-enabled
+  CHECK_FALSE(files::sniff(std::string("MZ\x90\x00", 4) + "This program cannot be run in DOS mode"));  // a .exe named .pdf
+  CHECK_FALSE(files::sniff("<html><script>alert(1)</script>"));
+  CHECK_FALSE(files::sniff(std::string("PK\x03\x04", 4) + "evil.js"));  // a plain ZIP
+  CHECK_FALSE(files::sniff(""));
+
+  CHECK(files::display_name("../../etc/passwd") == "passwd");
+  CHECK(files::display_name("C:\\Users\\x\\定款.pdf") == "定款.pdf");
+  CHECK(files::display_name("..") == "file");
+  CHECK(files::display_name("a\r\nX-Injected: 1.pdf") == "aX-Injected: 1.pdf");  // no header splitting
+  CHECK(files::display_name("\xff\xfe" "ok.png") == "ok.png");
+  CHECK(files::display_name(std::string(300, 'x')).size() == 100);
 }

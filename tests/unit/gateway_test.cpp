@@ -7,6 +7,7 @@
 #include "civic/auth.pb.h"
 #include "core/crypto.h"
 #include "gateway/gateway.h"
+#include "gateway/multipart.h"
 #include "gateway/openapi.h"
 #include "gateway/rate_limiter.h"
 #include "gateway/transcoder.h"
@@ -171,4 +172,31 @@ TEST_CASE("mail templates substitute variables and headers refuse CR/LF", "[unit
   CHECK_FALSE(notification::header_safe(std::string("a\0b", 3)));
   CHECK(notification::encode_header("plain") == "plain");
   CHECK(notification::encode_header("山口").rfind("=?UTF-8?B?", 0) == 0);
+}
+
+TEST_CASE("multipart uploads become the JSON of an HttpBody plus text fields", "[unit]") {
+  using civic::gateway::multipart_to_json;
+  std::string error;
+  std::string body = std::string("--XyZ\r\nContent-Disposition: form-data; name=\"category\"\r\n\r\narticles\r\n"
+                                 "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"定款.pdf\"\r\n"
+                                 "Content-Type: application/pdf\r\n\r\n%PDF-1.7\r\n") +
+                     std::string("binary\0\xff", 8) + "\r\n--XyZ--\r\n";
+  auto j = multipart_to_json("multipart/form-data; boundary=XyZ", body, error);
+  REQUIRE(j);
+  CHECK((*j)["category"] == "articles");
+  CHECK((*j)["file"]["filename"] == "定款.pdf");
+  CHECK((*j)["file"]["content_type"] == "application/pdf");
+  auto data = civic::crypto::base64_decode((*j)["file"]["data"].get<std::string>());
+  REQUIRE(data);
+  CHECK(*data == std::string("%PDF-1.7\r\nbinary\0\xff", 18));
+
+  CHECK_FALSE(multipart_to_json("multipart/form-data", body, error));  // no boundary
+  CHECK_FALSE(multipart_to_json("multipart/form-data; boundary=XyZ", "--XyZ\r\nno headers end", error));
+  std::string twice = "--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n"
+                      "--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n2\r\n--b--";
+  CHECK_FALSE(multipart_to_json("multipart/form-data; boundary=b", twice, error));
+  std::string bad_name = "--b\r\nContent-Disposition: form-data; name=\"../x\"\r\n\r\n1\r\n--b--";
+  CHECK_FALSE(multipart_to_json("multipart/form-data; boundary=b", bad_name, error));
+  std::string bad_text = "--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n\xff\xfe\r\n--b--";
+  CHECK_FALSE(multipart_to_json("multipart/form-data; boundary=b", bad_text, error));
 }

@@ -1,0 +1,95 @@
+#include "gateway/multipart.h"
+
+#include <regex>
+
+#include "core/crypto.h"
+#include "core/validation.h"
+
+namespace civic::gateway {
+namespace {
+
+// The value of `key` in a header's parameters: key="value" or key=value.
+std::optional<std::string> parameter(std::string_view header, const std::string& key) {
+  std::string h(header);
+  std::smatch m;
+  if (std::regex_search(h, m, std::regex("(?:^|;)\\s*" + key + "=\"([^\"]*)\"")) ||
+      std::regex_search(h, m, std::regex("(?:^|;)\\s*" + key + "=([^;\\s]+)")))
+    return m[1].str();
+  return std::nullopt;
+}
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+} // namespace
+
+std::optional<nlohmann::json> multipart_to_json(std::string_view content_type, std::string_view body,
+                                                std::string& error) {
+  auto boundary = parameter(content_type, "boundary");
+  if (!boundary || boundary->empty() || boundary->size() > 70) {
+    error = "missing or invalid boundary";
+    return std::nullopt;
+  }
+  const std::string delimiter = "--" + *boundary;
+  size_t pos = body.find(delimiter);
+  if (pos == std::string_view::npos) {
+    error = "no parts";
+    return std::nullopt;
+  }
+  nlohmann::json out = nlohmann::json::object();
+  static const std::regex kName("[a-z][a-z0-9_]{0,39}");
+  for (int parts = 0;; ++parts) {
+    pos += delimiter.size();
+    if (body.substr(pos, 2) == "--") return out;  // the closing delimiter
+    if (body.substr(pos, 2) != "\r\n" || parts >= 20) {
+      error = parts >= 20 ? "too many parts" : "malformed delimiter";
+      return std::nullopt;
+    }
+    pos += 2;
+    size_t header_end = body.find("\r\n\r\n", pos);
+    size_t next = body.find("\r\n" + delimiter, pos);
+    if (header_end == std::string_view::npos || next == std::string_view::npos || header_end > next) {
+      error = "malformed part";
+      return std::nullopt;
+    }
+    std::string disposition, type;
+    std::string_view headers = body.substr(pos, header_end - pos);
+    for (size_t at = 0; at <= headers.size();) {
+      size_t eol = headers.find("\r\n", at);
+      std::string_view line = headers.substr(at, eol == std::string_view::npos ? std::string_view::npos : eol - at);
+      auto colon = line.find(':');
+      if (colon != std::string_view::npos) {
+        std::string key = lower(std::string(line.substr(0, colon)));
+        std::string value(line.substr(colon + 1));
+        value.erase(0, value.find_first_not_of(' '));
+        if (key == "content-disposition") disposition = value;
+        if (key == "content-type") type = value;
+      }
+      if (eol == std::string_view::npos) break;
+      at = eol + 2;
+    }
+    auto name = parameter(disposition, "name");
+    if (lower(disposition).rfind("form-data", 0) != 0 || !name || !std::regex_match(*name, kName) || out.contains(*name)) {
+      error = "each part needs a distinct field name";
+      return std::nullopt;
+    }
+    std::string_view content = body.substr(header_end + 4, next - header_end - 4);
+    auto filename = parameter(disposition, "filename");
+    if (!validation::valid_utf8(headers) || (!filename && !validation::valid_utf8(content))) {
+      error = "text must be UTF-8";
+      return std::nullopt;
+    }
+    if (filename) {
+      out[*name] = {{"filename", *filename},
+                    {"content_type", type},
+                    {"data", crypto::base64(content)}};
+    } else {
+      out[*name] = std::string(content);
+    }
+    pos = next + 2;
+  }
+}
+
+} // namespace civic::gateway
