@@ -264,7 +264,7 @@ HttpResponse Gateway::route_api(const HttpRequest& req, const std::string& reque
   const Route& route = *match.route;
   route_label = route.verb + " " + route.path.text();
 
-  if (req.body.size() > config_.max_body_bytes)
+  if (req.body.size() > (route.max_body_bytes ? route.max_body_bytes : config_.max_body_bytes))
     return plain_error(413, "PAYLOAD_TOO_LARGE", "リクエストが大きすぎます", "Request body too large.", english);
   std::string body = req.body;
   if (!req.body.empty() && !route.body.empty()) {

@@ -1,5 +1,7 @@
 // gateway_server: wiring only. Reads configuration, builds the Gateway and serves it
 // with Pistache until SIGTERM.
+#include <algorithm>
+
 #include <pistache/endpoint.h>
 
 #include <sstream>
@@ -34,6 +36,8 @@ int main() {
     size_t max_body = cfg.max_body_bytes;
 
     auto gw = std::make_shared<gateway::Gateway>(std::move(cfg));
+    size_t largest_route_body = 0;  // upload routes may allow more than MAX_BODY_BYTES
+    for (const auto& r : gw->routes().routes()) largest_route_body = std::max(largest_route_body, r.max_body_bytes);
     Pistache::Address addr(Pistache::Ipv4::any(), Pistache::Port(uint16_t(config::integer("PORT", 8080, 1, 65535))));
     Pistache::Http::Endpoint endpoint(addr);
     // Pistache's own cap sits well above ours, so oversized bodies normally get our JSON
@@ -41,7 +45,7 @@ int main() {
     auto opts = Pistache::Http::Endpoint::options()
                     .threads(int(config::integer("GATEWAY_THREADS", 8, 1, 256)))
                     .flags(Pistache::Tcp::Options::ReuseAddr)
-                    .maxRequestSize(max_body * 4 + 65536)
+                    .maxRequestSize(std::max(max_body * 4, largest_route_body) + 65536)
                     .maxResponseSize(16 << 20)
                     .headerTimeout(std::chrono::seconds(10))
                     .bodyTimeout(std::chrono::seconds(30));

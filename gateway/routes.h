@@ -23,6 +23,7 @@ struct Route {
   bool rate_limited = false;
   bool personal = false;
   bool open_in_maintenance = false;
+  size_t max_body_bytes = 0;  // 0: the gateway's MAX_BODY_BYTES
   std::string summary;
   std::string grpc_path;    // "/civic.auth.AuthService/Login"
   std::string backend;      // "auth": the package's last component

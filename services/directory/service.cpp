@@ -9,6 +9,7 @@
 
 #include "civic/http_options.pb.h"
 #include "core/csv.h"
+#include "core/files.h"
 #include "core/log.h"
 #include "core/paging.h"
 #include "core/validation.h"
@@ -28,6 +29,7 @@ using validation::Errors;
 constexpr const char* kSite = "supernet";
 constexpr size_t kLongText = 4000;
 constexpr int kHandoffMinutes = 30;
+constexpr size_t kMaxAttachmentBytes = 10 << 20;
 
 Status not_found() { return Status(StatusCode::NOT_FOUND, "見つかりません"); }
 
@@ -250,7 +252,7 @@ constexpr int kCorrectionTokenHours = 72;
 
 // A correction may change any public item but the kind; never private items or state.
 bool correctable(const google::protobuf::FieldDescriptor* f) {
-  static const std::set<std::string> kFixed = {"id", "kind", "status", "published_at", "updated_at"};
+  static const std::set<std::string> kFixed = {"id", "kind", "status", "published_at", "updated_at", "attachments"};
   return !f->options().GetExtension(civic::private_field) && !kFixed.count(f->name());
 }
 
@@ -422,6 +424,8 @@ Status DirectoryServiceImpl::GetOrganization(grpc::ServerContext* ctx, const Get
     bool full = rpc::is_staff(p) || (!row->owner_account_id.empty() && row->owner_account_id == p.account_id());
     if (row->state != "published" && !full) return not_found();
     to_proto(*row, full, resp);
+    for (const auto& a : pool_.read([&](db::Tx& tx) { return store::attachments(tx, row->id); }))
+      to_proto(a, resp->add_attachments());
     return Status::OK;
   });
 }
@@ -625,6 +629,75 @@ Status DirectoryServiceImpl::OrganizationHistory(grpc::ServerContext* ctx, const
         out->set_note(h.note);
         out->set_at(h.at);
       }
+      return Status::OK;
+    });
+  });
+}
+
+void DirectoryServiceImpl::to_proto(const AttachmentRow& a, Attachment* out) const {
+  out->set_id(a.id);
+  out->set_category(a.category);
+  out->set_filename(a.filename);
+  out->set_content_type(a.content_type);
+  out->set_size(int32_t(a.size));
+  out->set_created_at(a.created_at);
+}
+
+Status DirectoryServiceImpl::UploadAttachment(grpc::ServerContext* ctx, const UploadAttachmentRequest* req,
+                                              Attachment* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "UploadAttachment", [&](const Principal& p) {
+    if (Status s = rpc::require_login(p); !s.ok()) return s;
+    if (!validation::is_uuid(req->id())) return not_found();
+    auto row = pool_.read([&](db::Tx& tx) { return store::find(tx, req->id()); });
+    if (!row) return not_found();
+    bool owner = !row->owner_account_id.empty() && row->owner_account_id == p.account_id();
+    if (!owner && !rpc::is_staff(p)) {
+      if (row->state != "published") return not_found();
+      return Status(StatusCode::PERMISSION_DENIED, "この団体の登録者だけが添付できます");
+    }
+    Errors e;
+    e.one_of("category", req->category(), {"articles", "activities", "other"});
+    std::optional<files::Kind> kind;
+    if (req->file().data().empty()) {
+      e.add("file", "required", "ファイルを選んでください", "a file is required");
+    } else if (req->file().data().size() > kMaxAttachmentBytes) {
+      e.add("file", "too_large", "ファイルは10MBまでです", "at most 10 MB");
+    } else if (!(kind = files::sniff(req->file().data()))) {
+      // Whatever the name or declared type says: only these contents are accepted.
+      e.add("file", "type_not_allowed", "PDF・PNG・JPEG・Word(docx)・Excel(xlsx) のファイルだけを添付できます",
+            "only PDF, PNG, JPEG, DOCX and XLSX content is accepted");
+    }
+    if (!e.empty()) return rpc::invalid(e);
+    AttachmentRow a;
+    a.id = crypto::uuid_v4();
+    a.organization_id = row->id;
+    a.category = req->category();
+    a.filename = files::display_name(req->file().filename());
+    a.content_type = kind->mime;
+    a.data = req->file().data();
+    a.size = int64_t(a.data.size());
+    pool_.transaction([&](db::Tx& tx) { store::insert_attachment(tx, a, p.account_id()); });
+    log::info("attachment_uploaded", {{"id", a.id}, {"organization_id", row->id}, {"type", a.content_type},
+                                      {"bytes", a.size}, {"account_id", p.account_id()}});
+    to_proto(a, resp);
+    return Status::OK;
+  });
+}
+
+Status DirectoryServiceImpl::GetAttachment(grpc::ServerContext* ctx, const AttachmentRequest* req,
+                                           civic::common::HttpBody* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "GetAttachment", [&](const Principal& p) {
+    if (!validation::is_uuid(req->id()) || !validation::is_uuid(req->attachment_id())) return not_found();
+    return pool_.read([&](db::Tx& tx) {
+      auto row = store::find(tx, req->id());
+      if (!row) return not_found();
+      bool full = rpc::is_staff(p) || (!row->owner_account_id.empty() && row->owner_account_id == p.account_id());
+      if (row->state != "published" && !full) return not_found();
+      auto a = store::find_attachment(tx, row->id, req->attachment_id());
+      if (!a) return not_found();
+      resp->set_content_type(a->content_type);
+      resp->set_filename(a->filename);  // always a download (Content-Disposition: attachment)
+      resp->set_data(std::move(a->data));
       return Status::OK;
     });
   });

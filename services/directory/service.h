@@ -40,6 +40,8 @@ class DirectoryServiceImpl final : public DirectoryService::Service {
   grpc::Status ExportOrganizations(grpc::ServerContext*, const ExportRequest*, civic::common::HttpBody*) override;
   grpc::Status OrganizationStats(grpc::ServerContext*, const StatsRequest*, StatsResponse*) override;
   grpc::Status OrganizationHistory(grpc::ServerContext*, const GetOrganizationRequest*, HistoryResponse*) override;
+  grpc::Status UploadAttachment(grpc::ServerContext*, const UploadAttachmentRequest*, Attachment*) override;
+  grpc::Status GetAttachment(grpc::ServerContext*, const AttachmentRequest*, civic::common::HttpBody*) override;
   grpc::Status SubmitCorrection(grpc::ServerContext*, const SubmitCorrectionRequest*, SubmitCorrectionResponse*) override;
   grpc::Status ConfirmCorrection(grpc::ServerContext*, const ConfirmCorrectionRequest*,
                                  ConfirmCorrectionResponse*) override;
@@ -53,6 +55,7 @@ class DirectoryServiceImpl final : public DirectoryService::Service {
                           const char* method, const char* action);
   void to_proto(const OrgRow& row, bool full, Organization* out) const;
   void to_proto(const CorrectionRow& row, CorrectionRequest* out) const;
+  void to_proto(const AttachmentRow& a, Attachment* out) const;
   grpc::Status decide(grpc::ServerContext* ctx, const CorrectionActionRequest* req, CorrectionRequest* resp,
                       const char* method, bool apply);
 

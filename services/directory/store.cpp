@@ -2,6 +2,8 @@
 
 #include <map>
 
+#include "core/crypto.h"
+
 namespace civic::directory::store {
 namespace {
 constexpr const char* kTime = "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'";
@@ -236,6 +238,35 @@ void decide_correction(db::Tx& tx, std::string_view id, std::string_view state, 
                        std::string_view note) {
   std::optional<std::string> by = actor.empty() ? std::nullopt : std::optional<std::string>(actor);
   tx.exec(kDecideCorrection, id, state, by, note);
+}
+
+void insert_attachment(db::Tx& tx, const AttachmentRow& a, std::string_view uploaded_by) {
+  std::optional<std::string> by = uploaded_by.empty() ? std::nullopt : std::optional<std::string>(uploaded_by);
+  tx.exec("INSERT INTO attachments (id, organization_id, category, filename, content_type, data, sha256, uploaded_by) "
+          "VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6::bytea, $7::bytea, $8::uuid)",
+          a.id, a.organization_id, a.category, a.filename, a.content_type, db::Bytes{a.data},
+          db::Bytes{crypto::sha256(a.data)}, by);
+}
+
+std::vector<AttachmentRow> attachments(db::Tx& tx, std::string_view organization_id) {
+  std::vector<AttachmentRow> out;
+  db::Result r = tx.exec(std::string("SELECT id, organization_id, category, filename, content_type, octet_length(data), "
+                                     "to_char(created_at AT TIME ZONE 'UTC', ") + kTime +
+                             ") FROM attachments WHERE organization_id = $1::uuid ORDER BY created_at, id",
+                         organization_id);
+  for (int i = 0; i < r.size(); ++i)
+    out.push_back({r[i].text(0), r[i].text(1), r[i].text(2), r[i].text(3), r[i].text(4), "", r[i].int64(5), r[i].text(6)});
+  return out;
+}
+
+std::optional<AttachmentRow> find_attachment(db::Tx& tx, std::string_view organization_id, std::string_view id) {
+  db::Result r = tx.exec("SELECT id, organization_id, category, filename, content_type, data FROM attachments "
+                         "WHERE organization_id = $1::uuid AND id = $2::uuid",
+                         organization_id, id);
+  if (r.empty()) return std::nullopt;
+  AttachmentRow a{r[0].text(0), r[0].text(1), r[0].text(2), r[0].text(3), r[0].text(4), r[0].bytes(5), 0, ""};
+  a.size = int64_t(a.data.size());
+  return a;
 }
 
 std::vector<CountRow> stats(db::Tx& tx) {

@@ -57,6 +57,12 @@ struct CorrectionPage {
   int64_t total = 0;
 };
 
+struct AttachmentRow {
+  std::string id, organization_id, category, filename, content_type, data;
+  int64_t size = 0;
+  std::string created_at;
+};
+
 namespace store {
 
 void insert(db::Tx& tx, const OrgRow& o);
@@ -86,6 +92,11 @@ CorrectionPage list_corrections(db::Tx& tx, std::string_view state, int limit, i
 /// Records staff's decision (applied or rejected).
 void decide_correction(db::Tx& tx, std::string_view id, std::string_view state, std::string_view actor,
                        std::string_view note);
+
+void insert_attachment(db::Tx& tx, const AttachmentRow& a, std::string_view uploaded_by);
+/// The attachments of an organisation, without their data.
+std::vector<AttachmentRow> attachments(db::Tx& tx, std::string_view organization_id);
+std::optional<AttachmentRow> find_attachment(db::Tx& tx, std::string_view organization_id, std::string_view id);
 
 /// Published organisations by kind and status.
 std::vector<CountRow> stats(db::Tx& tx);

@@ -3,6 +3,7 @@
 #pragma once
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -64,7 +65,8 @@ class Client {
     Response r;
     curl_slist* h = nullptr;
     extra.push_back("X-Forwarded-For: " + ip_);
-    if (!body.empty()) extra.push_back("Content-Type: application/json");
+    bool typed = std::any_of(extra.begin(), extra.end(), [](const std::string& h) { return h.rfind("Content-Type:", 0) == 0; });
+    if (!body.empty() && !typed) extra.push_back("Content-Type: application/json");
     if (method != "GET") extra.push_back("X-Requested-With: e2e");
     if (!session.empty()) extra.push_back("Cookie: " + cookie_name + "=" + session);
     if (!csrf.empty() && send_csrf && method != "GET") extra.push_back("X-CSRF-Token: " + csrf);

@@ -338,3 +338,72 @@ TEST_CASE("admins export every organisation as spreadsheet-safe CSV; nobody else
   CHECK(anyone.get("/api/v1/admin/organizations/export").status == 401);
   CHECK(admin.get("/api/v1/admin/organizations/export?state=gone").status == 400);
 }
+
+namespace {
+Response upload(Client& c, const std::string& id, const std::string& category, const std::string& filename,
+                const std::string& declared_type, const std::string& data) {
+  std::string b = "civicBoundary7MA4YWxk";
+  std::string body = "--" + b + "\r\nContent-Disposition: form-data; name=\"category\"\r\n\r\n" + category + "\r\n--" + b +
+                     "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + filename +
+                     "\"\r\nContent-Type: " + declared_type + "\r\n\r\n" + data + "\r\n--" + b + "--\r\n";
+  return c.request("POST", "/api/v1/organizations/" + id + "/attachments", body,
+                   {"Content-Type: multipart/form-data; boundary=" + b});
+}
+} // namespace
+
+TEST_CASE("attachments: type decided by content, stored under generated ids, always served as downloads", "[e2e]") {
+  Client owner;
+  auto [login, mail] = verified_member(owner);
+  REQUIRE(owner.login(login, kPassword).status == 200);
+  std::string id = registered(owner, group("鷺の添付の会" + unique(""), unique("c_") + "@example.jp"));
+
+  std::string pdf = std::string("%PDF-1.4\n%\xE2\xE3\xCF\xD3\n1 0 obj<<>>endobj\n", 31) + std::string("\0\x01\x02", 3);
+  Response up = upload(owner, id, "articles", "../../会則<script>.pdf", "text/html", pdf);
+  REQUIRE(up.status == 201);
+  std::string attachment = up.json()["id"];
+  CHECK(up.json()["content_type"] == "application/pdf");    // from the content, not the declared type
+  CHECK(up.json()["filename"] == "会則<script>.pdf");        // the path is gone; the name is only displayed
+  CHECK(up.json()["size"] == int(pdf.size()));
+
+  std::string exe = std::string("MZ\x90\x00\x03\x00\x00\x00", 8) + "This program cannot be run in DOS mode.";
+  Response disguised = upload(owner, id, "other", "report.pdf", "application/pdf", exe);
+  REQUIRE(disguised.status == 400);
+  CHECK(error_fields(disguised) == std::set<std::string>{"file"});
+  CHECK(upload(owner, id, "other", "photo.png", "image/png", "<svg onload=alert(1)>").status == 400);
+  CHECK(error_fields(upload(owner, id, "minutes", "a.pdf", "application/pdf", pdf)) == std::set<std::string>{"category"});
+
+  Client stranger;
+  auto [other_login, other_mail] = verified_member(stranger);
+  REQUIRE(stranger.login(other_login, kPassword).status == 200);
+  CHECK(upload(stranger, id, "other", "x.pdf", "application/pdf", pdf).status == 404);  // not public yet: not there
+  Client anyone;
+  CHECK(anyone.get("/api/v1/organizations/" + id + "/attachments/" + attachment).status == 404);
+
+  Client admin;
+  ready_admin(admin, unique("admin_"));
+  REQUIRE(admin.post("/api/v1/admin/organizations/" + id + "/publish").status == 200);
+  CHECK(upload(stranger, id, "other", "x.pdf", "application/pdf", pdf).status == 403);
+
+  Response file = anyone.get("/api/v1/organizations/" + id + "/attachments/" + attachment);
+  REQUIRE(file.status == 200);
+  CHECK(file.body == pdf);
+  CHECK(file.header("content-type") == "application/pdf");
+  CHECK(file.header("x-content-type-options") == "nosniff");
+  std::string disposition = file.header("content-disposition");
+  CHECK(disposition.rfind("attachment; filename=\"", 0) == 0);
+  CHECK(disposition.find("filename*=UTF-8''%E4%BC%9A%E5%89%87%3Cscript%3E.pdf") != std::string::npos);
+  CHECK(disposition.find('<') == std::string::npos);
+  CHECK(anyone.get("/api/v1/organizations/" + id).json()["attachments"].size() == 1);
+  CHECK(anyone.get("/api/v1/organizations/" + id + "/attachments/00000000-0000-4000-8000-000000000000").status == 404);
+}
+
+TEST_CASE("an upload route takes a 2 MiB file although JSON routes stop at 1 MiB; above 10 MiB is refused", "[e2e]") {
+  Client owner;
+  auto [login, mail] = verified_member(owner);
+  REQUIRE(owner.login(login, kPassword).status == 200);
+  std::string id = registered(owner, group("鷺の大容量の会" + unique(""), unique("c_") + "@example.jp"));
+  std::string big_pdf = "%PDF-1.4\n" + std::string(2 << 20, 'x');
+  CHECK(upload(owner, id, "activities", "big.pdf", "application/pdf", big_pdf).status == 201);
+  CHECK(upload(owner, id, "activities", "huge.pdf", "application/pdf", "%PDF-1.4\n" + std::string(11 << 20, 'x')).status == 413);
+  CHECK(owner.request("POST", "/api/v1/organizations", std::string(2 << 20, ' ')).status == 413);
+}
