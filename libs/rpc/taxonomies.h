@@ -6,38 +6,51 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
 namespace civic::rpc {
 
+/// Every active term of every taxonomy at one moment; immutable, so one form is
+/// checked against one consistent copy.
+class Taxonomies {
+ public:
+  struct Term {
+    std::string code;
+    std::vector<std::string> sites;  // empty: both sites
+  };
+  explicit Taxonomies(std::map<std::string, std::vector<Term>> terms) : terms_(std::move(terms)) {}
+
+  /// The entries of `codes` that are not active terms of taxonomy `name` offered on
+  /// `site` (empty: any site).
+  std::vector<std::string> unknown(const std::string& name, const std::vector<std::string>& codes,
+                                   const std::string& site = "") const;
+  /// Every active code of `name` offered on `site`, in display order.
+  std::vector<std::string> codes(const std::string& name, const std::string& site = "") const;
+
+ private:
+  const std::vector<Term>& of(const std::string& name) const;
+  std::map<std::string, std::vector<Term>> terms_;
+};
+
 class TaxonomyCache {
  public:
   TaxonomyCache(std::shared_ptr<grpc::Channel> content, std::string hmac_key,
                 std::chrono::milliseconds ttl = std::chrono::seconds(60));
 
-  /// The entries of `codes` that are not active terms of taxonomy `name` offered on
-  /// `site` (empty: any site). Throws rpc::Abort(UNAVAILABLE) when content cannot be
-  /// asked and nothing is cached.
-  std::vector<std::string> unknown(const std::string& name, const std::vector<std::string>& codes,
-                                   const std::string& site = "");
-  /// Every active code of `name` offered on `site`, in display order.
-  std::vector<std::string> codes(const std::string& name, const std::string& site = "");
+  /// The current copy, fetched from content when older than the ttl. Throws
+  /// rpc::Abort(UNAVAILABLE) when content cannot be asked and nothing is cached; a
+  /// stale copy is used rather than refusing every form.
+  std::shared_ptr<const Taxonomies> snapshot();
 
  private:
-  struct Term {
-    std::string code;
-    std::vector<std::string> sites;
-  };
-  using Snapshot = std::map<std::string, std::vector<Term>>;
-  Snapshot snapshot();
-
   std::shared_ptr<grpc::Channel> channel_;
   std::string hmac_key_;
   std::chrono::milliseconds ttl_;
   std::mutex mutex_;
-  Snapshot cached_;
+  std::shared_ptr<const Taxonomies> cached_;
   std::chrono::steady_clock::time_point expires_{};
 };
 

@@ -73,7 +73,7 @@ void not_applicable(Errors& e, const std::string& field, bool given) {
   if (given) e.add(field, "not_applicable", "この区分では入力できない項目です", "does not apply to this kind of organisation");
 }
 
-void codes_known(Errors& e, rpc::TaxonomyCache& tax, const std::string& field, const std::string& taxonomy,
+void codes_known(Errors& e, const rpc::Taxonomies& tax, const std::string& field, const std::string& taxonomy,
                  const std::vector<std::string>& codes, const std::string& site = "") {
   auto unknown = tax.unknown(taxonomy, codes, site);
   if (!unknown.empty())
@@ -85,7 +85,7 @@ std::vector<std::string> list(const google::protobuf::RepeatedPtrField<std::stri
 // Every check of DIR-1 and SEC-18 for a registration (current_terms > 0) or for the
 // record a correction would produce (current_terms == 0: terms and requirements were
 // settled at registration); names every bad field.
-Errors validate(const Organization& o, rpc::TaxonomyCache& tax, int current_terms) {
+Errors validate(const Organization& o, const rpc::Taxonomies& tax, int current_terms) {
   bool registration = current_terms > 0;
   Errors e;
   bool company = o.kind() == "company";
@@ -338,7 +338,7 @@ Status DirectoryServiceImpl::RegisterOrganization(grpc::ServerContext* ctx, cons
                                                   RegisterOrganizationResponse* resp) {
   Status st = rpc::guarded(ctx, config_.hmac_key, "RegisterOrganization", [&](const Principal& p) {
     const Organization& o = req->organization();
-    Errors e = validate(o, taxonomies_, terms_version_(kSite));
+    Errors e = validate(o, *taxonomies_.snapshot(), terms_version_(kSite));
     if (!e.empty()) return rpc::invalid(e);
 
     OrgRow row;
@@ -730,7 +730,7 @@ Status DirectoryServiceImpl::SubmitCorrection(grpc::ServerContext* ctx, const Su
     Organization current;
     to_proto(*row, true, &current);
     Organization result = merged(current, req->changes(), e);
-    if (e.empty()) prefix_errors(validate(result, taxonomies_, 0), "changes.", e);
+    if (e.empty()) prefix_errors(validate(result, *taxonomies_.snapshot(), 0), "changes.", e);
     if (!e.empty()) return rpc::invalid(e);
 
     CorrectionRow c;
@@ -811,7 +811,7 @@ Status DirectoryServiceImpl::decide(grpc::ServerContext* ctx, const CorrectionAc
         (void)google::protobuf::util::JsonStringToMessage(c->changes, &changes);
         Errors check;
         Organization result = merged(current, changes, check);
-        if (check.empty()) prefix_errors(validate(result, taxonomies_, 0), "changes.", check);
+        if (check.empty()) prefix_errors(validate(result, *taxonomies_.snapshot(), 0), "changes.", check);
         if (!check.empty()) throw rpc::Abort{rpc::invalid(check)};  // e.g. a code retired since
         OrgRow updated = *row;
         set_content(result, updated);
