@@ -8,13 +8,34 @@
 namespace civic::gateway {
 namespace {
 
-// The value of `key` in a header's parameters: key="value" or key=value.
-std::optional<std::string> parameter(std::string_view header, const std::string& key) {
-  std::string h(header);
-  std::smatch m;
-  if (std::regex_search(h, m, std::regex("(?:^|;)\\s*" + key + "=\"([^\"]*)\"")) ||
-      std::regex_search(h, m, std::regex("(?:^|;)\\s*" + key + "=([^;\\s]+)")))
-    return m[1].str();
+// The value of parameter `key` in a header ("form-data; name=\"a\"; filename=\"b;c.pdf\"");
+// a quoted value may hold ';'.
+std::optional<std::string> parameter(std::string_view header, std::string_view key) {
+  size_t at = 0;
+  while (at < header.size()) {
+    at = header.find_first_not_of("; ", at);
+    if (at == std::string_view::npos) break;
+    size_t eq = header.find('=', at);
+    size_t semi = header.find(';', at);
+    if (eq == std::string_view::npos || eq > semi) {  // a bare token such as form-data
+      at = semi;
+      continue;
+    }
+    std::string_view name = header.substr(at, eq - at);
+    std::string value;
+    size_t next;
+    if (eq + 1 < header.size() && header[eq + 1] == '"') {
+      size_t close = header.find('"', eq + 2);
+      if (close == std::string_view::npos) return std::nullopt;
+      value = header.substr(eq + 2, close - eq - 2);
+      next = close + 1;
+    } else {
+      next = std::min(header.find(';', eq), header.size());
+      value = header.substr(eq + 1, next - eq - 1);
+    }
+    if (name == key) return value;
+    at = next;
+  }
   return std::nullopt;
 }
 
@@ -39,7 +60,7 @@ std::optional<nlohmann::json> multipart_to_json(std::string_view content_type, s
     return std::nullopt;
   }
   nlohmann::json out = nlohmann::json::object();
-  static const std::regex kName("[a-z][a-z0-9_]{0,39}");
+  static const std::regex kName("[a-z][a-z0-9_]{0,39}");  // compiled once
   for (int parts = 0;; ++parts) {
     pos += delimiter.size();
     if (body.substr(pos, 2) == "--") return out;  // the closing delimiter

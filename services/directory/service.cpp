@@ -33,9 +33,14 @@ constexpr size_t kMaxAttachmentBytes = 10 << 20;
 
 Status not_found() { return Status(StatusCode::NOT_FOUND, "見つかりません"); }
 
-bool matches(std::string_view s, const char* pattern) {
-  return std::regex_match(s.begin(), s.end(), std::regex(pattern));
-}
+// Patterns compiled once; building a std::regex costs far more than matching one.
+const std::regex kDate("[0-9]{4}-[0-9]{2}-[0-9]{2}");
+const std::regex kPostalCode("[0-9]{3}-?[0-9]{4}");
+const std::regex kPhone("[0-9+][0-9() -]{5,19}");
+const std::regex kHttpUrl("https?://[^\\s<>\"]+");
+const std::regex kCode("[a-z0-9_]{1,40}");
+
+bool matches(std::string_view s, const std::regex& pattern) { return std::regex_match(s.begin(), s.end(), pattern); }
 
 // ふりがな: kana, the long-vowel mark, middle dot, spaces, ASCII letters and digits.
 bool kana_only(std::string_view utf8) {
@@ -58,7 +63,7 @@ bool kana_only(std::string_view utf8) {
 }
 
 bool valid_date(const std::string& s) {
-  if (!matches(s, "[0-9]{4}-[0-9]{2}-[0-9]{2}")) return false;
+  if (!matches(s, kDate)) return false;
   std::tm tm{};
   tm.tm_year = std::stoi(s.substr(0, 4)) - 1900;
   tm.tm_mon = std::stoi(s.substr(5, 2)) - 1;
@@ -103,11 +108,11 @@ Errors validate(const Organization& o, const rpc::Taxonomies& tax, int current_t
   e.text("appeal", o.appeal(), {.required = false, .max_chars = kLongText, .multiline = true});
   e.text("address", o.address(), {.max_chars = 200});
   if (e.text("postal_code", o.postal_code(), {.required = false, .max_chars = 8}) && !o.postal_code().empty() &&
-      !matches(o.postal_code(), "[0-9]{3}-?[0-9]{4}"))
+      !matches(o.postal_code(), kPostalCode))
     e.add("postal_code", "invalid_format", "郵便番号は 123-4567 の形で入力してください", "must look like 123-4567");
   for (const auto& [field, value] : {std::pair{"phone", o.phone()}, std::pair{"fax", o.fax()}})
     if (e.text(field, value, {.required = false, .max_chars = 20}) && !value.empty() &&
-        !matches(value, "[0-9+][0-9() -]{5,19}"))
+        !matches(value, kPhone))
       e.add(field, "invalid_format", "電話番号は数字とハイフンで入力してください", "must be digits and hyphens");
   if (!o.email().empty()) e.email("email", o.email());
   if (!o.founded_on().empty() && !valid_date(o.founded_on()))
@@ -117,13 +122,13 @@ Errors validate(const Organization& o, const rpc::Taxonomies& tax, int current_t
   if (o.links_size() > 3) e.add("links", "too_many", "URLは3件までです", "at most 3 links");
   for (int i = 0; i < o.links_size() && i < 3; ++i) {
     std::string at = "links[" + std::to_string(i) + "].";
-    if (e.text(at + "url", o.links(i).url(), {.max_chars = 500}) && !matches(o.links(i).url(), "https?://[^\\s<>\"]+"))
+    if (e.text(at + "url", o.links(i).url(), {.max_chars = 500}) && !matches(o.links(i).url(), kHttpUrl))
       e.add(at + "url", "invalid_format", "http:// または https:// で始まるURLを入力してください", "must be an http(s) URL");
     e.text(at + "description", o.links(i).description(), {.required = false, .max_chars = 100});
   }
   e.text("registrant_name", o.registrant_name(), {.max_chars = 100});
   e.text("registrant_title", o.registrant_title(), {.required = false, .max_chars = 100});
-  if (e.text("registrant_phone", o.registrant_phone(), {.max_chars = 20}) && !matches(o.registrant_phone(), "[0-9+][0-9() -]{5,19}"))
+  if (e.text("registrant_phone", o.registrant_phone(), {.max_chars = 20}) && !matches(o.registrant_phone(), kPhone))
     e.add("registrant_phone", "invalid_format", "電話番号は数字とハイフンで入力してください", "must be digits and hyphens");
   e.email("registrant_email", o.registrant_email());
   if (!o.guardian_consent())
@@ -439,7 +444,7 @@ Status DirectoryServiceImpl::ListOrganizations(grpc::ServerContext* ctx, const L
     e.one_of("status", req->status(), {"active", "dissolved", "withdrawn", "all"}, false);
     for (const auto& [field, value] : {std::pair{"field", req->field()}, std::pair{"area", req->area()},
                                        std::pair{"municipality", req->municipality()}, std::pair{"feature", req->feature()}})
-      if (!value.empty() && !matches(value, "[a-z0-9_]{1,40}"))
+      if (!value.empty() && !matches(value, kCode))
         e.add(field, "invalid_format", "選択肢のコードを指定してください", "must be a taxonomy code");
     paging::Page page = paging::read(e, req->page_size(), req->page_token());
     if (!e.empty()) return rpc::invalid(e);

@@ -191,6 +191,10 @@ TEST_CASE("multipart uploads become the JSON of an HttpBody plus text fields", "
   CHECK(*data == std::string("%PDF-1.7\r\nbinary\0\xff", 18));
 
   CHECK_FALSE(multipart_to_json("multipart/form-data", body, error));  // no boundary
+  std::string semi = "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a;b.pdf\"\r\n\r\nx\r\n--b--";
+  auto quoted = multipart_to_json("multipart/form-data; boundary=\"b\"", semi, error);
+  REQUIRE(quoted);
+  CHECK((*quoted)["file"]["filename"] == "a;b.pdf");
   CHECK_FALSE(multipart_to_json("multipart/form-data; boundary=XyZ", "--XyZ\r\nno headers end", error));
   std::string twice = "--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n"
                       "--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n2\r\n--b--";
