@@ -186,7 +186,7 @@ void Pool::release(std::unique_ptr<Connection> c) {
 
 bool Pool::healthy() {
   try {
-    return with([](Connection& c) { return c.exec("SELECT 1").size() == 1; });
+    return read([](Tx& tx) { return tx.exec("SELECT 1").size() == 1; });
   } catch (const Error&) {
     return false;
   }

@@ -148,18 +148,15 @@ class Pool {
   template <class F>
   auto transaction(F&& fn, bool serializable = false) -> decltype(fn(std::declval<Tx&>()));
 
-  /// Runs `fn(Tx&)` in autocommit mode, without BEGIN/COMMIT round trips: for a read
-  /// made of ONE statement, which PostgreSQL runs atomically on its own.
+  /// Runs `fn(Tx&)` in autocommit mode, without BEGIN/COMMIT round trips: each
+  /// statement stands alone, so use it for reads made of one statement (and probes);
+  /// anything that must see or change data consistently belongs in transaction().
   template <class F>
   auto read(F&& fn) -> decltype(fn(std::declval<Tx&>())) {
     Lease lease{*this, acquire()};
     Tx tx(*lease.conn);
     return fn(tx);
   }
-
-  /// Runs `fn(Connection&)` outside an explicit transaction (single statements, reads).
-  template <class F>
-  auto with(F&& fn) -> decltype(fn(std::declval<Connection&>()));
 
   /// True when a connection can run `SELECT 1`.
   bool healthy();
@@ -181,12 +178,6 @@ class Pool {
   std::condition_variable cv_;
   std::vector<std::unique_ptr<Connection>> idle_;
 };
-
-template <class F>
-auto Pool::with(F&& fn) -> decltype(fn(std::declval<Connection&>())) {
-  Lease lease{*this, acquire()};
-  return fn(*lease.conn);
-}
 
 template <class F>
 auto Pool::transaction(F&& fn, bool serializable) -> decltype(fn(std::declval<Tx&>())) {

@@ -1,4 +1,5 @@
-// Public responses never carry fields marked (civic.private_field) (SPEC DIR-7).
+// Fields marked (civic.private_field) (SPEC DIR-7): services never fill them in public
+// responses, and the gateway leaves them out of the JSON when they are empty.
 #pragma once
 #include <google/protobuf/message.h>
 
@@ -6,10 +7,6 @@
 #include <string>
 
 namespace civic::rpc {
-
-/// Clears every field marked (civic.private_field) in `msg` and, recursively, in the
-/// messages it holds.
-void strip_private(google::protobuf::Message& msg);
 
 /// The names of the private fields of `descriptor` and the messages it holds (for tests
 /// that check public JSON).

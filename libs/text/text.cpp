@@ -74,12 +74,6 @@ std::string normalize(std::string_view utf8) {
   return utf8_of(cps.data(), cps.size());
 }
 
-size_t length(std::string_view utf8) {
-  size_t n = 0;
-  for (unsigned char c : utf8) n += (c & 0xC0) != 0x80;
-  return n;
-}
-
 std::vector<std::string> index_grams(const std::vector<std::string_view>& parts) {
   std::set<std::string> grams;
   for (auto part : parts) add_grams(normalized_code_points(part), grams);

@@ -19,9 +19,6 @@ namespace civic::text {
 /// The normalised form of `utf8` (invalid UTF-8 sequences are dropped).
 std::string normalize(std::string_view utf8);
 
-/// Number of code points of valid UTF-8 `utf8`.
-size_t length(std::string_view utf8);
-
 /// The distinct 1- and 2-grams of the normalised `parts`, joined by a separator that
 /// keeps grams from spanning two parts. Spaces never start or end a gram.
 std::vector<std::string> index_grams(const std::vector<std::string_view>& parts);

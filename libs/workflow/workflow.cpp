@@ -53,8 +53,6 @@ std::optional<State> next(State from, std::string_view action) {
   return std::nullopt;
 }
 
-bool staff_only(std::string_view action) { return action != "submit"; }
-
 void record(db::Tx& tx, const Change& c) {
   std::optional<std::string> from = c.from ? std::optional<std::string>(name(*c.from)) : std::nullopt;
   std::optional<std::string> actor = c.actor.empty() ? std::nullopt : std::optional<std::string>(c.actor);

@@ -27,8 +27,6 @@ std::optional<State> parse(std::string_view s);
 
 /// The state `action` leads to from `from`; nullopt when the action is not allowed there.
 std::optional<State> next(State from, std::string_view action);
-/// True when only staff may take `action` (everything but submit).
-bool staff_only(std::string_view action);
 
 struct Change {
   std::string entity_type;  // "organization", ...

@@ -51,7 +51,6 @@ void to_proto(const AccountRow& a, Account* out) {
 Status unauthenticated() { return Status(StatusCode::UNAUTHENTICATED, "ログインしてください"); }
 Status not_found() { return Status(StatusCode::NOT_FOUND, "見つかりません"); }
 
-Status require_login(const Principal& p) { return rpc::is_authenticated(p) ? Status::OK : unauthenticated(); }
 
 void audit(db::Tx& tx, const Principal& p, const std::string& action, const std::string& target,
            nlohmann::json detail = nlohmann::json::object()) {
@@ -296,7 +295,7 @@ Status AuthServiceImpl::ValidateSession(Ctx* ctx, const ValidateSessionRequest* 
 
 Status AuthServiceImpl::GetMe(Ctx* ctx, const Empty*, Account* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "GetMe", [&](const Principal& p) {
-    if (Status s = require_login(p); !s.ok()) return s;
+    if (Status s = rpc::require_login(p); !s.ok()) return s;
     auto a = pool_.read([&](db::Tx& tx) { return store::account_by_id(tx, p.account_id()); });
     if (!a) return unauthenticated();
     to_proto(*a, resp);
@@ -306,7 +305,7 @@ Status AuthServiceImpl::GetMe(Ctx* ctx, const Empty*, Account* resp) {
 
 Status AuthServiceImpl::DeleteMe(Ctx* ctx, const DeleteMeRequest* req, Empty*) {
   return rpc::guarded(ctx, config_.hmac_key, "DeleteMe", [&](const Principal& p) {
-    if (Status s = require_login(p); !s.ok()) return s;
+    if (Status s = rpc::require_login(p); !s.ok()) return s;
     validation::Errors e;
     e.text("password", req->password(), {.max_chars = 128});
     if (!e.empty()) return rpc::invalid(e);
@@ -324,7 +323,7 @@ Status AuthServiceImpl::DeleteMe(Ctx* ctx, const DeleteMeRequest* req, Empty*) {
 
 Status AuthServiceImpl::ChangePassword(Ctx* ctx, const ChangePasswordRequest* req, Empty*) {
   Status st = rpc::guarded(ctx, config_.hmac_key, "ChangePassword", [&](const Principal& p) {
-    if (Status s = require_login(p); !s.ok()) return s;
+    if (Status s = rpc::require_login(p); !s.ok()) return s;
     auto a = pool_.transaction([&](db::Tx& tx) { return store::account_by_id(tx, p.account_id()); });
     if (!a) return unauthenticated();
     validation::Errors e;
@@ -353,7 +352,7 @@ Status AuthServiceImpl::ChangePassword(Ctx* ctx, const ChangePasswordRequest* re
 
 Status AuthServiceImpl::ChangeEmail(Ctx* ctx, const ChangeEmailRequest* req, Empty*) {
   Status st = rpc::guarded(ctx, config_.hmac_key, "ChangeEmail", [&](const Principal& p) {
-    if (Status s = require_login(p); !s.ok()) return s;
+    if (Status s = rpc::require_login(p); !s.ok()) return s;
     validation::Errors e;
     e.email("new_email", req->new_email());
     e.text("password", req->password(), {.max_chars = 128});
@@ -434,7 +433,7 @@ Status AuthServiceImpl::ConfirmPasswordReset(Ctx* ctx, const PasswordResetConfir
 
 Status AuthServiceImpl::ListSessions(Ctx* ctx, const Empty*, ListSessionsResponse* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "ListSessions", [&](const Principal& p) {
-    if (Status s = require_login(p); !s.ok()) return s;
+    if (Status s = rpc::require_login(p); !s.ok()) return s;
     auto sessions = pool_.transaction([&](db::Tx& tx) { return store::sessions_of(tx, p.account_id()); });
     for (const auto& s : sessions) {
       auto* out = resp->add_items();
@@ -452,7 +451,7 @@ Status AuthServiceImpl::ListSessions(Ctx* ctx, const Empty*, ListSessionsRespons
 
 Status AuthServiceImpl::RevokeSession(Ctx* ctx, const RevokeSessionRequest* req, Empty*) {
   return rpc::guarded(ctx, config_.hmac_key, "RevokeSession", [&](const Principal& p) {
-    if (Status s = require_login(p); !s.ok()) return s;
+    if (Status s = rpc::require_login(p); !s.ok()) return s;
     if (!validation::is_uuid(req->id())) return not_found();
     return pool_.transaction([&](db::Tx& tx) {
       // Another account's session id answers exactly like a missing one.
@@ -465,7 +464,7 @@ Status AuthServiceImpl::RevokeSession(Ctx* ctx, const RevokeSessionRequest* req,
 
 Status AuthServiceImpl::BeginTotpEnrolment(Ctx* ctx, const Empty*, TotpEnrolmentResponse* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "BeginTotpEnrolment", [&](const Principal& p) {
-    if (Status s = require_login(p); !s.ok()) return s;
+    if (Status s = rpc::require_login(p); !s.ok()) return s;
     std::string secret = crypto::random_bytes(20);
     return pool_.transaction([&](db::Tx& tx) {
       auto a = store::account_by_id(tx, p.account_id(), true);
@@ -484,7 +483,7 @@ Status AuthServiceImpl::BeginTotpEnrolment(Ctx* ctx, const Empty*, TotpEnrolment
 
 Status AuthServiceImpl::ConfirmTotpEnrolment(Ctx* ctx, const TotpConfirmRequest* req, TotpConfirmResponse* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "ConfirmTotpEnrolment", [&](const Principal& p) {
-    if (Status s = require_login(p); !s.ok()) return s;
+    if (Status s = rpc::require_login(p); !s.ok()) return s;
     validation::Errors e;
     e.text("code", req->code(), {.min_chars = 6, .max_chars = 6});
     if (!e.empty()) return rpc::invalid(e);
@@ -512,7 +511,7 @@ Status AuthServiceImpl::ConfirmTotpEnrolment(Ctx* ctx, const TotpConfirmRequest*
 
 Status AuthServiceImpl::DisableTotp(Ctx* ctx, const TotpDisableRequest* req, Empty*) {
   return rpc::guarded(ctx, config_.hmac_key, "DisableTotp", [&](const Principal& p) {
-    if (Status s = require_login(p); !s.ok()) return s;
+    if (Status s = rpc::require_login(p); !s.ok()) return s;
     auto a = pool_.transaction([&](db::Tx& tx) { return store::account_by_id(tx, p.account_id()); });
     if (!a) return unauthenticated();
     if (is_staff_roles(a->roles))

@@ -14,7 +14,6 @@
 #include "core/paging.h"
 #include "core/validation.h"
 #include "rpc/outbox.h"
-#include "rpc/privacy.h"
 #include "rpc/server.h"
 #include "text/text.h"
 #include "workflow/workflow.h"
@@ -456,7 +455,6 @@ Status DirectoryServiceImpl::ListOrganizations(grpc::ServerContext* ctx, const L
     f.status = req->status().empty() ? "active" : req->status() == "all" ? "" : req->status();
     auto found = pool_.read([&](db::Tx& tx) { return store::search(tx, f, page.limit, page.offset); });
     for (const auto& row : found.items) to_proto(row, false, resp->add_items());
-    for (auto& item : *resp->mutable_items()) rpc::strip_private(item);
     set_totals(page, found, resp);
     return Status::OK;
   });

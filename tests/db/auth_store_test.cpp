@@ -104,7 +104,7 @@ TEST_CASE("an idle session expires and deleting the account ends its sessions", 
   db.pool.transaction([&](db::Tx& tx) { tx.exec("UPDATE sessions SET last_seen_at = now() - interval '61 seconds'"); });
   CHECK_FALSE(db.pool.transaction([&](db::Tx& tx) { return store::live_session(tx, h); }));
   db.pool.transaction([&](db::Tx& tx) { store::delete_account(tx, id); });
-  CHECK(db.pool.with([](db::Connection& c) { return c.exec("SELECT count(*) FROM sessions")[0].int64(0); }) == 0);
+  CHECK(db.pool.read([](db::Tx& c) { return c.exec("SELECT count(*) FROM sessions")[0].int64(0); }) == 0);
 }
 
 TEST_CASE("the audit log is append-only and its hash chain exposes tampering", "[db]") {

@@ -18,7 +18,7 @@ TEST_CASE("parameters travel separately from SQL, so quotes are just data", "[db
     tx.exec("INSERT INTO t VALUES ($1, $2, $3, $4::text[])", evil, int64_t{1} << 40, db::Bytes{std::string("\0\x01", 2)},
             std::vector<std::string>{"a,b", "c\"d", "e"});
   });
-  auto r = pool.with([](db::Connection& c) { return c.exec("SELECT v, n, b, a FROM t"); });
+  auto r = pool.read([](db::Tx& c) { return c.exec("SELECT v, n, b, a FROM t"); });
   REQUIRE(r.size() == 1);
   CHECK(r[0].text(0) == evil);
   CHECK(r[0].int64(1) == int64_t{1} << 40);
@@ -45,12 +45,12 @@ TEST_CASE("errors are classified by SQLSTATE and a failed transaction leaves not
     CHECK(e.constraint() == "u_pkey");
   }
   CHECK_THROWS_AS(pool.transaction([](db::Tx& tx) { tx.exec("INSERT INTO u VALUES (3, -1)"); }), db::Error);
-  CHECK(pool.with([](db::Connection& c) { return c.exec("SELECT count(*) FROM u")[0].int64(0); }) == 1);
+  CHECK(pool.read([](db::Tx& c) { return c.exec("SELECT count(*) FROM u")[0].int64(0); }) == 1);
   CHECK_THROWS(pool.transaction([](db::Tx& tx) {
     tx.exec("INSERT INTO u VALUES (4, 4)");
     throw std::runtime_error("application error");
   }));
-  CHECK(pool.with([](db::Connection& c) { return c.exec("SELECT count(*) FROM u")[0].int64(0); }) == 1);
+  CHECK(pool.read([](db::Tx& c) { return c.exec("SELECT count(*) FROM u")[0].int64(0); }) == 1);
 }
 
 TEST_CASE("migrations apply once, in order, even when two replicas start together", "[db]") {

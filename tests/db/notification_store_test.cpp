@@ -63,7 +63,7 @@ TEST_CASE("an event is accepted once and yields at most one message", "[db]") {
   CHECK_FALSE(db.pool.transaction([&](db::Tx& tx) { return rpc::accept_event(tx, event, "mail.requested"); }));
   db.pool.transaction([&](db::Tx& tx) { store::insert_message(tx, db.message(event, "a@example.jp")); });
   db.pool.transaction([&](db::Tx& tx) { store::insert_message(tx, db.message(event, "a@example.jp")); });
-  CHECK(db.pool.with([](db::Connection& c) { return c.exec("SELECT count(*) FROM messages")[0].int64(0); }) == 1);
+  CHECK(db.pool.read([](db::Tx& c) { return c.exec("SELECT count(*) FROM messages")[0].int64(0); }) == 1);
 }
 
 TEST_CASE("a header with CR/LF cannot even be stored", "[db]") {
@@ -82,7 +82,7 @@ TEST_CASE("failed sends are recorded, retried later and finally marked failed", 
   CHECK(mailer.calls == 1);
   db.pool.transaction([](db::Tx& tx) { tx.exec("UPDATE messages SET next_attempt_at = now()"); });
   sender.send_due();
-  auto r = db.pool.with([](db::Connection& c) {
+  auto r = db.pool.read([](db::Tx& c) {
     return c.exec("SELECT status, attempts, (SELECT count(*) FROM message_attempts) FROM messages");
   });
   CHECK(r[0].text(0) == "failed");
@@ -100,7 +100,7 @@ TEST_CASE("a queued message is sent over real SMTP once and its body is cleared"
   MailSender sender(db.pool, mailer, {"noreply@example.jp", "example.jp", 3, 20});
   CHECK(sender.send_due() == 1);
   CHECK(sender.send_due() == 0);
-  auto r = db.pool.with([](db::Connection& c) { return c.exec("SELECT status, body FROM messages"); });
+  auto r = db.pool.read([](db::Tx& c) { return c.exec("SELECT status, body FROM messages"); });
   CHECK(r[0].text(0) == "sent");
   CHECK(r[0].text(1).empty());
 }

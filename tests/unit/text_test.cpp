@@ -29,7 +29,6 @@ TEST_CASE("normalisation folds width, half-width kana and case, and tidies white
   CHECK(text::normalize("  Ｙａｍａｇｕｃｈｉ\t\n 123 ") == "yamaguchi 123");
   CHECK(text::normalize("a\x01" "b\xE2\x80\x8B" "c") == "abc");  // control and zero-width format characters go
   CHECK(text::normalize("\xC3\x28") == "(");                      // an invalid byte is dropped
-  CHECK(text::length("山口市") == 3);
 }
 
 TEST_CASE("index grams are the distinct 1- and 2-grams, never across a space or a part", "[unit]") {
