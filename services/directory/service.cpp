@@ -423,14 +423,15 @@ Status DirectoryServiceImpl::GetOrganization(grpc::ServerContext* ctx, const Get
                                              Organization* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "GetOrganization", [&](const Principal& p) {
     if (!validation::is_uuid(req->id())) return not_found();
-    auto row = pool_.read([&](db::Tx& tx) { return store::find(tx, req->id()); });
-    if (!row) return not_found();
-    bool full = rpc::is_staff(p) || (!row->owner_account_id.empty() && row->owner_account_id == p.account_id());
-    if (row->state != "published" && !full) return not_found();
-    to_proto(*row, full, resp);
-    for (const auto& a : pool_.read([&](db::Tx& tx) { return store::attachments(tx, row->id); }))
-      to_proto(a, resp->add_attachments());
-    return Status::OK;
+    return pool_.read([&](db::Tx& tx) {
+      auto row = store::find(tx, req->id());
+      if (!row) return not_found();
+      bool full = rpc::is_staff(p) || (!row->owner_account_id.empty() && row->owner_account_id == p.account_id());
+      if (row->state != "published" && !full) return not_found();
+      to_proto(*row, full, resp);
+      for (const auto& a : store::attachments(tx, row->id)) to_proto(a, resp->add_attachments());
+      return Status::OK;
+    });
   });
 }
 
