@@ -186,33 +186,19 @@ Errors validate(const Organization& o, const rpc::Taxonomies& tax, int current_t
   return e;
 }
 
-// The descriptive profile kept as JSON: everything that has no column of its own.
+// The descriptive profile kept as JSON: every item that has no column of its own and
+// is not private, so a new descriptive item in the proto needs no code here.
 std::string profile_json(const Organization& o) {
-  Organization p;
-  p.set_representative(o.representative());
-  p.set_representative_title(o.representative_title());
-  p.set_contact_person(o.contact_person());
-  p.set_contact_title(o.contact_title());
-  p.set_purpose(o.purpose());
-  p.set_activities(o.activities());
-  p.set_csr_activities(o.csr_activities());
-  p.set_collaboration_record(o.collaboration_record());
-  p.set_appeal(o.appeal());
-  p.set_main_office(o.main_office());
-  p.set_sub_office(o.sub_office());
-  p.set_postal_code(o.postal_code());
-  p.set_prefecture(o.prefecture());
-  p.set_address(o.address());
-  p.set_phone(o.phone());
-  p.set_fax(o.fax());
-  p.set_email(o.email());
-  p.set_founded_on(o.founded_on());
-  p.set_budget_band(o.budget_band());
-  p.set_member_count(o.member_count());
-  p.set_membership_fee(o.membership_fee());
-  p.set_membership_requirements(o.membership_requirements());
-  p.set_activity_schedule(o.activity_schedule());
-  *p.mutable_links() = o.links();
+  static const std::set<std::string> kColumns = {"id",           "kind",        "class_code", "name",
+                                                 "name_kana",    "fields",      "target_area", "target_municipalities",
+                                                 "municipality", "features",    "status",     "published_at",
+                                                 "updated_at",   "attachments"};
+  Organization p = o;
+  const auto* desc = p.GetDescriptor();
+  for (int i = 0; i < desc->field_count(); ++i) {
+    const auto* f = desc->field(i);
+    if (kColumns.count(f->name()) || f->options().GetExtension(civic::private_field)) p.GetReflection()->ClearField(&p, f);
+  }
   google::protobuf::util::JsonPrintOptions opts;
   opts.preserve_proto_field_names = true;
   std::string out;
