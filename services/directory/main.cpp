@@ -49,10 +49,19 @@ int main(int argc, char** argv) {
                                             grpc::InsecureChannelCredentials());
     routes["mail.requested"].push_back({"notification", civic::events::EventSink::NewStub(notification)});
     rpc::OutboxRelay relay(pool, "directory", cfg.hmac_key, std::move(routes));
-    directory::DirectoryServiceImpl service(pool, cfg, crypto::Sealer::from_env(), taxonomies, terms_version,
+    // The public search answers from memory: load it before serving, then follow the
+    // table (other replicas' and tools' writes) every SEARCH_REFRESH_MS.
+    directory::SearchIndex search(pool);
+    search.refresh();
+    log::info("search_index_loaded", {{"organizations", search.size()}});
+    search.start(std::chrono::milliseconds(config::integer("SEARCH_REFRESH_MS", 1000, 50, 600000)));
+    directory::DirectoryServiceImpl service(pool, cfg, crypto::Sealer::from_env(), taxonomies, terms_version, search,
                                             [&relay] { relay.notify(); });
     relay.start();
-    rpc::serve("0.0.0.0:" + config::str("PORT", "50054"), {&service}, [&relay] { relay.stop(); });
+    rpc::serve("0.0.0.0:" + config::str("PORT", "50054"), {&service}, [&relay, &search] {
+      relay.stop();
+      search.stop();
+    });
     return 0;
   } catch (const std::exception& e) {
     log::error("fatal", {{"what", e.what()}});

@@ -25,12 +25,23 @@ using grpc::StatusCode;
 using rpc::Principal;
 using validation::Errors;
 
-constexpr const char* kSite = "supernet";
 constexpr size_t kLongText = 4000;
 constexpr int kHandoffMinutes = 30;
 constexpr size_t kMaxAttachmentBytes = 10 << 20;
 
 Status not_found() { return Status(StatusCode::NOT_FOUND, "見つかりません"); }
+
+// The site's name in mails ({{site_name}}).
+std::string site_name(const std::string& site) {
+  return site == "aikasanet" ? "やまぐち社会貢献活動支援ネット あいかさねっと" : "山口県県民活動スーパーネット";
+}
+
+// Where the organisation is reached about its record: the registrant (登録担当者) on
+// Supernet; on Aikasanet the organisation's own phone and e-mail (別紙4 items 12, 13).
+std::pair<std::string, std::string> contact_of(const Organization& o) {
+  if (o.site() == "aikasanet") return {o.phone(), o.email()};
+  return {o.registrant_phone(), o.registrant_email()};
+}
 
 // Patterns compiled once; building a std::regex costs far more than matching one.
 const std::regex kDate("[0-9]{4}-[0-9]{2}-[0-9]{2}");
@@ -86,68 +97,30 @@ void codes_known(Errors& e, const rpc::Taxonomies& tax, const std::string& field
 
 std::vector<std::string> list(const google::protobuf::RepeatedPtrField<std::string>& r) { return {r.begin(), r.end()}; }
 
-// Every check of DIR-1 and SEC-18 for a registration (current_terms > 0) or for the
-// record a correction would produce (current_terms == 0: terms and requirements were
-// settled at registration); names every bad field.
-Errors validate(const Organization& o, const rpc::Taxonomies& tax, int current_terms) {
-  bool registration = current_terms > 0;
-  Errors e;
+// Every registration requirement must be ticked (別紙3 item 38, 別紙4 item 18).
+void all_requirements(Errors& e, const rpc::Taxonomies& tax, const Organization& o) {
+  auto all = tax.codes("registration_requirements", o.site());
+  std::vector<std::string> ticked = list(o.registration_requirements());
+  std::sort(all.begin(), all.end());
+  std::sort(ticked.begin(), ticked.end());
+  ticked.erase(std::unique(ticked.begin(), ticked.end()), ticked.end());
+  if (ticked != all)
+    e.add("registration_requirements", "all_required", "登録要件のすべてにチェックしてください", "every requirement must be ticked");
+}
+
+// The items only Supernet asks (別紙3).
+void supernet_items(Errors& e, const Organization& o, const rpc::Taxonomies& tax, bool registration) {
   bool company = o.kind() == "company";
-  bool group = o.kind() == "group" || o.kind() == "npo";
-  e.one_of("kind", o.kind(), {"group", "npo", "company"});
-  e.text("name", o.name(), {.max_chars = 200});
-  if (e.text("name_kana", o.name_kana(), {.max_chars = 200}) && !kana_only(o.name_kana()))
-    e.add("name_kana", "invalid_format", "ふりがなはひらがな・カタカナで入力してください", "must be written in kana");
-  e.text("representative", o.representative(), {.max_chars = 100});
-  e.text("representative_title", o.representative_title(), {.required = false, .max_chars = 100});
   e.text("contact_person", o.contact_person(), {.max_chars = 100});
   e.text("contact_title", o.contact_title(), {.required = false, .max_chars = 100});
-  e.text("activities", o.activities(), {.max_chars = kLongText, .multiline = true});
   e.text("collaboration_record", o.collaboration_record(), {.required = false, .max_chars = kLongText, .multiline = true});
-  e.text("appeal", o.appeal(), {.required = false, .max_chars = kLongText, .multiline = true});
-  e.text("address", o.address(), {.max_chars = 200});
-  if (e.text("postal_code", o.postal_code(), {.required = false, .max_chars = 8}) && !o.postal_code().empty() &&
-      !matches(o.postal_code(), kPostalCode))
-    e.add("postal_code", "invalid_format", "郵便番号は 123-4567 の形で入力してください", "must look like 123-4567");
-  for (const auto& [field, value] : {std::pair{"phone", o.phone()}, std::pair{"fax", o.fax()}})
-    if (e.text(field, value, {.required = false, .max_chars = 20}) && !value.empty() &&
-        !matches(value, kPhone))
-      e.add(field, "invalid_format", "電話番号は数字とハイフンで入力してください", "must be digits and hyphens");
-  if (!o.email().empty()) e.email("email", o.email());
-  if (!o.founded_on().empty() && !valid_date(o.founded_on()))
-    e.add("founded_on", "invalid_format", "設立年月日は YYYY-MM-DD の過去の日付で入力してください", "must be a past date YYYY-MM-DD");
-  if (o.member_count() < 0 || o.member_count() > 10000000)
-    e.add("member_count", "out_of_range", "0から10,000,000の間で入力してください", "must be between 0 and 10,000,000");
-  if (o.links_size() > 3) e.add("links", "too_many", "URLは3件までです", "at most 3 links");
-  for (int i = 0; i < o.links_size() && i < 3; ++i) {
-    std::string at = "links[" + std::to_string(i) + "].";
-    if (e.text(at + "url", o.links(i).url(), {.max_chars = 500}) && !matches(o.links(i).url(), kHttpUrl))
-      e.add(at + "url", "invalid_format", "http:// または https:// で始まるURLを入力してください", "must be an http(s) URL");
-    e.text(at + "description", o.links(i).description(), {.required = false, .max_chars = 100});
-  }
-  e.text("registrant_name", o.registrant_name(), {.max_chars = 100});
-  e.text("registrant_title", o.registrant_title(), {.required = false, .max_chars = 100});
   if (e.text("registrant_phone", o.registrant_phone(), {.max_chars = 20}) && !matches(o.registrant_phone(), kPhone))
     e.add("registrant_phone", "invalid_format", "電話番号は数字とハイフンで入力してください", "must be digits and hyphens");
   e.email("registrant_email", o.registrant_email());
-  if (!o.guardian_consent())
-    e.add("guardian_consent", "required", "未成年者の保護者同意の確認にチェックしてください", "must be confirmed");
-  if (registration && o.accepted_terms_version() != current_terms)
-    e.add("accepted_terms_version", "not_current", "最新の利用規約に同意してください", "the current terms of use must be accepted");
-
-  // Taxonomy codes (SPEC section 5), per kind as 別紙3 lists them.
-  std::string classes = company ? "company_classes" : "group_classes";
-  if (e.text("class_code", o.class_code(), {.max_chars = 40}))
-    codes_known(e, tax, "class_code", classes, {o.class_code()});
-  if (o.kind() == "npo" && !o.class_code().empty() && o.class_code() != "npo_corporation")
-    e.add("class_code", "invalid_for_kind", "NPO法人の分類は「NPO法人」です", "an NPO's class is npo_corporation");
-  if (e.text("prefecture", o.prefecture(), {.max_chars = 40})) codes_known(e, tax, "prefecture", "prefectures", {o.prefecture()});
-  if (e.text("municipality", o.municipality(), {.max_chars = 40}))
-    codes_known(e, tax, "municipality", "address_municipalities", {o.municipality()});
-  codes_known(e, tax, "features", "features", list(o.features()), kSite);
-  if (group) {
+  codes_known(e, tax, "features", "features", list(o.features()), o.site());
+  if (!company) {
     if (o.fields().empty()) e.add("fields", "required", "活動分野を1つ以上選んでください", "choose at least one field");
-    codes_known(e, tax, "fields", "fields", list(o.fields()), kSite);
+    codes_known(e, tax, "fields", "fields", list(o.fields()), o.site());
     if (e.text("target_area", o.target_area(), {.max_chars = 40}))
       codes_known(e, tax, "target_area", "target_areas", {o.target_area()});
     if (o.target_area() == "municipalities" && o.target_municipalities().empty())
@@ -156,20 +129,13 @@ Errors validate(const Organization& o, const rpc::Taxonomies& tax, int current_t
     e.text("purpose", o.purpose(), {.max_chars = kLongText, .multiline = true});
     e.text("main_office", o.main_office(), {.required = false, .max_chars = 200});
     e.text("sub_office", o.sub_office(), {.required = false, .max_chars = 200});
-    if (!o.budget_band().empty()) codes_known(e, tax, "budget_band", "budget_bands", {o.budget_band()}, kSite);
+    if (!o.budget_band().empty()) codes_known(e, tax, "budget_band", "budget_bands", {o.budget_band()}, o.site());
     e.text("membership_fee", o.membership_fee(), {.required = false, .max_chars = 200});
     e.text("membership_requirements", o.membership_requirements(), {.required = false, .max_chars = 1000, .multiline = true});
     e.text("activity_schedule", o.activity_schedule(), {.required = false, .max_chars = 1000, .multiline = true});
-    // Every registration requirement must be ticked (別紙3 item 38).
-    auto all = registration ? tax.codes("registration_requirements") : std::vector<std::string>{};
-    std::vector<std::string> ticked = list(o.registration_requirements());
-    std::sort(all.begin(), all.end());
-    std::sort(ticked.begin(), ticked.end());
-    ticked.erase(std::unique(ticked.begin(), ticked.end()), ticked.end());
-    if (registration && ticked != all)
-      e.add("registration_requirements", "all_required", "登録要件のすべてにチェックしてください", "every requirement must be ticked");
+    if (registration) all_requirements(e, tax, o);
     not_applicable(e, "csr_activities", !o.csr_activities().empty());
-  } else if (company) {
+  } else {
     e.text("csr_activities", o.csr_activities(), {.max_chars = kLongText, .multiline = true});
     not_applicable(e, "fields", !o.fields().empty());
     not_applicable(e, "target_area", !o.target_area().empty());
@@ -183,16 +149,116 @@ Errors validate(const Organization& o, const rpc::Taxonomies& tax, int current_t
     not_applicable(e, "activity_schedule", !o.activity_schedule().empty());
     not_applicable(e, "registration_requirements", !o.registration_requirements().empty());
   }
+  for (const auto& [field, given] : {std::pair{"registrant_department", !o.registrant_department().empty()},
+                                     std::pair{"recruits_volunteers", o.recruits_volunteers()},
+                                     std::pair{"offers_volunteers", o.offers_volunteers()},
+                                     std::pair{"volunteer_record", !o.volunteer_record().empty()}})
+    not_applicable(e, field, given);
+}
+
+// The items only Aikasanet asks (別紙4 items 5-33 for groups and companies); its
+// contact person is private and reached through the organisation's phone and e-mail.
+void aikasanet_items(Errors& e, const Organization& o, const rpc::Taxonomies& tax, bool registration) {
+  bool company = o.kind() == "company";
+  e.text("purpose", o.purpose(), {.max_chars = kLongText, .multiline = true});  // 設立目的
+  e.text("registrant_department", o.registrant_department(), {.required = false, .max_chars = 100});
+  if (o.founded_on().empty()) e.add("founded_on", "required", "設立年月日を入力してください", "required");
+  if (o.member_count() <= 0)
+    e.add("member_count", "required", company ? "社員数を入力してください" : "会員数を入力してください", "required");
+  if (company) {
+    e.text("volunteer_record", o.volunteer_record(), {.required = false, .max_chars = kLongText, .multiline = true});
+    not_applicable(e, "recruits_volunteers", o.recruits_volunteers());
+    not_applicable(e, "offers_volunteers", o.offers_volunteers());
+    not_applicable(e, "registration_requirements", !o.registration_requirements().empty());
+  } else {
+    if (registration) all_requirements(e, tax, o);
+    not_applicable(e, "volunteer_record", !o.volunteer_record().empty());
+  }
+  for (const auto& [field, given] : {std::pair{"contact_person", !o.contact_person().empty()},
+                                     std::pair{"contact_title", !o.contact_title().empty()},
+                                     std::pair{"fields", !o.fields().empty()},
+                                     std::pair{"target_area", !o.target_area().empty()},
+                                     std::pair{"target_municipalities", !o.target_municipalities().empty()},
+                                     std::pair{"csr_activities", !o.csr_activities().empty()},
+                                     std::pair{"collaboration_record", !o.collaboration_record().empty()},
+                                     std::pair{"main_office", !o.main_office().empty()},
+                                     std::pair{"sub_office", !o.sub_office().empty()},
+                                     std::pair{"budget_band", !o.budget_band().empty()},
+                                     std::pair{"membership_fee", !o.membership_fee().empty()},
+                                     std::pair{"membership_requirements", !o.membership_requirements().empty()},
+                                     std::pair{"activity_schedule", !o.activity_schedule().empty()},
+                                     std::pair{"features", !o.features().empty()},
+                                     std::pair{"registrant_phone", !o.registrant_phone().empty()},
+                                     std::pair{"registrant_email", !o.registrant_email().empty()}})
+    not_applicable(e, field, given);
+}
+
+// Every check of DIR-1 and SEC-18 for a registration (current_terms > 0) or for the
+// record a correction would produce (current_terms == 0: terms and requirements were
+// settled at registration); names every bad field. Which items are asked, and which
+// are required, follows the site's list (別紙3 / 別紙4) and the kind.
+Errors validate(const Organization& o, const rpc::Taxonomies& tax, int current_terms) {
+  bool registration = current_terms > 0;
+  bool aikasanet = o.site() == "aikasanet";
+  Errors e;
+  e.one_of("site", o.site(), {"supernet", "aikasanet"});
+  e.one_of("kind", o.kind(), {"group", "npo", "company"});
+  e.text("name", o.name(), {.max_chars = 200});
+  if (e.text("name_kana", o.name_kana(), {.max_chars = 200}) && !kana_only(o.name_kana()))
+    e.add("name_kana", "invalid_format", "ふりがなはひらがな・カタカナで入力してください", "must be written in kana");
+  e.text("representative", o.representative(), {.max_chars = 100});
+  e.text("representative_title", o.representative_title(), {.required = aikasanet, .max_chars = 100});
+  e.text("activities", o.activities(), {.max_chars = kLongText, .multiline = true});
+  e.text("appeal", o.appeal(), {.required = false, .max_chars = kLongText, .multiline = true});
+  e.text("address", o.address(), {.max_chars = 200});
+  if (e.text("postal_code", o.postal_code(), {.required = aikasanet, .max_chars = 8}) && !o.postal_code().empty() &&
+      !matches(o.postal_code(), kPostalCode))
+    e.add("postal_code", "invalid_format", "郵便番号は 123-4567 の形で入力してください", "must look like 123-4567");
+  for (const auto& [field, value, required] :
+       {std::tuple{"phone", o.phone(), aikasanet}, std::tuple{"fax", o.fax(), false}})
+    if (e.text(field, value, {.required = required, .max_chars = 20}) && !value.empty() && !matches(value, kPhone))
+      e.add(field, "invalid_format", "電話番号は数字とハイフンで入力してください", "must be digits and hyphens");
+  if (aikasanet || !o.email().empty()) e.email("email", o.email());
+  if (!o.founded_on().empty() && !valid_date(o.founded_on()))
+    e.add("founded_on", "invalid_format", "設立年月日は YYYY-MM-DD の過去の日付で入力してください", "must be a past date YYYY-MM-DD");
+  if (o.member_count() < 0 || o.member_count() > 10000000)
+    e.add("member_count", "out_of_range", "0から10,000,000の間で入力してください", "must be between 0 and 10,000,000");
+  if (o.links_size() > 3) e.add("links", "too_many", "URLは3件までです", "at most 3 links");
+  for (int i = 0; i < o.links_size() && i < 3; ++i) {
+    std::string at = "links[" + std::to_string(i) + "].";
+    if (e.text(at + "url", o.links(i).url(), {.max_chars = 500}) && !matches(o.links(i).url(), kHttpUrl))
+      e.add(at + "url", "invalid_format", "http:// または https:// で始まるURLを入力してください", "must be an http(s) URL");
+    e.text(at + "description", o.links(i).description(), {.required = false, .max_chars = 100});
+  }
+  e.text("registrant_name", o.registrant_name(), {.max_chars = 100});
+  e.text("registrant_title", o.registrant_title(), {.required = false, .max_chars = 100});
+  if (!o.guardian_consent())
+    e.add("guardian_consent", "required", "未成年者の保護者同意の確認にチェックしてください", "must be confirmed");
+  if (registration && o.accepted_terms_version() != current_terms)
+    e.add("accepted_terms_version", "not_current", "最新の利用規約に同意してください", "the current terms of use must be accepted");
+
+  // Taxonomy codes (SPEC section 5).
+  std::string classes = o.kind() == "company" ? "company_classes" : "group_classes";
+  if (e.text("class_code", o.class_code(), {.max_chars = 40}))
+    codes_known(e, tax, "class_code", classes, {o.class_code()});
+  if (o.kind() == "npo" && !o.class_code().empty() && o.class_code() != "npo_corporation")
+    e.add("class_code", "invalid_for_kind", "NPO法人の分類は「NPO法人」です", "an NPO's class is npo_corporation");
+  if (e.text("prefecture", o.prefecture(), {.max_chars = 40})) codes_known(e, tax, "prefecture", "prefectures", {o.prefecture()});
+  if (e.text("municipality", o.municipality(), {.max_chars = 40}))
+    codes_known(e, tax, "municipality", "address_municipalities", {o.municipality()});
+  if (aikasanet)
+    aikasanet_items(e, o, tax, registration);
+  else
+    supernet_items(e, o, tax, registration);
   return e;
 }
 
 // The descriptive profile kept as JSON: every item that has no column of its own and
 // is not private, so a new descriptive item in the proto needs no code here.
 std::string profile_json(const Organization& o) {
-  static const std::set<std::string> kColumns = {"id",           "kind",        "class_code", "name",
-                                                 "name_kana",    "fields",      "target_area", "target_municipalities",
-                                                 "municipality", "features",    "status",     "published_at",
-                                                 "updated_at",   "attachments"};
+  static const std::set<std::string> kColumns = {
+      "id",       "site",   "kind",         "class_code", "name",       "name_kana",  "fields", "target_area",
+      "target_municipalities", "municipality", "features", "status", "published_at", "updated_at", "attachments"};
   Organization p = o;
   const auto* desc = p.GetDescriptor();
   for (int i = 0; i < desc->field_count(); ++i) {
@@ -223,8 +289,8 @@ void set_content(const Organization& o, OrgRow& row) {
 }
 
 void search_keys(const Organization& o, OrgRow& row) {
-  std::vector<std::string_view> parts = {o.name(), o.name_kana(), o.purpose(), o.activities(), o.csr_activities(),
-                                         o.appeal(), o.address()};
+  std::vector<std::string_view> parts = {o.name(),   o.name_kana(), o.purpose(), o.activities(),
+                                         o.csr_activities(), o.appeal(), o.address(), o.volunteer_record()};
   row.search_grams = text::index_grams(parts);
   row.search_text = text::search_text(parts);
 }
@@ -242,7 +308,8 @@ constexpr int kCorrectionTokenHours = 72;
 
 // A correction may change any public item but the kind; never private items or state.
 bool correctable(const google::protobuf::FieldDescriptor* f) {
-  static const std::set<std::string> kFixed = {"id", "kind", "status", "published_at", "updated_at", "attachments"};
+  static const std::set<std::string> kFixed = {"id",         "site",       "kind",       "status",
+                                               "published_at", "updated_at", "attachments"};
   return !f->options().GetExtension(civic::private_field) && !kFixed.count(f->name());
 }
 
@@ -276,6 +343,7 @@ Filters filters_of(Errors& e, const std::string& q) {
   Filters f;
   if (e.text("q", q, {.required = false, .max_chars = 100})) {
     text::Query query = text::query(q);
+    f.terms = query.terms;
     f.grams = query.grams;
     f.like_patterns = query.like_patterns;
   }
@@ -286,18 +354,30 @@ Filters filters_of(Errors& e, const std::string& q) {
 
 DirectoryServiceImpl::DirectoryServiceImpl(db::Pool& pool, DirectoryConfig config, crypto::Sealer sealer,
                                            rpc::TaxonomyCache& taxonomies, TermsVersion terms_version,
-                                           std::function<void()> events_written)
+                                           SearchIndex& search, std::function<void()> events_written)
     : pool_(pool),
+      search_(search),
       config_(std::move(config)),
       sealer_(std::move(sealer)),
       taxonomies_(taxonomies),
       terms_version_(std::move(terms_version)),
       events_written_(std::move(events_written)) {}
 
+void DirectoryServiceImpl::written(bool listing_changed) {
+  events_written_();
+  if (!listing_changed) return;
+  try {
+    search_.refresh();  // this replica's own change is searchable at once
+  } catch (const std::exception& e) {  // committed anyway; the next poll catches up
+    log::warn("search_index_refresh_failed", {{"what", e.what()}});
+  }
+}
+
 void DirectoryServiceImpl::to_proto(const OrgRow& row, bool full, Organization* out) const {
   google::protobuf::util::JsonParseOptions opts;
   (void)google::protobuf::util::JsonStringToMessage(row.profile, out, opts);
   out->set_id(row.id);
+  out->set_site(row.site);
   out->set_kind(row.kind);
   out->set_class_code(row.class_code);
   out->set_name(row.name);
@@ -313,8 +393,11 @@ void DirectoryServiceImpl::to_proto(const OrgRow& row, bool full, Organization* 
   if (!full) return;  // private fields stay empty
   out->set_registrant_name(row.registrant_name);
   out->set_registrant_title(row.registrant_title);
-  out->set_registrant_phone(sealer_.open(row.registrant_phone_sealed, row.id).value_or(""));
-  out->set_registrant_email(sealer_.open(row.registrant_email_sealed, row.id).value_or(""));
+  out->set_registrant_department(row.registrant_department);
+  if (row.site != "aikasanet") {  // on Aikasanet the sealed contact is a copy of phone and e-mail
+    out->set_registrant_phone(sealer_.open(row.registrant_phone_sealed, row.id).value_or(""));
+    out->set_registrant_email(sealer_.open(row.registrant_email_sealed, row.id).value_or(""));
+  }
   for (const auto& r : row.registration_requirements) out->add_registration_requirements(r);
   out->set_accepted_terms_version(row.accepted_terms_version);
   out->set_accepted_terms_at(row.accepted_terms_at);
@@ -327,18 +410,26 @@ void DirectoryServiceImpl::to_proto(const OrgRow& row, bool full, Organization* 
 Status DirectoryServiceImpl::RegisterOrganization(grpc::ServerContext* ctx, const RegisterOrganizationRequest* req,
                                                   RegisterOrganizationResponse* resp) {
   Status st = rpc::guarded(ctx, config_.hmac_key, "RegisterOrganization", [&](const Principal& p) {
-    const Organization& o = req->organization();
-    Errors e = validate(o, *taxonomies_.snapshot(), terms_version_(kSite));
+    Organization o = req->organization();
+    if (o.site().empty()) o.set_site("supernet");
+    // Aikasanet is for members: the group or company registers from its own account.
+    if (o.site() == "aikasanet")
+      if (Status s = rpc::require_login(p); !s.ok()) return s;
+    bool known_site = o.site() == "supernet" || o.site() == "aikasanet";  // else validate names it
+    Errors e = validate(o, *taxonomies_.snapshot(), known_site ? terms_version_(o.site()) : 1);
     if (!e.empty()) return rpc::invalid(e);
 
     OrgRow row;
     row.id = crypto::uuid_v4();
+    row.site = o.site();
     row.kind = o.kind();
     set_content(o, row);
     row.registrant_name = o.registrant_name();
     row.registrant_title = o.registrant_title();
-    row.registrant_phone_sealed = sealer_.seal(o.registrant_phone(), row.id);
-    row.registrant_email_sealed = sealer_.seal(o.registrant_email(), row.id);
+    row.registrant_department = o.registrant_department();
+    auto [contact_phone, contact_email] = contact_of(o);
+    row.registrant_phone_sealed = sealer_.seal(contact_phone, row.id);
+    row.registrant_email_sealed = sealer_.seal(contact_email, row.id);
     row.registration_requirements = list(o.registration_requirements());
     row.accepted_terms_version = o.accepted_terms_version();
     row.guardian_consent = o.guardian_consent();
@@ -350,19 +441,21 @@ Status DirectoryServiceImpl::RegisterOrganization(grpc::ServerContext* ctx, cons
       store::insert_handoff(tx, crypto::sha256(handoff), row.id, kHandoffMinutes);
       workflow::record(tx, {"organization", row.id, "create", std::nullopt, workflow::State::review, p.account_id(), ""});
       // DIR-2: the registrant's receipt, and a notice to the centre that a new entry waits.
-      rpc::request_mail(tx, "directory.registered", o.registrant_email(), "",
-                        {{"registrant_name", o.registrant_name()}, {"organization_name", o.name()}});
+      rpc::request_mail(tx, "directory.registered", contact_email, "",
+                        {{"registrant_name", o.registrant_name()}, {"organization_name", o.name()},
+                         {"site_name", site_name(o.site())}});
       rpc::request_mail(tx, "directory.new_registration", rpc::kCentre, "",
-                        {{"organization_name", o.name()}, {"kind", o.kind()},
+                        {{"organization_name", o.name()}, {"kind", o.kind()}, {"site_name", site_name(o.site())},
                          {"url", config_.public_base_url + "/admin/organizations/" + row.id}});
     });
-    log::info("organization_registered", {{"id", row.id}, {"kind", row.kind}, {"request_id", p.request_id()}});
+    log::info("organization_registered",
+              {{"id", row.id}, {"site", row.site}, {"kind", row.kind}, {"request_id", p.request_id()}});
     resp->set_id(row.id);
     resp->set_state(row.state);
     resp->set_handoff_token(handoff);
     return Status::OK;
   });
-  if (st.ok()) events_written_();
+  if (st.ok()) written(false);
   return st;
 }
 
@@ -397,9 +490,10 @@ Status DirectoryServiceImpl::GetHandoff(grpc::ServerContext* ctx, const HandoffR
       o->set_email(full.email());
       o->set_founded_on(full.founded_on());
       o->set_member_count(full.member_count());
+      o->set_appeal(full.appeal());
       *o->mutable_links() = full.links();
       *o->mutable_fields() = full.fields();
-      resp->set_from_site(kSite);
+      resp->set_from_site(full.site());
       return Status::OK;
     });
   });
@@ -426,6 +520,7 @@ Status DirectoryServiceImpl::ListOrganizations(grpc::ServerContext* ctx, const L
   return rpc::guarded(ctx, config_.hmac_key, "ListOrganizations", [&](const Principal&) {
     Errors e;
     Filters f = filters_of(e, req->q());
+    e.one_of("site", req->site(), {"supernet", "aikasanet"}, false);
     e.one_of("kind", req->kind(), {"group", "npo", "company"}, false);
     e.one_of("status", req->status(), {"active", "dissolved", "withdrawn", "all"}, false);
     for (const auto& [field, value] : {std::pair{"field", req->field()}, std::pair{"area", req->area()},
@@ -434,15 +529,18 @@ Status DirectoryServiceImpl::ListOrganizations(grpc::ServerContext* ctx, const L
         e.add(field, "invalid_format", "選択肢のコードを指定してください", "must be a taxonomy code");
     paging::Page page = paging::read(e, req->page_size(), req->page_token());
     if (!e.empty()) return rpc::invalid(e);
+    f.site = req->site().empty() ? "supernet" : req->site();
     f.kind = req->kind();
     f.field = req->field();
     f.area = req->area();
     f.municipality = req->municipality();
     f.feature = req->feature();
     f.status = req->status().empty() ? "active" : req->status() == "all" ? "" : req->status();
-    auto found = pool_.read([&](db::Tx& tx) { return store::search(tx, f, page.limit, page.offset); });
-    for (const auto& row : found.items) to_proto(row, false, resp->add_items());
-    set_totals(page, found, resp);
+    SearchPage found = search_.search(f, page.limit, page.offset);
+    auto rows = pool_.read([&](db::Tx& tx) { return store::find_published(tx, found.ids); });
+    for (const auto& row : rows) to_proto(row, false, resp->add_items());
+    resp->set_total_size(int32_t(found.total));
+    resp->set_next_page_token(paging::next_token(page, found.ids.size(), found.total));
     return Status::OK;
   });
 }
@@ -454,8 +552,10 @@ Status DirectoryServiceImpl::AdminListOrganizations(grpc::ServerContext* ctx, co
     Errors e;
     Filters f = filters_of(e, req->q());
     e.one_of("state", req->state(), {"draft", "review", "published", "archived"}, false);
+    e.one_of("site", req->site(), {"supernet", "aikasanet"}, false);
     paging::Page page = paging::read(e, req->page_size(), req->page_token());
     if (!e.empty()) return rpc::invalid(e);
+    f.site = req->site();
     auto found = pool_.read([&](db::Tx& tx) { return store::admin_list(tx, req->state(), f, page.limit, page.offset); });
     for (const auto& row : found.items) to_proto(row, true, resp->add_items());
     set_totals(page, found, resp);
@@ -485,6 +585,7 @@ Status DirectoryServiceImpl::transition(grpc::ServerContext* ctx, const Workflow
         if (email)
           rpc::request_mail(tx, "directory.published", *email, "",
                             {{"registrant_name", row->registrant_name}, {"organization_name", row->name},
+                             {"site_name", site_name(row->site)},
                              {"url", config_.public_base_url + "/organizations/" + row->id}});
       }
       to_proto(*store::find(tx, row->id), true, resp);
@@ -492,7 +593,7 @@ Status DirectoryServiceImpl::transition(grpc::ServerContext* ctx, const Workflow
       return Status::OK;
     });
   });
-  if (st.ok()) events_written_();
+  if (st.ok()) written(true);
   return st;
 }
 
@@ -538,7 +639,7 @@ Status DirectoryServiceImpl::DuplicateOrganization(grpc::ServerContext* ctx, con
 
 Status DirectoryServiceImpl::SetOrganizationStatus(grpc::ServerContext* ctx, const SetStatusRequest* req,
                                                    Organization* resp) {
-  return rpc::guarded(ctx, config_.hmac_key, "SetOrganizationStatus", [&](const Principal& p) {
+  Status st = rpc::guarded(ctx, config_.hmac_key, "SetOrganizationStatus", [&](const Principal& p) {
     if (Status s = rpc::require_staff(p); !s.ok()) return s;
     if (!validation::is_uuid(req->id())) return not_found();
     Errors e;
@@ -551,6 +652,8 @@ Status DirectoryServiceImpl::SetOrganizationStatus(grpc::ServerContext* ctx, con
       return Status::OK;
     });
   });
+  if (st.ok()) written(true);
+  return st;
 }
 
 Status DirectoryServiceImpl::ExportOrganizations(grpc::ServerContext* ctx, const ExportRequest* req,
@@ -560,27 +663,29 @@ Status DirectoryServiceImpl::ExportOrganizations(grpc::ServerContext* ctx, const
     if (Status s = rpc::require_admin(p); !s.ok()) return s;
     Errors e;
     e.one_of("state", req->state(), {"draft", "review", "published", "archived"}, false);
+    e.one_of("site", req->site(), {"supernet", "aikasanet"}, false);
     if (!e.empty()) return rpc::invalid(e);
-    auto rows = pool_.read([&](db::Tx& tx) { return store::export_all(tx, req->state()); });
+    auto rows = pool_.read([&](db::Tx& tx) { return store::export_all(tx, req->state(), req->site()); });
     auto join = [](const auto& list) {
       std::string out;
       for (const auto& v : list) out += (out.empty() ? "" : ";") + std::string(v);
       return out;
     };
     std::string out(csv::kBom);
-    out += csv::row({"id", "区分", "分類", "団体名", "ふりがな", "状態", "公開状況", "代表者", "担当者", "活動分野",
+    out += csv::row({"id", "サイト", "区分", "分類", "団体名", "ふりがな", "状態", "公開状況", "代表者", "担当者", "活動分野",
                      "対象エリア", "対象市町", "市町", "住所", "電話番号", "Eメール", "URL", "特徴", "公開日",
-                     "登録担当者", "登録担当者電話番号", "登録担当者Eメール", "更新日"});
+                     "登録担当者", "登録担当者部署", "登録担当者電話番号", "登録担当者Eメール", "更新日"});
     for (const auto& row : rows) {
       Organization o;
       to_proto(row, true, &o);
       std::vector<std::string> urls;
       for (const auto& l : o.links()) urls.push_back(l.url());
-      out += csv::row({o.id(), o.kind(), o.class_code(), o.name(), o.name_kana(), o.status(), o.state(),
+      auto [contact_phone, contact_email] = contact_of(o);
+      out += csv::row({o.id(), o.site(), o.kind(), o.class_code(), o.name(), o.name_kana(), o.status(), o.state(),
                        o.representative(), o.contact_person(), join(o.fields()), o.target_area(),
                        join(o.target_municipalities()), o.municipality(), o.address(), o.phone(), o.email(), join(urls),
-                       join(o.features()), o.published_at(), o.registrant_name(), o.registrant_phone(),
-                       o.registrant_email(), o.updated_at()});
+                       join(o.features()), o.published_at(), o.registrant_name(), o.registrant_department(),
+                       contact_phone, contact_email, o.updated_at()});
     }
     resp->set_content_type("text/csv; charset=utf-8");
     resp->set_filename("団体一覧.csv");
@@ -595,6 +700,7 @@ Status DirectoryServiceImpl::OrganizationStats(grpc::ServerContext* ctx, const S
     if (Status s = rpc::require_staff(p); !s.ok()) return s;
     for (const auto& c : pool_.read([](db::Tx& tx) { return store::stats(tx); })) {
       auto* cell = resp->add_cells();
+      cell->set_site(c.site);
       cell->set_kind(c.kind);
       cell->set_status(c.status);
       cell->set_count(int32_t(c.count));
@@ -740,6 +846,7 @@ Status DirectoryServiceImpl::SubmitCorrection(grpc::ServerContext* ctx, const Su
       // The link goes to the organisation's registered contact, never to the requester.
       rpc::request_mail(tx, "directory.correction_confirm", *contact, "",
                         {{"organization_name", row->name}, {"requester_name", c.requester_name}, {"reason", c.reason},
+                         {"site_name", site_name(row->site)},
                          {"url", config_.public_base_url + "/correction-requests/confirm?token=" + token}});
     });
     log::info("correction_submitted", {{"id", c.id}, {"organization_id", row->id}, {"request_id", p.request_id()}});
@@ -747,7 +854,7 @@ Status DirectoryServiceImpl::SubmitCorrection(grpc::ServerContext* ctx, const Su
     resp->set_state("unconfirmed");
     return Status::OK;
   });
-  if (st.ok()) events_written_();
+  if (st.ok()) written(false);
   return st;
 }
 
@@ -805,13 +912,16 @@ Status DirectoryServiceImpl::decide(grpc::ServerContext* ctx, const CorrectionAc
         if (!check.empty()) throw rpc::Abort{rpc::invalid(check)};  // e.g. a code retired since
         OrgRow updated = *row;
         set_content(result, updated);
+        auto [contact_phone, contact_email] = contact_of(result);
+        updated.registrant_phone_sealed = sealer_.seal(contact_phone, row->id);
+        updated.registrant_email_sealed = sealer_.seal(contact_email, row->id);
         store::update_content(tx, updated);
         auto state = workflow::parse(row->state).value_or(workflow::State::published);
         workflow::record(tx, {"organization", row->id, "correct", state, state, p.account_id(),
                               "correction " + c->id + (req->note().empty() ? "" : ": " + req->note())});
-        if (auto contact = sealer_.open(row->registrant_email_sealed, row->id))
-          rpc::request_mail(tx, "directory.correction_applied", *contact, "",
-                            {{"organization_name", result.name()},
+        if (!contact_email.empty())
+          rpc::request_mail(tx, "directory.correction_applied", contact_email, "",
+                            {{"organization_name", result.name()}, {"site_name", site_name(row->site)},
                              {"url", config_.public_base_url + "/organizations/" + row->id}});
       }
       store::decide_correction(tx, c->id, apply ? "applied" : "rejected", p.account_id(), req->note());
@@ -820,7 +930,7 @@ Status DirectoryServiceImpl::decide(grpc::ServerContext* ctx, const CorrectionAc
       return Status::OK;
     });
   });
-  if (st.ok()) events_written_();
+  if (st.ok()) written(true);
   return st;
 }
 

@@ -6,6 +6,7 @@
 #include "civic/directory.grpc.pb.h"
 #include "core/crypto.h"
 #include "db/db.h"
+#include "directory/search_index.h"
 #include "directory/store.h"
 #include "rpc/taxonomies.h"
 
@@ -22,7 +23,7 @@ using TermsVersion = std::function<int(const std::string& site)>;
 class DirectoryServiceImpl final : public DirectoryService::Service {
  public:
   DirectoryServiceImpl(db::Pool& pool, DirectoryConfig config, crypto::Sealer sealer, rpc::TaxonomyCache& taxonomies,
-                       TermsVersion terms_version, std::function<void()> events_written);
+                       TermsVersion terms_version, SearchIndex& search, std::function<void()> events_written);
 
   grpc::Status RegisterOrganization(grpc::ServerContext*, const RegisterOrganizationRequest*,
                                     RegisterOrganizationResponse*) override;
@@ -58,8 +59,12 @@ class DirectoryServiceImpl final : public DirectoryService::Service {
   void to_proto(const AttachmentRow& a, Attachment* out) const;
   grpc::Status decide(grpc::ServerContext* ctx, const CorrectionActionRequest* req, CorrectionRequest* resp,
                       const char* method, bool apply);
+  /// After a committed write: wakes the outbox relay and, when the public listing may
+  /// have changed, refreshes the search index.
+  void written(bool listing_changed);
 
   db::Pool& pool_;
+  SearchIndex& search_;
   DirectoryConfig config_;
   crypto::Sealer sealer_;
   rpc::TaxonomyCache& taxonomies_;

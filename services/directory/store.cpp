@@ -13,14 +13,15 @@ const std::string kColumns = std::string(
     "registration_requirements, accepted_terms_version, to_char(accepted_terms_at AT TIME ZONE 'UTC', ") + kTime +
     "), guardian_consent, status, state, coalesce(owner_account_id::text, ''), coalesce(duplicated_from::text, ''), "
     "coalesce(to_char(published_at AT TIME ZONE 'UTC', " + kTime + "), ''), to_char(updated_at AT TIME ZONE 'UTC', " +
-    kTime + "), version";
+    kTime + "), version, site, registrant_department";
 constexpr const char* kInsert =
     "INSERT INTO organizations (id, kind, class_code, name, name_kana, fields, target_area, target_municipalities, "
     "municipality, features, profile, registrant_name, registrant_title, registrant_phone_sealed, "
     "registrant_email_sealed, registration_requirements, accepted_terms_version, guardian_consent, status, state, "
-    "owner_account_id, duplicated_from, search_grams, search_text) VALUES ($1::uuid, $2, $3, $4, $5, $6::text[], $7, "
+    "owner_account_id, duplicated_from, search_grams, search_text, site, registrant_department) VALUES ($1::uuid, $2, $3, "
+    "$4, $5, $6::text[], $7, "
     "$8::text[], $9, $10::text[], $11::jsonb, $12, $13, $14::bytea, $15::bytea, $16::text[], $17, $18, $19, $20, "
-    "$21::uuid, $22::uuid, $23::text[], $24)";
+    "$21::uuid, $22::uuid, $23::text[], $24, $25, $26)";
 const std::string kFind = "SELECT " + kColumns + " FROM organizations WHERE id = $1::uuid";
 const std::string kFindForUpdate = kFind + " FOR UPDATE";
 constexpr const char* kInsertHandoff =
@@ -32,7 +33,8 @@ constexpr const char* kUseHandoff =
 constexpr const char* kUpdateContent =
     "UPDATE organizations SET class_code = $2, name = $3, name_kana = $4, fields = $5::text[], target_area = $6, "
     "target_municipalities = $7::text[], municipality = $8, features = $9::text[], profile = $10::jsonb, "
-    "search_grams = $11::text[], search_text = $12, version = version + 1, updated_at = now() WHERE id = $1::uuid";
+    "search_grams = $11::text[], search_text = $12, registrant_phone_sealed = $13::bytea, "
+    "registrant_email_sealed = $14::bytea, version = version + 1, updated_at = now() WHERE id = $1::uuid";
 constexpr const char* kInsertCorrection =
     "INSERT INTO correction_requests (id, organization_id, changes, requester_name, requester_email_sealed, reason, "
     "token_hash, token_expires_at) VALUES ($1::uuid, $2::uuid, $3::jsonb, $4, $5::bytea, $6, $7::bytea, "
@@ -61,7 +63,8 @@ constexpr const char* kSetState =
 constexpr const char* kSetStatus =
     "UPDATE organizations SET status = $2, version = version + 1, updated_at = now() WHERE id = $1::uuid";
 constexpr const char* kStats =
-    "SELECT kind, status, count(*) FROM organizations WHERE state = 'published' GROUP BY kind, status ORDER BY kind, status";
+    "SELECT site, kind, status, count(*) FROM organizations WHERE state = 'published' GROUP BY site, kind, status "
+    "ORDER BY site, kind, status";
 
 OrgRow read(const db::Row& r) {
   OrgRow o;
@@ -91,6 +94,8 @@ OrgRow read(const db::Row& r) {
   o.published_at = r.text(23);
   o.updated_at = r.text(24);
   o.version = int(r.int64(25));
+  o.site = r.text(26);
+  o.registrant_department = r.text(27);
   return o;
 }
 
@@ -119,6 +124,7 @@ std::string where_clause(std::string_view state, const Filters& f, std::vector<d
   if (!state.empty()) sql += std::string(" AND ") + kState.at(state);
   if (!f.grams.empty()) add("search_grams @> $?::text[]", db::to_param(f.grams));
   if (!f.like_patterns.empty()) add("search_text LIKE ALL ($?::text[])", db::to_param(f.like_patterns));
+  if (!f.site.empty()) add("site = $?", db::to_param(f.site));
   if (!f.kind.empty()) add("kind = $?", db::to_param(f.kind));
   if (!f.field.empty()) add("fields @> ARRAY[$?]", db::to_param(f.field));
   if (!f.area.empty()) add("target_area = $?", db::to_param(f.area));
@@ -158,7 +164,7 @@ void insert(db::Tx& tx, const OrgRow& o) {
           o.municipality, o.features, o.profile, o.registrant_name, o.registrant_title,
           db::Bytes{o.registrant_phone_sealed}, db::Bytes{o.registrant_email_sealed}, o.registration_requirements,
           o.accepted_terms_version, o.guardian_consent, o.status, o.state, uuid_or_null(o.owner_account_id),
-          uuid_or_null(o.duplicated_from), o.search_grams, o.search_text);
+          uuid_or_null(o.duplicated_from), o.search_grams, o.search_text, o.site, o.registrant_department);
 }
 
 std::optional<OrgRow> find(db::Tx& tx, std::string_view id, bool for_update) {
@@ -167,18 +173,48 @@ std::optional<OrgRow> find(db::Tx& tx, std::string_view id, bool for_update) {
   return read(r[0]);
 }
 
-OrgPage search(db::Tx& tx, const Filters& f, int limit, int offset) {
-  return list(tx, "published", f, limit, offset, "published_at DESC NULLS LAST, id");
+std::vector<IndexRow> changed_since(db::Tx& tx, int64_t since_us) {
+  std::vector<IndexRow> out;
+  db::Result r = tx.exec(
+      "SELECT id, state, site, kind, status, target_area, fields, target_municipalities, features, search_text, "
+      "coalesce((extract(epoch FROM published_at) * 1000000)::bigint, 0), "
+      "(extract(epoch FROM updated_at) * 1000000)::bigint, version FROM organizations "
+      "WHERE updated_at > to_timestamp($1::bigint / 1000000.0) - interval '10 seconds' ORDER BY updated_at",
+      since_us);
+  out.reserve(size_t(r.size()));
+  for (int i = 0; i < r.size(); ++i) {
+    const db::Row& row = r[i];
+    out.push_back({row.text(0), row.text(1), row.text(2), row.text(3), row.text(4), row.text(5), row.text_array(6),
+                   row.text_array(7), row.text_array(8), row.text(9), row.int64(10), row.int64(11),
+                   int(row.int64(12))});
+  }
+  return out;
+}
+
+std::vector<OrgRow> find_published(db::Tx& tx, const std::vector<std::string>& ids) {
+  std::vector<OrgRow> out;
+  if (ids.empty()) return out;
+  db::Result r = tx.exec("SELECT " + kColumns + " FROM organizations WHERE id = ANY($1::uuid[]) AND state = 'published'",
+                         ids);
+  std::map<std::string, OrgRow> by_id;
+  for (int i = 0; i < r.size(); ++i) {
+    OrgRow row = read(r[i]);
+    by_id.emplace(row.id, std::move(row));
+  }
+  for (const auto& id : ids)
+    if (auto it = by_id.find(id); it != by_id.end()) out.push_back(std::move(it->second));
+  return out;
 }
 
 OrgPage admin_list(db::Tx& tx, std::string_view state, const Filters& f, int limit, int offset) {
   return list(tx, state, f, limit, offset, "created_at DESC, id");  // staff work the newest entries first
 }
 
-std::vector<OrgRow> export_all(db::Tx& tx, std::string_view state) {
+std::vector<OrgRow> export_all(db::Tx& tx, std::string_view state, std::string_view site) {
   std::vector<OrgRow> out;
-  db::Result r = tx.exec("SELECT " + kColumns + " FROM organizations WHERE ($1 = '' OR state = $1) ORDER BY created_at, id",
-                         state);
+  db::Result r = tx.exec("SELECT " + kColumns + " FROM organizations WHERE ($1 = '' OR state = $1) AND "
+                         "($2 = '' OR site = $2) ORDER BY created_at, id",
+                         state, site);
   for (int i = 0; i < r.size(); ++i) out.push_back(read(r[i]));
   return out;
 }
@@ -199,7 +235,8 @@ std::optional<std::string> use_handoff(db::Tx& tx, std::string_view token_hash) 
 
 void update_content(db::Tx& tx, const OrgRow& o) {
   tx.exec(kUpdateContent, o.id, o.class_code, o.name, o.name_kana, o.fields, o.target_area, o.target_municipalities,
-          o.municipality, o.features, o.profile, o.search_grams, o.search_text);
+          o.municipality, o.features, o.profile, o.search_grams, o.search_text, db::Bytes{o.registrant_phone_sealed},
+          db::Bytes{o.registrant_email_sealed});
 }
 
 namespace {
@@ -272,7 +309,7 @@ std::optional<AttachmentRow> find_attachment(db::Tx& tx, std::string_view organi
 std::vector<CountRow> stats(db::Tx& tx) {
   std::vector<CountRow> out;
   db::Result r = tx.exec(kStats);
-  for (int i = 0; i < r.size(); ++i) out.push_back({r[i].text(0), r[i].text(1), r[i].int64(2)});
+  for (int i = 0; i < r.size(); ++i) out.push_back({r[i].text(0), r[i].text(1), r[i].text(2), r[i].int64(3)});
   return out;
 }
 

@@ -26,11 +26,12 @@ struct OrgRow {
   std::string search_text;
   std::string published_at, updated_at;
   int version = 0;
+  std::string site = "supernet", registrant_department;
 };
 
 struct Filters {
-  std::vector<std::string> grams, like_patterns;  // from text::query
-  std::string kind, field, area, municipality, feature, status;  // status "" = all
+  std::vector<std::string> terms, grams, like_patterns;  // from text::query
+  std::string site, kind, field, area, municipality, feature, status;  // "" = any
 };
 
 /// Totals above this are reported as this number with `capped` set.
@@ -42,8 +43,17 @@ struct OrgPage {
   bool capped = false;
 };
 
+/// What the in-memory search keeps of an organisation (see search_index.h).
+struct IndexRow {
+  std::string id, state, site, kind, status, target_area;
+  std::vector<std::string> fields, target_municipalities, features;
+  std::string search_text;
+  int64_t published_us = 0, updated_us = 0;  // microseconds since the epoch
+  int version = 0;
+};
+
 struct CountRow {
-  std::string kind, status;
+  std::string site, kind, status;
   int64_t count = 0;
 };
 
@@ -67,12 +77,15 @@ namespace store {
 
 void insert(db::Tx& tx, const OrgRow& o);
 std::optional<OrgRow> find(db::Tx& tx, std::string_view id, bool for_update = false);
-/// Published organisations matching `f`, newest first.
-OrgPage search(db::Tx& tx, const Filters& f, int limit, int offset);
+/// Every organisation changed after `since_us` (microseconds since the epoch), and
+/// those changed up to a margin before it (a transaction may commit after a later one).
+std::vector<IndexRow> changed_since(db::Tx& tx, int64_t since_us);
+/// The published organisations among `ids`, in the order of `ids`.
+std::vector<OrgRow> find_published(db::Tx& tx, const std::vector<std::string>& ids);
 /// Any state (or one), newest first; `f.grams` / `f.like_patterns` narrow by keyword.
 OrgPage admin_list(db::Tx& tx, std::string_view state, const Filters& f, int limit, int offset);
-/// Every organisation in `state` (or all), oldest first, for the CSV export.
-std::vector<OrgRow> export_all(db::Tx& tx, std::string_view state);
+/// Every organisation in `state` and `site` (empty: any), oldest first, for the CSV export.
+std::vector<OrgRow> export_all(db::Tx& tx, std::string_view state, std::string_view site);
 /// Moves to `state` (published_at set on first publication); bumps the version.
 void set_state(db::Tx& tx, std::string_view id, std::string_view state);
 void set_status(db::Tx& tx, std::string_view id, std::string_view status);
@@ -81,7 +94,8 @@ void insert_handoff(db::Tx& tx, std::string_view token_hash, std::string_view or
 /// Marks an unused, unexpired token used and returns its organisation; nullopt otherwise.
 std::optional<std::string> use_handoff(db::Tx& tx, std::string_view token_hash);
 
-/// Rewrites the public content of an organisation (after a correction); bumps the version.
+/// Rewrites the public content and the sealed contact of an organisation (after a
+/// correction); bumps the version.
 void update_content(db::Tx& tx, const OrgRow& o);
 
 void insert_correction(db::Tx& tx, const CorrectionRow& c, std::string_view token_hash, int valid_hours);
@@ -98,7 +112,7 @@ void insert_attachment(db::Tx& tx, const AttachmentRow& a, std::string_view uplo
 std::vector<AttachmentRow> attachments(db::Tx& tx, std::string_view organization_id);
 std::optional<AttachmentRow> find_attachment(db::Tx& tx, std::string_view organization_id, std::string_view id);
 
-/// Published organisations by kind and status.
+/// Published organisations by site, kind and status.
 std::vector<CountRow> stats(db::Tx& tx);
 
 } // namespace store

@@ -1,8 +1,10 @@
-// [db] directory: the schema's own guards and the gram search against real PostgreSQL.
+// [db] directory: the schema's own guards, the staff gram search and the in-memory
+// public search following the table, against real PostgreSQL.
 #include <catch2/catch.hpp>
 
 #include "core/crypto.h"
 #include "db/migrations.h"
+#include "directory/search_index.h"
 #include "directory/store.h"
 #include "fresh_db.h"
 #include "text/text.h"
@@ -44,12 +46,24 @@ OrgRow org(const std::string& name, const std::string& activities = "清掃活�
   return o;
 }
 
-int64_t hits(db::Pool& pool, const std::string& q) {
+Filters keyword(const std::string& q) {
   text::Query query = text::query(q);
   Filters f;
+  f.terms = query.terms;
   f.grams = query.grams;
   f.like_patterns = query.like_patterns;
-  return pool.read([&](db::Tx& tx) { return store::search(tx, f, 20, 0).total; });
+  return f;
+}
+
+// The staff search (any state, narrowed to published here) through the GIN index.
+int64_t hits(db::Pool& pool, const std::string& q) {
+  return pool.read([&](db::Tx& tx) { return store::admin_list(tx, "published", keyword(q), 20, 0).total; });
+}
+
+// The public search: what the index holds after catching up with the table.
+int64_t public_hits(SearchIndex& index, const std::string& q) {
+  index.refresh();
+  return index.search(keyword(q), 20, 0).total;
 }
 } // namespace
 
@@ -69,6 +83,56 @@ TEST_CASE("published organisations are found by 1-, 2- and 3+-character keywords
   CHECK(hits(d.pool, "ボランティア 下関") == 0);
   CHECK(hits(d.pool, "100%") == 0);          // LIKE wildcards are escaped
   CHECK(hits(d.pool, "") == 2);
+
+  SearchIndex index(d.pool);
+  for (const char* q : {"宇", "下関", "ﾎﾞﾗﾝﾃｨｱ", "npo", "まちづくり 下関", "ボランティア 下関", "100%", ""}) {
+    INFO(q);
+    CHECK(public_hits(index, q) == hits(d.pool, q));  // both searches agree
+  }
+}
+
+TEST_CASE("the in-memory public search follows publication, archiving, status and corrections", "[db]") {
+  DirectoryDb d;
+  SearchIndex index(d.pool);
+  OrgRow a = org("萩の清掃ボランティア"), b = org("萩まちづくり会議");
+  d.pool.transaction([&](db::Tx& tx) {
+    store::insert(tx, a);
+    store::insert(tx, b);
+  });
+  CHECK(public_hits(index, "萩") == 0);  // in review
+  d.pool.transaction([&](db::Tx& tx) { store::set_state(tx, a.id, "published"); });
+  CHECK(public_hits(index, "萩") == 1);
+  d.pool.transaction([&](db::Tx& tx) { store::set_state(tx, b.id, "published"); });
+  CHECK(index.search(keyword("萩"), 20, 0).total == 1);  // not until it looks again
+  index.refresh();
+  auto page = index.search(keyword("萩"), 20, 0);
+  REQUIRE(page.ids.size() == 2);
+  CHECK(page.ids[0] == b.id);  // newest publication first
+  CHECK(index.search(keyword("萩"), 1, 1).ids == std::vector<std::string>{a.id});
+  auto rows = d.pool.read([&](db::Tx& tx) { return store::find_published(tx, page.ids); });
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0].id == b.id);  // the page's rows in the index's order
+
+  Filters dissolved = keyword("萩");
+  dissolved.status = "dissolved";
+  d.pool.transaction([&](db::Tx& tx) { store::set_status(tx, a.id, "dissolved"); });
+  index.refresh();
+  CHECK(index.search(dissolved, 20, 0).ids == std::vector<std::string>{a.id});
+
+  OrgRow corrected = b;
+  corrected.name = "長門まちづくり会議";
+  corrected.search_text = text::search_text({corrected.name});
+  corrected.search_grams = text::index_grams({corrected.name});
+  d.pool.transaction([&](db::Tx& tx) { store::update_content(tx, corrected); });
+  CHECK(public_hits(index, "長門") == 1);
+  CHECK(public_hits(index, "萩") == 1);  // a: dissolved, and no status filter was asked for
+
+  d.pool.transaction([&](db::Tx& tx) { store::set_state(tx, a.id, "archived"); });
+  CHECK(public_hits(index, "萩") == 0);
+  CHECK(index.size() == 1);
+  d.pool.transaction([&](db::Tx& tx) { store::set_state(tx, a.id, "published"); });  // restored
+  CHECK(public_hits(index, "清掃") == 1);
+  CHECK(index.size() == 2);
 }
 
 TEST_CASE("the schema refuses what the service must never write", "[db]") {

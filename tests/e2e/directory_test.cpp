@@ -45,6 +45,36 @@ nlohmann::json group(const std::string& name, const std::string& registrant_emai
           {"accepted_terms_version", supernet_terms()}};
 }
 
+int aikasanet_terms() { return Client().get("/api/v1/terms-of-use/aikasanet").json()["version"]; }
+
+/// A complete, valid Aikasanet group member (別紙4 items 5-33).
+nlohmann::json aikasanet_group(const std::string& name, const std::string& email) {
+  return {{"site", "aikasanet"},
+          {"kind", "group"},
+          {"class_code", "voluntary"},
+          {"name", name},
+          {"name_kana", "しゅうなんささえあいのかい"},
+          {"representative", "周南 一郎"},
+          {"representative_title", "会長"},
+          {"prefecture", "p35"},
+          {"municipality", "shunan"},
+          {"phone", "0834-00-0000"},
+          {"email", email},
+          {"postal_code", "745-0001"},
+          {"address", "周南市御幸通1-1"},
+          {"member_count", 25},
+          {"founded_on", "2015-04-01"},
+          {"purpose", "高齢者の見守りと地域の支え合い"},
+          {"activities", "見守り訪問と配食ボランティア"},
+          {"recruits_volunteers", true},
+          {"registrant_name", "担当 次郎"},
+          {"registrant_title", "事務局長"},
+          {"registrant_department", "事務局"},
+          {"registration_requirements", codes("registration_requirements")},
+          {"guardian_consent", true},
+          {"accepted_terms_version", aikasanet_terms()}};
+}
+
 std::set<std::string> error_fields(const Response& r) {
   std::set<std::string> out;
   for (const auto& d : r.json()["error"]["details"]) out.insert(d["field"].get<std::string>());
@@ -406,4 +436,113 @@ TEST_CASE("an upload route takes a 2 MiB file although JSON routes stop at 1 MiB
   CHECK(upload(owner, id, "activities", "big.pdf", "application/pdf", big_pdf).status == 201);
   CHECK(upload(owner, id, "activities", "huge.pdf", "application/pdf", "%PDF-1.4\n" + std::string(11 << 20, 'x')).status == 413);
   CHECK(owner.request("POST", "/api/v1/organizations", std::string(2 << 20, ' ')).status == 413);
+}
+
+TEST_CASE("Aikasanet groups and companies register from a member account with the items of 別紙4", "[e2e]") {
+  std::string token = unique("");
+  std::string email = unique("aika_") + "@example.jp";
+  std::string name = "周南ささえあいの会" + token;
+  Client anyone;
+  CHECK(anyone.post("/api/v1/organizations", {{"organization", aikasanet_group(name, email)}}).status == 401);
+
+  Client member;
+  auto [login, member_mail] = verified_member(member);
+  REQUIRE(member.login(login, kPassword).status == 200);
+
+  // Aikasanet's own required set: its contact is the organisation's phone and e-mail,
+  // and 役職名, 郵便番号, 会員数, 設立年月日 and 設立目的 are required there.
+  Response r = member.post("/api/v1/organizations", {{"organization", {{"site", "aikasanet"}, {"kind", "group"}}}});
+  REQUIRE(r.status == 400);
+  auto fields = error_fields(r);
+  for (const char* f : {"class_code", "name", "name_kana", "representative", "representative_title", "prefecture",
+                        "municipality", "phone", "email", "postal_code", "address", "member_count", "founded_on",
+                        "purpose", "activities", "registrant_name", "guardian_consent", "accepted_terms_version",
+                        "registration_requirements"}) {
+    INFO(f);
+    CHECK(fields.count(f));
+  }
+  for (const char* f : {"contact_person", "registrant_phone", "registrant_email", "fields", "target_area"}) {
+    INFO(f);
+    CHECK_FALSE(fields.count(f));  // Supernet's items are not asked here
+  }
+
+  nlohmann::json mixed = aikasanet_group(name, email);
+  mixed["fields"] = {"f01"};
+  mixed["contact_person"] = "公開 担当";
+  mixed["registrant_email"] = "other@example.jp";
+  mixed["volunteer_record"] = "企業の項目";
+  CHECK(error_fields(member.post("/api/v1/organizations", {{"organization", mixed}})) ==
+        std::set<std::string>{"fields", "contact_person", "registrant_email", "volunteer_record"});
+  nlohmann::json company = aikasanet_group(name, email);
+  company["kind"] = "company";
+  company["class_code"] = "kabushiki";
+  company.erase("registration_requirements");
+  CHECK(error_fields(member.post("/api/v1/organizations", {{"organization", company}})) ==
+        std::set<std::string>{"recruits_volunteers"});  // a group's item
+  nlohmann::json supernet_terms_only = aikasanet_group(name, email);
+  supernet_terms_only["accepted_terms_version"] = aikasanet_terms() + 1;
+  CHECK(error_fields(member.post("/api/v1/organizations", {{"organization", supernet_terms_only}})) ==
+        std::set<std::string>{"accepted_terms_version"});
+  nlohmann::json supernet_items = group(name, email);
+  supernet_items["registrant_department"] = "事務局";
+  supernet_items["offers_volunteers"] = true;
+  CHECK(error_fields(anyone.post("/api/v1/organizations", {{"organization", supernet_items}})) ==
+        std::set<std::string>{"registrant_department", "offers_volunteers"});
+  CHECK(mail_count(email) == 0);
+
+  r = member.post("/api/v1/organizations", {{"organization", aikasanet_group(name, email)}});
+  REQUIRE(r.status == 201);
+  std::string id = r.json()["id"];
+  CHECK(wait_for_mail(email, "登録申請を受け付けました"));  // to the organisation's own address
+  CHECK(member.post("/api/v1/organizations", {{"organization", aikasanet_group(name + "2", email)}}).status == 409);
+
+  Response own = member.get("/api/v1/organizations/" + id);  // the owner sees its record in review
+  REQUIRE(own.status == 200);
+  CHECK(own.json()["registrant_department"] == "事務局");
+  CHECK(own.json()["site"] == "aikasanet");
+
+  Response prefill = anyone.get("/api/v1/registrations/handoff/" + r.json()["handoff_token"].get<std::string>());
+  REQUIRE(prefill.status == 200);
+  CHECK(prefill.json()["from_site"] == "aikasanet");
+  CHECK(prefill.json()["organization"]["postal_code"] == "745-0001");
+  check_no_private_fields(prefill.json());
+
+  Client admin;
+  ready_admin(admin, unique("admin_"));
+  REQUIRE(admin.post("/api/v1/admin/organizations/" + id + "/publish").status == 200);
+  CHECK(wait_for_mail(email, "/organizations/" + id));
+
+  // Public: phone and e-mail are (別紙4 items 12, 13), 担当者名・役職名・担当部署名 are not.
+  Response detail = anyone.get("/api/v1/organizations/" + id);
+  REQUIRE(detail.status == 200);
+  CHECK(detail.json()["email"] == email);
+  CHECK(detail.json()["recruits_volunteers"] == true);
+  check_no_private_fields(detail.json());
+  CHECK(detail.body.find("担当 次郎") == std::string::npos);
+
+  // Each site lists its own members.
+  CHECK(anyone.get("/api/v1/organizations?q=" + token).json()["total_size"] == 0);
+  Response listed = anyone.get("/api/v1/organizations?site=aikasanet&q=" + token);
+  REQUIRE(listed.json()["total_size"] == 1);
+  check_no_private_fields(listed.json());
+  CHECK(anyone.get("/api/v1/organizations?site=elsewhere").status == 400);
+
+  bool counted = false;
+  Response stats = admin.get("/api/v1/admin/organizations/stats");
+  for (const auto& cell : stats.json()["cells"])
+    counted |= cell["site"] == "aikasanet" && cell["kind"] == "group" && cell["count"].get<int>() >= 1;
+  CHECK(counted);
+
+  // A confirmed correction of the e-mail moves the contact: later mails go there.
+  std::string moved = unique("moved_") + "@example.jp";
+  r = anyone.post("/api/v1/organizations/" + id + "/correction-requests",
+                  {{"changes", {{"email", moved}}}, {"requester_name", "会員 本人"},
+                   {"requester_email", unique("q_") + "@example.jp"}, {"reason", "アドレス変更"}});
+  REQUIRE(r.status == 201);
+  auto confirm = wait_for_mail(email, "/correction-requests/confirm?token=");
+  REQUIRE(confirm);
+  REQUIRE(anyone.post("/api/v1/correction-requests/confirm", {{"token", token_in(*confirm)}}).status == 200);
+  REQUIRE(admin.post("/api/v1/admin/correction-requests/" + r.json()["id"].get<std::string>() + "/apply").status == 200);
+  CHECK(wait_for_mail(moved, "反映しました"));
+  CHECK(anyone.get("/api/v1/organizations/" + id).json()["email"] == moved);
 }

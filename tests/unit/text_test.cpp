@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "text/index.h"
 #include "text/text.h"
 
 using namespace civic;
@@ -54,4 +55,35 @@ TEST_CASE("keywords of one, two and more characters find true substrings only", 
   auto q = text::query("100%_達成 山口");
   REQUIRE(q.like_patterns.size() == 1);  // "山口" needs no recheck: its bigram says it all
   CHECK(q.like_patterns[0] == "%100\\%\\_達成%");
+}
+
+TEST_CASE("the in-memory index finds true substrings of any length and follows updates", "[unit]") {
+  text::Index index;
+  auto put = [&](text::Index::Doc d, std::vector<std::string_view> parts) { index.put(d, text::search_text(parts)); };
+  put(0, {"萩ボランティア協会", "子ども食堂の運営"});
+  put(1, {"下関まちづくりの会", "ＮＰＯ支援"});
+  put(2, {"萩の子ども会"});
+  auto find = [&](std::string_view q) { return index.match(text::query(q).terms); };
+  using Docs = std::vector<text::Index::Doc>;
+  CHECK(find("萩") == Docs{0, 2});
+  CHECK(find("ﾎﾞﾗﾝﾃｨｱ") == Docs{0});
+  CHECK(find("子ども食堂") == Docs{0});  // 子ども in 2, but not the whole term
+  CHECK(find("npo") == Docs{1});
+  CHECK(find("萩 子ども") == Docs{0, 2});
+  CHECK(find("会の運") == Docs{});        // characters present, in another order
+  CHECK(find("協会 運営").size() == 1);
+  CHECK(find("協会子").empty());            // never across two parts
+  CHECK(find("鷺").empty());                 // a character nobody has
+  CHECK(index.match({}) == Docs{0, 1, 2});
+
+  put(1, {"萩まちづくりの会"});  // replaced: the old text is gone
+  CHECK(find("萩") == Docs{0, 1, 2});
+  CHECK(find("下関").empty());
+  index.remove(0);
+  index.remove(0);  // twice is harmless
+  CHECK(find("萩") == Docs{1, 2});
+  CHECK(index.size() == 2);
+  put(7, {"周南の会"});  // sparse and out of order
+  put(5, {"周南市民の会"});
+  CHECK(find("周南") == Docs{5, 7});
 }
