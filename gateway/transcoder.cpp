@@ -7,6 +7,7 @@
 #include <set>
 
 #include "civic/common.pb.h"
+#include "civic/http_options.pb.h"
 #include "rpc/privacy.h"
 
 namespace civic::gateway {
@@ -142,52 +143,151 @@ std::vector<Violation> build_request(const Route& route, const std::map<std::str
 }
 
 namespace {
-bool is_empty_value(const nlohmann::json& v) {
-  return v.is_null() || (v.is_string() && v.get_ref<const std::string&>().empty()) || (v.is_boolean() && !v.get<bool>()) ||
-         (v.is_number() && v == 0) || ((v.is_array() || v.is_object()) && v.empty());
-}
-// Private fields that the service left empty are dropped, so a public response does
-// not even name them (SPEC DIR-7); staff responses, where they are filled, keep them.
-void drop_empty_private(nlohmann::json& j, const std::set<std::string>& names) {
-  if (j.is_object()) {
-    for (auto it = j.begin(); it != j.end();) {
-      if (names.count(it.key()) && is_empty_value(it.value())) {
-        it = j.erase(it);
-      } else {
-        drop_empty_private(it.value(), names);
-        ++it;
-      }
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Reflection;
+
+// A JSON string. Services send valid UTF-8 (protobuf checks string fields when it
+// parses them), so only quotes, backslashes and control characters need escaping;
+// < > & are escaped too, so no response can be read as markup.
+void write_string(std::string& out, std::string_view s) {
+  static const char* hex = "0123456789abcdef";
+  out += '"';
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20 || c == '<' || c == '>' || c == '&') {
+          out += "\\u00";
+          out += hex[c >> 4];
+          out += hex[c & 15];
+        } else {
+          out += ch;
+        }
     }
-  } else if (j.is_array()) {
-    for (auto& v : j) drop_empty_private(v, names);
   }
+  out += '"';
+}
+
+std::string base64(const std::string& bytes) {
+  static const char* table = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  size_t i = 0;
+  for (; i + 2 < bytes.size(); i += 3) {
+    uint32_t n = uint32_t(uint8_t(bytes[i])) << 16 | uint32_t(uint8_t(bytes[i + 1])) << 8 | uint8_t(bytes[i + 2]);
+    for (int k = 18; k >= 0; k -= 6) out += table[(n >> k) & 63];
+  }
+  if (size_t rest = bytes.size() - i) {
+    uint32_t n = uint32_t(uint8_t(bytes[i])) << 16 | (rest > 1 ? uint32_t(uint8_t(bytes[i + 1])) << 8 : 0);
+    out += table[(n >> 18) & 63];
+    out += table[(n >> 12) & 63];
+    out += rest > 1 ? table[(n >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+void write_message(std::string& out, const Message& msg, const std::string& skip);
+
+// One value of `f` (element `index` of a repeated field, or -1).
+void write_value(std::string& out, const Message& msg, const FieldDescriptor* f, int index) {
+  const Reflection* r = msg.GetReflection();
+  bool rep = index >= 0;
+  switch (f->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_INT32: out += std::to_string(rep ? r->GetRepeatedInt32(msg, f, index) : r->GetInt32(msg, f)); break;
+    case FieldDescriptor::CPPTYPE_UINT32: out += std::to_string(rep ? r->GetRepeatedUInt32(msg, f, index) : r->GetUInt32(msg, f)); break;
+    // 64-bit integers are strings in proto3 JSON (JavaScript numbers lose precision).
+    case FieldDescriptor::CPPTYPE_INT64: out += '"' + std::to_string(rep ? r->GetRepeatedInt64(msg, f, index) : r->GetInt64(msg, f)) + '"'; break;
+    case FieldDescriptor::CPPTYPE_UINT64: out += '"' + std::to_string(rep ? r->GetRepeatedUInt64(msg, f, index) : r->GetUInt64(msg, f)) + '"'; break;
+    case FieldDescriptor::CPPTYPE_DOUBLE: out += nlohmann::json(rep ? r->GetRepeatedDouble(msg, f, index) : r->GetDouble(msg, f)).dump(); break;
+    case FieldDescriptor::CPPTYPE_FLOAT: out += nlohmann::json(rep ? r->GetRepeatedFloat(msg, f, index) : r->GetFloat(msg, f)).dump(); break;
+    case FieldDescriptor::CPPTYPE_BOOL: out += (rep ? r->GetRepeatedBool(msg, f, index) : r->GetBool(msg, f)) ? "true" : "false"; break;
+    case FieldDescriptor::CPPTYPE_ENUM: write_string(out, (rep ? r->GetRepeatedEnum(msg, f, index) : r->GetEnum(msg, f))->name()); break;
+    case FieldDescriptor::CPPTYPE_STRING: {
+      std::string scratch;
+      const std::string& v = rep ? r->GetRepeatedStringReference(msg, f, index, &scratch) : r->GetStringReference(msg, f, &scratch);
+      if (f->type() == FieldDescriptor::TYPE_BYTES) out += '"' + base64(v) + '"';
+      else write_string(out, v);
+      break;
+    }
+    case FieldDescriptor::CPPTYPE_MESSAGE:
+      write_message(out, rep ? r->GetRepeatedMessage(msg, f, index) : r->GetMessage(msg, f), "");
+      break;
+  }
+}
+
+// A map entry's key as a JSON object key.
+std::string map_key(const Message& entry) {
+  const auto* key = entry.GetDescriptor()->map_key();
+  const Reflection* r = entry.GetReflection();
+  switch (key->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_STRING: return r->GetString(entry, key);
+    case FieldDescriptor::CPPTYPE_BOOL: return r->GetBool(entry, key) ? "true" : "false";
+    case FieldDescriptor::CPPTYPE_INT32: return std::to_string(r->GetInt32(entry, key));
+    case FieldDescriptor::CPPTYPE_UINT32: return std::to_string(r->GetUInt32(entry, key));
+    case FieldDescriptor::CPPTYPE_INT64: return std::to_string(r->GetInt64(entry, key));
+    default: return std::to_string(r->GetUInt64(entry, key));
+  }
+}
+
+bool is_private(const FieldDescriptor* f) { return f->options().GetExtension(civic::private_field); }
+
+// proto3 JSON with proto field names and every field present (scalars at their
+// defaults, repeated fields as [], maps as {}), except: unset singular messages, the
+// field `skip`, and private fields (civic.private_field) that the service left empty,
+// so a public response does not even name them (SPEC DIR-7). One pass, no re-parse:
+// this is every response's hot path.
+void write_message(std::string& out, const Message& msg, const std::string& skip) {
+  const auto* d = msg.GetDescriptor();
+  const Reflection* r = msg.GetReflection();
+  out += '{';
+  bool first = true;
+  for (int i = 0; i < d->field_count(); ++i) {
+    const FieldDescriptor* f = d->field(i);
+    if (!skip.empty() && f->name() == skip) continue;
+    bool present = f->is_repeated() ? r->FieldSize(msg, f) > 0 : r->HasField(msg, f);
+    if (!present && (is_private(f) || (!f->is_repeated() && f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE))) continue;
+    if (!first) out += ',';
+    first = false;
+    write_string(out, f->name());
+    out += ':';
+    if (f->is_map()) {
+      out += '{';
+      for (int k = 0; k < r->FieldSize(msg, f); ++k) {
+        const Message& entry = r->GetRepeatedMessage(msg, f, k);
+        if (k) out += ',';
+        write_string(out, map_key(entry));
+        out += ':';
+        write_value(out, entry, entry.GetDescriptor()->map_value(), -1);
+      }
+      out += '}';
+    } else if (f->is_repeated()) {
+      out += '[';
+      for (int k = 0; k < r->FieldSize(msg, f); ++k) {
+        if (k) out += ',';
+        write_value(out, msg, f, k);
+      }
+      out += ']';
+    } else {
+      write_value(out, msg, f, -1);
+    }
+  }
+  out += '}';
 }
 } // namespace
 
 std::string render_response(Message& msg, const std::string& strip, std::string* stripped) {
-  if (!strip.empty()) {
+  if (!strip.empty() && stripped) {
     const auto* f = msg.GetDescriptor()->FindFieldByName(strip);
-    if (stripped) *stripped = msg.GetReflection()->GetString(msg, f);
-    msg.GetReflection()->ClearField(&msg, f);
+    *stripped = msg.GetReflection()->GetString(msg, f);
   }
-  google::protobuf::util::JsonPrintOptions opts;
-  opts.preserve_proto_field_names = true;
-  opts.always_print_primitive_fields = true;
   std::string out;
-  (void)google::protobuf::util::MessageToJsonString(msg, &out, opts);
-  // Descriptors live as long as the process: remember each one's private names.
-  thread_local std::map<const google::protobuf::Descriptor*, std::set<std::string>> private_cache;
-  auto cached = private_cache.find(msg.GetDescriptor());
-  if (cached == private_cache.end())
-    cached = private_cache.emplace(msg.GetDescriptor(), rpc::private_field_names(msg.GetDescriptor())).first;
-  const auto& private_names = cached->second;
-  if (!strip.empty() || !private_names.empty()) {
-    // always_print_primitive_fields would show the cleared field as ""; drop it entirely.
-    auto j = nlohmann::json::parse(out);
-    if (!strip.empty()) j.erase(strip);
-    drop_empty_private(j, private_names);
-    out = j.dump();
-  }
+  out.reserve(size_t(msg.ByteSizeLong()) * 2 + 64);
+  write_message(out, msg, strip);
   return out;
 }
 

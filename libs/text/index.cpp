@@ -1,6 +1,9 @@
 #include "text/index.h"
 
 #include <algorithm>
+#include <functional>
+#include <iterator>
+#include <string_view>
 
 namespace civic::text {
 namespace {
@@ -20,6 +23,10 @@ std::vector<char32_t> characters(std::string_view s) {
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
+}
+
+size_t code_points(std::string_view s) {
+  return size_t(std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
 } // namespace
@@ -62,24 +69,48 @@ std::vector<Index::Doc> Index::match(const std::vector<std::string>& terms) cons
       if (present_[d]) out.push_back(d);
     return out;
   }
-  // The candidates: the shortest posting list of any character of any term.
+  // Candidates: the documents holding every character of every term (the posting
+  // lists intersected, shortest first). A one-character term is then answered; a
+  // longer one is confirmed by a substring search (Boyer-Moore-Horspool: CJK text
+  // shares lead bytes, so memchr-based find would stop at nearly every character).
   static const std::vector<Doc> kNone;
-  const std::vector<Doc>* shortest = nullptr;
-  for (const auto& term : terms)
-    for (char32_t c : characters(term)) {
+  std::vector<const std::vector<Doc>*> lists;
+  using Searcher = std::boyer_moore_horspool_searcher<std::string::const_iterator>;
+  std::vector<Searcher> longer;
+  for (const auto& term : terms) {
+    auto chars = characters(term);
+    if (chars.empty()) continue;
+    for (char32_t c : chars) {
       auto it = postings_.find(c);
-      const auto& list = it == postings_.end() ? kNone : it->second;
-      if (!shortest || list.size() < shortest->size()) shortest = &list;
+      lists.push_back(it == postings_.end() ? &kNone : &it->second);
     }
-  if (!shortest) return out;  // terms of nothing searchable
-  for (Doc d : *shortest) {
-    const std::string& text = texts_[d];
-    bool all = std::all_of(terms.begin(), terms.end(), [&](const std::string& t) {
-      return t.empty() || text.find(t) != std::string::npos;
-    });
-    if (all) out.push_back(d);
+    if (code_points(term) > 1) longer.emplace_back(term.begin(), term.end());
   }
-  return out;
+  if (lists.empty()) return out;  // terms of nothing searchable
+  std::sort(lists.begin(), lists.end(), [](const auto* a, const auto* b) { return a->size() < b->size(); });
+  lists.erase(std::unique(lists.begin(), lists.end()), lists.end());
+  out = *lists.front();
+  for (size_t i = 1; i < lists.size() && !out.empty(); ++i) {
+    const auto& list = *lists[i];
+    std::vector<Doc> kept;
+    kept.reserve(out.size());
+    if (out.size() * 16 < list.size()) {  // few candidates: look each one up
+      for (Doc d : out)
+        if (std::binary_search(list.begin(), list.end(), d)) kept.push_back(d);
+    } else {
+      std::set_intersection(out.begin(), out.end(), list.begin(), list.end(), std::back_inserter(kept));
+    }
+    out.swap(kept);
+  }
+  if (longer.empty()) return out;
+  std::vector<Doc> confirmed;
+  for (Doc d : out) {
+    const std::string& text = texts_[d];
+    if (std::all_of(longer.begin(), longer.end(),
+                    [&](const Searcher& s) { return std::search(text.begin(), text.end(), s) != text.end(); }))
+      confirmed.push_back(d);
+  }
+  return confirmed;
 }
 
 } // namespace civic::text

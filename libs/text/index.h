@@ -1,9 +1,9 @@
 // An in-memory substring index over normalised texts (SPEC DIR-6, PERF-2).
 //
 // Every document keeps its text (from search_text()) and, per character, the sorted
-// list of documents that contain it. A term of any length is answered from the
-// shortest list among its characters and confirmed by a plain substring search, so
-// every hit is a true match and a one-character keyword costs one list walk. Memory:
+// list of documents that contain it. A query intersects the lists of all its
+// characters (shortest first); a one-character term is then answered, a longer one is
+// confirmed by a substring search, so every hit is a true match of any length. Memory:
 // about 4 bytes per distinct character per document plus the texts themselves.
 //
 // Not thread-safe: the owner guards it (readers share, writers exclude).

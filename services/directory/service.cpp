@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "core/paging.h"
 #include "core/validation.h"
+#include "rpc/json.h"
 #include "rpc/outbox.h"
 #include "rpc/server.h"
 #include "text/text.h"
@@ -374,8 +375,7 @@ void DirectoryServiceImpl::written(bool listing_changed) {
 }
 
 void DirectoryServiceImpl::to_proto(const OrgRow& row, bool full, Organization* out) const {
-  google::protobuf::util::JsonParseOptions opts;
-  (void)google::protobuf::util::JsonStringToMessage(row.profile, out, opts);
+  (void)rpc::message_from_json(row.profile, out);  // written by profile_json, so always valid
   out->set_id(row.id);
   out->set_site(row.site);
   out->set_kind(row.kind);
@@ -803,7 +803,7 @@ void DirectoryServiceImpl::to_proto(const CorrectionRow& row, CorrectionRequest*
   out->set_id(row.id);
   out->set_organization_id(row.organization_id);
   out->set_organization_name(row.organization_name);
-  (void)google::protobuf::util::JsonStringToMessage(row.changes, out->mutable_changes());
+  (void)rpc::message_from_json(row.changes, out->mutable_changes());
   out->set_requester_name(row.requester_name);
   out->set_requester_email(sealer_.open(row.requester_email_sealed, row.id).value_or(""));
   out->set_reason(row.reason);
@@ -905,7 +905,7 @@ Status DirectoryServiceImpl::decide(grpc::ServerContext* ctx, const CorrectionAc
         if (!row) return not_found();
         Organization current, changes;
         to_proto(*row, true, &current);
-        (void)google::protobuf::util::JsonStringToMessage(c->changes, &changes);
+        (void)rpc::message_from_json(c->changes, &changes);
         Errors check;
         Organization result = merged(current, changes, check);
         if (check.empty()) prefix_errors(validate(result, *taxonomies_.snapshot(), 0), "changes.", check);

@@ -173,20 +173,20 @@ std::optional<OrgRow> find(db::Tx& tx, std::string_view id, bool for_update) {
   return read(r[0]);
 }
 
-std::vector<IndexRow> changed_since(db::Tx& tx, int64_t since_us) {
-  std::vector<IndexRow> out;
+Changes changed_since(db::Tx& tx, int64_t since_us) {
+  Changes out;
+  out.asked_at_us = tx.exec("SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint")[0].int64(0);
   db::Result r = tx.exec(
       "SELECT id, state, site, kind, status, target_area, fields, target_municipalities, features, search_text, "
-      "coalesce((extract(epoch FROM published_at) * 1000000)::bigint, 0), "
-      "(extract(epoch FROM updated_at) * 1000000)::bigint, version FROM organizations "
-      "WHERE updated_at > to_timestamp($1::bigint / 1000000.0) - interval '10 seconds' ORDER BY updated_at",
+      "coalesce((extract(epoch FROM published_at) * 1000000)::bigint, 0), version FROM organizations "
+      "WHERE updated_at > to_timestamp($1::bigint / 1000000.0) - interval '10 seconds'",
       since_us);
-  out.reserve(size_t(r.size()));
+  out.rows.reserve(size_t(r.size()));
   for (int i = 0; i < r.size(); ++i) {
     const db::Row& row = r[i];
-    out.push_back({row.text(0), row.text(1), row.text(2), row.text(3), row.text(4), row.text(5), row.text_array(6),
-                   row.text_array(7), row.text_array(8), row.text(9), row.int64(10), row.int64(11),
-                   int(row.int64(12))});
+    out.rows.push_back({row.text(0), row.text(1), row.text(2), row.text(3), row.text(4), row.text(5),
+                        row.text_array(6), row.text_array(7), row.text_array(8), row.text(9), row.int64(10),
+                        int(row.int64(11))});
   }
   return out;
 }

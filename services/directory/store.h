@@ -48,7 +48,7 @@ struct IndexRow {
   std::string id, state, site, kind, status, target_area;
   std::vector<std::string> fields, target_municipalities, features;
   std::string search_text;
-  int64_t published_us = 0, updated_us = 0;  // microseconds since the epoch
+  int64_t published_us = 0;  // microseconds since the epoch
   int version = 0;
 };
 
@@ -77,9 +77,13 @@ namespace store {
 
 void insert(db::Tx& tx, const OrgRow& o);
 std::optional<OrgRow> find(db::Tx& tx, std::string_view id, bool for_update = false);
-/// Every organisation changed after `since_us` (microseconds since the epoch), and
-/// those changed up to a margin before it (a transaction may commit after a later one).
-std::vector<IndexRow> changed_since(db::Tx& tx, int64_t since_us);
+struct Changes {
+  std::vector<IndexRow> rows;
+  int64_t asked_at_us = 0;  // the database's clock when asked: the next call's `since_us`
+};
+/// Every organisation changed since `since_us` (microseconds since the epoch), less a
+/// margin: `updated_at` is its transaction's start, which may commit after we looked.
+Changes changed_since(db::Tx& tx, int64_t since_us);
 /// The published organisations among `ids`, in the order of `ids`.
 std::vector<OrgRow> find_published(db::Tx& tx, const std::vector<std::string>& ids);
 /// Any state (or one), newest first; `f.grams` / `f.like_patterns` narrow by keyword.

@@ -4,7 +4,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <google/protobuf/util/json_util.h>
+
 #include "civic/auth.pb.h"
+#include "civic/directory.pb.h"
+#include "civic/events.pb.h"
+#include "rpc/privacy.h"
 #include "core/crypto.h"
 #include "gateway/gateway.h"
 #include "gateway/multipart.h"
@@ -203,4 +208,72 @@ TEST_CASE("multipart uploads become the JSON of an HttpBody plus text fields", "
   CHECK_FALSE(multipart_to_json("multipart/form-data; boundary=b", bad_name, error));
   std::string bad_text = "--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n\xff\xfe\r\n--b--";
   CHECK_FALSE(multipart_to_json("multipart/form-data; boundary=b", bad_text, error));
+}
+
+TEST_CASE("responses render as protobuf's own JSON printer would, minus empty private fields", "[unit]") {
+  civic::directory::Organization o;
+  o.set_id("id-1");
+  o.set_name("萩の会 \"quoted\" \\ \x01");
+  o.add_fields("f01");
+  o.add_fields("f02");
+  o.set_member_count(25);
+  o.set_recruits_volunteers(true);
+  auto* link = o.add_links();
+  link->set_url("https://example.jp/");
+  o.set_registrant_name("private but set");  // staff responses keep filled private fields
+  civic::directory::ListOrganizationsResponse list;
+  *list.add_items() = o;
+  list.add_items();  // an empty one
+  list.set_total_size(2);
+
+  google::protobuf::util::JsonPrintOptions opts;
+  opts.preserve_proto_field_names = true;
+  opts.always_print_primitive_fields = true;
+  std::string reference;
+  REQUIRE(google::protobuf::util::MessageToJsonString(list, &reference, opts).ok());
+  auto expected = nlohmann::json::parse(reference);
+  auto private_names = civic::rpc::private_field_names(civic::directory::Organization::descriptor());
+  for (auto& item : expected["items"])
+    for (const auto& name : private_names) {
+      const auto& v = item[name];
+      bool empty = (v.is_string() && v.get<std::string>().empty()) || (v.is_boolean() && !v.get<bool>()) ||
+                   (v.is_number() && v == 0) || (v.is_array() && v.empty());
+      if (empty) item.erase(name);
+    }
+  std::string token;
+  auto got = nlohmann::json::parse(render_response(list, "", &token));
+  CHECK(got == expected);
+  CHECK(got["items"][0]["registrant_name"] == "private but set");
+  CHECK_FALSE(got["items"][1].contains("registrant_email"));
+  CHECK(got["items"][1]["name"] == "");  // public fields are always named
+
+  civic::common::HttpBody bytes;  // bytes as base64, 64-bit integers as strings
+  bytes.set_data(std::string("\x00\xff\x10\x7f", 4));
+  std::string b;
+  REQUIRE(google::protobuf::util::MessageToJsonString(bytes, &b, opts).ok());
+  CHECK(nlohmann::json::parse(render_response(bytes, "", &token)) == nlohmann::json::parse(b));
+  civic::events::Event event;
+  event.set_occurred_at_unix_ms(1795000000123);
+  event.set_payload("payload");
+  civic::events::MailRequested mail;
+  (*mail.mutable_variables())["name"] = "山口";
+  (*mail.mutable_variables())["n"] = "1";
+  for (const google::protobuf::Message* m : std::initializer_list<const google::protobuf::Message*>{&event, &mail}) {
+    std::string ref;
+    REQUIRE(google::protobuf::util::MessageToJsonString(*m, &ref, opts).ok());
+    std::unique_ptr<google::protobuf::Message> copy(m->New());
+    copy->CopyFrom(*m);
+    CHECK(nlohmann::json::parse(render_response(*copy, "", &token)) == nlohmann::json::parse(ref));
+  }
+}
+
+TEST_CASE("rendered strings escape quotes, controls and markup characters", "[unit]") {
+  civic::directory::Organization o;
+  o.set_name("<script>\"a\"&\\\x01\n</script>萩");
+  std::string token;
+  std::string body = render_response(o, "", &token);
+  CHECK(body.find('<') == std::string::npos);
+  CHECK(body.find('>') == std::string::npos);
+  CHECK(body.find('&') == std::string::npos);
+  CHECK(nlohmann::json::parse(body)["name"] == o.name());
 }

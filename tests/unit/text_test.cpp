@@ -87,3 +87,15 @@ TEST_CASE("the in-memory index finds true substrings of any length and follows u
   put(5, {"周南市民の会"});
   CHECK(find("周南") == Docs{5, 7});
 }
+
+TEST_CASE("one-character terms are answered by their lists, repeated characters still need the text", "[unit]") {
+  text::Index index;
+  index.put(0, text::search_text({"ああ会"}));
+  index.put(1, text::search_text({"あい会"}));
+  auto find = [&](std::string_view q) { return index.match(text::query(q).terms); };
+  using Docs = std::vector<text::Index::Doc>;
+  CHECK(find("ああ") == Docs{0});     // one distinct character, two in the term
+  CHECK(find("あ 会") == Docs{0, 1});
+  CHECK(find("い あ") == Docs{1});
+  CHECK(find("会会").empty());
+}
