@@ -8,6 +8,7 @@
 #include "civic/http_options.pb.h"
 #include "civic/content.pb.h"
 #include "civic/directory.pb.h"
+#include "civic/grants.pb.h"
 #include "civic/notification.pb.h"
 
 namespace civic::gateway {
@@ -15,7 +16,8 @@ namespace civic::gateway {
 std::vector<const google::protobuf::FileDescriptor*> served_files() {
   // Naming a message of each file also makes sure its descriptors are linked in.
   return {civic::auth::Account::descriptor()->file(), civic::notification::MailTemplate::descriptor()->file(),
-          civic::content::Taxonomy::descriptor()->file(), civic::directory::Organization::descriptor()->file()};
+          civic::content::Taxonomy::descriptor()->file(), civic::directory::Organization::descriptor()->file(),
+          civic::grants::Grant::descriptor()->file()};
 }
 
 RouteTable RouteTable::build(const std::vector<const google::protobuf::FileDescriptor*>& files) {

@@ -1,6 +1,7 @@
 #include "core/validation.h"
 
 #include <algorithm>
+#include <regex>
 
 namespace civic::validation {
 
@@ -120,6 +121,51 @@ bool Errors::email(std::string_view field, std::string_view value, bool required
     return false;
   }
   return true;
+}
+
+bool is_date(std::string_view s) {
+  static const std::regex kDate("([0-9]{4})-([0-9]{2})-([0-9]{2})");
+  std::match_results<std::string_view::const_iterator> m;
+  if (!std::regex_match(s.begin(), s.end(), m, kDate)) return false;
+  int y = std::stoi(m[1].str()), mo = std::stoi(m[2].str()), d = std::stoi(m[3].str());
+  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return y >= 1 && mo >= 1 && mo <= 12 && d >= 1 && d <= kDays[mo - 1] + (mo == 2 && leap ? 1 : 0);
+}
+
+namespace {
+bool formatted(Errors& e, std::string_view field, std::string_view value, bool required, size_t max_chars,
+               const std::regex& pattern, const char* message, const char* message_en) {
+  if (!e.text(field, value, {.required = required, .max_chars = max_chars})) return false;
+  if (value.empty() || std::regex_match(value.begin(), value.end(), pattern)) return true;
+  e.add(std::string(field), "invalid_format", message, message_en);
+  return false;
+}
+} // namespace
+
+bool Errors::date(std::string_view field, std::string_view value, bool required) {
+  if (!text(field, value, {.required = required, .max_chars = 10})) return false;
+  if (value.empty() || is_date(value)) return true;
+  add(std::string(field), "invalid_format", "日付は YYYY-MM-DD の形で入力してください", "must be a date YYYY-MM-DD");
+  return false;
+}
+
+bool Errors::phone(std::string_view field, std::string_view value, bool required) {
+  static const std::regex kPhone("[0-9+][0-9() -]{5,19}");
+  return formatted(*this, field, value, required, 20, kPhone, "電話番号は数字とハイフンで入力してください",
+                   "must be digits and hyphens");
+}
+
+bool Errors::postal_code(std::string_view field, std::string_view value, bool required) {
+  static const std::regex kPostalCode("[0-9]{3}-?[0-9]{4}");
+  return formatted(*this, field, value, required, 8, kPostalCode, "郵便番号は 123-4567 の形で入力してください",
+                   "must look like 123-4567");
+}
+
+bool Errors::http_url(std::string_view field, std::string_view value, bool required) {
+  static const std::regex kHttpUrl("https?://[^\\s<>\"]+");
+  return formatted(*this, field, value, required, 500, kHttpUrl, "http:// または https:// で始まるURLを入力してください",
+                   "must be an http(s) URL");
 }
 
 bool Errors::one_of(std::string_view field, std::string_view value, const std::vector<std::string_view>& allowed,

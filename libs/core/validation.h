@@ -23,6 +23,9 @@ bool has_control(std::string_view s, bool multiline);
 /// Practical address check: one '@', ASCII, no spaces, a dotted domain, at most 254 bytes.
 bool is_email(std::string_view s);
 
+/// True when `s` is YYYY-MM-DD and names a real day.
+bool is_date(std::string_view s);
+
 /// Canonical lower- or upper-case hex UUID text (8-4-4-4-12).
 bool is_uuid(std::string_view s);
 
@@ -41,6 +44,14 @@ class Errors {
   bool text(std::string_view field, std::string_view value, const Text& rule);
   /// A text (max 254) that must also be an e-mail address.
   bool email(std::string_view field, std::string_view value, bool required = true);
+  /// A calendar date YYYY-MM-DD (2024-02-30 is refused).
+  bool date(std::string_view field, std::string_view value, bool required = true);
+  /// A Japanese phone or fax number: digits, hyphens, parentheses, spaces, leading +.
+  bool phone(std::string_view field, std::string_view value, bool required = true);
+  /// A postcode 123-4567 (or 1234567).
+  bool postal_code(std::string_view field, std::string_view value, bool required = true);
+  /// An absolute http:// or https:// URL (no javascript:, data:, ...), at most 500 bytes.
+  bool http_url(std::string_view field, std::string_view value, bool required = true);
   /// `value` must be one of `allowed`.
   bool one_of(std::string_view field, std::string_view value, const std::vector<std::string_view>& allowed,
               bool required = true);

@@ -1,6 +1,11 @@
 #include "rpc/json.h"
 
+#include <google/protobuf/util/json_util.h>
+
+#include <memory>
 #include <nlohmann/json.hpp>
+
+#include "civic/http_options.pb.h"
 
 namespace civic::rpc {
 namespace {
@@ -120,6 +125,21 @@ bool message_from_json(std::string_view text, google::protobuf::Message* out) {
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded()) return false;
   return fill(j, out);
+}
+
+std::string profile_json(const google::protobuf::Message& m, const std::set<std::string>& skip) {
+  std::unique_ptr<google::protobuf::Message> p(m.New());
+  p->CopyFrom(m);
+  const auto* d = p->GetDescriptor();
+  for (int i = 0; i < d->field_count(); ++i) {
+    const auto* f = d->field(i);
+    if (skip.count(f->name()) || f->options().GetExtension(civic::private_field)) p->GetReflection()->ClearField(p.get(), f);
+  }
+  google::protobuf::util::JsonPrintOptions opts;
+  opts.preserve_proto_field_names = true;
+  std::string out;
+  (void)google::protobuf::util::MessageToJsonString(*p, &out, opts);
+  return out;
 }
 
 } // namespace civic::rpc

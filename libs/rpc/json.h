@@ -5,6 +5,8 @@
 #pragma once
 #include <google/protobuf/message.h>
 
+#include <set>
+#include <string>
 #include <string_view>
 
 namespace civic::rpc {
@@ -13,5 +15,10 @@ namespace civic::rpc {
 /// names). Unknown names are skipped, so data stored by an older or newer version still
 /// reads; returns false when the text is not JSON or a value has the wrong type.
 bool message_from_json(std::string_view json, google::protobuf::Message* out);
+
+/// `m` as proto3 JSON (proto field names, default values left out) without the fields
+/// named in `skip` and without private fields (civic.private_field): the descriptive
+/// part of a record that a service keeps as one JSON column beside its real columns.
+std::string profile_json(const google::protobuf::Message& m, const std::set<std::string>& skip);
 
 } // namespace civic::rpc

@@ -44,11 +44,7 @@ std::pair<std::string, std::string> contact_of(const Organization& o) {
   return {o.registrant_phone(), o.registrant_email()};
 }
 
-// Patterns compiled once; building a std::regex costs far more than matching one.
-const std::regex kDate("[0-9]{4}-[0-9]{2}-[0-9]{2}");
-const std::regex kPostalCode("[0-9]{3}-?[0-9]{4}");
-const std::regex kPhone("[0-9+][0-9() -]{5,19}");
-const std::regex kHttpUrl("https?://[^\\s<>\"]+");
+// Compiled once; building a std::regex costs far more than matching one.
 const std::regex kCode("[a-z0-9_]{1,40}");
 
 bool matches(std::string_view s, const std::regex& pattern) { return std::regex_match(s.begin(), s.end(), pattern); }
@@ -73,16 +69,13 @@ bool kana_only(std::string_view utf8) {
   return true;
 }
 
-bool valid_date(const std::string& s) {
-  if (!matches(s, kDate)) return false;
-  std::tm tm{};
-  tm.tm_year = std::stoi(s.substr(0, 4)) - 1900;
-  tm.tm_mon = std::stoi(s.substr(5, 2)) - 1;
-  tm.tm_mday = std::stoi(s.substr(8, 2));
-  tm.tm_hour = 12;
-  std::tm copy = tm;
-  std::time_t t = timegm(&copy);
-  return copy.tm_mday == tm.tm_mday && copy.tm_mon == tm.tm_mon && tm.tm_year >= 0 && t <= std::time(nullptr);
+// A real day, not in the future (a founding date).
+bool past_date(const std::string& s) {
+  if (!validation::is_date(s)) return false;
+  char today[11];
+  std::time_t now = std::time(nullptr);
+  std::strftime(today, sizeof today, "%Y-%m-%d", std::gmtime(&now));
+  return s <= today;
 }
 
 void not_applicable(Errors& e, const std::string& field, bool given) {
@@ -115,8 +108,7 @@ void supernet_items(Errors& e, const Organization& o, const rpc::Taxonomies& tax
   e.text("contact_person", o.contact_person(), {.max_chars = 100});
   e.text("contact_title", o.contact_title(), {.required = false, .max_chars = 100});
   e.text("collaboration_record", o.collaboration_record(), {.required = false, .max_chars = kLongText, .multiline = true});
-  if (e.text("registrant_phone", o.registrant_phone(), {.max_chars = 20}) && !matches(o.registrant_phone(), kPhone))
-    e.add("registrant_phone", "invalid_format", "電話番号は数字とハイフンで入力してください", "must be digits and hyphens");
+  e.phone("registrant_phone", o.registrant_phone());
   e.email("registrant_email", o.registrant_email());
   codes_known(e, tax, "features", "features", list(o.features()), o.site());
   if (!company) {
@@ -212,23 +204,18 @@ Errors validate(const Organization& o, const rpc::Taxonomies& tax, int current_t
   e.text("activities", o.activities(), {.max_chars = kLongText, .multiline = true});
   e.text("appeal", o.appeal(), {.required = false, .max_chars = kLongText, .multiline = true});
   e.text("address", o.address(), {.max_chars = 200});
-  if (e.text("postal_code", o.postal_code(), {.required = aikasanet, .max_chars = 8}) && !o.postal_code().empty() &&
-      !matches(o.postal_code(), kPostalCode))
-    e.add("postal_code", "invalid_format", "郵便番号は 123-4567 の形で入力してください", "must look like 123-4567");
-  for (const auto& [field, value, required] :
-       {std::tuple{"phone", o.phone(), aikasanet}, std::tuple{"fax", o.fax(), false}})
-    if (e.text(field, value, {.required = required, .max_chars = 20}) && !value.empty() && !matches(value, kPhone))
-      e.add(field, "invalid_format", "電話番号は数字とハイフンで入力してください", "must be digits and hyphens");
-  if (aikasanet || !o.email().empty()) e.email("email", o.email());
-  if (!o.founded_on().empty() && !valid_date(o.founded_on()))
+  e.postal_code("postal_code", o.postal_code(), aikasanet);
+  e.phone("phone", o.phone(), aikasanet);
+  e.phone("fax", o.fax(), false);
+  e.email("email", o.email(), aikasanet);
+  if (!o.founded_on().empty() && !past_date(o.founded_on()))
     e.add("founded_on", "invalid_format", "設立年月日は YYYY-MM-DD の過去の日付で入力してください", "must be a past date YYYY-MM-DD");
   if (o.member_count() < 0 || o.member_count() > 10000000)
     e.add("member_count", "out_of_range", "0から10,000,000の間で入力してください", "must be between 0 and 10,000,000");
   if (o.links_size() > 3) e.add("links", "too_many", "URLは3件までです", "at most 3 links");
   for (int i = 0; i < o.links_size() && i < 3; ++i) {
     std::string at = "links[" + std::to_string(i) + "].";
-    if (e.text(at + "url", o.links(i).url(), {.max_chars = 500}) && !matches(o.links(i).url(), kHttpUrl))
-      e.add(at + "url", "invalid_format", "http:// または https:// で始まるURLを入力してください", "must be an http(s) URL");
+    e.http_url(at + "url", o.links(i).url());
     e.text(at + "description", o.links(i).description(), {.required = false, .max_chars = 100});
   }
   e.text("registrant_name", o.registrant_name(), {.max_chars = 100});
@@ -260,17 +247,7 @@ std::string profile_json(const Organization& o) {
   static const std::set<std::string> kColumns = {
       "id",       "site",   "kind",         "class_code", "name",       "name_kana",  "fields", "target_area",
       "target_municipalities", "municipality", "features", "status", "published_at", "updated_at", "attachments"};
-  Organization p = o;
-  const auto* desc = p.GetDescriptor();
-  for (int i = 0; i < desc->field_count(); ++i) {
-    const auto* f = desc->field(i);
-    if (kColumns.count(f->name()) || f->options().GetExtension(civic::private_field)) p.GetReflection()->ClearField(&p, f);
-  }
-  google::protobuf::util::JsonPrintOptions opts;
-  opts.preserve_proto_field_names = true;
-  std::string out;
-  (void)google::protobuf::util::MessageToJsonString(p, &out, opts);
-  return out;
+  return rpc::profile_json(o, kColumns);
 }
 
 void search_keys(const Organization& o, OrgRow& row);

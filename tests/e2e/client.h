@@ -242,4 +242,18 @@ inline std::string ready_admin(Client& admin, const std::string& login) {
 }
 
 
+/// An editor created by `admin` and fully set up (password changed, TOTP enrolled), so
+/// its role is in force; logged in on `editor`.
+inline void ready_editor(Client& admin, Client& editor, const std::string& login) {
+  Response created = admin.post("/api/v1/admin/accounts",
+                                {{"login_id", login}, {"email", login + "@pref.example.jp"}, {"roles", {"editor"}}});
+  REQUIRE(created.status == 201);
+  std::string temporary = created.json()["temporary_password"];
+  REQUIRE(editor.login(login, temporary).status == 200);
+  REQUIRE(editor.post("/api/v1/me/password", {{"current_password", temporary}, {"new_password", kAdminPassword}}).status == 200);
+  Response enrol = editor.post("/api/v1/me/totp");
+  REQUIRE(enrol.status == 200);
+  REQUIRE(editor.post("/api/v1/me/totp/confirm", {{"code", code_at(enrol.json()["secret"])}}).status == 200);
+}
+
 } // namespace civic::e2e

@@ -1,12 +1,14 @@
-// civic_datagen organizations [--count N] [--seed S] [--add]
+// civic_datagen organizations|grants [--count N] [--seed S] [--add]
 //
 // Realistic Japanese organisations for the directory (1,677 by default, the number on
 // Supernet today; 100,000 for benchmarks), written with the directory's own store, so
 // search keys and sealed contact data are what the service would write. Needs
 // DATABASE_URL (the directory database) and CIVIC_ENCRYPTION_KEYS. Does nothing when
 // the database already holds organisations (unless --add), so `tools/dev up` may run
-// it every time.
+// it every time. `grants` writes grants the same way (8,552 by default, the number on
+// Supernet today) into the grants database.
 #include <algorithm>
+#include <ctime>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -16,6 +18,8 @@
 #include "core/config.h"
 #include "core/crypto.h"
 #include "directory/store.h"
+#include "grants/service.h"
+#include "grants/store.h"
 #include "text/text.h"
 #include "workflow/workflow.h"
 
@@ -172,15 +176,78 @@ int organizations(int count, unsigned seed, bool add) {
   return 0;
 }
 
+const std::vector<std::string> kFunders = {
+    "公益財団法人やまぐち社会貢献基金", "山口県",  "社会福祉法人山口県社会福祉協議会", "公益財団法人地域創造財団",
+    "一般財団法人ふるさと振興会",       "株式会社瀬戸内銀行", "公益信託みどりの環境基金", "独立行政法人福祉医療機構"};
+
+int write_grants(int count, unsigned seed, bool add) {
+  db::Pool pool(config::str("DATABASE_URL", "postgresql:///grants"), 1);
+  int64_t existing = pool.read([](db::Tx& tx) { return tx.exec("SELECT count(*) FROM grants")[0].int64(0); });
+  if (existing > 0 && !add) {
+    std::cout << "grants: " << existing << " already there, nothing written\n";
+    return 0;
+  }
+  std::mt19937 rng(seed);
+  auto pick = [&](const auto& v) -> const auto& { return v[std::uniform_int_distribution<size_t>(0, v.size() - 1)(rng)]; };
+  auto day = [](int offset_days) {
+    std::time_t t = std::time(nullptr) + std::time_t(offset_days) * 86400;
+    char buf[11];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d", std::gmtime(&t));
+    return std::string(buf);
+  };
+  for (int done = 0; done < count;) {
+    int batch = std::min(1000, count - done);
+    pool.transaction([&](db::Tx& tx) {
+      for (int k = 0; k < batch; ++k) {
+        const Theme& theme = pick(kThemes);
+        const Place& place = pick(kPlaces);
+        civic::grants::Grant g;
+        g.set_funder(pick(kFunders));
+        g.set_name(std::string(place.word.text) + "の" + theme.word.text + "活動助成 " + std::to_string(2020 + (done + k) % 7) +
+                   "年度");
+        g.add_fields(theme.field);
+        g.set_target_area(std::uniform_int_distribution<int>(0, 1)(rng) ? "prefecture" : "municipalities");
+        g.set_purpose(std::string(theme.word.text) + "に取り組む県内の市民活動を応援します。" + theme.activity + "団体を想定しています。");
+        g.set_amount("上限" + std::to_string(std::uniform_int_distribution<int>(1, 50)(rng) * 10) + "万円");
+        g.set_eligible_projects(std::string(theme.word.text) + "に関する事業");
+        g.set_eligible_applicants("山口県内で活動する NPO 法人・任意団体");
+        if (std::uniform_int_distribution<int>(0, 9)(rng) == 0) {
+          g.set_anytime(true);
+        } else {
+          int end = std::uniform_int_distribution<int>(-365, 180)(rng);
+          g.set_application_start(day(end - 60));
+          g.set_application_end(day(end));
+        }
+        g.set_how_to_apply("所定の申請書を郵送またはメールで提出してください。");
+        g.set_contact_name(g.funder() + " 事務局");
+        g.set_contact_phone("083-" + std::to_string(900 + k % 100) + "-" + std::to_string(1000 + (done + k) % 9000));
+        g.set_url("https://example.jp/grants/" + std::to_string(done + k));
+        civic::grants::GrantRow row = civic::grants::row_of(g);
+        row.id = crypto::uuid_v4();
+        civic::grants::store::insert(tx, row);
+        workflow::record(tx, {"grant", row.id, "create", std::nullopt, workflow::State::draft, "", "demo data"});
+        if (std::uniform_int_distribution<int>(0, 19)(rng) != 0) {  // a few stay drafts
+          tx.exec("UPDATE grants SET state = 'published', published_at = now() - $2::int * interval '1 hour' "
+                  "WHERE id = $1::uuid",
+                  row.id, std::uniform_int_distribution<int>(0, 3 * 365 * 24)(rng));
+        }
+      }
+    });
+    done += batch;
+  }
+  std::cout << "grants: " << count << " written\n";
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.empty() || args[0] != "organizations") {
-    std::cerr << "usage: civic_datagen organizations [--count N] [--seed S] [--add]\n";
+  if (args.empty() || (args[0] != "organizations" && args[0] != "grants")) {
+    std::cerr << "usage: civic_datagen organizations|grants [--count N] [--seed S] [--add]\n";
     return 2;
   }
-  int count = 1677;
+  int count = args[0] == "grants" ? 8552 : 1677;
   unsigned seed = 2026;
   bool add = false;
   for (size_t i = 1; i < args.size(); ++i) {
@@ -193,7 +260,7 @@ int main(int argc, char** argv) {
     }
   }
   try {
-    return organizations(count, seed, add);
+    return args[0] == "grants" ? write_grants(count, seed, add) : organizations(count, seed, add);
   } catch (const std::exception& e) {
     std::cerr << "civic_datagen: " << e.what() << "\n";
     return 1;

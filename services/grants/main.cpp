@@ -1,0 +1,33 @@
+// grants_server: wiring only. `grants_server migrate` applies the schema and exits.
+#include "core/config.h"
+#include "core/log.h"
+#include "grants/service.h"
+#include "rpc/server.h"
+
+namespace civic::generated {
+const std::vector<civic::db::Migration>& grants_lib_migrations();
+}
+
+int main(int argc, char** argv) {
+  using namespace civic;
+  rpc::block_shutdown_signals();
+  log::init("grants", config::str("LOG_LEVEL", "info"));
+  try {
+    std::string db_url = config::str("DATABASE_URL", "postgresql:///grants");
+    std::string command = argc > 1 ? argv[1] : "serve";
+    if (rpc::migrate_at_start(command, db_url, generated::grants_lib_migrations(), "grants")) return 0;
+
+    grants::GrantsConfig cfg{config::secret("INTERNAL_HMAC_KEY")};
+    db::Pool pool(db_url, size_t(config::integer("DB_POOL_SIZE", 8, 1, 200)));
+    auto content = grpc::CreateChannel(config::str("CONTENT_SERVICE_ADDR", "127.0.0.1:50053"),
+                                       grpc::InsecureChannelCredentials());
+    rpc::TaxonomyCache taxonomies(content, cfg.hmac_key,
+                                  std::chrono::milliseconds(config::integer("TAXONOMY_CACHE_MS", 60000, 0, 3600000)));
+    grants::GrantsServiceImpl service(pool, cfg, taxonomies);
+    rpc::serve("0.0.0.0:" + config::str("PORT", "50055"), {&service});
+    return 0;
+  } catch (const std::exception& e) {
+    log::error("fatal", {{"what", e.what()}});
+    return 1;
+  }
+}

@@ -1,0 +1,319 @@
+#include "grants/service.h"
+
+#include <regex>
+#include <set>
+
+#include "core/crypto.h"
+#include "core/log.h"
+#include "core/paging.h"
+#include "core/validation.h"
+#include "rpc/json.h"
+#include "rpc/server.h"
+#include "text/text.h"
+#include "workflow/workflow.h"
+
+namespace civic::grants {
+namespace {
+using grpc::Status;
+using grpc::StatusCode;
+using rpc::Principal;
+using validation::Errors;
+
+constexpr size_t kLongText = 4000;
+const std::regex kCode("[a-z0-9_]{1,40}");
+const std::regex kMonth("([0-9]{4})-(0[1-9]|1[0-2])");
+
+Status not_found() { return Status(StatusCode::NOT_FOUND, "見つかりません"); }
+
+void codes_known(Errors& e, const rpc::Taxonomies& tax, const std::string& field, const std::string& taxonomy,
+                 const std::vector<std::string>& codes, const std::string& site = "") {
+  auto unknown = tax.unknown(taxonomy, codes, site);
+  if (!unknown.empty())
+    e.add(field, "unknown_code", "選択肢にない値です: " + unknown.front(), "unknown code: " + unknown.front());
+}
+
+// Every GRT-1 item; names every bad field.
+Errors validate(const Grant& g, const rpc::Taxonomies& tax) {
+  Errors e;
+  e.text("funder", g.funder(), {.max_chars = 200});
+  e.text("name", g.name(), {.max_chars = 200});
+  codes_known(e, tax, "fields", "fields", {g.fields().begin(), g.fields().end()}, "supernet");
+  if (!g.target_area().empty()) codes_known(e, tax, "target_area", "target_areas", {g.target_area()});
+  e.text("purpose", g.purpose(), {.max_chars = kLongText, .multiline = true});
+  e.text("amount", g.amount(), {.required = false, .max_chars = 200});
+  for (const auto& [field, value] : {std::pair{"eligible_projects", g.eligible_projects()},
+                                     std::pair{"eligible_applicants", g.eligible_applicants()},
+                                     std::pair{"how_to_apply", g.how_to_apply()}})
+    e.text(field, value, {.required = false, .max_chars = kLongText, .multiline = true});
+  bool start_ok = e.date("application_start", g.application_start(), false);
+  if (g.anytime() && !g.application_end().empty())
+    e.add("application_end", "not_applicable", "随時募集には締切日を入力できません", "an anytime grant has no deadline");
+  else if (!g.anytime() && e.date("application_end", g.application_end()) && start_ok &&
+           !g.application_start().empty() && g.application_start() > g.application_end())
+    e.add("application_end", "before_start", "締切日は受付開始日より後にしてください", "must not be before the start");
+  e.text("contact_name", g.contact_name(), {.required = false, .max_chars = 200});
+  e.postal_code("contact_postal_code", g.contact_postal_code(), false);
+  e.text("contact_address", g.contact_address(), {.required = false, .max_chars = 200});
+  e.phone("contact_phone", g.contact_phone(), false);
+  e.phone("contact_fax", g.contact_fax(), false);
+  e.email("contact_email", g.contact_email(), false);
+  e.http_url("url", g.url(), false);
+  return e;
+}
+
+// Search, filter and page parameters of the public and staff lists.
+GrantFilters filters_of(Errors& e, const std::string& q) {
+  GrantFilters f;
+  if (e.text("q", q, {.required = false, .max_chars = 100})) {
+    text::Query query = text::query(q);
+    f.grams = query.grams;
+    f.like_patterns = query.like_patterns;
+  }
+  return f;
+}
+
+void fill_page(const paging::Page& page, const GrantPage& found, bool full, ListGrantsResponse* resp) {
+  for (const auto& row : found.items) to_proto(row, full, resp->add_items());
+  resp->set_total_size(int32_t(found.total));
+  resp->set_next_page_token(paging::next_token(page, found.items.size(), found.total));
+}
+
+Status transition_error(const std::string& state) {
+  return Status(StatusCode::FAILED_PRECONDITION, "今の状態（" + state + "）ではこの操作はできません");
+}
+} // namespace
+
+GrantRow row_of(const Grant& g) {
+  static const std::set<std::string> kColumns = {"id",  "funder", "name", "fields", "target_area", "application_start",
+                                                 "application_end", "anytime", "published_at", "updated_at"};
+  GrantRow row;
+  row.funder = g.funder();
+  row.name = g.name();
+  row.fields = {g.fields().begin(), g.fields().end()};
+  row.target_area = g.target_area();
+  row.application_start = g.application_start();
+  row.application_end = g.application_end();
+  row.anytime = g.anytime();
+  row.profile = rpc::profile_json(g, kColumns);
+  std::vector<std::string_view> parts = {g.name(), g.funder(), g.purpose(), g.eligible_projects(),
+                                         g.eligible_applicants(), g.amount()};
+  row.search_grams = text::index_grams(parts);
+  row.search_text = text::search_text(parts);
+  return row;
+}
+
+void to_proto(const GrantRow& row, bool full, Grant* out) {
+  (void)rpc::message_from_json(row.profile, out);  // written by row_of, so always valid
+  out->set_id(row.id);
+  out->set_funder(row.funder);
+  out->set_name(row.name);
+  for (const auto& f : row.fields) out->add_fields(f);
+  out->set_target_area(row.target_area);
+  out->set_application_start(row.application_start);
+  out->set_application_end(row.application_end);
+  out->set_anytime(row.anytime);
+  out->set_published_at(row.published_at);
+  out->set_updated_at(row.updated_at);
+  if (!full) return;
+  out->set_state(row.state);
+  out->set_version(row.version);
+}
+
+GrantsServiceImpl::GrantsServiceImpl(db::Pool& pool, GrantsConfig config, rpc::TaxonomyCache& taxonomies)
+    : pool_(pool), config_(std::move(config)), taxonomies_(taxonomies) {}
+
+Status GrantsServiceImpl::ListGrants(grpc::ServerContext* ctx, const ListGrantsRequest* req, ListGrantsResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "ListGrants", [&](const Principal&) {
+    Errors e;
+    GrantFilters f = filters_of(e, req->q());
+    for (const auto& [field, value] : {std::pair{"field", req->field()}, std::pair{"area", req->area()}})
+      if (!value.empty() && !std::regex_match(value, kCode))
+        e.add(field, "invalid_format", "選択肢のコードを指定してください", "must be a taxonomy code");
+    paging::Page page = paging::read(e, req->page_size(), req->page_token());
+    if (!e.empty()) return rpc::invalid(e);
+    f.field = req->field();
+    f.area = req->area();
+    f.open = req->open();
+    auto found = pool_.read([&](db::Tx& tx) { return store::search(tx, f, page.limit, page.offset); });
+    fill_page(page, found, false, resp);
+    return Status::OK;
+  });
+}
+
+Status GrantsServiceImpl::GrantCalendar(grpc::ServerContext* ctx, const CalendarRequest* req, CalendarResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "GrantCalendar", [&](const Principal&) {
+    std::smatch m;
+    if (!std::regex_match(req->month(), m, kMonth)) {
+      Errors e;
+      e.add("month", "invalid_format", "月は YYYY-MM の形で指定してください", "must be YYYY-MM");
+      return rpc::invalid(e);
+    }
+    int year = std::stoi(m[1].str()), month = std::stoi(m[2].str());  // 4 digits, 01-12
+    auto two = [](int n) { return std::string(n < 10 ? "0" : "") + std::to_string(n); };
+    std::string first = req->month() + "-01";
+    std::string next = month == 12 ? std::to_string(year + 1) + "-01-01" : m[1].str() + "-" + two(month + 1) + "-01";
+    resp->set_month(req->month());
+    CalendarDay* day = nullptr;
+    for (const auto& d : pool_.read([&](db::Tx& tx) { return store::deadlines(tx, first, next); })) {
+      if (!day || day->date() != d.date) {
+        day = resp->add_days();
+        day->set_date(d.date);
+      }
+      auto* entry = day->add_deadlines();
+      entry->set_id(d.id);
+      entry->set_name(d.name);
+      entry->set_funder(d.funder);
+    }
+    return Status::OK;
+  });
+}
+
+Status GrantsServiceImpl::GetGrant(grpc::ServerContext* ctx, const GetGrantRequest* req, Grant* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "GetGrant", [&](const Principal& p) {
+    if (!validation::is_uuid(req->id())) return not_found();
+    auto row = pool_.read([&](db::Tx& tx) { return store::find(tx, req->id()); });
+    bool staff = rpc::is_staff(p);
+    if (!row || (row->state != "published" && !staff)) return not_found();  // drafts do not exist for the public
+    to_proto(*row, staff, resp);
+    return Status::OK;
+  });
+}
+
+Status GrantsServiceImpl::AdminListGrants(grpc::ServerContext* ctx, const AdminListGrantsRequest* req,
+                                          ListGrantsResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "AdminListGrants", [&](const Principal& p) {
+    if (Status s = rpc::require_staff(p); !s.ok()) return s;
+    Errors e;
+    GrantFilters f = filters_of(e, req->q());
+    e.one_of("state", req->state(), {"draft", "review", "published", "archived"}, false);
+    paging::Page page = paging::read(e, req->page_size(), req->page_token());
+    if (!e.empty()) return rpc::invalid(e);
+    auto found = pool_.read([&](db::Tx& tx) { return store::admin_list(tx, req->state(), f, page.limit, page.offset); });
+    fill_page(page, found, true, resp);
+    return Status::OK;
+  });
+}
+
+Status GrantsServiceImpl::CreateGrant(grpc::ServerContext* ctx, const SaveGrantRequest* req, Grant* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "CreateGrant", [&](const Principal& p) {
+    if (Status s = rpc::require_staff(p); !s.ok()) return s;
+    Errors e = validate(req->grant(), *taxonomies_.snapshot());
+    if (!e.empty()) return rpc::invalid(e);
+    GrantRow row = row_of(req->grant());
+    row.id = crypto::uuid_v4();
+    row.created_by = p.account_id();
+    return pool_.transaction([&](db::Tx& tx) {
+      store::insert(tx, row);
+      workflow::record(tx, {"grant", row.id, "create", std::nullopt, workflow::State::draft, p.account_id(), ""});
+      to_proto(*store::find(tx, row.id), true, resp);
+      log::info("grant_created", {{"id", row.id}, {"account_id", p.account_id()}});
+      return Status::OK;
+    });
+  });
+}
+
+Status GrantsServiceImpl::UpdateGrant(grpc::ServerContext* ctx, const SaveGrantRequest* req, Grant* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "UpdateGrant", [&](const Principal& p) {
+    if (Status s = rpc::require_staff(p); !s.ok()) return s;
+    if (!validation::is_uuid(req->id())) return not_found();
+    Errors e = validate(req->grant(), *taxonomies_.snapshot());
+    if (!e.empty()) return rpc::invalid(e);
+    return pool_.transaction([&](db::Tx& tx) {
+      auto current = store::find(tx, req->id(), true);
+      if (!current) return not_found();
+      if (current->state == "archived") return transition_error(current->state);
+      GrantRow row = row_of(req->grant());
+      row.id = current->id;
+      row.version = req->grant().version();
+      if (!store::update(tx, row))
+        return Status(StatusCode::ABORTED, "ほかの人が先に更新しました。読み込み直してから編集してください");
+      auto state = workflow::parse(current->state).value_or(workflow::State::draft);
+      workflow::record(tx, {"grant", row.id, "edit", state, state, p.account_id(), ""});
+      to_proto(*store::find(tx, row.id), true, resp);
+      return Status::OK;
+    });
+  });
+}
+
+Status GrantsServiceImpl::transition(grpc::ServerContext* ctx, const GrantActionRequest* req, Grant* resp,
+                                     const char* method, const char* action) {
+  return rpc::guarded(ctx, config_.hmac_key, method, [&](const Principal& p) {
+    if (Status s = rpc::require_staff(p); !s.ok()) return s;
+    if (!validation::is_uuid(req->id())) return not_found();
+    Errors e;
+    e.text("note", req->note(), {.required = std::string_view(action) == "reject", .max_chars = 2000, .multiline = true});
+    if (!e.empty()) return rpc::invalid(e);
+    return pool_.transaction([&](db::Tx& tx) {
+      auto row = store::find(tx, req->id(), true);
+      if (!row) return not_found();
+      auto from = workflow::parse(row->state);
+      auto to = from ? workflow::next(*from, action) : std::nullopt;
+      if (!to) return transition_error(row->state);
+      store::set_state(tx, row->id, workflow::name(*to));
+      workflow::record(tx, {"grant", row->id, action, from, *to, p.account_id(), req->note()});
+      to_proto(*store::find(tx, row->id), true, resp);
+      log::info(std::string("grant_") + action, {{"id", row->id}, {"account_id", p.account_id()}});
+      return Status::OK;
+    });
+  });
+}
+
+Status GrantsServiceImpl::SubmitGrant(grpc::ServerContext* ctx, const GrantActionRequest* req, Grant* resp) {
+  return transition(ctx, req, resp, "SubmitGrant", "submit");
+}
+Status GrantsServiceImpl::PublishGrant(grpc::ServerContext* ctx, const GrantActionRequest* req, Grant* resp) {
+  return transition(ctx, req, resp, "PublishGrant", "publish");
+}
+Status GrantsServiceImpl::RejectGrant(grpc::ServerContext* ctx, const GrantActionRequest* req, Grant* resp) {
+  return transition(ctx, req, resp, "RejectGrant", "reject");
+}
+Status GrantsServiceImpl::ArchiveGrant(grpc::ServerContext* ctx, const GrantActionRequest* req, Grant* resp) {
+  return transition(ctx, req, resp, "ArchiveGrant", "archive");
+}
+
+Status GrantsServiceImpl::DuplicateGrant(grpc::ServerContext* ctx, const GrantActionRequest* req,
+                                         DuplicateGrantResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "DuplicateGrant", [&](const Principal& p) {
+    if (Status s = rpc::require_staff(p); !s.ok()) return s;
+    if (!validation::is_uuid(req->id())) return not_found();
+    return pool_.transaction([&](db::Tx& tx) {
+      auto row = store::find(tx, req->id());
+      if (!row) return not_found();
+      Grant content;
+      to_proto(*row, true, &content);
+      GrantRow copy = row_of(content);  // with its search keys, which find() does not read
+      copy.id = crypto::uuid_v4();
+      copy.state = "draft";
+      copy.created_by = p.account_id();
+      copy.duplicated_from = row->id;
+      store::insert(tx, copy);
+      workflow::record(tx, {"grant", copy.id, "duplicate", std::nullopt, workflow::State::draft, p.account_id(),
+                            "from " + row->id});
+      resp->set_id(copy.id);
+      return Status::OK;
+    });
+  });
+}
+
+Status GrantsServiceImpl::GrantHistory(grpc::ServerContext* ctx, const GetGrantRequest* req,
+                                       GrantHistoryResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "GrantHistory", [&](const Principal& p) {
+    if (Status s = rpc::require_staff(p); !s.ok()) return s;
+    if (!validation::is_uuid(req->id())) return not_found();
+    return pool_.read([&](db::Tx& tx) {
+      if (!store::find(tx, req->id())) return not_found();
+      for (const auto& h : workflow::history(tx, "grant", req->id())) {
+        auto* out = resp->add_items();
+        out->set_action(h.action);
+        out->set_from_state(h.from);
+        out->set_to_state(h.to);
+        out->set_actor_account_id(h.actor);
+        out->set_note(h.note);
+        out->set_at(h.at);
+      }
+      return Status::OK;
+    });
+  });
+}
+
+} // namespace civic::grants

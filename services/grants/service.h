@@ -1,0 +1,48 @@
+// Grants gRPC service (GRT-1, GRT-4): staff entry through the review workflow, public
+// search, detail and deadline calendar.
+#pragma once
+#include <string>
+
+#include "civic/grants.grpc.pb.h"
+#include "db/db.h"
+#include "grants/store.h"
+#include "rpc/taxonomies.h"
+
+namespace civic::grants {
+
+struct GrantsConfig {
+  std::string hmac_key;
+};
+
+class GrantsServiceImpl final : public GrantsService::Service {
+ public:
+  GrantsServiceImpl(db::Pool& pool, GrantsConfig config, rpc::TaxonomyCache& taxonomies);
+
+  grpc::Status ListGrants(grpc::ServerContext*, const ListGrantsRequest*, ListGrantsResponse*) override;
+  grpc::Status GrantCalendar(grpc::ServerContext*, const CalendarRequest*, CalendarResponse*) override;
+  grpc::Status GetGrant(grpc::ServerContext*, const GetGrantRequest*, Grant*) override;
+  grpc::Status AdminListGrants(grpc::ServerContext*, const AdminListGrantsRequest*, ListGrantsResponse*) override;
+  grpc::Status CreateGrant(grpc::ServerContext*, const SaveGrantRequest*, Grant*) override;
+  grpc::Status UpdateGrant(grpc::ServerContext*, const SaveGrantRequest*, Grant*) override;
+  grpc::Status SubmitGrant(grpc::ServerContext*, const GrantActionRequest*, Grant*) override;
+  grpc::Status PublishGrant(grpc::ServerContext*, const GrantActionRequest*, Grant*) override;
+  grpc::Status RejectGrant(grpc::ServerContext*, const GrantActionRequest*, Grant*) override;
+  grpc::Status ArchiveGrant(grpc::ServerContext*, const GrantActionRequest*, Grant*) override;
+  grpc::Status DuplicateGrant(grpc::ServerContext*, const GrantActionRequest*, DuplicateGrantResponse*) override;
+  grpc::Status GrantHistory(grpc::ServerContext*, const GetGrantRequest*, GrantHistoryResponse*) override;
+
+ private:
+  grpc::Status transition(grpc::ServerContext* ctx, const GrantActionRequest* req, Grant* resp, const char* method,
+                          const char* action);
+
+  db::Pool& pool_;
+  GrantsConfig config_;
+  rpc::TaxonomyCache& taxonomies_;
+};
+
+/// The columns, profile and search keys of `g` (after validation).
+GrantRow row_of(const Grant& g);
+/// `row` as a Grant; `full` adds what only staff see (state, version).
+void to_proto(const GrantRow& row, bool full, Grant* out);
+
+} // namespace civic::grants

@@ -1,0 +1,126 @@
+#include "grants/store.h"
+
+#include <map>
+
+namespace civic::grants::store {
+namespace {
+constexpr const char* kTime = "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'";
+const std::string kColumns = std::string(
+    "id, funder, name, fields, target_area, coalesce(application_start::text, ''), "
+    "coalesce(application_end::text, ''), anytime, profile::text, state, coalesce(created_by::text, ''), "
+    "coalesce(duplicated_from::text, ''), coalesce(to_char(published_at AT TIME ZONE 'UTC', ") + kTime +
+    "), ''), to_char(updated_at AT TIME ZONE 'UTC', " + kTime + "), version";
+const std::string kFind = "SELECT " + kColumns + " FROM grants WHERE id = $1::uuid";
+const std::string kFindForUpdate = kFind + " FOR UPDATE";
+constexpr const char* kInsert =
+    "INSERT INTO grants (id, funder, name, fields, target_area, application_start, application_end, anytime, "
+    "profile, state, created_by, duplicated_from, search_grams, search_text) VALUES ($1::uuid, $2, $3, $4::text[], "
+    "$5, nullif($6, '')::date, nullif($7, '')::date, $8, $9::jsonb, $10, $11::uuid, $12::uuid, $13::text[], $14)";
+constexpr const char* kUpdate =
+    "UPDATE grants SET funder = $2, name = $3, fields = $4::text[], target_area = $5, "
+    "application_start = nullif($6, '')::date, application_end = nullif($7, '')::date, anytime = $8, "
+    "profile = $9::jsonb, search_grams = $10::text[], search_text = $11, version = version + 1, updated_at = now() "
+    "WHERE id = $1::uuid AND version = $12";
+constexpr const char* kSetState =
+    "UPDATE grants SET state = $2, published_at = CASE WHEN $2 = 'published' THEN coalesce(published_at, now()) "
+    "ELSE published_at END, version = version + 1, updated_at = now() WHERE id = $1::uuid";
+constexpr const char* kDeadlines =
+    "SELECT application_end::text, id, name, funder FROM grants WHERE state = 'published' "
+    "AND application_end >= $1::date AND application_end < $2::date ORDER BY application_end, name, id";
+
+GrantRow read(const db::Row& r) {
+  GrantRow g;
+  g.id = r.text(0);
+  g.funder = r.text(1);
+  g.name = r.text(2);
+  g.fields = r.text_array(3);
+  g.target_area = r.text(4);
+  g.application_start = r.text(5);
+  g.application_end = r.text(6);
+  g.anytime = r.boolean(7);
+  g.profile = r.text(8);
+  g.state = r.text(9);
+  g.created_by = r.text(10);
+  g.duplicated_from = r.text(11);
+  g.published_at = r.text(12);
+  g.updated_at = r.text(13);
+  g.version = int(r.int64(14));
+  return g;
+}
+
+std::optional<std::string> uuid_or_null(const std::string& s) {
+  return s.empty() ? std::nullopt : std::optional<std::string>(s);
+}
+
+// Only the filters in use make the WHERE clause (values always as parameters), so each
+// combination gets a plan that can use the partial indexes on published rows.
+GrantPage list(db::Tx& tx, std::string_view state, const GrantFilters& f, int limit, int offset, const char* order) {
+  std::vector<db::Param> params;
+  std::string sql = " WHERE true";
+  auto add = [&](const char* fragment, db::Param value) {
+    params.push_back(std::move(value));
+    std::string piece = fragment, n = "$" + std::to_string(params.size());
+    for (size_t at; (at = piece.find("$?")) != std::string::npos;) piece.replace(at, 2, n);
+    sql += " AND " + piece;
+  };
+  static const std::map<std::string_view, const char*> kState = {{"draft", "state = 'draft'"},
+                                                                  {"review", "state = 'review'"},
+                                                                  {"published", "state = 'published'"},
+                                                                  {"archived", "state = 'archived'"}};
+  if (!state.empty()) sql += std::string(" AND ") + kState.at(state);
+  if (!f.grams.empty()) add("search_grams @> $?::text[]", db::to_param(f.grams));
+  if (!f.like_patterns.empty()) add("search_text LIKE ALL ($?::text[])", db::to_param(f.like_patterns));
+  if (!f.field.empty()) add("fields @> ARRAY[$?]", db::to_param(f.field));
+  if (!f.area.empty()) add("target_area = $?", db::to_param(f.area));
+  if (f.open)
+    sql += " AND (anytime OR application_end >= (now() AT TIME ZONE 'Asia/Tokyo')::date) "
+           "AND (application_start IS NULL OR application_start <= (now() AT TIME ZONE 'Asia/Tokyo')::date)";
+  GrantPage page;
+  std::vector<db::Param> page_params = params;
+  page_params.push_back(db::to_param(limit));
+  page_params.push_back(db::to_param(offset));
+  db::Result r = tx.exec_params("SELECT " + kColumns + " FROM grants" + sql + " ORDER BY " + order + " LIMIT $" +
+                                    std::to_string(params.size() + 1) + " OFFSET $" + std::to_string(params.size() + 2),
+                                page_params);
+  for (int i = 0; i < r.size(); ++i) page.items.push_back(read(r[i]));
+  page.total = tx.exec_params("SELECT count(*) FROM grants" + sql, params)[0].int64(0);
+  return page;
+}
+} // namespace
+
+void insert(db::Tx& tx, const GrantRow& g) {
+  tx.exec(kInsert, g.id, g.funder, g.name, g.fields, g.target_area, g.application_start, g.application_end, g.anytime,
+          g.profile, g.state, uuid_or_null(g.created_by), uuid_or_null(g.duplicated_from), g.search_grams,
+          g.search_text);
+}
+
+bool update(db::Tx& tx, const GrantRow& g) {
+  return tx.exec(kUpdate, g.id, g.funder, g.name, g.fields, g.target_area, g.application_start, g.application_end,
+                 g.anytime, g.profile, g.search_grams, g.search_text, g.version)
+             .affected() == 1;
+}
+
+std::optional<GrantRow> find(db::Tx& tx, std::string_view id, bool for_update) {
+  db::Result r = tx.exec(for_update ? kFindForUpdate : kFind, id);
+  if (r.empty()) return std::nullopt;
+  return read(r[0]);
+}
+
+GrantPage search(db::Tx& tx, const GrantFilters& f, int limit, int offset) {
+  return list(tx, "published", f, limit, offset, "published_at DESC NULLS LAST, id");
+}
+
+GrantPage admin_list(db::Tx& tx, std::string_view state, const GrantFilters& f, int limit, int offset) {
+  return list(tx, state, f, limit, offset, "created_at DESC, id");
+}
+
+std::vector<Deadline> deadlines(db::Tx& tx, std::string_view first, std::string_view next) {
+  std::vector<Deadline> out;
+  db::Result r = tx.exec(kDeadlines, first, next);
+  for (int i = 0; i < r.size(); ++i) out.push_back({r[i].text(0), r[i].text(1), r[i].text(2), r[i].text(3)});
+  return out;
+}
+
+void set_state(db::Tx& tx, std::string_view id, std::string_view state) { tx.exec(kSetState, id, state); }
+
+} // namespace civic::grants::store

@@ -1,0 +1,55 @@
+// Every SQL statement of the grants service, and nothing else.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "db/db.h"
+
+namespace civic::grants {
+
+struct GrantRow {
+  std::string id, funder, name;
+  std::vector<std::string> fields;
+  std::string target_area, application_start, application_end;  // YYYY-MM-DD or ""
+  bool anytime = false;
+  std::string profile;  // JSON object
+  std::string state = "draft", created_by, duplicated_from;
+  std::vector<std::string> search_grams;
+  std::string search_text;
+  std::string published_at, updated_at;
+  int version = 0;
+};
+
+struct GrantFilters {
+  std::vector<std::string> grams, like_patterns;  // from text::query
+  std::string field, area;
+  bool open = false;  // accepting applications today (Asia/Tokyo)
+};
+
+struct GrantPage {
+  std::vector<GrantRow> items;
+  int64_t total = 0;
+};
+
+struct Deadline {
+  std::string date, id, name, funder;
+};
+
+namespace store {
+
+void insert(db::Tx& tx, const GrantRow& g);
+/// Rewrites the content of `g` if its version is still `g.version`; false otherwise.
+bool update(db::Tx& tx, const GrantRow& g);
+std::optional<GrantRow> find(db::Tx& tx, std::string_view id, bool for_update = false);
+/// Published grants matching `f`, newest publication first.
+GrantPage search(db::Tx& tx, const GrantFilters& f, int limit, int offset);
+/// Any state (or one), newest entry first; keywords as in search.
+GrantPage admin_list(db::Tx& tx, std::string_view state, const GrantFilters& f, int limit, int offset);
+/// Published grants whose deadline falls in [first, next) (dates YYYY-MM-DD), by day.
+std::vector<Deadline> deadlines(db::Tx& tx, std::string_view first, std::string_view next);
+/// Moves to `state` (published_at set on first publication); bumps the version.
+void set_state(db::Tx& tx, std::string_view id, std::string_view state);
+
+} // namespace store
+} // namespace civic::grants

@@ -1,0 +1,140 @@
+// Grants end to end: staff entry through the review workflow, public search, detail and
+// deadline calendar; drafts and archived grants never public; members cannot edit.
+#include <catch2/catch.hpp>
+
+#include "client.h"
+
+using namespace civic;
+using namespace civic::e2e;
+
+namespace {
+nlohmann::json grant(const std::string& name, const std::string& deadline) {
+  return {{"funder", "公益財団法人やまぐち社会貢献基金"},
+          {"name", name},
+          {"fields", {"f07"}},
+          {"target_area", "prefecture"},
+          {"purpose", "里山の保全に取り組む団体を応援します"},
+          {"amount", "上限50万円"},
+          {"application_start", "2026-01-05"},
+          {"application_end", deadline},
+          {"how_to_apply", "申請書を郵送してください"},
+          {"contact_name", "基金事務局"},
+          {"contact_phone", "083-000-0000"},
+          {"contact_email", "grants@example.jp"},
+          {"url", "https://example.jp/grant"}};
+}
+
+std::set<std::string> error_fields(const Response& r) {
+  std::set<std::string> out;
+  for (const auto& d : r.json()["error"]["details"]) out.insert(d["field"].get<std::string>());
+  return out;
+}
+} // namespace
+
+TEST_CASE("staff enter a grant, an editor publishes it, the public finds it by keyword and deadline", "[e2e]") {
+  std::string token = unique("");
+  std::string name = "里山保全活動助成" + token;
+  Client anyone, member, admin, editor;
+  auto [login, mail] = verified_member(member);
+  REQUIRE(member.login(login, kPassword).status == 200);
+  ready_admin(admin, unique("admin_"));
+  ready_editor(admin, editor, unique("editor_"));
+
+  CHECK(anyone.post("/api/v1/admin/grants", {{"grant", grant(name, "2099-03-31")}}).status == 401);
+  CHECK(member.post("/api/v1/admin/grants", {{"grant", grant(name, "2099-03-31")}}).status == 403);
+  Response created = editor.post("/api/v1/admin/grants", {{"grant", grant(name, "2099-03-31")}});
+  REQUIRE(created.status == 201);
+  std::string id = created.json()["id"];
+  CHECK(created.json()["state"] == "draft");
+
+  // A draft does not exist for the public, by id or by search.
+  CHECK(anyone.get("/api/v1/grants/" + id).status == 404);
+  CHECK(anyone.get("/api/v1/grants?q=" + token).json()["total_size"] == 0);
+  CHECK(member.post("/api/v1/admin/grants/" + id + "/publish").status == 403);
+
+  // Edits need the current version; a stale one changes nothing.
+  nlohmann::json edited = grant(name, "2099-03-31");
+  edited["amount"] = "上限100万円";
+  edited["version"] = created.json()["version"];
+  Response updated = editor.request("PUT", "/api/v1/admin/grants/" + id, nlohmann::json{{"grant", edited}}.dump());
+  REQUIRE(updated.status == 200);
+  CHECK(updated.json()["amount"] == "上限100万円");
+  CHECK(editor.request("PUT", "/api/v1/admin/grants/" + id, nlohmann::json{{"grant", edited}}.dump()).status == 409);
+
+  Response published = editor.post("/api/v1/admin/grants/" + id + "/publish");
+  REQUIRE(published.status == 200);
+  CHECK(published.json()["state"] == "published");
+
+  Response detail = anyone.get("/api/v1/grants/" + id);
+  REQUIRE(detail.status == 200);
+  CHECK(detail.json()["amount"] == "上限100万円");
+  CHECK(detail.json()["contact_email"] == "grants@example.jp");
+  CHECK_FALSE(detail.json().contains("state"));    // private: staff only
+  CHECK_FALSE(detail.json().contains("version"));
+
+  CHECK(anyone.get("/api/v1/grants?q=%E9%87%8C+" + token).json()["total_size"] == 1);  // 里 (1 character)
+  CHECK(anyone.get("/api/v1/grants?q=%EF%BE%8E%EF%BE%9E%EF%BE%97+" + token).json()["total_size"] == 0);  // ﾎﾞﾗ
+  CHECK(anyone.get("/api/v1/grants?field=f07&open=true&q=" + token).json()["total_size"] == 1);
+  CHECK(anyone.get("/api/v1/grants?field=f01&q=" + token).json()["total_size"] == 0);
+  CHECK(anyone.get("/api/v1/grants?field=F07;DROP").status == 400);
+
+  Response calendar = anyone.get("/api/v1/grants/calendar?month=2099-03");
+  REQUIRE(calendar.status == 200);
+  bool listed = false;
+  for (const auto& day : calendar.json()["days"])
+    for (const auto& entry : day["deadlines"]) listed |= entry["id"] == id && day["date"] == "2099-03-31";
+  CHECK(listed);
+  CHECK(anyone.get("/api/v1/grants/calendar?month=2099-13").status == 400);
+  CHECK(anyone.get("/api/v1/grants/calendar?month=../../etc").status == 400);
+
+  SECTION("archived and duplicated grants are not public; the history keeps every step") {
+    Response dup = admin.post("/api/v1/admin/grants/" + id + "/duplicate");
+    REQUIRE(dup.status == 201);
+    std::string copy = dup.json()["id"];
+    CHECK(anyone.get("/api/v1/grants/" + copy).status == 404);
+    CHECK(admin.get("/api/v1/admin/grants?state=draft&q=" + token).json()["total_size"] == 1);
+    REQUIRE(admin.post("/api/v1/admin/grants/" + id + "/archive").status == 200);
+    CHECK(anyone.get("/api/v1/grants/" + id).status == 404);
+    CHECK(anyone.get("/api/v1/grants?q=" + token).json()["total_size"] == 0);
+    CHECK(admin.post("/api/v1/admin/grants/" + id + "/publish").status == 400);  // archived: restore first
+    Response history = admin.get("/api/v1/admin/grants/" + id + "/history");
+    REQUIRE(history.status == 200);
+    std::vector<std::string> actions;
+    for (const auto& h : history.json()["items"]) actions.push_back(h["action"]);
+    CHECK(actions == std::vector<std::string>{"create", "edit", "publish", "archive"});
+    CHECK(member.get("/api/v1/admin/grants/" + id + "/history").status == 403);
+  }
+}
+
+TEST_CASE("a grant with bad items is refused field by field and nothing is stored", "[e2e]") {
+  Client admin;
+  ready_admin(admin, unique("admin_"));
+  std::string token = unique("");
+  Response r = admin.post("/api/v1/admin/grants", {{"grant", nlohmann::json::object()}});
+  REQUIRE(r.status == 400);
+  CHECK(error_fields(r) == std::set<std::string>{"funder", "name", "purpose", "application_end"});
+
+  nlohmann::json bad = grant("助成" + token, "2026-02-30");
+  bad["fields"] = {"f99"};
+  bad["target_area"] = "mars";
+  bad["application_start"] = "yesterday";
+  bad["contact_email"] = "nobody";
+  bad["contact_phone"] = "call me";
+  bad["url"] = "javascript:alert(1)";
+  bad["name"] = std::string(201, 'x');
+  bad["purpose"] = "改行は可\n制御文字は不可\x07";
+  r = admin.post("/api/v1/admin/grants", {{"grant", bad}});
+  REQUIRE(r.status == 400);
+  CHECK(error_fields(r) == std::set<std::string>{"fields", "target_area", "application_start", "application_end",
+                                                 "contact_email", "contact_phone", "url", "name", "purpose"});
+  nlohmann::json reversed = grant("助成" + token, "2026-01-01");
+  reversed["application_start"] = "2026-02-01";
+  CHECK(error_fields(admin.post("/api/v1/admin/grants", {{"grant", reversed}})) ==
+        std::set<std::string>{"application_end"});
+  nlohmann::json anytime = grant("助成" + token, "2026-03-01");
+  anytime["anytime"] = true;
+  CHECK(error_fields(admin.post("/api/v1/admin/grants", {{"grant", anytime}})) ==
+        std::set<std::string>{"application_end"});
+  CHECK(admin.get("/api/v1/admin/grants?q=" + token).json()["total_size"] == 0);
+  CHECK(admin.post("/api/v1/admin/grants/not-a-uuid/publish").status == 404);
+}
