@@ -207,4 +207,27 @@ auto Pool::transaction(F&& fn, bool serializable) -> decltype(fn(std::declval<Tx
   }
 }
 
+/// A WHERE clause of only the filters in use, so each combination gets a plan that can
+/// use partial indexes (a generic "($1 = '' OR col = $1)" cannot). Fragments are fixed
+/// SQL; every value is a parameter: "$?" in a fragment becomes its number.
+class Where {
+ public:
+  void add(std::string_view fragment, Param value) {
+    params_.push_back(std::move(value));
+    std::string piece(fragment), n = "$" + std::to_string(params_.size());
+    for (size_t at; (at = piece.find("$?")) != std::string::npos;) piece.replace(at, 2, n);
+    sql_ += " AND " + piece;
+  }
+  /// A fragment without a value (a constant condition).
+  void add(std::string_view fragment) { sql_ += " AND " + std::string(fragment); }
+  const std::string& sql() const { return sql_; }
+  const std::vector<Param>& params() const { return params_; }
+  /// The number the next parameter will have (for LIMIT / OFFSET after the clause).
+  std::string next() const { return "$" + std::to_string(params_.size() + 1); }
+
+ private:
+  std::string sql_ = " WHERE true";
+  std::vector<Param> params_;
+};
+
 } // namespace civic::db

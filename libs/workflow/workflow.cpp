@@ -67,4 +67,16 @@ std::vector<HistoryEntry> history(db::Tx& tx, std::string_view entity_type, std:
   return out;
 }
 
+void history(db::Tx& tx, std::string_view entity_type, std::string_view entity_id, common::HistoryResponse* out) {
+  for (const auto& h : history(tx, entity_type, entity_id)) {
+    auto* item = out->add_items();
+    item->set_action(h.action);
+    item->set_from_state(h.from);
+    item->set_to_state(h.to);
+    item->set_actor_account_id(h.actor);
+    item->set_note(h.note);
+    item->set_at(h.at);
+  }
+}
+
 } // namespace civic::workflow

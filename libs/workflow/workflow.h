@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "civic/common.pb.h"
 #include "db/db.h"
 
 namespace civic::workflow {
@@ -45,5 +46,7 @@ struct HistoryEntry {
   std::string action, from, to, actor, note, at;
 };
 std::vector<HistoryEntry> history(db::Tx& tx, std::string_view entity_type, std::string_view entity_id);
+/// The same, as the response every service's history call answers with.
+void history(db::Tx& tx, std::string_view entity_type, std::string_view entity_id, common::HistoryResponse* out);
 
 } // namespace civic::workflow

@@ -687,21 +687,13 @@ Status DirectoryServiceImpl::OrganizationStats(grpc::ServerContext* ctx, const S
 }
 
 Status DirectoryServiceImpl::OrganizationHistory(grpc::ServerContext* ctx, const GetOrganizationRequest* req,
-                                                 HistoryResponse* resp) {
+                                                 civic::common::HistoryResponse* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "OrganizationHistory", [&](const Principal& p) {
     if (Status s = rpc::require_staff(p); !s.ok()) return s;
     if (!validation::is_uuid(req->id())) return not_found();
     return pool_.transaction([&](db::Tx& tx) {
       if (!store::find(tx, req->id())) return not_found();
-      for (const auto& h : workflow::history(tx, "organization", req->id())) {
-        auto* out = resp->add_items();
-        out->set_action(h.action);
-        out->set_from_state(h.from);
-        out->set_to_state(h.to);
-        out->set_actor_account_id(h.actor);
-        out->set_note(h.note);
-        out->set_at(h.at);
-      }
+      workflow::history(tx, "organization", req->id(), resp);
       return Status::OK;
     });
   });

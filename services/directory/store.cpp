@@ -103,56 +103,45 @@ std::optional<std::string> uuid_or_null(const std::string& s) {
   return s.empty() ? std::nullopt : std::optional<std::string>(s);
 }
 
-// The WHERE clause holds only the filters in use, so each combination gets a plan that
-// uses the partial indexes (a generic plan of "($1 = '' OR col = $1)" cannot).
-// Values are always parameters; only fixed SQL fragments are joined.
-std::string where_clause(std::string_view state, const Filters& f, std::vector<db::Param>& params) {
-  std::string sql = " WHERE true";
-  auto add = [&](const char* fragment, db::Param value) {
-    params.push_back(std::move(value));
-    std::string n = "$" + std::to_string(params.size());
-    std::string piece = fragment;
-    for (size_t at; (at = piece.find("$?")) != std::string::npos;) piece.replace(at, 2, n);
-    sql += " AND " + piece;
-  };
+// Only the filters in use, values as parameters (db::Where).
+db::Where where_clause(std::string_view state, const Filters& f) {
   // The state is one of four constants; written as a literal so that even a generic
   // plan matches the partial indexes (WHERE state = 'published').
   static const std::map<std::string_view, const char*> kState = {{"draft", "state = 'draft'"},
                                                                   {"review", "state = 'review'"},
                                                                   {"published", "state = 'published'"},
                                                                   {"archived", "state = 'archived'"}};
-  if (!state.empty()) sql += std::string(" AND ") + kState.at(state);
-  if (!f.grams.empty()) add("search_grams @> $?::text[]", db::to_param(f.grams));
-  if (!f.like_patterns.empty()) add("search_text LIKE ALL ($?::text[])", db::to_param(f.like_patterns));
-  if (!f.site.empty()) add("site = $?", db::to_param(f.site));
-  if (!f.kind.empty()) add("kind = $?", db::to_param(f.kind));
-  if (!f.field.empty()) add("fields @> ARRAY[$?]", db::to_param(f.field));
-  if (!f.area.empty()) add("target_area = $?", db::to_param(f.area));
-  if (!f.municipality.empty()) add("target_municipalities @> ARRAY[$?]", db::to_param(f.municipality));
-  if (!f.feature.empty()) add("features @> ARRAY[$?]", db::to_param(f.feature));
-  if (!f.status.empty()) add("status = $?", db::to_param(f.status));
-  return sql;
+  db::Where w;
+  if (!state.empty()) w.add(kState.at(state));
+  if (!f.grams.empty()) w.add("search_grams @> $?::text[]", db::to_param(f.grams));
+  if (!f.like_patterns.empty()) w.add("search_text LIKE ALL ($?::text[])", db::to_param(f.like_patterns));
+  if (!f.site.empty()) w.add("site = $?", db::to_param(f.site));
+  if (!f.kind.empty()) w.add("kind = $?", db::to_param(f.kind));
+  if (!f.field.empty()) w.add("fields @> ARRAY[$?]", db::to_param(f.field));
+  if (!f.area.empty()) w.add("target_area = $?", db::to_param(f.area));
+  if (!f.municipality.empty()) w.add("target_municipalities @> ARRAY[$?]", db::to_param(f.municipality));
+  if (!f.feature.empty()) w.add("features @> ARRAY[$?]", db::to_param(f.feature));
+  if (!f.status.empty()) w.add("status = $?", db::to_param(f.status));
+  return w;
 }
 
 OrgPage list(db::Tx& tx, std::string_view state, const Filters& f, int limit, int offset, const char* order) {
   OrgPage page;
-  std::vector<db::Param> params;
-  std::string where = where_clause(state, f, params);
-  std::vector<db::Param> page_params = params;
+  db::Where w = where_clause(state, f);
+  std::vector<db::Param> page_params = w.params();
   page_params.push_back(db::to_param(limit));
   page_params.push_back(db::to_param(offset));
-  std::string n = std::to_string(params.size());
-  db::Result r = tx.exec_params("SELECT " + kColumns + " FROM organizations" + where +
-                                    " ORDER BY " + order + " LIMIT $" +
-                                    std::to_string(params.size() + 1) + " OFFSET $" + std::to_string(params.size() + 2),
+  db::Result r = tx.exec_params("SELECT " + kColumns + " FROM organizations" + w.sql() + " ORDER BY " + order +
+                                    " LIMIT " + w.next() + " OFFSET $" + std::to_string(w.params().size() + 2),
                                 page_params);
   for (int i = 0; i < r.size(); ++i) page.items.push_back(read(r[i]));
   // Counting every match of a one-character keyword means visiting thousands of rows;
   // the total is exact up to kCountCap and reported as capped beyond it.
-  params.push_back(db::to_param(kCountCap + 1));
-  page.total = tx.exec_params("SELECT count(*) FROM (SELECT 1 FROM organizations" + where + " LIMIT $" +
-                                  std::to_string(params.size()) + ") AS capped",
-                              params)[0].int64(0);
+  std::vector<db::Param> count_params = w.params();
+  count_params.push_back(db::to_param(kCountCap + 1));
+  page.total = tx.exec_params("SELECT count(*) FROM (SELECT 1 FROM organizations" + w.sql() + " LIMIT " + w.next() +
+                                  ") AS capped",
+                              count_params)[0].int64(0);
   page.capped = page.total > kCountCap;
   if (page.capped) page.total = kCountCap;
   return page;

@@ -29,7 +29,7 @@ class GrantsServiceImpl final : public GrantsService::Service {
   grpc::Status RejectGrant(grpc::ServerContext*, const GrantActionRequest*, Grant*) override;
   grpc::Status ArchiveGrant(grpc::ServerContext*, const GrantActionRequest*, Grant*) override;
   grpc::Status DuplicateGrant(grpc::ServerContext*, const GrantActionRequest*, DuplicateGrantResponse*) override;
-  grpc::Status GrantHistory(grpc::ServerContext*, const GetGrantRequest*, GrantHistoryResponse*) override;
+  grpc::Status GrantHistory(grpc::ServerContext*, const GetGrantRequest*, civic::common::HistoryResponse*) override;
 
  private:
   grpc::Status transition(grpc::ServerContext* ctx, const GrantActionRequest* req, Grant* resp, const char* method,
