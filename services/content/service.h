@@ -24,7 +24,32 @@ class ContentServiceImpl final : public ContentService::Service {
   grpc::Status ListTerms(grpc::ServerContext*, const ListTermsRequest*, ListTermsResponse*) override;
   grpc::Status PublishTerms(grpc::ServerContext*, const PublishTermsRequest*, TermsDocument*) override;
 
+  // CNT-1 and CNT-2 (articles.cpp).
+  grpc::Status GetSiteBlocks(grpc::ServerContext*, const GetSiteBlocksRequest*, SiteBlocks*) override;
+  grpc::Status UpdateSiteBlocks(grpc::ServerContext*, const UpdateSiteBlocksRequest*, SiteBlocks*) override;
+  grpc::Status GetPage(grpc::ServerContext*, const GetPageRequest*, Article*) override;
+  grpc::Status ListNotices(grpc::ServerContext*, const ListArticlesRequest*, ListArticlesResponse*) override;
+  grpc::Status ListCenterNews(grpc::ServerContext*, const ListArticlesRequest*, ListArticlesResponse*) override;
+  grpc::Status ListArticles(grpc::ServerContext*, const ListArticlesRequest*, ListArticlesResponse*) override;
+  grpc::Status GetArticle(grpc::ServerContext*, const GetArticleRequest*, Article*) override;
+  grpc::Status GetArticleImage(grpc::ServerContext*, const ImageRequest*, civic::common::HttpBody*) override;
+  grpc::Status AdminListArticles(grpc::ServerContext*, const AdminListArticlesRequest*, ListArticlesResponse*) override;
+  grpc::Status CreateArticle(grpc::ServerContext*, const SaveArticleRequest*, Article*) override;
+  grpc::Status UpdateArticle(grpc::ServerContext*, const SaveArticleRequest*, Article*) override;
+  grpc::Status UploadArticleImage(grpc::ServerContext*, const UploadImageRequest*, ArticleImage*) override;
+  grpc::Status SubmitArticle(grpc::ServerContext*, const ArticleActionRequest*, Article*) override;
+  grpc::Status PublishArticle(grpc::ServerContext*, const ArticleActionRequest*, Article*) override;
+  grpc::Status RejectArticle(grpc::ServerContext*, const ArticleActionRequest*, Article*) override;
+  grpc::Status ArchiveArticle(grpc::ServerContext*, const ArticleActionRequest*, Article*) override;
+  grpc::Status DuplicateArticle(grpc::ServerContext*, const ArticleActionRequest*, DuplicateArticleResponse*) override;
+  grpc::Status ArticleHistory(grpc::ServerContext*, const GetArticleRequest*, civic::common::HistoryResponse*) override;
+
  private:
+  grpc::Status list_public(grpc::ServerContext* ctx, const ListArticlesRequest* req, ListArticlesResponse* resp,
+                           const char* method, const std::string& kind);
+  grpc::Status transition(grpc::ServerContext* ctx, const ArticleActionRequest* req, Article* resp, const char* method,
+                          const char* action);
+
   db::Pool& pool_;
   ContentConfig config_;
 };

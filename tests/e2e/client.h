@@ -199,6 +199,17 @@ inline std::pair<std::string, std::string> verified_member(Client& c) {
   return {login, mail};
 }
 
+/// POSTs multipart/form-data: the text `fields`, then the part "file" named `filename`.
+inline Response post_form(Client& c, const std::string& path, const std::vector<std::pair<std::string, std::string>>& fields,
+                          const std::string& filename, const std::string& declared_type, const std::string& data) {
+  std::string b = "civicBoundary7MA4YWxk", body;
+  for (const auto& [name, value] : fields)
+    body += "--" + b + "\r\nContent-Disposition: form-data; name=\"" + name + "\"\r\n\r\n" + value + "\r\n";
+  body += "--" + b + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + filename +
+          "\"\r\nContent-Type: " + declared_type + "\r\n\r\n" + data + "\r\n--" + b + "--\r\n";
+  return c.request("POST", path, body, {"Content-Type: multipart/form-data; boundary=" + b});
+}
+
 // Staff helpers; they use Catch assertions, so include this after catch.hpp.
 
 /// Runs `auth_server create-admin` against the test stack's auth database, as an operator

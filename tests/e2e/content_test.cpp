@@ -133,3 +133,110 @@ TEST_CASE("terms of use are versioned: admins publish, everyone reads the curren
   CHECK(anyone.get("/api/v1/terms-of-use/aikasanet").json()["title"] == "利用規約（改定）");
   CHECK(admin.get("/api/v1/admin/terms-of-use/aikasanet").json()["items"].size() >= 2);
 }
+
+namespace {
+std::set<std::string> fields_of(const Response& r) {
+  std::set<std::string> out;
+  for (const auto& d : r.json()["error"]["details"]) out.insert(d["field"].get<std::string>());
+  return out;
+}
+const std::string kPng = std::string("\x89PNG\r\n\x1a\n", 8) + std::string(64, '\0');
+} // namespace
+
+TEST_CASE("articles: editors write and publish, drafts and archived items stay private, slugs are safe", "[e2e]") {
+  std::string token = unique("");
+  std::string slug = "about-" + token.substr(token.size() - 8);
+  for (auto& ch : slug) ch = char(std::tolower(static_cast<unsigned char>(ch)));
+  Client anyone, member, admin, editor;
+  auto [login, mail] = verified_member(member);
+  REQUIRE(member.login(login, kPassword).status == 200);
+  ready_admin(admin, unique("admin_"));
+  ready_editor(admin, editor, unique("editor_"));
+
+  nlohmann::json page = {{"site", "supernet"}, {"kind", "page"}, {"slug", slug}, {"title", "センターについて"},
+                         {"body", "県民活動支援センターの紹介" + token}};
+  CHECK(member.post("/api/v1/admin/articles", {{"article", page}}).status == 403);
+  CHECK(anyone.post("/api/v1/admin/articles", {{"article", page}}).status == 401);
+  Response created = editor.post("/api/v1/admin/articles", {{"article", page}});
+  REQUIRE(created.status == 201);
+  std::string id = created.json()["id"];
+  CHECK(editor.post("/api/v1/admin/articles", {{"article", page}}).status == 409);  // the slug is taken
+  CHECK(anyone.get("/api/v1/pages/" + slug).status == 404);                           // a draft
+  CHECK(anyone.get("/api/v1/articles/" + id).status == 404);
+  CHECK(member.post("/api/v1/admin/articles/" + id + "/publish").status == 403);
+
+  // An image needs its alternative text; only PNG and JPEG content.
+  std::string images = "/api/v1/admin/articles/" + id + "/images";
+  CHECK(fields_of(post_form(editor, images, {{"alt", ""}}, "map.png", "image/png", kPng)) == std::set<std::string>{"alt"});
+  CHECK(fields_of(post_form(editor, images, {{"alt", "地図"}}, "map.png", "image/png", "<svg onload=alert(1)>")) ==
+        std::set<std::string>{"file"});
+  CHECK(post_form(member, images, {{"alt", "地図"}}, "map.png", "image/png", kPng).status == 403);
+  Response image = post_form(editor, images, {{"alt", "センターまでの地図"}}, "map.png", "image/png", kPng);
+  REQUIRE(image.status == 201);
+
+  REQUIRE(editor.post("/api/v1/admin/articles/" + id + "/publish").status == 200);
+  Response shown = anyone.get("/api/v1/pages/" + slug + "?site=supernet");
+  REQUIRE(shown.status == 200);
+  CHECK(shown.json()["title"] == "センターについて");
+  REQUIRE(shown.json()["images"].size() == 1);
+  CHECK(shown.json()["images"][0]["alt"] == "センターまでの地図");
+  CHECK_FALSE(shown.json().contains("state"));
+  Response file = anyone.get("/api/v1/articles/" + id + "/images/" + image.json()["id"].get<std::string>());
+  REQUIRE(file.status == 200);
+  CHECK(file.body == kPng);
+  CHECK(anyone.get("/api/v1/pages/" + slug + "?site=aikasanet").status == 404);  // another site's page
+
+  // A path or control characters in a slug are refused before any lookup.
+  for (const char* bad : {"..%2F..%2Fetc%2Fpasswd", "%2E%2E", "about%00", "about%0D%0A", "About", "a--b", "-a"}) {
+    INFO(bad);
+    Response r = anyone.get(std::string("/api/v1/pages/") + bad);
+    CHECK((r.status == 400 || r.status == 404));
+    if (r.status == 400) CHECK(fields_of(r) == std::set<std::string>{"slug"});
+  }
+  CHECK(fields_of(editor.post("/api/v1/admin/articles", {{"article", {{"site", "supernet"}, {"kind", "page"},
+                                                                       {"slug", "../x"}, {"title", "t"}, {"body", "b"}}}})) ==
+        std::set<std::string>{"slug"});
+
+  nlohmann::json notice = {{"site", "both"}, {"kind", "notice"}, {"title", "年末年始の休館" + token}, {"body", "12月29日から休館します"}};
+  Response n = editor.post("/api/v1/admin/articles", {{"article", notice}});
+  REQUIRE(n.status == 201);
+  std::string notice_id = n.json()["id"];
+  REQUIRE(editor.post("/api/v1/admin/articles/" + notice_id + "/publish").status == 200);
+  for (const char* site : {"supernet", "aikasanet"})
+    CHECK(anyone.get(std::string("/api/v1/notices?site=") + site + "&q=" + token).json()["total_size"] == 1);
+  CHECK(anyone.get("/api/v1/center-news?q=" + token).json()["total_size"] == 0);
+  CHECK(anyone.get("/api/v1/articles?kind=notice").status == 400);  // notices have their own path
+  REQUIRE(admin.post("/api/v1/admin/articles/" + notice_id + "/archive").status == 200);
+  CHECK(anyone.get("/api/v1/notices?q=" + token).json()["total_size"] == 0);
+  CHECK(anyone.get("/api/v1/articles/" + notice_id).status == 404);
+  Response history = admin.get("/api/v1/admin/articles/" + notice_id + "/history");
+  REQUIRE(history.status == 200);
+  CHECK(history.json()["items"].size() == 3);  // create, publish, archive
+}
+
+TEST_CASE("each site's emergency notice and variable block: staff edit them, everyone reads them", "[e2e]") {
+  Client anyone, member, editor, admin;
+  auto [login, mail] = verified_member(member);
+  REQUIRE(member.login(login, kPassword).status == 200);
+  ready_admin(admin, unique("admin_"));
+  ready_editor(admin, editor, unique("editor_"));
+  Response current = anyone.get("/api/v1/site/aikasanet/blocks");
+  REQUIRE(current.status == 200);
+  nlohmann::json blocks = {{"emergency_enabled", true}, {"emergency_title", "大雨による活動中止"},
+                           {"emergency_body", "本日の活動はすべて中止です"}, {"variable_block", "今月の特集"},
+                           {"version", current.json()["version"]}};
+  CHECK(member.request("PUT", "/api/v1/admin/site/aikasanet/blocks", nlohmann::json{{"blocks", blocks}}.dump()).status == 403);
+  nlohmann::json untitled = blocks;
+  untitled["emergency_title"] = "";
+  CHECK(fields_of(editor.request("PUT", "/api/v1/admin/site/aikasanet/blocks", nlohmann::json{{"blocks", untitled}}.dump())) ==
+        std::set<std::string>{"blocks.emergency_title"});
+  REQUIRE(editor.request("PUT", "/api/v1/admin/site/aikasanet/blocks", nlohmann::json{{"blocks", blocks}}.dump()).status == 200);
+  CHECK(editor.request("PUT", "/api/v1/admin/site/aikasanet/blocks", nlohmann::json{{"blocks", blocks}}.dump()).status == 409);
+  Response shown = anyone.get("/api/v1/site/aikasanet/blocks");
+  CHECK(shown.json()["emergency_title"] == "大雨による活動中止");
+  CHECK(anyone.get("/api/v1/site/supernet/blocks").json()["emergency_title"] != "大雨による活動中止");  // per site
+  CHECK(anyone.get("/api/v1/site/elsewhere/blocks").status == 400);
+  blocks["emergency_enabled"] = false;
+  blocks["version"] = shown.json()["version"];
+  CHECK(editor.request("PUT", "/api/v1/admin/site/aikasanet/blocks", nlohmann::json{{"blocks", blocks}}.dump()).status == 200);
+}

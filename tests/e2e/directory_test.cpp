@@ -372,12 +372,8 @@ TEST_CASE("admins export every organisation as spreadsheet-safe CSV; nobody else
 namespace {
 Response upload(Client& c, const std::string& id, const std::string& category, const std::string& filename,
                 const std::string& declared_type, const std::string& data) {
-  std::string b = "civicBoundary7MA4YWxk";
-  std::string body = "--" + b + "\r\nContent-Disposition: form-data; name=\"category\"\r\n\r\n" + category + "\r\n--" + b +
-                     "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + filename +
-                     "\"\r\nContent-Type: " + declared_type + "\r\n\r\n" + data + "\r\n--" + b + "--\r\n";
-  return c.request("POST", "/api/v1/organizations/" + id + "/attachments", body,
-                   {"Content-Type: multipart/form-data; boundary=" + b});
+  return post_form(c, "/api/v1/organizations/" + id + "/attachments", {{"category", category}}, filename, declared_type,
+                   data);
 }
 } // namespace
 

@@ -1,0 +1,138 @@
+#include "content/article_store.h"
+
+#include <map>
+
+namespace civic::content::store {
+namespace {
+constexpr const char* kTime = "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'";
+const std::string kColumns = std::string(
+    "id, site, kind, coalesce(slug, ''), title, body, url, state, coalesce(created_by::text, ''), "
+    "coalesce(duplicated_from::text, ''), coalesce(to_char(published_at AT TIME ZONE 'UTC', ") + kTime +
+    "), ''), to_char(updated_at AT TIME ZONE 'UTC', " + kTime + "), version";
+
+ArticleRow read(const db::Row& r) {
+  ArticleRow a;
+  a.id = r.text(0);
+  a.site = r.text(1);
+  a.kind = r.text(2);
+  a.slug = r.text(3);
+  a.title = r.text(4);
+  a.body = r.text(5);
+  a.url = r.text(6);
+  a.state = r.text(7);
+  a.created_by = r.text(8);
+  a.duplicated_from = r.text(9);
+  a.published_at = r.text(10);
+  a.updated_at = r.text(11);
+  a.version = int(r.int64(12));
+  return a;
+}
+
+std::optional<std::string> or_null(const std::string& s) { return s.empty() ? std::nullopt : std::optional(s); }
+
+const std::map<std::string_view, const char*> kState = {{"draft", "state = 'draft'"},
+                                                        {"review", "state = 'review'"},
+                                                        {"published", "state = 'published'"},
+                                                        {"archived", "state = 'archived'"}};
+} // namespace
+
+void insert_article(db::Tx& tx, const ArticleRow& a) {
+  tx.exec("INSERT INTO articles (id, site, kind, slug, title, body, url, state, created_by, duplicated_from, "
+          "search_grams, search_text) VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9::uuid, $10::uuid, $11::text[], $12)",
+          a.id, a.site, a.kind, or_null(a.slug), a.title, a.body, a.url, a.state, or_null(a.created_by),
+          or_null(a.duplicated_from), a.search_grams, a.search_text);
+}
+
+bool update_article(db::Tx& tx, const ArticleRow& a) {
+  return tx.exec("UPDATE articles SET site = $2, slug = $3, title = $4, body = $5, url = $6, search_grams = $7::text[], "
+                 "search_text = $8, version = version + 1, updated_at = now() WHERE id = $1::uuid AND version = $9",
+                 a.id, a.site, or_null(a.slug), a.title, a.body, a.url, a.search_grams, a.search_text, a.version)
+             .affected() == 1;
+}
+
+std::optional<ArticleRow> find_article(db::Tx& tx, std::string_view id, bool for_update) {
+  db::Result r = tx.exec("SELECT " + kColumns + " FROM articles WHERE id = $1::uuid" + (for_update ? " FOR UPDATE" : ""), id);
+  if (r.empty()) return std::nullopt;
+  return read(r[0]);
+}
+
+std::optional<ArticleRow> find_page(db::Tx& tx, std::string_view site, std::string_view slug) {
+  db::Result r = tx.exec("SELECT " + kColumns + " FROM articles WHERE kind = 'page' AND state = 'published' "
+                         "AND slug = $2 AND (site = $1 OR site = 'both') ORDER BY site = $1 DESC LIMIT 1",
+                         site, slug);
+  if (r.empty()) return std::nullopt;
+  return read(r[0]);
+}
+
+ArticlePage list_articles(db::Tx& tx, std::string_view state, const ArticleFilters& f, int limit, int offset) {
+  db::Where w;
+  if (!state.empty()) w.add(kState.at(state));
+  if (!f.site.empty()) w.add("(site = $? OR site = 'both')", db::to_param(f.site));
+  if (!f.kind.empty()) w.add("kind = $?", db::to_param(f.kind));
+  if (!f.grams.empty()) w.add("search_grams @> $?::text[]", db::to_param(f.grams));
+  if (!f.like_patterns.empty()) w.add("search_text LIKE ALL ($?::text[])", db::to_param(f.like_patterns));
+  const char* order = state == "published" ? "published_at DESC NULLS LAST, id" : "created_at DESC, id";
+  std::vector<db::Param> params = w.params();
+  params.push_back(db::to_param(limit));
+  params.push_back(db::to_param(offset));
+  db::Result r = tx.exec_params("SELECT " + kColumns + " FROM articles" + w.sql() + " ORDER BY " + order + " LIMIT " +
+                                    w.next() + " OFFSET $" + std::to_string(w.params().size() + 2),
+                                params);
+  ArticlePage page;
+  for (int i = 0; i < r.size(); ++i) page.items.push_back(read(r[i]));
+  page.total = tx.exec_params("SELECT count(*) FROM articles" + w.sql(), w.params())[0].int64(0);
+  return page;
+}
+
+void set_article_state(db::Tx& tx, std::string_view id, std::string_view state) {
+  tx.exec("UPDATE articles SET state = $2, published_at = CASE WHEN $2 = 'published' THEN coalesce(published_at, now()) "
+          "ELSE published_at END, version = version + 1, updated_at = now() WHERE id = $1::uuid",
+          id, state);
+}
+
+void insert_image(db::Tx& tx, const ImageRow& i, std::string_view uploaded_by) {
+  std::optional<std::string> by = uploaded_by.empty() ? std::nullopt : std::optional<std::string>(uploaded_by);
+  tx.exec("INSERT INTO article_images (id, article_id, alt, content_type, data, uploaded_by) "
+          "VALUES ($1::uuid, $2::uuid, $3, $4, $5::bytea, $6::uuid)",
+          i.id, i.article_id, i.alt, i.content_type, db::Bytes{i.data}, by);
+}
+
+std::vector<ImageRow> images(db::Tx& tx, std::string_view article_id) {
+  std::vector<ImageRow> out;
+  db::Result r = tx.exec("SELECT id, article_id, alt, content_type, octet_length(data) FROM article_images "
+                         "WHERE article_id = $1::uuid ORDER BY created_at, id",
+                         article_id);
+  for (int i = 0; i < r.size(); ++i) out.push_back({r[i].text(0), r[i].text(1), r[i].text(2), r[i].text(3), "", r[i].int64(4)});
+  return out;
+}
+
+std::optional<ImageRow> find_image(db::Tx& tx, std::string_view article_id, std::string_view id) {
+  db::Result r = tx.exec("SELECT id, article_id, alt, content_type, data FROM article_images "
+                         "WHERE article_id = $1::uuid AND id = $2::uuid",
+                         article_id, id);
+  if (r.empty()) return std::nullopt;
+  ImageRow i{r[0].text(0), r[0].text(1), r[0].text(2), r[0].text(3), r[0].bytes(4), 0};
+  i.size = int64_t(i.data.size());
+  return i;
+}
+
+std::optional<BlocksRow> find_blocks(db::Tx& tx, std::string_view site) {
+  db::Result r = tx.exec(std::string("SELECT site, emergency_enabled, emergency_title, emergency_body, variable_block, "
+                                     "to_char(updated_at AT TIME ZONE 'UTC', ") + kTime +
+                             "), version FROM site_blocks WHERE site = $1",
+                         site);
+  if (r.empty()) return std::nullopt;
+  return BlocksRow{r[0].text(0), r[0].boolean(1), r[0].text(2), r[0].text(3), r[0].text(4), r[0].text(5),
+                   int(r[0].int64(6))};
+}
+
+bool update_blocks(db::Tx& tx, const BlocksRow& b, std::string_view actor) {
+  std::optional<std::string> by = actor.empty() ? std::nullopt : std::optional<std::string>(actor);
+  return tx.exec("UPDATE site_blocks SET emergency_enabled = $2, emergency_title = $3, emergency_body = $4, "
+                 "variable_block = $5, version = version + 1, updated_by = $7::uuid, updated_at = now() "
+                 "WHERE site = $1 AND version = $6",
+                 b.site, b.emergency_enabled, b.emergency_title, b.emergency_body, b.variable_block, b.version, by)
+             .affected() == 1;
+}
+
+} // namespace civic::content::store

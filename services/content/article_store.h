@@ -1,0 +1,60 @@
+// SQL of the content service's articles (CNT-1) and site blocks (CNT-2).
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "db/db.h"
+
+namespace civic::content {
+
+struct ArticleRow {
+  std::string id, site, kind, slug, title, body, url, state = "draft", created_by, duplicated_from;
+  std::vector<std::string> search_grams;
+  std::string search_text, published_at, updated_at;
+  int version = 0;
+};
+
+struct ImageRow {
+  std::string id, article_id, alt, content_type, data;
+  int64_t size = 0;
+};
+
+struct ArticleFilters {
+  std::string site, kind;                         // site: also items for both sites
+  std::vector<std::string> grams, like_patterns;  // from text::query
+};
+
+struct ArticlePage {
+  std::vector<ArticleRow> items;
+  int64_t total = 0;
+};
+
+struct BlocksRow {
+  std::string site;
+  bool emergency_enabled = false;
+  std::string emergency_title, emergency_body, variable_block, updated_at;
+  int version = 0;
+};
+
+namespace store {
+
+void insert_article(db::Tx& tx, const ArticleRow& a);
+/// Rewrites the content if the version is still `a.version`; false otherwise.
+bool update_article(db::Tx& tx, const ArticleRow& a);
+std::optional<ArticleRow> find_article(db::Tx& tx, std::string_view id, bool for_update = false);
+std::optional<ArticleRow> find_page(db::Tx& tx, std::string_view site, std::string_view slug);
+/// In `state` (empty: any), newest first (published: by publication).
+ArticlePage list_articles(db::Tx& tx, std::string_view state, const ArticleFilters& f, int limit, int offset);
+void set_article_state(db::Tx& tx, std::string_view id, std::string_view state);
+
+void insert_image(db::Tx& tx, const ImageRow& i, std::string_view uploaded_by);
+std::vector<ImageRow> images(db::Tx& tx, std::string_view article_id);  // without data
+std::optional<ImageRow> find_image(db::Tx& tx, std::string_view article_id, std::string_view id);
+
+std::optional<BlocksRow> find_blocks(db::Tx& tx, std::string_view site);
+/// Writes the blocks if the version is still `b.version`; false otherwise.
+bool update_blocks(db::Tx& tx, const BlocksRow& b, std::string_view actor);
+
+} // namespace store
+} // namespace civic::content

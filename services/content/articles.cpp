@@ -1,0 +1,396 @@
+// Content service, CNT-1 (articles under the review workflow, images with alternative
+// text) and CNT-2 (each site's emergency notice and variable block).
+#include <regex>
+
+#include "content/article_store.h"
+#include "content/service.h"
+#include "core/crypto.h"
+#include "core/files.h"
+#include "core/log.h"
+#include "core/paging.h"
+#include "core/validation.h"
+#include "rpc/server.h"
+#include "text/text.h"
+#include "workflow/workflow.h"
+
+namespace civic::content {
+namespace {
+using grpc::Status;
+using grpc::StatusCode;
+using rpc::Principal;
+using validation::Errors;
+
+constexpr size_t kMaxImageBytes = 5 << 20;
+const std::regex kSlug("[a-z0-9]+(-[a-z0-9]+)*");
+
+Status not_found() { return Status(StatusCode::NOT_FOUND, "見つかりません"); }
+Status stale() {
+  return Status(StatusCode::ABORTED, "他の人が先に更新しました。最新の内容を読み込んでから編集してください");
+}
+
+bool slug_ok(Errors& e, const std::string& slug) {
+  if (!e.text("slug", slug, {.max_chars = 64})) return false;
+  if (std::regex_match(slug, kSlug)) return true;
+  e.add("slug", "invalid_format", "URL名は半角英小文字・数字・ハイフンで入力してください", "a-z, 0-9 and single hyphens only");
+  return false;
+}
+
+Errors validate(const Article& a) {
+  Errors e;
+  e.one_of("site", a.site(), {"supernet", "aikasanet", "both"});
+  e.one_of("kind", a.kind(), {"page", "notice", "center_news", "interview", "faq", "link", "form"});
+  if (a.kind() == "page") slug_ok(e, a.slug());
+  else if (!a.slug().empty())
+    e.add("slug", "not_applicable", "URL名は固定ページだけに付けられます", "only pages have a slug");
+  e.text("title", a.title(), {.max_chars = 200});
+  bool link = a.kind() == "link" || a.kind() == "form";
+  e.text("body", a.body(), {.required = !link, .max_chars = 50000, .multiline = true});
+  e.http_url("url", a.url(), link);
+  return e;
+}
+
+ArticleRow row_of(const Article& a) {
+  ArticleRow row;
+  row.site = a.site();
+  row.kind = a.kind();
+  row.slug = a.slug();
+  row.title = a.title();
+  row.body = a.body();
+  row.url = a.url();
+  std::vector<std::string_view> parts = {a.title(), a.body()};
+  row.search_grams = text::index_grams(parts);
+  row.search_text = text::search_text(parts);
+  return row;
+}
+
+void to_proto(const ImageRow& i, ArticleImage* out) {
+  out->set_id(i.id);
+  out->set_alt(i.alt);
+  out->set_content_type(i.content_type);
+  out->set_size(int32_t(i.size));
+}
+
+void to_proto(const BlocksRow& b, SiteBlocks* out) {
+  out->set_site(b.site);
+  out->set_emergency_enabled(b.emergency_enabled);
+  out->set_emergency_title(b.emergency_title);
+  out->set_emergency_body(b.emergency_body);
+  out->set_variable_block(b.variable_block);
+  out->set_version(b.version);
+  out->set_updated_at(b.updated_at);
+}
+
+// `row` with its images; `full` adds what only staff see.
+void to_proto(db::Tx& tx, const ArticleRow& row, bool full, Article* out) {
+  out->set_id(row.id);
+  out->set_site(row.site);
+  out->set_kind(row.kind);
+  out->set_slug(row.slug);
+  out->set_title(row.title);
+  out->set_body(row.body);
+  out->set_url(row.url);
+  for (const auto& i : store::images(tx, row.id)) to_proto(i, out->add_images());
+  out->set_published_at(row.published_at);
+  out->set_updated_at(row.updated_at);
+  if (!full) return;
+  out->set_state(row.state);
+  out->set_version(row.version);
+}
+
+ArticleFilters filters_of(Errors& e, const std::string& q) {
+  ArticleFilters f;
+  if (e.text("q", q, {.required = false, .max_chars = 100})) {
+    auto query = text::query(q);
+    f.grams = query.grams;
+    f.like_patterns = query.like_patterns;
+  }
+  return f;
+}
+} // namespace
+
+Status ContentServiceImpl::GetSiteBlocks(grpc::ServerContext* ctx, const GetSiteBlocksRequest* req, SiteBlocks* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "GetSiteBlocks", [&](const Principal&) {
+    Errors e;
+    e.one_of("site", req->site(), {"supernet", "aikasanet"});
+    if (!e.empty()) return rpc::invalid(e);
+    auto b = pool_.read([&](db::Tx& tx) { return store::find_blocks(tx, req->site()); });
+    if (!b) return not_found();
+    to_proto(*b, resp);
+    return Status::OK;
+  });
+}
+
+Status ContentServiceImpl::UpdateSiteBlocks(grpc::ServerContext* ctx, const UpdateSiteBlocksRequest* req,
+                                            SiteBlocks* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "UpdateSiteBlocks", [&](const Principal& p) {
+    if (Status s = rpc::require_staff(p); !s.ok()) return s;
+    const SiteBlocks& b = req->blocks();
+    Errors e;
+    e.one_of("site", req->site(), {"supernet", "aikasanet"});
+    e.text("blocks.emergency_title", b.emergency_title(), {.required = b.emergency_enabled(), .max_chars = 200});
+    e.text("blocks.emergency_body", b.emergency_body(), {.required = false, .max_chars = 5000, .multiline = true});
+    e.text("blocks.variable_block", b.variable_block(), {.required = false, .max_chars = 20000, .multiline = true});
+    if (b.version() <= 0)
+      e.add("blocks.version", "required", "読み込んだ版番号を指定してください", "the version that was read is required");
+    if (!e.empty()) return rpc::invalid(e);
+    BlocksRow row{req->site(), b.emergency_enabled(), b.emergency_title(), b.emergency_body(), b.variable_block(), "",
+                  b.version()};
+    return pool_.transaction([&](db::Tx& tx) {
+      if (!store::update_blocks(tx, row, p.account_id())) return stale();
+      to_proto(*store::find_blocks(tx, req->site()), resp);
+      log::info("site_blocks_updated", {{"site", req->site()}, {"emergency", b.emergency_enabled()},
+                                        {"account_id", p.account_id()}});
+      return Status::OK;
+    });
+  });
+}
+
+Status ContentServiceImpl::GetPage(grpc::ServerContext* ctx, const GetPageRequest* req, Article* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "GetPage", [&](const Principal&) {
+    Errors e;
+    slug_ok(e, req->slug());  // "../", "%00", ... are refused here, before any lookup
+    e.one_of("site", req->site(), {"supernet", "aikasanet"}, false);
+    if (!e.empty()) return rpc::invalid(e);
+    return pool_.read([&](db::Tx& tx) {
+      auto row = store::find_page(tx, req->site().empty() ? "supernet" : req->site(), req->slug());
+      if (!row) return not_found();
+      to_proto(tx, *row, false, resp);
+      return Status::OK;
+    });
+  });
+}
+
+Status ContentServiceImpl::list_public(grpc::ServerContext* ctx, const ListArticlesRequest* req,
+                                       ListArticlesResponse* resp, const char* method, const std::string& kind) {
+  return rpc::guarded(ctx, config_.hmac_key, method, [&](const Principal&) {
+    Errors e;
+    ArticleFilters f = filters_of(e, req->q());
+    e.one_of("site", req->site(), {"supernet", "aikasanet"}, false);
+    if (kind.empty()) e.one_of("kind", req->kind(), {"interview", "faq", "link", "form"});
+    paging::Page page = paging::read(e, req->page_size(), req->page_token());
+    if (!e.empty()) return rpc::invalid(e);
+    f.site = req->site();
+    f.kind = kind.empty() ? req->kind() : kind;
+    return pool_.read([&](db::Tx& tx) {
+      auto found = store::list_articles(tx, "published", f, page.limit, page.offset);
+      for (const auto& row : found.items) to_proto(tx, row, false, resp->add_items());
+      resp->set_total_size(int32_t(found.total));
+      resp->set_next_page_token(paging::next_token(page, found.items.size(), found.total));
+      return Status::OK;
+    });
+  });
+}
+
+Status ContentServiceImpl::ListNotices(grpc::ServerContext* ctx, const ListArticlesRequest* req,
+                                       ListArticlesResponse* resp) {
+  return list_public(ctx, req, resp, "ListNotices", "notice");
+}
+Status ContentServiceImpl::ListCenterNews(grpc::ServerContext* ctx, const ListArticlesRequest* req,
+                                          ListArticlesResponse* resp) {
+  return list_public(ctx, req, resp, "ListCenterNews", "center_news");
+}
+Status ContentServiceImpl::ListArticles(grpc::ServerContext* ctx, const ListArticlesRequest* req,
+                                        ListArticlesResponse* resp) {
+  return list_public(ctx, req, resp, "ListArticles", "");
+}
+
+Status ContentServiceImpl::GetArticle(grpc::ServerContext* ctx, const GetArticleRequest* req, Article* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "GetArticle", [&](const Principal& p) {
+    if (!validation::is_uuid(req->id())) return not_found();
+    bool staff = rpc::is_staff(p);
+    return pool_.read([&](db::Tx& tx) {
+      auto row = store::find_article(tx, req->id());
+      if (!row || (row->state != "published" && !staff)) return not_found();
+      to_proto(tx, *row, staff, resp);
+      return Status::OK;
+    });
+  });
+}
+
+Status ContentServiceImpl::GetArticleImage(grpc::ServerContext* ctx, const ImageRequest* req,
+                                           civic::common::HttpBody* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "GetArticleImage", [&](const Principal& p) {
+    if (!validation::is_uuid(req->id()) || !validation::is_uuid(req->image_id())) return not_found();
+    return pool_.read([&](db::Tx& tx) {
+      auto row = store::find_article(tx, req->id());
+      if (!row || (row->state != "published" && !rpc::is_staff(p))) return not_found();
+      auto image = store::find_image(tx, row->id, req->image_id());
+      if (!image) return not_found();
+      resp->set_content_type(image->content_type);
+      resp->set_data(std::move(image->data));
+      return Status::OK;
+    });
+  });
+}
+
+Status ContentServiceImpl::AdminListArticles(grpc::ServerContext* ctx, const AdminListArticlesRequest* req,
+                                             ListArticlesResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "AdminListArticles", [&](const Principal& p) {
+    if (Status s = rpc::require_staff(p); !s.ok()) return s;
+    Errors e;
+    ArticleFilters f = filters_of(e, req->q());
+    e.one_of("state", req->state(), {"draft", "review", "published", "archived"}, false);
+    e.one_of("kind", req->kind(), {"page", "notice", "center_news", "interview", "faq", "link", "form"}, false);
+    paging::Page page = paging::read(e, req->page_size(), req->page_token());
+    if (!e.empty()) return rpc::invalid(e);
+    f.kind = req->kind();
+    return pool_.read([&](db::Tx& tx) {
+      auto found = store::list_articles(tx, req->state(), f, page.limit, page.offset);
+      for (const auto& row : found.items) to_proto(tx, row, true, resp->add_items());
+      resp->set_total_size(int32_t(found.total));
+      resp->set_next_page_token(paging::next_token(page, found.items.size(), found.total));
+      return Status::OK;
+    });
+  });
+}
+
+Status ContentServiceImpl::CreateArticle(grpc::ServerContext* ctx, const SaveArticleRequest* req, Article* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "CreateArticle", [&](const Principal& p) {
+    if (Status s = rpc::require_staff(p); !s.ok()) return s;
+    Errors e = validate(req->article());
+    if (!e.empty()) return rpc::invalid(e);
+    ArticleRow row = row_of(req->article());
+    row.id = crypto::uuid_v4();
+    row.created_by = p.account_id();
+    return pool_.transaction([&](db::Tx& tx) {
+      store::insert_article(tx, row);  // a live page's slug taken: unique violation, 409
+      workflow::record(tx, {"article", row.id, "create", std::nullopt, workflow::State::draft, p.account_id(), ""});
+      to_proto(tx, *store::find_article(tx, row.id), true, resp);
+      return Status::OK;
+    });
+  });
+}
+
+Status ContentServiceImpl::UpdateArticle(grpc::ServerContext* ctx, const SaveArticleRequest* req, Article* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "UpdateArticle", [&](const Principal& p) {
+    if (Status s = rpc::require_staff(p); !s.ok()) return s;
+    if (!validation::is_uuid(req->id())) return not_found();
+    Errors e = validate(req->article());
+    if (!e.empty()) return rpc::invalid(e);
+    return pool_.transaction([&](db::Tx& tx) {
+      auto current = store::find_article(tx, req->id(), true);
+      if (!current) return not_found();
+      if (current->kind != req->article().kind()) {
+        Errors k;
+        k.add("kind", "not_changeable", "種類は変更できません", "the kind cannot be changed");
+        return rpc::invalid(k);
+      }
+      if (current->state == "archived")
+        return Status(StatusCode::FAILED_PRECONDITION, "アーカイブ済みの記事は編集できません");
+      ArticleRow row = row_of(req->article());
+      row.id = current->id;
+      row.version = req->article().version();
+      if (!store::update_article(tx, row)) return stale();
+      auto state = workflow::parse(current->state).value_or(workflow::State::draft);
+      workflow::record(tx, {"article", row.id, "edit", state, state, p.account_id(), ""});
+      to_proto(tx, *store::find_article(tx, row.id), true, resp);
+      return Status::OK;
+    });
+  });
+}
+
+Status ContentServiceImpl::UploadArticleImage(grpc::ServerContext* ctx, const UploadImageRequest* req,
+                                              ArticleImage* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "UploadArticleImage", [&](const Principal& p) {
+    if (Status s = rpc::require_staff(p); !s.ok()) return s;
+    if (!validation::is_uuid(req->id())) return not_found();
+    Errors e;
+    // JIS X 8341-3 1.1.1: every image says what it shows.
+    e.text("alt", req->alt(), {.max_chars = 300});
+    std::optional<files::Kind> kind;
+    if (req->file().data().empty()) {
+      e.add("file", "required", "画像ファイルを選んでください", "an image file is required");
+    } else if (req->file().data().size() > kMaxImageBytes) {
+      e.add("file", "too_large", "画像は5MBまでです", "at most 5 MB");
+    } else if (!(kind = files::sniff(req->file().data())) ||
+               (kind->mime != "image/png" && kind->mime != "image/jpeg")) {
+      e.add("file", "type_not_allowed", "PNG・JPEG の画像だけを登録できます", "only PNG and JPEG content is accepted");
+    }
+    if (!e.empty()) return rpc::invalid(e);
+    ImageRow image{crypto::uuid_v4(), req->id(), req->alt(), kind->mime, req->file().data(), 0};
+    image.size = int64_t(image.data.size());
+    return pool_.transaction([&](db::Tx& tx) {
+      auto article = store::find_article(tx, req->id(), true);
+      if (!article) return not_found();
+      store::insert_image(tx, image, p.account_id());
+      content::to_proto(image, resp);
+      log::info("article_image_uploaded", {{"article_id", article->id}, {"id", image.id}, {"bytes", image.size}});
+      return Status::OK;
+    });
+  });
+}
+
+Status ContentServiceImpl::transition(grpc::ServerContext* ctx, const ArticleActionRequest* req, Article* resp,
+                                      const char* method, const char* action) {
+  return rpc::guarded(ctx, config_.hmac_key, method, [&](const Principal& p) {
+    if (Status s = rpc::require_staff(p); !s.ok()) return s;
+    if (!validation::is_uuid(req->id())) return not_found();
+    Errors e;
+    e.text("note", req->note(), {.required = std::string_view(action) == "reject", .max_chars = 2000, .multiline = true});
+    if (!e.empty()) return rpc::invalid(e);
+    return pool_.transaction([&](db::Tx& tx) {
+      auto row = store::find_article(tx, req->id(), true);
+      if (!row) return not_found();
+      auto from = workflow::parse(row->state);
+      auto to = from ? workflow::next(*from, action) : std::nullopt;
+      if (!to) return Status(StatusCode::FAILED_PRECONDITION, "今の状態（" + row->state + "）ではこの操作はできません");
+      store::set_article_state(tx, row->id, workflow::name(*to));
+      workflow::record(tx, {"article", row->id, action, from, *to, p.account_id(), req->note()});
+      to_proto(tx, *store::find_article(tx, row->id), true, resp);
+      return Status::OK;
+    });
+  });
+}
+
+Status ContentServiceImpl::SubmitArticle(grpc::ServerContext* ctx, const ArticleActionRequest* req, Article* resp) {
+  return transition(ctx, req, resp, "SubmitArticle", "submit");
+}
+Status ContentServiceImpl::PublishArticle(grpc::ServerContext* ctx, const ArticleActionRequest* req, Article* resp) {
+  return transition(ctx, req, resp, "PublishArticle", "publish");
+}
+Status ContentServiceImpl::RejectArticle(grpc::ServerContext* ctx, const ArticleActionRequest* req, Article* resp) {
+  return transition(ctx, req, resp, "RejectArticle", "reject");
+}
+Status ContentServiceImpl::ArchiveArticle(grpc::ServerContext* ctx, const ArticleActionRequest* req, Article* resp) {
+  return transition(ctx, req, resp, "ArchiveArticle", "archive");
+}
+
+Status ContentServiceImpl::DuplicateArticle(grpc::ServerContext* ctx, const ArticleActionRequest* req,
+                                            DuplicateArticleResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "DuplicateArticle", [&](const Principal& p) {
+    if (Status s = rpc::require_staff(p); !s.ok()) return s;
+    if (!validation::is_uuid(req->id())) return not_found();
+    return pool_.transaction([&](db::Tx& tx) {
+      auto row = store::find_article(tx, req->id());
+      if (!row) return not_found();
+      Article content;
+      to_proto(tx, *row, true, &content);
+      ArticleRow copy = row_of(content);
+      copy.id = crypto::uuid_v4();
+      copy.created_by = p.account_id();
+      copy.duplicated_from = row->id;
+      // A copy of a page may not take the live page's address; staff give it a new one.
+      if (copy.kind == "page") copy.slug = copy.slug.substr(0, 55) + "-copy-" + copy.id.substr(0, 4);
+      store::insert_article(tx, copy);
+      workflow::record(tx, {"article", copy.id, "duplicate", std::nullopt, workflow::State::draft, p.account_id(),
+                            "from " + row->id});
+      resp->set_id(copy.id);
+      return Status::OK;
+    });
+  });
+}
+
+Status ContentServiceImpl::ArticleHistory(grpc::ServerContext* ctx, const GetArticleRequest* req,
+                                          civic::common::HistoryResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "ArticleHistory", [&](const Principal& p) {
+    if (Status s = rpc::require_staff(p); !s.ok()) return s;
+    if (!validation::is_uuid(req->id())) return not_found();
+    return pool_.read([&](db::Tx& tx) {
+      if (!store::find_article(tx, req->id())) return not_found();
+      workflow::history(tx, "article", req->id(), resp);
+      return Status::OK;
+    });
+  });
+}
+
+} // namespace civic::content
