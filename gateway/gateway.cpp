@@ -250,6 +250,15 @@ HttpResponse Gateway::route_api(const HttpRequest& req, const std::string& reque
     return r;
   }
 
+  if (req.path == "/api/v1/home" || req.path == "/api/v1/search") {
+    if (MaintenanceInfo m = maintenance(request_id); m.enabled) {
+      HttpResponse r = error(grpc::StatusCode::UNAVAILABLE, m.message.empty() ? "ただいまメンテナンス中です" : m.message, english);
+      r.headers.emplace_back("Retry-After", std::to_string(m.retry_after_seconds));
+      return r;
+    }
+    if (auto r = aggregate(req, request_id, english, route_label)) return *r;
+  }
+
   auto found = routes_.find(req.method, req.path);
   if (auto* miss = std::get_if<RouteMiss>(&found)) {
     if (miss->allowed.empty())

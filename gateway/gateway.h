@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -27,6 +28,7 @@ struct GatewayConfig {
   bool cookie_secure = true;
   size_t max_body_bytes = 1 << 20;
   std::chrono::milliseconds call_timeout{5000};
+  std::chrono::milliseconds fanout_timeout{1000};       // per service, for the home page and site-wide search
   std::chrono::milliseconds session_cache_ttl{2000};
   std::chrono::milliseconds maintenance_cache_ttl{2000};  // how long the content service's answer is reused
   int rate_limit_per_minute = 10;                    // per client address, rate-limited routes
@@ -61,7 +63,19 @@ class Gateway {
   const RouteTable& routes() const { return routes_; }
   Metrics& metrics() { return metrics_; }
 
+  /// One call of a fan-out: `section` names its part of the composite response.
+  struct Call {
+    std::string section, backend, path;
+    std::unique_ptr<google::protobuf::Message> request, response;
+    grpc::Status status;
+  };
+
  private:
+  /// GET /api/v1/home and /api/v1/search (aggregates.cpp); nullopt for any other request.
+  std::optional<HttpResponse> aggregate(const HttpRequest& req, const std::string& request_id, bool english,
+                                        std::string& route_label);
+  /// Runs every call at once, each with fanout_timeout, on the gateway's own principal.
+  void call_all(std::vector<Call>& calls, const std::string& request_id);
   struct SessionInfo {
     std::string account_id, session_id, csrf_token;
     std::vector<std::string> roles;
