@@ -80,6 +80,56 @@ Gateway::Gateway(GatewayConfig config)
   }
   if (!channels_.count("auth")) throw std::invalid_argument("the auth backend is required for sessions");
   openapi_ = openapi_document(routes_);
+  view_flusher_ = std::thread([this] {
+    std::unique_lock lock(views_mutex_);
+    while (!stopping_) {
+      views_cv_.wait_for(lock, config_.view_flush_interval, [this] { return stopping_; });
+      lock.unlock();
+      flush_views();
+      lock.lock();
+    }
+  });
+}
+
+Gateway::~Gateway() {
+  {
+    std::lock_guard lock(views_mutex_);
+    stopping_ = true;
+  }
+  views_cv_.notify_all();
+  if (view_flusher_.joinable()) view_flusher_.join();  // its last round sent what was left
+}
+
+void Gateway::count_view(const std::string& type, const std::string& item) {
+  constexpr size_t kMaxDistinct = 200000;  // bounded even if content stays away for long
+  std::lock_guard lock(views_mutex_);
+  auto it = views_.find({type, item});
+  if (it != views_.end()) ++it->second;
+  else if (views_.size() < kMaxDistinct) views_.emplace(std::make_pair(type, item), 1);
+}
+
+void Gateway::flush_views() {
+  std::map<std::pair<std::string, std::string>, int64_t> batch;
+  {
+    std::lock_guard lock(views_mutex_);
+    batch.swap(views_);
+  }
+  if (batch.empty() || !channels_.count("content")) return;
+  civic::content::RecordViewsRequest req;
+  for (const auto& [key, n] : batch) {
+    auto* v = req.add_views();
+    v->set_type(key.first);
+    v->set_item_id(key.second);
+    v->set_views(n);
+  }
+  grpc::ClientContext ctx;
+  sign_own_call(ctx, crypto::uuid_v4());
+  civic::common::Empty out;
+  grpc::Status st = civic::content::ContentService::Stub(channels_.at("content")).RecordViews(&ctx, req, &out);
+  if (st.ok()) return;
+  log::warn("views_not_recorded", {{"entries", batch.size()}, {"grpc", st.error_message()}});
+  std::lock_guard lock(views_mutex_);  // try again with the next batch
+  for (const auto& [key, n] : batch) views_[key] += n;
 }
 
 bool Gateway::ready(std::chrono::milliseconds wait) {
@@ -381,6 +431,7 @@ HttpResponse Gateway::route_api(const HttpRequest& req, const std::string& reque
 
   HttpResponse r;
   r.status = route.success_code;
+  if (!route.view_type.empty() && match.vars.size() == 1) count_view(route.view_type, match.vars.begin()->second);
   if (route.method->output_type() == civic::common::HttpBody::descriptor()) {
     // A file or CSV: the bytes as they are, as a download when named.
     const auto& file = static_cast<const civic::common::HttpBody&>(*response);

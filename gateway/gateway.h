@@ -5,6 +5,8 @@
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <thread>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -29,6 +31,7 @@ struct GatewayConfig {
   size_t max_body_bytes = 1 << 20;
   std::chrono::milliseconds call_timeout{5000};
   std::chrono::milliseconds fanout_timeout{1000};       // per service, for the home page and site-wide search
+  std::chrono::milliseconds view_flush_interval{5000};  // CNT-4: how often counted views go to content
   std::chrono::milliseconds session_cache_ttl{2000};
   std::chrono::milliseconds maintenance_cache_ttl{2000};  // how long the content service's answer is reused
   int rate_limit_per_minute = 10;                    // per client address, rate-limited routes
@@ -55,6 +58,9 @@ struct HttpResponse {
 class Gateway {
  public:
   explicit Gateway(GatewayConfig config);
+  ~Gateway();
+  Gateway(const Gateway&) = delete;
+  Gateway& operator=(const Gateway&) = delete;
 
   HttpResponse handle(const HttpRequest& req);
 
@@ -97,6 +103,10 @@ class Gateway {
   void forget_session(const std::string& token);
   std::string client_ip(const HttpRequest& req) const;
   void finish(const HttpRequest& req, HttpResponse& resp, const std::string& request_id, bool personal) const;
+  /// CNT-4: one view of `item` of `type`, counted in memory (no I/O on the request path).
+  void count_view(const std::string& type, const std::string& item);
+  /// Sends the counted views to content in one call; kept for the next try if it fails.
+  void flush_views();
 
   GatewayConfig config_;
   RouteTable routes_;
@@ -108,6 +118,11 @@ class Gateway {
   std::unordered_map<std::string, SessionInfo> sessions_;  // keyed by SHA-256 of the token
   std::mutex maintenance_mutex_;
   MaintenanceInfo maintenance_;
+  std::mutex views_mutex_;
+  std::map<std::pair<std::string, std::string>, int64_t> views_;  // (type, item) -> views since the last flush
+  std::condition_variable views_cv_;
+  bool stopping_ = false;
+  std::thread view_flusher_;
 };
 
 /// The value of cookie `name` in a Cookie header, or "".

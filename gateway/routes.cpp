@@ -59,6 +59,7 @@ RouteTable RouteTable::build(const std::vector<const google::protobuf::FileDescr
         r.personal = rule.personal();
         r.open_in_maintenance = rule.open_in_maintenance();
         r.max_body_bytes = size_t(std::max(0, rule.max_body_kib())) * 1024;
+        r.view_type = rule.view_type();
         r.summary = rule.summary();
         r.grpc_path = "/" + service->full_name() + "/" + method->name();
         r.backend = backend;

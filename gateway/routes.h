@@ -24,6 +24,7 @@ struct Route {
   bool personal = false;
   bool open_in_maintenance = false;
   size_t max_body_bytes = 0;  // 0: the gateway's MAX_BODY_BYTES
+  std::string view_type;      // CNT-4: counts a view of the item named by the (single) path variable
   std::string summary;
   std::string grpc_path;    // "/civic.auth.AuthService/Login"
   std::string backend;      // "auth": the package's last component

@@ -135,4 +135,47 @@ bool update_blocks(db::Tx& tx, const BlocksRow& b, std::string_view actor) {
              .affected() == 1;
 }
 
+void add_views(db::Tx& tx, const std::vector<ViewRow>& views) {
+  std::vector<std::string> types, items, counts;
+  for (const auto& v : views) {
+    types.push_back(v.type);
+    items.push_back(v.item_id);
+    counts.push_back(std::to_string(v.views));
+  }
+  tx.exec("INSERT INTO view_counts (day, resource_type, item_id, views) "
+          "SELECT (now() AT TIME ZONE 'Asia/Tokyo')::date, t, i, sum(c::bigint) "
+          "FROM unnest($1::text[], $2::text[], $3::text[]) AS v(t, i, c) GROUP BY t, i "
+          "ON CONFLICT (day, resource_type, item_id) DO UPDATE SET views = view_counts.views + excluded.views, "
+          "updated_at = now()",
+          types, items, counts);
+}
+
+std::vector<ViewRow> views_by_day(db::Tx& tx, std::string_view from, std::string_view to, std::string_view type) {
+  std::vector<ViewRow> out;
+  db::Result r = tx.exec("SELECT day::text, resource_type, sum(views) FROM view_counts WHERE day BETWEEN $1::date AND $2::date "
+                         "AND ($3 = '' OR resource_type = $3) GROUP BY day, resource_type ORDER BY day, resource_type",
+                         from, to, type);
+  for (int i = 0; i < r.size(); ++i) out.push_back({r[i].text(0), r[i].text(1), "", r[i].int64(2)});
+  return out;
+}
+
+std::vector<ViewRow> top_items(db::Tx& tx, std::string_view from, std::string_view to, std::string_view type, int limit) {
+  std::vector<ViewRow> out;
+  db::Result r = tx.exec("SELECT resource_type, item_id, sum(views) AS n FROM view_counts WHERE day BETWEEN $1::date "
+                         "AND $2::date AND ($3 = '' OR resource_type = $3) GROUP BY resource_type, item_id "
+                         "ORDER BY n DESC, resource_type, item_id LIMIT $4",
+                         from, to, type, limit);
+  for (int i = 0; i < r.size(); ++i) out.push_back({"", r[i].text(0), r[i].text(1), r[i].int64(2)});
+  return out;
+}
+
+std::vector<ViewRow> all_views(db::Tx& tx, std::string_view from, std::string_view to, std::string_view type) {
+  std::vector<ViewRow> out;
+  db::Result r = tx.exec("SELECT day::text, resource_type, item_id, views FROM view_counts WHERE day BETWEEN $1::date "
+                         "AND $2::date AND ($3 = '' OR resource_type = $3) ORDER BY day, resource_type, item_id",
+                         from, to, type);
+  for (int i = 0; i < r.size(); ++i) out.push_back({r[i].text(0), r[i].text(1), r[i].text(2), r[i].int64(3)});
+  return out;
+}
+
 } // namespace civic::content::store

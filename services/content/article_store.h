@@ -1,4 +1,4 @@
-// SQL of the content service's articles (CNT-1) and site blocks (CNT-2).
+// SQL of the content service's articles (CNT-1), site blocks (CNT-2) and views (CNT-4).
 #pragma once
 #include <optional>
 #include <string>
@@ -37,6 +37,11 @@ struct BlocksRow {
   int version = 0;
 };
 
+struct ViewRow {
+  std::string day, type, item_id;  // day: YYYY-MM-DD (empty in totals)
+  int64_t views = 0;
+};
+
 namespace store {
 
 void insert_article(db::Tx& tx, const ArticleRow& a);
@@ -55,6 +60,15 @@ std::optional<ImageRow> find_image(db::Tx& tx, std::string_view article_id, std:
 std::optional<BlocksRow> find_blocks(db::Tx& tx, std::string_view site);
 /// Writes the blocks if the version is still `b.version`; false otherwise.
 bool update_blocks(db::Tx& tx, const BlocksRow& b, std::string_view actor);
+
+/// Adds each batch entry to today's (Asia/Tokyo) count, in one statement.
+void add_views(db::Tx& tx, const std::vector<ViewRow>& views);
+/// Views per day and type in [from, to] (dates), optionally of one type.
+std::vector<ViewRow> views_by_day(db::Tx& tx, std::string_view from, std::string_view to, std::string_view type);
+/// The `limit` most viewed items in [from, to].
+std::vector<ViewRow> top_items(db::Tx& tx, std::string_view from, std::string_view to, std::string_view type, int limit);
+/// Every (day, type, item) count in [from, to], for the CSV export.
+std::vector<ViewRow> all_views(db::Tx& tx, std::string_view from, std::string_view to, std::string_view type);
 
 } // namespace store
 } // namespace civic::content

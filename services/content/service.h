@@ -44,6 +44,11 @@ class ContentServiceImpl final : public ContentService::Service {
   grpc::Status DuplicateArticle(grpc::ServerContext*, const ArticleActionRequest*, DuplicateArticleResponse*) override;
   grpc::Status ArticleHistory(grpc::ServerContext*, const GetArticleRequest*, civic::common::HistoryResponse*) override;
 
+  // CNT-4 (views.cpp).
+  grpc::Status RecordViews(grpc::ServerContext*, const RecordViewsRequest*, civic::common::Empty*) override;
+  grpc::Status ViewStats(grpc::ServerContext*, const StatsRequest*, StatsResponse*) override;
+  grpc::Status ExportViewStats(grpc::ServerContext*, const StatsRequest*, civic::common::HttpBody*) override;
+
  private:
   grpc::Status list_public(grpc::ServerContext* ctx, const ListArticlesRequest* req, ListArticlesResponse* resp,
                            const char* method, const std::string& kind);

@@ -2,6 +2,9 @@
 // deadline calendar; drafts and archived grants never public; members cannot edit.
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <thread>
+
 #include "client.h"
 
 using namespace civic;
@@ -137,4 +140,39 @@ TEST_CASE("a grant with bad items is refused field by field and nothing is store
         std::set<std::string>{"application_end"});
   CHECK(admin.get("/api/v1/admin/grants?q=" + token).json()["total_size"] == 0);
   CHECK(admin.post("/api/v1/admin/grants/not-a-uuid/publish").status == 404);
+}
+
+TEST_CASE("views are counted off the request path and staff read them per day, as top items and as CSV", "[e2e]") {
+  std::string token = unique("");
+  Client anyone, member, admin;
+  auto [login, mail] = verified_member(member);
+  REQUIRE(member.login(login, kPassword).status == 200);
+  ready_admin(admin, unique("admin_"));
+  Response g = admin.post("/api/v1/admin/grants", {{"grant", grant("閲覧数の助成" + token, "2099-01-31")}});
+  REQUIRE(g.status == 201);
+  std::string id = g.json()["id"];
+  CHECK(anyone.get("/api/v1/grants/" + id).status == 404);  // a draft: not a view
+  REQUIRE(admin.post("/api/v1/admin/grants/" + id + "/publish").status == 200);
+  for (int i = 0; i < 3; ++i) REQUIRE(anyone.get("/api/v1/grants/" + id).status == 200);
+
+  // The gateway sends its counts in batches (VIEW_FLUSH_MS); wait for them.
+  int64_t views = 0;
+  for (int attempt = 0; attempt < 50 && views < 3; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    Response stats = admin.get("/api/v1/admin/stats?type=grant");
+    REQUIRE(stats.status == 200);
+    for (const auto& t : stats.json()["top"])
+      if (t["item_id"] == id) views = std::stoll(t["views"].get<std::string>());
+  }
+  CHECK(views == 3);
+  Response csv = admin.get("/api/v1/admin/stats/export?type=grant");
+  REQUIRE(csv.status == 200);
+  CHECK(csv.body.rfind("\xEF\xBB\xBF", 0) == 0);
+  CHECK(csv.body.find(",grant," + id + ",3\r\n") != std::string::npos);
+
+  CHECK(member.get("/api/v1/admin/stats").status == 403);
+  CHECK(anyone.get("/api/v1/admin/stats/export").status == 401);
+  CHECK(admin.get("/api/v1/admin/stats?from=2026-02-30").status == 400);
+  CHECK(admin.get("/api/v1/admin/stats?from=2026-03-01&to=2026-02-01").status == 400);
+  CHECK(admin.get("/api/v1/admin/stats?type=Grant;--").status == 400);
 }
