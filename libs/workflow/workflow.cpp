@@ -67,6 +67,16 @@ std::vector<HistoryEntry> history(db::Tx& tx, std::string_view entity_type, std:
   return out;
 }
 
+std::optional<State> apply(db::Tx& tx, std::string_view entity_type, std::string_view entity_id, std::string_view current,
+                           std::string_view action, std::string_view actor, std::string_view note) {
+  auto from = parse(current);
+  auto to = from ? next(*from, action) : std::nullopt;
+  if (to)
+    record(tx, {std::string(entity_type), std::string(entity_id), std::string(action), from, *to, std::string(actor),
+                std::string(note)});
+  return to;
+}
+
 void history(db::Tx& tx, std::string_view entity_type, std::string_view entity_id, common::HistoryResponse* out) {
   for (const auto& h : history(tx, entity_type, entity_id)) {
     auto* item = out->add_items();

@@ -42,6 +42,12 @@ struct Change {
 /// Appends `change` to workflow_history.
 void record(db::Tx& tx, const Change& change);
 
+/// Applies `action` to the record `entity_id` in state `current`: records the step and
+/// returns the new state, which the caller writes; nullopt (nothing written) when the
+/// action is not allowed from there.
+std::optional<State> apply(db::Tx& tx, std::string_view entity_type, std::string_view entity_id, std::string_view current,
+                           std::string_view action, std::string_view actor, std::string_view note);
+
 struct HistoryEntry {
   std::string action, from, to, actor, note, at;
 };

@@ -331,11 +331,9 @@ Status ContentServiceImpl::transition(grpc::ServerContext* ctx, const ArticleAct
     return pool_.transaction([&](db::Tx& tx) {
       auto row = store::find_article(tx, req->id(), true);
       if (!row) return not_found();
-      auto from = workflow::parse(row->state);
-      auto to = from ? workflow::next(*from, action) : std::nullopt;
+      auto to = workflow::apply(tx, "article", row->id, row->state, action, p.account_id(), req->note());
       if (!to) return Status(StatusCode::FAILED_PRECONDITION, "今の状態（" + row->state + "）ではこの操作はできません");
       store::set_article_state(tx, row->id, workflow::name(*to));
-      workflow::record(tx, {"article", row->id, action, from, *to, p.account_id(), req->note()});
       to_proto(tx, *store::find_article(tx, row->id), true, resp);
       return Status::OK;
     });

@@ -246,11 +246,9 @@ Status GrantsServiceImpl::transition(grpc::ServerContext* ctx, const GrantAction
     return pool_.transaction([&](db::Tx& tx) {
       auto row = store::find(tx, req->id(), true);
       if (!row) return not_found();
-      auto from = workflow::parse(row->state);
-      auto to = from ? workflow::next(*from, action) : std::nullopt;
+      auto to = workflow::apply(tx, "grant", row->id, row->state, action, p.account_id(), req->note());
       if (!to) return transition_error(row->state);
       store::set_state(tx, row->id, workflow::name(*to));
-      workflow::record(tx, {"grant", row->id, action, from, *to, p.account_id(), req->note()});
       to_proto(*store::find(tx, row->id), true, resp);
       log::info(std::string("grant_") + action, {{"id", row->id}, {"account_id", p.account_id()}});
       return Status::OK;

@@ -29,11 +29,24 @@ class GrantsServiceImpl final : public GrantsService::Service {
   grpc::Status RejectGrant(grpc::ServerContext*, const GrantActionRequest*, Grant*) override;
   grpc::Status ArchiveGrant(grpc::ServerContext*, const GrantActionRequest*, Grant*) override;
   grpc::Status DuplicateGrant(grpc::ServerContext*, const GrantActionRequest*, DuplicateGrantResponse*) override;
+  // GRT-2 (books.cpp).
+  grpc::Status ListBooks(grpc::ServerContext*, const ListBooksRequest*, ListBooksResponse*) override;
+  grpc::Status GetBook(grpc::ServerContext*, const GetBookRequest*, Book*) override;
+  grpc::Status AdminListBooks(grpc::ServerContext*, const AdminListBooksRequest*, ListBooksResponse*) override;
+  grpc::Status CreateBook(grpc::ServerContext*, const SaveBookRequest*, Book*) override;
+  grpc::Status UpdateBook(grpc::ServerContext*, const SaveBookRequest*, Book*) override;
+  grpc::Status PublishBook(grpc::ServerContext*, const GrantActionRequest*, Book*) override;
+  grpc::Status ArchiveBook(grpc::ServerContext*, const GrantActionRequest*, Book*) override;
+  grpc::Status BookHistory(grpc::ServerContext*, const GetBookRequest*, civic::common::HistoryResponse*) override;
   grpc::Status GrantHistory(grpc::ServerContext*, const GetGrantRequest*, civic::common::HistoryResponse*) override;
 
  private:
   grpc::Status transition(grpc::ServerContext* ctx, const GrantActionRequest* req, Grant* resp, const char* method,
                           const char* action);
+  grpc::Status book_step(grpc::ServerContext* ctx, const GrantActionRequest* req, Book* resp, const char* method,
+                         const char* action);
+  grpc::Status list_books(grpc::ServerContext* ctx, const std::string& state, const std::string& q, int32_t page_size,
+                          const std::string& page_token, bool staff_only, ListBooksResponse* resp);
 
   db::Pool& pool_;
   GrantsConfig config_;

@@ -115,4 +115,75 @@ std::vector<Deadline> deadlines(db::Tx& tx, std::string_view first, std::string_
 
 void set_state(db::Tx& tx, std::string_view id, std::string_view state) { tx.exec(kSetState, id, state); }
 
+namespace {
+const std::string kBookColumns = std::string(
+    "id, title, author, description, publisher, published_on, receipt_number, state, coalesce(created_by::text, ''), "
+    "coalesce(to_char(published_at AT TIME ZONE 'UTC', ") + kTime + "), ''), to_char(updated_at AT TIME ZONE 'UTC', " +
+    kTime + "), version";
+
+BookRow read_book(const db::Row& r) {
+  BookRow b;
+  b.id = r.text(0);
+  b.title = r.text(1);
+  b.author = r.text(2);
+  b.description = r.text(3);
+  b.publisher = r.text(4);
+  b.published_on = r.text(5);
+  b.receipt_number = r.text(6);
+  b.state = r.text(7);
+  b.created_by = r.text(8);
+  b.published_at = r.text(9);
+  b.updated_at = r.text(10);
+  b.version = int(r.int64(11));
+  return b;
+}
+} // namespace
+
+void insert_book(db::Tx& tx, const BookRow& b) {
+  tx.exec("INSERT INTO books (id, title, author, description, publisher, published_on, receipt_number, state, created_by, "
+          "search_grams, search_text) VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9::uuid, $10::text[], $11)",
+          b.id, b.title, b.author, b.description, b.publisher, b.published_on, b.receipt_number, b.state,
+          uuid_or_null(b.created_by), b.search_grams, b.search_text);
+}
+
+bool update_book(db::Tx& tx, const BookRow& b) {
+  return tx.exec("UPDATE books SET title = $2, author = $3, description = $4, publisher = $5, published_on = $6, "
+                 "receipt_number = $7, search_grams = $8::text[], search_text = $9, version = version + 1, "
+                 "updated_at = now() WHERE id = $1::uuid AND version = $10",
+                 b.id, b.title, b.author, b.description, b.publisher, b.published_on, b.receipt_number, b.search_grams,
+                 b.search_text, b.version)
+             .affected() == 1;
+}
+
+std::optional<BookRow> find_book(db::Tx& tx, std::string_view id, bool for_update) {
+  db::Result r = tx.exec("SELECT " + kBookColumns + " FROM books WHERE id = $1::uuid" + (for_update ? " FOR UPDATE" : ""), id);
+  if (r.empty()) return std::nullopt;
+  return read_book(r[0]);
+}
+
+BookPage list_books(db::Tx& tx, std::string_view state, const std::vector<std::string>& grams,
+                    const std::vector<std::string>& like_patterns, int limit, int offset) {
+  db::Where w;
+  if (!state.empty()) w.add(kState.at(state));
+  if (!grams.empty()) w.add("search_grams @> $?::text[]", db::to_param(grams));
+  if (!like_patterns.empty()) w.add("search_text LIKE ALL ($?::text[])", db::to_param(like_patterns));
+  const char* order = state == "published" ? "published_at DESC NULLS LAST, id" : "created_at DESC, id";
+  std::vector<db::Param> params = w.params();
+  params.push_back(db::to_param(limit));
+  params.push_back(db::to_param(offset));
+  db::Result r = tx.exec_params("SELECT " + kBookColumns + " FROM books" + w.sql() + " ORDER BY " + order + " LIMIT " +
+                                    w.next() + " OFFSET $" + std::to_string(w.params().size() + 2),
+                                params);
+  BookPage page;
+  for (int i = 0; i < r.size(); ++i) page.items.push_back(read_book(r[i]));
+  page.total = tx.exec_params("SELECT count(*) FROM books" + w.sql(), w.params())[0].int64(0);
+  return page;
+}
+
+void set_book_state(db::Tx& tx, std::string_view id, std::string_view state) {
+  tx.exec("UPDATE books SET state = $2, published_at = CASE WHEN $2 = 'published' THEN coalesce(published_at, now()) "
+          "ELSE published_at END, version = version + 1, updated_at = now() WHERE id = $1::uuid",
+          id, state);
+}
+
 } // namespace civic::grants::store

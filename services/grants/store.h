@@ -36,6 +36,18 @@ struct Deadline {
   std::string date, id, name, funder;
 };
 
+struct BookRow {
+  std::string id, title, author, description, publisher, published_on, receipt_number, state = "draft", created_by;
+  std::vector<std::string> search_grams;
+  std::string search_text, published_at, updated_at;
+  int version = 0;
+};
+
+struct BookPage {
+  std::vector<BookRow> items;
+  int64_t total = 0;
+};
+
 namespace store {
 
 void insert(db::Tx& tx, const GrantRow& g);
@@ -50,6 +62,15 @@ GrantPage admin_list(db::Tx& tx, std::string_view state, const GrantFilters& f, 
 std::vector<Deadline> deadlines(db::Tx& tx, std::string_view first, std::string_view next);
 /// Moves to `state` (published_at set on first publication); bumps the version.
 void set_state(db::Tx& tx, std::string_view id, std::string_view state);
+
+void insert_book(db::Tx& tx, const BookRow& b);
+/// Rewrites the content if the version is still `b.version`; false otherwise.
+bool update_book(db::Tx& tx, const BookRow& b);
+std::optional<BookRow> find_book(db::Tx& tx, std::string_view id, bool for_update = false);
+/// In `state` (empty: any) matching the keyword grams / patterns, newest first.
+BookPage list_books(db::Tx& tx, std::string_view state, const std::vector<std::string>& grams,
+                    const std::vector<std::string>& like_patterns, int limit, int offset);
+void set_book_state(db::Tx& tx, std::string_view id, std::string_view state);
 
 } // namespace store
 } // namespace civic::grants

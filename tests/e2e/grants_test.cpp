@@ -27,7 +27,7 @@ nlohmann::json grant(const std::string& name, const std::string& deadline) {
           {"url", "https://example.jp/grant"}};
 }
 
-std::set<std::string> error_fields(const Response& r) {
+std::set<std::string> fields_of(const Response& r) {
   std::set<std::string> out;
   for (const auto& d : r.json()["error"]["details"]) out.insert(d["field"].get<std::string>());
   return out;
@@ -115,7 +115,7 @@ TEST_CASE("a grant with bad items is refused field by field and nothing is store
   std::string token = unique("");
   Response r = admin.post("/api/v1/admin/grants", {{"grant", nlohmann::json::object()}});
   REQUIRE(r.status == 400);
-  CHECK(error_fields(r) == std::set<std::string>{"funder", "name", "purpose", "application_end"});
+  CHECK(fields_of(r) == std::set<std::string>{"funder", "name", "purpose", "application_end"});
 
   nlohmann::json bad = grant("助成" + token, "2026-02-30");
   bad["fields"] = {"f99"};
@@ -128,15 +128,15 @@ TEST_CASE("a grant with bad items is refused field by field and nothing is store
   bad["purpose"] = "改行は可\n制御文字は不可\x07";
   r = admin.post("/api/v1/admin/grants", {{"grant", bad}});
   REQUIRE(r.status == 400);
-  CHECK(error_fields(r) == std::set<std::string>{"fields", "target_area", "application_start", "application_end",
+  CHECK(fields_of(r) == std::set<std::string>{"fields", "target_area", "application_start", "application_end",
                                                  "contact_email", "contact_phone", "url", "name", "purpose"});
   nlohmann::json reversed = grant("助成" + token, "2026-01-01");
   reversed["application_start"] = "2026-02-01";
-  CHECK(error_fields(admin.post("/api/v1/admin/grants", {{"grant", reversed}})) ==
+  CHECK(fields_of(admin.post("/api/v1/admin/grants", {{"grant", reversed}})) ==
         std::set<std::string>{"application_end"});
   nlohmann::json anytime = grant("助成" + token, "2026-03-01");
   anytime["anytime"] = true;
-  CHECK(error_fields(admin.post("/api/v1/admin/grants", {{"grant", anytime}})) ==
+  CHECK(fields_of(admin.post("/api/v1/admin/grants", {{"grant", anytime}})) ==
         std::set<std::string>{"application_end"});
   CHECK(admin.get("/api/v1/admin/grants?q=" + token).json()["total_size"] == 0);
   CHECK(admin.post("/api/v1/admin/grants/not-a-uuid/publish").status == 404);
@@ -175,4 +175,38 @@ TEST_CASE("views are counted off the request path and staff read them per day, a
   CHECK(admin.get("/api/v1/admin/stats?from=2026-02-30").status == 400);
   CHECK(admin.get("/api/v1/admin/stats?from=2026-03-01&to=2026-02-01").status == 400);
   CHECK(admin.get("/api/v1/admin/stats?type=Grant;--").status == 400);
+}
+
+TEST_CASE("library books: staff catalogue and publish, the public searches; receipt numbers are unique", "[e2e]") {
+  std::string token = unique("");
+  std::string receipt = "R-" + token.substr(token.size() - 10);
+  Client anyone, member, admin;
+  auto [login, mail] = verified_member(member);
+  REQUIRE(member.login(login, kPassword).status == 200);
+  ready_admin(admin, unique("admin_"));
+  nlohmann::json book = {{"title", "NPOの会計入門 " + token}, {"author", "山口 花子"}, {"publisher", "市民出版"},
+                         {"published_on", "2021-04"}, {"receipt_number", receipt}, {"description", "小さな団体の会計"}};
+  CHECK(member.post("/api/v1/admin/books", {{"book", book}}).status == 403);
+  Response created = admin.post("/api/v1/admin/books", {{"book", book}});
+  REQUIRE(created.status == 201);
+  std::string id = created.json()["id"];
+  CHECK(admin.post("/api/v1/admin/books", {{"book", book}}).status == 409);  // the receipt number is taken
+  CHECK(anyone.get("/api/v1/books/" + id).status == 404);
+  CHECK(anyone.get("/api/v1/books?q=" + token).json()["total_size"] == 0);
+  REQUIRE(admin.post("/api/v1/admin/books/" + id + "/publish").status == 200);
+  CHECK(anyone.get("/api/v1/books?q=%E4%BC%9A+" + token).json()["total_size"] == 1);  // 会 (1 character)
+  Response shown = anyone.get("/api/v1/books/" + id);
+  REQUIRE(shown.status == 200);
+  CHECK(shown.json()["author"] == "山口 花子");
+  CHECK_FALSE(shown.json().contains("state"));
+
+  nlohmann::json bad = book;
+  bad["title"] = "";
+  bad["published_on"] = "2021-13";
+  bad["receipt_number"] = "R 1/..";
+  CHECK(fields_of(admin.post("/api/v1/admin/books", {{"book", bad}})) ==
+        std::set<std::string>{"title", "published_on", "receipt_number"});
+  REQUIRE(admin.post("/api/v1/admin/books/" + id + "/archive").status == 200);
+  CHECK(anyone.get("/api/v1/books/" + id).status == 404);
+  CHECK(admin.post("/api/v1/admin/books/" + id + "/archive").status == 400);
 }

@@ -1,4 +1,4 @@
-// civic_datagen organizations|grants [--count N] [--seed S] [--add]
+// civic_datagen organizations|grants|books|articles [--count N] [--seed S] [--add]
 //
 // Realistic Japanese organisations for the directory (1,677 by default, the number on
 // Supernet today; 100,000 for benchmarks), written with the directory's own store, so
@@ -6,7 +6,9 @@
 // DATABASE_URL (the directory database) and CIVIC_ENCRYPTION_KEYS. Does nothing when
 // the database already holds organisations (unless --add), so `tools/dev up` may run
 // it every time. `grants` writes grants the same way (8,552 by default, the number on
-// Supernet today) into the grants database.
+// Supernet today) into the grants database, `books` the library catalogue (3,101) there,
+// and `articles` the content database's notices (249), centre news (133) and interview
+// reports (20), all published; --count does not apply to articles.
 #include <algorithm>
 #include <ctime>
 #include <iostream>
@@ -19,6 +21,7 @@
 #include "core/crypto.h"
 #include "directory/store.h"
 #include "grants/service.h"
+#include "content/article_store.h"
 #include "grants/store.h"
 #include "text/text.h"
 #include "workflow/workflow.h"
@@ -239,15 +242,99 @@ int write_grants(int count, unsigned seed, bool add) {
   return 0;
 }
 
+int write_books(int count, unsigned seed, bool add) {
+  db::Pool pool(config::str("DATABASE_URL", "postgresql:///grants"), 1);
+  int64_t existing = pool.read([](db::Tx& tx) { return tx.exec("SELECT count(*) FROM books")[0].int64(0); });
+  if (existing > 0 && !add) {
+    std::cout << "books: " << existing << " already there, nothing written\n";
+    return 0;
+  }
+  std::mt19937 rng(seed);
+  const std::vector<std::string> kTopics = {"NPOの会計", "ボランティアコーディネート", "地域福祉", "まちづくり", "防災と地域",
+                                            "子どもの居場所", "助成金申請", "広報の基本", "協働の手引き", "市民活動の歴史"};
+  const std::vector<std::string> kAuthors = {"山口 花子", "周南 一郎", "萩 太郎", "下関 みどり", "宇部 健", "岩国 さくら"};
+  const std::vector<std::string> kPublishers = {"市民出版", "地域書房", "やまぐち社会福祉協議会", "ボランティア学会"};
+  for (int done = 0; done < count;) {
+    int batch = std::min(1000, count - done);
+    pool.transaction([&](db::Tx& tx) {
+      for (int k = 0; k < batch; ++k) {
+        int n = done + k;
+        civic::grants::BookRow b;
+        b.id = crypto::uuid_v4();
+        b.title = kTopics[size_t(n) % kTopics.size()] + "入門 第" + std::to_string(1 + n % 5) + "版";
+        b.author = kAuthors[std::uniform_int_distribution<size_t>(0, kAuthors.size() - 1)(rng)];
+        b.publisher = kPublishers[std::uniform_int_distribution<size_t>(0, kPublishers.size() - 1)(rng)];
+        b.published_on = std::to_string(1995 + n % 30) + "-" + (n % 12 < 9 ? "0" : "") + std::to_string(1 + n % 12);
+        b.description = b.title + "。" + b.author + " 著。市民活動の現場で役立つ一冊です。";
+        b.receipt_number = "SN-" + std::to_string(100000 + n);
+        std::vector<std::string_view> parts = {b.title, b.author, b.publisher, b.description};
+        b.search_grams = text::index_grams(parts);
+        b.search_text = text::search_text(parts);
+        civic::grants::store::insert_book(tx, b);
+        workflow::record(tx, {"book", b.id, "create", std::nullopt, workflow::State::draft, "", "demo data"});
+        tx.exec("UPDATE books SET state = 'published', published_at = now() - $2::int * interval '1 day' WHERE id = $1::uuid",
+                b.id, n % 3000);
+      }
+    });
+    done += batch;
+  }
+  std::cout << "books: " << count << " written\n";
+  return 0;
+}
+
+int write_articles(unsigned seed, bool add) {
+  db::Pool pool(config::str("DATABASE_URL", "postgresql:///content"), 1);
+  int64_t existing = pool.read([](db::Tx& tx) { return tx.exec("SELECT count(*) FROM articles")[0].int64(0); });
+  if (existing > 0 && !add) {
+    std::cout << "articles: " << existing << " already there, nothing written\n";
+    return 0;
+  }
+  std::mt19937 rng(seed);
+  struct Kind {
+    const char* kind;
+    int count;
+    const char* title;
+    const char* body;
+  };
+  const std::vector<Kind> kinds = {
+      {"notice", 249, "お知らせ", "センターの開館時間、講座の募集、システムの更新などをお知らせします。"},
+      {"center_news", 133, "センターニュース", "県内の市民活動の話題と、センターの取り組みを紹介します。"},
+      {"interview", 20, "取材報告", "地域で活動する団体を訪ね、活動の様子と思いを伺いました。"}};
+  pool.transaction([&](db::Tx& tx) {
+    for (const auto& k : kinds)
+      for (int n = 0; n < k.count; ++n) {
+        const Place& place = kPlaces[std::uniform_int_distribution<size_t>(0, kPlaces.size() - 1)(rng)];
+        const Theme& theme = kThemes[std::uniform_int_distribution<size_t>(0, kThemes.size() - 1)(rng)];
+        civic::content::ArticleRow a;
+        a.id = crypto::uuid_v4();
+        a.site = n % 4 == 0 ? "aikasanet" : n % 4 == 1 ? "both" : "supernet";
+        a.kind = k.kind;
+        a.title = std::string(k.title) + "：" + place.word.text + "の" + theme.word.text + "（第" + std::to_string(n + 1) + "号）";
+        a.body = std::string(k.body) + theme.activity + "。";
+        std::vector<std::string_view> parts = {a.title, a.body};
+        a.search_grams = text::index_grams(parts);
+        a.search_text = text::search_text(parts);
+        civic::content::store::insert_article(tx, a);
+        workflow::record(tx, {"article", a.id, "create", std::nullopt, workflow::State::draft, "", "demo data"});
+        tx.exec("UPDATE articles SET state = 'published', published_at = now() - $2::int * interval '1 day' "
+                "WHERE id = $1::uuid",
+                a.id, n * 3);
+      }
+  });
+  std::cout << "articles: 402 written\n";
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.empty() || (args[0] != "organizations" && args[0] != "grants")) {
-    std::cerr << "usage: civic_datagen organizations|grants [--count N] [--seed S] [--add]\n";
+  const std::vector<std::string> kinds = {"organizations", "grants", "books", "articles"};
+  if (args.empty() || std::find(kinds.begin(), kinds.end(), args[0]) == kinds.end()) {
+    std::cerr << "usage: civic_datagen organizations|grants|books|articles [--count N] [--seed S] [--add]\n";
     return 2;
   }
-  int count = args[0] == "grants" ? 8552 : 1677;
+  int count = args[0] == "grants" ? 8552 : args[0] == "books" ? 3101 : 1677;
   unsigned seed = 2026;
   bool add = false;
   for (size_t i = 1; i < args.size(); ++i) {
@@ -260,7 +347,10 @@ int main(int argc, char** argv) {
     }
   }
   try {
-    return args[0] == "grants" ? write_grants(count, seed, add) : organizations(count, seed, add);
+    if (args[0] == "grants") return write_grants(count, seed, add);
+    if (args[0] == "books") return write_books(count, seed, add);
+    if (args[0] == "articles") return write_articles(seed, add);
+    return organizations(count, seed, add);
   } catch (const std::exception& e) {
     std::cerr << "civic_datagen: " << e.what() << "\n";
     return 1;

@@ -1,0 +1,191 @@
+// Grants service, GRT-2: the library catalogue, staff-entered under the review workflow.
+#include <regex>
+
+#include "core/crypto.h"
+#include "core/log.h"
+#include "core/paging.h"
+#include "core/validation.h"
+#include "grants/service.h"
+#include "rpc/server.h"
+#include "text/text.h"
+#include "workflow/workflow.h"
+
+namespace civic::grants {
+namespace {
+using grpc::Status;
+using grpc::StatusCode;
+using rpc::Principal;
+using validation::Errors;
+
+const std::regex kPublishedOn("[0-9]{4}(-(0[1-9]|1[0-2])(-[0-9]{2})?)?");
+const std::regex kReceipt("[A-Za-z0-9-]{1,30}");
+
+Status not_found() { return Status(StatusCode::NOT_FOUND, "見つかりません"); }
+
+Errors validate(const Book& b) {
+  Errors e;
+  e.text("title", b.title(), {.max_chars = 300});
+  e.text("author", b.author(), {.required = false, .max_chars = 200});
+  e.text("description", b.description(), {.required = false, .max_chars = 4000, .multiline = true});
+  e.text("publisher", b.publisher(), {.required = false, .max_chars = 200});
+  if (e.text("published_on", b.published_on(), {.required = false, .max_chars = 10}) && !b.published_on().empty() &&
+      (!std::regex_match(b.published_on(), kPublishedOn) ||
+       (b.published_on().size() == 10 && !validation::is_date(b.published_on()))))
+    e.add("published_on", "invalid_format", "発行年月は YYYY、YYYY-MM または YYYY-MM-DD で入力してください",
+          "must be YYYY, YYYY-MM or YYYY-MM-DD");
+  if (e.text("receipt_number", b.receipt_number(), {.max_chars = 30}) && !std::regex_match(b.receipt_number(), kReceipt))
+    e.add("receipt_number", "invalid_format", "受入番号は半角英数字とハイフンで入力してください", "letters, digits and hyphens");
+  return e;
+}
+
+BookRow row_of(const Book& b) {
+  BookRow row;
+  row.title = b.title();
+  row.author = b.author();
+  row.description = b.description();
+  row.publisher = b.publisher();
+  row.published_on = b.published_on();
+  row.receipt_number = b.receipt_number();
+  std::vector<std::string_view> parts = {b.title(), b.author(), b.publisher(), b.description()};
+  row.search_grams = text::index_grams(parts);
+  row.search_text = text::search_text(parts);
+  return row;
+}
+
+void to_proto(const BookRow& row, bool full, Book* out) {
+  out->set_id(row.id);
+  out->set_title(row.title);
+  out->set_author(row.author);
+  out->set_description(row.description);
+  out->set_publisher(row.publisher);
+  out->set_published_on(row.published_on);
+  out->set_receipt_number(row.receipt_number);
+  out->set_published_at(row.published_at);
+  out->set_updated_at(row.updated_at);
+  if (!full) return;
+  out->set_state(row.state);
+  out->set_version(row.version);
+}
+} // namespace
+
+Status GrantsServiceImpl::list_books(grpc::ServerContext* ctx, const std::string& state, const std::string& q,
+                                     int32_t page_size, const std::string& page_token, bool staff_only,
+                                     ListBooksResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, staff_only ? "AdminListBooks" : "ListBooks", [&](const Principal& p) {
+    if (staff_only)
+      if (Status s = rpc::require_staff(p); !s.ok()) return s;
+    Errors e;
+    text::Query query;
+    if (e.text("q", q, {.required = false, .max_chars = 100})) query = text::query(q);
+    e.one_of("state", state, {"draft", "review", "published", "archived"}, false);
+    paging::Page page = paging::read(e, page_size, page_token);
+    if (!e.empty()) return rpc::invalid(e);
+    auto found = pool_.read(
+        [&](db::Tx& tx) { return store::list_books(tx, state, query.grams, query.like_patterns, page.limit, page.offset); });
+    for (const auto& row : found.items) to_proto(row, staff_only, resp->add_items());
+    resp->set_total_size(int32_t(found.total));
+    resp->set_next_page_token(paging::next_token(page, found.items.size(), found.total));
+    return Status::OK;
+  });
+}
+
+Status GrantsServiceImpl::ListBooks(grpc::ServerContext* ctx, const ListBooksRequest* req, ListBooksResponse* resp) {
+  return list_books(ctx, "published", req->q(), req->page_size(), req->page_token(), false, resp);
+}
+
+Status GrantsServiceImpl::AdminListBooks(grpc::ServerContext* ctx, const AdminListBooksRequest* req,
+                                         ListBooksResponse* resp) {
+  return list_books(ctx, req->state(), req->q(), req->page_size(), req->page_token(), true, resp);
+}
+
+Status GrantsServiceImpl::GetBook(grpc::ServerContext* ctx, const GetBookRequest* req, Book* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "GetBook", [&](const Principal& p) {
+    if (!validation::is_uuid(req->id())) return not_found();
+    auto row = pool_.read([&](db::Tx& tx) { return store::find_book(tx, req->id()); });
+    bool staff = rpc::is_staff(p);
+    if (!row || (row->state != "published" && !staff)) return not_found();
+    to_proto(*row, staff, resp);
+    return Status::OK;
+  });
+}
+
+Status GrantsServiceImpl::CreateBook(grpc::ServerContext* ctx, const SaveBookRequest* req, Book* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "CreateBook", [&](const Principal& p) {
+    if (Status s = rpc::require_staff(p); !s.ok()) return s;
+    Errors e = validate(req->book());
+    if (!e.empty()) return rpc::invalid(e);
+    BookRow row = row_of(req->book());
+    row.id = crypto::uuid_v4();
+    row.created_by = p.account_id();
+    return pool_.transaction([&](db::Tx& tx) {
+      store::insert_book(tx, row);  // a receipt number already catalogued: unique violation, 409
+      workflow::record(tx, {"book", row.id, "create", std::nullopt, workflow::State::draft, p.account_id(), ""});
+      to_proto(*store::find_book(tx, row.id), true, resp);
+      return Status::OK;
+    });
+  });
+}
+
+Status GrantsServiceImpl::UpdateBook(grpc::ServerContext* ctx, const SaveBookRequest* req, Book* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "UpdateBook", [&](const Principal& p) {
+    if (Status s = rpc::require_staff(p); !s.ok()) return s;
+    if (!validation::is_uuid(req->id())) return not_found();
+    Errors e = validate(req->book());
+    if (!e.empty()) return rpc::invalid(e);
+    return pool_.transaction([&](db::Tx& tx) {
+      auto current = store::find_book(tx, req->id(), true);
+      if (!current) return not_found();
+      BookRow row = row_of(req->book());
+      row.id = current->id;
+      row.version = req->book().version();
+      if (!store::update_book(tx, row))
+        return Status(StatusCode::ABORTED, "ほかの人が先に更新しました。読み込み直してから編集してください");
+      auto state = workflow::parse(current->state).value_or(workflow::State::draft);
+      workflow::record(tx, {"book", row.id, "edit", state, state, p.account_id(), ""});
+      to_proto(*store::find_book(tx, row.id), true, resp);
+      return Status::OK;
+    });
+  });
+}
+
+Status GrantsServiceImpl::book_step(grpc::ServerContext* ctx, const GrantActionRequest* req, Book* resp,
+                                    const char* method, const char* action) {
+  return rpc::guarded(ctx, config_.hmac_key, method, [&](const Principal& p) {
+    if (Status s = rpc::require_staff(p); !s.ok()) return s;
+    if (!validation::is_uuid(req->id())) return not_found();
+    Errors e;
+    e.text("note", req->note(), {.required = false, .max_chars = 2000, .multiline = true});
+    if (!e.empty()) return rpc::invalid(e);
+    return pool_.transaction([&](db::Tx& tx) {
+      auto row = store::find_book(tx, req->id(), true);
+      if (!row) return not_found();
+      auto to = workflow::apply(tx, "book", row->id, row->state, action, p.account_id(), req->note());
+      if (!to) return Status(StatusCode::FAILED_PRECONDITION, "今の状態（" + row->state + "）ではこの操作はできません");
+      store::set_book_state(tx, row->id, workflow::name(*to));
+      to_proto(*store::find_book(tx, row->id), true, resp);
+      return Status::OK;
+    });
+  });
+}
+
+Status GrantsServiceImpl::PublishBook(grpc::ServerContext* ctx, const GrantActionRequest* req, Book* resp) {
+  return book_step(ctx, req, resp, "PublishBook", "publish");
+}
+Status GrantsServiceImpl::ArchiveBook(grpc::ServerContext* ctx, const GrantActionRequest* req, Book* resp) {
+  return book_step(ctx, req, resp, "ArchiveBook", "archive");
+}
+
+Status GrantsServiceImpl::BookHistory(grpc::ServerContext* ctx, const GetBookRequest* req,
+                                      civic::common::HistoryResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "BookHistory", [&](const Principal& p) {
+    if (Status s = rpc::require_staff(p); !s.ok()) return s;
+    if (!validation::is_uuid(req->id())) return not_found();
+    return pool_.read([&](db::Tx& tx) {
+      if (!store::find_book(tx, req->id())) return not_found();
+      workflow::history(tx, "book", req->id(), resp);
+      return Status::OK;
+    });
+  });
+}
+
+} // namespace civic::grants
