@@ -175,6 +175,8 @@ int organizations(int count, unsigned seed, bool add) {
     });
     done += batch;
   }
+  // Fresh statistics and visibility map, so counts and plans are right at once.
+  pool.read([](db::Tx& tx) { tx.exec("VACUUM ANALYZE organizations"); });
   std::cout << "organizations: " << count << " written\n";
   return 0;
 }
@@ -238,6 +240,8 @@ int write_grants(int count, unsigned seed, bool add) {
     });
     done += batch;
   }
+  // Fresh statistics and visibility map, so counts and plans are right at once.
+  pool.read([](db::Tx& tx) { tx.exec("VACUUM ANALYZE grants"); });
   std::cout << "grants: " << count << " written\n";
   return 0;
 }
@@ -278,6 +282,8 @@ int write_books(int count, unsigned seed, bool add) {
     });
     done += batch;
   }
+  // Fresh statistics and visibility map, so counts and plans are right at once.
+  pool.read([](db::Tx& tx) { tx.exec("VACUUM ANALYZE books"); });
   std::cout << "books: " << count << " written\n";
   return 0;
 }
@@ -321,6 +327,8 @@ int write_articles(unsigned seed, bool add) {
                 a.id, n * 3);
       }
   });
+  // Fresh statistics and visibility map, so counts and plans are right at once.
+  pool.read([](db::Tx& tx) { tx.exec("VACUUM ANALYZE articles"); });
   std::cout << "articles: 402 written\n";
   return 0;
 }
