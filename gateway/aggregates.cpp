@@ -158,6 +158,14 @@ std::optional<HttpResponse> Gateway::aggregate(const HttpRequest& req, const std
     grants.set_q(q);
     grants.set_page_size(20);
     calls.push_back(call<grants::ListGrantsResponse>("grants", grants, "ListGrants"));
+    grants::ListBooksRequest books;
+    books.set_q(q);
+    books.set_page_size(20);
+    calls.push_back(call<grants::ListBooksResponse>("books", books, "ListBooks"));
+    grants::ListReportsRequest reports;
+    reports.set_q(q);
+    reports.set_page_size(20);
+    calls.push_back(call<grants::ListReportsResponse>("reports", reports, "ListReports"));
     for (const char* method : {"ListNotices", "ListCenterNews"}) {
       content::ListArticlesRequest articles;
       articles.set_site(site);
@@ -214,6 +222,14 @@ std::optional<HttpResponse> Gateway::aggregate(const HttpRequest& req, const std
         auto& r = static_cast<grants::ListGrantsResponse&>(*c.response);
         totals[c.section] = r.total_size();
         for (const auto& g : r.items()) add("grant", g.id(), g.name(), g.purpose(), g.published_at());
+      } else if (c.section == "books") {
+        auto& r = static_cast<grants::ListBooksResponse&>(*c.response);
+        totals[c.section] = r.total_size();
+        for (const auto& b : r.items()) add("book", b.id(), b.title(), b.description(), b.published_at());
+      } else if (c.section == "reports") {
+        auto& r = static_cast<grants::ListReportsResponse&>(*c.response);
+        totals[c.section] = r.total_size();
+        for (const auto& x : r.items()) add("report", x.id(), x.title(), x.content(), x.published_at());
       } else {
         auto& r = static_cast<content::ListArticlesResponse&>(*c.response);
         totals[c.section] = r.total_size();

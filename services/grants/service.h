@@ -38,6 +38,16 @@ class GrantsServiceImpl final : public GrantsService::Service {
   grpc::Status PublishBook(grpc::ServerContext*, const GrantActionRequest*, Book*) override;
   grpc::Status ArchiveBook(grpc::ServerContext*, const GrantActionRequest*, Book*) override;
   grpc::Status BookHistory(grpc::ServerContext*, const GetBookRequest*, civic::common::HistoryResponse*) override;
+  // GRT-3 (reports.cpp).
+  grpc::Status ListReports(grpc::ServerContext*, const ListReportsRequest*, ListReportsResponse*) override;
+  grpc::Status GetReport(grpc::ServerContext*, const GetReportRequest*, Report*) override;
+  grpc::Status GetReportPhoto(grpc::ServerContext*, const PhotoRequest*, civic::common::HttpBody*) override;
+  grpc::Status AdminListReports(grpc::ServerContext*, const ListReportsRequest*, ListReportsResponse*) override;
+  grpc::Status CreateReport(grpc::ServerContext*, const SaveReportRequest*, Report*) override;
+  grpc::Status UpdateReport(grpc::ServerContext*, const SaveReportRequest*, Report*) override;
+  grpc::Status UploadReportPhoto(grpc::ServerContext*, const UploadPhotoRequest*, ReportPhoto*) override;
+  grpc::Status PublishReport(grpc::ServerContext*, const GrantActionRequest*, Report*) override;
+  grpc::Status ArchiveReport(grpc::ServerContext*, const GrantActionRequest*, Report*) override;
   grpc::Status GrantHistory(grpc::ServerContext*, const GetGrantRequest*, civic::common::HistoryResponse*) override;
 
  private:
@@ -45,6 +55,10 @@ class GrantsServiceImpl final : public GrantsService::Service {
                           const char* action);
   grpc::Status book_step(grpc::ServerContext* ctx, const GrantActionRequest* req, Book* resp, const char* method,
                          const char* action);
+  grpc::Status report_step(grpc::ServerContext* ctx, const GrantActionRequest* req, Report* resp, const char* method,
+                           const char* action);
+  grpc::Status list_reports(grpc::ServerContext* ctx, const ListReportsRequest* req, bool staff_only,
+                            ListReportsResponse* resp);
   grpc::Status list_books(grpc::ServerContext* ctx, const std::string& state, const std::string& q, int32_t page_size,
                           const std::string& page_token, bool staff_only, ListBooksResponse* resp);
 

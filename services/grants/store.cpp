@@ -186,4 +186,108 @@ void set_book_state(db::Tx& tx, std::string_view id, std::string_view state) {
           id, state);
 }
 
+namespace {
+const std::string kReportColumns = std::string(
+    "id, title, content, organization, organization_kana, coalesce(held_on::text, ''), time, place, headcount, "
+    "related_organizations, url, state, coalesce(created_by::text, ''), coalesce(to_char(published_at AT TIME ZONE "
+    "'UTC', ") + kTime + "), ''), to_char(updated_at AT TIME ZONE 'UTC', " + kTime + "), version";
+
+ReportRow read_report(const db::Row& r) {
+  ReportRow x;
+  x.id = r.text(0);
+  x.title = r.text(1);
+  x.content = r.text(2);
+  x.organization = r.text(3);
+  x.organization_kana = r.text(4);
+  x.held_on = r.text(5);
+  x.time = r.text(6);
+  x.place = r.text(7);
+  x.headcount = int(r.int64(8));
+  x.related_organizations = r.text(9);
+  x.url = r.text(10);
+  x.state = r.text(11);
+  x.created_by = r.text(12);
+  x.published_at = r.text(13);
+  x.updated_at = r.text(14);
+  x.version = int(r.int64(15));
+  return x;
+}
+} // namespace
+
+void insert_report(db::Tx& tx, const ReportRow& r) {
+  tx.exec("INSERT INTO reports (id, title, content, organization, organization_kana, held_on, time, place, headcount, "
+          "related_organizations, url, state, created_by, search_grams, search_text) VALUES ($1::uuid, $2, $3, $4, $5, "
+          "nullif($6, '')::date, $7, $8, $9, $10, $11, $12, $13::uuid, $14::text[], $15)",
+          r.id, r.title, r.content, r.organization, r.organization_kana, r.held_on, r.time, r.place, r.headcount,
+          r.related_organizations, r.url, r.state, uuid_or_null(r.created_by), r.search_grams, r.search_text);
+}
+
+bool update_report(db::Tx& tx, const ReportRow& r) {
+  return tx.exec("UPDATE reports SET title = $2, content = $3, organization = $4, organization_kana = $5, "
+                 "held_on = nullif($6, '')::date, time = $7, place = $8, headcount = $9, related_organizations = $10, "
+                 "url = $11, search_grams = $12::text[], search_text = $13, version = version + 1, updated_at = now() "
+                 "WHERE id = $1::uuid AND version = $14",
+                 r.id, r.title, r.content, r.organization, r.organization_kana, r.held_on, r.time, r.place, r.headcount,
+                 r.related_organizations, r.url, r.search_grams, r.search_text, r.version)
+             .affected() == 1;
+}
+
+std::optional<ReportRow> find_report(db::Tx& tx, std::string_view id, bool for_update) {
+  db::Result r =
+      tx.exec("SELECT " + kReportColumns + " FROM reports WHERE id = $1::uuid" + (for_update ? " FOR UPDATE" : ""), id);
+  if (r.empty()) return std::nullopt;
+  return read_report(r[0]);
+}
+
+ReportPage list_reports(db::Tx& tx, std::string_view state, const std::vector<std::string>& grams,
+                        const std::vector<std::string>& like_patterns, int limit, int offset) {
+  db::Where w;
+  if (!state.empty()) w.add(kState.at(state));
+  if (!grams.empty()) w.add("search_grams @> $?::text[]", db::to_param(grams));
+  if (!like_patterns.empty()) w.add("search_text LIKE ALL ($?::text[])", db::to_param(like_patterns));
+  const char* order = state == "published" ? "published_at DESC NULLS LAST, id" : "created_at DESC, id";
+  std::vector<db::Param> params = w.params();
+  params.push_back(db::to_param(limit));
+  params.push_back(db::to_param(offset));
+  db::Result r = tx.exec_params("SELECT " + kReportColumns + " FROM reports" + w.sql() + " ORDER BY " + order +
+                                    " LIMIT " + w.next() + " OFFSET $" + std::to_string(w.params().size() + 2),
+                                params);
+  ReportPage page;
+  for (int i = 0; i < r.size(); ++i) page.items.push_back(read_report(r[i]));
+  page.total = tx.exec_params("SELECT count(*) FROM reports" + w.sql(), w.params())[0].int64(0);
+  return page;
+}
+
+void set_report_state(db::Tx& tx, std::string_view id, std::string_view state) {
+  tx.exec("UPDATE reports SET state = $2, published_at = CASE WHEN $2 = 'published' THEN coalesce(published_at, now()) "
+          "ELSE published_at END, version = version + 1, updated_at = now() WHERE id = $1::uuid",
+          id, state);
+}
+
+void insert_photo(db::Tx& tx, const PhotoRow& p, std::string_view uploaded_by) {
+  std::optional<std::string> by = uploaded_by.empty() ? std::nullopt : std::optional<std::string>(uploaded_by);
+  tx.exec("INSERT INTO report_photos (id, report_id, alt, content_type, data, uploaded_by) "
+          "VALUES ($1::uuid, $2::uuid, $3, $4, $5::bytea, $6::uuid)",
+          p.id, p.report_id, p.alt, p.content_type, db::Bytes{p.data}, by);
+}
+
+std::vector<PhotoRow> photos(db::Tx& tx, std::string_view report_id) {
+  std::vector<PhotoRow> out;
+  db::Result r = tx.exec("SELECT id, report_id, alt, content_type, octet_length(data) FROM report_photos "
+                         "WHERE report_id = $1::uuid ORDER BY created_at, id",
+                         report_id);
+  for (int i = 0; i < r.size(); ++i) out.push_back({r[i].text(0), r[i].text(1), r[i].text(2), r[i].text(3), "", r[i].int64(4)});
+  return out;
+}
+
+std::optional<PhotoRow> find_photo(db::Tx& tx, std::string_view report_id, std::string_view id) {
+  db::Result r = tx.exec("SELECT id, report_id, alt, content_type, data FROM report_photos "
+                         "WHERE report_id = $1::uuid AND id = $2::uuid",
+                         report_id, id);
+  if (r.empty()) return std::nullopt;
+  PhotoRow p{r[0].text(0), r[0].text(1), r[0].text(2), r[0].text(3), r[0].bytes(4), 0};
+  p.size = int64_t(p.data.size());
+  return p;
+}
+
 } // namespace civic::grants::store

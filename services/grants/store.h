@@ -48,6 +48,25 @@ struct BookPage {
   int64_t total = 0;
 };
 
+struct ReportRow {
+  std::string id, title, content, organization, organization_kana, held_on, time, place;
+  int headcount = 0;
+  std::string related_organizations, url, state = "draft", created_by;
+  std::vector<std::string> search_grams;
+  std::string search_text, published_at, updated_at;
+  int version = 0;
+};
+
+struct ReportPage {
+  std::vector<ReportRow> items;
+  int64_t total = 0;
+};
+
+struct PhotoRow {
+  std::string id, report_id, alt, content_type, data;
+  int64_t size = 0;
+};
+
 namespace store {
 
 void insert(db::Tx& tx, const GrantRow& g);
@@ -71,6 +90,17 @@ std::optional<BookRow> find_book(db::Tx& tx, std::string_view id, bool for_updat
 BookPage list_books(db::Tx& tx, std::string_view state, const std::vector<std::string>& grams,
                     const std::vector<std::string>& like_patterns, int limit, int offset);
 void set_book_state(db::Tx& tx, std::string_view id, std::string_view state);
+
+void insert_report(db::Tx& tx, const ReportRow& r);
+/// Rewrites the content if the version is still `r.version`; false otherwise.
+bool update_report(db::Tx& tx, const ReportRow& r);
+std::optional<ReportRow> find_report(db::Tx& tx, std::string_view id, bool for_update = false);
+ReportPage list_reports(db::Tx& tx, std::string_view state, const std::vector<std::string>& grams,
+                        const std::vector<std::string>& like_patterns, int limit, int offset);
+void set_report_state(db::Tx& tx, std::string_view id, std::string_view state);
+void insert_photo(db::Tx& tx, const PhotoRow& p, std::string_view uploaded_by);
+std::vector<PhotoRow> photos(db::Tx& tx, std::string_view report_id);  // without data
+std::optional<PhotoRow> find_photo(db::Tx& tx, std::string_view report_id, std::string_view id);
 
 } // namespace store
 } // namespace civic::grants

@@ -210,3 +210,48 @@ TEST_CASE("library books: staff catalogue and publish, the public searches; rece
   CHECK(anyone.get("/api/v1/books/" + id).status == 404);
   CHECK(admin.post("/api/v1/admin/books/" + id + "/archive").status == 400);
 }
+
+TEST_CASE("activity reports: photos need alternative text; drafts and archived reports stay private", "[e2e]") {
+  std::string token = unique("");
+  Client anyone, member, admin;
+  auto [login, mail] = verified_member(member);
+  REQUIRE(member.login(login, kPassword).status == 200);
+  ready_admin(admin, unique("admin_"));
+  nlohmann::json report = {{"title", "川の清掃活動 " + token}, {"content", "30人で河川敷のごみを拾いました"},
+                           {"organization", "椹野川を守る会"}, {"organization_kana", "ふしのがわをまもるかい"},
+                           {"held_on", "2026-10-04"}, {"time", "9:00〜11:00"}, {"place", "山口市"},
+                           {"headcount", 30}, {"url", "https://example.jp/river"}};
+  CHECK(member.post("/api/v1/admin/reports", {{"report", report}}).status == 403);
+  Response created = admin.post("/api/v1/admin/reports", {{"report", report}});
+  REQUIRE(created.status == 201);
+  std::string id = created.json()["id"];
+  std::string photos = "/api/v1/admin/reports/" + id + "/photos";
+  const std::string png = std::string("\x89PNG\r\n\x1a\n", 8) + std::string(32, '\0');
+  CHECK(fields_of(post_form(admin, photos, {{"alt", ""}}, "river.png", "image/png", png)) == std::set<std::string>{"alt"});
+  CHECK(fields_of(post_form(admin, photos, {{"alt", "河川敷"}}, "river.png", "image/png", "MZ\x90\x00 not an image")) ==
+        std::set<std::string>{"file"});
+  Response photo = post_form(admin, photos, {{"alt", "ごみ袋を手にした参加者たち"}}, "river.png", "image/png", png);
+  REQUIRE(photo.status == 201);
+  std::string photo_path = "/api/v1/reports/" + id + "/photos/" + photo.json()["id"].get<std::string>();
+  CHECK(anyone.get("/api/v1/reports/" + id).status == 404);
+  CHECK(anyone.get(photo_path).status == 404);  // a draft's photo is not public either
+
+  REQUIRE(admin.post("/api/v1/admin/reports/" + id + "/publish").status == 200);
+  Response shown = anyone.get("/api/v1/reports/" + id);
+  REQUIRE(shown.status == 200);
+  CHECK(shown.json()["photos"][0]["alt"] == "ごみ袋を手にした参加者たち");
+  CHECK(shown.json()["headcount"] == 30);
+  CHECK(anyone.get(photo_path).body == png);
+  CHECK(anyone.get("/api/v1/reports?q=%E6%B8%85%E6%8E%83+" + token).json()["total_size"] == 1);  // 清掃
+  CHECK(anyone.get("/api/v1/reports?state=draft").status == 400);
+
+  nlohmann::json bad = report;
+  bad["held_on"] = "2026-02-30";
+  bad["headcount"] = -1;
+  bad["url"] = "ftp://example.jp";
+  bad["content"] = "";
+  CHECK(fields_of(admin.post("/api/v1/admin/reports", {{"report", bad}})) ==
+        std::set<std::string>{"held_on", "headcount", "url", "content"});
+  REQUIRE(admin.post("/api/v1/admin/reports/" + id + "/archive").status == 200);
+  CHECK(anyone.get("/api/v1/reports/" + id).status == 404);
+}

@@ -1,4 +1,4 @@
-// civic_datagen organizations|grants|books|articles [--count N] [--seed S] [--add]
+// civic_datagen organizations|grants|books|reports|articles [--count N] [--seed S] [--add]
 //
 // Realistic Japanese organisations for the directory (1,677 by default, the number on
 // Supernet today; 100,000 for benchmarks), written with the directory's own store, so
@@ -7,7 +7,7 @@
 // the database already holds organisations (unless --add), so `tools/dev up` may run
 // it every time. `grants` writes grants the same way (8,552 by default, the number on
 // Supernet today) into the grants database, `books` the library catalogue (3,101) there,
-// and `articles` the content database's notices (249), centre news (133) and interview
+// `reports` the activity reports (95) there, and `articles` the content database's notices (249), centre news (133) and interview
 // reports (20), all published; --count does not apply to articles.
 #include <algorithm>
 #include <ctime>
@@ -288,6 +288,40 @@ int write_books(int count, unsigned seed, bool add) {
   return 0;
 }
 
+int write_reports(int count, unsigned seed, bool add) {
+  db::Pool pool(config::str("DATABASE_URL", "postgresql:///grants"), 1);
+  int64_t existing = pool.read([](db::Tx& tx) { return tx.exec("SELECT count(*) FROM reports")[0].int64(0); });
+  if (existing > 0 && !add) {
+    std::cout << "reports: " << existing << " already there, nothing written\n";
+    return 0;
+  }
+  std::mt19937 rng(seed);
+  pool.transaction([&](db::Tx& tx) {
+    for (int n = 0; n < count; ++n) {
+      const Place& place = kPlaces[std::uniform_int_distribution<size_t>(0, kPlaces.size() - 1)(rng)];
+      const Theme& theme = kThemes[std::uniform_int_distribution<size_t>(0, kThemes.size() - 1)(rng)];
+      civic::grants::ReportRow r;
+      r.id = crypto::uuid_v4();
+      r.title = std::string(place.word.text) + "の" + theme.word.text + "活動報告";
+      r.content = std::string(theme.activity) + "。当日は多くの方に参加いただきました。";
+      r.organization = std::string(place.word.text) + theme.word.text + "の会";
+      r.organization_kana = std::string(place.word.kana) + theme.word.kana + "のかい";
+      r.place = std::string(place.word.text) + "市民センター";
+      r.headcount = std::uniform_int_distribution<int>(5, 200)(rng);
+      std::vector<std::string_view> parts = {r.title, r.organization, r.organization_kana, r.content, r.place};
+      r.search_grams = text::index_grams(parts);
+      r.search_text = text::search_text(parts);
+      civic::grants::store::insert_report(tx, r);
+      workflow::record(tx, {"report", r.id, "create", std::nullopt, workflow::State::draft, "", "demo data"});
+      tx.exec("UPDATE reports SET state = 'published', published_at = now() - $2::int * interval '1 week' WHERE id = $1::uuid",
+              r.id, n);
+    }
+  });
+  pool.read([](db::Tx& tx) { tx.exec("VACUUM ANALYZE reports"); });
+  std::cout << "reports: " << count << " written\n";
+  return 0;
+}
+
 int write_articles(unsigned seed, bool add) {
   db::Pool pool(config::str("DATABASE_URL", "postgresql:///content"), 1);
   int64_t existing = pool.read([](db::Tx& tx) { return tx.exec("SELECT count(*) FROM articles")[0].int64(0); });
@@ -337,12 +371,12 @@ int write_articles(unsigned seed, bool add) {
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  const std::vector<std::string> kinds = {"organizations", "grants", "books", "articles"};
+  const std::vector<std::string> kinds = {"organizations", "grants", "books", "reports", "articles"};
   if (args.empty() || std::find(kinds.begin(), kinds.end(), args[0]) == kinds.end()) {
-    std::cerr << "usage: civic_datagen organizations|grants|books|articles [--count N] [--seed S] [--add]\n";
+    std::cerr << "usage: civic_datagen organizations|grants|books|reports|articles [--count N] [--seed S] [--add]\n";
     return 2;
   }
-  int count = args[0] == "grants" ? 8552 : args[0] == "books" ? 3101 : 1677;
+  int count = args[0] == "grants" ? 8552 : args[0] == "books" ? 3101 : args[0] == "reports" ? 95 : 1677;
   unsigned seed = 2026;
   bool add = false;
   for (size_t i = 1; i < args.size(); ++i) {
@@ -357,6 +391,7 @@ int main(int argc, char** argv) {
   try {
     if (args[0] == "grants") return write_grants(count, seed, add);
     if (args[0] == "books") return write_books(count, seed, add);
+    if (args[0] == "reports") return write_reports(count, seed, add);
     if (args[0] == "articles") return write_articles(seed, add);
     return organizations(count, seed, add);
   } catch (const std::exception& e) {

@@ -1,0 +1,239 @@
+// Grants service, GRT-3: activity reports with photos, staff-entered under the review
+// workflow; every photo carries alternative text (JIS X 8341-3 1.1.1).
+#include "core/crypto.h"
+#include "core/files.h"
+#include "core/log.h"
+#include "core/paging.h"
+#include "core/validation.h"
+#include "grants/service.h"
+#include "rpc/server.h"
+#include "text/text.h"
+#include "workflow/workflow.h"
+
+namespace civic::grants {
+namespace {
+using grpc::Status;
+using grpc::StatusCode;
+using rpc::Principal;
+using validation::Errors;
+
+constexpr size_t kMaxPhotoBytes = 5 << 20;
+
+Status not_found() { return Status(StatusCode::NOT_FOUND, "見つかりません"); }
+
+Errors validate(const Report& r) {
+  Errors e;
+  e.text("title", r.title(), {.max_chars = 200});
+  e.text("content", r.content(), {.max_chars = 20000, .multiline = true});
+  e.text("organization", r.organization(), {.max_chars = 200});
+  e.text("organization_kana", r.organization_kana(), {.required = false, .max_chars = 200});
+  e.date("held_on", r.held_on(), false);
+  e.text("time", r.time(), {.required = false, .max_chars = 100});
+  e.text("place", r.place(), {.required = false, .max_chars = 200});
+  if (r.headcount() < 0 || r.headcount() > 1000000)
+    e.add("headcount", "out_of_range", "0から1,000,000の間で入力してください", "must be between 0 and 1,000,000");
+  e.text("related_organizations", r.related_organizations(), {.required = false, .max_chars = 1000, .multiline = true});
+  e.http_url("url", r.url(), false);
+  return e;
+}
+
+ReportRow row_of(const Report& r) {
+  ReportRow row;
+  row.title = r.title();
+  row.content = r.content();
+  row.organization = r.organization();
+  row.organization_kana = r.organization_kana();
+  row.held_on = r.held_on();
+  row.time = r.time();
+  row.place = r.place();
+  row.headcount = r.headcount();
+  row.related_organizations = r.related_organizations();
+  row.url = r.url();
+  std::vector<std::string_view> parts = {r.title(), r.organization(), r.organization_kana(), r.content(), r.place()};
+  row.search_grams = text::index_grams(parts);
+  row.search_text = text::search_text(parts);
+  return row;
+}
+
+void to_proto(db::Tx& tx, const ReportRow& row, bool full, Report* out) {
+  out->set_id(row.id);
+  out->set_title(row.title);
+  out->set_content(row.content);
+  out->set_organization(row.organization);
+  out->set_organization_kana(row.organization_kana);
+  out->set_held_on(row.held_on);
+  out->set_time(row.time);
+  out->set_place(row.place);
+  out->set_headcount(row.headcount);
+  out->set_related_organizations(row.related_organizations);
+  out->set_url(row.url);
+  for (const auto& p : store::photos(tx, row.id)) {
+    auto* photo = out->add_photos();
+    photo->set_id(p.id);
+    photo->set_alt(p.alt);
+    photo->set_content_type(p.content_type);
+    photo->set_size(int32_t(p.size));
+  }
+  out->set_published_at(row.published_at);
+  out->set_updated_at(row.updated_at);
+  if (!full) return;
+  out->set_state(row.state);
+  out->set_version(row.version);
+}
+} // namespace
+
+Status GrantsServiceImpl::list_reports(grpc::ServerContext* ctx, const ListReportsRequest* req, bool staff_only,
+                                       ListReportsResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, staff_only ? "AdminListReports" : "ListReports", [&](const Principal& p) {
+    if (staff_only)
+      if (Status s = rpc::require_staff(p); !s.ok()) return s;
+    Errors e;
+    text::Query query;
+    if (e.text("q", req->q(), {.required = false, .max_chars = 100})) query = text::query(req->q());
+    if (staff_only) e.one_of("state", req->state(), {"draft", "review", "published", "archived"}, false);
+    else if (!req->state().empty()) e.add("state", "not_applicable", "公開中の報告だけを一覧できます", "public lists are published only");
+    paging::Page page = paging::read(e, req->page_size(), req->page_token());
+    if (!e.empty()) return rpc::invalid(e);
+    std::string state = staff_only ? req->state() : "published";
+    return pool_.read([&](db::Tx& tx) {
+      auto found = store::list_reports(tx, state, query.grams, query.like_patterns, page.limit, page.offset);
+      for (const auto& row : found.items) to_proto(tx, row, staff_only, resp->add_items());
+      resp->set_total_size(int32_t(found.total));
+      resp->set_next_page_token(paging::next_token(page, found.items.size(), found.total));
+      return Status::OK;
+    });
+  });
+}
+
+Status GrantsServiceImpl::ListReports(grpc::ServerContext* ctx, const ListReportsRequest* req, ListReportsResponse* resp) {
+  return list_reports(ctx, req, false, resp);
+}
+Status GrantsServiceImpl::AdminListReports(grpc::ServerContext* ctx, const ListReportsRequest* req,
+                                           ListReportsResponse* resp) {
+  return list_reports(ctx, req, true, resp);
+}
+
+Status GrantsServiceImpl::GetReport(grpc::ServerContext* ctx, const GetReportRequest* req, Report* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "GetReport", [&](const Principal& p) {
+    if (!validation::is_uuid(req->id())) return not_found();
+    bool staff = rpc::is_staff(p);
+    return pool_.read([&](db::Tx& tx) {
+      auto row = store::find_report(tx, req->id());
+      if (!row || (row->state != "published" && !staff)) return not_found();
+      to_proto(tx, *row, staff, resp);
+      return Status::OK;
+    });
+  });
+}
+
+Status GrantsServiceImpl::GetReportPhoto(grpc::ServerContext* ctx, const PhotoRequest* req, civic::common::HttpBody* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "GetReportPhoto", [&](const Principal& p) {
+    if (!validation::is_uuid(req->id()) || !validation::is_uuid(req->photo_id())) return not_found();
+    return pool_.read([&](db::Tx& tx) {
+      auto row = store::find_report(tx, req->id());
+      if (!row || (row->state != "published" && !rpc::is_staff(p))) return not_found();
+      auto photo = store::find_photo(tx, row->id, req->photo_id());
+      if (!photo) return not_found();
+      resp->set_content_type(photo->content_type);
+      resp->set_data(std::move(photo->data));
+      return Status::OK;
+    });
+  });
+}
+
+Status GrantsServiceImpl::CreateReport(grpc::ServerContext* ctx, const SaveReportRequest* req, Report* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "CreateReport", [&](const Principal& p) {
+    if (Status s = rpc::require_staff(p); !s.ok()) return s;
+    Errors e = validate(req->report());
+    if (!e.empty()) return rpc::invalid(e);
+    ReportRow row = row_of(req->report());
+    row.id = crypto::uuid_v4();
+    row.created_by = p.account_id();
+    return pool_.transaction([&](db::Tx& tx) {
+      store::insert_report(tx, row);
+      workflow::record(tx, {"report", row.id, "create", std::nullopt, workflow::State::draft, p.account_id(), ""});
+      to_proto(tx, *store::find_report(tx, row.id), true, resp);
+      return Status::OK;
+    });
+  });
+}
+
+Status GrantsServiceImpl::UpdateReport(grpc::ServerContext* ctx, const SaveReportRequest* req, Report* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "UpdateReport", [&](const Principal& p) {
+    if (Status s = rpc::require_staff(p); !s.ok()) return s;
+    if (!validation::is_uuid(req->id())) return not_found();
+    Errors e = validate(req->report());
+    if (!e.empty()) return rpc::invalid(e);
+    return pool_.transaction([&](db::Tx& tx) {
+      auto current = store::find_report(tx, req->id(), true);
+      if (!current) return not_found();
+      ReportRow row = row_of(req->report());
+      row.id = current->id;
+      row.version = req->report().version();
+      if (!store::update_report(tx, row))
+        return Status(StatusCode::ABORTED, "ほかの人が先に更新しました。読み込み直してから編集してください");
+      auto state = workflow::parse(current->state).value_or(workflow::State::draft);
+      workflow::record(tx, {"report", row.id, "edit", state, state, p.account_id(), ""});
+      to_proto(tx, *store::find_report(tx, row.id), true, resp);
+      return Status::OK;
+    });
+  });
+}
+
+Status GrantsServiceImpl::UploadReportPhoto(grpc::ServerContext* ctx, const UploadPhotoRequest* req, ReportPhoto* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "UploadReportPhoto", [&](const Principal& p) {
+    if (Status s = rpc::require_staff(p); !s.ok()) return s;
+    if (!validation::is_uuid(req->id())) return not_found();
+    Errors e;
+    e.text("alt", req->alt(), {.max_chars = 300});  // what the photo shows: required
+    std::optional<files::Kind> kind;
+    if (req->file().data().empty()) {
+      e.add("file", "required", "写真のファイルを選んでください", "a photo file is required");
+    } else if (req->file().data().size() > kMaxPhotoBytes) {
+      e.add("file", "too_large", "写真は5MBまでです", "at most 5 MB");
+    } else if (!(kind = files::sniff(req->file().data())) || (kind->mime != "image/png" && kind->mime != "image/jpeg")) {
+      e.add("file", "type_not_allowed", "PNG・JPEG の写真だけを登録できます", "only PNG and JPEG content is accepted");
+    }
+    if (!e.empty()) return rpc::invalid(e);
+    PhotoRow photo{crypto::uuid_v4(), req->id(), req->alt(), kind->mime, req->file().data(), 0};
+    photo.size = int64_t(photo.data.size());
+    return pool_.transaction([&](db::Tx& tx) {
+      if (!store::find_report(tx, req->id(), true)) return not_found();
+      store::insert_photo(tx, photo, p.account_id());
+      resp->set_id(photo.id);
+      resp->set_alt(photo.alt);
+      resp->set_content_type(photo.content_type);
+      resp->set_size(int32_t(photo.size));
+      return Status::OK;
+    });
+  });
+}
+
+Status GrantsServiceImpl::report_step(grpc::ServerContext* ctx, const GrantActionRequest* req, Report* resp,
+                                      const char* method, const char* action) {
+  return rpc::guarded(ctx, config_.hmac_key, method, [&](const Principal& p) {
+    if (Status s = rpc::require_staff(p); !s.ok()) return s;
+    if (!validation::is_uuid(req->id())) return not_found();
+    Errors e;
+    e.text("note", req->note(), {.required = false, .max_chars = 2000, .multiline = true});
+    if (!e.empty()) return rpc::invalid(e);
+    return pool_.transaction([&](db::Tx& tx) {
+      auto row = store::find_report(tx, req->id(), true);
+      if (!row) return not_found();
+      auto to = workflow::apply(tx, "report", row->id, row->state, action, p.account_id(), req->note());
+      if (!to) return Status(StatusCode::FAILED_PRECONDITION, "今の状態（" + row->state + "）ではこの操作はできません");
+      store::set_report_state(tx, row->id, workflow::name(*to));
+      to_proto(tx, *store::find_report(tx, row->id), true, resp);
+      return Status::OK;
+    });
+  });
+}
+
+Status GrantsServiceImpl::PublishReport(grpc::ServerContext* ctx, const GrantActionRequest* req, Report* resp) {
+  return report_step(ctx, req, resp, "PublishReport", "publish");
+}
+Status GrantsServiceImpl::ArchiveReport(grpc::ServerContext* ctx, const GrantActionRequest* req, Report* resp) {
+  return report_step(ctx, req, resp, "ArchiveReport", "archive");
+}
+
+} // namespace civic::grants
