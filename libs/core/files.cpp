@@ -41,4 +41,19 @@ std::string display_name(std::string_view uploaded_name) {
   return out.empty() ? "file" : out;
 }
 
+std::optional<Kind> checked_image(validation::Errors& e, std::string_view alt, std::string_view data, size_t max_bytes) {
+  bool alt_ok = e.text("alt", alt, {.max_chars = 300});
+  std::optional<Kind> kind;
+  if (data.empty()) {
+    e.add("file", "required", "画像ファイルを選んでください", "an image file is required");
+  } else if (data.size() > max_bytes) {
+    e.add("file", "too_large", "画像は" + std::to_string(max_bytes >> 20) + "MBまでです",
+          "at most " + std::to_string(max_bytes >> 20) + " MB");
+  } else if (!(kind = sniff(data)) || (kind->mime != "image/png" && kind->mime != "image/jpeg")) {
+    e.add("file", "type_not_allowed", "PNG・JPEG の画像だけを登録できます", "only PNG and JPEG content is accepted");
+    kind.reset();
+  }
+  return alt_ok && kind ? kind : std::nullopt;
+}
+
 } // namespace civic::files

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/validation.h"
+
 namespace civic::files {
 
 struct Kind {
@@ -21,5 +23,10 @@ std::optional<Kind> sniff(std::string_view data);
 /// invalid UTF-8 and control characters removed, at most 100 characters; "file" when
 /// nothing is left.
 std::string display_name(std::string_view uploaded_name);
+
+/// An uploaded picture and its alternative text (JIS X 8341-3 1.1.1): adds field errors
+/// for "alt" (required, <= 300 characters) and "file" (PNG or JPEG by content, at most
+/// `max_bytes`) and returns the picture's type when both are fine.
+std::optional<Kind> checked_image(validation::Errors& e, std::string_view alt, std::string_view data, size_t max_bytes);
 
 } // namespace civic::files

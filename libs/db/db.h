@@ -230,4 +230,22 @@ class Where {
   std::vector<Param> params_;
 };
 
+/// One page of `select` ("SELECT <columns> FROM <table>") narrowed by `where`, in
+/// `order`, and the total number of matching rows; `read` turns a row into a Row.
+template <typename Row, typename Read>
+std::pair<std::vector<Row>, int64_t> select_page(Tx& tx, const std::string& select, const Where& where,
+                                                 const std::string& order, int limit, int offset, Read read) {
+  std::vector<Param> params = where.params();
+  params.push_back(to_param(limit));
+  params.push_back(to_param(offset));
+  Result r = tx.exec_params(select + where.sql() + " ORDER BY " + order + " LIMIT " + where.next() + " OFFSET $" +
+                                std::to_string(where.params().size() + 2),
+                            params);
+  std::pair<std::vector<Row>, int64_t> out;
+  for (int i = 0; i < r.size(); ++i) out.first.push_back(read(r[i]));
+  std::string from = select.substr(select.find(" FROM "));
+  out.second = tx.exec_params("SELECT count(*)" + from + where.sql(), where.params())[0].int64(0);
+  return out;
+}
+
 } // namespace civic::db

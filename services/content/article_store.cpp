@@ -72,16 +72,8 @@ ArticlePage list_articles(db::Tx& tx, std::string_view state, const ArticleFilte
   if (!f.grams.empty()) w.add("search_grams @> $?::text[]", db::to_param(f.grams));
   if (!f.like_patterns.empty()) w.add("search_text LIKE ALL ($?::text[])", db::to_param(f.like_patterns));
   const char* order = state == "published" ? "published_at DESC NULLS LAST, id" : "created_at DESC, id";
-  std::vector<db::Param> params = w.params();
-  params.push_back(db::to_param(limit));
-  params.push_back(db::to_param(offset));
-  db::Result r = tx.exec_params("SELECT " + kColumns + " FROM articles" + w.sql() + " ORDER BY " + order + " LIMIT " +
-                                    w.next() + " OFFSET $" + std::to_string(w.params().size() + 2),
-                                params);
-  ArticlePage page;
-  for (int i = 0; i < r.size(); ++i) page.items.push_back(read(r[i]));
-  page.total = tx.exec_params("SELECT count(*) FROM articles" + w.sql(), w.params())[0].int64(0);
-  return page;
+  auto [items, total] = db::select_page<ArticleRow>(tx, "SELECT " + kColumns + " FROM articles", w, order, limit, offset, read);
+  return {std::move(items), total};
 }
 
 void set_article_state(db::Tx& tx, std::string_view id, std::string_view state) {

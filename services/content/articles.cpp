@@ -295,17 +295,7 @@ Status ContentServiceImpl::UploadArticleImage(grpc::ServerContext* ctx, const Up
     if (Status s = rpc::require_staff(p); !s.ok()) return s;
     if (!validation::is_uuid(req->id())) return not_found();
     Errors e;
-    // JIS X 8341-3 1.1.1: every image says what it shows.
-    e.text("alt", req->alt(), {.max_chars = 300});
-    std::optional<files::Kind> kind;
-    if (req->file().data().empty()) {
-      e.add("file", "required", "画像ファイルを選んでください", "an image file is required");
-    } else if (req->file().data().size() > kMaxImageBytes) {
-      e.add("file", "too_large", "画像は5MBまでです", "at most 5 MB");
-    } else if (!(kind = files::sniff(req->file().data())) ||
-               (kind->mime != "image/png" && kind->mime != "image/jpeg")) {
-      e.add("file", "type_not_allowed", "PNG・JPEG の画像だけを登録できます", "only PNG and JPEG content is accepted");
-    }
+    auto kind = files::checked_image(e, req->alt(), req->file().data(), kMaxImageBytes);
     if (!e.empty()) return rpc::invalid(e);
     ImageRow image{crypto::uuid_v4(), req->id(), req->alt(), kind->mime, req->file().data(), 0};
     image.size = int64_t(image.data.size());

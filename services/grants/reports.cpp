@@ -185,15 +185,7 @@ Status GrantsServiceImpl::UploadReportPhoto(grpc::ServerContext* ctx, const Uplo
     if (Status s = rpc::require_staff(p); !s.ok()) return s;
     if (!validation::is_uuid(req->id())) return not_found();
     Errors e;
-    e.text("alt", req->alt(), {.max_chars = 300});  // what the photo shows: required
-    std::optional<files::Kind> kind;
-    if (req->file().data().empty()) {
-      e.add("file", "required", "写真のファイルを選んでください", "a photo file is required");
-    } else if (req->file().data().size() > kMaxPhotoBytes) {
-      e.add("file", "too_large", "写真は5MBまでです", "at most 5 MB");
-    } else if (!(kind = files::sniff(req->file().data())) || (kind->mime != "image/png" && kind->mime != "image/jpeg")) {
-      e.add("file", "type_not_allowed", "PNG・JPEG の写真だけを登録できます", "only PNG and JPEG content is accepted");
-    }
+    auto kind = files::checked_image(e, req->alt(), req->file().data(), kMaxPhotoBytes);
     if (!e.empty()) return rpc::invalid(e);
     PhotoRow photo{crypto::uuid_v4(), req->id(), req->alt(), kind->mime, req->file().data(), 0};
     photo.size = int64_t(photo.data.size());

@@ -48,6 +48,11 @@ GrantRow read(const db::Row& r) {
   return g;
 }
 
+// Newest publication first for the public; newest entry first for staff.
+std::string newest(std::string_view state) {
+  return state == "published" ? "published_at DESC NULLS LAST, id" : "created_at DESC, id";
+}
+
 std::optional<std::string> uuid_or_null(const std::string& s) {
   return s.empty() ? std::nullopt : std::optional<std::string>(s);
 }
@@ -67,16 +72,8 @@ GrantPage list(db::Tx& tx, std::string_view state, const GrantFilters& f, int li
   if (f.open)
     w.add("(anytime OR application_end >= (now() AT TIME ZONE 'Asia/Tokyo')::date) AND (application_start IS NULL "
           "OR application_start <= (now() AT TIME ZONE 'Asia/Tokyo')::date)");
-  GrantPage page;
-  std::vector<db::Param> page_params = w.params();
-  page_params.push_back(db::to_param(limit));
-  page_params.push_back(db::to_param(offset));
-  db::Result r = tx.exec_params("SELECT " + kColumns + " FROM grants" + w.sql() + " ORDER BY " + order + " LIMIT " +
-                                    w.next() + " OFFSET $" + std::to_string(w.params().size() + 2),
-                                page_params);
-  for (int i = 0; i < r.size(); ++i) page.items.push_back(read(r[i]));
-  page.total = tx.exec_params("SELECT count(*) FROM grants" + w.sql(), w.params())[0].int64(0);
-  return page;
+  auto [items, total] = db::select_page<GrantRow>(tx, "SELECT " + kColumns + " FROM grants", w, order, limit, offset, read);
+  return {std::move(items), total};
 }
 } // namespace
 
@@ -167,17 +164,9 @@ BookPage list_books(db::Tx& tx, std::string_view state, const std::vector<std::s
   if (!state.empty()) w.add(kState.at(state));
   if (!grams.empty()) w.add("search_grams @> $?::text[]", db::to_param(grams));
   if (!like_patterns.empty()) w.add("search_text LIKE ALL ($?::text[])", db::to_param(like_patterns));
-  const char* order = state == "published" ? "published_at DESC NULLS LAST, id" : "created_at DESC, id";
-  std::vector<db::Param> params = w.params();
-  params.push_back(db::to_param(limit));
-  params.push_back(db::to_param(offset));
-  db::Result r = tx.exec_params("SELECT " + kBookColumns + " FROM books" + w.sql() + " ORDER BY " + order + " LIMIT " +
-                                    w.next() + " OFFSET $" + std::to_string(w.params().size() + 2),
-                                params);
-  BookPage page;
-  for (int i = 0; i < r.size(); ++i) page.items.push_back(read_book(r[i]));
-  page.total = tx.exec_params("SELECT count(*) FROM books" + w.sql(), w.params())[0].int64(0);
-  return page;
+  auto [items, total] =
+      db::select_page<BookRow>(tx, "SELECT " + kBookColumns + " FROM books", w, newest(state), limit, offset, read_book);
+  return {std::move(items), total};
 }
 
 void set_book_state(db::Tx& tx, std::string_view id, std::string_view state) {
@@ -245,17 +234,9 @@ ReportPage list_reports(db::Tx& tx, std::string_view state, const std::vector<st
   if (!state.empty()) w.add(kState.at(state));
   if (!grams.empty()) w.add("search_grams @> $?::text[]", db::to_param(grams));
   if (!like_patterns.empty()) w.add("search_text LIKE ALL ($?::text[])", db::to_param(like_patterns));
-  const char* order = state == "published" ? "published_at DESC NULLS LAST, id" : "created_at DESC, id";
-  std::vector<db::Param> params = w.params();
-  params.push_back(db::to_param(limit));
-  params.push_back(db::to_param(offset));
-  db::Result r = tx.exec_params("SELECT " + kReportColumns + " FROM reports" + w.sql() + " ORDER BY " + order +
-                                    " LIMIT " + w.next() + " OFFSET $" + std::to_string(w.params().size() + 2),
-                                params);
-  ReportPage page;
-  for (int i = 0; i < r.size(); ++i) page.items.push_back(read_report(r[i]));
-  page.total = tx.exec_params("SELECT count(*) FROM reports" + w.sql(), w.params())[0].int64(0);
-  return page;
+  auto [items, total] = db::select_page<ReportRow>(tx, "SELECT " + kReportColumns + " FROM reports", w, newest(state),
+                                                   limit, offset, read_report);
+  return {std::move(items), total};
 }
 
 void set_report_state(db::Tx& tx, std::string_view id, std::string_view state) {

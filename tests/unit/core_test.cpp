@@ -176,3 +176,22 @@ TEST_CASE("uploads: the content decides the type, from an allow-list; names are 
   CHECK(files::display_name("\xff\xfe" "ok.png") == "ok.png");
   CHECK(files::display_name(std::string(300, 'x')).size() == 100);
 }
+
+TEST_CASE("an uploaded picture needs its alternative text and PNG or JPEG content", "[unit]") {
+  const std::string png = std::string("\x89PNG\r\n\x1a\n", 8) + std::string(16, '\0');
+  validation::Errors ok;
+  auto kind = files::checked_image(ok, "会場の地図", png, 1 << 20);
+  REQUIRE(kind);
+  CHECK(kind->mime == "image/png");
+  CHECK(ok.empty());
+  validation::Errors no_alt;
+  CHECK_FALSE(files::checked_image(no_alt, "", png, 1 << 20));
+  REQUIRE(no_alt.list().size() == 1);
+  CHECK(no_alt.list()[0].field == "alt");
+  validation::Errors pdf;
+  CHECK_FALSE(files::checked_image(pdf, "資料", "%PDF-1.4\n...", 1 << 20));  // allowed as an attachment, not as a picture
+  CHECK(pdf.list()[0].field == "file");
+  validation::Errors big;
+  CHECK_FALSE(files::checked_image(big, "大きい", png, 8));
+  CHECK(big.list()[0].reason == "too_large");
+}
