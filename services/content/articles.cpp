@@ -10,6 +10,7 @@
 #include "core/paging.h"
 #include "core/validation.h"
 #include "rpc/server.h"
+#include "rpc/workflow_calls.h"
 #include "text/text.h"
 #include "workflow/workflow.h"
 
@@ -313,20 +314,10 @@ Status ContentServiceImpl::UploadArticleImage(grpc::ServerContext* ctx, const Up
 Status ContentServiceImpl::transition(grpc::ServerContext* ctx, const ArticleActionRequest* req, Article* resp,
                                       const char* method, const char* action) {
   return rpc::guarded(ctx, config_.hmac_key, method, [&](const Principal& p) {
-    if (Status s = rpc::require_staff(p); !s.ok()) return s;
-    if (!validation::is_uuid(req->id())) return not_found();
-    Errors e;
-    e.text("note", req->note(), {.required = std::string_view(action) == "reject", .max_chars = 2000, .multiline = true});
-    if (!e.empty()) return rpc::invalid(e);
-    return pool_.transaction([&](db::Tx& tx) {
-      auto row = store::find_article(tx, req->id(), true);
-      if (!row) return not_found();
-      auto to = workflow::apply(tx, "article", row->id, row->state, action, p.account_id(), req->note());
-      if (!to) return Status(StatusCode::FAILED_PRECONDITION, "今の状態（" + row->state + "）ではこの操作はできません");
-      store::set_article_state(tx, row->id, workflow::name(*to));
-      to_proto(tx, *store::find_article(tx, row->id), true, resp);
-      return Status::OK;
-    });
+    return rpc::workflow_step<ArticleRow>(
+        pool_, p, req->id(), req->note(), "article", action,
+        [](db::Tx& tx, const std::string& id) { return store::find_article(tx, id, true); }, store::set_article_state,
+        [&](db::Tx& tx, const std::string& id) { to_proto(tx, *store::find_article(tx, id), true, resp); });
   });
 }
 
@@ -371,13 +362,9 @@ Status ContentServiceImpl::DuplicateArticle(grpc::ServerContext* ctx, const Arti
 Status ContentServiceImpl::ArticleHistory(grpc::ServerContext* ctx, const GetArticleRequest* req,
                                           civic::common::HistoryResponse* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "ArticleHistory", [&](const Principal& p) {
-    if (Status s = rpc::require_staff(p); !s.ok()) return s;
-    if (!validation::is_uuid(req->id())) return not_found();
-    return pool_.read([&](db::Tx& tx) {
-      if (!store::find_article(tx, req->id())) return not_found();
-      workflow::history(tx, "article", req->id(), resp);
-      return Status::OK;
-    });
+    return rpc::history_call(
+        pool_, p, req->id(), "article",
+        [](db::Tx& tx, const std::string& id) { return store::find_article(tx, id).has_value(); }, resp);
   });
 }
 

@@ -16,6 +16,7 @@
 #include "rpc/json.h"
 #include "rpc/outbox.h"
 #include "rpc/server.h"
+#include "rpc/workflow_calls.h"
 #include "text/text.h"
 #include "workflow/workflow.h"
 
@@ -689,13 +690,9 @@ Status DirectoryServiceImpl::OrganizationStats(grpc::ServerContext* ctx, const S
 Status DirectoryServiceImpl::OrganizationHistory(grpc::ServerContext* ctx, const GetOrganizationRequest* req,
                                                  civic::common::HistoryResponse* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "OrganizationHistory", [&](const Principal& p) {
-    if (Status s = rpc::require_staff(p); !s.ok()) return s;
-    if (!validation::is_uuid(req->id())) return not_found();
-    return pool_.transaction([&](db::Tx& tx) {
-      if (!store::find(tx, req->id())) return not_found();
-      workflow::history(tx, "organization", req->id(), resp);
-      return Status::OK;
-    });
+    return rpc::history_call(
+        pool_, p, req->id(), "organization",
+        [](db::Tx& tx, const std::string& id) { return store::find(tx, id).has_value(); }, resp);
   });
 }
 

@@ -7,6 +7,7 @@
 #include "core/validation.h"
 #include "grants/service.h"
 #include "rpc/server.h"
+#include "rpc/workflow_calls.h"
 #include "text/text.h"
 #include "workflow/workflow.h"
 
@@ -151,20 +152,10 @@ Status GrantsServiceImpl::UpdateBook(grpc::ServerContext* ctx, const SaveBookReq
 Status GrantsServiceImpl::book_step(grpc::ServerContext* ctx, const GrantActionRequest* req, Book* resp,
                                     const char* method, const char* action) {
   return rpc::guarded(ctx, config_.hmac_key, method, [&](const Principal& p) {
-    if (Status s = rpc::require_staff(p); !s.ok()) return s;
-    if (!validation::is_uuid(req->id())) return not_found();
-    Errors e;
-    e.text("note", req->note(), {.required = false, .max_chars = 2000, .multiline = true});
-    if (!e.empty()) return rpc::invalid(e);
-    return pool_.transaction([&](db::Tx& tx) {
-      auto row = store::find_book(tx, req->id(), true);
-      if (!row) return not_found();
-      auto to = workflow::apply(tx, "book", row->id, row->state, action, p.account_id(), req->note());
-      if (!to) return Status(StatusCode::FAILED_PRECONDITION, "今の状態（" + row->state + "）ではこの操作はできません");
-      store::set_book_state(tx, row->id, workflow::name(*to));
-      to_proto(*store::find_book(tx, row->id), true, resp);
-      return Status::OK;
-    });
+    return rpc::workflow_step<BookRow>(
+        pool_, p, req->id(), req->note(), "book", action,
+        [](db::Tx& tx, const std::string& id) { return store::find_book(tx, id, true); }, store::set_book_state,
+        [&](db::Tx& tx, const std::string& id) { to_proto(*store::find_book(tx, id), true, resp); });
   });
 }
 
@@ -178,13 +169,9 @@ Status GrantsServiceImpl::ArchiveBook(grpc::ServerContext* ctx, const GrantActio
 Status GrantsServiceImpl::BookHistory(grpc::ServerContext* ctx, const GetBookRequest* req,
                                       civic::common::HistoryResponse* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "BookHistory", [&](const Principal& p) {
-    if (Status s = rpc::require_staff(p); !s.ok()) return s;
-    if (!validation::is_uuid(req->id())) return not_found();
-    return pool_.read([&](db::Tx& tx) {
-      if (!store::find_book(tx, req->id())) return not_found();
-      workflow::history(tx, "book", req->id(), resp);
-      return Status::OK;
-    });
+    return rpc::history_call(
+        pool_, p, req->id(), "book",
+        [](db::Tx& tx, const std::string& id) { return store::find_book(tx, id).has_value(); }, resp);
   });
 }
 

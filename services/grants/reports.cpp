@@ -7,6 +7,7 @@
 #include "core/validation.h"
 #include "grants/service.h"
 #include "rpc/server.h"
+#include "rpc/workflow_calls.h"
 #include "text/text.h"
 #include "workflow/workflow.h"
 
@@ -204,20 +205,10 @@ Status GrantsServiceImpl::UploadReportPhoto(grpc::ServerContext* ctx, const Uplo
 Status GrantsServiceImpl::report_step(grpc::ServerContext* ctx, const GrantActionRequest* req, Report* resp,
                                       const char* method, const char* action) {
   return rpc::guarded(ctx, config_.hmac_key, method, [&](const Principal& p) {
-    if (Status s = rpc::require_staff(p); !s.ok()) return s;
-    if (!validation::is_uuid(req->id())) return not_found();
-    Errors e;
-    e.text("note", req->note(), {.required = false, .max_chars = 2000, .multiline = true});
-    if (!e.empty()) return rpc::invalid(e);
-    return pool_.transaction([&](db::Tx& tx) {
-      auto row = store::find_report(tx, req->id(), true);
-      if (!row) return not_found();
-      auto to = workflow::apply(tx, "report", row->id, row->state, action, p.account_id(), req->note());
-      if (!to) return Status(StatusCode::FAILED_PRECONDITION, "今の状態（" + row->state + "）ではこの操作はできません");
-      store::set_report_state(tx, row->id, workflow::name(*to));
-      to_proto(tx, *store::find_report(tx, row->id), true, resp);
-      return Status::OK;
-    });
+    return rpc::workflow_step<ReportRow>(
+        pool_, p, req->id(), req->note(), "report", action,
+        [](db::Tx& tx, const std::string& id) { return store::find_report(tx, id, true); }, store::set_report_state,
+        [&](db::Tx& tx, const std::string& id) { to_proto(tx, *store::find_report(tx, id), true, resp); });
   });
 }
 

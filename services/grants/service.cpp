@@ -9,6 +9,7 @@
 #include "core/validation.h"
 #include "rpc/json.h"
 #include "rpc/server.h"
+#include "rpc/workflow_calls.h"
 #include "text/text.h"
 #include "workflow/workflow.h"
 
@@ -238,21 +239,10 @@ Status GrantsServiceImpl::UpdateGrant(grpc::ServerContext* ctx, const SaveGrantR
 Status GrantsServiceImpl::transition(grpc::ServerContext* ctx, const GrantActionRequest* req, Grant* resp,
                                      const char* method, const char* action) {
   return rpc::guarded(ctx, config_.hmac_key, method, [&](const Principal& p) {
-    if (Status s = rpc::require_staff(p); !s.ok()) return s;
-    if (!validation::is_uuid(req->id())) return not_found();
-    Errors e;
-    e.text("note", req->note(), {.required = std::string_view(action) == "reject", .max_chars = 2000, .multiline = true});
-    if (!e.empty()) return rpc::invalid(e);
-    return pool_.transaction([&](db::Tx& tx) {
-      auto row = store::find(tx, req->id(), true);
-      if (!row) return not_found();
-      auto to = workflow::apply(tx, "grant", row->id, row->state, action, p.account_id(), req->note());
-      if (!to) return transition_error(row->state);
-      store::set_state(tx, row->id, workflow::name(*to));
-      to_proto(*store::find(tx, row->id), true, resp);
-      log::info(std::string("grant_") + action, {{"id", row->id}, {"account_id", p.account_id()}});
-      return Status::OK;
-    });
+    return rpc::workflow_step<GrantRow>(
+        pool_, p, req->id(), req->note(), "grant", action,
+        [](db::Tx& tx, const std::string& id) { return store::find(tx, id, true); }, store::set_state,
+        [&](db::Tx& tx, const std::string& id) { to_proto(*store::find(tx, id), true, resp); });
   });
 }
 
@@ -296,13 +286,9 @@ Status GrantsServiceImpl::DuplicateGrant(grpc::ServerContext* ctx, const GrantAc
 Status GrantsServiceImpl::GrantHistory(grpc::ServerContext* ctx, const GetGrantRequest* req,
                                        civic::common::HistoryResponse* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "GrantHistory", [&](const Principal& p) {
-    if (Status s = rpc::require_staff(p); !s.ok()) return s;
-    if (!validation::is_uuid(req->id())) return not_found();
-    return pool_.read([&](db::Tx& tx) {
-      if (!store::find(tx, req->id())) return not_found();
-      workflow::history(tx, "grant", req->id(), resp);
-      return Status::OK;
-    });
+    return rpc::history_call(
+        pool_, p, req->id(), "grant", [](db::Tx& tx, const std::string& id) { return store::find(tx, id).has_value(); },
+        resp);
   });
 }
 

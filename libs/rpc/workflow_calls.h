@@ -1,0 +1,58 @@
+// The gRPC handlers every staff-edited collection shares (GRT-4, CNT-1): one step of
+// the review workflow, and the change history. A collection supplies how to find a
+// record, write its state and render it.
+#pragma once
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "civic/common.pb.h"
+#include "core/validation.h"
+#include "db/db.h"
+#include "rpc/principal.h"
+#include "rpc/status.h"
+#include "workflow/workflow.h"
+
+namespace civic::rpc {
+
+/// Staff only; `note` checked (required to reject); in one transaction the record is
+/// locked, the step checked against the workflow and recorded, the state written and
+/// the record rendered. Unknown or malformed ids are NOT_FOUND; a step the state does
+/// not allow is FAILED_PRECONDITION.
+template <typename Row>
+grpc::Status workflow_step(db::Pool& pool, const Principal& p, const std::string& id, const std::string& note,
+                           const std::string& entity, const std::string& action,
+                           const std::function<std::optional<Row>(db::Tx&, const std::string&)>& find_for_update,
+                           const std::function<void(db::Tx&, const std::string&, std::string_view)>& set_state,
+                           const std::function<void(db::Tx&, const std::string&)>& render) {
+  if (grpc::Status s = require_staff(p); !s.ok()) return s;
+  if (!validation::is_uuid(id)) return grpc::Status(grpc::StatusCode::NOT_FOUND, "見つかりません");
+  validation::Errors e;
+  e.text("note", note, {.required = action == "reject", .max_chars = 2000, .multiline = true});
+  if (!e.empty()) return invalid(e);
+  return pool.transaction([&](db::Tx& tx) {
+    auto row = find_for_update(tx, id);
+    if (!row) return grpc::Status(grpc::StatusCode::NOT_FOUND, "見つかりません");
+    auto to = workflow::apply(tx, entity, id, row->state, action, p.account_id(), note);
+    if (!to)
+      return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "今の状態（" + row->state + "）ではこの操作はできません");
+    set_state(tx, id, workflow::name(*to));
+    render(tx, id);
+    return grpc::Status::OK;
+  });
+}
+
+/// Staff only: the change history of an existing record.
+inline grpc::Status history_call(db::Pool& pool, const Principal& p, const std::string& id, const std::string& entity,
+                                 const std::function<bool(db::Tx&, const std::string&)>& exists,
+                                 common::HistoryResponse* resp) {
+  if (grpc::Status s = require_staff(p); !s.ok()) return s;
+  if (!validation::is_uuid(id)) return grpc::Status(grpc::StatusCode::NOT_FOUND, "見つかりません");
+  return pool.read([&](db::Tx& tx) {
+    if (!exists(tx, id)) return grpc::Status(grpc::StatusCode::NOT_FOUND, "見つかりません");
+    workflow::history(tx, entity, id, resp);
+    return grpc::Status::OK;
+  });
+}
+
+} // namespace civic::rpc
