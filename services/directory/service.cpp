@@ -696,6 +696,36 @@ Status DirectoryServiceImpl::OrganizationHistory(grpc::ServerContext* ctx, const
   });
 }
 
+Status DirectoryServiceImpl::RegistrationsByMonth(grpc::ServerContext* ctx, const RegistrationsRequest* req,
+                                                  RegistrationsResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "RegistrationsByMonth", [&](const Principal& p) {
+    if (Status s = rpc::require_staff(p); !s.ok()) return s;
+    static const std::regex kMonth("[0-9]{4}-(0[1-9]|1[0-2])");
+    auto month = [](int back) {
+      std::time_t t = std::time(nullptr) + 9 * 3600;  // Asia/Tokyo
+      std::tm tm = *std::gmtime(&t);
+      int m = tm.tm_year * 12 + tm.tm_mon - back;
+      int mon = m % 12 + 1;
+      return std::to_string(1900 + m / 12) + (mon < 10 ? "-0" : "-") + std::to_string(mon);
+    };
+    std::string from = req->from().empty() ? month(11) : req->from();
+    std::string to = req->to().empty() ? month(0) : req->to();
+    Errors e;
+    for (const auto& [field, value] : {std::pair{"from", from}, std::pair{"to", to}})
+      if (!matches(value, kMonth)) e.add(field, "invalid_format", "月は YYYY-MM の形で指定してください", "must be YYYY-MM");
+    if (e.empty() && from > to) e.add("to", "before_start", "終了月は開始月より後にしてください", "must not be before from");
+    if (!e.empty()) return rpc::invalid(e);
+    for (const auto& m : pool_.read([&](db::Tx& tx) { return store::registrations_by_month(tx, from, to); })) {
+      auto* out = resp->add_months();
+      out->set_month(m.month);
+      out->set_site(m.site);
+      out->set_kind(m.kind);
+      out->set_count(int32_t(m.count));
+    }
+    return Status::OK;
+  });
+}
+
 void DirectoryServiceImpl::to_proto(const AttachmentRow& a, Attachment* out) const {
   out->set_id(a.id);
   out->set_category(a.category);

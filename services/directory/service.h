@@ -41,6 +41,7 @@ class DirectoryServiceImpl final : public DirectoryService::Service {
   grpc::Status ExportOrganizations(grpc::ServerContext*, const ExportRequest*, civic::common::HttpBody*) override;
   grpc::Status OrganizationStats(grpc::ServerContext*, const StatsRequest*, StatsResponse*) override;
   grpc::Status OrganizationHistory(grpc::ServerContext*, const GetOrganizationRequest*, civic::common::HistoryResponse*) override;
+  grpc::Status RegistrationsByMonth(grpc::ServerContext*, const RegistrationsRequest*, RegistrationsResponse*) override;
   grpc::Status UploadAttachment(grpc::ServerContext*, const UploadAttachmentRequest*, Attachment*) override;
   grpc::Status GetAttachment(grpc::ServerContext*, const AttachmentRequest*, civic::common::HttpBody*) override;
   grpc::Status SubmitCorrection(grpc::ServerContext*, const SubmitCorrectionRequest*, SubmitCorrectionResponse*) override;

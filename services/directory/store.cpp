@@ -302,4 +302,17 @@ std::vector<CountRow> stats(db::Tx& tx) {
   return out;
 }
 
+std::vector<MonthRow> registrations_by_month(db::Tx& tx, std::string_view from, std::string_view to) {
+  std::vector<MonthRow> out;
+  // Duplicates are staff copies, not registrations.
+  db::Result r = tx.exec("SELECT to_char(created_at AT TIME ZONE 'Asia/Tokyo', 'YYYY-MM') AS month, site, kind, count(*) "
+                         "FROM organizations WHERE duplicated_from IS NULL "
+                         "AND created_at >= ($1 || '-01')::date::timestamp AT TIME ZONE 'Asia/Tokyo' "
+                         "AND created_at < (($2 || '-01')::date + interval '1 month')::timestamp AT TIME ZONE 'Asia/Tokyo' "
+                         "GROUP BY month, site, kind ORDER BY month, site, kind",
+                         from, to);
+  for (int i = 0; i < r.size(); ++i) out.push_back({r[i].text(0), r[i].text(1), r[i].text(2), r[i].int64(3)});
+  return out;
+}
+
 } // namespace civic::directory::store

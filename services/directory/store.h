@@ -116,6 +116,13 @@ void insert_attachment(db::Tx& tx, const AttachmentRow& a, std::string_view uplo
 std::vector<AttachmentRow> attachments(db::Tx& tx, std::string_view organization_id);
 std::optional<AttachmentRow> find_attachment(db::Tx& tx, std::string_view organization_id, std::string_view id);
 
+struct MonthRow {
+  std::string month, site, kind;
+  int64_t count = 0;
+};
+/// Registrations per month (Asia/Tokyo) in [from, to] (YYYY-MM), by site and kind.
+std::vector<MonthRow> registrations_by_month(db::Tx& tx, std::string_view from, std::string_view to);
+
 /// Published organisations by site, kind and status.
 std::vector<CountRow> stats(db::Tx& tx);
 

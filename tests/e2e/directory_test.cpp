@@ -542,3 +542,27 @@ TEST_CASE("Aikasanet groups and companies register from a member account with th
   CHECK(wait_for_mail(moved, "反映しました"));
   CHECK(anyone.get("/api/v1/organizations/" + id).json()["email"] == moved);
 }
+
+TEST_CASE("staff count new registrations per month by site and kind", "[e2e]") {
+  Client anyone, member, admin;
+  auto [login, mail] = verified_member(member);
+  REQUIRE(member.login(login, kPassword).status == 200);
+  ready_admin(admin, unique("admin_"));
+  auto count_now = [&]() {
+    Response r = admin.get("/api/v1/admin/organizations/registrations");
+    REQUIRE(r.status == 200);
+    int n = 0;
+    for (const auto& m : r.json()["months"])
+      if (m["site"] == "supernet" && m["kind"] == "group") n += m["count"].get<int>();
+    return n;
+  };
+  int before = count_now();
+  registered(anyone, group(unique("月次"), unique("m_") + "@example.jp"));
+  CHECK(count_now() == before + 1);
+  CHECK(member.get("/api/v1/admin/organizations/registrations").status == 403);
+  CHECK(admin.get("/api/v1/admin/organizations/registrations?from=2026-13").status == 400);
+  CHECK(admin.get("/api/v1/admin/organizations/registrations?from=2026-05&to=2026-04").status == 400);
+  Response old = admin.get("/api/v1/admin/organizations/registrations?from=2000-01&to=2000-12");
+  REQUIRE(old.status == 200);
+  CHECK(old.json()["months"].empty());
+}
