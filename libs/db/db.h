@@ -231,10 +231,13 @@ class Where {
 };
 
 /// One page of `select` ("SELECT <columns> FROM <table>") narrowed by `where`, in
-/// `order`, and the total number of matching rows; `read` turns a row into a Row.
+/// `order`, and the total number of matching rows — counted up to `count_cap` + 1 when
+/// `count_cap` > 0 (a common keyword matches thousands of rows, and counting them all
+/// costs far more than the page); `read` turns a row into a Row.
 template <typename Row, typename Read>
 std::pair<std::vector<Row>, int64_t> select_page(Tx& tx, const std::string& select, const Where& where,
-                                                 const std::string& order, int limit, int offset, Read read) {
+                                                 const std::string& order, int limit, int offset, Read read,
+                                                 int64_t count_cap = 0) {
   std::vector<Param> params = where.params();
   params.push_back(to_param(limit));
   params.push_back(to_param(offset));
@@ -244,7 +247,14 @@ std::pair<std::vector<Row>, int64_t> select_page(Tx& tx, const std::string& sele
   std::pair<std::vector<Row>, int64_t> out;
   for (int i = 0; i < r.size(); ++i) out.first.push_back(read(r[i]));
   std::string from = select.substr(select.find(" FROM "));
-  out.second = tx.exec_params("SELECT count(*)" + from + where.sql(), where.params())[0].int64(0);
+  if (count_cap <= 0) {
+    out.second = tx.exec_params("SELECT count(*)" + from + where.sql(), where.params())[0].int64(0);
+  } else {
+    std::vector<Param> capped = where.params();
+    capped.push_back(to_param(count_cap + 1));
+    out.second = tx.exec_params("SELECT count(*) FROM (SELECT 1" + from + where.sql() + " LIMIT " + where.next() + ") c",
+                                capped)[0].int64(0);
+  }
   return out;
 }
 

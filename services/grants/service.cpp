@@ -76,7 +76,10 @@ GrantFilters filters_of(Errors& e, const std::string& q) {
 void fill_page(const paging::Page& page, const GrantPage& found, bool full, ListGrantsResponse* resp) {
   for (const auto& row : found.items) to_proto(row, full, resp->add_items());
   resp->set_total_size(int32_t(found.total));
-  resp->set_next_page_token(paging::next_token(page, found.items.size(), found.total));
+  resp->set_total_capped(found.capped);
+  // Past a capped total, a full page still has a next one.
+  int64_t known = found.capped && found.items.size() == size_t(page.limit) ? INT64_MAX : found.total;
+  resp->set_next_page_token(paging::next_token(page, found.items.size(), known));
 }
 
 Status transition_error(const std::string& state) {

@@ -1,5 +1,6 @@
 #include "grants/store.h"
 
+#include <algorithm>
 #include <map>
 
 namespace civic::grants::store {
@@ -72,8 +73,9 @@ GrantPage list(db::Tx& tx, std::string_view state, const GrantFilters& f, int li
   if (f.open)
     w.add("(anytime OR application_end >= (now() AT TIME ZONE 'Asia/Tokyo')::date) AND (application_start IS NULL "
           "OR application_start <= (now() AT TIME ZONE 'Asia/Tokyo')::date)");
-  auto [items, total] = db::select_page<GrantRow>(tx, "SELECT " + kColumns + " FROM grants", w, order, limit, offset, read);
-  return {std::move(items), total};
+  auto [items, total] =
+      db::select_page<GrantRow>(tx, "SELECT " + kColumns + " FROM grants", w, order, limit, offset, read, kCountCap);
+  return {std::move(items), std::min(total, kCountCap), total > kCountCap};
 }
 } // namespace
 

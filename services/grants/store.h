@@ -27,9 +27,13 @@ struct GrantFilters {
   bool open = false;  // accepting applications today (Asia/Tokyo)
 };
 
+/// Totals above this are reported as this number with `capped` set.
+inline constexpr int64_t kCountCap = 1000;
+
 struct GrantPage {
   std::vector<GrantRow> items;
   int64_t total = 0;
+  bool capped = false;
 };
 
 struct Deadline {

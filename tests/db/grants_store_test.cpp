@@ -94,3 +94,23 @@ TEST_CASE("an edit with a stale version changes nothing; the schema refuses impo
   bad_state.state = "deleted";
   CHECK(refused(bad_state));
 }
+
+TEST_CASE("a keyword matching more than 1,000 grants is counted up to the cap", "[db]") {
+  GrantsDb d;
+  d.pool.transaction([&](db::Tx& tx) {
+    for (int i = 0; i < 1002; ++i) {
+      GrantRow g = grant("まちづくり助成 " + std::to_string(i), "2099-03-31");
+      store::insert(tx, g);
+      store::set_state(tx, g.id, "published");
+    }
+  });
+  text::Query query = text::query("助成");
+  GrantFilters f;
+  f.grams = query.grams;
+  auto page = d.pool.read([&](db::Tx& tx) { return store::search(tx, f, 20, 0); });
+  CHECK(page.items.size() == 20);
+  CHECK(page.total == 1000);
+  CHECK(page.capped);
+  auto last = d.pool.read([&](db::Tx& tx) { return store::search(tx, f, 20, 1000); });
+  CHECK(last.items.size() == 2);  // paging goes on past the cap
+}
