@@ -89,11 +89,12 @@ void insert_image(db::Tx& tx, const ImageRow& i, std::string_view uploaded_by) {
           i.id, i.article_id, i.alt, i.content_type, db::Bytes{i.data}, by);
 }
 
-std::vector<ImageRow> images(db::Tx& tx, std::string_view article_id) {
+std::vector<ImageRow> images(db::Tx& tx, const std::vector<std::string>& article_ids) {
   std::vector<ImageRow> out;
+  if (article_ids.empty()) return out;
   db::Result r = tx.exec("SELECT id, article_id, alt, content_type, octet_length(data) FROM article_images "
-                         "WHERE article_id = $1::uuid ORDER BY created_at, id",
-                         article_id);
+                         "WHERE article_id = ANY($1::uuid[]) ORDER BY created_at, id",
+                         article_ids);
   for (int i = 0; i < r.size(); ++i) out.push_back({r[i].text(0), r[i].text(1), r[i].text(2), r[i].text(3), "", r[i].int64(4)});
   return out;
 }

@@ -54,7 +54,8 @@ ArticlePage list_articles(db::Tx& tx, std::string_view state, const ArticleFilte
 void set_article_state(db::Tx& tx, std::string_view id, std::string_view state);
 
 void insert_image(db::Tx& tx, const ImageRow& i, std::string_view uploaded_by);
-std::vector<ImageRow> images(db::Tx& tx, std::string_view article_id);  // without data
+/// The images of every article in `article_ids` (without data), oldest first: one query for a whole page.
+std::vector<ImageRow> images(db::Tx& tx, const std::vector<std::string>& article_ids);
 std::optional<ImageRow> find_image(db::Tx& tx, std::string_view article_id, std::string_view id);
 
 std::optional<BlocksRow> find_blocks(db::Tx& tx, std::string_view site);

@@ -81,8 +81,9 @@ void to_proto(const BlocksRow& b, SiteBlocks* out) {
   out->set_updated_at(b.updated_at);
 }
 
-// `row` with its images; `full` adds what only staff see.
-void to_proto(db::Tx& tx, const ArticleRow& row, bool full, Article* out) {
+// `row` with its images (of any articles; those of `row` are taken); `full` adds what
+// only staff see.
+void to_proto(const ArticleRow& row, const std::vector<ImageRow>& images, bool full, Article* out) {
   out->set_id(row.id);
   out->set_site(row.site);
   out->set_kind(row.kind);
@@ -90,12 +91,25 @@ void to_proto(db::Tx& tx, const ArticleRow& row, bool full, Article* out) {
   out->set_title(row.title);
   out->set_body(row.body);
   out->set_url(row.url);
-  for (const auto& i : store::images(tx, row.id)) to_proto(i, out->add_images());
+  for (const auto& i : images)
+    if (i.article_id == row.id) to_proto(i, out->add_images());
   out->set_published_at(row.published_at);
   out->set_updated_at(row.updated_at);
   if (!full) return;
   out->set_state(row.state);
   out->set_version(row.version);
+}
+
+void to_proto(db::Tx& tx, const ArticleRow& row, bool full, Article* out) {
+  to_proto(row, store::images(tx, {row.id}), full, out);
+}
+
+// A page of articles with the images of all of them read at once.
+void to_proto(db::Tx& tx, const std::vector<ArticleRow>& rows, bool full, ListArticlesResponse* resp) {
+  std::vector<std::string> ids;
+  for (const auto& row : rows) ids.push_back(row.id);
+  auto images = store::images(tx, ids);
+  for (const auto& row : rows) to_proto(row, images, full, resp->add_items());
 }
 
 ArticleFilters filters_of(Errors& e, const std::string& q) {
@@ -174,7 +188,7 @@ Status ContentServiceImpl::list_public(grpc::ServerContext* ctx, const ListArtic
     f.kind = kind.empty() ? req->kind() : kind;
     return pool_.read([&](db::Tx& tx) {
       auto found = store::list_articles(tx, "published", f, page.limit, page.offset);
-      for (const auto& row : found.items) to_proto(tx, row, false, resp->add_items());
+      to_proto(tx, found.items, false, resp);
       resp->set_total_size(int32_t(found.total));
       resp->set_next_page_token(paging::next_token(page, found.items.size(), found.total));
       return Status::OK;
@@ -237,7 +251,7 @@ Status ContentServiceImpl::AdminListArticles(grpc::ServerContext* ctx, const Adm
     f.kind = req->kind();
     return pool_.read([&](db::Tx& tx) {
       auto found = store::list_articles(tx, req->state(), f, page.limit, page.offset);
-      for (const auto& row : found.items) to_proto(tx, row, true, resp->add_items());
+      to_proto(tx, found.items, true, resp);
       resp->set_total_size(int32_t(found.total));
       resp->set_next_page_token(paging::next_token(page, found.items.size(), found.total));
       return Status::OK;

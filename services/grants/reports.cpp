@@ -56,7 +56,8 @@ ReportRow row_of(const Report& r) {
   return row;
 }
 
-void to_proto(db::Tx& tx, const ReportRow& row, bool full, Report* out) {
+// `row` with its photos (of any reports; those of `row` are taken).
+void to_proto(const ReportRow& row, const std::vector<PhotoRow>& photos, bool full, Report* out) {
   out->set_id(row.id);
   out->set_title(row.title);
   out->set_content(row.content);
@@ -68,7 +69,8 @@ void to_proto(db::Tx& tx, const ReportRow& row, bool full, Report* out) {
   out->set_headcount(row.headcount);
   out->set_related_organizations(row.related_organizations);
   out->set_url(row.url);
-  for (const auto& p : store::photos(tx, row.id)) {
+  for (const auto& p : photos) {
+    if (p.report_id != row.id) continue;
     auto* photo = out->add_photos();
     photo->set_id(p.id);
     photo->set_alt(p.alt);
@@ -80,6 +82,10 @@ void to_proto(db::Tx& tx, const ReportRow& row, bool full, Report* out) {
   if (!full) return;
   out->set_state(row.state);
   out->set_version(row.version);
+}
+
+void to_proto(db::Tx& tx, const ReportRow& row, bool full, Report* out) {
+  to_proto(row, store::photos(tx, {row.id}), full, out);
 }
 } // namespace
 
@@ -98,7 +104,10 @@ Status GrantsServiceImpl::list_reports(grpc::ServerContext* ctx, const ListRepor
     std::string state = staff_only ? req->state() : "published";
     return pool_.read([&](db::Tx& tx) {
       auto found = store::list_reports(tx, state, query.grams, query.like_patterns, page.limit, page.offset);
-      for (const auto& row : found.items) to_proto(tx, row, staff_only, resp->add_items());
+      std::vector<std::string> ids;
+      for (const auto& row : found.items) ids.push_back(row.id);
+      auto photos = store::photos(tx, ids);  // one query for the page
+      for (const auto& row : found.items) to_proto(row, photos, staff_only, resp->add_items());
       resp->set_total_size(int32_t(found.total));
       resp->set_next_page_token(paging::next_token(page, found.items.size(), found.total));
       return Status::OK;

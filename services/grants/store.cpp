@@ -254,11 +254,12 @@ void insert_photo(db::Tx& tx, const PhotoRow& p, std::string_view uploaded_by) {
           p.id, p.report_id, p.alt, p.content_type, db::Bytes{p.data}, by);
 }
 
-std::vector<PhotoRow> photos(db::Tx& tx, std::string_view report_id) {
+std::vector<PhotoRow> photos(db::Tx& tx, const std::vector<std::string>& report_ids) {
   std::vector<PhotoRow> out;
+  if (report_ids.empty()) return out;
   db::Result r = tx.exec("SELECT id, report_id, alt, content_type, octet_length(data) FROM report_photos "
-                         "WHERE report_id = $1::uuid ORDER BY created_at, id",
-                         report_id);
+                         "WHERE report_id = ANY($1::uuid[]) ORDER BY created_at, id",
+                         report_ids);
   for (int i = 0; i < r.size(); ++i) out.push_back({r[i].text(0), r[i].text(1), r[i].text(2), r[i].text(3), "", r[i].int64(4)});
   return out;
 }

@@ -103,7 +103,8 @@ ReportPage list_reports(db::Tx& tx, std::string_view state, const std::vector<st
                         const std::vector<std::string>& like_patterns, int limit, int offset);
 void set_report_state(db::Tx& tx, std::string_view id, std::string_view state);
 void insert_photo(db::Tx& tx, const PhotoRow& p, std::string_view uploaded_by);
-std::vector<PhotoRow> photos(db::Tx& tx, std::string_view report_id);  // without data
+/// The photos of every report in `report_ids` (without data), oldest first: one query for a whole page.
+std::vector<PhotoRow> photos(db::Tx& tx, const std::vector<std::string>& report_ids);
 std::optional<PhotoRow> find_photo(db::Tx& tx, std::string_view report_id, std::string_view id);
 
 } // namespace store
