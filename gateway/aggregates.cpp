@@ -35,10 +35,6 @@ Gateway::Call call(std::string section, const Request& request, const char* meth
           std::make_unique<Response>(), grpc::Status::OK};
 }
 
-json rendered(Message& m) {
-  std::string ignored;
-  return json::parse(render_response(m, "", &ignored));
-}
 
 // A hit of the site-wide search, comparable across services.
 struct Hit {
@@ -191,14 +187,17 @@ std::optional<HttpResponse> Gateway::aggregate(const HttpRequest& req, const std
     out["partial"] = true;
     out["unavailable"].push_back(c.section);
   }
+  std::string sections;  // home: each section as the transcoder renders it, spliced in unparsed
   if (home) {
     for (auto& c : calls) {
       if (!c.status.ok()) continue;
       if (c.section.rfind("count_", 0) == 0)
         out["member_counts"][c.section.substr(6)] =
             static_cast<directory::ListOrganizationsResponse&>(*c.response).total_size();
-      else
-        out[c.section] = rendered(*c.response);
+      else {
+        std::string ignored;  // section names are fixed ASCII identifiers: no escaping needed
+        sections += ",\"" + c.section + "\":" + render_response(*c.response, "", &ignored);
+      }
     }
   } else {
     // Merged by relevance (each keyword in the title counts double), then recency.
@@ -249,6 +248,7 @@ std::optional<HttpResponse> Gateway::aggregate(const HttpRequest& req, const std
   }
   HttpResponse r;
   r.body = out.dump(-1, ' ', false, json::error_handler_t::replace);
+  if (!sections.empty()) r.body.insert(r.body.size() - 1, sections);
   return r;
 }
 
