@@ -1,12 +1,13 @@
-// The gRPC handlers every staff-edited collection shares (GRT-4, CNT-1): one step of
-// the review workflow, and the change history. A collection supplies how to find a
-// record, write its state and render it.
+// The gRPC handlers every staff-edited collection shares (GRT-4, CNT-1): a new draft,
+// an edit against the version read, one step of the review workflow, and the change
+// history. A collection supplies how to check, find, write and render its records.
 #pragma once
 #include <functional>
 #include <optional>
 #include <string>
 
 #include "civic/common.pb.h"
+#include "core/log.h"
 #include "core/validation.h"
 #include "db/db.h"
 #include "rpc/principal.h"
@@ -14,6 +15,54 @@
 #include "workflow/workflow.h"
 
 namespace civic::rpc {
+
+/// Staff only; `validate` (after the role check: it may ask other services) names every
+/// bad field; in one transaction `insert` writes the record and returns its id, the
+/// "create" step is recorded in draft, and the record is rendered.
+inline grpc::Status create_draft(db::Pool& pool, const Principal& p, const std::string& entity,
+                                 const std::function<validation::Errors()>& validate,
+                                 const std::function<std::string(db::Tx&)>& insert,
+                                 const std::function<void(db::Tx&, const std::string&)>& render) {
+  if (grpc::Status s = require_staff(p); !s.ok()) return s;
+  if (validation::Errors e = validate(); !e.empty()) return invalid(e);
+  return pool.transaction([&](db::Tx& tx) {
+    std::string id = insert(tx);
+    workflow::record(tx, {entity, id, "create", std::nullopt, workflow::State::draft, p.account_id(), ""});
+    render(tx, id);
+    log::info(entity + "_created", {{"id", id}, {"account_id", p.account_id()}});
+    return grpc::Status::OK;
+  });
+}
+
+/// Staff only; id and `validate` checked; in one transaction the record is locked,
+/// refused when archived (restore it first) or when `check` (optional) says so,
+/// rewritten by `update` — which returns false when the version read is no longer
+/// current (ABORTED: 409) — the "edit" recorded and the record rendered.
+template <typename Row>
+grpc::Status versioned_edit(db::Pool& pool, const Principal& p, const std::string& id, const std::string& entity,
+                            const std::function<validation::Errors()>& validate,
+                            const std::function<std::optional<Row>(db::Tx&, const std::string&)>& find_for_update,
+                            const std::function<grpc::Status(const Row&)>& check,
+                            const std::function<bool(db::Tx&, const Row&)>& update,
+                            const std::function<void(db::Tx&, const std::string&)>& render) {
+  if (grpc::Status s = require_staff(p); !s.ok()) return s;
+  if (!validation::is_uuid(id)) return grpc::Status(grpc::StatusCode::NOT_FOUND, "見つかりません");
+  if (validation::Errors e = validate(); !e.empty()) return invalid(e);
+  return pool.transaction([&](db::Tx& tx) {
+    auto current = find_for_update(tx, id);
+    if (!current) return grpc::Status(grpc::StatusCode::NOT_FOUND, "見つかりません");
+    if (current->state == "archived")
+      return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "アーカイブ済みです。下書きに戻してから編集してください");
+    if (check)
+      if (grpc::Status s = check(*current); !s.ok()) return s;
+    if (!update(tx, *current))
+      return grpc::Status(grpc::StatusCode::ABORTED, "ほかの人が先に更新しました。読み込み直してから編集してください");
+    auto state = workflow::parse(current->state).value_or(workflow::State::draft);
+    workflow::record(tx, {entity, id, "edit", state, state, p.account_id(), ""});
+    render(tx, id);
+    return grpc::Status::OK;
+  });
+}
 
 /// Staff only; `note` checked (required to reject); in one transaction the record is
 /// locked, the step checked against the workflow and recorded, the state written and

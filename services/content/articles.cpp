@@ -261,46 +261,35 @@ Status ContentServiceImpl::AdminListArticles(grpc::ServerContext* ctx, const Adm
 
 Status ContentServiceImpl::CreateArticle(grpc::ServerContext* ctx, const SaveArticleRequest* req, Article* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "CreateArticle", [&](const Principal& p) {
-    if (Status s = rpc::require_staff(p); !s.ok()) return s;
-    Errors e = validate(req->article());
-    if (!e.empty()) return rpc::invalid(e);
-    ArticleRow row = row_of(req->article());
-    row.id = crypto::uuid_v4();
-    row.created_by = p.account_id();
-    return pool_.transaction([&](db::Tx& tx) {
-      store::insert_article(tx, row);  // a live page's slug taken: unique violation, 409
-      workflow::record(tx, {"article", row.id, "create", std::nullopt, workflow::State::draft, p.account_id(), ""});
-      to_proto(tx, *store::find_article(tx, row.id), true, resp);
-      return Status::OK;
-    });
+    return rpc::create_draft(
+        pool_, p, "article", [&] { return validate(req->article()); },
+        [&](db::Tx& tx) {
+          ArticleRow row = row_of(req->article());
+          row.id = crypto::uuid_v4();
+          row.created_by = p.account_id();
+          store::insert_article(tx, row);  // a live page's slug taken: unique violation, 409
+          return row.id;
+        },
+        [&](db::Tx& tx, const std::string& id) { to_proto(tx, *store::find_article(tx, id), true, resp); });
   });
 }
 
 Status ContentServiceImpl::UpdateArticle(grpc::ServerContext* ctx, const SaveArticleRequest* req, Article* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "UpdateArticle", [&](const Principal& p) {
-    if (Status s = rpc::require_staff(p); !s.ok()) return s;
-    if (!validation::is_uuid(req->id())) return not_found();
-    Errors e = validate(req->article());
-    if (!e.empty()) return rpc::invalid(e);
-    return pool_.transaction([&](db::Tx& tx) {
-      auto current = store::find_article(tx, req->id(), true);
-      if (!current) return not_found();
-      if (current->kind != req->article().kind()) {
-        Errors k;
-        k.add("kind", "not_changeable", "種類は変更できません", "the kind cannot be changed");
-        return rpc::invalid(k);
-      }
-      if (current->state == "archived")
-        return Status(StatusCode::FAILED_PRECONDITION, "アーカイブ済みの記事は編集できません");
-      ArticleRow row = row_of(req->article());
-      row.id = current->id;
-      row.version = req->article().version();
-      if (!store::update_article(tx, row)) return stale();
-      auto state = workflow::parse(current->state).value_or(workflow::State::draft);
-      workflow::record(tx, {"article", row.id, "edit", state, state, p.account_id(), ""});
-      to_proto(tx, *store::find_article(tx, row.id), true, resp);
-      return Status::OK;
-    });
+    return rpc::versioned_edit<ArticleRow>(
+        pool_, p, req->id(), "article", [&] { return validate(req->article()); },
+        [](db::Tx& tx, const std::string& id) { return store::find_article(tx, id, true); },
+        [&](const ArticleRow& current) {
+          if (current.kind == req->article().kind()) return Status::OK;
+          return rpc::invalid("kind", "not_changeable", "種類は変更できません", "the kind cannot be changed");
+        },
+        [&](db::Tx& tx, const ArticleRow& current) {
+          ArticleRow row = row_of(req->article());
+          row.id = current.id;
+          row.version = req->article().version();
+          return store::update_article(tx, row);
+        },
+        [&](db::Tx& tx, const std::string& id) { to_proto(tx, *store::find_article(tx, id), true, resp); });
   });
 }
 

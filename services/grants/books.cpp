@@ -112,40 +112,31 @@ Status GrantsServiceImpl::GetBook(grpc::ServerContext* ctx, const GetBookRequest
 
 Status GrantsServiceImpl::CreateBook(grpc::ServerContext* ctx, const SaveBookRequest* req, Book* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "CreateBook", [&](const Principal& p) {
-    if (Status s = rpc::require_staff(p); !s.ok()) return s;
-    Errors e = validate(req->book());
-    if (!e.empty()) return rpc::invalid(e);
-    BookRow row = row_of(req->book());
-    row.id = crypto::uuid_v4();
-    row.created_by = p.account_id();
-    return pool_.transaction([&](db::Tx& tx) {
-      store::insert_book(tx, row);  // a receipt number already catalogued: unique violation, 409
-      workflow::record(tx, {"book", row.id, "create", std::nullopt, workflow::State::draft, p.account_id(), ""});
-      to_proto(*store::find_book(tx, row.id), true, resp);
-      return Status::OK;
-    });
+    return rpc::create_draft(
+        pool_, p, "book", [&] { return validate(req->book()); },
+        [&](db::Tx& tx) {
+          BookRow row = row_of(req->book());
+          row.id = crypto::uuid_v4();
+          row.created_by = p.account_id();
+          store::insert_book(tx, row);  // a receipt number already catalogued: unique violation, 409
+          return row.id;
+        },
+        [&](db::Tx& tx, const std::string& id) { to_proto(*store::find_book(tx, id), true, resp); });
   });
 }
 
 Status GrantsServiceImpl::UpdateBook(grpc::ServerContext* ctx, const SaveBookRequest* req, Book* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "UpdateBook", [&](const Principal& p) {
-    if (Status s = rpc::require_staff(p); !s.ok()) return s;
-    if (!validation::is_uuid(req->id())) return not_found();
-    Errors e = validate(req->book());
-    if (!e.empty()) return rpc::invalid(e);
-    return pool_.transaction([&](db::Tx& tx) {
-      auto current = store::find_book(tx, req->id(), true);
-      if (!current) return not_found();
-      BookRow row = row_of(req->book());
-      row.id = current->id;
-      row.version = req->book().version();
-      if (!store::update_book(tx, row))
-        return Status(StatusCode::ABORTED, "ほかの人が先に更新しました。読み込み直してから編集してください");
-      auto state = workflow::parse(current->state).value_or(workflow::State::draft);
-      workflow::record(tx, {"book", row.id, "edit", state, state, p.account_id(), ""});
-      to_proto(*store::find_book(tx, row.id), true, resp);
-      return Status::OK;
-    });
+    return rpc::versioned_edit<BookRow>(
+        pool_, p, req->id(), "book", [&] { return validate(req->book()); },
+        [](db::Tx& tx, const std::string& id) { return store::find_book(tx, id, true); }, nullptr,
+        [&](db::Tx& tx, const BookRow& current) {
+          BookRow row = row_of(req->book());
+          row.id = current.id;
+          row.version = req->book().version();
+          return store::update_book(tx, row);
+        },
+        [&](db::Tx& tx, const std::string& id) { to_proto(*store::find_book(tx, id), true, resp); });
   });
 }
 

@@ -153,40 +153,31 @@ Status GrantsServiceImpl::GetReportPhoto(grpc::ServerContext* ctx, const PhotoRe
 
 Status GrantsServiceImpl::CreateReport(grpc::ServerContext* ctx, const SaveReportRequest* req, Report* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "CreateReport", [&](const Principal& p) {
-    if (Status s = rpc::require_staff(p); !s.ok()) return s;
-    Errors e = validate(req->report());
-    if (!e.empty()) return rpc::invalid(e);
-    ReportRow row = row_of(req->report());
-    row.id = crypto::uuid_v4();
-    row.created_by = p.account_id();
-    return pool_.transaction([&](db::Tx& tx) {
-      store::insert_report(tx, row);
-      workflow::record(tx, {"report", row.id, "create", std::nullopt, workflow::State::draft, p.account_id(), ""});
-      to_proto(tx, *store::find_report(tx, row.id), true, resp);
-      return Status::OK;
-    });
+    return rpc::create_draft(
+        pool_, p, "report", [&] { return validate(req->report()); },
+        [&](db::Tx& tx) {
+          ReportRow row = row_of(req->report());
+          row.id = crypto::uuid_v4();
+          row.created_by = p.account_id();
+          store::insert_report(tx, row);
+          return row.id;
+        },
+        [&](db::Tx& tx, const std::string& id) { to_proto(tx, *store::find_report(tx, id), true, resp); });
   });
 }
 
 Status GrantsServiceImpl::UpdateReport(grpc::ServerContext* ctx, const SaveReportRequest* req, Report* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "UpdateReport", [&](const Principal& p) {
-    if (Status s = rpc::require_staff(p); !s.ok()) return s;
-    if (!validation::is_uuid(req->id())) return not_found();
-    Errors e = validate(req->report());
-    if (!e.empty()) return rpc::invalid(e);
-    return pool_.transaction([&](db::Tx& tx) {
-      auto current = store::find_report(tx, req->id(), true);
-      if (!current) return not_found();
-      ReportRow row = row_of(req->report());
-      row.id = current->id;
-      row.version = req->report().version();
-      if (!store::update_report(tx, row))
-        return Status(StatusCode::ABORTED, "ほかの人が先に更新しました。読み込み直してから編集してください");
-      auto state = workflow::parse(current->state).value_or(workflow::State::draft);
-      workflow::record(tx, {"report", row.id, "edit", state, state, p.account_id(), ""});
-      to_proto(tx, *store::find_report(tx, row.id), true, resp);
-      return Status::OK;
-    });
+    return rpc::versioned_edit<ReportRow>(
+        pool_, p, req->id(), "report", [&] { return validate(req->report()); },
+        [](db::Tx& tx, const std::string& id) { return store::find_report(tx, id, true); }, nullptr,
+        [&](db::Tx& tx, const ReportRow& current) {
+          ReportRow row = row_of(req->report());
+          row.id = current.id;
+          row.version = req->report().version();
+          return store::update_report(tx, row);
+        },
+        [&](db::Tx& tx, const std::string& id) { to_proto(tx, *store::find_report(tx, id), true, resp); });
   });
 }
 

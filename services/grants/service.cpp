@@ -82,9 +82,6 @@ void fill_page(const paging::Page& page, const GrantPage& found, bool full, List
   resp->set_next_page_token(paging::next_token(page, found.items.size(), known));
 }
 
-Status transition_error(const std::string& state) {
-  return Status(StatusCode::FAILED_PRECONDITION, "今の状態（" + state + "）ではこの操作はできません");
-}
 } // namespace
 
 GrantRow row_of(const Grant& g) {
@@ -200,42 +197,31 @@ Status GrantsServiceImpl::AdminListGrants(grpc::ServerContext* ctx, const AdminL
 
 Status GrantsServiceImpl::CreateGrant(grpc::ServerContext* ctx, const SaveGrantRequest* req, Grant* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "CreateGrant", [&](const Principal& p) {
-    if (Status s = rpc::require_staff(p); !s.ok()) return s;
-    Errors e = validate(req->grant(), *taxonomies_.snapshot());
-    if (!e.empty()) return rpc::invalid(e);
-    GrantRow row = row_of(req->grant());
-    row.id = crypto::uuid_v4();
-    row.created_by = p.account_id();
-    return pool_.transaction([&](db::Tx& tx) {
-      store::insert(tx, row);
-      workflow::record(tx, {"grant", row.id, "create", std::nullopt, workflow::State::draft, p.account_id(), ""});
-      to_proto(*store::find(tx, row.id), true, resp);
-      log::info("grant_created", {{"id", row.id}, {"account_id", p.account_id()}});
-      return Status::OK;
-    });
+    return rpc::create_draft(
+        pool_, p, "grant", [&] { return validate(req->grant(), *taxonomies_.snapshot()); },
+        [&](db::Tx& tx) {
+          GrantRow row = row_of(req->grant());
+          row.id = crypto::uuid_v4();
+          row.created_by = p.account_id();
+          store::insert(tx, row);
+          return row.id;
+        },
+        [&](db::Tx& tx, const std::string& id) { to_proto(*store::find(tx, id), true, resp); });
   });
 }
 
 Status GrantsServiceImpl::UpdateGrant(grpc::ServerContext* ctx, const SaveGrantRequest* req, Grant* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "UpdateGrant", [&](const Principal& p) {
-    if (Status s = rpc::require_staff(p); !s.ok()) return s;
-    if (!validation::is_uuid(req->id())) return not_found();
-    Errors e = validate(req->grant(), *taxonomies_.snapshot());
-    if (!e.empty()) return rpc::invalid(e);
-    return pool_.transaction([&](db::Tx& tx) {
-      auto current = store::find(tx, req->id(), true);
-      if (!current) return not_found();
-      if (current->state == "archived") return transition_error(current->state);
-      GrantRow row = row_of(req->grant());
-      row.id = current->id;
-      row.version = req->grant().version();
-      if (!store::update(tx, row))
-        return Status(StatusCode::ABORTED, "ほかの人が先に更新しました。読み込み直してから編集してください");
-      auto state = workflow::parse(current->state).value_or(workflow::State::draft);
-      workflow::record(tx, {"grant", row.id, "edit", state, state, p.account_id(), ""});
-      to_proto(*store::find(tx, row.id), true, resp);
-      return Status::OK;
-    });
+    return rpc::versioned_edit<GrantRow>(
+        pool_, p, req->id(), "grant", [&] { return validate(req->grant(), *taxonomies_.snapshot()); },
+        [](db::Tx& tx, const std::string& id) { return store::find(tx, id, true); }, nullptr,
+        [&](db::Tx& tx, const GrantRow& current) {
+          GrantRow row = row_of(req->grant());
+          row.id = current.id;
+          row.version = req->grant().version();
+          return store::update(tx, row);
+        },
+        [&](db::Tx& tx, const std::string& id) { to_proto(*store::find(tx, id), true, resp); });
   });
 }
 

@@ -206,8 +206,12 @@ TEST_CASE("library books: staff catalogue and publish, the public searches; rece
   bad["receipt_number"] = "R 1/..";
   CHECK(fields_of(admin.post("/api/v1/admin/books", {{"book", bad}})) ==
         std::set<std::string>{"title", "published_on", "receipt_number"});
-  REQUIRE(admin.post("/api/v1/admin/books/" + id + "/archive").status == 200);
+  Response archived = admin.post("/api/v1/admin/books/" + id + "/archive");
+  REQUIRE(archived.status == 200);
   CHECK(anyone.get("/api/v1/books/" + id).status == 404);
+  nlohmann::json late = book;
+  late["version"] = archived.json()["version"];
+  CHECK(admin.request("PUT", "/api/v1/admin/books/" + id, nlohmann::json{{"book", late}}.dump()).status == 400);  // restore first
   CHECK(admin.post("/api/v1/admin/books/" + id + "/archive").status == 400);
 }
 
