@@ -24,4 +24,24 @@ int64_t unix_ms(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 
+namespace {
+constexpr std::time_t kTokyoOffset = 9 * 3600;
+std::string two(int n) { return (n < 10 ? "0" : "") + std::to_string(n); }
+} // namespace
+
+std::string tokyo_date(int days_ago, std::time_t now) {
+  std::time_t t = now + kTokyoOffset - std::time_t(days_ago) * 86400;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  return std::to_string(1900 + tm.tm_year) + "-" + two(tm.tm_mon + 1) + "-" + two(tm.tm_mday);
+}
+
+std::string tokyo_month(int months_ago, std::time_t now) {
+  std::time_t t = now + kTokyoOffset;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  int m = tm.tm_year * 12 + tm.tm_mon - months_ago;
+  return std::to_string(1900 + m / 12) + "-" + two(m % 12 + 1);
+}
+
 } // namespace civic::time

@@ -1,7 +1,9 @@
-// Time helpers: everything is stored and exchanged in UTC (RFC 3339).
+// Time helpers: everything is stored and exchanged in UTC (RFC 3339); calendar dates
+// shown to users are Japan's (UTC+9, no daylight saving).
 #pragma once
 #include <chrono>
 #include <cstdint>
+#include <ctime>
 #include <string>
 
 namespace civic::time {
@@ -14,5 +16,10 @@ std::string iso8601(Clock::time_point t, bool millis = false);
 /// Milliseconds since the Unix epoch.
 int64_t unix_ms(Clock::time_point t);
 inline int64_t now_unix_ms() { return unix_ms(Clock::now()); }
+
+/// YYYY-MM-DD in Asia/Tokyo, `days_ago` days before `now`.
+std::string tokyo_date(int days_ago = 0, std::time_t now = std::time(nullptr));
+/// YYYY-MM in Asia/Tokyo, `months_ago` calendar months before `now`.
+std::string tokyo_month(int months_ago = 0, std::time_t now = std::time(nullptr));
 
 } // namespace civic::time

@@ -7,6 +7,7 @@
 #include "content/service.h"
 #include "core/csv.h"
 #include "core/log.h"
+#include "core/time.h"
 #include "core/validation.h"
 #include "rpc/server.h"
 
@@ -20,17 +21,10 @@ using validation::Errors;
 constexpr int kMaxBatch = 10000;
 const std::regex kType("[a-z_]{1,30}");
 
-std::string tokyo_date(int days_ago) {
-  std::time_t t = std::time(nullptr) + 9 * 3600 - std::time_t(days_ago) * 86400;
-  char buf[11];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", std::gmtime(&t));
-  return buf;
-}
-
 // The period asked for: [from, to], 30 days up to today by default, at most 366 days.
 bool period(Errors& e, const StatsRequest& req, std::string& from, std::string& to) {
-  from = req.from().empty() ? tokyo_date(30) : req.from();
-  to = req.to().empty() ? tokyo_date(0) : req.to();
+  from = req.from().empty() ? time::tokyo_date(30) : req.from();
+  to = req.to().empty() ? time::tokyo_date() : req.to();
   bool ok = e.date("from", from) & e.date("to", to);
   if (!req.type().empty() && !std::regex_match(req.type(), kType))
     e.add("type", "invalid_format", "種類の指定が正しくありません", "must be a resource type");

@@ -12,6 +12,7 @@
 #include "core/files.h"
 #include "core/log.h"
 #include "core/paging.h"
+#include "core/time.h"
 #include "core/validation.h"
 #include "rpc/json.h"
 #include "rpc/outbox.h"
@@ -71,13 +72,7 @@ bool kana_only(std::string_view utf8) {
 }
 
 // A real day, not in the future (a founding date).
-bool past_date(const std::string& s) {
-  if (!validation::is_date(s)) return false;
-  char today[11];
-  std::time_t now = std::time(nullptr);
-  std::strftime(today, sizeof today, "%Y-%m-%d", std::gmtime(&now));
-  return s <= today;
-}
+bool past_date(const std::string& s) { return validation::is_date(s) && s <= time::tokyo_date(); }
 
 void not_applicable(Errors& e, const std::string& field, bool given) {
   if (given) e.add(field, "not_applicable", "この区分では入力できない項目です", "does not apply to this kind of organisation");
@@ -701,15 +696,8 @@ Status DirectoryServiceImpl::RegistrationsByMonth(grpc::ServerContext* ctx, cons
   return rpc::guarded(ctx, config_.hmac_key, "RegistrationsByMonth", [&](const Principal& p) {
     if (Status s = rpc::require_staff(p); !s.ok()) return s;
     static const std::regex kMonth("[0-9]{4}-(0[1-9]|1[0-2])");
-    auto month = [](int back) {
-      std::time_t t = std::time(nullptr) + 9 * 3600;  // Asia/Tokyo
-      std::tm tm = *std::gmtime(&t);
-      int m = tm.tm_year * 12 + tm.tm_mon - back;
-      int mon = m % 12 + 1;
-      return std::to_string(1900 + m / 12) + (mon < 10 ? "-0" : "-") + std::to_string(mon);
-    };
-    std::string from = req->from().empty() ? month(11) : req->from();
-    std::string to = req->to().empty() ? month(0) : req->to();
+    std::string from = req->from().empty() ? time::tokyo_month(11) : req->from();
+    std::string to = req->to().empty() ? time::tokyo_month() : req->to();
     Errors e;
     for (const auto& [field, value] : {std::pair{"from", from}, std::pair{"to", to}})
       if (!matches(value, kMonth)) e.add(field, "invalid_format", "月は YYYY-MM の形で指定してください", "must be YYYY-MM");

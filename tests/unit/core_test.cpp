@@ -8,6 +8,7 @@
 #include "core/files.h"
 #include "core/log.h"
 #include "core/paging.h"
+#include "core/time.h"
 #include "core/totp.h"
 #include "core/validation.h"
 
@@ -194,4 +195,14 @@ TEST_CASE("an uploaded picture needs its alternative text and PNG or JPEG conten
   validation::Errors big;
   CHECK_FALSE(files::checked_image(big, "大きい", png, 8));
   CHECK(big.list()[0].reason == "too_large");
+}
+
+TEST_CASE("dates are Japan's: after 15:00 UTC it is already tomorrow in Tokyo", "[unit]") {
+  std::time_t evening_utc = 1798729200;  // 2026-12-31T15:00:00Z = 2027-01-01 00:00 in Tokyo
+  CHECK(time::tokyo_date(0, evening_utc) == "2027-01-01");
+  CHECK(time::tokyo_date(1, evening_utc) == "2026-12-31");
+  CHECK(time::tokyo_date(0, evening_utc - 1) == "2026-12-31");
+  CHECK(time::tokyo_month(0, evening_utc) == "2027-01");
+  CHECK(time::tokyo_month(1, evening_utc) == "2026-12");
+  CHECK(time::tokyo_month(13, evening_utc) == "2025-12");
 }
