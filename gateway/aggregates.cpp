@@ -82,10 +82,9 @@ void Gateway::call_all(std::vector<Call>& calls, const std::string& request_id) 
   }
 }
 
-std::optional<HttpResponse> Gateway::aggregate(const HttpRequest& req, const std::string& request_id, bool english,
-                                               std::string& route_label) {
-  bool home = req.path == "/api/v1/home", search = req.path == "/api/v1/search";
-  if (!home && !search) return std::nullopt;
+HttpResponse Gateway::aggregate(const HttpRequest& req, const std::string& request_id, bool english,
+                                std::string& route_label) {
+  bool home = req.path == "/api/v1/home";
   route_label = "GET " + req.path;
   if (req.method != "GET") {
     HttpResponse r;
@@ -106,7 +105,7 @@ std::optional<HttpResponse> Gateway::aggregate(const HttpRequest& req, const std
   std::string site = params.count("site") ? params["site"] : "supernet";
   e.one_of("site", site, {"supernet", "aikasanet"});
   std::string q = params.count("q") ? params.at("q") : "";
-  if (search) e.text("q", q, {.max_chars = 100});
+  if (!home) e.text("q", q, {.max_chars = 100});
   for (const auto& [k, v] : params)
     if (k != "site" && (home || k != "q"))
       e.add(k, "unknown_parameter", "使えないパラメータです", "unknown query parameter");

@@ -300,50 +300,46 @@ HttpResponse Gateway::route_api(const HttpRequest& req, const std::string& reque
     return r;
   }
 
-  if (req.path == "/api/v1/home" || req.path == "/api/v1/search") {
-    if (MaintenanceInfo m = maintenance(request_id); m.enabled) {
-      HttpResponse r = error(grpc::StatusCode::UNAVAILABLE, m.message.empty() ? "ただいまメンテナンス中です" : m.message, english);
-      r.headers.emplace_back("Retry-After", std::to_string(m.retry_after_seconds));
+  // The gateway's own composite reads (home page, site-wide search) have no route in
+  // the table but take the same session and maintenance steps below.
+  bool composite = req.path == "/api/v1/home" || req.path == "/api/v1/search";
+  std::optional<RouteMatch> matched;
+  std::string body = req.body;
+  if (!composite) {
+    auto found = routes_.find(req.method, req.path);
+    if (auto* miss = std::get_if<RouteMiss>(&found)) {
+      if (miss->allowed.empty())
+        return plain_error(404, "NOT_FOUND", "見つかりません", "Not found.", english);
+      HttpResponse r = plain_error(405, "METHOD_NOT_ALLOWED", "このメソッドは使用できません", "Method not allowed.", english);
+      std::string allow;
+      for (const auto& v : miss->allowed) allow += (allow.empty() ? "" : ", ") + v;
+      r.headers.emplace_back("Allow", allow);
       return r;
     }
-    if (auto r = aggregate(req, request_id, english, route_label)) return *r;
-  }
-
-  auto found = routes_.find(req.method, req.path);
-  if (auto* miss = std::get_if<RouteMiss>(&found)) {
-    if (miss->allowed.empty())
-      return plain_error(404, "NOT_FOUND", "見つかりません", "Not found.", english);
-    HttpResponse r = plain_error(405, "METHOD_NOT_ALLOWED", "このメソッドは使用できません", "Method not allowed.", english);
-    std::string allow;
-    for (const auto& v : miss->allowed) allow += (allow.empty() ? "" : ", ") + v;
-    r.headers.emplace_back("Allow", allow);
-    return r;
-  }
-  const RouteMatch& match = std::get<RouteMatch>(found);
-  const Route& route = *match.route;
-  route_label = route.verb + " " + route.path.text();
-
-  if (req.body.size() > (route.max_body_bytes ? route.max_body_bytes : config_.max_body_bytes))
-    return plain_error(413, "PAYLOAD_TOO_LARGE", "リクエストが大きすぎます", "Request body too large.", english);
-  std::string body = req.body;
-  if (!req.body.empty() && !route.body.empty()) {
-    std::string ct = header(req, "content-type");
-    if (ct.rfind("multipart/form-data", 0) == 0 && route.body == "*") {
-      // Uploads: the parts become the JSON the transcoder reads (files as HttpBody).
-      std::string problem;
-      auto parts = multipart_to_json(ct, req.body, problem);
-      if (!parts)
-        return error(grpc::StatusCode::INVALID_ARGUMENT, "入力内容に誤りがあります", english,
-                     {{"body", "invalid_multipart", "マルチパートの形式が正しくありません", "malformed multipart body: " + problem}});
-      body = parts->dump();
-    } else if (ct.rfind("application/json", 0) != 0) {
-      return plain_error(415, "UNSUPPORTED_MEDIA_TYPE", "Content-Type は application/json にしてください",
-                         "Content-Type must be application/json.", english);
+    matched = std::get<RouteMatch>(found);
+    const Route& route = *matched->route;
+    route_label = route.verb + " " + route.path.text();
+    if (req.body.size() > (route.max_body_bytes ? route.max_body_bytes : config_.max_body_bytes))
+      return plain_error(413, "PAYLOAD_TOO_LARGE", "リクエストが大きすぎます", "Request body too large.", english);
+    if (!req.body.empty() && !route.body.empty()) {
+      std::string ct = header(req, "content-type");
+      if (ct.rfind("multipart/form-data", 0) == 0 && route.body == "*") {
+        // Uploads: the parts become the JSON the transcoder reads (files as HttpBody).
+        std::string problem;
+        auto parts = multipart_to_json(ct, req.body, problem);
+        if (!parts)
+          return error(grpc::StatusCode::INVALID_ARGUMENT, "入力内容に誤りがあります", english,
+                       {{"body", "invalid_multipart", "マルチパートの形式が正しくありません", "malformed multipart body: " + problem}});
+        body = parts->dump();
+      } else if (ct.rfind("application/json", 0) != 0) {
+        return plain_error(415, "UNSUPPORTED_MEDIA_TYPE", "Content-Type は application/json にしてください",
+                           "Content-Type must be application/json.", english);
+      }
     }
   }
 
   std::string ip = client_ip(req);
-  if (route.rate_limited) {
+  if (matched && matched->route->rate_limited) {
     if (int wait = limiter_.acquire(ip); wait > 0) {
       HttpResponse r = error(grpc::StatusCode::RESOURCE_EXHAUSTED, "リクエストが多すぎます。しばらくしてからお試しください", english);
       r.headers.emplace_back("Retry-After", std::to_string(wait));
@@ -359,7 +355,7 @@ HttpResponse Gateway::route_api(const HttpRequest& req, const std::string& reque
   // read the site settings, which carry the message.
   bool staff = session && std::any_of(session->roles.begin(), session->roles.end(),
                                       [](const std::string& r) { return r == "editor" || r == "admin"; });
-  if (!staff && !route.open_in_maintenance) {
+  if (!staff && !(matched && matched->route->open_in_maintenance)) {
     if (MaintenanceInfo m = maintenance(request_id); m.enabled) {
       HttpResponse r = error(grpc::StatusCode::UNAVAILABLE,
                              m.message.empty() ? "ただいまメンテナンス中です" : m.message, english);
@@ -367,6 +363,9 @@ HttpResponse Gateway::route_api(const HttpRequest& req, const std::string& reque
       return r;
     }
   }
+  if (composite) return aggregate(req, request_id, english, route_label);  // public reads: no CSRF, no body
+  const RouteMatch& match = *matched;
+  const Route& route = *match.route;
 
   if (unsafe(req.method)) {
     if (!origin_allowed)

@@ -39,6 +39,9 @@ TEST_CASE("in maintenance the public gets 503 with the message while staff keep 
 
   CHECK(admin.get("/api/v1/taxonomies/municipalities").status == 200);
   CHECK(admin.get("/api/v1/admin/accounts").status == 200);
+  CHECK(anyone.get("/api/v1/home?site=supernet").status == 503);  // the composite reads too ...
+  CHECK(anyone.get("/api/v1/search?q=a").header("retry-after") == "900");
+  CHECK(admin.get("/api/v1/home?site=supernet").status == 200);    // ... but staff still see them
 
   nlohmann::json off = {{"maintenance", {{"enabled", false}}}, {"version", version}};
   REQUIRE(admin.request("PUT", "/api/v1/admin/site", off.dump()).status == 200);
