@@ -12,6 +12,8 @@
 #include "civic/content.pb.h"
 #include "civic/directory.pb.h"
 #include "civic/grants.pb.h"
+#include "civic/matching.pb.h"
+#include "civic/recruitment.pb.h"
 #include "core/log.h"
 #include "core/validation.h"
 #include "gateway/gateway.h"
@@ -118,11 +120,19 @@ HttpResponse Gateway::aggregate(const HttpRequest& req, const std::string& reque
 
   std::vector<Call> calls;
   if (home) {
-    directory::ListOrganizationsRequest orgs;
-    orgs.set_site(site);
-    orgs.set_page_size(site == "supernet" ? 3 : 6);  // Aikasanet shows its 6 newest members
-    calls.push_back(call<directory::ListOrganizationsResponse>(site == "supernet" ? "organizations" : "members", orgs,
-                                                              "ListOrganizations"));
+    if (site == "supernet") {
+      directory::ListOrganizationsRequest orgs;
+      orgs.set_site(site);
+      orgs.set_page_size(3);
+      calls.push_back(call<directory::ListOrganizationsResponse>("organizations", orgs, "ListOrganizations"));
+    } else {
+      matching::ListMembersRequest members;  // the 6 newest members of any type
+      members.set_page_size(6);
+      calls.push_back(call<matching::ListMembersResponse>("members", members, "ListMembers"));
+      recruitment::ListRecruitmentsRequest recruitments;
+      recruitments.set_page_size(3);
+      calls.push_back(call<recruitment::ListRecruitmentsResponse>("recruitments", recruitments, "ListRecruitments"));
+    }
     content::ListArticlesRequest notices;
     notices.set_site(site);
     notices.set_page_size(7);
@@ -135,12 +145,11 @@ HttpResponse Gateway::aggregate(const HttpRequest& req, const std::string& reque
       grants.set_page_size(3);
       calls.push_back(call<grants::ListGrantsResponse>("grants", grants, "ListGrants"));
     } else {
-      for (const char* kind : {"group", "company"}) {  // member counts by type (groups, companies)
-        directory::ListOrganizationsRequest count;
-        count.set_site(site);
-        count.set_kind(kind);
+      for (const char* type : {"individual", "group", "company"}) {  // member counts by type (MAT-5)
+        matching::ListMembersRequest count;
+        count.set_type(type);
         count.set_page_size(1);
-        calls.push_back(call<directory::ListOrganizationsResponse>(std::string("count_") + kind, count, "ListOrganizations"));
+        calls.push_back(call<matching::ListMembersResponse>(std::string("count_") + type, count, "ListMembers"));
       }
     }
   } else {
@@ -153,6 +162,10 @@ HttpResponse Gateway::aggregate(const HttpRequest& req, const std::string& reque
     grants.set_q(q);
     grants.set_page_size(20);
     calls.push_back(call<grants::ListGrantsResponse>("grants", grants, "ListGrants"));
+    recruitment::ListRecruitmentsRequest recruitments;  // open ones
+    recruitments.set_q(q);
+    recruitments.set_page_size(20);
+    calls.push_back(call<recruitment::ListRecruitmentsResponse>("recruitments", recruitments, "ListRecruitments"));
     grants::ListBooksRequest books;
     books.set_q(q);
     books.set_page_size(20);
@@ -192,7 +205,7 @@ HttpResponse Gateway::aggregate(const HttpRequest& req, const std::string& reque
       if (!c.status.ok()) continue;
       if (c.section.rfind("count_", 0) == 0)
         out["member_counts"][c.section.substr(6)] =
-            static_cast<directory::ListOrganizationsResponse&>(*c.response).total_size();
+            static_cast<matching::ListMembersResponse&>(*c.response).total_size();
       else {
         std::string ignored;  // section names are fixed ASCII identifiers: no escaping needed
         sections += ",\"" + c.section + "\":" + render_response(*c.response, "", &ignored);
@@ -220,6 +233,10 @@ HttpResponse Gateway::aggregate(const HttpRequest& req, const std::string& reque
         auto& r = static_cast<grants::ListGrantsResponse&>(*c.response);
         totals[c.section] = r.total_size();
         for (const auto& g : r.items()) add("grant", g.id(), g.name(), g.purpose(), g.published_at());
+      } else if (c.section == "recruitments") {
+        auto& r = static_cast<recruitment::ListRecruitmentsResponse&>(*c.response);
+        totals[c.section] = r.total_size();
+        for (const auto& x : r.items()) add("recruitment", x.id(), x.title(), x.content(), x.published_at());
       } else if (c.section == "books") {
         auto& r = static_cast<grants::ListBooksResponse&>(*c.response);
         totals[c.section] = r.total_size();

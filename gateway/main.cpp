@@ -23,6 +23,8 @@ int main() {
     cfg.backend_addrs["content"] = config::str("CONTENT_SERVICE_ADDR", "127.0.0.1:50053");
     cfg.backend_addrs["directory"] = config::str("DIRECTORY_SERVICE_ADDR", "127.0.0.1:50054");
     cfg.backend_addrs["grants"] = config::str("GRANTS_SERVICE_ADDR", "127.0.0.1:50055");
+    cfg.backend_addrs["matching"] = config::str("MATCHING_SERVICE_ADDR", "127.0.0.1:50056");
+    cfg.backend_addrs["recruitment"] = config::str("RECRUITMENT_SERVICE_ADDR", "127.0.0.1:50057");
     std::istringstream origins(config::str("CORS_ORIGINS", "http://localhost:5173,http://localhost:5174"));
     for (std::string o; std::getline(origins, o, ',');)
       if (!o.empty()) cfg.cors_origins.push_back(o);

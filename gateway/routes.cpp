@@ -9,7 +9,9 @@
 #include "civic/content.pb.h"
 #include "civic/directory.pb.h"
 #include "civic/grants.pb.h"
+#include "civic/matching.pb.h"
 #include "civic/notification.pb.h"
+#include "civic/recruitment.pb.h"
 
 namespace civic::gateway {
 
@@ -17,7 +19,8 @@ std::vector<const google::protobuf::FileDescriptor*> served_files() {
   // Naming a message of each file also makes sure its descriptors are linked in.
   return {civic::auth::Account::descriptor()->file(), civic::notification::MailTemplate::descriptor()->file(),
           civic::content::Taxonomy::descriptor()->file(), civic::directory::Organization::descriptor()->file(),
-          civic::grants::Grant::descriptor()->file()};
+          civic::grants::Grant::descriptor()->file(), civic::matching::Member::descriptor()->file(),
+          civic::recruitment::Recruitment::descriptor()->file()};
 }
 
 RouteTable RouteTable::build(const std::vector<const google::protobuf::FileDescriptor*>& files) {

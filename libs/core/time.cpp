@@ -44,4 +44,9 @@ std::string tokyo_month(int months_ago, std::time_t now) {
   return std::to_string(1900 + m / 12) + "-" + two(m % 12 + 1);
 }
 
+std::string month_after(std::string_view yyyy_mm) {
+  int year = std::stoi(std::string(yyyy_mm.substr(0, 4))), month = std::stoi(std::string(yyyy_mm.substr(5, 2)));
+  return month == 12 ? std::to_string(year + 1) + "-01" : std::to_string(year) + "-" + two(month + 1);
+}
+
 } // namespace civic::time

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <ctime>
 #include <string>
+#include <string_view>
 
 namespace civic::time {
 
@@ -21,5 +22,7 @@ inline int64_t now_unix_ms() { return unix_ms(Clock::now()); }
 std::string tokyo_date(int days_ago = 0, std::time_t now = std::time(nullptr));
 /// YYYY-MM in Asia/Tokyo, `months_ago` calendar months before `now`.
 std::string tokyo_month(int months_ago = 0, std::time_t now = std::time(nullptr));
+/// The month after a valid YYYY-MM, as YYYY-MM.
+std::string month_after(std::string_view yyyy_mm);
 
 } // namespace civic::time

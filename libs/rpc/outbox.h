@@ -15,7 +15,11 @@
 #include <vector>
 
 #include "civic/events.grpc.pb.h"
+#include "core/log.h"
+#include "core/validation.h"
 #include "db/db.h"
+#include "rpc/server.h"
+#include "rpc/status.h"
 
 namespace civic::rpc {
 
@@ -36,6 +40,27 @@ void request_mail(db::Tx& tx, const std::string& tmpl, const std::string& to, co
 /// Records `event_id` in the inbox inside `tx`; false when it was already there
 /// (a redelivery: the caller must skip the effect and still answer OK).
 bool accept_event(db::Tx& tx, const std::string& event_id, const std::string& type);
+
+/// The whole of an EventSink's Deliver: the caller must hold the "service" role and the
+/// event id be a UUID; then, in one transaction, the id goes into the inbox and
+/// `apply(tx)` runs — unless the id was there already (a redelivery: nothing runs and
+/// the answer is still OK, so the relay stops retrying).
+template <class F>
+grpc::Status deliver_once(const grpc::ServerContext* ctx, const std::string& key, db::Pool& pool,
+                          const civic::events::Event& event, F&& apply) {
+  return guarded(ctx, key, "Deliver", [&](const Principal& p) {
+    if (!has_role(p, "service")) return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "権限がありません");
+    if (!validation::is_uuid(event.id())) return invalid("id", "invalid_format", "IDが正しくありません", "must be a UUID");
+    return pool.transaction([&](db::Tx& tx) {
+      if (!accept_event(tx, event.id(), event.type())) {
+        log::info("event_duplicate_ignored", {{"event_id", event.id()}, {"type", event.type()}});
+        return grpc::Status::OK;
+      }
+      apply(tx);
+      return grpc::Status::OK;
+    });
+  });
+}
 
 struct Subscriber {
   std::string name;  // for logs

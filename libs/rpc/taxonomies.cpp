@@ -30,6 +30,12 @@ std::vector<std::string> Taxonomies::unknown(const std::string& name, const std:
   return out;
 }
 
+void Taxonomies::check(validation::Errors& e, std::string_view field, const std::string& name,
+                       const std::vector<std::string>& codes, const std::string& site) const {
+  auto bad = unknown(name, codes, site);
+  if (!bad.empty()) e.add(std::string(field), "unknown_code", "選択肢にない値です: " + bad.front(), "unknown code: " + bad.front());
+}
+
 std::vector<std::string> Taxonomies::codes(const std::string& name, const std::string& site) const {
   std::vector<std::string> out;
   for (const auto& t : of(name))

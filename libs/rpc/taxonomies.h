@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "core/validation.h"
+
 namespace civic::rpc {
 
 /// Every active term of every taxonomy at one moment; immutable, so one form is
@@ -27,6 +29,10 @@ class Taxonomies {
   /// `site` (empty: any site).
   std::vector<std::string> unknown(const std::string& name, const std::vector<std::string>& codes,
                                    const std::string& site = "") const;
+  /// Adds an `unknown_code` error for `field` to `e` when an entry of `codes` is not an
+  /// active term of `name` on `site`.
+  void check(validation::Errors& e, std::string_view field, const std::string& name,
+             const std::vector<std::string>& codes, const std::string& site = "") const;
   /// Every active code of `name` offered on `site`, in display order.
   std::vector<std::string> codes(const std::string& name, const std::string& site = "") const;
 

@@ -58,16 +58,16 @@ void add_grams(const std::vector<UChar32>& cps, std::set<std::string>& grams) {
   }
 }
 
-std::string like_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
+} // namespace
+
+std::string like_pattern(std::string_view term) {
+  std::string out = "%";
+  for (char c : term) {
     if (c == '%' || c == '_' || c == '\\') out += '\\';
     out += c;
   }
-  return out;
+  return out + "%";
 }
-
-} // namespace
 
 std::string normalize(std::string_view utf8) {
   auto cps = normalized_code_points(utf8);
@@ -105,7 +105,7 @@ Query query(std::string_view keyword) {
     q.terms.push_back(t);
     // A term of one or two characters is one of the row's grams exactly when it is a
     // substring of its text, so only longer terms need the LIKE recheck.
-    if (term.size() > 2) q.like_patterns.push_back("%" + like_escape(t) + "%");
+    if (term.size() > 2) q.like_patterns.push_back(like_pattern(t));
     if (term.size() == 1) grams.insert(t);
     else for (size_t k = 0; k + 1 < term.size(); ++k) grams.insert(utf8_of(&term[k], 2));
   }

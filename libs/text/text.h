@@ -34,6 +34,9 @@ struct Query {
   bool empty() const { return terms.empty(); }
 };
 
+/// "%term%" for LIKE, with % _ \\ of the (normalised) term escaped.
+std::string like_pattern(std::string_view term);
+
 /// The index query of `keyword`; empty when nothing searchable is left.
 Query query(std::string_view keyword);
 

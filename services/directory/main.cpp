@@ -48,6 +48,16 @@ int main(int argc, char** argv) {
     auto notification = grpc::CreateChannel(config::str("NOTIFICATION_SERVICE_ADDR", "127.0.0.1:50052"),
                                             grpc::InsecureChannelCredentials());
     routes["mail.requested"].push_back({"notification", civic::events::EventSink::NewStub(notification)});
+    // Aikasanet organisations: matching links group/company members to them, recruitment
+    // lets their members post and shows recruitments while they are published.
+    struct Follower {
+      const char *name, *addr_var, *fallback;
+    };
+    for (auto [name, var, fallback] : {Follower{"matching", "MATCHING_SERVICE_ADDR", "127.0.0.1:50056"},
+                                       Follower{"recruitment", "RECRUITMENT_SERVICE_ADDR", "127.0.0.1:50057"}}) {
+      auto channel = grpc::CreateChannel(config::str(var, fallback), grpc::InsecureChannelCredentials());
+      routes["organization.changed"].push_back({name, civic::events::EventSink::NewStub(channel)});
+    }
     rpc::OutboxRelay relay(pool, "directory", cfg.hmac_key, std::move(routes));
     // The public search answers from memory: load it before serving, then follow the
     // table (other replicas' and tools' writes) every SEARCH_REFRESH_MS.

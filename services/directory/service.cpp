@@ -78,13 +78,6 @@ void not_applicable(Errors& e, const std::string& field, bool given) {
   if (given) e.add(field, "not_applicable", "この区分では入力できない項目です", "does not apply to this kind of organisation");
 }
 
-void codes_known(Errors& e, const rpc::Taxonomies& tax, const std::string& field, const std::string& taxonomy,
-                 const std::vector<std::string>& codes, const std::string& site = "") {
-  auto unknown = tax.unknown(taxonomy, codes, site);
-  if (!unknown.empty())
-    e.add(field, "unknown_code", "選択肢にない値です: " + unknown.front(), "unknown code: " + unknown.front());
-}
-
 std::vector<std::string> list(const google::protobuf::RepeatedPtrField<std::string>& r) { return {r.begin(), r.end()}; }
 
 // Every registration requirement must be ticked (別紙3 item 38, 別紙4 item 18).
@@ -106,19 +99,19 @@ void supernet_items(Errors& e, const Organization& o, const rpc::Taxonomies& tax
   e.text("collaboration_record", o.collaboration_record(), {.required = false, .max_chars = kLongText, .multiline = true});
   e.phone("registrant_phone", o.registrant_phone());
   e.email("registrant_email", o.registrant_email());
-  codes_known(e, tax, "features", "features", list(o.features()), o.site());
+  tax.check(e, "features", "features", list(o.features()), o.site());
   if (!company) {
     if (o.fields().empty()) e.add("fields", "required", "活動分野を1つ以上選んでください", "choose at least one field");
-    codes_known(e, tax, "fields", "fields", list(o.fields()), o.site());
+    tax.check(e, "fields", "fields", list(o.fields()), o.site());
     if (e.text("target_area", o.target_area(), {.max_chars = 40}))
-      codes_known(e, tax, "target_area", "target_areas", {o.target_area()});
+      tax.check(e, "target_area", "target_areas", {o.target_area()});
     if (o.target_area() == "municipalities" && o.target_municipalities().empty())
       e.add("target_municipalities", "required", "対象市町を1つ以上選んでください", "choose at least one municipality");
-    codes_known(e, tax, "target_municipalities", "municipalities", list(o.target_municipalities()));
+    tax.check(e, "target_municipalities", "municipalities", list(o.target_municipalities()));
     e.text("purpose", o.purpose(), {.max_chars = kLongText, .multiline = true});
     e.text("main_office", o.main_office(), {.required = false, .max_chars = 200});
     e.text("sub_office", o.sub_office(), {.required = false, .max_chars = 200});
-    if (!o.budget_band().empty()) codes_known(e, tax, "budget_band", "budget_bands", {o.budget_band()}, o.site());
+    if (!o.budget_band().empty()) tax.check(e, "budget_band", "budget_bands", {o.budget_band()}, o.site());
     e.text("membership_fee", o.membership_fee(), {.required = false, .max_chars = 200});
     e.text("membership_requirements", o.membership_requirements(), {.required = false, .max_chars = 1000, .multiline = true});
     e.text("activity_schedule", o.activity_schedule(), {.required = false, .max_chars = 1000, .multiline = true});
@@ -224,12 +217,12 @@ Errors validate(const Organization& o, const rpc::Taxonomies& tax, int current_t
   // Taxonomy codes (SPEC section 5).
   std::string classes = o.kind() == "company" ? "company_classes" : "group_classes";
   if (e.text("class_code", o.class_code(), {.max_chars = 40}))
-    codes_known(e, tax, "class_code", classes, {o.class_code()});
+    tax.check(e, "class_code", classes, {o.class_code()});
   if (o.kind() == "npo" && !o.class_code().empty() && o.class_code() != "npo_corporation")
     e.add("class_code", "invalid_for_kind", "NPO法人の分類は「NPO法人」です", "an NPO's class is npo_corporation");
-  if (e.text("prefecture", o.prefecture(), {.max_chars = 40})) codes_known(e, tax, "prefecture", "prefectures", {o.prefecture()});
+  if (e.text("prefecture", o.prefecture(), {.max_chars = 40})) tax.check(e, "prefecture", "prefectures", {o.prefecture()});
   if (e.text("municipality", o.municipality(), {.max_chars = 40}))
-    codes_known(e, tax, "municipality", "address_municipalities", {o.municipality()});
+    tax.check(e, "municipality", "address_municipalities", {o.municipality()});
   if (aikasanet)
     aikasanet_items(e, o, tax, registration);
   else
@@ -337,6 +330,22 @@ DirectoryServiceImpl::DirectoryServiceImpl(db::Pool& pool, DirectoryConfig confi
       terms_version_(std::move(terms_version)),
       events_written_(std::move(events_written)) {}
 
+void DirectoryServiceImpl::announce(db::Tx& tx, const std::string& id) {
+  auto row = store::find(tx, id);
+  if (!row || row->site != "aikasanet" || !row->duplicated_from.empty()) return;
+  Organization o;
+  to_proto(*row, true, &o);
+  civic::events::OrganizationChanged ev;
+  ev.set_id(row->id);
+  ev.set_owner_account_id(row->owner_account_id);
+  ev.set_site(row->site);
+  ev.set_kind(row->kind);
+  ev.set_name(row->name);
+  ev.set_visible(row->state == "published" && row->status == "active");
+  ev.set_recruits(o.recruits_volunteers());
+  rpc::enqueue_event(tx, "organization.changed", ev);
+}
+
 void DirectoryServiceImpl::written(bool listing_changed) {
   events_written_();
   if (!listing_changed) return;
@@ -413,6 +422,7 @@ Status DirectoryServiceImpl::RegisterOrganization(grpc::ServerContext* ctx, cons
       store::insert(tx, row);
       store::insert_handoff(tx, crypto::sha256(handoff), row.id, kHandoffMinutes);
       workflow::record(tx, {"organization", row.id, "create", std::nullopt, workflow::State::review, p.account_id(), ""});
+      announce(tx, row.id);
       // DIR-2: the registrant's receipt, and a notice to the centre that a new entry waits.
       rpc::request_mail(tx, "directory.registered", contact_email, "",
                         {{"registrant_name", o.registrant_name()}, {"organization_name", o.name()},
@@ -561,6 +571,7 @@ Status DirectoryServiceImpl::transition(grpc::ServerContext* ctx, const Workflow
                              {"site_name", site_name(row->site)},
                              {"url", config_.public_base_url + "/organizations/" + row->id}});
       }
+      announce(tx, row->id);
       to_proto(*store::find(tx, row->id), true, resp);
       log::info("organization_" + std::string(action), {{"id", row->id}, {"account_id", p.account_id()}});
       return Status::OK;
@@ -621,6 +632,7 @@ Status DirectoryServiceImpl::SetOrganizationStatus(grpc::ServerContext* ctx, con
     return pool_.transaction([&](db::Tx& tx) {
       if (!store::find(tx, req->id(), true)) return not_found();
       store::set_status(tx, req->id(), req->status());
+      announce(tx, req->id());
       to_proto(*store::find(tx, req->id()), true, resp);
       return Status::OK;
     });
@@ -900,6 +912,7 @@ Status DirectoryServiceImpl::decide(grpc::ServerContext* ctx, const CorrectionAc
         updated.registrant_phone_sealed = sealer_.seal(contact_phone, row->id);
         updated.registrant_email_sealed = sealer_.seal(contact_email, row->id);
         store::update_content(tx, updated);
+        announce(tx, row->id);
         auto state = workflow::parse(row->state).value_or(workflow::State::published);
         workflow::record(tx, {"organization", row->id, "correct", state, state, p.account_id(),
                               "correction " + c->id + (req->note().empty() ? "" : ": " + req->note())});

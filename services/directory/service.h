@@ -63,6 +63,8 @@ class DirectoryServiceImpl final : public DirectoryService::Service {
   /// After a committed write: wakes the outbox relay and, when the public listing may
   /// have changed, refreshes the search index.
   void written(bool listing_changed);
+  /// organization.changed for matching and recruitment when `id` is an Aikasanet organisation.
+  void announce(db::Tx& tx, const std::string& id);
 
   db::Pool& pool_;
   SearchIndex& search_;

@@ -6,6 +6,7 @@
 #include "core/crypto.h"
 #include "core/log.h"
 #include "core/paging.h"
+#include "core/time.h"
 #include "core/validation.h"
 #include "rpc/json.h"
 #include "rpc/server.h"
@@ -26,20 +27,13 @@ const std::regex kMonth("([0-9]{4})-(0[1-9]|1[0-2])");
 
 Status not_found() { return Status(StatusCode::NOT_FOUND, "見つかりません"); }
 
-void codes_known(Errors& e, const rpc::Taxonomies& tax, const std::string& field, const std::string& taxonomy,
-                 const std::vector<std::string>& codes, const std::string& site = "") {
-  auto unknown = tax.unknown(taxonomy, codes, site);
-  if (!unknown.empty())
-    e.add(field, "unknown_code", "選択肢にない値です: " + unknown.front(), "unknown code: " + unknown.front());
-}
-
 // Every GRT-1 item; names every bad field.
 Errors validate(const Grant& g, const rpc::Taxonomies& tax) {
   Errors e;
   e.text("funder", g.funder(), {.max_chars = 200});
   e.text("name", g.name(), {.max_chars = 200});
-  codes_known(e, tax, "fields", "fields", {g.fields().begin(), g.fields().end()}, "supernet");
-  if (!g.target_area().empty()) codes_known(e, tax, "target_area", "target_areas", {g.target_area()});
+  tax.check(e, "fields", "fields", {g.fields().begin(), g.fields().end()}, "supernet");
+  if (!g.target_area().empty()) tax.check(e, "target_area", "target_areas", {g.target_area()});
   e.text("purpose", g.purpose(), {.max_chars = kLongText, .multiline = true});
   e.text("amount", g.amount(), {.required = false, .max_chars = 200});
   for (const auto& [field, value] : {std::pair{"eligible_projects", g.eligible_projects()},
@@ -143,16 +137,13 @@ Status GrantsServiceImpl::ListGrants(grpc::ServerContext* ctx, const ListGrantsR
 
 Status GrantsServiceImpl::GrantCalendar(grpc::ServerContext* ctx, const CalendarRequest* req, CalendarResponse* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "GrantCalendar", [&](const Principal&) {
-    std::smatch m;
-    if (!std::regex_match(req->month(), m, kMonth)) {
+    if (!std::regex_match(req->month(), kMonth)) {
       Errors e;
       e.add("month", "invalid_format", "月は YYYY-MM の形で指定してください", "must be YYYY-MM");
       return rpc::invalid(e);
     }
-    int year = std::stoi(m[1].str()), month = std::stoi(m[2].str());  // 4 digits, 01-12
-    auto two = [](int n) { return std::string(n < 10 ? "0" : "") + std::to_string(n); };
     std::string first = req->month() + "-01";
-    std::string next = month == 12 ? std::to_string(year + 1) + "-01-01" : m[1].str() + "-" + two(month + 1) + "-01";
+    std::string next = time::month_after(req->month()) + "-01";
     resp->set_month(req->month());
     CalendarDay* day = nullptr;
     for (const auto& d : pool_.read([&](db::Tx& tx) { return store::deadlines(tx, first, next); })) {

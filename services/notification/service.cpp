@@ -23,18 +23,34 @@ void to_proto(const TemplateRow& t, MailTemplate* out) {
   out->set_updated_at(t.updated_at);
 }
 
-// Builds the queued (or rejected) message for one mail.requested event.
-MessageRow compose(db::Tx& tx, const civic::events::Event& event, const civic::events::MailRequested& req,
+// Templates read once per event (a batch names the same few many times).
+class Templates {
+ public:
+  explicit Templates(db::Tx& tx) : tx_(tx) {}
+  const std::optional<TemplateRow>& find(const std::string& key, const std::string& locale) {
+    auto it = cache_.find({key, locale});
+    if (it == cache_.end()) it = cache_.emplace(std::pair{key, locale}, store::find_template(tx_, key, locale)).first;
+    return it->second;
+  }
+
+ private:
+  db::Tx& tx_;
+  std::map<std::pair<std::string, std::string>, std::optional<TemplateRow>> cache_;
+};
+
+// Builds the queued (or rejected) message for one requested mail; `id` makes it unique
+// (the event's id, or the mail's own id within a mail.batch event).
+MessageRow compose(Templates& templates, const std::string& id, const civic::events::MailRequested& req,
                    const NotificationConfig& config) {
   MessageRow m;
   m.id = crypto::uuid_v4();
-  m.event_id = event.id();
+  m.event_id = id;
   m.template_key = req.template_().substr(0, 64);
   m.recipient = req.to_centre() ? config.centre_bcc : req.to();
   m.status = "queued";
   std::string locale = req.locale().empty() ? "ja" : req.locale();
-  auto tmpl = store::find_template(tx, m.template_key, locale);
-  if (!tmpl && locale != "ja") tmpl = store::find_template(tx, m.template_key, "ja");
+  auto tmpl = templates.find(m.template_key, locale);
+  if (!tmpl && locale != "ja") tmpl = templates.find(m.template_key, "ja");
   std::map<std::string, std::string> vars(req.variables().begin(), req.variables().end());
   if (tmpl) {
     m.subject = render(tmpl->subject, vars);
@@ -61,29 +77,30 @@ EventSinkImpl::EventSinkImpl(db::Pool& pool, NotificationConfig config, std::fun
 
 Status EventSinkImpl::Deliver(grpc::ServerContext* ctx, const civic::events::Event* event,
                               civic::events::DeliverResponse*) {
-  Status st = rpc::guarded(ctx, config_.hmac_key, "Deliver", [&](const rpc::Principal& p) {
-    if (!rpc::has_role(p, "service")) return Status(StatusCode::PERMISSION_DENIED, "権限がありません");
-    if (!validation::is_uuid(event->id())) return rpc::invalid("id", "invalid_format", "IDが正しくありません", "must be a UUID");
-    return pool_.transaction([&](db::Tx& tx) {
-      if (!rpc::accept_event(tx, event->id(), event->type())) {
-        log::info("event_duplicate_ignored", {{"event_id", event->id()}, {"type", event->type()}});
-        return Status::OK;
-      }
-      if (event->type() != "mail.requested") {
-        log::warn("event_type_ignored", {{"event_id", event->id()}, {"type", event->type()}});
-        return Status::OK;
-      }
-      civic::events::MailRequested req;
-      if (!req.ParseFromString(event->payload())) {
-        log::error("event_payload_invalid", {{"event_id", event->id()}});
-        return Status::OK;
-      }
-      MessageRow m = compose(tx, *event, req, config_);
+  Status st = rpc::deliver_once(ctx, config_.hmac_key, pool_, *event, [&](db::Tx& tx) {
+    Templates templates(tx);
+    auto queue = [&](const std::string& id, const civic::events::MailRequested& req) {
+      MessageRow m = compose(templates, id, req, config_);
       store::insert_message(tx, m);
       if (m.status == "rejected")
         log::warn("mail_rejected", {{"event_id", event->id()}, {"template", m.template_key}, {"reason", m.last_error}});
-      return Status::OK;
-    });
+    };
+    if (event->type() == "mail.requested") {
+      civic::events::MailRequested req;
+      if (req.ParseFromString(event->payload())) queue(event->id(), req);
+      else log::error("event_payload_invalid", {{"event_id", event->id()}});
+    } else if (event->type() == "mail.batch") {
+      civic::events::MailBatch batch;
+      if (!batch.ParseFromString(event->payload())) {
+        log::error("event_payload_invalid", {{"event_id", event->id()}});
+        return;
+      }
+      for (const auto& mail : batch.mails())
+        if (validation::is_uuid(mail.id())) queue(mail.id(), mail.mail());
+      log::info("mail_batch_queued", {{"event_id", event->id()}, {"mails", batch.mails_size()}});
+    } else {
+      log::warn("event_type_ignored", {{"event_id", event->id()}, {"type", event->type()}});
+    }
   });
   if (st.ok()) queued_();
   return st;

@@ -67,7 +67,7 @@ int64_t public_hits(SearchIndex& index, const std::string& q) {
 }
 } // namespace
 
-TEST_CASE("published organisations are found by 1-, 2- and 3+-character keywords; others are not", "[db]") {
+TEST_CASE("published organisations are found by 1-, 2- and 3+-character keywords, others are not", "[db]") {
   DirectoryDb d;
   OrgRow a = org("宇部ボランティア協会"), b = org("下関まちづくりの会", "ＮＰＯ支援"), c = org("宇部の下書き団体");
   d.pool.transaction([&](db::Tx& tx) {

@@ -44,7 +44,7 @@ int64_t hits(db::Pool& pool, const std::string& q) {
 }
 } // namespace
 
-TEST_CASE("published grants are searched and listed by deadline day; drafts are not", "[db]") {
+TEST_CASE("published grants are searched and listed by deadline day, drafts are not", "[db]") {
   GrantsDb d;
   GrantRow a = grant("萩の里山保全助成", "2099-03-31"), b = grant("防災活動助成", "2099-03-01"),
            c = grant("萩の下書き助成", "2099-03-15"), anytime = grant("随時募集の助成", "");
@@ -64,7 +64,7 @@ TEST_CASE("published grants are searched and listed by deadline day; drafts are 
   CHECK(d.pool.read([&](db::Tx& tx) { return store::search(tx, open, 20, 0).total; }) == 3);
 }
 
-TEST_CASE("an edit with a stale version changes nothing; the schema refuses impossible dates", "[db]") {
+TEST_CASE("an edit with a stale version changes nothing, the schema refuses impossible dates", "[db]") {
   GrantsDb d;
   GrantRow a = grant("助成", "2099-03-31");
   d.pool.transaction([&](db::Tx& tx) { store::insert(tx, a); });

@@ -135,47 +135,48 @@ class Client {
   std::string ip_;
 };
 
+/// The decoded texts of every mail to `to` in the SMTP sink's Maildir.
+inline std::vector<std::string> mail_texts(const std::string& to) {
+  std::vector<std::string> out;
+  auto dir = std::filesystem::path(env("MAILDIR")) / "new";
+  if (!std::filesystem::exists(dir)) return out;
+  for (const auto& f : std::filesystem::directory_iterator(dir)) {
+    std::ifstream in(f.path(), std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string raw = ss.str();
+    if (raw.find("\nTo: " + to + "\n") == std::string::npos) continue;
+    // The body part is base64 after its headers' blank line.
+    auto enc = raw.find("Content-Transfer-Encoding: base64");
+    if (enc == std::string::npos) continue;
+    auto start = raw.find("\n\n", enc);
+    auto end = raw.find("\n--", start);
+    std::string b64;
+    for (char ch : raw.substr(start + 2, end - start - 2))
+      if (!std::isspace(static_cast<unsigned char>(ch))) b64 += ch;
+    if (auto text = crypto::base64_decode(b64)) out.push_back(std::move(*text));
+  }
+  return out;
+}
+
 /// Waits for a mail to `to` whose text contains `contains` and returns its text.
 /// Maildir file order is unspecified, so callers pick their mail by content, not by position.
 inline std::optional<std::string> wait_for_mail(const std::string& to, std::string_view contains = "",
                                                 std::chrono::seconds wait = std::chrono::seconds(20)) {
-  auto dir = std::filesystem::path(env("MAILDIR")) / "new";
   auto deadline = std::chrono::steady_clock::now() + wait;
   do {
-    if (std::filesystem::exists(dir))
-      for (const auto& f : std::filesystem::directory_iterator(dir)) {
-        std::ifstream in(f.path(), std::ios::binary);
-        std::stringstream ss;
-        ss << in.rdbuf();
-        std::string raw = ss.str();
-        if (raw.find("\nTo: " + to + "\n") == std::string::npos) continue;
-        // The body part is base64 after its headers' blank line.
-        auto enc = raw.find("Content-Transfer-Encoding: base64");
-        if (enc == std::string::npos) continue;
-        auto start = raw.find("\n\n", enc);
-        auto end = raw.find("\n--", start);
-        std::string b64;
-        for (char ch : raw.substr(start + 2, end - start - 2))
-          if (!std::isspace(static_cast<unsigned char>(ch))) b64 += ch;
-        auto text = crypto::base64_decode(b64);
-        if (text && text->find(contains) != std::string::npos) return *text;
-      }
+    for (auto& text : mail_texts(to))
+      if (text.find(contains) != std::string::npos) return std::move(text);
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   } while (std::chrono::steady_clock::now() < deadline);
   return std::nullopt;
 }
 
-inline size_t mail_count(const std::string& to) {
-  auto dir = std::filesystem::path(env("MAILDIR")) / "new";
-  size_t n = 0;
-  if (std::filesystem::exists(dir))
-    for (const auto& f : std::filesystem::directory_iterator(dir)) {
-      std::ifstream in(f.path(), std::ios::binary);
-      std::stringstream ss;
-      ss << in.rdbuf();
-      if (ss.str().find("\nTo: " + to + "\n") != std::string::npos) ++n;
-    }
-  return n;
+/// How many mails to `to` there are (whose text contains `contains`, when given).
+inline size_t mail_count(const std::string& to, std::string_view contains = "") {
+  auto texts = mail_texts(to);
+  return size_t(std::count_if(texts.begin(), texts.end(),
+                              [&](const std::string& t) { return t.find(contains) != std::string::npos; }));
 }
 
 inline std::string token_in(const std::string& text) {

@@ -60,7 +60,7 @@ TEST_CASE("the seeded taxonomies are public, in order, and filtered by site", "[
   CHECK(unknown_codes("fields", {"f20"}, "aikasanet").empty());
 }
 
-TEST_CASE("only admins edit a taxonomy; stale versions and bad terms change nothing", "[e2e]") {
+TEST_CASE("only admins edit a taxonomy, stale versions and bad terms change nothing", "[e2e]") {
   Client admin;
   ready_admin(admin, unique("admin_"));
   nlohmann::json before = admin.get("/api/v1/taxonomies/probono_fields").json();

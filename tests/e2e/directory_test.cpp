@@ -4,19 +4,13 @@
 
 #include "civic/directory.pb.h"
 #include "client.h"
+#include "fixtures.h"
 #include "rpc/privacy.h"
 
 using namespace civic;
 using namespace civic::e2e;
 
 namespace {
-
-nlohmann::json codes(const std::string& taxonomy) {
-  nlohmann::json out = nlohmann::json::array();
-  Response r = Client().get("/api/v1/taxonomies/" + taxonomy);
-  for (const auto& t : r.json()["terms"]) out.push_back(t["code"]);
-  return out;
-}
 
 int supernet_terms() { return Client().get("/api/v1/terms-of-use/supernet").json()["version"]; }
 
@@ -45,41 +39,6 @@ nlohmann::json group(const std::string& name, const std::string& registrant_emai
           {"accepted_terms_version", supernet_terms()}};
 }
 
-int aikasanet_terms() { return Client().get("/api/v1/terms-of-use/aikasanet").json()["version"]; }
-
-/// A complete, valid Aikasanet group member (別紙4 items 5-33).
-nlohmann::json aikasanet_group(const std::string& name, const std::string& email) {
-  return {{"site", "aikasanet"},
-          {"kind", "group"},
-          {"class_code", "voluntary"},
-          {"name", name},
-          {"name_kana", "しゅうなんささえあいのかい"},
-          {"representative", "周南 一郎"},
-          {"representative_title", "会長"},
-          {"prefecture", "p35"},
-          {"municipality", "shunan"},
-          {"phone", "0834-00-0000"},
-          {"email", email},
-          {"postal_code", "745-0001"},
-          {"address", "周南市御幸通1-1"},
-          {"member_count", 25},
-          {"founded_on", "2015-04-01"},
-          {"purpose", "高齢者の見守りと地域の支え合い"},
-          {"activities", "見守り訪問と配食ボランティア"},
-          {"recruits_volunteers", true},
-          {"registrant_name", "担当 次郎"},
-          {"registrant_title", "事務局長"},
-          {"registrant_department", "事務局"},
-          {"registration_requirements", codes("registration_requirements")},
-          {"guardian_consent", true},
-          {"accepted_terms_version", aikasanet_terms()}};
-}
-
-std::set<std::string> error_fields(const Response& r) {
-  std::set<std::string> out;
-  for (const auto& d : r.json()["error"]["details"]) out.insert(d["field"].get<std::string>());
-  return out;
-}
 
 /// Every key anywhere in `j`.
 void collect_keys(const nlohmann::json& j, std::set<std::string>& keys) {
@@ -343,7 +302,7 @@ TEST_CASE("a correction reaches the public record only after the organisation co
   CHECK(history.json()["items"].back()["action"] == "correct");
 }
 
-TEST_CASE("admins export every organisation as spreadsheet-safe CSV; nobody else can", "[e2e]") {
+TEST_CASE("admins export every organisation as spreadsheet-safe CSV, nobody else can", "[e2e]") {
   std::string token = unique("");
   Client anyone;
   std::string id = registered(anyone, group("=HYPERLINK(\"http://evil.example/\",\"" + token + "\")", unique("c_") + "@example.jp"));
@@ -423,7 +382,7 @@ TEST_CASE("attachments: type decided by content, stored under generated ids, alw
   CHECK(anyone.get("/api/v1/organizations/" + id + "/attachments/00000000-0000-4000-8000-000000000000").status == 404);
 }
 
-TEST_CASE("an upload route takes a 2 MiB file although JSON routes stop at 1 MiB; above 10 MiB is refused", "[e2e]") {
+TEST_CASE("an upload route takes a 2 MiB file although JSON routes stop at 1 MiB, above 10 MiB is refused", "[e2e]") {
   Client owner;
   auto [login, mail] = verified_member(owner);
   REQUIRE(owner.login(login, kPassword).status == 200);

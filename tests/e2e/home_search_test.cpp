@@ -52,7 +52,10 @@ TEST_CASE("each site's home page comes in one call with its sections", "[e2e]") 
   Response aikasanet = anyone.get("/api/v1/home?site=aikasanet");
   REQUIRE(aikasanet.status == 200);
   CHECK(aikasanet.json()["members"]["items"].size() <= 6);
+  CHECK(aikasanet.json()["member_counts"].contains("individual"));
   CHECK(aikasanet.json()["member_counts"].contains("group"));
+  CHECK(aikasanet.json().contains("recruitments"));
+  CHECK(aikasanet.json()["recruitments"]["items"].size() <= 3);
   CHECK(aikasanet.json()["member_counts"].contains("company"));
   CHECK(anyone.get("/api/v1/home?site=other").status == 400);
   CHECK(anyone.request("POST", "/api/v1/home", "{}", {"X-Requested-With: t", "Content-Type: application/json"}).status == 405);

@@ -55,7 +55,7 @@ TEST_CASE("the first admin must change the temporary password and enrol TOTP bef
   }
 }
 
-TEST_CASE("admins suspend, resume and delete members; members and anonymous callers cannot", "[e2e]") {
+TEST_CASE("admins suspend, resume and delete members, members and anonymous callers cannot", "[e2e]") {
   Client admin;
   ready_admin(admin, unique("admin_"));
 

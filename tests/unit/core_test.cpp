@@ -157,7 +157,7 @@ TEST_CASE("CSV cells are quoted per RFC 4180 and formulas are neutralised", "[un
   CHECK(csv::row({"a", "b,c", ""}) == "a,\"b,c\",\r\n");
 }
 
-TEST_CASE("uploads: the content decides the type, from an allow-list; names are only for display", "[unit]") {
+TEST_CASE("uploads: the content decides the type, from an allow-list, names are only for display", "[unit]") {
   CHECK(files::sniff("%PDF-1.7\n...")->mime == "application/pdf");
   CHECK(files::sniff(std::string("\x89PNG\r\n\x1a\n", 8) + "IHDR")->extension == "png");
   CHECK(files::sniff("\xFF\xD8\xFF\xE0JFIF")->extension == "jpg");

@@ -80,7 +80,7 @@ TEST_CASE("MAT-2: time slots fit when equal, anytime, unstated, or daytime over 
   CHECK_FALSE(slot_fits("morning", "evening"));
 }
 
-TEST_CASE("MAT-2: ranked by shared fields, then time slot, then id; the input order does not matter", "[unit]") {
+TEST_CASE("MAT-2: ranked by shared fields, then time slot, then id, the input order does not matter", "[unit]") {
   Recruitment r = in_hagi_on_saturday();
   r.fields = {"f01", "f02", "f03"};
   Volunteer one = ready("d"), two = ready("c"), two_late = ready("b"), none = ready("a"), dup = ready("e");

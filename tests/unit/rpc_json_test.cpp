@@ -42,7 +42,7 @@ TEST_CASE("messages read back from protobuf's JSON exactly as they were", "[unit
   CHECK(round_trip(mail).variables().at("name") == "山口");
 }
 
-TEST_CASE("unknown names are skipped; broken JSON and wrong types are refused", "[unit]") {
+TEST_CASE("unknown names are skipped, broken JSON and wrong types are refused", "[unit]") {
   directory::Organization o;
   CHECK(rpc::message_from_json(R"({"name":"会","retired_item":"x","links":[{"url":"u","old":1}]})", &o));
   CHECK(o.name() == "会");

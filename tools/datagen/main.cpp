@@ -1,4 +1,4 @@
-// civic_datagen organizations|grants|books|reports|articles [--count N] [--seed S] [--add]
+// civic_datagen organizations|grants|books|reports|articles|members|recruitments [--count N] [--seed S] [--add]
 //
 // Realistic Japanese organisations for the directory (1,677 by default, the number on
 // Supernet today; 100,000 for benchmarks), written with the directory's own store, so
@@ -8,7 +8,11 @@
 // it every time. `grants` writes grants the same way (8,552 by default, the number on
 // Supernet today) into the grants database, `books` the library catalogue (3,101) there,
 // `reports` the activity reports (95) there, and `articles` the content database's notices (249), centre news (133) and interview
-// reports (20), all published; --count does not apply to articles.
+// reports (20), all published; --count does not apply to articles. `members` writes
+// published individual volunteer members into the matching database (1,371 by default,
+// the number on Aikasanet today; 100,000 for the PERF-3 benchmark), their personal items
+// sealed; `recruitments` writes open volunteer recruitments of demo groups into the
+// recruitment database (300 by default).
 #include <algorithm>
 #include <ctime>
 #include <iostream>
@@ -23,6 +27,9 @@
 #include "grants/service.h"
 #include "content/article_store.h"
 #include "grants/store.h"
+#include "matching/store.h"
+#include "matching/triggers.h"
+#include "recruitment/store.h"
 #include "text/text.h"
 #include "workflow/workflow.h"
 
@@ -367,16 +374,152 @@ int write_articles(unsigned seed, bool add) {
   return 0;
 }
 
+int write_members(int count, unsigned seed, bool add) {
+  db::Pool pool(config::str("DATABASE_URL", "postgresql:///matching"), 1);
+  int64_t existing = pool.read([](db::Tx& tx) { return tx.exec("SELECT count(*) FROM members")[0].int64(0); });
+  if (existing > 0 && !add) {
+    std::cout << "members: " << existing << " already there, nothing written\n";
+    return 0;
+  }
+  crypto::Sealer sealer = crypto::Sealer::from_env();
+  std::mt19937 rng(seed);
+  const std::vector<std::string> days = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+  const std::vector<std::string> slots = {"morning", "afternoon", "evening", "daytime", "anytime"};
+  const std::vector<std::string> jobs = {"会社員", "学生", "自営業", "公務員", "主婦・主夫", "無職", "パート"};
+  auto some = [&](const auto& from, int n) {
+    std::vector<std::string> out;
+    for (int i = 0; i < n; ++i) {
+      std::string v = from[std::uniform_int_distribution<size_t>(0, from.size() - 1)(rng)];
+      if (std::find(out.begin(), out.end(), v) == out.end()) out.push_back(v);
+    }
+    return out;
+  };
+  std::vector<std::string> places;
+  for (const auto& p : kPlaces) places.push_back(p.code);
+  std::vector<std::string> fields;
+  for (const auto& t : kThemes) fields.push_back(t.field);
+  for (int done = 0; done < count;) {
+    int batch = std::min(1000, count - done);
+    pool.transaction([&](db::Tx& tx) {
+      for (int k = 0; k < batch; ++k) {
+        int n = int(existing) + done + k;
+        const Place& home = kPlaces[std::uniform_int_distribution<size_t>(0, kPlaces.size() - 1)(rng)];
+        matching::store::MemberRow m;
+        m.id = crypto::uuid_v4();
+        m.account_id = crypto::uuid_v4();
+        m.type = "individual";
+        m.prefecture = "p35";
+        m.municipality = home.code;
+        m.occupation = jobs[size_t(n) % jobs.size()];
+        m.selling_point = std::string(home.word.text) + "で週末に活動できます";
+        m.activity_municipalities = some(places, 1 + n % 3);
+        if (std::find(m.activity_municipalities.begin(), m.activity_municipalities.end(), home.code) ==
+            m.activity_municipalities.end())
+          m.activity_municipalities.push_back(home.code);
+        m.fields = some(fields, 1 + n % 3);
+        m.weekdays = some(days, 1 + n % 4);
+        m.time_slot = slots[size_t(n) % slots.size()];
+        m.magazine = n % 3 == 0;
+        matching::PrivateItems p;
+        p.name = "ボランティア 太郎" + std::to_string(n);
+        p.kana = "ぼらんてぃあ たろう";
+        p.phone = "083-000-" + std::to_string(1000 + n % 9000);
+        p.email = "volunteer" + std::to_string(n) + "@example.jp";
+        p.birth_date = std::to_string(1950 + n % 55) + "-04-01";
+        p.postal_code = "753-0000";
+        p.address = std::string(home.word.text) + "1-1";
+        m.private_sealed = matching::seal_private(sealer, m.id, p);
+        m.search_text = text::search_text({m.occupation, m.selling_point});
+        m.state = "published";
+        matching::store::insert(tx, m);
+        tx.exec("UPDATE members SET published_at = now() - $2::int * interval '1 hour' WHERE id = $1::uuid", m.id,
+                std::uniform_int_distribution<int>(0, 3 * 365 * 24)(rng));
+      }
+    });
+    done += batch;
+  }
+  pool.read([](db::Tx& tx) { tx.exec("VACUUM ANALYZE members"); });
+  std::cout << "members: " << count << " written\n";
+  return 0;
+}
+
+int write_recruitments(int count, unsigned seed, bool add) {
+  db::Pool pool(config::str("DATABASE_URL", "postgresql:///recruitment"), 1);
+  int64_t existing = pool.read([](db::Tx& tx) { return tx.exec("SELECT count(*) FROM recruitments")[0].int64(0); });
+  if (existing > 0 && !add) {
+    std::cout << "recruitments: " << existing << " already there, nothing written\n";
+    return 0;
+  }
+  crypto::Sealer sealer = crypto::Sealer::from_env();
+  std::mt19937 rng(seed);
+  auto day = [](int offset_days) {
+    std::time_t t = std::time(nullptr) + std::time_t(offset_days) * 86400;
+    char buf[11];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d", std::gmtime(&t));
+    return std::string(buf);
+  };
+  pool.transaction([&](db::Tx& tx) {
+    // Demo groups exist only here (as the directory would announce them).
+    std::vector<recruitment::store::OrgRow> groups;
+    for (const auto& p : kPlaces) {
+      recruitment::store::OrgRow o{crypto::uuid_v4(), crypto::uuid_v4(), "group",
+                                   std::string(p.word.text) + "ボランティアの会（デモ）", true, true};
+      recruitment::store::upsert_organization(tx, o);
+      groups.push_back(o);
+    }
+    const char* weekdays[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+    for (int n = 0; n < count; ++n) {
+      size_t g = std::uniform_int_distribution<size_t>(0, groups.size() - 1)(rng);
+      const Place& place = kPlaces[g];
+      const Theme& theme = kThemes[std::uniform_int_distribution<size_t>(0, kThemes.size() - 1)(rng)];
+      recruitment::store::RecruitmentRow r;
+      r.id = crypto::uuid_v4();
+      r.organization_id = groups[g].id;
+      r.organization_name = groups[g].name;
+      r.owner_account_id = groups[g].owner_account_id;
+      r.title = std::string(place.word.text) + "の" + theme.word.text + "ボランティア募集";
+      r.fields = {theme.field};
+      r.municipalities = {place.code};
+      int offset = std::uniform_int_distribution<int>(3, 60)(rng);
+      r.activity_dates = {day(offset)};
+      std::time_t t = std::time(nullptr) + std::time_t(offset) * 86400;
+      r.weekdays = {weekdays[std::gmtime(&t)->tm_wday]};
+      r.time_slot = "morning";
+      r.anytime = n % 5 == 0;
+      r.period_end = r.anytime ? "" : day(offset - 1);
+      r.profile = nlohmann::json({{"content", std::string(theme.activity) + "。お手伝いいただける方を募集します。"},
+                                  {"place", std::string(place.word.text) + "市民センター"},
+                                  {"organizer_name", groups[g].name},
+                                  {"headcount", 5}})
+                      .dump();
+      r.organizer_email_sealed = sealer.seal("organizer" + std::to_string(g) + "@example.jp", r.id);
+      std::vector<std::string_view> parts = {r.title, r.organization_name};
+      r.search_grams = text::index_grams(parts);
+      r.search_text = text::search_text(parts);
+      r.state = "published";
+      recruitment::store::insert(tx, r);
+      tx.exec("UPDATE recruitments SET published_at = now() - $2::int * interval '1 hour' WHERE id = $1::uuid", r.id,
+              std::uniform_int_distribution<int>(0, 30 * 24)(rng));
+    }
+  });
+  pool.read([](db::Tx& tx) { tx.exec("VACUUM ANALYZE recruitments"); });
+  std::cout << "recruitments: " << count << " written\n";
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  const std::vector<std::string> kinds = {"organizations", "grants", "books", "reports", "articles"};
+  const std::vector<std::string> kinds = {"organizations", "grants", "books", "reports", "articles", "members",
+                                          "recruitments"};
   if (args.empty() || std::find(kinds.begin(), kinds.end(), args[0]) == kinds.end()) {
-    std::cerr << "usage: civic_datagen organizations|grants|books|reports|articles [--count N] [--seed S] [--add]\n";
+    std::cerr << "usage: civic_datagen organizations|grants|books|reports|articles|members|recruitments [--count N] "
+                 "[--seed S] [--add]\n";
     return 2;
   }
-  int count = args[0] == "grants" ? 8552 : args[0] == "books" ? 3101 : args[0] == "reports" ? 95 : 1677;
+  int count = args[0] == "grants" ? 8552 : args[0] == "books" ? 3101 : args[0] == "reports" ? 95
+              : args[0] == "members" ? 1371 : args[0] == "recruitments" ? 300 : 1677;
   unsigned seed = 2026;
   bool add = false;
   for (size_t i = 1; i < args.size(); ++i) {
@@ -393,6 +536,8 @@ int main(int argc, char** argv) {
     if (args[0] == "books") return write_books(count, seed, add);
     if (args[0] == "reports") return write_reports(count, seed, add);
     if (args[0] == "articles") return write_articles(seed, add);
+    if (args[0] == "members") return write_members(count, seed, add);
+    if (args[0] == "recruitments") return write_recruitments(count, seed, add);
     return organizations(count, seed, add);
   } catch (const std::exception& e) {
     std::cerr << "civic_datagen: " << e.what() << "\n";

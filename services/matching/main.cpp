@@ -1,0 +1,45 @@
+// matching_server: wiring only. `matching_server migrate` applies the schema and exits.
+#include "core/config.h"
+#include "core/log.h"
+#include "matching/service.h"
+#include "rpc/outbox.h"
+#include "rpc/server.h"
+
+namespace civic::generated {
+const std::vector<civic::db::Migration>& matching_lib_migrations();
+}
+
+int main(int argc, char** argv) {
+  using namespace civic;
+  rpc::block_shutdown_signals();
+  log::init("matching", config::str("LOG_LEVEL", "info"));
+  try {
+    std::string db_url = config::str("DATABASE_URL", "postgresql:///matching");
+    std::string command = argc > 1 ? argv[1] : "serve";
+    if (rpc::migrate_at_start(command, db_url, generated::matching_lib_migrations(), "matching")) return 0;
+
+    matching::MatchingConfig cfg{config::secret("INTERNAL_HMAC_KEY"),
+                                 {config::str("PUBLIC_BASE_URL", "http://127.0.0.1:8080"), config::secret("ONECLICK_KEY"),
+                                  config::integer("ONECLICK_TTL_DAYS", 30, 1, 365) * 86400}};
+    db::Pool pool(db_url, size_t(config::integer("DB_POOL_SIZE", 8, 1, 200)));
+    auto content = grpc::CreateChannel(config::str("CONTENT_SERVICE_ADDR", "127.0.0.1:50053"),
+                                       grpc::InsecureChannelCredentials());
+    rpc::TaxonomyCache taxonomies(content, cfg.hmac_key,
+                                  std::chrono::milliseconds(config::integer("TAXONOMY_CACHE_MS", 60000, 0, 3600000)));
+    auto notification = grpc::CreateChannel(config::str("NOTIFICATION_SERVICE_ADDR", "127.0.0.1:50052"),
+                                            grpc::InsecureChannelCredentials());
+    std::map<std::string, std::vector<rpc::Subscriber>> routes;
+    for (const char* type : {"mail.requested", "mail.batch"})
+      routes[type].push_back({"notification", civic::events::EventSink::NewStub(notification)});
+    rpc::OutboxRelay relay(pool, "matching", cfg.hmac_key, std::move(routes));
+    auto sealer = crypto::Sealer::from_env();
+    matching::MatchingServiceImpl service(pool, cfg, sealer, taxonomies, [&relay] { relay.notify(); });
+    matching::EventSinkImpl sink(pool, cfg, sealer, [&relay] { relay.notify(); });
+    relay.start();
+    rpc::serve("0.0.0.0:" + config::str("PORT", "50056"), {&service, &sink}, [&relay] { relay.stop(); });
+    return 0;
+  } catch (const std::exception& e) {
+    log::error("fatal", {{"what", e.what()}});
+    return 1;
+  }
+}

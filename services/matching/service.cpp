@@ -1,0 +1,523 @@
+#include "matching/service.h"
+
+#include <nlohmann/json.hpp>
+
+#include <regex>
+#include <set>
+
+#include "core/log.h"
+#include "core/paging.h"
+#include "core/time.h"
+#include "core/validation.h"
+#include "rpc/outbox.h"
+#include "rpc/server.h"
+#include "rpc/status.h"
+#include "rpc/workflow_calls.h"
+#include "text/text.h"
+#include "workflow/workflow.h"
+
+namespace civic::matching {
+namespace {
+using grpc::Status;
+using grpc::StatusCode;
+using rpc::Principal;
+using validation::Errors;
+
+constexpr size_t kLongText = 2000;
+const std::regex kCode("[a-z0-9_]{1,40}");
+
+Status not_found() { return Status(StatusCode::NOT_FOUND, "見つかりません"); }
+
+std::vector<std::string> list(const google::protobuf::RepeatedPtrField<std::string>& r) { return {r.begin(), r.end()}; }
+
+void not_applicable(Errors& e, const char* field, bool given) {
+  if (given) e.add(field, "not_applicable", "この会員種別では入力できません", "does not apply to this member type");
+}
+
+// A list of taxonomy codes: required, at most `max`, no repeats, every code known.
+void codes(Errors& e, const rpc::Taxonomies& tax, const char* field, const char* taxonomy,
+           const std::vector<std::string>& values, size_t max) {
+  if (values.empty()) return e.add(field, "required", "一つ以上選んでください", "choose at least one");
+  if (values.size() > max) return e.add(field, "too_many", "選びすぎです", "too many entries");
+  if (std::set<std::string>(values.begin(), values.end()).size() != values.size())
+    return e.add(field, "duplicate", "同じ値が重複しています", "has duplicates");
+  tax.check(e, field, taxonomy, values, "aikasanet");
+}
+
+// Whole years between `birth` and `today` (both YYYY-MM-DD).
+int age_on(const std::string& birth, const std::string& today) {
+  int years = std::stoi(today.substr(0, 4)) - std::stoi(birth.substr(0, 4));
+  if (today.substr(5) < birth.substr(5)) --years;
+  return years;
+}
+
+// Every 別紙4 item the member type asks for, and none it does not.
+Errors validate(const Member& m, const std::string& type, const rpc::Taxonomies& tax) {
+  Errors e;
+  bool person = type == "individual";
+  if (person) {
+    e.text("name", m.name(), {.max_chars = 100});
+    e.text("kana", m.kana(), {.max_chars = 100});
+    if (e.text("prefecture", m.prefecture(), {.max_chars = 40})) tax.check(e, "prefecture", "prefectures", {m.prefecture()});
+    if (e.text("municipality", m.municipality(), {.max_chars = 40}))
+      tax.check(e, "municipality", "address_municipalities", {m.municipality()});
+    e.phone("phone", m.phone());
+    if (!m.gender().empty()) tax.check(e, "gender", "genders", {m.gender()});
+    if (e.date("birth_date", m.birth_date())) {
+      std::string today = time::tokyo_date();
+      if (m.birth_date() > today) e.add("birth_date", "in_future", "未来の日付です", "is in the future");
+      else if (age_on(m.birth_date(), today) < 18 && !m.guardian_consent())
+        e.add("guardian_consent", "required", "未成年の方は保護者の同意が必要です", "a minor needs a guardian's consent");
+    }
+    e.postal_code("postal_code", m.postal_code());
+    e.text("address", m.address(), {.max_chars = 200});
+    e.phone("fax", m.fax(), false);
+    e.text("occupation", m.occupation(), {.max_chars = 100});
+    e.text("qualifications", m.qualifications(), {.required = false, .max_chars = 500, .multiline = true});
+    if (!m.probono_field().empty()) tax.check(e, "probono_field", "probono_fields", {m.probono_field()}, "aikasanet");
+    e.text("probono_content", m.probono_content(), {.required = false, .max_chars = kLongText, .multiline = true});
+    e.text("probono_needs", m.probono_needs(), {.required = false, .max_chars = kLongText, .multiline = true});
+    not_applicable(e, "organization_id", !m.organization_id().empty());
+  } else {
+    if (!validation::is_uuid(m.organization_id()))
+      e.add("organization_id", "required", "登録済みの団体・企業を指定してください", "must name the registered organisation");
+    // The organisation's own items live in the directory.
+    for (auto [field, given] : {std::pair{"name", !m.name().empty()}, std::pair{"kana", !m.kana().empty()},
+                                std::pair{"prefecture", !m.prefecture().empty()},
+                                std::pair{"municipality", !m.municipality().empty()},
+                                std::pair{"phone", !m.phone().empty()}, std::pair{"gender", !m.gender().empty()},
+                                std::pair{"birth_date", !m.birth_date().empty()},
+                                std::pair{"guardian_consent", m.guardian_consent()},
+                                std::pair{"postal_code", !m.postal_code().empty()},
+                                std::pair{"address", !m.address().empty()}, std::pair{"fax", !m.fax().empty()},
+                                std::pair{"occupation", !m.occupation().empty()},
+                                std::pair{"qualifications", !m.qualifications().empty()},
+                                std::pair{"probono_field", !m.probono_field().empty()},
+                                std::pair{"probono_content", !m.probono_content().empty()},
+                                std::pair{"probono_needs", !m.probono_needs().empty()}})
+      not_applicable(e, field, given);
+  }
+  e.email("email", m.email());
+  if (m.links_size() > 3) e.add("links", "too_many", "URLは3件までです", "at most 3 links");
+  for (int i = 0; i < m.links_size() && i < 3; ++i) {
+    std::string f = "links[" + std::to_string(i) + "]";
+    e.http_url(f + ".url", m.links(i).url());
+    e.text(f + ".label", m.links(i).label(), {.required = false, .max_chars = 100});
+  }
+  e.text("selling_point", m.selling_point(), {.required = false, .max_chars = kLongText, .multiline = true});
+  codes(e, tax, "activity_municipalities", "municipalities", list(m.activity_municipalities()), 19);
+  codes(e, tax, "fields", "fields", list(m.fields()), 30);
+  codes(e, tax, "weekdays", "weekdays", list(m.weekdays()), 7);
+  if (m.time_slot().empty()) e.add("time_slot", "required", "必須項目です", "is required");
+  else tax.check(e, "time_slot", "time_slots", {m.time_slot()}, "aikasanet");
+  e.text("other_note", m.other_note(), {.required = false, .max_chars = kLongText, .multiline = true});
+  return e;
+}
+
+// The public text of the free-word search.
+std::string search_text_of(const store::MemberRow& r) {
+  return text::search_text({r.display_name, r.occupation, r.qualifications, r.selling_point, r.probono_content});
+}
+
+// The row of `m` for `id` (a new or existing record of `type`).
+store::MemberRow row_of(const Member& m, const crypto::Sealer& sealer, store::MemberRow row) {
+  row.prefecture = m.prefecture();
+  row.municipality = m.municipality();
+  nlohmann::json links = nlohmann::json::array();
+  for (const auto& l : m.links()) links.push_back({{"url", l.url()}, {"label", l.label()}});
+  row.links_json = links.dump();
+  row.occupation = m.occupation();
+  row.qualifications = m.qualifications();
+  row.selling_point = m.selling_point();
+  row.activity_municipalities = list(m.activity_municipalities());
+  row.fields = list(m.fields());
+  row.weekdays = list(m.weekdays());
+  row.time_slot = m.time_slot();
+  row.probono_field = m.probono_field();
+  row.probono_content = m.probono_content();
+  row.probono_needs = m.probono_needs();
+  row.magazine = m.magazine();
+  PrivateItems p{m.name(), m.kana(), m.phone(), m.email(), m.gender(), m.birth_date(), m.postal_code(), m.address(),
+                 m.fax(), m.other_note(), m.guardian_consent()};
+  row.private_sealed = seal_private(sealer, row.id, p);
+  row.search_text = search_text_of(row);
+  return row;
+}
+
+void summary_to_proto(const store::RecruitmentRow& r, RecruitmentSummary* out) {
+  out->set_id(r.id);
+  out->set_title(r.title);
+  out->set_organization_name(r.organization_name);
+  out->set_period_end(r.period_end);
+  out->set_anytime(r.period_end.empty());
+  out->set_open(!r.closed && (r.period_end.empty() || r.period_end >= time::tokyo_date()));
+  out->set_published_at(r.published_at);
+}
+
+bool is_group_kind(const std::string& kind) { return kind == "group" || kind == "npo"; }
+} // namespace
+
+MatchingServiceImpl::MatchingServiceImpl(db::Pool& pool, MatchingConfig config, crypto::Sealer sealer,
+                                         rpc::TaxonomyCache& taxonomies, std::function<void()> events_written)
+    : pool_(pool), config_(std::move(config)), sealer_(std::move(sealer)), taxonomies_(taxonomies),
+      events_written_(std::move(events_written)) {}
+
+void MatchingServiceImpl::render(const store::MemberRow& row, bool full, Member* out) const {
+  out->set_id(row.id);
+  out->set_type(row.type);
+  out->set_organization_id(row.organization_id);
+  out->set_display_name(row.display_name);
+  out->set_prefecture(row.prefecture);
+  out->set_municipality(row.municipality);
+  auto links = nlohmann::json::parse(row.links_json, nullptr, false);
+  if (links.is_array())
+    for (const auto& l : links) {
+      auto* link = out->add_links();
+      link->set_url(l.value("url", ""));
+      link->set_label(l.value("label", ""));
+    }
+  out->set_occupation(row.occupation);
+  out->set_qualifications(row.qualifications);
+  out->set_selling_point(row.selling_point);
+  for (const auto& v : row.activity_municipalities) out->add_activity_municipalities(v);
+  for (const auto& v : row.fields) out->add_fields(v);
+  for (const auto& v : row.weekdays) out->add_weekdays(v);
+  out->set_time_slot(row.time_slot);
+  out->set_probono_field(row.probono_field);
+  out->set_probono_content(row.probono_content);
+  out->set_probono_needs(row.probono_needs);
+  out->set_published_at(row.published_at);
+  out->set_updated_at(row.updated_at);
+  if (!full) return;
+  PrivateItems p = open_private(sealer_, row);
+  out->set_name(p.name);
+  out->set_kana(p.kana);
+  out->set_phone(p.phone);
+  out->set_email(p.email);
+  out->set_gender(p.gender);
+  out->set_birth_date(p.birth_date);
+  out->set_guardian_consent(p.guardian_consent);
+  out->set_postal_code(p.postal_code);
+  out->set_address(p.address);
+  out->set_fax(p.fax);
+  out->set_other_note(p.other_note);
+  out->set_magazine(row.magazine);
+  out->set_state(row.state);
+  out->set_status(row.status);
+  out->set_mail_stopped(row.mail_stopped);
+  out->set_version(row.version);
+}
+
+Status MatchingServiceImpl::GetMyProfile(grpc::ServerContext* ctx, const civic::common::Empty*, Member* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "GetMyProfile", [&](const Principal& p) {
+    if (Status s = rpc::require_login(p); !s.ok()) return s;
+    auto row = pool_.read([&](db::Tx& tx) { return store::find_by_account(tx, p.account_id()); });
+    if (!row) return Status(StatusCode::NOT_FOUND, "あいかさねっとの会員登録はまだありません");
+    render(*row, true, resp);
+    return Status::OK;
+  });
+}
+
+Status MatchingServiceImpl::SaveMyProfile(grpc::ServerContext* ctx, const SaveProfileRequest* req, Member* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "SaveMyProfile", [&](const Principal& p) {
+    if (Status s = rpc::require_login(p); !s.ok()) return s;
+    const Member& m = req->profile();
+    auto tax = taxonomies_.snapshot();
+    return pool_.transaction([&](db::Tx& tx) {
+      auto current = store::find_by_account(tx, p.account_id(), true);
+      std::string type = current ? current->type : m.type();
+      Errors e;
+      if (current && !m.type().empty() && m.type() != current->type)
+        e.add("type", "immutable", "会員種別は変更できません", "the member type cannot change");
+      if (!current) e.one_of("type", m.type(), {"individual", "group", "company"});
+      if (!e.empty()) return rpc::invalid(e);
+      e = validate(m, type, *tax);
+      std::optional<store::OrgRow> org;
+      if (!current && type != "individual" && validation::is_uuid(m.organization_id())) {
+        org = store::find_organization(tx, m.organization_id());
+        // Only the account that registered the organisation, of the matching kind.
+        if (!org || org->owner_account_id != p.account_id() || (type == "group") != is_group_kind(org->kind))
+          e.add("organization_id", "not_yours", "ご自身が登録した団体・企業を指定してください",
+                "must be an organisation this account registered");
+      }
+      if (!e.empty()) return rpc::invalid(e);
+      if (current) {
+        if (current->status == "withdrawn")
+          return Status(StatusCode::FAILED_PRECONDITION, "退会済みです");
+        if (m.version() != current->version)
+          return Status(StatusCode::ABORTED, "ほかの画面で先に更新されました。読み込み直してから編集してください");
+        store::MemberRow row = row_of(m, sealer_, *current);
+        if (!store::update(tx, row))
+          return Status(StatusCode::ABORTED, "ほかの画面で先に更新されました。読み込み直してから編集してください");
+        render(*store::find(tx, row.id), true, resp);
+        return Status::OK;
+      }
+      store::MemberRow fresh;
+      fresh.id = crypto::uuid_v4();
+      fresh.account_id = p.account_id();
+      fresh.type = type;
+      if (org) {
+        fresh.organization_id = org->id;
+        fresh.display_name = org->name;
+      }
+      store::MemberRow row = row_of(m, sealer_, fresh);
+      store::insert(tx, row);
+      workflow::record(tx, {"member", row.id, "submit", std::nullopt, workflow::State::review, p.account_id(), ""});
+      rpc::request_mail(tx, "matching.member_received", m.email(), p.account_id(), {});
+      rpc::request_mail(tx, "matching.member_to_review", rpc::kCentre, "",
+                        {{"member_type", type == "individual" ? "個人" : type == "group" ? "団体" : "企業"},
+                         {"url", config_.triggers.public_base_url + "/admin/members/" + row.id}});
+      render(*store::find(tx, row.id), true, resp);
+      log::info("member_registered", {{"id", row.id}, {"account_id", p.account_id()}, {"type", type}});
+      events_written_();
+      return Status::OK;
+    });
+  });
+}
+
+Status MatchingServiceImpl::RequestMembershipChange(grpc::ServerContext* ctx, const MembershipRequest* req,
+                                                    Member* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "RequestMembershipChange", [&](const Principal& p) {
+    if (Status s = rpc::require_login(p); !s.ok()) return s;
+    Errors e;
+    e.one_of("action", req->action(), {"suspend", "resume", "withdraw"});
+    e.text("reason", req->reason(), {.required = false, .max_chars = kLongText, .multiline = true});
+    if (!e.empty()) return rpc::invalid(e);
+    return pool_.transaction([&](db::Tx& tx) {
+      auto row = store::find_by_account(tx, p.account_id(), true);
+      if (!row) return Status(StatusCode::NOT_FOUND, "あいかさねっとの会員登録はまだありません");
+      const std::string& a = req->action();
+      std::string to = a == "suspend" ? "suspended" : a == "resume" ? "active" : "withdrawn";
+      bool allowed = (a == "suspend" && row->status == "active") || (a == "resume" && row->status == "suspended") ||
+                     (a == "withdraw" && row->status != "withdrawn");
+      if (!allowed) return Status(StatusCode::FAILED_PRECONDITION, "今の状態（" + row->status + "）ではこの操作はできません");
+      std::string email = open_private(sealer_, *row).email;
+      store::set_status(tx, row->id, to, row->mail_stopped);
+      if (a == "withdraw") {
+        // 退会: the record leaves the site and its personal items are erased.
+        store::MemberRow erased = *row;
+        erased.private_sealed = seal_private(sealer_, row->id, {});
+        erased.magazine = false;
+        erased.version = row->version + 1;  // set_status bumped it
+        store::update(tx, erased);
+        if (row->state != "archived") {
+          workflow::apply(tx, "member", row->id, row->state, "archive", p.account_id(), "withdrawn by the member");
+          store::set_state(tx, row->id, "archived");
+        }
+      }
+      rpc::request_mail(tx, "matching.membership_changed", rpc::kCentre, "",
+                        {{"action", a}, {"url", config_.triggers.public_base_url + "/admin/members/" + row->id}});
+      if (!email.empty()) rpc::request_mail(tx, "matching.membership_changed_member", email, p.account_id(), {{"action", a}});
+      log::info("membership_" + a, {{"id", row->id}, {"account_id", p.account_id()}});
+      render(*store::find(tx, row->id), true, resp);
+      events_written_();
+      return Status::OK;
+    });
+  });
+}
+
+Status MatchingServiceImpl::ListMembers(grpc::ServerContext* ctx, const ListMembersRequest* req,
+                                        ListMembersResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "ListMembers", [&](const Principal&) {
+    Errors e;
+    store::Filters f;
+    if (e.text("q", req->q(), {.required = false, .max_chars = 100})) {
+      text::Query q = text::query(req->q());
+      // Member profiles are short: every term is checked on the normalised text.
+      for (const auto& t : q.terms) f.like_patterns.push_back(text::like_pattern(t));
+    }
+    e.one_of("type", req->type(), {"individual", "group", "company"}, false);
+    for (auto [field, value] : {std::pair{"municipality", &req->municipality()}, std::pair{"field", &req->field()},
+                                std::pair{"probono_field", &req->probono_field()}})
+      if (!value->empty() && !std::regex_match(*value, kCode))
+        e.add(field, "invalid_format", "選択肢のコードを指定してください", "must be a taxonomy code");
+    paging::Page page = paging::read(e, req->page_size(), req->page_token());
+    if (!e.empty()) return rpc::invalid(e);
+    f.type = req->type();
+    f.municipality = req->municipality();
+    f.field = req->field();
+    f.probono_field = req->probono_field();
+    auto found = pool_.read([&](db::Tx& tx) { return store::list_public(tx, f, page.limit, page.offset); });
+    for (const auto& row : found.items) render(row, false, resp->add_items());
+    resp->set_total_size(int32_t(found.total));
+    resp->set_next_page_token(paging::next_token(page, found.items.size(), found.total));
+    return Status::OK;
+  });
+}
+
+Status MatchingServiceImpl::GetMember(grpc::ServerContext* ctx, const GetMemberRequest* req, Member* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "GetMember", [&](const Principal&) {
+    if (!validation::is_uuid(req->id())) return not_found();
+    return pool_.transaction([&](db::Tx& tx) {
+      auto row = store::find(tx, req->id());
+      if (!row || row->state != "published" || row->status != "active") return not_found();
+      render(*row, false, resp);
+      if (!row->organization_id.empty())
+        for (const auto& r : store::recruitments_of(tx, row->organization_id)) summary_to_proto(r, resp->add_recruitments());
+      return Status::OK;
+    });
+  });
+}
+
+Status MatchingServiceImpl::MemberSummary(grpc::ServerContext* ctx, const civic::common::Empty*,
+                                          MemberSummaryResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "MemberSummary", [&](const Principal&) {
+    return pool_.transaction([&](db::Tx& tx) {
+      store::Counts c = store::counts(tx);
+      resp->set_individuals(c.individuals);
+      resp->set_groups(c.groups);
+      resp->set_companies(c.companies);
+      for (const auto& row : store::list_public(tx, {}, 6, 0).items) render(row, false, resp->add_newest());
+      for (const auto& r : store::open_recruitments(tx, 3)) summary_to_proto(r, resp->add_newest_recruitments());
+      return Status::OK;
+    });
+  });
+}
+
+Status MatchingServiceImpl::AdminListMembers(grpc::ServerContext* ctx, const AdminListMembersRequest* req,
+                                             ListMembersResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "AdminListMembers", [&](const Principal& p) {
+    if (Status s = rpc::require_staff(p); !s.ok()) return s;
+    Errors e;
+    e.one_of("state", req->state(), {"draft", "review", "published", "archived"}, false);
+    e.one_of("type", req->type(), {"individual", "group", "company"}, false);
+    paging::Page page = paging::read(e, req->page_size(), req->page_token());
+    if (!e.empty()) return rpc::invalid(e);
+    auto found = pool_.read([&](db::Tx& tx) { return store::admin_list(tx, req->state(), req->type(), page.limit, page.offset); });
+    for (const auto& row : found.items) render(row, true, resp->add_items());
+    resp->set_total_size(int32_t(found.total));
+    resp->set_next_page_token(paging::next_token(page, found.items.size(), found.total));
+    return Status::OK;
+  });
+}
+
+Status MatchingServiceImpl::AdminGetMember(grpc::ServerContext* ctx, const GetMemberRequest* req, Member* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "AdminGetMember", [&](const Principal& p) {
+    if (Status s = rpc::require_staff(p); !s.ok()) return s;
+    if (!validation::is_uuid(req->id())) return not_found();
+    auto row = pool_.read([&](db::Tx& tx) { return store::find(tx, req->id()); });
+    if (!row) return not_found();
+    render(*row, true, resp);
+    return Status::OK;
+  });
+}
+
+Status MatchingServiceImpl::step(grpc::ServerContext* ctx, const MemberActionRequest* req, Member* resp,
+                                 const char* method, const char* action) {
+  return rpc::guarded(ctx, config_.hmac_key, method, [&](const Principal& p) {
+    Status st = rpc::workflow_step<store::MemberRow>(
+        pool_, p, req->id(), req->note(), "member", action,
+        [](db::Tx& tx, const std::string& id) { return store::find(tx, id, true); },
+        [&](db::Tx& tx, const std::string& id, std::string_view state) {
+          store::set_state(tx, id, state);
+          if (state != "published") return;
+          auto row = store::find(tx, id);
+          int mails = member_published(tx, *row, config_.triggers, sealer_);
+          std::string email = open_private(sealer_, *row).email;
+          if (!email.empty())
+            rpc::request_mail(tx, "matching.member_published", email, row->account_id,
+                              {{"url", config_.triggers.public_base_url + "/aikasanet/members/" + id}});
+          log::info("member_published", {{"id", id}, {"account_id", p.account_id()}, {"match_mails", mails}});
+        },
+        [&](db::Tx& tx, const std::string& id) { render(*store::find(tx, id), true, resp); });
+    if (st.ok()) events_written_();
+    return st;
+  });
+}
+
+Status MatchingServiceImpl::PublishMember(grpc::ServerContext* ctx, const MemberActionRequest* req, Member* resp) {
+  return step(ctx, req, resp, "PublishMember", "publish");
+}
+Status MatchingServiceImpl::RejectMember(grpc::ServerContext* ctx, const MemberActionRequest* req, Member* resp) {
+  return step(ctx, req, resp, "RejectMember", "reject");
+}
+Status MatchingServiceImpl::ArchiveMember(grpc::ServerContext* ctx, const MemberActionRequest* req, Member* resp) {
+  return step(ctx, req, resp, "ArchiveMember", "archive");
+}
+
+Status MatchingServiceImpl::SetMemberStatus(grpc::ServerContext* ctx, const SetMemberStatusRequest* req, Member* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "SetMemberStatus", [&](const Principal& p) {
+    if (Status s = rpc::require_staff(p); !s.ok()) return s;
+    if (!validation::is_uuid(req->id())) return not_found();
+    Errors e;
+    e.one_of("status", req->status(), {"active", "suspended", "withdrawn"});
+    if (!e.empty()) return rpc::invalid(e);
+    return pool_.transaction([&](db::Tx& tx) {
+      if (!store::find(tx, req->id(), true)) return not_found();
+      store::set_status(tx, req->id(), req->status(), req->mail_stopped());
+      log::info("member_status_set", {{"id", req->id()}, {"status", req->status()}, {"mail_stopped", req->mail_stopped()},
+                                      {"account_id", p.account_id()}});
+      render(*store::find(tx, req->id()), true, resp);
+      return Status::OK;
+    });
+  });
+}
+
+Status MatchingServiceImpl::MemberHistory(grpc::ServerContext* ctx, const GetMemberRequest* req,
+                                          civic::common::HistoryResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "MemberHistory", [&](const Principal& p) {
+    return rpc::history_call(
+        pool_, p, req->id(), "member", [](db::Tx& tx, const std::string& id) { return store::find(tx, id).has_value(); },
+        resp);
+  });
+}
+
+Status MatchingServiceImpl::GetContact(grpc::ServerContext* ctx, const ContactRequest* req, ContactResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "GetContact", [&](const Principal& p) {
+    // Personal data for the recruitment service alone, never for a browser.
+    if (!rpc::has_role(p, "service") || p.caller() != "recruitment")
+      return Status(StatusCode::PERMISSION_DENIED, "権限がありません");
+    bool by_member = !req->member_id().empty();
+    if (!validation::is_uuid(by_member ? req->member_id() : req->account_id())) return not_found();
+    auto row = pool_.read([&](db::Tx& tx) {
+      return by_member ? store::find(tx, req->member_id()) : store::find_by_account(tx, req->account_id());
+    });
+    if (!row) return not_found();
+    PrivateItems priv = open_private(sealer_, *row);
+    resp->set_member_id(row->id);
+    resp->set_type(row->type);
+    resp->set_name(row->type == "individual" ? priv.name : row->display_name);
+    resp->set_email(priv.email);
+    resp->set_phone(priv.phone);
+    resp->set_reachable(row->state == "published" && row->status == "active");
+    resp->set_organization_id(row->organization_id);
+    return Status::OK;
+  });
+}
+
+EventSinkImpl::EventSinkImpl(db::Pool& pool, MatchingConfig config, crypto::Sealer sealer,
+                             std::function<void()> events_written)
+    : pool_(pool), config_(std::move(config)), sealer_(std::move(sealer)), events_written_(std::move(events_written)) {}
+
+Status EventSinkImpl::Deliver(grpc::ServerContext* ctx, const civic::events::Event* event,
+                              civic::events::DeliverResponse*) {
+  Status st = rpc::deliver_once(ctx, config_.hmac_key, pool_, *event, [&](db::Tx& tx) {
+    const std::string& type = event->type();
+    if (type == "organization.changed") {
+      civic::events::OrganizationChanged o;
+      if (!o.ParseFromString(event->payload()) || !validation::is_uuid(o.id()) || !validation::is_uuid(o.owner_account_id()))
+        return log::warn("event_payload_invalid", {{"event_id", event->id()}});
+      store::upsert_organization(tx, {o.id(), o.owner_account_id(), o.kind(), o.name(), o.visible(), o.recruits()});
+      store::rename_members_of(tx, o.id(), o.name());
+    } else if (type == "recruitment.published") {
+      civic::events::RecruitmentPublished r;
+      if (!r.ParseFromString(event->payload()) || !validation::is_uuid(r.id()) || !validation::is_uuid(r.organization_id()))
+        return log::warn("event_payload_invalid", {{"event_id", event->id()}});
+      store::RecruitmentRow row{r.id(), r.organization_id(), r.organization_name(), r.title(),
+                                list(r.fields()), list(r.municipalities()), list(r.weekdays()),
+                                r.prefecture_wide(), r.anytime(), r.time_slot(), r.period_end(),
+                                sealer_.seal(r.organizer_email(), r.id()), false, r.published_at()};
+      store::upsert_recruitment(tx, row);
+      recruitment_published(tx, row, r.organizer_email(), config_.triggers, sealer_);
+    } else if (type == "recruitment.closed") {
+      civic::events::RecruitmentClosed r;
+      if (r.ParseFromString(event->payload()) && validation::is_uuid(r.id())) store::close_recruitment(tx, r.id());
+    } else {
+      log::warn("event_type_ignored", {{"event_id", event->id()}, {"type", type}});
+    }
+  });
+  if (st.ok()) events_written_();
+  return st;
+}
+
+} // namespace civic::matching

@@ -1,0 +1,67 @@
+// Matching gRPC services: member records and profiles (MAT-1), the review, member
+// requests, the public member search and home figures (MAT-4, MAT-5), the contact read
+// of the recruitment service, and the EventSink that follows organisations and
+// recruitments and fires trigger (d) of MAT-3.
+#pragma once
+#include <functional>
+#include <string>
+
+#include "civic/events.grpc.pb.h"
+#include "civic/matching.grpc.pb.h"
+#include "core/crypto.h"
+#include "db/db.h"
+#include "matching/triggers.h"
+#include "rpc/taxonomies.h"
+
+namespace civic::matching {
+
+struct MatchingConfig {
+  std::string hmac_key;
+  TriggerConfig triggers;
+};
+
+class MatchingServiceImpl final : public MatchingService::Service {
+ public:
+  MatchingServiceImpl(db::Pool& pool, MatchingConfig config, crypto::Sealer sealer, rpc::TaxonomyCache& taxonomies,
+                      std::function<void()> events_written);
+
+  grpc::Status GetMyProfile(grpc::ServerContext*, const civic::common::Empty*, Member*) override;
+  grpc::Status SaveMyProfile(grpc::ServerContext*, const SaveProfileRequest*, Member*) override;
+  grpc::Status RequestMembershipChange(grpc::ServerContext*, const MembershipRequest*, Member*) override;
+  grpc::Status ListMembers(grpc::ServerContext*, const ListMembersRequest*, ListMembersResponse*) override;
+  grpc::Status GetMember(grpc::ServerContext*, const GetMemberRequest*, Member*) override;
+  grpc::Status MemberSummary(grpc::ServerContext*, const civic::common::Empty*, MemberSummaryResponse*) override;
+  grpc::Status AdminListMembers(grpc::ServerContext*, const AdminListMembersRequest*, ListMembersResponse*) override;
+  grpc::Status AdminGetMember(grpc::ServerContext*, const GetMemberRequest*, Member*) override;
+  grpc::Status PublishMember(grpc::ServerContext*, const MemberActionRequest*, Member*) override;
+  grpc::Status RejectMember(grpc::ServerContext*, const MemberActionRequest*, Member*) override;
+  grpc::Status ArchiveMember(grpc::ServerContext*, const MemberActionRequest*, Member*) override;
+  grpc::Status SetMemberStatus(grpc::ServerContext*, const SetMemberStatusRequest*, Member*) override;
+  grpc::Status MemberHistory(grpc::ServerContext*, const GetMemberRequest*, civic::common::HistoryResponse*) override;
+  grpc::Status GetContact(grpc::ServerContext*, const ContactRequest*, ContactResponse*) override;
+
+ private:
+  grpc::Status step(grpc::ServerContext* ctx, const MemberActionRequest* req, Member* resp, const char* method,
+                    const char* action);
+  void render(const store::MemberRow& row, bool full, Member* out) const;
+
+  db::Pool& pool_;
+  MatchingConfig config_;
+  crypto::Sealer sealer_;
+  rpc::TaxonomyCache& taxonomies_;
+  std::function<void()> events_written_;
+};
+
+class EventSinkImpl final : public civic::events::EventSink::Service {
+ public:
+  EventSinkImpl(db::Pool& pool, MatchingConfig config, crypto::Sealer sealer, std::function<void()> events_written);
+  grpc::Status Deliver(grpc::ServerContext*, const civic::events::Event*, civic::events::DeliverResponse*) override;
+
+ private:
+  db::Pool& pool_;
+  MatchingConfig config_;
+  crypto::Sealer sealer_;
+  std::function<void()> events_written_;
+};
+
+} // namespace civic::matching

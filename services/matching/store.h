@@ -1,0 +1,87 @@
+// Every SQL statement of the matching service.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "db/db.h"
+
+namespace civic::matching::store {
+
+struct MemberRow {
+  std::string id, account_id, type, organization_id, display_name, prefecture, municipality;
+  std::string links_json = "[]";
+  std::string occupation, qualifications, selling_point;
+  std::vector<std::string> activity_municipalities, fields, weekdays;
+  std::string time_slot, probono_field, probono_content, probono_needs;
+  bool magazine = false;
+  std::string private_sealed;  // sealed JSON of the private items
+  std::string search_text;
+  std::string state = "review", status = "active";
+  bool mail_stopped = false;
+  std::string published_at, updated_at;
+  int version = 1;
+};
+
+std::optional<MemberRow> find(db::Tx& tx, const std::string& id, bool for_update = false);
+std::optional<MemberRow> find_by_account(db::Tx& tx, const std::string& account_id, bool for_update = false);
+void insert(db::Tx& tx, const MemberRow& m);
+/// False when `m.version` is no longer current.
+bool update(db::Tx& tx, const MemberRow& m);
+void set_state(db::Tx& tx, const std::string& id, std::string_view state);
+void set_status(db::Tx& tx, const std::string& id, std::string_view status, bool mail_stopped);
+
+struct Filters {
+  std::vector<std::string> like_patterns;  // every one must match search_text
+  std::string type, municipality, field, probono_field;
+};
+struct MemberPage {
+  std::vector<MemberRow> items;
+  int64_t total = 0;
+};
+/// Published, active members, newest first.
+MemberPage list_public(db::Tx& tx, const Filters& f, int limit, int offset);
+MemberPage admin_list(db::Tx& tx, const std::string& state, const std::string& type, int limit, int offset);
+
+struct Counts {
+  int individuals = 0, groups = 0, companies = 0;
+};
+Counts counts(db::Tx& tx);
+
+/// What MAT-2 needs of every member who may be mailed (published, active, not stopped).
+struct Candidate {
+  std::string id, type, time_slot;
+  std::vector<std::string> municipalities, fields, weekdays;
+};
+std::vector<Candidate> candidates(db::Tx& tx);
+/// id -> sealed private items of `ids`.
+std::vector<std::pair<std::string, std::string>> sealed_of(db::Tx& tx, const std::vector<std::string>& ids);
+
+struct OrgRow {
+  std::string id, owner_account_id, kind, name;
+  bool visible = false, recruits = false;
+};
+void upsert_organization(db::Tx& tx, const OrgRow& o);
+std::optional<OrgRow> find_organization(db::Tx& tx, const std::string& id);
+/// Display names follow the organisation's own name.
+void rename_members_of(db::Tx& tx, const std::string& organization_id, const std::string& name);
+
+struct RecruitmentRow {
+  std::string id, organization_id, organization_name, title;
+  std::vector<std::string> fields, municipalities, weekdays;
+  bool prefecture_wide = false, anytime = false;
+  std::string time_slot, period_end;
+  std::string organizer_email_sealed;
+  bool closed = false;
+  std::string published_at;
+};
+void upsert_recruitment(db::Tx& tx, const RecruitmentRow& r);
+void close_recruitment(db::Tx& tx, const std::string& id);
+/// Not closed and not past its period (Asia/Tokyo today).
+std::vector<RecruitmentRow> open_recruitments(db::Tx& tx, int limit = 0);
+std::vector<RecruitmentRow> recruitments_of(db::Tx& tx, const std::string& organization_id);
+
+/// Records that trigger `kind` fired for `subject_id`; false when it had already.
+bool fire(db::Tx& tx, std::string_view kind, const std::string& subject_id, int matches);
+
+} // namespace civic::matching::store

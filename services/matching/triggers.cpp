@@ -1,0 +1,206 @@
+#include "matching/triggers.h"
+
+#include <nlohmann/json.hpp>
+
+#include <ctime>
+
+#include "core/log.h"
+#include "matching/match.h"
+#include "rpc/oneclick.h"
+#include "rpc/outbox.h"
+
+namespace civic::matching {
+namespace {
+constexpr size_t kBatch = 500;       // mails per mail.batch event (keeps each well under gRPC's 4 MiB)
+constexpr size_t kListed = 20;       // members or recruitments named in one mail
+
+Volunteer volunteer_of(const store::Candidate& c) {
+  Volunteer v;
+  v.id = c.id;
+  v.municipalities = c.municipalities;
+  v.fields = c.fields;
+  v.weekdays = c.weekdays;
+  v.time_slot = c.time_slot;
+  v.verified = true;  // candidates() holds only published, active, not mail-stopped members
+  return v;
+}
+
+Volunteer volunteer_of(const store::MemberRow& m) {
+  Volunteer v;
+  v.id = m.id;
+  v.municipalities = m.activity_municipalities;
+  v.fields = m.fields;
+  v.weekdays = m.weekdays;
+  v.time_slot = m.time_slot;
+  v.verified = m.state == "published";
+  v.suspended = m.status == "suspended";
+  v.withdrawn = m.status == "withdrawn";
+  v.mail_stopped = m.mail_stopped;
+  return v;
+}
+
+Recruitment recruitment_of(const store::RecruitmentRow& r) {
+  return {r.municipalities, r.prefecture_wide, r.weekdays, r.anytime, r.fields, r.time_slot};
+}
+
+const char* type_label(const std::string& type) {
+  return type == "individual" ? "個人" : type == "group" ? "団体" : "企業";
+}
+
+// Queues mails in batches of kBatch as mail.batch events.
+class Batcher {
+ public:
+  explicit Batcher(db::Tx& tx) : tx_(tx) {}
+  void add(const std::string& tmpl, const std::string& to, const std::map<std::string, std::string>& vars,
+           bool bcc_centre = false) {
+    auto* m = batch_.add_mails();
+    m->set_id(crypto::uuid_v4());
+    auto* mail = m->mutable_mail();
+    mail->set_template_(tmpl);
+    mail->set_to(to);
+    mail->set_locale("ja");
+    mail->set_bcc_centre(bcc_centre);
+    for (const auto& [k, v] : vars) (*mail->mutable_variables())[k] = v;
+    ++count_;
+    if (size_t(batch_.mails_size()) >= kBatch) flush();
+  }
+  void flush() {
+    if (batch_.mails_size() == 0) return;
+    rpc::enqueue_event(tx_, "mail.batch", batch_);
+    batch_.Clear();
+  }
+  int count() const { return count_; }
+
+ private:
+  db::Tx& tx_;
+  civic::events::MailBatch batch_;
+  int count_ = 0;
+};
+} // namespace
+
+PrivateItems open_private(const crypto::Sealer& sealer, const store::MemberRow& m) {
+  PrivateItems p;
+  auto plain = sealer.open(m.private_sealed, m.id);
+  if (!plain) return p;
+  auto j = nlohmann::json::parse(*plain, nullptr, false);
+  if (!j.is_object()) return p;
+  auto s = [&](const char* k) { return j.value(k, std::string()); };
+  p = {s("name"), s("kana"), s("phone"), s("email"), s("gender"), s("birth_date"), s("postal_code"), s("address"),
+       s("fax"), s("other_note"), j.value("guardian_consent", false)};
+  return p;
+}
+
+std::string seal_private(const crypto::Sealer& sealer, const std::string& member_id, const PrivateItems& p) {
+  nlohmann::json j = {{"name", p.name},       {"kana", p.kana},
+                      {"phone", p.phone},     {"email", p.email},
+                      {"gender", p.gender},   {"birth_date", p.birth_date},
+                      {"postal_code", p.postal_code}, {"address", p.address},
+                      {"fax", p.fax},         {"other_note", p.other_note},
+                      {"guardian_consent", p.guardian_consent}};
+  return sealer.seal(j.dump(), member_id);
+}
+
+int member_published(db::Tx& tx, const store::MemberRow& member, const TriggerConfig& cfg,
+                     const crypto::Sealer& sealer) {
+  Volunteer me = volunteer_of(member);
+  if (!reachable(me)) return 0;
+  Batcher mails(tx);
+  std::string email = open_private(sealer, member).email;
+  std::string member_url = cfg.public_base_url + "/aikasanet/members/" + member.id;
+
+  // (a) and (c): the open recruitments this member matches.
+  std::vector<store::RecruitmentRow> open = store::open_recruitments(tx);
+  std::vector<const store::RecruitmentRow*> matched;
+  for (const auto& r : open)
+    if (!match(recruitment_of(r), {me}).empty()) matched.push_back(&r);
+  if (store::fire(tx, "member_published", member.id, int(matched.size())) && !matched.empty()) {
+    std::string list;
+    for (size_t i = 0; i < matched.size() && i < kListed; ++i)
+      list += "・" + matched[i]->title + "（" + matched[i]->organization_name + "）\n  " + cfg.public_base_url +
+              "/aikasanet/recruitments/" + matched[i]->id + "\n";
+    mails.add("matching.recruitments_for_member", email,
+              {{"count", std::to_string(matched.size())}, {"recruitments", list}});
+    for (const auto* r : matched) {
+      auto organizer = sealer.open(r->organizer_email_sealed, r->id);
+      if (!organizer) continue;
+      mails.add("matching.member_for_organizer", *organizer,
+                {{"recruitment_title", r->title}, {"member_type", type_label(member.type)}, {"member_url", member_url}});
+    }
+  }
+
+  // (b): a group that recruits is told which members fit its own areas, days and fields.
+  if (member.type == "group" && !member.organization_id.empty()) {
+    auto org = store::find_organization(tx, member.organization_id);
+    if (org && org->recruits) {
+      Recruitment wanted{member.activity_municipalities, false, member.weekdays, false, member.fields, ""};
+      std::vector<Volunteer> others;
+      for (const auto& c : store::candidates(tx))
+        if (c.id != member.id) others.push_back(volunteer_of(c));
+      auto found = match(wanted, others);
+      if (store::fire(tx, "group_published", member.id, int(found.size())) && !found.empty()) {
+        std::string list;
+        for (size_t i = 0; i < found.size() && i < kListed; ++i)
+          list += "・" + cfg.public_base_url + "/aikasanet/members/" + found[i].volunteer_id + "\n";
+        mails.add("matching.members_for_group", email,
+                  {{"organization_name", member.display_name}, {"count", std::to_string(found.size())}, {"members", list}});
+      }
+    }
+  }
+  mails.flush();
+  return mails.count();
+}
+
+int recruitment_published(db::Tx& tx, const store::RecruitmentRow& r, const std::string& organizer_email,
+                          const TriggerConfig& cfg, const crypto::Sealer& sealer) {
+  std::vector<store::Candidate> candidates = store::candidates(tx);
+  std::vector<Volunteer> volunteers;
+  volunteers.reserve(candidates.size());
+  for (const auto& c : candidates) volunteers.push_back(volunteer_of(c));
+  std::vector<Match> found = match(recruitment_of(r), volunteers);
+  if (!store::fire(tx, "recruitment_published", r.id, int(found.size()))) return 0;
+
+  std::map<std::string, const store::Candidate*> by_id;
+  for (const auto& c : candidates) by_id[c.id] = &c;
+  std::vector<std::string> ids;
+  ids.reserve(found.size());
+  for (const auto& m : found) ids.push_back(m.volunteer_id);
+  std::map<std::string, std::string> email_of;
+  for (const auto& [id, sealed] : store::sealed_of(tx, ids)) {
+    store::MemberRow row;
+    row.id = id;
+    row.private_sealed = sealed;
+    std::string email = open_private(sealer, row).email;
+    if (!email.empty()) email_of[id] = std::move(email);
+  }
+
+  Batcher mails(tx);
+  int64_t expires = int64_t(std::time(nullptr)) + cfg.oneclick_ttl_seconds;
+  std::string recruitment_url = cfg.public_base_url + "/aikasanet/recruitments/" + r.id;
+  for (const auto& m : found) {
+    auto it = email_of.find(m.volunteer_id);
+    if (it == email_of.end()) continue;
+    namespace oc = rpc::oneclick;
+    std::string apply = oc::issue({oc::Action::apply, m.volunteer_id, r.id, expires}, cfg.oneclick_key);
+    std::string inquire = oc::issue({oc::Action::inquire, m.volunteer_id, r.id, expires}, cfg.oneclick_key);
+    mails.add("matching.recruitment_for_member", it->second,
+              {{"recruitment_title", r.title},
+               {"organization_name", r.organization_name},
+               {"url", recruitment_url},
+               {"apply_url", cfg.public_base_url + "/oneclick/" + apply},
+               {"inquire_url", cfg.public_base_url + "/oneclick/" + inquire}});
+  }
+  std::string list;
+  for (size_t i = 0; i < found.size() && i < kListed; ++i) {
+    const auto* c = by_id[found[i].volunteer_id];
+    list += std::string("・") + type_label(c->type) + " " + cfg.public_base_url + "/aikasanet/members/" + c->id + "\n";
+  }
+  if (!organizer_email.empty())
+    mails.add("matching.members_for_recruitment", organizer_email,
+              {{"recruitment_title", r.title}, {"count", std::to_string(found.size())},
+               {"members", found.empty() ? "（現在、条件に合う会員はいません）\n" : list}});
+  mails.flush();
+  log::info("recruitment_matched", {{"recruitment_id", r.id}, {"matches", found.size()}, {"mails", mails.count()}});
+  return int(found.size());
+}
+
+} // namespace civic::matching

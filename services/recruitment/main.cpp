@@ -1,0 +1,50 @@
+// recruitment_server: wiring only. `recruitment_server migrate` applies the schema and exits.
+#include "core/config.h"
+#include "core/log.h"
+#include "recruitment/service.h"
+#include "rpc/outbox.h"
+#include "rpc/server.h"
+
+namespace civic::generated {
+const std::vector<civic::db::Migration>& recruitment_lib_migrations();
+}
+
+int main(int argc, char** argv) {
+  using namespace civic;
+  rpc::block_shutdown_signals();
+  log::init("recruitment", config::str("LOG_LEVEL", "info"));
+  try {
+    std::string db_url = config::str("DATABASE_URL", "postgresql:///recruitment");
+    std::string command = argc > 1 ? argv[1] : "serve";
+    if (rpc::migrate_at_start(command, db_url, generated::recruitment_lib_migrations(), "recruitment")) return 0;
+
+    recruitment::RecruitmentConfig cfg{config::secret("INTERNAL_HMAC_KEY"),
+                                       config::str("PUBLIC_BASE_URL", "http://127.0.0.1:8080"),
+                                       config::secret("ONECLICK_KEY")};
+    db::Pool pool(db_url, size_t(config::integer("DB_POOL_SIZE", 8, 1, 200)));
+    auto channel = [](const char* var, const char* fallback) {
+      return grpc::CreateChannel(config::str(var, fallback), grpc::InsecureChannelCredentials());
+    };
+    auto content = channel("CONTENT_SERVICE_ADDR", "127.0.0.1:50053");
+    auto notification = channel("NOTIFICATION_SERVICE_ADDR", "127.0.0.1:50052");
+    auto matching = channel("MATCHING_SERVICE_ADDR", "127.0.0.1:50056");
+    rpc::TaxonomyCache taxonomies(content, cfg.hmac_key,
+                                  std::chrono::milliseconds(config::integer("TAXONOMY_CACHE_MS", 60000, 0, 3600000)));
+    std::map<std::string, std::vector<rpc::Subscriber>> routes;
+    routes["mail.requested"].push_back({"notification", civic::events::EventSink::NewStub(notification)});
+    for (const char* type : {"recruitment.published", "recruitment.closed"})
+      routes[type].push_back({"matching", civic::events::EventSink::NewStub(matching)});
+    rpc::OutboxRelay relay(pool, "recruitment", cfg.hmac_key, std::move(routes));
+    recruitment::RecruitmentServiceImpl service(
+        pool, cfg, crypto::Sealer::from_env(), taxonomies,
+        recruitment::contact_lookup(civic::matching::MatchingService::NewStub(matching), cfg.hmac_key),
+        [&relay] { relay.notify(); });
+    recruitment::EventSinkImpl sink(pool, cfg.hmac_key);
+    relay.start();
+    rpc::serve("0.0.0.0:" + config::str("PORT", "50057"), {&service, &sink}, [&relay] { relay.stop(); });
+    return 0;
+  } catch (const std::exception& e) {
+    log::error("fatal", {{"what", e.what()}});
+    return 1;
+  }
+}

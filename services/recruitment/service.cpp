@@ -1,0 +1,627 @@
+#include "recruitment/service.h"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <ctime>
+#include <regex>
+#include <set>
+
+#include "core/log.h"
+#include "core/paging.h"
+#include "core/time.h"
+#include "core/validation.h"
+#include "rpc/json.h"
+#include "rpc/oneclick.h"
+#include "rpc/outbox.h"
+#include "rpc/server.h"
+#include "rpc/status.h"
+#include "rpc/workflow_calls.h"
+#include "text/text.h"
+#include "workflow/workflow.h"
+
+namespace civic::recruitment {
+namespace {
+using grpc::Status;
+using grpc::StatusCode;
+using rpc::Principal;
+using validation::Errors;
+namespace oneclick = rpc::oneclick;
+
+constexpr size_t kLongText = 4000;
+const std::regex kCode("[a-z0-9_]{1,40}");
+const std::regex kMonth("([0-9]{4})-(0[1-9]|1[0-2])");
+
+Status not_found() { return Status(StatusCode::NOT_FOUND, "見つかりません"); }
+
+std::vector<std::string> list(const google::protobuf::RepeatedPtrField<std::string>& r) { return {r.begin(), r.end()}; }
+
+bool is_group_kind(const std::string& kind) { return kind == "group" || kind == "npo"; }
+
+// mon .. sun of a YYYY-MM-DD date.
+std::string weekday_of(const std::string& date) {
+  using namespace std::chrono;
+  year_month_day ymd{year(std::stoi(date.substr(0, 4))), month(unsigned(std::stoi(date.substr(5, 2)))),
+                     day(unsigned(std::stoi(date.substr(8, 2))))};
+  static const char* kNames[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+  return kNames[weekday(sys_days(ymd)).c_encoding()];
+}
+
+void codes(Errors& e, const rpc::Taxonomies& tax, const char* field, const char* taxonomy,
+           const std::vector<std::string>& values, size_t max, bool required) {
+  if (values.empty()) {
+    if (required) e.add(field, "required", "一つ以上選んでください", "choose at least one");
+    return;
+  }
+  if (values.size() > max) return e.add(field, "too_many", "選びすぎです", "too many entries");
+  if (std::set<std::string>(values.begin(), values.end()).size() != values.size())
+    return e.add(field, "duplicate", "同じ値が重複しています", "has duplicates");
+  tax.check(e, field, taxonomy, values, "aikasanet");
+}
+
+// Every REC-2 item.
+Errors validate(const Recruitment& r, const rpc::Taxonomies& tax) {
+  Errors e;
+  e.text("title", r.title(), {.max_chars = 200});
+  codes(e, tax, "fields", "fields", list(r.fields()), 30, true);
+  e.text("content", r.content(), {.max_chars = kLongText, .multiline = true});
+  if (r.activity_dates_size() > 60) e.add("activity_dates", "too_many", "活動日は60日までです", "at most 60 dates");
+  std::set<std::string> dates;
+  for (int i = 0; i < r.activity_dates_size() && i < 60; ++i)
+    if (e.date("activity_dates[" + std::to_string(i) + "]", r.activity_dates(i)) && !dates.insert(r.activity_dates(i)).second)
+      e.add("activity_dates", "duplicate", "同じ日付が重複しています", "has duplicates");
+  codes(e, tax, "weekdays", "weekdays", list(r.weekdays()), 7, false);
+  if (!r.time_slot().empty()) tax.check(e, "time_slot", "time_slots", {r.time_slot()}, "aikasanet");
+  e.text("time_note", r.time_note(), {.required = false, .max_chars = 100});
+  codes(e, tax, "municipalities", "municipalities", list(r.municipalities()), 19, !r.prefecture_wide());
+  e.text("place", r.place(), {.max_chars = 200});
+  e.text("organizer_name", r.organizer_name(), {.max_chars = 200});
+  e.text("organizer_contact", r.organizer_contact(), {.required = false, .max_chars = 200});
+  e.http_url("organizer_url", r.organizer_url(), false);
+  e.email("organizer_email", r.organizer_email());
+  if (r.headcount() < 0 || r.headcount() > 10000)
+    e.add("headcount", "out_of_range", "0～10000で入力してください", "must be 0 to 10000");
+  e.text("belongings", r.belongings(), {.required = false, .max_chars = 1000, .multiline = true});
+  bool start_ok = e.date("period_start", r.period_start(), false);
+  if (r.anytime() && !r.period_end().empty())
+    e.add("period_end", "not_applicable", "随時募集には終了日を入力できません", "an anytime recruitment has no end");
+  else if (!r.anytime() && e.date("period_end", r.period_end()) && start_ok && !r.period_start().empty() &&
+           r.period_start() > r.period_end())
+    e.add("period_end", "before_start", "終了日は開始日より後にしてください", "must not be before the start");
+  e.text("notes", r.notes(), {.required = false, .max_chars = 2000, .multiline = true});
+  return e;
+}
+
+store::RecruitmentRow row_of(const Recruitment& r, const crypto::Sealer& sealer, store::RecruitmentRow row) {
+  static const std::set<std::string> kColumns = {
+      "id", "organization_id", "organization_name", "title", "fields", "activity_dates", "weekdays", "time_slot",
+      "municipalities", "prefecture_wide", "organizer_email", "period_start", "period_end", "anytime", "published_at",
+      "updated_at", "open"};
+  row.title = r.title();
+  row.fields = list(r.fields());
+  row.municipalities = r.prefecture_wide() ? std::vector<std::string>{} : list(r.municipalities());
+  row.prefecture_wide = r.prefecture_wide();
+  row.activity_dates = list(r.activity_dates());
+  std::sort(row.activity_dates.begin(), row.activity_dates.end());
+  row.weekdays = list(r.weekdays());
+  if (row.weekdays.empty()) {  // derived from the dates, in week order
+    std::set<std::string> days;
+    for (const auto& d : row.activity_dates) days.insert(weekday_of(d));
+    for (const char* w : {"mon", "tue", "wed", "thu", "fri", "sat", "sun"})
+      if (days.count(w)) row.weekdays.push_back(w);
+  }
+  row.time_slot = r.time_slot();
+  row.period_start = r.period_start();
+  row.period_end = r.anytime() ? "" : r.period_end();
+  row.anytime = r.anytime();
+  row.profile = rpc::profile_json(r, kColumns);
+  row.organizer_email_sealed = sealer.seal(r.organizer_email(), row.id);
+  std::vector<std::string_view> parts = {r.title(), r.content(), r.place(), r.organizer_name(), row.organization_name};
+  row.search_grams = text::index_grams(parts);
+  row.search_text = text::search_text(parts);
+  return row;
+}
+
+Principal as_service(const Principal& caller) {
+  Principal self;
+  self.add_roles("service");
+  self.set_caller("recruitment");
+  self.set_request_id(caller.request_id());
+  return self;
+}
+
+const char* kNotMember = "あいかさねっとの会員（公開中）としてログインしてください";
+} // namespace
+
+ContactLookup contact_lookup(std::shared_ptr<civic::matching::MatchingService::StubInterface> stub, std::string key) {
+  return [stub, key](const Principal& caller, const std::string& member_id, const std::string& account_id)
+             -> std::optional<civic::matching::ContactResponse> {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(3));
+    rpc::attach(ctx, as_service(caller), key);
+    civic::matching::ContactRequest req;
+    req.set_member_id(member_id);
+    req.set_account_id(account_id);
+    civic::matching::ContactResponse resp;
+    grpc::Status st = stub->GetContact(&ctx, req, &resp);
+    if (st.error_code() == StatusCode::NOT_FOUND) return std::nullopt;
+    if (!st.ok()) throw rpc::Abort{Status(StatusCode::UNAVAILABLE, "しばらくしてからもう一度お試しください")};
+    return resp;
+  };
+}
+
+RecruitmentServiceImpl::RecruitmentServiceImpl(db::Pool& pool, RecruitmentConfig config, crypto::Sealer sealer,
+                                               rpc::TaxonomyCache& taxonomies, ContactLookup contacts,
+                                               std::function<void()> events_written)
+    : pool_(pool), config_(std::move(config)), sealer_(std::move(sealer)), taxonomies_(taxonomies),
+      contacts_(std::move(contacts)), events_written_(std::move(events_written)) {}
+
+void RecruitmentServiceImpl::render(const store::RecruitmentRow& row, bool full, Recruitment* out) const {
+  (void)rpc::message_from_json(row.profile, out);  // written by row_of, so always valid
+  out->set_id(row.id);
+  out->set_organization_id(row.organization_id);
+  out->set_organization_name(row.organization_name);
+  out->set_title(row.title);
+  for (const auto& v : row.fields) out->add_fields(v);
+  for (const auto& v : row.activity_dates) out->add_activity_dates(v);
+  for (const auto& v : row.weekdays) out->add_weekdays(v);
+  out->set_time_slot(row.time_slot);
+  for (const auto& v : row.municipalities) out->add_municipalities(v);
+  out->set_prefecture_wide(row.prefecture_wide);
+  out->set_period_start(row.period_start);
+  out->set_period_end(row.period_end);
+  out->set_anytime(row.anytime);
+  out->set_published_at(row.published_at);
+  out->set_updated_at(row.updated_at);
+  out->set_open(row.open);
+  if (!full) return;
+  out->set_organizer_email(sealer_.open(row.organizer_email_sealed, row.id).value_or(""));
+  out->set_state(row.state);
+  out->set_version(row.version);
+}
+
+// recruitment.published for matching: MAT-2's inputs and where organiser mails go.
+void RecruitmentServiceImpl::announce(db::Tx& tx, const store::RecruitmentRow& row) {
+  civic::events::RecruitmentPublished ev;
+  ev.set_id(row.id);
+  ev.set_organization_id(row.organization_id);
+  ev.set_organization_name(row.organization_name);
+  ev.set_title(row.title);
+  for (const auto& v : row.fields) ev.add_fields(v);
+  for (const auto& v : row.municipalities) ev.add_municipalities(v);
+  ev.set_prefecture_wide(row.prefecture_wide);
+  for (const auto& v : row.weekdays) ev.add_weekdays(v);
+  ev.set_anytime(row.weekdays.empty());
+  ev.set_time_slot(row.time_slot);
+  ev.set_period_end(row.period_end);
+  ev.set_organizer_email(sealer_.open(row.organizer_email_sealed, row.id).value_or(""));
+  ev.set_published_at(row.published_at);
+  rpc::enqueue_event(tx, "recruitment.published", ev);
+}
+
+Status RecruitmentServiceImpl::ListRecruitments(grpc::ServerContext* ctx, const ListRecruitmentsRequest* req,
+                                                ListRecruitmentsResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "ListRecruitments", [&](const Principal&) {
+    Errors e;
+    store::Filters f;
+    if (e.text("q", req->q(), {.required = false, .max_chars = 100})) {
+      text::Query q = text::query(req->q());
+      f.grams = q.grams;
+      f.like_patterns = q.like_patterns;
+    }
+    for (auto [field, value] : {std::pair{"field", &req->field()}, std::pair{"municipality", &req->municipality()}})
+      if (!value->empty() && !std::regex_match(*value, kCode))
+        e.add(field, "invalid_format", "選択肢のコードを指定してください", "must be a taxonomy code");
+    e.date("from", req->from(), false);
+    e.date("to", req->to(), false);
+    e.one_of("status", req->status(), {"open", "past"}, false);
+    if (!req->organization_id().empty() && !validation::is_uuid(req->organization_id()))
+      e.add("organization_id", "invalid_format", "IDが正しくありません", "must be a UUID");
+    paging::Page page = paging::read(e, req->page_size(), req->page_token());
+    if (!e.empty()) return rpc::invalid(e);
+    f.field = req->field();
+    f.municipality = req->municipality();
+    f.from = req->from();
+    f.to = req->to();
+    f.organization_id = req->organization_id();
+    f.past = req->status() == "past";
+    auto found = pool_.read([&](db::Tx& tx) { return store::list_public(tx, f, page.limit, page.offset); });
+    for (const auto& row : found.items) render(row, false, resp->add_items());
+    resp->set_total_size(int32_t(found.total));
+    resp->set_next_page_token(paging::next_token(page, found.items.size(), found.total));
+    return Status::OK;
+  });
+}
+
+Status RecruitmentServiceImpl::GetRecruitment(grpc::ServerContext* ctx, const GetRecruitmentRequest* req,
+                                              Recruitment* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "GetRecruitment", [&](const Principal& p) {
+    if (!validation::is_uuid(req->id())) return not_found();
+    auto row = pool_.read([&](db::Tx& tx) { return store::find(tx, req->id()); });
+    if (!row) return not_found();
+    bool full = rpc::is_staff(p) || (rpc::is_authenticated(p) && p.account_id() == row->owner_account_id);
+    // The public sees a recruitment only while it is open (REC-2).
+    if (!row->open && !full) return not_found();
+    render(*row, full, resp);
+    return Status::OK;
+  });
+}
+
+Status RecruitmentServiceImpl::RecruitmentCalendar(grpc::ServerContext* ctx, const CalendarRequest* req,
+                                                   CalendarResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "RecruitmentCalendar", [&](const Principal&) {
+    Errors e;
+    if (!std::regex_match(req->month(), kMonth))
+      e.add("month", "invalid_format", "YYYY-MM の形で指定してください", "must be YYYY-MM");
+    // Supernet events (type=events) are not built yet, so they are not offered.
+    e.one_of("type", req->type(), {"recruitments"}, false);
+    if (!e.empty()) return rpc::invalid(e);
+    std::string first = req->month() + "-01", next = time::month_after(req->month()) + "-01";
+    auto items = pool_.read([&](db::Tx& tx) { return store::calendar(tx, first, next); });
+    resp->set_month(req->month());
+    CalendarDay* day = nullptr;
+    for (const auto& it : items) {
+      if (!day || day->date() != it.date) {
+        day = resp->add_days();
+        day->set_date(it.date);
+      }
+      auto* entry = day->add_items();
+      entry->set_id(it.id);
+      entry->set_title(it.title);
+      entry->set_organization_name(it.organization_name);
+    }
+    return Status::OK;
+  });
+}
+
+Status RecruitmentServiceImpl::CreateRecruitment(grpc::ServerContext* ctx, const SaveRecruitmentRequest* req,
+                                                 Recruitment* resp) {
+  Status st = rpc::guarded(ctx, config_.hmac_key, "CreateRecruitment", [&](const Principal& p) {
+    if (Status s = rpc::require_login(p); !s.ok()) return s;
+    auto org = pool_.read([&](db::Tx& tx) { return store::organization_of(tx, p.account_id()); });
+    // REC-2: group members only — a published group that recruits volunteers.
+    if (!org || !is_group_kind(org->kind) || !org->visible || !org->recruits)
+      return Status(StatusCode::PERMISSION_DENIED,
+                    "ボランティア募集を投稿できるのは、公開中で「ボランティアを募集する」団体の会員だけです");
+    const Recruitment& r = req->recruitment();
+    if (Errors e = validate(r, *taxonomies_.snapshot()); !e.empty()) return rpc::invalid(e);
+    return pool_.transaction([&](db::Tx& tx) {
+      store::RecruitmentRow fresh;
+      fresh.id = crypto::uuid_v4();
+      fresh.organization_id = org->id;
+      fresh.organization_name = org->name;
+      fresh.owner_account_id = p.account_id();
+      fresh.state = "review";
+      store::RecruitmentRow row = row_of(r, sealer_, fresh);
+      store::insert(tx, row);
+      workflow::record(tx, {"recruitment", row.id, "submit", std::nullopt, workflow::State::review, p.account_id(), ""});
+      rpc::request_mail(tx, "recruitment.received", r.organizer_email(), p.account_id(), {{"title", r.title()}});
+      rpc::request_mail(tx, "recruitment.to_review", rpc::kCentre, "",
+                        {{"title", r.title()}, {"organization_name", org->name},
+                         {"url", config_.public_base_url + "/admin/recruitments/" + row.id}});
+      render(*store::find(tx, row.id), true, resp);
+      log::info("recruitment_submitted", {{"id", row.id}, {"account_id", p.account_id()}});
+      return Status::OK;
+    });
+  });
+  if (st.ok()) events_written_();
+  return st;
+}
+
+Status RecruitmentServiceImpl::UpdateRecruitment(grpc::ServerContext* ctx, const SaveRecruitmentRequest* req,
+                                                 Recruitment* resp) {
+  Status st = rpc::guarded(ctx, config_.hmac_key, "UpdateRecruitment", [&](const Principal& p) {
+    if (Status s = rpc::require_login(p); !s.ok()) return s;
+    if (!validation::is_uuid(req->id())) return not_found();
+    const Recruitment& r = req->recruitment();
+    if (Errors e = validate(r, *taxonomies_.snapshot()); !e.empty()) return rpc::invalid(e);
+    return pool_.transaction([&](db::Tx& tx) {
+      auto current = store::find(tx, req->id(), true);
+      bool staff = rpc::is_staff(p);
+      // Another member's recruitment is as good as absent.
+      if (!current || (!staff && current->owner_account_id != p.account_id())) return not_found();
+      if (current->state == "archived")
+        return Status(StatusCode::FAILED_PRECONDITION, "終了した募集は編集できません");
+      if (r.version() != current->version)
+        return Status(StatusCode::ABORTED, "ほかの画面で先に更新されました。読み込み直してから編集してください");
+      store::RecruitmentRow row = row_of(r, sealer_, *current);
+      if (!store::update(tx, row))
+        return Status(StatusCode::ABORTED, "ほかの画面で先に更新されました。読み込み直してから編集してください");
+      auto state = workflow::parse(current->state).value_or(workflow::State::review);
+      workflow::record(tx, {"recruitment", row.id, "edit", state, state, p.account_id(), ""});
+      if (!staff && state == workflow::State::published) {
+        // A member's change to a published recruitment goes back to the centre.
+        workflow::record(tx, {"recruitment", row.id, "submit", state, workflow::State::review, p.account_id(),
+                              "edited by the organiser"});
+        store::set_state(tx, row.id, "review");
+        rpc::enqueue_event(tx, "recruitment.closed", [&] {
+          civic::events::RecruitmentClosed c;
+          c.set_id(row.id);
+          return c;
+        }());
+      } else if (state == workflow::State::published) {
+        announce(tx, *store::find(tx, row.id));
+      }
+      render(*store::find(tx, row.id), true, resp);
+      return Status::OK;
+    });
+  });
+  if (st.ok()) events_written_();
+  return st;
+}
+
+Status RecruitmentServiceImpl::MyRecruitments(grpc::ServerContext* ctx, const ListRecruitmentsRequest* req,
+                                              ListRecruitmentsResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "MyRecruitments", [&](const Principal& p) {
+    if (Status s = rpc::require_login(p); !s.ok()) return s;
+    Errors e;
+    paging::Page page = paging::read(e, req->page_size(), req->page_token());
+    if (!e.empty()) return rpc::invalid(e);
+    return pool_.read([&](db::Tx& tx) {
+      auto org = store::organization_of(tx, p.account_id());
+      if (!org) return Status::OK;
+      auto found = store::list_by_organization(tx, org->id, page.limit, page.offset);
+      for (const auto& row : found.items) render(row, true, resp->add_items());
+      resp->set_total_size(int32_t(found.total));
+      resp->set_next_page_token(paging::next_token(page, found.items.size(), found.total));
+      return Status::OK;
+    });
+  });
+}
+
+bool RecruitmentServiceImpl::submit(db::Tx& tx, const store::RecruitmentRow& r,
+                                    const civic::matching::ContactResponse& from, bool apply, const std::string& text,
+                                    bool via_oneclick, std::string* id) {
+  *id = crypto::uuid_v4();
+  nlohmann::json record = {{"name", from.name()}, {"email", from.email()}, {"phone", apply ? from.phone() : ""},
+                           {"text", text}};
+  if (!store::insert_submission(tx, *id, apply ? "application" : "inquiry", r.id, "", from.member_id(), via_oneclick,
+                                sealer_.seal(record.dump(), *id)))
+    return false;
+  std::string organizer = sealer_.open(r.organizer_email_sealed, r.id).value_or("");
+  if (apply) {
+    rpc::request_mail(tx, "recruitment.application", organizer, "",
+                      {{"title", r.title}, {"member_name", from.name()}, {"member_email", from.email()},
+                       {"member_phone", from.phone()}, {"message", text.empty() ? "（なし）" : text}},
+                      true);
+    rpc::request_mail(tx, "recruitment.application_receipt", from.email(), "", {{"title", r.title}});
+  } else {
+    rpc::request_mail(tx, "recruitment.inquiry", organizer, "",
+                      {{"title", r.title}, {"member_name", from.name()}, {"member_email", from.email()},
+                       {"question", text}},
+                      true);
+  }
+  log::info(apply ? "application_submitted" : "inquiry_submitted",
+            {{"id", *id}, {"recruitment_id", r.id}, {"member_id", from.member_id()}, {"oneclick", via_oneclick}});
+  return true;
+}
+
+Status RecruitmentServiceImpl::Apply(grpc::ServerContext* ctx, const ApplyRequest* req, SubmittedResponse* resp) {
+  Status st = rpc::guarded(ctx, config_.hmac_key, "Apply", [&](const Principal& p) {
+    if (Status s = rpc::require_login(p); !s.ok()) return s;
+    if (!validation::is_uuid(req->id())) return not_found();
+    Errors e;
+    e.text("message", req->message(), {.required = false, .max_chars = 2000, .multiline = true});
+    if (!e.empty()) return rpc::invalid(e);
+    auto from = contacts_(p, "", p.account_id());
+    if (!from || !from->reachable()) return Status(StatusCode::PERMISSION_DENIED, kNotMember);
+    return pool_.transaction([&](db::Tx& tx) {
+      auto r = store::find(tx, req->id());
+      if (!r || !r->open) return not_found();
+      std::string id;
+      if (!submit(tx, *r, *from, true, req->message(), false, &id))
+        return Status(StatusCode::ALREADY_EXISTS, "この募集には既に申し込んでいます");
+      resp->set_id(id);
+      return Status::OK;
+    });
+  });
+  if (st.ok()) events_written_();
+  return st;
+}
+
+Status RecruitmentServiceImpl::Inquire(grpc::ServerContext* ctx, const InquireRequest* req, SubmittedResponse* resp) {
+  Status st = rpc::guarded(ctx, config_.hmac_key, "Inquire", [&](const Principal& p) {
+    if (Status s = rpc::require_login(p); !s.ok()) return s;
+    if (!validation::is_uuid(req->id())) return not_found();
+    Errors e;
+    e.text("question", req->question(), {.max_chars = 2000, .multiline = true});
+    if (!e.empty()) return rpc::invalid(e);
+    auto from = contacts_(p, "", p.account_id());
+    if (!from || !from->reachable()) return Status(StatusCode::PERMISSION_DENIED, kNotMember);
+    return pool_.transaction([&](db::Tx& tx) {
+      auto r = store::find(tx, req->id());
+      if (!r || !r->open) return not_found();
+      std::string id;
+      submit(tx, *r, *from, false, req->question(), false, &id);
+      resp->set_id(id);
+      return Status::OK;
+    });
+  });
+  if (st.ok()) events_written_();
+  return st;
+}
+
+Status RecruitmentServiceImpl::InquireMember(grpc::ServerContext* ctx, const InquireRequest* req,
+                                             SubmittedResponse* resp) {
+  Status st = rpc::guarded(ctx, config_.hmac_key, "InquireMember", [&](const Principal& p) {
+    if (Status s = rpc::require_login(p); !s.ok()) return s;
+    if (!validation::is_uuid(req->id())) return not_found();
+    Errors e;
+    e.text("question", req->question(), {.max_chars = 2000, .multiline = true});
+    if (!e.empty()) return rpc::invalid(e);
+    auto from = contacts_(p, "", p.account_id());
+    // REC-4: group members ask members.
+    if (!from || !from->reachable() || from->type() != "group")
+      return Status(StatusCode::PERMISSION_DENIED, "会員へのお問い合わせは、公開中の団体会員だけができます");
+    auto to = contacts_(p, req->id(), "");
+    if (!to || !to->reachable() || to->member_id() == from->member_id()) return not_found();
+    return pool_.transaction([&](db::Tx& tx) {
+      std::string id = crypto::uuid_v4();
+      nlohmann::json record = {{"name", from->name()}, {"email", from->email()}, {"text", req->question()}};
+      store::insert_submission(tx, id, "member_inquiry", "", to->member_id(), from->member_id(), false,
+                               sealer_.seal(record.dump(), id));
+      rpc::request_mail(tx, "recruitment.member_inquiry", to->email(), "",
+                        {{"from_name", from->name()}, {"from_email", from->email()}, {"question", req->question()}},
+                        true);
+      log::info("member_inquiry_submitted", {{"id", id}, {"from", from->member_id()}, {"to", to->member_id()}});
+      resp->set_id(id);
+      return Status::OK;
+    });
+  });
+  if (st.ok()) events_written_();
+  return st;
+}
+
+Status RecruitmentServiceImpl::DescribeOneClick(grpc::ServerContext* ctx, const OneClickRequest* req,
+                                                OneClickDescription* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "DescribeOneClick", [&](const Principal& p) {
+    // Never acts (REC-5): mail scanners and crawlers open links. Every failure is the
+    // same plain 404.
+    auto claims = oneclick::verify(req->token(), config_.oneclick_key, std::time(nullptr));
+    if (!claims) return not_found();
+    auto member = contacts_(p, claims->member_id, "");
+    if (!member || !member->reachable()) return not_found();
+    return pool_.read([&](db::Tx& tx) {
+      auto r = store::find(tx, claims->recruitment_id);
+      if (!r || !r->open) return not_found();
+      resp->set_action(std::string(oneclick::name(claims->action)));
+      resp->set_recruitment_id(r->id);
+      resp->set_recruitment_title(r->title);
+      resp->set_organization_name(r->organization_name);
+      resp->set_expires_at(time::iso8601(std::chrono::system_clock::from_time_t(std::time_t(claims->expires_at))));
+      resp->set_done(store::oneclick_used(tx, crypto::sha256(req->token())));
+      return Status::OK;
+    });
+  });
+}
+
+Status RecruitmentServiceImpl::ConfirmOneClick(grpc::ServerContext* ctx, const OneClickRequest* req,
+                                               OneClickResult* resp) {
+  Status st = rpc::guarded(ctx, config_.hmac_key, "ConfirmOneClick", [&](const Principal& p) {
+    auto claims = oneclick::verify(req->token(), config_.oneclick_key, std::time(nullptr));
+    if (!claims) return not_found();
+    // Revoked when the member is suspended or withdrawn, or the recruitment closed.
+    auto member = contacts_(p, claims->member_id, "");
+    if (!member || !member->reachable()) return not_found();
+    return pool_.transaction([&](db::Tx& tx) {
+      auto r = store::find(tx, claims->recruitment_id, true);
+      if (!r || !r->open) return not_found();
+      bool apply = claims->action == oneclick::Action::apply;
+      resp->set_action(std::string(oneclick::name(claims->action)));
+      resp->set_recruitment_id(r->id);
+      if (!store::use_oneclick(tx, crypto::sha256(req->token()), member->member_id(), r->id, oneclick::name(claims->action))) {
+        resp->set_already_done(true);
+        return Status::OK;
+      }
+      std::string id;
+      std::string text = apply ? "（メールのワンクリック申込み）" : "（メールのワンクリック問い合わせ: 詳細の連絡を希望します）";
+      // Applying twice (a logged-in application first) sends nothing more either.
+      if (!submit(tx, *r, *member, apply, text, true, &id)) resp->set_already_done(true);
+      return Status::OK;
+    });
+  });
+  if (st.ok()) events_written_();
+  return st;
+}
+
+Status RecruitmentServiceImpl::AdminListRecruitments(grpc::ServerContext* ctx, const AdminListRecruitmentsRequest* req,
+                                                     ListRecruitmentsResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "AdminListRecruitments", [&](const Principal& p) {
+    if (Status s = rpc::require_staff(p); !s.ok()) return s;
+    Errors e;
+    e.one_of("state", req->state(), {"draft", "review", "published", "archived"}, false);
+    paging::Page page = paging::read(e, req->page_size(), req->page_token());
+    if (!e.empty()) return rpc::invalid(e);
+    auto found = pool_.read([&](db::Tx& tx) { return store::admin_list(tx, req->state(), page.limit, page.offset); });
+    for (const auto& row : found.items) render(row, true, resp->add_items());
+    resp->set_total_size(int32_t(found.total));
+    resp->set_next_page_token(paging::next_token(page, found.items.size(), found.total));
+    return Status::OK;
+  });
+}
+
+Status RecruitmentServiceImpl::step(grpc::ServerContext* ctx, const RecruitmentActionRequest* req, Recruitment* resp,
+                                    const char* method, const char* action) {
+  Status st = rpc::guarded(ctx, config_.hmac_key, method, [&](const Principal& p) {
+    return rpc::workflow_step<store::RecruitmentRow>(
+        pool_, p, req->id(), req->note(), "recruitment", action,
+        [](db::Tx& tx, const std::string& id) { return store::find(tx, id, true); },
+        [&](db::Tx& tx, const std::string& id, std::string_view state) {
+          store::set_state(tx, id, state);
+          auto row = store::find(tx, id);
+          if (state == "published") {
+            announce(tx, *row);
+            rpc::request_mail(tx, "recruitment.published", sealer_.open(row->organizer_email_sealed, id).value_or(""),
+                              row->owner_account_id,
+                              {{"title", row->title}, {"url", config_.public_base_url + "/aikasanet/recruitments/" + id}});
+          } else if (state == "archived") {
+            civic::events::RecruitmentClosed c;
+            c.set_id(id);
+            rpc::enqueue_event(tx, "recruitment.closed", c);
+          }
+          log::info("recruitment_" + std::string(action), {{"id", id}, {"account_id", p.account_id()}});
+        },
+        [&](db::Tx& tx, const std::string& id) { render(*store::find(tx, id), true, resp); });
+  });
+  if (st.ok()) events_written_();
+  return st;
+}
+
+Status RecruitmentServiceImpl::PublishRecruitment(grpc::ServerContext* ctx, const RecruitmentActionRequest* req,
+                                                  Recruitment* resp) {
+  return step(ctx, req, resp, "PublishRecruitment", "publish");
+}
+Status RecruitmentServiceImpl::RejectRecruitment(grpc::ServerContext* ctx, const RecruitmentActionRequest* req,
+                                                 Recruitment* resp) {
+  return step(ctx, req, resp, "RejectRecruitment", "reject");
+}
+Status RecruitmentServiceImpl::ArchiveRecruitment(grpc::ServerContext* ctx, const RecruitmentActionRequest* req,
+                                                  Recruitment* resp) {
+  return step(ctx, req, resp, "ArchiveRecruitment", "archive");
+}
+
+Status RecruitmentServiceImpl::DuplicateRecruitment(grpc::ServerContext* ctx, const RecruitmentActionRequest* req,
+                                                    DuplicateResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "DuplicateRecruitment", [&](const Principal& p) {
+    if (Status s = rpc::require_staff(p); !s.ok()) return s;
+    if (!validation::is_uuid(req->id())) return not_found();
+    return pool_.transaction([&](db::Tx& tx) {
+      auto row = store::find(tx, req->id());
+      if (!row) return not_found();
+      Recruitment content;
+      render(*row, true, &content);
+      store::RecruitmentRow fresh = *row;
+      fresh.id = crypto::uuid_v4();
+      fresh.state = "draft";
+      fresh.duplicated_from = row->id;
+      store::RecruitmentRow copy = row_of(content, sealer_, fresh);  // seals the address for the new id
+      store::insert(tx, copy);
+      workflow::record(tx, {"recruitment", copy.id, "duplicate", std::nullopt, workflow::State::draft, p.account_id(),
+                            "from " + row->id});
+      resp->set_id(copy.id);
+      return Status::OK;
+    });
+  });
+}
+
+Status RecruitmentServiceImpl::RecruitmentHistory(grpc::ServerContext* ctx, const GetRecruitmentRequest* req,
+                                                  civic::common::HistoryResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "RecruitmentHistory", [&](const Principal& p) {
+    return rpc::history_call(
+        pool_, p, req->id(), "recruitment",
+        [](db::Tx& tx, const std::string& id) { return store::find(tx, id).has_value(); }, resp);
+  });
+}
+
+Status EventSinkImpl::Deliver(grpc::ServerContext* ctx, const civic::events::Event* event,
+                              civic::events::DeliverResponse*) {
+  return rpc::deliver_once(ctx, hmac_key_, pool_, *event, [&](db::Tx& tx) {
+    civic::events::OrganizationChanged o;
+    if (event->type() != "organization.changed" || !o.ParseFromString(event->payload()) ||
+        !validation::is_uuid(o.id()) || !validation::is_uuid(o.owner_account_id()))
+      return log::warn("event_ignored", {{"event_id", event->id()}, {"type", event->type()}});
+    store::upsert_organization(tx, {o.id(), o.owner_account_id(), o.kind(), o.name(), o.visible(), o.recruits()});
+  });
+}
+
+} // namespace civic::recruitment

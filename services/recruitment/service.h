@@ -1,0 +1,88 @@
+// Recruitment gRPC services: Aikasanet volunteer recruitments (REC-2, REC-3),
+// applications and inquiries (REC-4), one-click links (REC-5), and the EventSink that
+// follows the directory's organisations.
+#pragma once
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "civic/events.grpc.pb.h"
+#include "civic/matching.grpc.pb.h"
+#include "civic/recruitment.grpc.pb.h"
+#include "core/crypto.h"
+#include "db/db.h"
+#include "recruitment/store.h"
+#include "rpc/principal.h"
+#include "rpc/taxonomies.h"
+
+namespace civic::recruitment {
+
+struct RecruitmentConfig {
+  std::string hmac_key;
+  std::string public_base_url;
+  std::string oneclick_key;  // shared with the matching service, which issues the links
+};
+
+/// Who applies or asks: the matching service's member record (a synchronous read, as
+/// the organiser must get the current name and address). nullopt when there is none.
+using ContactLookup = std::function<std::optional<civic::matching::ContactResponse>(
+    const rpc::Principal& caller, const std::string& member_id, const std::string& account_id)>;
+
+/// The production lookup over gRPC.
+ContactLookup contact_lookup(std::shared_ptr<civic::matching::MatchingService::StubInterface> stub, std::string hmac_key);
+
+class RecruitmentServiceImpl final : public RecruitmentService::Service {
+ public:
+  RecruitmentServiceImpl(db::Pool& pool, RecruitmentConfig config, crypto::Sealer sealer,
+                         rpc::TaxonomyCache& taxonomies, ContactLookup contacts, std::function<void()> events_written);
+
+  grpc::Status ListRecruitments(grpc::ServerContext*, const ListRecruitmentsRequest*, ListRecruitmentsResponse*) override;
+  grpc::Status GetRecruitment(grpc::ServerContext*, const GetRecruitmentRequest*, Recruitment*) override;
+  grpc::Status RecruitmentCalendar(grpc::ServerContext*, const CalendarRequest*, CalendarResponse*) override;
+  grpc::Status CreateRecruitment(grpc::ServerContext*, const SaveRecruitmentRequest*, Recruitment*) override;
+  grpc::Status UpdateRecruitment(grpc::ServerContext*, const SaveRecruitmentRequest*, Recruitment*) override;
+  grpc::Status MyRecruitments(grpc::ServerContext*, const ListRecruitmentsRequest*, ListRecruitmentsResponse*) override;
+  grpc::Status Apply(grpc::ServerContext*, const ApplyRequest*, SubmittedResponse*) override;
+  grpc::Status Inquire(grpc::ServerContext*, const InquireRequest*, SubmittedResponse*) override;
+  grpc::Status InquireMember(grpc::ServerContext*, const InquireRequest*, SubmittedResponse*) override;
+  grpc::Status DescribeOneClick(grpc::ServerContext*, const OneClickRequest*, OneClickDescription*) override;
+  grpc::Status ConfirmOneClick(grpc::ServerContext*, const OneClickRequest*, OneClickResult*) override;
+  grpc::Status AdminListRecruitments(grpc::ServerContext*, const AdminListRecruitmentsRequest*,
+                                     ListRecruitmentsResponse*) override;
+  grpc::Status PublishRecruitment(grpc::ServerContext*, const RecruitmentActionRequest*, Recruitment*) override;
+  grpc::Status RejectRecruitment(grpc::ServerContext*, const RecruitmentActionRequest*, Recruitment*) override;
+  grpc::Status ArchiveRecruitment(grpc::ServerContext*, const RecruitmentActionRequest*, Recruitment*) override;
+  grpc::Status DuplicateRecruitment(grpc::ServerContext*, const RecruitmentActionRequest*, DuplicateResponse*) override;
+  grpc::Status RecruitmentHistory(grpc::ServerContext*, const GetRecruitmentRequest*,
+                                  civic::common::HistoryResponse*) override;
+
+ private:
+  grpc::Status step(grpc::ServerContext* ctx, const RecruitmentActionRequest* req, Recruitment* resp,
+                    const char* method, const char* action);
+  /// Stores an application or inquiry from `from` on `r` and mails the organiser (BCC
+  /// the centre). False when `from` had already applied.
+  bool submit(db::Tx& tx, const store::RecruitmentRow& r, const civic::matching::ContactResponse& from, bool apply,
+              const std::string& text, bool via_oneclick, std::string* id);
+  void render(const store::RecruitmentRow& row, bool full, Recruitment* out) const;
+  void announce(db::Tx& tx, const store::RecruitmentRow& row);
+
+  db::Pool& pool_;
+  RecruitmentConfig config_;
+  crypto::Sealer sealer_;
+  rpc::TaxonomyCache& taxonomies_;
+  ContactLookup contacts_;
+  std::function<void()> events_written_;
+};
+
+class EventSinkImpl final : public civic::events::EventSink::Service {
+ public:
+  EventSinkImpl(db::Pool& pool, std::string hmac_key) : pool_(pool), hmac_key_(std::move(hmac_key)) {}
+  grpc::Status Deliver(grpc::ServerContext*, const civic::events::Event*, civic::events::DeliverResponse*) override;
+
+ private:
+  db::Pool& pool_;
+  std::string hmac_key_;
+};
+
+} // namespace civic::recruitment

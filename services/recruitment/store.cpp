@@ -1,0 +1,172 @@
+#include "recruitment/store.h"
+
+namespace civic::recruitment::store {
+namespace {
+constexpr const char* kTime = "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'";
+constexpr const char* kToday = "(now() AT TIME ZONE 'Asia/Tokyo')::date";
+// Open: published, its organisation visible, and today within the period.
+const std::string kOpen = std::string("(r.state = 'published' AND o.visible AND (r.period_start IS NULL OR "
+                                      "r.period_start <= ") + kToday + ") AND (r.anytime OR r.period_end >= " + kToday + "))";
+const std::string kColumns = std::string(
+    "r.id, r.organization_id, o.name, r.owner_account_id, r.title, r.fields, r.municipalities, "
+    "r.activity_dates::text[], r.weekdays, r.prefecture_wide, r.anytime, r.time_slot, coalesce(r.period_start::text, ''), "
+    "coalesce(r.period_end::text, ''), r.profile::text, r.organizer_email_sealed, r.state, "
+    "coalesce(r.duplicated_from::text, ''), coalesce(to_char(r.published_at AT TIME ZONE 'UTC', ") + kTime +
+    "), ''), to_char(r.updated_at AT TIME ZONE 'UTC', " + kTime + "), r.version, o.visible, " + kOpen;
+const std::string kSelect = "SELECT " + kColumns + " FROM recruitments r JOIN organizations o ON o.id = r.organization_id";
+const std::string kFind = kSelect + " WHERE r.id = $1::uuid";
+const std::string kFindForUpdate = kFind + " FOR UPDATE OF r";
+constexpr const char* kUpsertOrg =
+    "INSERT INTO organizations (id, owner_account_id, kind, name, visible, recruits) VALUES ($1::uuid, $2::uuid, $3, "
+    "$4, $5, $6) ON CONFLICT (id) DO UPDATE SET owner_account_id = excluded.owner_account_id, kind = excluded.kind, "
+    "name = excluded.name, visible = excluded.visible, recruits = excluded.recruits, updated_at = now()";
+constexpr const char* kOrgOf =
+    "SELECT id, owner_account_id, kind, name, visible, recruits FROM organizations WHERE owner_account_id = $1::uuid "
+    "ORDER BY visible DESC, updated_at DESC LIMIT 1";
+constexpr const char* kInsert =
+    "INSERT INTO recruitments (id, organization_id, owner_account_id, title, fields, municipalities, prefecture_wide, "
+    "activity_dates, weekdays, time_slot, period_start, period_end, anytime, profile, organizer_email_sealed, "
+    "search_grams, search_text, state, duplicated_from) VALUES ($1::uuid, $2::uuid, $3::uuid, $4, $5::text[], "
+    "$6::text[], $7, $8::date[], $9::text[], $10, nullif($11, '')::date, nullif($12, '')::date, $13, $14::jsonb, $15, "
+    "$16::text[], $17, $18, nullif($19, '')::uuid)";
+constexpr const char* kUpdate =
+    "UPDATE recruitments SET title = $2, fields = $3::text[], municipalities = $4::text[], prefecture_wide = $5, "
+    "activity_dates = $6::date[], weekdays = $7::text[], time_slot = $8, period_start = nullif($9, '')::date, "
+    "period_end = nullif($10, '')::date, anytime = $11, profile = $12::jsonb, organizer_email_sealed = $13, "
+    "search_grams = $14::text[], search_text = $15, version = version + 1, updated_at = now() "
+    "WHERE id = $1::uuid AND version = $16";
+constexpr const char* kSetState =
+    "UPDATE recruitments SET state = $2, published_at = CASE WHEN $2 = 'published' THEN coalesce(published_at, now()) "
+    "ELSE published_at END, version = version + 1, updated_at = now() WHERE id = $1::uuid";
+const std::string kCalendar =
+    "SELECT d::date::text, r.id, r.title, o.name FROM recruitments r JOIN organizations o ON o.id = r.organization_id, "
+    "unnest(r.activity_dates) d WHERE " + kOpen + " AND d >= $1::date AND d < $2::date ORDER BY d, r.title, r.id";
+constexpr const char* kInsertSubmission =
+    "INSERT INTO submissions (id, kind, recruitment_id, to_member_id, from_member_id, via_oneclick, sealed) "
+    "VALUES ($1::uuid, $2, nullif($3, '')::uuid, nullif($4, '')::uuid, $5::uuid, $6, $7) ON CONFLICT DO NOTHING";
+constexpr const char* kUsed = "SELECT 1 FROM oneclick_uses WHERE token_hash = $1";
+constexpr const char* kUse =
+    "INSERT INTO oneclick_uses (token_hash, member_id, recruitment_id, action) VALUES ($1, $2::uuid, $3::uuid, $4) "
+    "ON CONFLICT DO NOTHING";
+
+RecruitmentRow read(const db::Row& r) {
+  RecruitmentRow x;
+  x.id = r.text(0);
+  x.organization_id = r.text(1);
+  x.organization_name = r.text(2);
+  x.owner_account_id = r.text(3);
+  x.title = r.text(4);
+  x.fields = r.text_array(5);
+  x.municipalities = r.text_array(6);
+  x.activity_dates = r.text_array(7);
+  x.weekdays = r.text_array(8);
+  x.prefecture_wide = r.boolean(9);
+  x.anytime = r.boolean(10);
+  x.time_slot = r.text(11);
+  x.period_start = r.text(12);
+  x.period_end = r.text(13);
+  x.profile = r.text(14);
+  x.organizer_email_sealed = r.bytes(15);
+  x.state = r.text(16);
+  x.duplicated_from = r.text(17);
+  x.published_at = r.text(18);
+  x.updated_at = r.text(19);
+  x.version = int(r.int64(20));
+  x.organization_visible = r.boolean(21);
+  x.open = r.boolean(22);
+  return x;
+}
+
+std::optional<RecruitmentRow> one(db::Result r) {
+  if (r.empty()) return std::nullopt;
+  return read(r[0]);
+}
+} // namespace
+
+void upsert_organization(db::Tx& tx, const OrgRow& o) {
+  tx.exec(kUpsertOrg, o.id, o.owner_account_id, o.kind, o.name, o.visible, o.recruits);
+}
+
+std::optional<OrgRow> organization_of(db::Tx& tx, const std::string& account_id) {
+  db::Result r = tx.exec(kOrgOf, account_id);
+  if (r.empty()) return std::nullopt;
+  return OrgRow{r[0].text(0), r[0].text(1), r[0].text(2), r[0].text(3), r[0].boolean(4), r[0].boolean(5)};
+}
+
+std::optional<RecruitmentRow> find(db::Tx& tx, const std::string& id, bool for_update) {
+  return one(tx.exec(for_update ? kFindForUpdate : kFind, id));
+}
+
+void insert(db::Tx& tx, const RecruitmentRow& r) {
+  tx.exec(kInsert, r.id, r.organization_id, r.owner_account_id, r.title, r.fields, r.municipalities, r.prefecture_wide,
+          r.activity_dates, r.weekdays, r.time_slot, r.period_start, r.period_end, r.anytime, r.profile,
+          db::Bytes{r.organizer_email_sealed}, r.search_grams, r.search_text, r.state, r.duplicated_from);
+}
+
+bool update(db::Tx& tx, const RecruitmentRow& r) {
+  return tx.exec(kUpdate, r.id, r.title, r.fields, r.municipalities, r.prefecture_wide, r.activity_dates, r.weekdays,
+                 r.time_slot, r.period_start, r.period_end, r.anytime, r.profile, db::Bytes{r.organizer_email_sealed},
+                 r.search_grams, r.search_text, r.version)
+             .affected() == 1;
+}
+
+void set_state(db::Tx& tx, const std::string& id, std::string_view state) { tx.exec(kSetState, id, state); }
+
+Page list_public(db::Tx& tx, const Filters& f, int limit, int offset) {
+  db::Where w;
+  w.add("r.state = 'published' AND o.visible");
+  if (f.past) w.add(std::string("NOT r.anytime AND r.period_end < ") + kToday);
+  else w.add(kOpen);
+  if (!f.grams.empty()) w.add("r.search_grams @> $?::text[]", db::to_param(f.grams));
+  if (!f.like_patterns.empty()) w.add("r.search_text LIKE ALL ($?::text[])", db::to_param(f.like_patterns));
+  if (!f.field.empty()) w.add("r.fields @> ARRAY[$?]", db::to_param(f.field));
+  if (!f.municipality.empty()) w.add("(r.prefecture_wide OR r.municipalities @> ARRAY[$?])", db::to_param(f.municipality));
+  // A recruitment without dates (by arrangement) fits any date range.
+  if (!f.from.empty())
+    w.add("(cardinality(r.activity_dates) = 0 OR EXISTS (SELECT 1 FROM unnest(r.activity_dates) d WHERE d >= $?::date))",
+          db::to_param(f.from));
+  if (!f.to.empty())
+    w.add("(cardinality(r.activity_dates) = 0 OR EXISTS (SELECT 1 FROM unnest(r.activity_dates) d WHERE d <= $?::date))",
+          db::to_param(f.to));
+  if (!f.organization_id.empty()) w.add("r.organization_id = $?::uuid", db::to_param(f.organization_id));
+  auto [items, total] = db::select_page<RecruitmentRow>(tx, kSelect, w, "r.published_at DESC, r.id", limit, offset, read);
+  return {std::move(items), total};
+}
+
+Page list_by_organization(db::Tx& tx, const std::string& organization_id, int limit, int offset) {
+  db::Where w;
+  w.add("r.organization_id = $?::uuid", db::to_param(organization_id));
+  auto [items, total] = db::select_page<RecruitmentRow>(tx, kSelect, w, "r.created_at DESC, r.id", limit, offset, read);
+  return {std::move(items), total};
+}
+
+Page admin_list(db::Tx& tx, const std::string& state, int limit, int offset) {
+  db::Where w;
+  if (!state.empty()) w.add("r.state = $?", db::to_param(state));
+  auto [items, total] = db::select_page<RecruitmentRow>(tx, kSelect, w, "r.created_at DESC, r.id", limit, offset, read);
+  return {std::move(items), total};
+}
+
+std::vector<CalendarItem> calendar(db::Tx& tx, const std::string& first_day, const std::string& next_first_day) {
+  db::Result r = tx.exec(kCalendar, first_day, next_first_day);
+  std::vector<CalendarItem> out;
+  for (int i = 0; i < r.size(); ++i) out.push_back({r[i].text(0), r[i].text(1), r[i].text(2), r[i].text(3)});
+  return out;
+}
+
+bool insert_submission(db::Tx& tx, const std::string& id, std::string_view kind, const std::string& recruitment_id,
+                       const std::string& to_member_id, const std::string& from_member_id, bool via_oneclick,
+                       const std::string& sealed) {
+  return tx.exec(kInsertSubmission, id, kind, recruitment_id, to_member_id, from_member_id, via_oneclick,
+                 db::Bytes{sealed})
+             .affected() == 1;
+}
+
+bool oneclick_used(db::Tx& tx, const std::string& token_hash) { return !tx.exec(kUsed, db::Bytes{token_hash}).empty(); }
+
+bool use_oneclick(db::Tx& tx, const std::string& token_hash, const std::string& member_id,
+                  const std::string& recruitment_id, std::string_view action) {
+  return tx.exec(kUse, db::Bytes{token_hash}, member_id, recruitment_id, action).affected() == 1;
+}
+
+} // namespace civic::recruitment::store

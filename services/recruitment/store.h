@@ -1,0 +1,68 @@
+// Every SQL statement of the recruitment service.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "db/db.h"
+
+namespace civic::recruitment::store {
+
+struct OrgRow {
+  std::string id, owner_account_id, kind, name;
+  bool visible = false, recruits = false;
+};
+void upsert_organization(db::Tx& tx, const OrgRow& o);
+/// The organisation `account_id` registered (at most one on Aikasanet).
+std::optional<OrgRow> organization_of(db::Tx& tx, const std::string& account_id);
+
+struct RecruitmentRow {
+  std::string id, organization_id, organization_name, owner_account_id, title;
+  std::vector<std::string> fields, municipalities, activity_dates, weekdays;
+  bool prefecture_wide = false, anytime = false;
+  std::string time_slot, period_start, period_end;
+  std::string profile = "{}";                  // the descriptive items as JSON
+  std::string organizer_email_sealed;
+  std::vector<std::string> search_grams;
+  std::string search_text;
+  std::string state = "review", duplicated_from, published_at, updated_at;
+  int version = 1;
+  bool organization_visible = false;
+  bool open = false;                           // published, organisation visible, in period today
+};
+
+std::optional<RecruitmentRow> find(db::Tx& tx, const std::string& id, bool for_update = false);
+void insert(db::Tx& tx, const RecruitmentRow& r);
+bool update(db::Tx& tx, const RecruitmentRow& r);  // false when r.version is no longer current
+void set_state(db::Tx& tx, const std::string& id, std::string_view state);
+
+struct Filters {
+  std::vector<std::string> grams, like_patterns;
+  std::string field, municipality, from, to, organization_id;
+  bool past = false;
+};
+struct Page {
+  std::vector<RecruitmentRow> items;
+  int64_t total = 0;
+};
+/// Visible recruitments (published, organisation published, in period — or past it when
+/// `f.past`), newest first.
+Page list_public(db::Tx& tx, const Filters& f, int limit, int offset);
+Page list_by_organization(db::Tx& tx, const std::string& organization_id, int limit, int offset);
+Page admin_list(db::Tx& tx, const std::string& state, int limit, int offset);
+
+struct CalendarItem {
+  std::string date, id, title, organization_name;
+};
+std::vector<CalendarItem> calendar(db::Tx& tx, const std::string& first_day, const std::string& next_first_day);
+
+/// False when the member already applied to the recruitment.
+bool insert_submission(db::Tx& tx, const std::string& id, std::string_view kind, const std::string& recruitment_id,
+                       const std::string& to_member_id, const std::string& from_member_id, bool via_oneclick,
+                       const std::string& sealed);
+bool oneclick_used(db::Tx& tx, const std::string& token_hash);
+/// Records a confirmed token; false when it had been confirmed before.
+bool use_oneclick(db::Tx& tx, const std::string& token_hash, const std::string& member_id,
+                  const std::string& recruitment_id, std::string_view action);
+
+} // namespace civic::recruitment::store

@@ -1,0 +1,558 @@
+// Aikasanet end to end (MAT-1 to MAT-5, REC-2 to REC-5): members join and are
+// reviewed, a group posts a recruitment, its publication mails every matching member
+// once with one-click links, a link acts exactly once, and nobody reads another
+// member's private items.
+#include <catch2/catch.hpp>
+#include <grpcpp/grpcpp.h>
+
+#include "civic/events.grpc.pb.h"
+#include "civic/matching.pb.h"
+#include "client.h"
+#include "core/time.h"
+#include "db/db.h"
+#include "fixtures.h"
+#include "rpc/principal.h"
+#include "rpc/privacy.h"
+
+using namespace civic;
+using namespace civic::e2e;
+
+namespace {
+
+Response put(Client& c, const std::string& path, const nlohmann::json& body) {
+  return c.request("PUT", path, body.dump());
+}
+
+/// A complete individual profile (別紙4 items 3-42).
+nlohmann::json individual(const std::string& email, const std::string& municipality, const std::string& weekday) {
+  return {{"type", "individual"},
+          {"name", "山口 花子"},
+          {"kana", "やまぐち はなこ"},
+          {"prefecture", "p35"},
+          {"municipality", "shunan"},
+          {"phone", "0834-11-2222"},
+          {"email", email},
+          {"gender", "female"},
+          {"birth_date", "1990-05-01"},
+          {"postal_code", "745-0001"},
+          {"address", "周南市御幸通2-2"},
+          {"occupation", "会社員"},
+          {"selling_point", "週末の子ども食堂を手伝えます"},
+          {"activity_municipalities", {municipality}},
+          {"fields", {"f13", "f01"}},
+          {"weekdays", {weekday}},
+          {"time_slot", "morning"},
+          {"magazine", true}};
+}
+
+/// A verified account logged in on `c` with a published individual profile; returns
+/// {member id, e-mail}.
+std::pair<std::string, std::string> published_volunteer(Client& c, Client& admin, const std::string& municipality,
+                                                        const std::string& weekday) {
+  auto [login, mail] = verified_member(c);
+  REQUIRE(c.login(login, kPassword).status == 200);
+  Response r = put(c, "/api/v1/me/volunteer-profile", {{"profile", individual(mail, municipality, weekday)}});
+  REQUIRE(r.status == 200);
+  CHECK(r.json()["state"] == "review");
+  std::string id = r.json()["id"];
+  REQUIRE(admin.post("/api/v1/admin/members/" + id + "/publish").status == 200);
+  return {id, mail};
+}
+
+/// A published Aikasanet group that recruits volunteers, registered from `c`; returns its id.
+std::string published_group(Client& c, Client& admin, const std::string& email) {
+  auto [login, mail] = verified_member(c);
+  REQUIRE(c.login(login, kPassword).status == 200);
+  Response r = c.post("/api/v1/organizations", {{"organization", aikasanet_group("周南みまもり隊" + unique(""), email)}});
+  REQUIRE(r.status == 201);
+  std::string id = r.json()["id"];
+  REQUIRE(admin.post("/api/v1/admin/organizations/" + id + "/publish").status == 200);
+  return id;
+}
+
+std::string next_saturday() {
+  for (int d = -14; d < 0; ++d) {  // tokyo_date(-n) is n days ahead
+    std::string date = time::tokyo_date(d);
+    std::tm tm{};
+    strptime(date.c_str(), "%Y-%m-%d", &tm);
+    std::mktime(&tm);
+    if (tm.tm_wday == 6) return date;
+  }
+  FAIL("no Saturday within two weeks");
+  return "";
+}
+
+nlohmann::json recruitment(const std::string& title, const std::string& organizer_email) {
+  return {{"title", title},
+          {"fields", {"f13"}},
+          {"content", "子ども食堂の配膳と片付けのお手伝い"},
+          {"activity_dates", {next_saturday()}},
+          {"time_slot", "morning"},
+          {"time_note", "9:00～12:00"},
+          {"municipalities", {"shunan"}},
+          {"place", "周南市民館"},
+          {"organizer_name", "周南みまもり隊"},
+          {"organizer_contact", "0834-00-0000"},
+          {"organizer_email", organizer_email},
+          {"headcount", 5},
+          {"belongings", "エプロン"},
+          {"period_end", time::tokyo_date(-30)}};
+}
+
+/// Posts until the directory's organization.changed has reached the recruitment service.
+Response post_recruitment(Client& c, const nlohmann::json& r) {
+  Response out;
+  for (int i = 0; i < 100; ++i) {
+    out = c.post("/api/v1/recruitments", {{"recruitment", r}});
+    if (out.status != 403) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return out;
+}
+
+std::string oneclick_token(const std::string& mail, const char* label) {
+  std::smatch m;
+  std::regex re(std::string(label) + "[^\\n]*\\n[^\\n]*/oneclick/([A-Za-z0-9_-]+)");
+  if (!std::regex_search(mail, m, re)) throw std::runtime_error("no one-click link in mail");
+  return m[1];
+}
+
+/// Every key anywhere in `j`.
+void keys_of(const nlohmann::json& j, std::set<std::string>& out) {
+  if (j.is_object())
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      out.insert(it.key());
+      keys_of(it.value(), out);
+    }
+  else if (j.is_array())
+    for (const auto& v : j) keys_of(v, out);
+}
+
+/// The group's own volunteer record (its areas, days and fields), published; returns its
+/// id. Retries until the directory's organization.changed has reached matching.
+std::string group_member(Client& group, Client& admin, const std::string& organization_id, const std::string& email) {
+  nlohmann::json profile = {{"type", "group"},
+                            {"organization_id", organization_id},
+                            {"email", email},
+                            {"activity_municipalities", {"shunan", "hagi"}},
+                            {"fields", {"f13"}},
+                            {"weekdays", {"sat", "mon"}},
+                            {"time_slot", "daytime"}};
+  Response r;
+  for (int i = 0; i < 100; ++i) {
+    r = put(group, "/api/v1/me/volunteer-profile", {{"profile", profile}});
+    if (r.status != 400 || !error_fields(r).count("organization_id")) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  REQUIRE(r.status == 200);
+  CHECK(r.json()["type"] == "group");
+  std::string id = r.json()["id"];
+  REQUIRE(admin.post("/api/v1/admin/members/" + id + "/publish").status == 200);
+  return id;
+}
+
+} // namespace
+
+TEST_CASE("A published recruitment mails each matching member once with one-click links that act exactly once", "[e2e]") {
+  Client admin;
+  ready_admin(admin, unique("aika_admin_"));
+
+  // Volunteers: one who matches, one who is mail-stopped, one suspended, one elsewhere.
+  Client a, stopped, resting, elsewhere;
+  auto [a_id, a_mail] = published_volunteer(a, admin, "shunan", "sat");
+  auto [stopped_id, stopped_mail] = published_volunteer(stopped, admin, "shunan", "sat");
+  auto [resting_id, resting_mail] = published_volunteer(resting, admin, "shunan", "sat");
+  auto [elsewhere_id, elsewhere_mail] = published_volunteer(elsewhere, admin, "hagi", "sat");
+  REQUIRE(admin.post("/api/v1/admin/members/" + stopped_id + "/status", {{"status", "active"}, {"mail_stopped", true}})
+              .status == 200);
+  REQUIRE(resting.post("/api/v1/me/membership-requests", {{"action", "suspend"}}).status == 200);
+
+  // Only members of a published group that recruits may post.
+  Client group;
+  std::string organizer = unique("organizer_") + "@example.jp";
+  std::string group_id = published_group(group, admin, unique("group_") + "@example.jp");
+  std::string tag = unique("");
+  std::string title = "子ども食堂ボランティア" + tag;
+  CHECK(a.post("/api/v1/recruitments", {{"recruitment", recruitment(title, organizer)}}).status == 403);
+  CHECK(Client().post("/api/v1/recruitments", {{"recruitment", recruitment(title, organizer)}}).status == 401);
+
+  nlohmann::json bad = recruitment(title, "not-an-address");
+  bad["fields"] = {"f99"};
+  bad["period_end"] = "2026-02-30";
+  bad["title"] = std::string(201, 'x');
+  Response invalid = post_recruitment(group, bad);
+  REQUIRE(invalid.status == 400);
+  auto fields = error_fields(invalid);
+  for (const char* f : {"organizer_email", "fields", "period_end", "title"}) {
+    INFO(f);
+    CHECK(fields.count(f));
+  }
+
+  Response posted = post_recruitment(group, recruitment(title, organizer));
+  REQUIRE(posted.status == 201);
+  std::string rid = posted.json()["id"];
+  CHECK(posted.json()["state"] == "review");
+  CHECK(posted.json()["weekdays"] == nlohmann::json::array({"sat"}));  // derived from the date
+  CHECK(Client().get("/api/v1/recruitments/" + rid).status == 404);   // not yet published
+  CHECK(group.get("/api/v1/recruitments/" + rid).status == 200);       // its owner sees it
+  CHECK(a.post("/api/v1/admin/recruitments/" + rid + "/publish").status == 403);
+
+  REQUIRE(admin.post("/api/v1/admin/recruitments/" + rid + "/publish").status == 200);
+  Response pub = Client().get("/api/v1/recruitments/" + rid);
+  REQUIRE(pub.status == 200);
+  CHECK(pub.json()["open"] == true);
+  CHECK_FALSE(pub.json().contains("organizer_email"));
+  Response search = Client().get("/api/v1/search?q=" + tag);  // the site-wide search (CNT-5) finds it
+  REQUIRE(search.status == 200);
+  REQUIRE(search.json()["items"].size() == 1);
+  CHECK(search.json()["items"][0]["type"] == "recruitment");
+  CHECK(search.json()["items"][0]["id"] == rid);
+  Response month = Client().get("/api/v1/calendar?month=" + next_saturday().substr(0, 7));
+  REQUIRE(month.status == 200);
+  CHECK(month.body.find(rid) != std::string::npos);
+
+  // MAT-3 (d): the matching member gets the mail, the others none; the organiser the list.
+  auto match_mail = wait_for_mail(a_mail, title);
+  REQUIRE(match_mail);
+  CHECK(match_mail->find("/oneclick/") != std::string::npos);
+  CHECK(wait_for_mail(organizer, "条件に合う会員"));
+  for (const auto& other : {stopped_mail, resting_mail, elsewhere_mail}) {
+    INFO(other);
+    CHECK_FALSE(wait_for_mail(other, title, std::chrono::seconds(1)));
+  }
+
+  // MAT-3 (a) and (c): a member published later hears of the open recruitment, and its
+  // organiser of the member.
+  Client late;
+  auto [late_id, late_mail] = published_volunteer(late, admin, "shunan", "sat");
+  auto late_list = wait_for_mail(late_mail, "募集中のボランティア");
+  REQUIRE(late_list);
+  CHECK(late_list->find(title) != std::string::npos);
+  CHECK(wait_for_mail(organizer, "/aikasanet/members/" + late_id));
+
+  std::string apply_token = oneclick_token(*match_mail, "参加を申し込む");
+  std::string inquire_token = oneclick_token(*match_mail, "問い合わせる");
+
+  // REC-5: GET only describes, POST acts once.
+  Client anyone;
+  Response described = anyone.get("/api/v1/oneclick/" + apply_token);
+  REQUIRE(described.status == 200);
+  CHECK(described.json()["action"] == "apply");
+  CHECK(described.json()["recruitment_title"] == title);
+  CHECK(described.json().value("done", false) == false);
+  CHECK(anyone.get("/api/v1/oneclick/" + apply_token).status == 200);
+  CHECK_FALSE(wait_for_mail(organizer, "参加申込み", std::chrono::seconds(1)));
+
+  Response confirmed = anyone.post("/api/v1/oneclick/" + apply_token);
+  REQUIRE(confirmed.status == 200);
+  CHECK(confirmed.json().value("already_done", false) == false);
+  auto application = wait_for_mail(organizer, "参加の申込み");
+  REQUIRE(application);
+  CHECK(application->find(a_mail) != std::string::npos);        // name, e-mail and phone reach the organiser
+  CHECK(application->find("0834-11-2222") != std::string::npos);
+  size_t applications = mail_count(organizer, "参加の申込み");
+
+  Response again = anyone.post("/api/v1/oneclick/" + apply_token);
+  REQUIRE(again.status == 200);
+  CHECK(again.json()["already_done"] == true);
+  CHECK(anyone.get("/api/v1/oneclick/" + apply_token).json()["done"] == true);
+  CHECK(a.post("/api/v1/recruitments/" + rid + "/applications", {{"message", "よろしくお願いします"}}).status == 409);
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  CHECK(mail_count(organizer, "参加の申込み") == applications);  // nothing sent twice
+
+  // Tampered, truncated and made-up tokens: a plain 404, nothing leaked.
+  std::string tampered = apply_token;
+  tampered[10] = tampered[10] == 'A' ? 'B' : 'A';
+  for (const auto& t : {tampered, apply_token.substr(0, 40), std::string(99, 'A'), unique("x")}) {
+    Response r = anyone.post("/api/v1/oneclick/" + t);
+    CHECK(r.status == 404);
+    CHECK(r.body.find("expired") == std::string::npos);
+    CHECK(r.body.find("signature") == std::string::npos);
+    CHECK(anyone.get("/api/v1/oneclick/" + t).status == 404);
+  }
+
+  // Revoked while the member rests, valid again after resuming, revoked when the
+  // recruitment closes.
+  REQUIRE(a.post("/api/v1/me/membership-requests", {{"action", "suspend"}}).status == 200);
+  CHECK(anyone.get("/api/v1/oneclick/" + inquire_token).status == 404);
+  CHECK(anyone.post("/api/v1/oneclick/" + inquire_token).status == 404);
+  REQUIRE(a.post("/api/v1/me/membership-requests", {{"action", "resume"}}).status == 200);
+  CHECK(anyone.get("/api/v1/oneclick/" + inquire_token).status == 200);
+  REQUIRE(admin.post("/api/v1/admin/recruitments/" + rid + "/archive").status == 200);
+  CHECK(anyone.get("/api/v1/oneclick/" + inquire_token).status == 404);
+  CHECK(anyone.post("/api/v1/oneclick/" + inquire_token).status == 404);
+  CHECK(Client().get("/api/v1/recruitments/" + rid).status == 404);
+  (void)group_id;
+}
+
+TEST_CASE("A replayed recruitment.published event sends no second matching mail", "[e2e]") {
+  Client admin;
+  ready_admin(admin, unique("aika_replay_"));
+  Client v, group;
+  auto [v_id, v_mail] = published_volunteer(v, admin, "shunan", "sat");
+  published_group(group, admin, unique("replay_group_") + "@example.jp");
+  std::string title = "川の清掃" + unique("");
+  Response posted = post_recruitment(group, recruitment(title, unique("replay_org_") + "@example.jp"));
+  REQUIRE(posted.status == 201);
+  std::string rid = posted.json()["id"];
+  REQUIRE(admin.post("/api/v1/admin/recruitments/" + rid + "/publish").status == 200);
+  REQUIRE(wait_for_mail(v_mail, title));
+  size_t before = mail_count(v_mail, title);
+  CHECK(before == 1);
+
+  // The event as the recruitment service wrote it, delivered again: once with its own
+  // id (the inbox drops it) and once under a new id (the trigger has fired already).
+  db::Pool pool(env("TEST_RECRUITMENT_DB_URL"), 1);
+  civic::events::Event event;
+  pool.read([&](db::Tx& tx) {
+    db::Result r = tx.exec("SELECT id, payload FROM outbox WHERE type = 'recruitment.published' ORDER BY created_at");
+    for (int i = 0; i < r.size(); ++i) {
+      civic::events::RecruitmentPublished p;
+      REQUIRE(p.ParseFromString(r[i].bytes(1)));
+      if (p.id() != rid) continue;
+      event.set_id(r[i].text(0));
+      event.set_payload(r[i].bytes(1));
+    }
+  });
+  REQUIRE_FALSE(event.id().empty());
+  event.set_type("recruitment.published");
+  event.set_producer("recruitment");
+  auto stub = civic::events::EventSink::NewStub(
+      grpc::CreateChannel(env("MATCHING_SERVICE_ADDR"), grpc::InsecureChannelCredentials()));
+  for (std::string id : {event.id(), crypto::uuid_v4()}) {
+    event.set_id(id);
+    grpc::ClientContext ctx;
+    rpc::Principal p;
+    p.add_roles("service");
+    p.set_caller("recruitment");
+    rpc::attach(ctx, p, env("INTERNAL_HMAC_KEY"));
+    civic::events::DeliverResponse resp;
+    CHECK(stub->Deliver(&ctx, event, &resp).ok());
+  }
+  // A caller without the service role is refused.
+  {
+    grpc::ClientContext ctx;
+    rpc::Principal p;
+    p.set_account_id(crypto::uuid_v4());
+    p.add_roles("member");
+    rpc::attach(ctx, p, env("INTERNAL_HMAC_KEY"));
+    civic::events::DeliverResponse resp;
+    CHECK(stub->Deliver(&ctx, event, &resp).error_code() == grpc::StatusCode::PERMISSION_DENIED);
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  CHECK(mail_count(v_mail, title) == before);
+}
+
+TEST_CASE("Volunteer profiles: every item checked, private items never public, one's own record only", "[e2e]") {
+  Client anyone;
+  CHECK(put(anyone, "/api/v1/me/volunteer-profile", {{"profile", individual("x@example.jp", "shunan", "sat")}}).status == 401);
+
+  Client admin;
+  ready_admin(admin, unique("aika_prof_"));
+  Client a;
+  auto [login, mail] = verified_member(a);
+  REQUIRE(a.login(login, kPassword).status == 200);
+  CHECK(a.get("/api/v1/me/volunteer-profile").status == 404);
+
+  nlohmann::json bad = individual("not-mail", "nowhere", "someday");
+  bad["birth_date"] = time::tokyo_date(365 * 10);  // a ten-year-old without a guardian's consent
+  bad["fields"] = nlohmann::json::array();
+  bad["occupation"] = std::string("会社員\x01");
+  bad["organization_id"] = crypto::uuid_v4();      // a group's item
+  bad["time_slot"] = "";
+  Response r = put(a, "/api/v1/me/volunteer-profile", {{"profile", bad}});
+  REQUIRE(r.status == 400);
+  auto fields = error_fields(r);
+  for (const char* f : {"email", "activity_municipalities", "weekdays", "guardian_consent", "fields", "occupation",
+                        "organization_id", "time_slot"}) {
+    INFO(f);
+    CHECK(fields.count(f));
+  }
+  CHECK(a.get("/api/v1/me/volunteer-profile").status == 404);  // nothing written
+  nlohmann::json no_type = individual(mail, "shunan", "sat");
+  no_type["type"] = "robot";
+  CHECK(error_fields(put(a, "/api/v1/me/volunteer-profile", {{"profile", no_type}})).count("type"));
+  nlohmann::json company = individual(mail, "shunan", "sat");
+  company["type"] = "company";
+  company.erase("name");
+  company["organization_id"] = crypto::uuid_v4();  // somebody else's (or nobody's) organisation
+  CHECK(error_fields(put(a, "/api/v1/me/volunteer-profile", {{"profile", company}})).count("organization_id"));
+
+  Response created = put(a, "/api/v1/me/volunteer-profile", {{"profile", individual(mail, "shunan", "sun")}});
+  REQUIRE(created.status == 200);
+  std::string id = created.json()["id"];
+  int version = created.json()["version"];
+  CHECK(anyone.get("/api/v1/members/" + id).status == 404);  // in review
+  REQUIRE(admin.post("/api/v1/admin/members/" + id + "/publish").status == 200);
+  CHECK(wait_for_mail(mail, "会員登録が完了"));
+
+  // The public profile carries no private item, in the detail or the search.
+  Response pub = anyone.get("/api/v1/members/" + id);
+  REQUIRE(pub.status == 200);
+  std::set<std::string> keys;
+  keys_of(pub.json(), keys);
+  Response found = anyone.get("/api/v1/members?type=individual&municipality=shunan&field=f13&q=" + std::string("%E5%AD%90%E3%81%A9%E3%82%82"));
+  REQUIRE(found.status == 200);
+  bool listed = false;
+  for (const auto& m : found.json()["items"]) listed |= m["id"] == id;
+  CHECK(listed);
+  keys_of(found.json(), keys);
+  for (const auto& f : rpc::private_field_names(civic::matching::Member::descriptor())) {
+    INFO(f);
+    CHECK_FALSE(keys.count(f));
+  }
+  CHECK(pub.body.find(mail) == std::string::npos);
+  CHECK(pub.body.find("0834-11-2222") == std::string::npos);
+
+  // Another member cannot see or change it: there is only "me", and staff routes refuse.
+  Client b;
+  auto [login_b, mail_b] = verified_member(b);
+  REQUIRE(b.login(login_b, kPassword).status == 200);
+  CHECK(b.get("/api/v1/admin/members/" + id).status == 403);
+  CHECK(b.post("/api/v1/admin/members/" + id + "/status", {{"status", "suspended"}}).status == 403);
+  CHECK(b.get("/api/v1/me/volunteer-profile").status == 404);
+
+  // Edits keep the version rule; the type never changes.
+  nlohmann::json edit = individual(mail, "shunan", "sun");
+  edit["version"] = version;  // stale: publishing bumped it
+  CHECK(put(a, "/api/v1/me/volunteer-profile", {{"profile", edit}}).status == 409);
+  Response mine = a.get("/api/v1/me/volunteer-profile");
+  REQUIRE(mine.status == 200);
+  CHECK(mine.json()["phone"] == "0834-11-2222");  // the owner reads the private items
+  edit["version"] = mine.json()["version"];
+  edit["type"] = "group";
+  CHECK(error_fields(put(a, "/api/v1/me/volunteer-profile", {{"profile", edit}})).count("type"));
+
+  // The home figures count published, active members.
+  Response summary = anyone.get("/api/v1/members/summary");
+  REQUIRE(summary.status == 200);
+  CHECK(summary.json()["individuals"].get<int>() >= 1);
+
+  // 退会 erases the personal items and takes the profile off the site.
+  REQUIRE(a.post("/api/v1/me/membership-requests", {{"action", "withdraw"}}).status == 200);
+  CHECK(anyone.get("/api/v1/members/" + id).status == 404);
+  Response gone = admin.get("/api/v1/admin/members/" + id);
+  REQUIRE(gone.status == 200);
+  CHECK(gone.json().value("phone", "") == "");
+  CHECK(gone.json()["status"] == "withdrawn");
+  CHECK(a.post("/api/v1/me/membership-requests", {{"action", "resume"}}).status == 400);
+}
+
+TEST_CASE("A recruitment of an unpublished organisation or past its period is invisible", "[e2e]") {
+  Client admin;
+  ready_admin(admin, unique("aika_vis_"));
+  Client group;
+  std::string org = published_group(group, admin, unique("vis_group_") + "@example.jp");
+  std::string title = "海岸清掃" + unique("");
+  Response posted = post_recruitment(group, recruitment(title, unique("vis_org_") + "@example.jp"));
+  REQUIRE(posted.status == 201);
+  std::string rid = posted.json()["id"];
+  REQUIRE(admin.post("/api/v1/admin/recruitments/" + rid + "/publish").status == 200);
+  REQUIRE(Client().get("/api/v1/recruitments/" + rid).status == 200);
+
+  auto listed = [&](const std::string& query) {
+    Response r = Client().get("/api/v1/recruitments?" + query);
+    REQUIRE(r.status == 200);
+    return r.body.find(rid) != std::string::npos;
+  };
+  CHECK(listed("organization_id=" + org));
+
+  // The organisation is archived: its recruitments leave the site.
+  REQUIRE(admin.post("/api/v1/admin/organizations/" + org + "/archive").status == 200);
+  bool hidden = false;
+  for (int i = 0; i < 100 && !hidden; ++i) {
+    hidden = Client().get("/api/v1/recruitments/" + rid).status == 404;
+    if (!hidden) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  CHECK(hidden);
+  CHECK_FALSE(listed("organization_id=" + org));
+
+  // Past its period: not in the current list or detail, but in the past list.
+  Client other;
+  std::string org2 = published_group(other, admin, unique("past_group_") + "@example.jp");
+  nlohmann::json past = recruitment("過去の募集" + unique(""), unique("past_org_") + "@example.jp");
+  past["period_start"] = time::tokyo_date(20);
+  past["period_end"] = time::tokyo_date(10);
+  past["activity_dates"] = {time::tokyo_date(12)};
+  Response p = post_recruitment(other, past);
+  REQUIRE(p.status == 201);
+  std::string pid = p.json()["id"];
+  REQUIRE(admin.post("/api/v1/admin/recruitments/" + pid + "/publish").status == 200);
+  CHECK(Client().get("/api/v1/recruitments/" + pid).status == 404);
+  CHECK(other.get("/api/v1/recruitments/" + pid).status == 200);  // the owner still sees it
+  CHECK_FALSE(listed("organization_id=" + org2));
+  Response past_list = Client().get("/api/v1/recruitments?status=past&organization_id=" + org2);
+  REQUIRE(past_list.status == 200);
+  CHECK(past_list.body.find(pid) != std::string::npos);
+  Client applicant;
+  auto [v_id, v_mail] = published_volunteer(applicant, admin, "shunan", "sat");
+  CHECK(applicant.post("/api/v1/recruitments/" + pid + "/applications").status == 404);
+
+  // Another group's member cannot edit it.
+  nlohmann::json edit = past;
+  edit["version"] = 1;
+  CHECK(group.request("PUT", "/api/v1/recruitments/" + pid, nlohmann::json({{"recruitment", edit}}).dump()).status == 404);
+  (void)v_id;
+}
+
+TEST_CASE("Applications and inquiries reach the organiser with a copy to the centre, and group members may ask members", "[e2e]") {
+  Client admin;
+  ready_admin(admin, unique("aika_apply_"));
+  Client group, volunteer, stranger;
+  std::string organizer = unique("apply_org_") + "@example.jp";
+  std::string group_mail = unique("apply_group_") + "@example.jp";
+  std::string org = published_group(group, admin, group_mail);
+  std::string title = "夏祭りの運営" + unique("");
+  Response posted = post_recruitment(group, recruitment(title, organizer));
+  REQUIRE(posted.status == 201);
+  std::string rid = posted.json()["id"];
+  REQUIRE(admin.post("/api/v1/admin/recruitments/" + rid + "/publish").status == 200);
+  auto [v_id, v_mail] = published_volunteer(volunteer, admin, "hagi", "mon");
+  std::string group_member_id = group_member(group, admin, org, group_mail);
+  // MAT-3 (b): the group hears of the members who fit its own areas, days and fields.
+  CHECK(wait_for_mail(group_mail, "活動地域・曜日・分野に合う会員"));
+
+  // Only a published member applies.
+  auto [s_login, s_mail] = verified_member(stranger);
+  REQUIRE(stranger.login(s_login, kPassword).status == 200);
+  CHECK(stranger.post("/api/v1/recruitments/" + rid + "/applications").status == 403);
+  CHECK(Client().post("/api/v1/recruitments/" + rid + "/inquiries", {{"question", "?"}}).status == 401);
+  CHECK(volunteer.post("/api/v1/recruitments/" + rid + "/inquiries", {{"question", ""}}).status == 400);
+  CHECK(volunteer.post("/api/v1/recruitments/" + rid + "/inquiries", {{"question", std::string(2001, 'a')}}).status == 400);
+
+  Response applied = volunteer.post("/api/v1/recruitments/" + rid + "/applications", {{"message", "初参加です"}});
+  REQUIRE(applied.status == 201);
+  auto mail = wait_for_mail(organizer, "初参加です");
+  REQUIRE(mail);
+  CHECK(mail->find(v_mail) != std::string::npos);
+  CHECK(wait_for_mail(v_mail, "参加申込みを主催者へ送りました"));
+  CHECK(volunteer.post("/api/v1/recruitments/" + rid + "/applications").status == 409);
+  REQUIRE(volunteer.post("/api/v1/recruitments/" + rid + "/inquiries", {{"question", "駐車場はありますか"}}).status == 201);
+  CHECK(wait_for_mail(organizer, "駐車場はありますか"));
+
+  // The stored records are sealed: neither the message nor the address is readable in the table.
+  db::Pool pool(env("TEST_RECRUITMENT_DB_URL"), 1);
+  pool.read([&](db::Tx& tx) {
+    db::Result r = tx.exec("SELECT sealed FROM submissions WHERE recruitment_id = $1::uuid", rid);
+    REQUIRE(r.size() == 2);
+    for (int i = 0; i < r.size(); ++i) {
+      CHECK(r[i].bytes(0).find("初参加") == std::string::npos);
+      CHECK(r[i].bytes(0).find(v_mail) == std::string::npos);
+    }
+  });
+
+  // A group member asks a member; a member who is not a group cannot.
+  Response asked = group.post("/api/v1/members/" + v_id + "/inquiries", {{"question", "秋の行事も手伝えますか"}});
+  REQUIRE(asked.status == 201);
+  auto to_member = wait_for_mail(v_mail, "秋の行事も手伝えますか");
+  REQUIRE(to_member);
+  CHECK(to_member->find(group_mail) != std::string::npos);  // the reply address is the group's
+  CHECK(volunteer.post("/api/v1/members/" + v_id + "/inquiries", {{"question", "?"}}).status == 403);
+  CHECK(group.post("/api/v1/members/" + crypto::uuid_v4() + "/inquiries", {{"question", "?"}}).status == 404);
+  CHECK(group.post("/api/v1/members/" + group_member_id + "/inquiries", {{"question", "?"}}).status == 404);  // itself
+  // A group's public profile carries its name from the directory and lists its recruitments.
+  Response profile = Client().get("/api/v1/members/" + group_member_id);
+  REQUIRE(profile.status == 200);
+  CHECK(profile.json()["display_name"].get<std::string>().find("周南みまもり隊") == 0);
+  CHECK(profile.body.find(rid) != std::string::npos);
+}
