@@ -1,5 +1,7 @@
 #include "rpc/outbox.h"
 
+#include <future>
+
 #include "core/crypto.h"
 #include "core/log.h"
 #include "core/time.h"
@@ -59,44 +61,66 @@ void OutboxRelay::notify() {
   cv_.notify_one();
 }
 
+// Delivers one event to every subscriber of its type; the first error, or "".
+std::string OutboxRelay::deliver(const civic::events::Event& event) {
+  auto it = routes_.find(event.type());
+  if (it == routes_.end()) return "";
+  for (const auto& sub : it->second) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    Principal p;
+    p.add_roles("service");
+    p.set_caller(producer_);
+    p.set_request_id(event.id());
+    attach(ctx, p, key_);
+    civic::events::DeliverResponse resp;
+    grpc::Status st = sub.stub->Deliver(&ctx, event, &resp);
+    if (!st.ok()) return sub.name + ": " + st.error_message();
+  }
+  return "";
+}
+
 int OutboxRelay::deliver_due() {
   return pool_.transaction([&](db::Tx& tx) {
-    int done = 0;
     db::Result due = tx.exec(kDue);
+    std::vector<civic::events::Event> events(size_t(due.size()));
     for (int i = 0; i < due.size(); ++i) {
-      civic::events::Event event;
+      auto& event = events[size_t(i)];
       event.set_id(due[i].text(0));
       event.set_type(due[i].text(1));
       event.set_payload(due[i].bytes(2));
       event.set_occurred_at_unix_ms(due[i].int64(3));
       event.set_producer(producer_);
-      std::string error;
-      auto it = routes_.find(event.type());
-      if (it != routes_.end()) {
-        for (const auto& sub : it->second) {
-          grpc::ClientContext ctx;
-          ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-          Principal p;
-          p.add_roles("service");
-          p.set_caller(producer_);
-          p.set_request_id(event.id());
-          attach(ctx, p, key_);
-          civic::events::DeliverResponse resp;
-          grpc::Status st = sub.stub->Deliver(&ctx, event, &resp);
-          if (!st.ok()) {
-            error = sub.name + ": " + st.error_message();
-            break;
-          }
-        }
+    }
+    // Mails are independent of one another, so they go out kConcurrentMails at a time
+    // (one recruitment's matches are dozens of mail.batch events); every other event
+    // keeps its order (a recruitment is published before it is closed).
+    constexpr size_t kConcurrentMails = 4;
+    std::vector<std::string> errors(events.size());
+    std::vector<std::future<void>> running;
+    for (size_t i = 0; i < events.size(); ++i) {
+      if (events[i].type().rfind("mail.", 0) != 0) {
+        errors[i] = deliver(events[i]);
+        continue;
       }
-      if (error.empty()) {
+      if (running.size() == kConcurrentMails) {
+        running.front().get();
+        running.erase(running.begin());
+      }
+      running.push_back(std::async(std::launch::async, [&, i] { errors[i] = deliver(events[i]); }));
+    }
+    for (auto& f : running) f.get();
+    int done = 0;
+    for (size_t i = 0; i < events.size(); ++i) {
+      const auto& event = events[i];
+      if (errors[i].empty()) {
         tx.exec(kDelivered, event.id());
         ++done;
         log::info("event_delivered", {{"event_id", event.id()}, {"type", event.type()}});
       } else {
-        tx.exec(kFailed, event.id(), error);
-        log::warn("event_delivery_failed",
-                  {{"event_id", event.id()}, {"type", event.type()}, {"attempt", due[i].int64(4) + 1}, {"error", error}});
+        tx.exec(kFailed, event.id(), errors[i]);
+        log::warn("event_delivery_failed", {{"event_id", event.id()}, {"type", event.type()},
+                                            {"attempt", due[int(i)].int64(4) + 1}, {"error", errors[i]}});
       }
     }
     return done;

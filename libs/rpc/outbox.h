@@ -86,6 +86,7 @@ class OutboxRelay {
 
  private:
   void loop();
+  std::string deliver(const civic::events::Event& event);
 
   db::Pool& pool_;
   std::string producer_;

@@ -35,10 +35,12 @@ constexpr const char* kSetStatus =
     "UPDATE members SET status = $2, mail_stopped = $3, version = version + 1, updated_at = now() WHERE id = $1::uuid";
 constexpr const char* kCounts =
     "SELECT type, count(*) FROM members WHERE state = 'published' AND status = 'active' GROUP BY type";
-constexpr const char* kCandidates =
-    "SELECT id, type, time_slot, activity_municipalities, fields, weekdays FROM members "
-    "WHERE state = 'published' AND status = 'active' AND NOT mail_stopped";
-constexpr const char* kSealedOf = "SELECT id, private_sealed FROM members WHERE id = ANY($1::uuid[])";
+const std::string kCandidateWhere =
+    " FROM members WHERE state = 'published' AND status = 'active' AND NOT mail_stopped "
+    "AND ($1 OR activity_municipalities && $2::text[]) AND ($3 OR weekdays && $4::text[])";
+const std::string kCandidates = "SELECT id, type, time_slot, activity_municipalities, fields, weekdays, ''::bytea" + kCandidateWhere;
+const std::string kCandidatesSealed =
+    "SELECT id, type, time_slot, activity_municipalities, fields, weekdays, private_sealed" + kCandidateWhere;
 constexpr const char* kUpsertOrg =
     "INSERT INTO organizations (id, owner_account_id, kind, name, visible, recruits) VALUES ($1::uuid, $2::uuid, $3, "
     "$4, $5, $6) ON CONFLICT (id) DO UPDATE SET owner_account_id = excluded.owner_account_id, kind = excluded.kind, "
@@ -189,21 +191,13 @@ Counts counts(db::Tx& tx) {
   return c;
 }
 
-std::vector<Candidate> candidates(db::Tx& tx) {
-  db::Result r = tx.exec(kCandidates);
+std::vector<Candidate> candidates(db::Tx& tx, const Narrowing& n, bool with_sealed) {
+  db::Result r = tx.exec(with_sealed ? kCandidatesSealed : kCandidates, n.anywhere, n.places, n.any_day, n.days);
   std::vector<Candidate> out;
   out.reserve(size_t(r.size()));
   for (int i = 0; i < r.size(); ++i)
-    out.push_back({r[i].text(0), r[i].text(1), r[i].text(2), r[i].text_array(3), r[i].text_array(4),
-                   r[i].text_array(5)});
-  return out;
-}
-
-std::vector<std::pair<std::string, std::string>> sealed_of(db::Tx& tx, const std::vector<std::string>& ids) {
-  db::Result r = tx.exec(kSealedOf, ids);
-  std::vector<std::pair<std::string, std::string>> out;
-  out.reserve(size_t(r.size()));
-  for (int i = 0; i < r.size(); ++i) out.emplace_back(r[i].text(0), r[i].bytes(1));
+    out.push_back({r[i].text(0), r[i].text(1), r[i].text(2), r[i].text_array(3), r[i].text_array(4), r[i].text_array(5),
+                   with_sealed ? r[i].bytes(6) : std::string()});
   return out;
 }
 

@@ -48,14 +48,22 @@ struct Counts {
 };
 Counts counts(db::Tx& tx);
 
-/// What MAT-2 needs of every member who may be mailed (published, active, not stopped).
+/// What MAT-2 needs of a member who may be mailed (published, active, not stopped).
 struct Candidate {
   std::string id, type, time_slot;
   std::vector<std::string> municipalities, fields, weekdays;
+  std::string sealed;  // the private items, when asked for
 };
-std::vector<Candidate> candidates(db::Tx& tx);
-/// id -> sealed private items of `ids`.
-std::vector<std::pair<std::string, std::string>> sealed_of(db::Tx& tx, const std::vector<std::string>& ids);
+/// Narrows the candidates in the database by MAT-2's own necessary conditions (places
+/// and days overlap, unless anywhere / any day), so 100,000 profiles are not all read;
+/// match() still decides.
+struct Narrowing {
+  std::vector<std::string> places;
+  bool anywhere = false;
+  std::vector<std::string> days;
+  bool any_day = false;
+};
+std::vector<Candidate> candidates(db::Tx& tx, const Narrowing& n, bool with_sealed);
 
 struct OrgRow {
   std::string id, owner_account_id, kind, name;

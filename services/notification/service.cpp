@@ -79,28 +79,25 @@ Status EventSinkImpl::Deliver(grpc::ServerContext* ctx, const civic::events::Eve
                               civic::events::DeliverResponse*) {
   Status st = rpc::deliver_once(ctx, config_.hmac_key, pool_, *event, [&](db::Tx& tx) {
     Templates templates(tx);
-    auto queue = [&](const std::string& id, const civic::events::MailRequested& req) {
-      MessageRow m = compose(templates, id, req, config_);
-      store::insert_message(tx, m);
-      if (m.status == "rejected")
-        log::warn("mail_rejected", {{"event_id", event->id()}, {"template", m.template_key}, {"reason", m.last_error}});
-    };
+    std::vector<MessageRow> rows;
     if (event->type() == "mail.requested") {
       civic::events::MailRequested req;
-      if (req.ParseFromString(event->payload())) queue(event->id(), req);
-      else log::error("event_payload_invalid", {{"event_id", event->id()}});
+      if (!req.ParseFromString(event->payload())) return log::error("event_payload_invalid", {{"event_id", event->id()}});
+      rows.push_back(compose(templates, event->id(), req, config_));
     } else if (event->type() == "mail.batch") {
       civic::events::MailBatch batch;
-      if (!batch.ParseFromString(event->payload())) {
-        log::error("event_payload_invalid", {{"event_id", event->id()}});
-        return;
-      }
+      if (!batch.ParseFromString(event->payload())) return log::error("event_payload_invalid", {{"event_id", event->id()}});
+      rows.reserve(size_t(batch.mails_size()));
       for (const auto& mail : batch.mails())
-        if (validation::is_uuid(mail.id())) queue(mail.id(), mail.mail());
-      log::info("mail_batch_queued", {{"event_id", event->id()}, {"mails", batch.mails_size()}});
+        if (validation::is_uuid(mail.id())) rows.push_back(compose(templates, mail.id(), mail.mail(), config_));
+      log::info("mail_batch_queued", {{"event_id", event->id()}, {"mails", rows.size()}});
     } else {
-      log::warn("event_type_ignored", {{"event_id", event->id()}, {"type", event->type()}});
+      return log::warn("event_type_ignored", {{"event_id", event->id()}, {"type", event->type()}});
     }
+    store::insert_messages(tx, rows);
+    for (const auto& m : rows)
+      if (m.status == "rejected")
+        log::warn("mail_rejected", {{"event_id", event->id()}, {"template", m.template_key}, {"reason", m.last_error}});
   });
   if (st.ok()) queued_();
   return st;

@@ -9,9 +9,6 @@ const std::string kListTemplates = "SELECT " + kTemplateColumns + " FROM mail_te
 const std::string kUpdateTemplate =
     "UPDATE mail_templates SET subject = $3, body = $4, version = version + 1, updated_at = now() "
     "WHERE key = $1 AND locale = $2 AND version = $5 RETURNING " + kTemplateColumns;
-constexpr const char* kInsertMessage =
-    "INSERT INTO messages (id, event_id, template, recipient, bcc, subject, body, status, last_error) "
-    "VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (event_id) DO NOTHING";
 const std::string kMessageColumns = std::string(
     "id, event_id, template, recipient, bcc, subject, body, status, attempts, "
     "to_char(created_at AT TIME ZONE 'UTC', ") + kTime + "), coalesce(to_char(sent_at AT TIME ZONE 'UTC', " + kTime +
@@ -77,10 +74,22 @@ std::optional<TemplateRow> update_template(db::Tx& tx, const TemplateRow& t) {
   return read_template(r[0]);
 }
 
-void insert_message(db::Tx& tx, const MessageRow& m) {
-  tx.exec(kInsertMessage, m.id, m.event_id, m.template_key, m.recipient, m.bcc, m.subject, m.body, m.status,
-          m.last_error);
+void insert_messages(db::Tx& tx, const std::vector<MessageRow>& ms) {
+  static constexpr const char* kInsertMany =
+      "INSERT INTO messages (id, event_id, template, recipient, bcc, subject, body, status, last_error) "
+      "SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], "
+      "$8::text[], $9::text[]) ON CONFLICT (event_id) DO NOTHING";
+  std::vector<std::string> cols[9];
+  for (const auto& m : ms) {
+    const std::string* values[] = {&m.id,      &m.event_id, &m.template_key, &m.recipient, &m.bcc,
+                                   &m.subject, &m.body,     &m.status,       &m.last_error};
+    for (size_t i = 0; i < 9; ++i) cols[i].push_back(*values[i]);
+  }
+  tx.exec(kInsertMany, cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], cols[6], cols[7], cols[8]);
 }
+
+void insert_message(db::Tx& tx, const MessageRow& m) { insert_messages(tx, {m}); }
+
 
 std::vector<MessageRow> claim_due(db::Tx& tx, int limit) {
   std::vector<MessageRow> out;

@@ -66,6 +66,25 @@ TEST_CASE("an event is accepted once and yields at most one message", "[db]") {
   CHECK(db.pool.read([](db::Tx& c) { return c.exec("SELECT count(*) FROM messages")[0].int64(0); }) == 1);
 }
 
+TEST_CASE("a batch of messages is written in one statement, bodies intact, known event ids skipped", "[db]") {
+  NotificationDb db;
+  std::string seen = crypto::uuid_v4();
+  db.pool.transaction([&](db::Tx& tx) { store::insert_message(tx, db.message(seen, "first@example.jp")); });
+  std::vector<MessageRow> batch;
+  for (int i = 0; i < 300; ++i) {
+    auto m = db.message(i == 0 ? seen : crypto::uuid_v4(), "v" + std::to_string(i) + "@example.jp");
+    m.body = "行1\n\"引用\" \\ {波括弧} ,カンマ " + std::to_string(i);
+    batch.push_back(m);
+  }
+  db.pool.transaction([&](db::Tx& tx) { store::insert_messages(tx, batch); });
+  db.pool.read([&](db::Tx& tx) {
+    CHECK(tx.exec("SELECT count(*) FROM messages")[0].int64(0) == 300);  // the known event id once
+    CHECK(tx.exec("SELECT recipient FROM messages WHERE event_id = $1::uuid", seen)[0].text(0) == "first@example.jp");
+    CHECK(tx.exec("SELECT body FROM messages WHERE recipient = 'v7@example.jp'")[0].text(0) ==
+          "行1\n\"引用\" \\ {波括弧} ,カンマ 7");
+  });
+}
+
 TEST_CASE("a header with CR/LF cannot even be stored", "[db]") {
   NotificationDb db;
   auto m = db.message(crypto::uuid_v4(), "a@example.jp\r\nBcc: victim@example.jp");

@@ -430,9 +430,11 @@ int write_members(int count, unsigned seed, bool add) {
         p.address = std::string(home.word.text) + "1-1";
         m.private_sealed = matching::seal_private(sealer, m.id, p);
         m.search_text = text::search_text({m.occupation, m.selling_point});
-        m.state = "published";
+        m.state = "review";  // as every member starts
         matching::store::insert(tx, m);
-        tx.exec("UPDATE members SET published_at = now() - $2::int * interval '1 hour' WHERE id = $1::uuid", m.id,
+        tx.exec("UPDATE members SET state = 'published', published_at = now() - $2::int * interval '1 hour' "
+                "WHERE id = $1::uuid",
+                m.id,
                 std::uniform_int_distribution<int>(0, 3 * 365 * 24)(rng));
       }
     });
@@ -496,9 +498,11 @@ int write_recruitments(int count, unsigned seed, bool add) {
       std::vector<std::string_view> parts = {r.title, r.organization_name};
       r.search_grams = text::index_grams(parts);
       r.search_text = text::search_text(parts);
-      r.state = "published";
+      r.state = "review";
       recruitment::store::insert(tx, r);
-      tx.exec("UPDATE recruitments SET published_at = now() - $2::int * interval '1 hour' WHERE id = $1::uuid", r.id,
+      tx.exec("UPDATE recruitments SET state = 'published', published_at = now() - $2::int * interval '1 hour' "
+              "WHERE id = $1::uuid",
+              r.id,
               std::uniform_int_distribution<int>(0, 30 * 24)(rng));
     }
   });

@@ -1,7 +1,7 @@
 // PERF-3, first half: matching one recruitment against N volunteer profiles with the
 // pure MAT-2 function (services/matching/match.h), in memory. Prints the time of the
-// match itself, median of 5 runs. The second half — enqueuing every match mail through
-// the outbox — needs the matching service (issue 4) and is not measured here.
+// match itself, median of 5 runs. The whole of PERF-3 — publication, matching and every
+// match mail queued — is measured end to end by tools/bench/publish.
 // Usage: civic_bench_match [N=100000]
 #include <algorithm>
 #include <chrono>
