@@ -125,6 +125,9 @@ HttpResponse Gateway::aggregate(const HttpRequest& req, const std::string& reque
       orgs.set_site(site);
       orgs.set_page_size(3);
       calls.push_back(call<directory::ListOrganizationsResponse>("organizations", orgs, "ListOrganizations"));
+      recruitment::ListEventsRequest events;  // the next 3 events and recruitment notices
+      events.set_page_size(3);
+      calls.push_back(call<recruitment::ListEventsResponse>("events", events, "ListEvents"));
     } else {
       matching::ListMembersRequest members;  // the 6 newest members of any type
       members.set_page_size(6);
@@ -162,6 +165,10 @@ HttpResponse Gateway::aggregate(const HttpRequest& req, const std::string& reque
     grants.set_q(q);
     grants.set_page_size(20);
     calls.push_back(call<grants::ListGrantsResponse>("grants", grants, "ListGrants"));
+    recruitment::ListEventsRequest events;  // coming ones
+    events.set_q(q);
+    events.set_page_size(20);
+    calls.push_back(call<recruitment::ListEventsResponse>("events", events, "ListEvents"));
     recruitment::ListRecruitmentsRequest recruitments;  // open ones
     recruitments.set_q(q);
     recruitments.set_page_size(20);
@@ -233,6 +240,10 @@ HttpResponse Gateway::aggregate(const HttpRequest& req, const std::string& reque
         auto& r = static_cast<grants::ListGrantsResponse&>(*c.response);
         totals[c.section] = r.total_size();
         for (const auto& g : r.items()) add("grant", g.id(), g.name(), g.purpose(), g.published_at());
+      } else if (c.section == "events") {
+        auto& r = static_cast<recruitment::ListEventsResponse&>(*c.response);
+        totals[c.section] = r.total_size();
+        for (const auto& x : r.items()) add("event", x.id(), x.title(), x.content(), x.published_at());
       } else if (c.section == "recruitments") {
         auto& r = static_cast<recruitment::ListRecruitmentsResponse&>(*c.response);
         totals[c.section] = r.total_size();

@@ -243,6 +243,8 @@ Status RecruitmentServiceImpl::GetRecruitment(grpc::ServerContext* ctx, const Ge
     // The public sees a recruitment only while it is open (REC-2).
     if (!row->open && !full) return not_found();
     render(*row, full, resp);
+    flyers_to_proto(pool_.read([&](db::Tx& tx) { return store::flyers_of(tx, "recruitment", row->id); }),
+                    resp->mutable_flyers());
     return Status::OK;
   });
 }
@@ -253,11 +255,12 @@ Status RecruitmentServiceImpl::RecruitmentCalendar(grpc::ServerContext* ctx, con
     Errors e;
     if (!std::regex_match(req->month(), kMonth))
       e.add("month", "invalid_format", "YYYY-MM の形で指定してください", "must be YYYY-MM");
-    // Supernet events (type=events) are not built yet, so they are not offered.
-    e.one_of("type", req->type(), {"recruitments"}, false);
+    e.one_of("type", req->type(), {"recruitments", "events"}, false);
     if (!e.empty()) return rpc::invalid(e);
     std::string first = req->month() + "-01", next = time::month_after(req->month()) + "-01";
-    auto items = pool_.read([&](db::Tx& tx) { return store::calendar(tx, first, next); });
+    auto items = pool_.read([&](db::Tx& tx) {
+      return req->type() == "events" ? store::event_calendar(tx, first, next) : store::calendar(tx, first, next);
+    });
     resp->set_month(req->month());
     CalendarDay* day = nullptr;
     for (const auto& it : items) {

@@ -1,4 +1,5 @@
-// Recruitment gRPC services: Aikasanet volunteer recruitments (REC-2, REC-3),
+// Recruitment gRPC services: Supernet events (REC-1, events.cpp), Aikasanet volunteer
+// recruitments (REC-2, REC-3),
 // applications and inquiries (REC-4), one-click links (REC-5), and the EventSink that
 // follows the directory's organisations.
 #pragma once
@@ -29,6 +30,9 @@ struct RecruitmentConfig {
 using ContactLookup = std::function<std::optional<civic::matching::ContactResponse>(
     const rpc::Principal& caller, const std::string& member_id, const std::string& account_id)>;
 
+/// The flyers' descriptions (without their data) for a response.
+void flyers_to_proto(const std::vector<store::FlyerRow>& flyers, google::protobuf::RepeatedPtrField<Flyer>* out);
+
 /// The production lookup over gRPC.
 ContactLookup contact_lookup(std::shared_ptr<civic::matching::MatchingService::StubInterface> stub, std::string hmac_key);
 
@@ -56,6 +60,21 @@ class RecruitmentServiceImpl final : public RecruitmentService::Service {
   grpc::Status DuplicateRecruitment(grpc::ServerContext*, const RecruitmentActionRequest*, DuplicateResponse*) override;
   grpc::Status RecruitmentHistory(grpc::ServerContext*, const GetRecruitmentRequest*,
                                   civic::common::HistoryResponse*) override;
+  grpc::Status UploadRecruitmentFlyer(grpc::ServerContext*, const UploadFlyerRequest*, Flyer*) override;
+  grpc::Status GetRecruitmentFlyer(grpc::ServerContext*, const FlyerRequest*, civic::common::HttpBody*) override;
+  // REC-1 (events.cpp).
+  grpc::Status ListEvents(grpc::ServerContext*, const ListEventsRequest*, ListEventsResponse*) override;
+  grpc::Status GetEvent(grpc::ServerContext*, const GetEventRequest*, Event*) override;
+  grpc::Status SubmitEvent(grpc::ServerContext*, const SaveEventRequest*, SubmitEventResponse*) override;
+  grpc::Status GetEventFlyer(grpc::ServerContext*, const FlyerRequest*, civic::common::HttpBody*) override;
+  grpc::Status AdminListEvents(grpc::ServerContext*, const AdminListEventsRequest*, ListEventsResponse*) override;
+  grpc::Status UpdateEvent(grpc::ServerContext*, const SaveEventRequest*, Event*) override;
+  grpc::Status UploadEventFlyer(grpc::ServerContext*, const UploadFlyerRequest*, Flyer*) override;
+  grpc::Status PublishEvent(grpc::ServerContext*, const RecruitmentActionRequest*, Event*) override;
+  grpc::Status RejectEvent(grpc::ServerContext*, const RecruitmentActionRequest*, Event*) override;
+  grpc::Status ArchiveEvent(grpc::ServerContext*, const RecruitmentActionRequest*, Event*) override;
+  grpc::Status DuplicateEvent(grpc::ServerContext*, const RecruitmentActionRequest*, DuplicateResponse*) override;
+  grpc::Status EventHistory(grpc::ServerContext*, const GetEventRequest*, civic::common::HistoryResponse*) override;
 
  private:
   grpc::Status step(grpc::ServerContext* ctx, const RecruitmentActionRequest* req, Recruitment* resp,
@@ -65,6 +84,10 @@ class RecruitmentServiceImpl final : public RecruitmentService::Service {
   bool submit(db::Tx& tx, const store::RecruitmentRow& r, const civic::matching::ContactResponse& from, bool apply,
               const std::string& text, bool via_oneclick, std::string* id);
   void render(const store::RecruitmentRow& row, bool full, Recruitment* out) const;
+  void render(const store::EventRow& row, bool full, Event* out) const;
+  grpc::Status event_step(grpc::ServerContext* ctx, const RecruitmentActionRequest* req, Event* resp,
+                          const char* method, const char* action);
+  grpc::Status add_flyer(const rpc::Principal& p, const UploadFlyerRequest* req, std::string_view owner, Flyer* resp);
   void announce(db::Tx& tx, const store::RecruitmentRow& row);
 
   db::Pool& pool_;

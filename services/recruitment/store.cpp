@@ -169,4 +169,138 @@ bool use_oneclick(db::Tx& tx, const std::string& token_hash, const std::string& 
   return tx.exec(kUse, db::Bytes{token_hash}, member_id, recruitment_id, action).affected() == 1;
 }
 
+namespace {
+constexpr const char* kInsertFlyer =
+    "INSERT INTO flyers (id, recruitment_id, event_id, filename, content_type, data, sha256, uploaded_by) VALUES "
+    "($1::uuid, CASE WHEN $2 = 'recruitment' THEN $3::uuid END, CASE WHEN $2 = 'event' THEN $3::uuid END, $4, $5, $6, "
+    "sha256($6), nullif($7, '')::uuid)";
+constexpr const char* kFlyersOf =
+    "SELECT id, filename, content_type, octet_length(data) FROM flyers WHERE CASE WHEN $1 = 'recruitment' "
+    "THEN recruitment_id ELSE event_id END = $2::uuid ORDER BY created_at, id";
+constexpr const char* kFindFlyer =
+    "SELECT id, filename, content_type, octet_length(data), data FROM flyers WHERE CASE WHEN $1 = 'recruitment' "
+    "THEN recruitment_id ELSE event_id END = $2::uuid AND id = $3::uuid";
+
+const std::string kEventColumns = std::string(
+    "id, category, title, dates::text[], fields, municipality, coalesce(application_start::text, ''), "
+    "coalesce(application_end::text, ''), profile::text, submitter_name, submitter_email_sealed, "
+    "coalesce(submitted_by::text, ''), state, coalesce(duplicated_from::text, ''), "
+    "coalesce(to_char(published_at AT TIME ZONE 'UTC', ") + kTime + "), ''), to_char(updated_at AT TIME ZONE 'UTC', " +
+    kTime + "), version, last_date < " + kToday;
+const std::string kEventSelect = "SELECT " + kEventColumns + " FROM events";
+const std::string kFindEvent = kEventSelect + " WHERE id = $1::uuid";
+const std::string kFindEventForUpdate = kFindEvent + " FOR UPDATE";
+constexpr const char* kInsertEvent =
+    "INSERT INTO events (id, category, title, dates, first_date, last_date, municipality, fields, application_start, "
+    "application_end, profile, submitter_name, submitter_email_sealed, submitted_by, search_grams, search_text, state, "
+    "duplicated_from) SELECT $1::uuid, $2, $3, d, (SELECT min(x) FROM unnest(d) x), (SELECT max(x) FROM unnest(d) x), "
+    "$5, $6::text[], nullif($7, '')::date, nullif($8, '')::date, $9::jsonb, $10, $11, nullif($12, '')::uuid, "
+    "$13::text[], $14, $15, nullif($16, '')::uuid FROM (SELECT $4::date[] AS d) dates";
+constexpr const char* kUpdateEvent =
+    "UPDATE events SET category = $2, title = $3, dates = $4::date[], first_date = (SELECT min(x) FROM "
+    "unnest($4::date[]) x), last_date = (SELECT max(x) FROM unnest($4::date[]) x), municipality = $5, "
+    "fields = $6::text[], application_start = nullif($7, '')::date, application_end = nullif($8, '')::date, "
+    "profile = $9::jsonb, search_grams = $10::text[], search_text = $11, version = version + 1, updated_at = now() "
+    "WHERE id = $1::uuid AND version = $12";
+constexpr const char* kSetEventState =
+    "UPDATE events SET state = $2, published_at = CASE WHEN $2 = 'published' THEN coalesce(published_at, now()) "
+    "ELSE published_at END, version = version + 1, updated_at = now() WHERE id = $1::uuid";
+const std::string kEventCalendar =
+    "SELECT d::date::text, e.id, e.title, coalesce(e.profile->>'organizer', '') FROM events e, unnest(e.dates) d "
+    "WHERE e.state = 'published' AND d >= $1::date AND d < $2::date ORDER BY d, e.title, e.id";
+
+EventRow read_event(const db::Row& r) {
+  EventRow e;
+  e.id = r.text(0);
+  e.category = r.text(1);
+  e.title = r.text(2);
+  e.dates = r.text_array(3);
+  e.fields = r.text_array(4);
+  e.municipality = r.text(5);
+  e.application_start = r.text(6);
+  e.application_end = r.text(7);
+  e.profile = r.text(8);
+  e.submitter_name = r.text(9);
+  e.submitter_email_sealed = r.bytes(10);
+  e.submitted_by = r.text(11);
+  e.state = r.text(12);
+  e.duplicated_from = r.text(13);
+  e.published_at = r.text(14);
+  e.updated_at = r.text(15);
+  e.version = int(r.int64(16));
+  e.past = r.boolean(17);
+  return e;
+}
+} // namespace
+
+void insert_flyer(db::Tx& tx, std::string_view owner, const std::string& owner_id, const FlyerRow& f,
+                  const std::string& uploaded_by) {
+  tx.exec(kInsertFlyer, f.id, owner, owner_id, f.filename, f.content_type, db::Bytes{f.data}, uploaded_by);
+}
+
+std::vector<FlyerRow> flyers_of(db::Tx& tx, std::string_view owner, const std::string& owner_id) {
+  db::Result r = tx.exec(kFlyersOf, owner, owner_id);
+  std::vector<FlyerRow> out;
+  for (int i = 0; i < r.size(); ++i) out.push_back({r[i].text(0), r[i].text(1), r[i].text(2), "", r[i].int64(3)});
+  return out;
+}
+
+std::optional<FlyerRow> find_flyer(db::Tx& tx, std::string_view owner, const std::string& owner_id,
+                                   const std::string& flyer_id) {
+  db::Result r = tx.exec(kFindFlyer, owner, owner_id, flyer_id);
+  if (r.empty()) return std::nullopt;
+  return FlyerRow{r[0].text(0), r[0].text(1), r[0].text(2), r[0].bytes(4), r[0].int64(3)};
+}
+
+std::optional<EventRow> find_event(db::Tx& tx, const std::string& id, bool for_update) {
+  db::Result r = tx.exec(for_update ? kFindEventForUpdate : kFindEvent, id);
+  if (r.empty()) return std::nullopt;
+  return read_event(r[0]);
+}
+
+void insert_event(db::Tx& tx, const EventRow& e) {
+  tx.exec(kInsertEvent, e.id, e.category, e.title, e.dates, e.municipality, e.fields, e.application_start,
+          e.application_end, e.profile, e.submitter_name, db::Bytes{e.submitter_email_sealed}, e.submitted_by,
+          e.search_grams, e.search_text, e.state, e.duplicated_from);
+}
+
+bool update_event(db::Tx& tx, const EventRow& e) {
+  return tx.exec(kUpdateEvent, e.id, e.category, e.title, e.dates, e.municipality, e.fields, e.application_start,
+                 e.application_end, e.profile, e.search_grams, e.search_text, e.version)
+             .affected() == 1;
+}
+
+void set_event_state(db::Tx& tx, const std::string& id, std::string_view state) { tx.exec(kSetEventState, id, state); }
+
+EventPage list_events(db::Tx& tx, const EventFilters& f, int limit, int offset) {
+  db::Where w;
+  w.add("state = 'published'");
+  w.add(std::string(f.past ? "last_date < " : "last_date >= ") + kToday);
+  if (!f.grams.empty()) w.add("search_grams @> $?::text[]", db::to_param(f.grams));
+  if (!f.like_patterns.empty()) w.add("search_text LIKE ALL ($?::text[])", db::to_param(f.like_patterns));
+  if (!f.category.empty()) w.add("category = $?", db::to_param(f.category));
+  if (!f.field.empty()) w.add("fields @> ARRAY[$?]", db::to_param(f.field));
+  if (!f.municipality.empty()) w.add("municipality = $?", db::to_param(f.municipality));
+  if (!f.from.empty()) w.add("last_date >= $?::date", db::to_param(f.from));
+  if (!f.to.empty()) w.add("first_date <= $?::date", db::to_param(f.to));
+  auto [items, total] = db::select_page<EventRow>(tx, kEventSelect, w,
+                                                  f.past ? "last_date DESC, id" : "first_date, id", limit, offset,
+                                                  read_event);
+  return {std::move(items), total};
+}
+
+EventPage admin_list_events(db::Tx& tx, const std::string& state, int limit, int offset) {
+  db::Where w;
+  if (!state.empty()) w.add("state = $?", db::to_param(state));
+  auto [items, total] = db::select_page<EventRow>(tx, kEventSelect, w, "created_at DESC, id", limit, offset, read_event);
+  return {std::move(items), total};
+}
+
+std::vector<CalendarItem> event_calendar(db::Tx& tx, const std::string& first_day, const std::string& next_first_day) {
+  db::Result r = tx.exec(kEventCalendar, first_day, next_first_day);
+  std::vector<CalendarItem> out;
+  for (int i = 0; i < r.size(); ++i) out.push_back({r[i].text(0), r[i].text(1), r[i].text(2), r[i].text(3)});
+  return out;
+}
+
 } // namespace civic::recruitment::store

@@ -65,4 +65,47 @@ bool oneclick_used(db::Tx& tx, const std::string& token_hash);
 bool use_oneclick(db::Tx& tx, const std::string& token_hash, const std::string& member_id,
                   const std::string& recruitment_id, std::string_view action);
 
+struct FlyerRow {
+  std::string id, filename, content_type, data;
+  int64_t size = 0;
+};
+/// `owner` is "recruitment" or "event".
+void insert_flyer(db::Tx& tx, std::string_view owner, const std::string& owner_id, const FlyerRow& f,
+                  const std::string& uploaded_by);
+std::vector<FlyerRow> flyers_of(db::Tx& tx, std::string_view owner, const std::string& owner_id);  // without data
+std::optional<FlyerRow> find_flyer(db::Tx& tx, std::string_view owner, const std::string& owner_id,
+                                   const std::string& flyer_id);
+
+// Supernet events (REC-1).
+struct EventRow {
+  std::string id, category, title;
+  std::vector<std::string> dates, fields;
+  std::string municipality, application_start, application_end;
+  std::string profile = "{}";
+  std::string submitter_name, submitter_email_sealed, submitted_by;
+  std::vector<std::string> search_grams;
+  std::string search_text;
+  std::string state = "review", duplicated_from, published_at, updated_at;
+  int version = 1;
+  bool past = false;
+};
+std::optional<EventRow> find_event(db::Tx& tx, const std::string& id, bool for_update = false);
+void insert_event(db::Tx& tx, const EventRow& e);
+bool update_event(db::Tx& tx, const EventRow& e);  // false when e.version is no longer current
+void set_event_state(db::Tx& tx, const std::string& id, std::string_view state);
+struct EventFilters {
+  std::vector<std::string> grams, like_patterns;
+  std::string category, field, municipality, from, to;
+  bool past = false;
+};
+struct EventPage {
+  std::vector<EventRow> items;
+  int64_t total = 0;
+};
+/// Published events: with a date today or later, soonest first; or past, latest first.
+EventPage list_events(db::Tx& tx, const EventFilters& f, int limit, int offset);
+EventPage admin_list_events(db::Tx& tx, const std::string& state, int limit, int offset);
+/// Published events by date within [first_day, next_first_day).
+std::vector<CalendarItem> event_calendar(db::Tx& tx, const std::string& first_day, const std::string& next_first_day);
+
 } // namespace civic::recruitment::store

@@ -457,6 +457,20 @@ TEST_CASE("A recruitment of an unpublished organisation or past its period is in
   };
   CHECK(listed("organization_id=" + org));
 
+  // The owner attaches a flyer; another member cannot; the public downloads it while open.
+  const std::string png = std::string("\x89PNG\r\n\x1a\n", 8) + std::string(32, '\0');
+  Client outsider;
+  auto [o_login, o_mail] = verified_member(outsider);
+  REQUIRE(outsider.login(o_login, kPassword).status == 200);
+  CHECK(post_form(outsider, "/api/v1/recruitments/" + rid + "/flyers", {}, "f.png", "image/png", png).status == 404);
+  Client nobody;
+  CHECK(post_form(nobody, "/api/v1/recruitments/" + rid + "/flyers", {}, "f.png", "image/png", png).status == 401);
+  Response flyer = post_form(group, "/api/v1/recruitments/" + rid + "/flyers", {}, "チラシ.png", "image/png", png);
+  REQUIRE(flyer.status == 201);
+  std::string flyer_path = "/api/v1/recruitments/" + rid + "/flyers/" + flyer.json()["id"].get<std::string>();
+  CHECK(Client().get(flyer_path).body == png);
+  CHECK(Client().get("/api/v1/recruitments/" + rid).json()["flyers"].size() == 1);
+
   // The organisation is archived: its recruitments leave the site.
   REQUIRE(admin.post("/api/v1/admin/organizations/" + org + "/archive").status == 200);
   bool hidden = false;
@@ -466,6 +480,7 @@ TEST_CASE("A recruitment of an unpublished organisation or past its period is in
   }
   CHECK(hidden);
   CHECK_FALSE(listed("organization_id=" + org));
+  CHECK(Client().get(flyer_path).status == 404);
 
   // Past its period: not in the current list or detail, but in the past list.
   Client other;

@@ -43,7 +43,7 @@ TEST_CASE("each site's home page comes in one call with its sections", "[e2e]") 
   Response supernet = anyone.get("/api/v1/home?site=supernet");
   REQUIRE(supernet.status == 200);
   CHECK(supernet.json()["partial"] == false);
-  for (const char* section : {"organizations", "grants", "notices", "blocks"}) {
+  for (const char* section : {"organizations", "events", "grants", "notices", "blocks"}) {
     INFO(section);
     CHECK(supernet.json().contains(section));
   }

@@ -1,0 +1,375 @@
+// Supernet events and recruitment notices (REC-1) and the flyers of events and
+// recruitments: anyone submits an event, the centre reviews and publishes it.
+#include <regex>
+#include <set>
+
+#include "core/files.h"
+#include "core/log.h"
+#include "core/paging.h"
+#include "core/time.h"
+#include "core/validation.h"
+#include "recruitment/service.h"
+#include "rpc/json.h"
+#include "rpc/outbox.h"
+#include "rpc/server.h"
+#include "rpc/status.h"
+#include "rpc/workflow_calls.h"
+#include "text/text.h"
+#include "workflow/workflow.h"
+
+namespace civic::recruitment {
+namespace {
+using grpc::Status;
+using grpc::StatusCode;
+using rpc::Principal;
+using validation::Errors;
+
+constexpr size_t kLongText = 4000;
+constexpr size_t kMaxFlyerBytes = 5 * 1024 * 1024;
+const std::regex kCode("[a-z0-9_]{1,40}");
+
+Status not_found() { return Status(StatusCode::NOT_FOUND, "見つかりません"); }
+
+std::vector<std::string> list(const google::protobuf::RepeatedPtrField<std::string>& r) { return {r.begin(), r.end()}; }
+
+// Every REC-1 item, and who submits it.
+Errors validate(const Event& ev, const rpc::Taxonomies& tax) {
+  Errors e;
+  e.one_of("category", ev.category(), {"event", "course", "participation", "other"});
+  e.text("organizer", ev.organizer(), {.max_chars = 200});
+  e.text("title", ev.title(), {.max_chars = 200});
+  if (ev.dates_size() == 0) e.add("dates", "required", "開催日を入力してください", "at least one date");
+  if (ev.dates_size() > 60) e.add("dates", "too_many", "開催日は60日までです", "at most 60 dates");
+  std::set<std::string> seen;
+  for (int i = 0; i < ev.dates_size() && i < 60; ++i)
+    if (e.date("dates[" + std::to_string(i) + "]", ev.dates(i)) && !seen.insert(ev.dates(i)).second)
+      e.add("dates", "duplicate", "同じ日付が重複しています", "has duplicates");
+  e.text("time_note", ev.time_note(), {.required = false, .max_chars = 100});
+  e.text("venue", ev.venue(), {.max_chars = 200});
+  if (!ev.municipality().empty()) tax.check(e, "municipality", "municipalities", {ev.municipality()});
+  e.text("purpose", ev.purpose(), {.required = false, .max_chars = kLongText, .multiline = true});
+  e.text("content", ev.content(), {.max_chars = kLongText, .multiline = true});
+  if (ev.fields_size() > 20) e.add("fields", "too_many", "選びすぎです", "too many entries");
+  else if (ev.fields_size() > 0) tax.check(e, "fields", "fields", list(ev.fields()), "supernet");
+  e.text("fee", ev.fee(), {.required = false, .max_chars = 200});
+  e.text("target", ev.target(), {.required = false, .max_chars = 200});
+  bool start_ok = e.date("application_start", ev.application_start(), false);
+  if (e.date("application_end", ev.application_end(), false) && start_ok && !ev.application_start().empty() &&
+      !ev.application_end().empty() && ev.application_start() > ev.application_end())
+    e.add("application_end", "before_start", "締切日は受付開始日より後にしてください", "must not be before the start");
+  e.text("how_to_apply", ev.how_to_apply(), {.required = false, .max_chars = 2000, .multiline = true});
+  e.text("contact_organization", ev.contact_organization(), {.max_chars = 200});
+  e.phone("contact_phone", ev.contact_phone(), false);
+  e.email("contact_email", ev.contact_email(), false);
+  e.text("co_organizers", ev.co_organizers(), {.required = false, .max_chars = 1000, .multiline = true});
+  e.http_url("url", ev.url(), false);
+  e.text("submitter_name", ev.submitter_name(), {.max_chars = 100});
+  e.email("submitter_email", ev.submitter_email());
+  return e;
+}
+
+store::EventRow row_of(const Event& ev, const crypto::Sealer& sealer, store::EventRow row) {
+  static const std::set<std::string> kColumns = {"id", "category", "title", "dates", "fields", "municipality",
+                                                 "application_start", "application_end", "submitter_name",
+                                                 "submitter_email", "published_at", "updated_at", "past", "flyers"};
+  row.category = ev.category();
+  row.title = ev.title();
+  row.dates = list(ev.dates());
+  std::sort(row.dates.begin(), row.dates.end());
+  row.fields = list(ev.fields());
+  row.municipality = ev.municipality();
+  row.application_start = ev.application_start();
+  row.application_end = ev.application_end();
+  row.profile = rpc::profile_json(ev, kColumns);
+  row.submitter_name = ev.submitter_name();
+  row.submitter_email_sealed = sealer.seal(ev.submitter_email(), row.id);
+  std::vector<std::string_view> parts = {ev.title(), ev.organizer(), ev.content(), ev.purpose(), ev.venue(),
+                                         ev.co_organizers()};
+  row.search_grams = text::index_grams(parts);
+  row.search_text = text::search_text(parts);
+  return row;
+}
+
+} // namespace
+
+void flyers_to_proto(const std::vector<store::FlyerRow>& flyers, google::protobuf::RepeatedPtrField<Flyer>* out) {
+  for (const auto& f : flyers) {
+    Flyer* x = out->Add();
+    x->set_id(f.id);
+    x->set_filename(f.filename);
+    x->set_content_type(f.content_type);
+    x->set_size(f.size);
+  }
+}
+void RecruitmentServiceImpl::render(const store::EventRow& row, bool full, Event* out) const {
+  (void)rpc::message_from_json(row.profile, out);  // written by row_of, so always valid
+  out->set_id(row.id);
+  out->set_category(row.category);
+  out->set_title(row.title);
+  for (const auto& d : row.dates) out->add_dates(d);
+  for (const auto& f : row.fields) out->add_fields(f);
+  out->set_municipality(row.municipality);
+  out->set_application_start(row.application_start);
+  out->set_application_end(row.application_end);
+  out->set_published_at(row.published_at);
+  out->set_updated_at(row.updated_at);
+  out->set_past(row.past);
+  if (!full) return;
+  out->set_submitter_name(row.submitter_name);
+  out->set_submitter_email(sealer_.open(row.submitter_email_sealed, row.id).value_or(""));
+  out->set_state(row.state);
+  out->set_version(row.version);
+}
+
+Status RecruitmentServiceImpl::ListEvents(grpc::ServerContext* ctx, const ListEventsRequest* req,
+                                          ListEventsResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "ListEvents", [&](const Principal&) {
+    Errors e;
+    store::EventFilters f;
+    if (e.text("q", req->q(), {.required = false, .max_chars = 100})) {
+      text::Query q = text::query(req->q());
+      f.grams = q.grams;
+      f.like_patterns = q.like_patterns;
+    }
+    e.one_of("category", req->category(), {"event", "course", "participation", "other"}, false);
+    for (auto [field, value] : {std::pair{"field", &req->field()}, std::pair{"municipality", &req->municipality()}})
+      if (!value->empty() && !std::regex_match(*value, kCode))
+        e.add(field, "invalid_format", "選択肢のコードを指定してください", "must be a taxonomy code");
+    e.date("from", req->from(), false);
+    e.date("to", req->to(), false);
+    e.one_of("status", req->status(), {"open", "past"}, false);
+    paging::Page page = paging::read(e, req->page_size(), req->page_token());
+    if (!e.empty()) return rpc::invalid(e);
+    f.category = req->category();
+    f.field = req->field();
+    f.municipality = req->municipality();
+    f.from = req->from();
+    f.to = req->to();
+    f.past = req->status() == "past";
+    auto found = pool_.read([&](db::Tx& tx) { return store::list_events(tx, f, page.limit, page.offset); });
+    for (const auto& row : found.items) render(row, false, resp->add_items());
+    resp->set_total_size(int32_t(found.total));
+    resp->set_next_page_token(paging::next_token(page, found.items.size(), found.total));
+    return Status::OK;
+  });
+}
+
+Status RecruitmentServiceImpl::GetEvent(grpc::ServerContext* ctx, const GetEventRequest* req, Event* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "GetEvent", [&](const Principal& p) {
+    if (!validation::is_uuid(req->id())) return not_found();
+    return pool_.read([&](db::Tx& tx) {
+      auto row = store::find_event(tx, req->id());
+      bool staff = rpc::is_staff(p);
+      if (!row || (row->state != "published" && !staff)) return not_found();
+      render(*row, staff, resp);
+      flyers_to_proto(store::flyers_of(tx, "event", row->id), resp->mutable_flyers());
+      return Status::OK;
+    });
+  });
+}
+
+Status RecruitmentServiceImpl::SubmitEvent(grpc::ServerContext* ctx, const SaveEventRequest* req,
+                                           SubmitEventResponse* resp) {
+  Status st = rpc::guarded(ctx, config_.hmac_key, "SubmitEvent", [&](const Principal& p) {
+    const Event& ev = req->event();
+    if (Errors e = validate(ev, *taxonomies_.snapshot()); !e.empty()) return rpc::invalid(e);
+    return pool_.transaction([&](db::Tx& tx) {
+      store::EventRow fresh;
+      fresh.id = crypto::uuid_v4();
+      fresh.submitted_by = p.account_id();
+      fresh.state = "review";
+      store::EventRow row = row_of(ev, sealer_, fresh);
+      store::insert_event(tx, row);
+      workflow::record(tx, {"event", row.id, "submit", std::nullopt, workflow::State::review, p.account_id(), ""});
+      rpc::request_mail(tx, "recruitment.event_received", ev.submitter_email(), p.account_id(),
+                        {{"submitter_name", ev.submitter_name()}, {"title", ev.title()}});
+      rpc::request_mail(tx, "recruitment.event_to_review", rpc::kCentre, "",
+                        {{"title", ev.title()}, {"organizer", ev.organizer()},
+                         {"url", config_.public_base_url + "/admin/events/" + row.id}});
+      resp->set_id(row.id);
+      resp->set_state(row.state);
+      log::info("event_submitted", {{"id", row.id}, {"request_id", p.request_id()}});
+      return Status::OK;
+    });
+  });
+  if (st.ok()) events_written_();
+  return st;
+}
+
+Status RecruitmentServiceImpl::AdminListEvents(grpc::ServerContext* ctx, const AdminListEventsRequest* req,
+                                               ListEventsResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "AdminListEvents", [&](const Principal& p) {
+    if (Status s = rpc::require_staff(p); !s.ok()) return s;
+    Errors e;
+    e.one_of("state", req->state(), {"draft", "review", "published", "archived"}, false);
+    paging::Page page = paging::read(e, req->page_size(), req->page_token());
+    if (!e.empty()) return rpc::invalid(e);
+    auto found = pool_.read([&](db::Tx& tx) { return store::admin_list_events(tx, req->state(), page.limit, page.offset); });
+    for (const auto& row : found.items) render(row, true, resp->add_items());
+    resp->set_total_size(int32_t(found.total));
+    resp->set_next_page_token(paging::next_token(page, found.items.size(), found.total));
+    return Status::OK;
+  });
+}
+
+Status RecruitmentServiceImpl::UpdateEvent(grpc::ServerContext* ctx, const SaveEventRequest* req, Event* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "UpdateEvent", [&](const Principal& p) {
+    auto tax = taxonomies_.snapshot();
+    return rpc::versioned_edit<store::EventRow>(
+        pool_, p, req->id(), "event", [&] { return validate(req->event(), *tax); },
+        [](db::Tx& tx, const std::string& id) { return store::find_event(tx, id, true); }, nullptr,
+        [&](db::Tx& tx, const store::EventRow& current) {
+          store::EventRow row = row_of(req->event(), sealer_, current);
+          row.version = req->event().version();
+          return store::update_event(tx, row);
+        },
+        [&](db::Tx& tx, const std::string& id) { render(*store::find_event(tx, id), true, resp); });
+  });
+}
+
+Status RecruitmentServiceImpl::event_step(grpc::ServerContext* ctx, const RecruitmentActionRequest* req, Event* resp,
+                                          const char* method, const char* action) {
+  Status st = rpc::guarded(ctx, config_.hmac_key, method, [&](const Principal& p) {
+    return rpc::workflow_step<store::EventRow>(
+        pool_, p, req->id(), req->note(), "event", action,
+        [](db::Tx& tx, const std::string& id) { return store::find_event(tx, id, true); },
+        [&](db::Tx& tx, const std::string& id, std::string_view state) {
+          store::set_event_state(tx, id, state);
+          if (state != "published") return;
+          auto row = store::find_event(tx, id);
+          rpc::request_mail(tx, "recruitment.event_published", sealer_.open(row->submitter_email_sealed, id).value_or(""),
+                            row->submitted_by,
+                            {{"submitter_name", row->submitter_name}, {"title", row->title},
+                             {"url", config_.public_base_url + "/events/" + id}});
+        },
+        [&](db::Tx& tx, const std::string& id) { render(*store::find_event(tx, id), true, resp); });
+  });
+  if (st.ok()) events_written_();
+  return st;
+}
+
+Status RecruitmentServiceImpl::PublishEvent(grpc::ServerContext* ctx, const RecruitmentActionRequest* req, Event* resp) {
+  return event_step(ctx, req, resp, "PublishEvent", "publish");
+}
+Status RecruitmentServiceImpl::RejectEvent(grpc::ServerContext* ctx, const RecruitmentActionRequest* req, Event* resp) {
+  return event_step(ctx, req, resp, "RejectEvent", "reject");
+}
+Status RecruitmentServiceImpl::ArchiveEvent(grpc::ServerContext* ctx, const RecruitmentActionRequest* req, Event* resp) {
+  return event_step(ctx, req, resp, "ArchiveEvent", "archive");
+}
+
+Status RecruitmentServiceImpl::DuplicateEvent(grpc::ServerContext* ctx, const RecruitmentActionRequest* req,
+                                              DuplicateResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "DuplicateEvent", [&](const Principal& p) {
+    if (Status s = rpc::require_staff(p); !s.ok()) return s;
+    if (!validation::is_uuid(req->id())) return not_found();
+    return pool_.transaction([&](db::Tx& tx) {
+      auto row = store::find_event(tx, req->id());
+      if (!row) return not_found();
+      Event content;
+      render(*row, true, &content);
+      store::EventRow fresh = *row;
+      fresh.id = crypto::uuid_v4();
+      fresh.state = "draft";
+      fresh.duplicated_from = row->id;
+      store::EventRow copy = row_of(content, sealer_, fresh);  // seals the address for the new id
+      store::insert_event(tx, copy);
+      workflow::record(tx, {"event", copy.id, "duplicate", std::nullopt, workflow::State::draft, p.account_id(),
+                            "from " + row->id});
+      resp->set_id(copy.id);
+      return Status::OK;
+    });
+  });
+}
+
+Status RecruitmentServiceImpl::EventHistory(grpc::ServerContext* ctx, const GetEventRequest* req,
+                                            civic::common::HistoryResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "EventHistory", [&](const Principal& p) {
+    return rpc::history_call(
+        pool_, p, req->id(), "event",
+        [](db::Tx& tx, const std::string& id) { return store::find_event(tx, id).has_value(); }, resp);
+  });
+}
+
+// A flyer: PDF, PNG or JPEG by content, whatever its name or declared type says.
+Status RecruitmentServiceImpl::add_flyer(const Principal& p, const UploadFlyerRequest* req, std::string_view owner,
+                                         Flyer* resp) {
+  Errors e;
+  std::optional<files::Kind> kind;
+  const std::string& data = req->file().data();
+  if (data.empty()) e.add("file", "required", "ファイルを選んでください", "a file is required");
+  else if (data.size() > kMaxFlyerBytes) e.add("file", "too_large", "ファイルは5MBまでです", "at most 5 MB");
+  else if (!(kind = files::sniff(data)) ||
+           (kind->mime != "application/pdf" && kind->mime != "image/png" && kind->mime != "image/jpeg"))
+    e.add("file", "type_not_allowed", "PDF・PNG・JPEG のファイルだけを添付できます", "only PDF, PNG and JPEG content");
+  if (!e.empty()) return rpc::invalid(e);
+  store::FlyerRow f{crypto::uuid_v4(), files::display_name(req->file().filename()), kind->mime, data,
+                    int64_t(data.size())};
+  pool_.transaction([&](db::Tx& tx) { store::insert_flyer(tx, owner, req->id(), f, p.account_id()); });
+  log::info("flyer_uploaded", {{"id", f.id}, {std::string(owner) + "_id", req->id()}, {"type", f.content_type},
+                               {"bytes", f.size}, {"account_id", p.account_id()}});
+  resp->set_id(f.id);
+  resp->set_filename(f.filename);
+  resp->set_content_type(f.content_type);
+  resp->set_size(f.size);
+  return Status::OK;
+}
+
+Status RecruitmentServiceImpl::UploadRecruitmentFlyer(grpc::ServerContext* ctx, const UploadFlyerRequest* req,
+                                                      Flyer* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "UploadRecruitmentFlyer", [&](const Principal& p) {
+    if (Status s = rpc::require_login(p); !s.ok()) return s;
+    if (!validation::is_uuid(req->id())) return not_found();
+    auto row = pool_.read([&](db::Tx& tx) { return store::find(tx, req->id()); });
+    // Another member's recruitment is as good as absent.
+    if (!row || (!rpc::is_staff(p) && row->owner_account_id != p.account_id())) return not_found();
+    if (row->state == "archived") return Status(StatusCode::FAILED_PRECONDITION, "終了した募集には添付できません");
+    return add_flyer(p, req, "recruitment", resp);
+  });
+}
+
+Status RecruitmentServiceImpl::UploadEventFlyer(grpc::ServerContext* ctx, const UploadFlyerRequest* req, Flyer* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "UploadEventFlyer", [&](const Principal& p) {
+    if (Status s = rpc::require_staff(p); !s.ok()) return s;
+    if (!validation::is_uuid(req->id())) return not_found();
+    if (!pool_.read([&](db::Tx& tx) { return store::find_event(tx, req->id()).has_value(); })) return not_found();
+    return add_flyer(p, req, "event", resp);
+  });
+}
+
+Status RecruitmentServiceImpl::GetRecruitmentFlyer(grpc::ServerContext* ctx, const FlyerRequest* req,
+                                                   civic::common::HttpBody* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "GetRecruitmentFlyer", [&](const Principal& p) {
+    if (!validation::is_uuid(req->id()) || !validation::is_uuid(req->flyer_id())) return not_found();
+    return pool_.read([&](db::Tx& tx) {
+      auto row = store::find(tx, req->id());
+      bool full = row && (rpc::is_staff(p) || (rpc::is_authenticated(p) && row->owner_account_id == p.account_id()));
+      if (!row || (!row->open && !full)) return not_found();
+      auto f = store::find_flyer(tx, "recruitment", row->id, req->flyer_id());
+      if (!f) return not_found();
+      resp->set_content_type(f->content_type);
+      resp->set_filename(f->filename);  // always a download (Content-Disposition: attachment)
+      resp->set_data(std::move(f->data));
+      return Status::OK;
+    });
+  });
+}
+
+Status RecruitmentServiceImpl::GetEventFlyer(grpc::ServerContext* ctx, const FlyerRequest* req,
+                                             civic::common::HttpBody* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "GetEventFlyer", [&](const Principal& p) {
+    if (!validation::is_uuid(req->id()) || !validation::is_uuid(req->flyer_id())) return not_found();
+    return pool_.read([&](db::Tx& tx) {
+      auto row = store::find_event(tx, req->id());
+      if (!row || (row->state != "published" && !rpc::is_staff(p))) return not_found();
+      auto f = store::find_flyer(tx, "event", row->id, req->flyer_id());
+      if (!f) return not_found();
+      resp->set_content_type(f->content_type);
+      resp->set_filename(f->filename);
+      resp->set_data(std::move(f->data));
+      return Status::OK;
+    });
+  });
+}
+
+} // namespace civic::recruitment

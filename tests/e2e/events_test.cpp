@@ -1,0 +1,140 @@
+// Supernet events and recruitment notices end to end (REC-1, REC-3): anyone submits,
+// the centre publishes, the public finds them by date, keyword and calendar; flyers.
+#include <catch2/catch.hpp>
+
+#include "client.h"
+#include "core/time.h"
+#include "fixtures.h"
+
+using namespace civic;
+using namespace civic::e2e;
+
+namespace {
+
+nlohmann::json event(const std::string& title, const std::string& submitter_email, const std::string& date) {
+  return {{"category", "course"},
+          {"organizer", "萩まちづくりネット"},
+          {"title", title},
+          {"dates", {date}},
+          {"time_note", "13:30～15:30"},
+          {"venue", "萩市民館"},
+          {"municipality", "hagi"},
+          {"purpose", "地域の担い手づくり"},
+          {"content", "NPOの会計の基本を学ぶ講座です"},
+          {"fields", {"f03"}},
+          {"fee", "無料"},
+          {"target", "どなたでも"},
+          {"how_to_apply", "電話またはメール"},
+          {"contact_organization", "萩まちづくりネット"},
+          {"contact_phone", "0838-00-0000"},
+          {"contact_email", "info@hagi-machi.example.jp"},
+          {"url", "https://hagi-machi.example.jp/"},
+          {"submitter_name", "萩 花子"},
+          {"submitter_email", submitter_email}};
+}
+
+const std::string kPng = std::string("\x89PNG\r\n\x1a\n", 8) + std::string(32, '\0');
+
+} // namespace
+
+TEST_CASE("Anyone submits an event, the centre publishes it, the public finds it by keyword, date and calendar", "[e2e]") {
+  Client anyone, admin, member;
+  ready_admin(admin, unique("ev_admin_"));
+  auto [login, mail] = verified_member(member);
+  REQUIRE(member.login(login, kPassword).status == 200);
+  std::string tag = unique("");
+  std::string title = "NPO会計講座" + tag;
+  std::string submitter = unique("ev_submitter_") + "@example.jp";
+  std::string date = time::tokyo_date(-20);
+
+  nlohmann::json bad = event(std::string(201, 'x'), "nobody", "2026-02-30");
+  bad["category"] = "party";
+  bad["url"] = "javascript:alert(1)";
+  bad["fields"] = {"f99"};
+  Response invalid = anyone.post("/api/v1/events", {{"event", bad}});
+  REQUIRE(invalid.status == 400);
+  auto fields = error_fields(invalid);
+  for (const char* f : {"title", "submitter_email", "dates[0]", "category", "url", "fields"}) {
+    INFO(f);
+    CHECK(fields.count(f));
+  }
+
+  Response submitted = anyone.post("/api/v1/events", {{"event", event(title, submitter, date)}});
+  REQUIRE(submitted.status == 201);
+  CHECK(submitted.json()["state"] == "review");
+  std::string id = submitted.json()["id"];
+  CHECK(wait_for_mail(submitter, "掲載依頼を受け付けました"));
+  CHECK(anyone.get("/api/v1/events/" + id).status == 404);
+  CHECK(member.post("/api/v1/admin/events/" + id + "/publish").status == 403);
+  CHECK(member.get("/api/v1/admin/events").status == 403);
+
+  // Flyers: staff only, PDF/PNG/JPEG by content.
+  CHECK(post_form(member, "/api/v1/admin/events/" + id + "/flyers", {}, "flyer.png", "image/png", kPng).status == 403);
+  CHECK(error_fields(post_form(admin, "/api/v1/admin/events/" + id + "/flyers", {}, "flyer.pdf", "application/pdf",
+                               "#!/bin/sh\nrm -rf /\n"))
+            .count("file"));
+  Response flyer = post_form(admin, "/api/v1/admin/events/" + id + "/flyers", {}, "../../チラシ.png", "image/png", kPng);
+  REQUIRE(flyer.status == 201);
+  CHECK(flyer.json()["filename"] == "チラシ.png");  // the path is not kept
+  std::string flyer_path = "/api/v1/events/" + id + "/flyers/" + flyer.json()["id"].get<std::string>();
+  CHECK(anyone.get(flyer_path).status == 404);  // not published yet
+
+  Response published = admin.post("/api/v1/admin/events/" + id + "/publish");
+  REQUIRE(published.status == 200);
+  CHECK(wait_for_mail(submitter, "掲載しました"));
+  Response shown = anyone.get("/api/v1/events/" + id);
+  REQUIRE(shown.status == 200);
+  CHECK_FALSE(shown.json().contains("submitter_email"));
+  CHECK_FALSE(shown.json().contains("submitter_name"));
+  CHECK(shown.body.find(submitter) == std::string::npos);
+  CHECK(shown.json()["flyers"].size() == 1);
+  Response download = anyone.get(flyer_path);
+  REQUIRE(download.status == 200);
+  CHECK(download.body == kPng);
+  CHECK(download.header("content-disposition").rfind("attachment", 0) == 0);
+
+  Response listed = anyone.get("/api/v1/events?q=" + tag);
+  REQUIRE(listed.status == 200);
+  REQUIRE(listed.json()["items"].size() == 1);
+  CHECK(listed.json()["items"][0]["id"] == id);
+  CHECK(anyone.get("/api/v1/events?q=" + tag + "&from=" + time::tokyo_date(-30)).json()["total_size"] == 0);
+  CHECK(anyone.get("/api/v1/events?q=" + tag + "&category=course&municipality=hagi").json()["total_size"] == 1);
+  Response month = anyone.get("/api/v1/calendar?type=events&month=" + date.substr(0, 7));
+  REQUIRE(month.status == 200);
+  CHECK(month.body.find(id) != std::string::npos);
+  CHECK(anyone.get("/api/v1/calendar?type=parties&month=" + date.substr(0, 7)).status == 400);
+  Response search = anyone.get("/api/v1/search?q=" + tag);
+  REQUIRE(search.status == 200);
+  REQUIRE(search.json()["items"].size() == 1);
+  CHECK(search.json()["items"][0]["type"] == "event");
+
+  // Staff edits keep the version rule; archived events leave the site with their flyers.
+  nlohmann::json edit = event(title + "（会場変更）", submitter, date);
+  edit["version"] = 1;
+  CHECK(admin.request("PUT", "/api/v1/admin/events/" + id, nlohmann::json({{"event", edit}}).dump()).status == 409);
+  edit["version"] = published.json()["version"];
+  Response edited = admin.request("PUT", "/api/v1/admin/events/" + id, nlohmann::json({{"event", edit}}).dump());
+  REQUIRE(edited.status == 200);
+  CHECK(edited.json()["title"] == title + "（会場変更）");
+  REQUIRE(admin.post("/api/v1/admin/events/" + id + "/archive").status == 200);
+  CHECK(anyone.get("/api/v1/events/" + id).status == 404);
+  CHECK(anyone.get(flyer_path).status == 404);
+  CHECK(admin.get("/api/v1/admin/events/" + id + "/history").json()["items"].size() >= 4);
+}
+
+TEST_CASE("An event whose dates are over moves from the current list to the past list", "[e2e]") {
+  Client anyone, admin;
+  ready_admin(admin, unique("ev_past_"));
+  std::string tag = unique("");
+  Response submitted = anyone.post(
+      "/api/v1/events", {{"event", event("清掃活動" + tag, unique("ev_p_") + "@example.jp", time::tokyo_date(3))}});
+  REQUIRE(submitted.status == 201);
+  std::string id = submitted.json()["id"];
+  REQUIRE(admin.post("/api/v1/admin/events/" + id + "/publish").status == 200);
+  CHECK(anyone.get("/api/v1/events?q=" + tag).json()["total_size"] == 0);
+  Response past = anyone.get("/api/v1/events?status=past&q=" + tag);
+  REQUIRE(past.status == 200);
+  REQUIRE(past.json()["items"].size() == 1);
+  CHECK(past.json()["items"][0]["past"] == true);
+  CHECK(anyone.get("/api/v1/events/" + id).status == 200);  // a record of what took place
+}
