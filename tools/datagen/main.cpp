@@ -1,4 +1,4 @@
-// civic_datagen organizations|grants|books|reports|articles|members|recruitments [--count N] [--seed S] [--add]
+// civic_datagen organizations|grants|books|reports|articles|members|recruitments|events [--count N] [--seed S] [--add]
 //
 // Realistic Japanese organisations for the directory (1,677 by default, the number on
 // Supernet today; 100,000 for benchmarks), written with the directory's own store, so
@@ -12,7 +12,8 @@
 // published individual volunteer members into the matching database (1,371 by default,
 // the number on Aikasanet today; 100,000 for the PERF-3 benchmark), their personal items
 // sealed; `recruitments` writes open volunteer recruitments of demo groups into the
-// recruitment database (300 by default).
+// recruitment database (300 by default), `events` Supernet events and recruitment
+// notices there (5,827, mostly past).
 #include <algorithm>
 #include <ctime>
 #include <iostream>
@@ -511,19 +512,75 @@ int write_recruitments(int count, unsigned seed, bool add) {
   return 0;
 }
 
+int write_events(int count, unsigned seed, bool add) {
+  db::Pool pool(config::str("DATABASE_URL", "postgresql:///recruitment"), 1);
+  int64_t existing = pool.read([](db::Tx& tx) { return tx.exec("SELECT count(*) FROM events")[0].int64(0); });
+  if (existing > 0 && !add) {
+    std::cout << "events: " << existing << " already there, nothing written\n";
+    return 0;
+  }
+  crypto::Sealer sealer = crypto::Sealer::from_env();
+  std::mt19937 rng(seed);
+  auto day = [](int offset_days) {
+    std::time_t t = std::time(nullptr) + std::time_t(offset_days) * 86400;
+    char buf[11];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d", std::gmtime(&t));
+    return std::string(buf);
+  };
+  const char* categories[] = {"event", "course", "participation", "other"};
+  const char* kinds[] = {"まつり", "講座", "参加者募集", "交流会"};
+  pool.transaction([&](db::Tx& tx) {
+    for (int n = 0; n < count; ++n) {
+      const Place& place = kPlaces[std::uniform_int_distribution<size_t>(0, kPlaces.size() - 1)(rng)];
+      const Theme& theme = kThemes[std::uniform_int_distribution<size_t>(0, kThemes.size() - 1)(rng)];
+      int c = n % 4;
+      // Mostly past (the archive of years), a few dozen coming in the next two months.
+      int offset = n % 50 == 0 ? std::uniform_int_distribution<int>(1, 60)(rng)
+                               : -std::uniform_int_distribution<int>(1, 5 * 365)(rng);
+      recruitment::store::EventRow e;
+      e.id = crypto::uuid_v4();
+      e.category = categories[c];
+      e.title = std::string(place.word.text) + "の" + theme.word.text + kinds[c];
+      e.dates = {day(offset)};
+      e.fields = {theme.field};
+      e.municipality = place.code;
+      std::string organizer = std::string(place.word.text) + theme.word.text + "の会";
+      e.profile = nlohmann::json({{"organizer", organizer},
+                                  {"venue", std::string(place.word.text) + "市民センター"},
+                                  {"content", std::string(theme.activity) + "。どなたでもご参加ください。"},
+                                  {"fee", "無料"},
+                                  {"contact_organization", organizer}})
+                      .dump();
+      e.submitter_name = "デモ 投稿者";
+      e.submitter_email_sealed = sealer.seal("events" + std::to_string(n) + "@example.jp", e.id);
+      std::vector<std::string_view> parts = {e.title, organizer};
+      e.search_grams = text::index_grams(parts);
+      e.search_text = text::search_text(parts);
+      e.state = "review";
+      recruitment::store::insert_event(tx, e);
+      tx.exec("UPDATE events SET state = 'published', published_at = now() - $2::int * interval '1 day' "
+              "WHERE id = $1::uuid",
+              e.id, std::max(0, -offset + 30));
+    }
+  });
+  pool.read([](db::Tx& tx) { tx.exec("VACUUM ANALYZE events"); });
+  std::cout << "events: " << count << " written\n";
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   const std::vector<std::string> kinds = {"organizations", "grants", "books", "reports", "articles", "members",
-                                          "recruitments"};
+                                          "recruitments", "events"};
   if (args.empty() || std::find(kinds.begin(), kinds.end(), args[0]) == kinds.end()) {
-    std::cerr << "usage: civic_datagen organizations|grants|books|reports|articles|members|recruitments [--count N] "
+    std::cerr << "usage: civic_datagen organizations|grants|books|reports|articles|members|recruitments|events [--count N] "
                  "[--seed S] [--add]\n";
     return 2;
   }
   int count = args[0] == "grants" ? 8552 : args[0] == "books" ? 3101 : args[0] == "reports" ? 95
-              : args[0] == "members" ? 1371 : args[0] == "recruitments" ? 300 : 1677;
+              : args[0] == "members" ? 1371 : args[0] == "recruitments" ? 300 : args[0] == "events" ? 5827 : 1677;
   unsigned seed = 2026;
   bool add = false;
   for (size_t i = 1; i < args.size(); ++i) {
@@ -542,6 +599,7 @@ int main(int argc, char** argv) {
     if (args[0] == "articles") return write_articles(seed, add);
     if (args[0] == "members") return write_members(count, seed, add);
     if (args[0] == "recruitments") return write_recruitments(count, seed, add);
+    if (args[0] == "events") return write_events(count, seed, add);
     return organizations(count, seed, add);
   } catch (const std::exception& e) {
     std::cerr << "civic_datagen: " << e.what() << "\n";
