@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "gateway/multipart.h"
 #include "gateway/openapi.h"
+#include "gateway/public_cache.h"
 #include "gateway/transcoder.h"
 #include "rpc/principal.h"
 
@@ -70,7 +71,8 @@ std::string cookie_value(std::string_view header_value, std::string_view name) {
 Gateway::Gateway(GatewayConfig config)
     : config_(std::move(config)),
       routes_(RouteTable::build(served_files())),
-      limiter_(config_.rate_limit_per_minute) {
+      limiter_(config_.rate_limit_per_minute),
+      cache_(std::make_unique<PublicCache>(config_.public_cache_ttl)) {
   for (const auto& name : routes_.backends()) {
     auto it = config_.backend_addrs.find(name);
     if (it == config_.backend_addrs.end()) throw std::invalid_argument("no address configured for backend " + name);
@@ -363,7 +365,26 @@ HttpResponse Gateway::route_api(const HttpRequest& req, const std::string& reque
       return r;
     }
   }
-  if (composite) return aggregate(req, request_id, english, route_label);  // public reads: no CSRF, no body
+  const Route* route_of = matched ? matched->route : nullptr;
+  // Anonymous reads of public routes: from the micro-cache when it has them (ADR 0010).
+  bool cacheable = cache_->enabled() && req.method == "GET" && !session &&
+                   (composite || (!route_of->personal &&
+                                  route_of->method->output_type() != civic::common::HttpBody::descriptor()));
+  std::string cache_key;
+  if (cacheable) {
+    cache_key = PublicCache::key_of(req);
+    if (auto hit = cache_->get(cache_key)) {
+      if (composite) route_label = "GET " + req.path;
+      else if (!route_of->view_type.empty() && matched->vars.size() == 1)
+        count_view(route_of->view_type, matched->vars.begin()->second);
+      return *hit;
+    }
+  }
+  if (composite) {  // public reads: no CSRF, no body
+    HttpResponse r = aggregate(req, request_id, english, route_label);
+    if (cacheable && r.body.find("\"partial\":true") == std::string::npos) cache_->put(cache_key, r);
+    return r;
+  }
   const RouteMatch& match = *matched;
   const Route& route = *match.route;
 
@@ -452,6 +473,7 @@ HttpResponse Gateway::route_api(const HttpRequest& req, const std::string& reque
     r.headers.emplace_back("Set-Cookie", config_.cookie_name + "=" + attrs + "; Max-Age=0");
   }
   if (r.status == 204) r.body.clear();
+  if (cacheable) cache_->put(cache_key, r);
   return r;
 }
 

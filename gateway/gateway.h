@@ -22,6 +22,8 @@
 
 namespace civic::gateway {
 
+class PublicCache;
+
 struct GatewayConfig {
   std::string hmac_key;
   std::map<std::string, std::string> backend_addrs;  // "auth" -> "127.0.0.1:50051"
@@ -34,6 +36,7 @@ struct GatewayConfig {
   std::chrono::milliseconds view_flush_interval{5000};  // CNT-4: how often counted views go to content
   std::chrono::milliseconds session_cache_ttl{2000};
   std::chrono::milliseconds maintenance_cache_ttl{2000};  // how long the content service's answer is reused
+  std::chrono::milliseconds public_cache_ttl{0};          // anonymous public GETs served from memory (0: off)
   int rate_limit_per_minute = 10;                    // per client address, rate-limited routes
   bool trust_forwarded_for = false;                  // behind the ingress: take X-Forwarded-For
 };
@@ -121,6 +124,7 @@ class Gateway {
   std::mutex views_mutex_;
   std::map<std::pair<std::string, std::string>, int64_t> views_;  // (type, item) -> views since the last flush
   std::condition_variable views_cv_;
+  std::unique_ptr<PublicCache> cache_;
   bool stopping_ = false;
   std::thread view_flusher_;
 };

@@ -35,6 +35,7 @@ int main() {
     cfg.fanout_timeout = std::chrono::milliseconds(config::integer("FANOUT_TIMEOUT_MS", 1000, 50, 10000));
     cfg.view_flush_interval = std::chrono::milliseconds(config::integer("VIEW_FLUSH_MS", 5000, 50, 600000));
     cfg.session_cache_ttl = std::chrono::milliseconds(config::integer("SESSION_CACHE_MS", 2000, 0, 60000));
+    cfg.public_cache_ttl = std::chrono::milliseconds(config::integer("PUBLIC_CACHE_MS", 1000, 0, 60000));
     cfg.maintenance_cache_ttl = std::chrono::milliseconds(config::integer("MAINTENANCE_CACHE_MS", 2000, 0, 60000));
     cfg.rate_limit_per_minute = int(config::integer("RATE_LIMIT_PER_MINUTE", 10, 1, 100000));
     cfg.trust_forwarded_for = config::boolean("TRUST_FORWARDED_FOR", false);

@@ -12,6 +12,7 @@
 #include "rpc/privacy.h"
 #include "core/crypto.h"
 #include "gateway/gateway.h"
+#include "gateway/public_cache.h"
 #include "gateway/multipart.h"
 #include "gateway/openapi.h"
 #include "gateway/rate_limiter.h"
@@ -277,4 +278,50 @@ TEST_CASE("rendered strings escape quotes, controls and markup characters", "[un
   CHECK(body.find('>') == std::string::npos);
   CHECK(body.find('&') == std::string::npos);
   CHECK(nlohmann::json::parse(body)["name"] == o.name());
+}
+
+TEST_CASE("the public micro-cache keeps 200 answers for its time-to-live only", "[unit]") {
+  using civic::gateway::HttpRequest;
+  using civic::gateway::HttpResponse;
+  using civic::gateway::PublicCache;
+  auto t0 = PublicCache::Clock::now();
+  PublicCache cache(std::chrono::milliseconds(1000), 2, 10);
+  HttpRequest req;
+  req.path = "/api/v1/grants";
+  req.query = {{"q", "萩"}, {"page_size", "5"}};
+  CHECK(PublicCache::key_of(req) == "/api/v1/grants?q=萩&page_size=5");
+  HttpResponse ok;
+  ok.body = "{\"a\":1}";
+  cache.put("a", ok, t0);
+  REQUIRE(cache.get("a", t0 + std::chrono::milliseconds(999)));
+  CHECK(cache.get("a", t0 + std::chrono::milliseconds(999))->body == ok.body);
+  // Expired: the first caller refreshes, the others get the old answer meanwhile.
+  CHECK_FALSE(cache.get("a", t0 + std::chrono::milliseconds(1000)));
+  CHECK(cache.get("a", t0 + std::chrono::milliseconds(1001)));
+  CHECK(cache.get("a", t0 + std::chrono::milliseconds(1999)));
+  CHECK_FALSE(cache.get("a", t0 + std::chrono::milliseconds(2000)));  // too old for anyone
+  cache.put("a", ok, t0 + std::chrono::milliseconds(1500));             // refreshed
+  CHECK(cache.get("a", t0 + std::chrono::milliseconds(2400)));
+  CHECK_FALSE(cache.get("b", t0));
+
+  HttpResponse missing;
+  missing.status = 404;
+  cache.put("nf", missing, t0);
+  CHECK_FALSE(cache.get("nf", t0));  // only 200s
+  HttpResponse big;
+  big.body = std::string(11, 'x');
+  cache.put("big", big, t0);
+  CHECK_FALSE(cache.get("big", t0));  // larger than max_body
+
+  cache.put("b", ok, t0);
+  cache.put("c", ok, t0);  // full (a, b), nothing expired: not kept
+  CHECK_FALSE(cache.get("c", t0));
+  cache.put("c", ok, t0 + std::chrono::seconds(3));  // a and b have expired: room again
+  CHECK(cache.get("c", t0 + std::chrono::seconds(3)));
+  CHECK(cache.size() == 1);
+
+  PublicCache off(std::chrono::milliseconds(0));
+  off.put("a", ok, t0);
+  CHECK_FALSE(off.enabled());
+  CHECK_FALSE(off.get("a", t0));
 }
