@@ -43,6 +43,8 @@ class Sealer {
   std::string seal(std::string_view plaintext, std::string_view associated = {}) const;
   /// nullopt when the key id is unknown or the data was tampered with.
   std::optional<std::string> open(std::string_view sealed, std::string_view associated = {}) const;
+  /// The id of the key that seals now (the first of the ring).
+  uint8_t current_key() const { return current_; }
 
  private:
   std::map<uint8_t, std::string> keys_;

@@ -7,6 +7,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "rpc/outbox.h"
+#include "rpc/reseal.h"
 #include "rpc/server.h"
 
 namespace civic::generated {
@@ -21,6 +22,7 @@ int main(int argc, char** argv) {
     std::string db_url = config::str("DATABASE_URL", "postgresql:///auth");
     std::string command = argc > 1 ? argv[1] : "serve";
     if (rpc::migrate_at_start(command, db_url, generated::auth_lib_migrations(), "auth")) return 0;
+    if (rpc::reseal_at_start(command, db_url, {{"accounts", "totp_secret"}})) return 0;
 
     auth::AuthConfig cfg;
     cfg.hmac_key = config::secret("INTERNAL_HMAC_KEY");

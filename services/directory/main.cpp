@@ -5,6 +5,7 @@
 #include "directory/service.h"
 #include "rpc/outbox.h"
 #include "rpc/principal.h"
+#include "rpc/reseal.h"
 #include "rpc/server.h"
 
 namespace civic::generated {
@@ -19,6 +20,10 @@ int main(int argc, char** argv) {
     std::string db_url = config::str("DATABASE_URL", "postgresql:///directory");
     std::string command = argc > 1 ? argv[1] : "serve";
     if (rpc::migrate_at_start(command, db_url, generated::directory_lib_migrations(), "directory")) return 0;
+    if (rpc::reseal_at_start(command, db_url,
+                             {{"organizations", "registrant_phone_sealed"}, {"organizations", "registrant_email_sealed"},
+                              {"correction_requests", "requester_email_sealed"}}))
+      return 0;
 
     directory::DirectoryConfig cfg{config::secret("INTERNAL_HMAC_KEY"),
                                    config::str("PUBLIC_BASE_URL", "http://127.0.0.1:8080")};

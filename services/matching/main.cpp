@@ -3,6 +3,7 @@
 #include "core/log.h"
 #include "matching/service.h"
 #include "rpc/outbox.h"
+#include "rpc/reseal.h"
 #include "rpc/server.h"
 
 namespace civic::generated {
@@ -17,6 +18,7 @@ int main(int argc, char** argv) {
     std::string db_url = config::str("DATABASE_URL", "postgresql:///matching");
     std::string command = argc > 1 ? argv[1] : "serve";
     if (rpc::migrate_at_start(command, db_url, generated::matching_lib_migrations(), "matching")) return 0;
+    if (rpc::reseal_at_start(command, db_url, {{"members", "private_sealed"}, {"recruitments", "organizer_email_sealed"}})) return 0;
 
     matching::MatchingConfig cfg{config::secret("INTERNAL_HMAC_KEY"),
                                  {config::str("PUBLIC_BASE_URL", "http://127.0.0.1:8080"), config::secret("ONECLICK_KEY"),

@@ -3,6 +3,7 @@
 #include "core/log.h"
 #include "recruitment/service.h"
 #include "rpc/outbox.h"
+#include "rpc/reseal.h"
 #include "rpc/server.h"
 
 namespace civic::generated {
@@ -17,6 +18,10 @@ int main(int argc, char** argv) {
     std::string db_url = config::str("DATABASE_URL", "postgresql:///recruitment");
     std::string command = argc > 1 ? argv[1] : "serve";
     if (rpc::migrate_at_start(command, db_url, generated::recruitment_lib_migrations(), "recruitment")) return 0;
+    if (rpc::reseal_at_start(command, db_url,
+                             {{"recruitments", "organizer_email_sealed"}, {"events", "submitter_email_sealed"},
+                              {"submissions", "sealed"}}))
+      return 0;
 
     recruitment::RecruitmentConfig cfg{config::secret("INTERNAL_HMAC_KEY"),
                                        config::str("PUBLIC_BASE_URL", "http://127.0.0.1:8080"),

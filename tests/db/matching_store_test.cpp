@@ -10,6 +10,7 @@
 #include "matching/store.h"
 #include "matching/triggers.h"
 #include "rpc/oneclick.h"
+#include "rpc/reseal.h"
 
 namespace civic::generated {
 const std::vector<civic::db::Migration>& matching_lib_migrations();
@@ -175,4 +176,37 @@ TEST_CASE("private items are sealed at rest and bound to their member", "[db]") 
   store::MemberRow other = *row;
   other.id = crypto::uuid_v4();  // the same ciphertext under another member id does not open
   CHECK(open_private(kSealer, other).email.empty());
+}
+
+TEST_CASE("key rotation: reseal rewrites every value under the new key, once, and refuses a value it cannot open", "[db]") {
+  MatchingDb db;
+  crypto::Sealer old_ring({{1, std::string(32, 'a')}}, 1);
+  std::vector<std::string> ids;
+  db.pool.transaction([&](db::Tx& tx) {
+    for (int i = 0; i < 1203; ++i) {  // more than one batch of 500
+      auto m = member("r" + std::to_string(i) + "@example.jp", {"shunan"}, {"sat"});
+      PrivateItems p;
+      p.email = "r" + std::to_string(i) + "@example.jp";
+      m.private_sealed = seal_private(old_ring, m.id, p);
+      store::insert(tx, m);
+      ids.push_back(m.id);
+    }
+  });
+  crypto::Sealer new_ring({{2, std::string(32, 'b')}, {1, std::string(32, 'a')}}, 2);
+  CHECK(rpc::reseal(db.pool, new_ring, {"members", "private_sealed"}) == 1203);
+  CHECK(rpc::reseal(db.pool, new_ring, {"members", "private_sealed"}) == 0);  // nothing left to do
+  crypto::Sealer only_new({{2, std::string(32, 'b')}}, 2);  // the old key can now go
+  auto row = db.pool.read([&](db::Tx& tx) { return store::find(tx, ids[700]); });
+  REQUIRE(row);
+  CHECK(uint8_t(row->private_sealed[0]) == 2);
+  CHECK(open_private(only_new, *row).email == "r700@example.jp");
+
+  // A value under a key the ring does not hold stops the run with an error.
+  crypto::Sealer stray({{7, std::string(32, 'c')}}, 7);
+  db.pool.transaction([&](db::Tx& tx) {
+    auto m = member("x@example.jp", {"shunan"}, {"sat"});
+    m.private_sealed = seal_private(stray, m.id, {});
+    store::insert(tx, m);
+  });
+  CHECK_THROWS(rpc::reseal(db.pool, new_ring, {"members", "private_sealed"}));
 }
