@@ -12,7 +12,9 @@
 // published individual volunteer members into the matching database (1,371 by default,
 // the number on Aikasanet today; 100,000 for the PERF-3 benchmark), their personal items
 // sealed; `recruitments` writes open volunteer recruitments of demo groups into the
-// recruitment database (300 by default), `events` Supernet events and recruitment
+// recruitment database (300 by default). The 213 groups and 28 companies of Aikasanet
+// are written alike in the directory (with `organizations`), matching (with `members`)
+// and recruitment (`recruitments`) databases. `events` writes Supernet events and recruitment
 // notices there (5,827, mostly past).
 #include <algorithm>
 #include <ctime>
@@ -155,6 +157,70 @@ directory::OrgRow make(std::mt19937& rng, const crypto::Sealer& sealer, int i) {
   return o;
 }
 
+// The Aikasanet groups (213) and companies (28) of the seeds, the same in the directory,
+// matching and recruitment databases: ids and owners derive from their number, so each
+// database's datagen run writes the same organisations without reading the others.
+constexpr int kAikasanetGroups = 213, kAikasanetCompanies = 28;
+struct DemoOrg {
+  std::string id, owner, kind, name;
+  const Place* place;
+  const Theme* theme;
+};
+std::string demo_uuid(const std::string& seed) {
+  std::string h = crypto::hex(crypto::sha256(seed)).substr(0, 32);
+  h[12] = '4';  // version 4 layout, variant 10
+  h[16] = "89ab"[std::stoi(h.substr(16, 1), nullptr, 16) % 4];
+  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" + h.substr(20, 12);
+}
+DemoOrg demo_org(int n) {
+  DemoOrg o;
+  o.id = demo_uuid("aikasanet-demo-organization-" + std::to_string(n));
+  o.owner = demo_uuid("aikasanet-demo-owner-" + std::to_string(n));
+  o.kind = n < kAikasanetGroups ? "group" : "company";
+  o.place = &kPlaces[size_t(n) % kPlaces.size()];
+  o.theme = &kThemes[size_t(n / int(kPlaces.size())) % kThemes.size()];
+  o.name = o.kind == "group" ? std::string(o.place->word.text) + o.theme->word.text + "ボランティア会 " + std::to_string(n + 1)
+                             : std::string("株式会社") + o.place->word.text + "サポート " + std::to_string(n + 1);
+  return o;
+}
+
+// The Aikasanet organisations in the directory (published, active, recruiting groups).
+int aikasanet_organizations(db::Tx& tx, const crypto::Sealer& sealer) {
+  int n = 0;
+  for (; n < kAikasanetGroups + kAikasanetCompanies; ++n) {
+    DemoOrg d = demo_org(n);
+    directory::OrgRow o;
+    o.id = d.id;
+    o.site = "aikasanet";
+    o.kind = d.kind;
+    o.class_code = d.kind == "group" ? "voluntary" : "kabushiki";
+    o.name = d.name;
+    o.name_kana = std::string(d.place->word.kana) + "ぼらんてぃあかい";
+    o.municipality = d.place->code;
+    std::string activities = std::string(d.place->word.text) + "を拠点に" + d.theme->activity + "。";
+    o.profile = nlohmann::json({{"representative", "代表 " + std::to_string(n)},
+                                {"prefecture", "p35"},
+                                {"activities", activities},
+                                {"recruits_volunteers", d.kind == "group"}})
+                    .dump();
+    o.registrant_name = "担当 " + std::to_string(n);
+    o.registrant_phone_sealed = sealer.seal("083-100-" + std::to_string(1000 + n), o.id);
+    o.registrant_email_sealed = sealer.seal("aikasanet" + std::to_string(n) + "@example.jp", o.id);
+    o.accepted_terms_version = 1;
+    o.guardian_consent = true;
+    o.owner_account_id = d.owner;
+    o.state = "review";
+    std::vector<std::string_view> parts = {o.name, o.name_kana, activities};
+    o.search_grams = text::index_grams(parts);
+    o.search_text = text::search_text(parts);
+    directory::store::insert(tx, o);
+    tx.exec("UPDATE organizations SET state = 'published', published_at = now() - $2::int * interval '1 day' "
+            "WHERE id = $1::uuid",
+            o.id, n);
+  }
+  return n;
+}
+
 int organizations(int count, unsigned seed, bool add) {
   db::Pool pool(config::str("DATABASE_URL", "postgresql:///directory"), 1);
   int64_t existing = pool.read([](db::Tx& tx) { return tx.exec("SELECT count(*) FROM organizations")[0].int64(0); });
@@ -182,6 +248,10 @@ int organizations(int count, unsigned seed, bool add) {
       }
     });
     done += batch;
+  }
+  if (existing == 0) {
+    int n = pool.transaction([&](db::Tx& tx) { return aikasanet_organizations(tx, sealer); });
+    std::cout << "organizations: " << n << " Aikasanet groups and companies written\n";
   }
   // Fresh statistics and visibility map, so counts and plans are right at once.
   pool.read([](db::Tx& tx) { tx.exec("VACUUM ANALYZE organizations"); });
@@ -441,6 +511,37 @@ int write_members(int count, unsigned seed, bool add) {
     });
     done += batch;
   }
+  if (existing == 0) {
+    // The groups' and companies' own member records, linked to their organisations as
+    // the directory announces them.
+    pool.transaction([&](db::Tx& tx) {
+      for (int n = 0; n < kAikasanetGroups + kAikasanetCompanies; ++n) {
+        DemoOrg d = demo_org(n);
+        matching::store::upsert_organization(tx, {d.id, d.owner, d.kind, d.name, true, d.kind == "group"});
+        matching::store::MemberRow m;
+        m.id = demo_uuid("aikasanet-demo-member-" + std::to_string(n));
+        m.account_id = d.owner;
+        m.type = d.kind;
+        m.organization_id = d.id;
+        m.display_name = d.name;
+        m.selling_point = std::string(d.theme->activity) + "。";
+        m.activity_municipalities = {d.place->code};
+        m.fields = {d.theme->field};
+        m.weekdays = {"sat", "sun"};
+        m.time_slot = "daytime";
+        matching::PrivateItems p;
+        p.email = "aikasanet" + std::to_string(n) + "@example.jp";
+        m.private_sealed = matching::seal_private(sealer, m.id, p);
+        m.search_text = text::search_text({m.display_name, m.selling_point});
+        m.state = "review";
+        matching::store::insert(tx, m);
+        tx.exec("UPDATE members SET state = 'published', published_at = now() - $2::int * interval '1 day' "
+                "WHERE id = $1::uuid",
+                m.id, n);
+      }
+    });
+    std::cout << "members: " << kAikasanetGroups << " groups and " << kAikasanetCompanies << " companies written\n";
+  }
   pool.read([](db::Tx& tx) { tx.exec("VACUUM ANALYZE members"); });
   std::cout << "members: " << count << " written\n";
   return 0;
@@ -462,18 +563,20 @@ int write_recruitments(int count, unsigned seed, bool add) {
     return std::string(buf);
   };
   pool.transaction([&](db::Tx& tx) {
-    // Demo groups exist only here (as the directory would announce them).
+    // The demo groups, as the directory announces them.
     std::vector<recruitment::store::OrgRow> groups;
-    for (const auto& p : kPlaces) {
-      recruitment::store::OrgRow o{crypto::uuid_v4(), crypto::uuid_v4(), "group",
-                                   std::string(p.word.text) + "ボランティアの会（デモ）", true, true};
+    std::vector<DemoOrg> demo;
+    for (int n = 0; n < kAikasanetGroups; ++n) {
+      DemoOrg d = demo_org(n);
+      recruitment::store::OrgRow o{d.id, d.owner, d.kind, d.name, true, true};
       recruitment::store::upsert_organization(tx, o);
       groups.push_back(o);
+      demo.push_back(d);
     }
     const char* weekdays[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
     for (int n = 0; n < count; ++n) {
       size_t g = std::uniform_int_distribution<size_t>(0, groups.size() - 1)(rng);
-      const Place& place = kPlaces[g];
+      const Place& place = *demo[g].place;
       const Theme& theme = kThemes[std::uniform_int_distribution<size_t>(0, kThemes.size() - 1)(rng)];
       recruitment::store::RecruitmentRow r;
       r.id = crypto::uuid_v4();
