@@ -481,6 +481,7 @@ Status MatchingServiceImpl::GetContact(grpc::ServerContext* ctx, const ContactRe
     resp->set_phone(priv.phone);
     resp->set_reachable(row->state == "published" && row->status == "active");
     resp->set_organization_id(row->organization_id);
+    resp->set_mail_stopped(row->mail_stopped);
     return Status::OK;
   });
 }

@@ -457,7 +457,8 @@ Status RecruitmentServiceImpl::InquireMember(grpc::ServerContext* ctx, const Inq
     if (!from || !from->reachable() || from->type() != "group")
       return Status(StatusCode::PERMISSION_DENIED, "会員へのお問い合わせは、公開中の団体会員だけができます");
     auto to = contacts_(p, req->id(), "");
-    if (!to || !to->reachable() || to->member_id() == from->member_id()) return not_found();
+    // A member who cannot receive mail (suspended, withdrawn, address undeliverable) is not offered.
+    if (!to || !to->reachable() || to->mail_stopped() || to->member_id() == from->member_id()) return not_found();
     return pool_.transaction([&](db::Tx& tx) {
       std::string id = crypto::uuid_v4();
       nlohmann::json record = {{"name", from->name()}, {"email", from->email()}, {"text", req->question()}};

@@ -565,6 +565,8 @@ TEST_CASE("Applications and inquiries reach the organiser with a copy to the cen
   CHECK(volunteer.post("/api/v1/members/" + v_id + "/inquiries", {{"question", "?"}}).status == 403);
   CHECK(group.post("/api/v1/members/" + crypto::uuid_v4() + "/inquiries", {{"question", "?"}}).status == 404);
   CHECK(group.post("/api/v1/members/" + group_member_id + "/inquiries", {{"question", "?"}}).status == 404);  // itself
+  REQUIRE(admin.post("/api/v1/admin/members/" + v_id + "/status", {{"status", "active"}, {"mail_stopped", true}}).status == 200);
+  CHECK(group.post("/api/v1/members/" + v_id + "/inquiries", {{"question", "届きますか"}}).status == 404);  // undeliverable
   // A group's public profile carries its name from the directory and lists its recruitments.
   Response profile = Client().get("/api/v1/members/" + group_member_id);
   REQUIRE(profile.status == 200);
