@@ -91,6 +91,23 @@ grpc::Status workflow_step(db::Pool& pool, const Principal& p, const std::string
   });
 }
 
+/// Staff only; in one transaction `copy` writes a new draft from the record `id` and
+/// returns the new id — nullopt when there is no such record (NOT_FOUND) — and the
+/// "duplicate" step is recorded on the copy.
+inline grpc::Status duplicate_call(db::Pool& pool, const Principal& p, const std::string& id, const std::string& entity,
+                                   const std::function<std::optional<std::string>(db::Tx&, const std::string&)>& copy,
+                                   std::string* new_id) {
+  if (grpc::Status s = require_staff(p); !s.ok()) return s;
+  if (!validation::is_uuid(id)) return grpc::Status(grpc::StatusCode::NOT_FOUND, "見つかりません");
+  return pool.transaction([&](db::Tx& tx) {
+    auto made = copy(tx, id);
+    if (!made) return grpc::Status(grpc::StatusCode::NOT_FOUND, "見つかりません");
+    workflow::record(tx, {entity, *made, "duplicate", std::nullopt, workflow::State::draft, p.account_id(), "from " + id});
+    *new_id = *made;
+    return grpc::Status::OK;
+  });
+}
+
 /// Staff only: the change history of an existing record.
 inline grpc::Status history_call(db::Pool& pool, const Principal& p, const std::string& id, const std::string& entity,
                                  const std::function<bool(db::Tx&, const std::string&)>& exists,

@@ -261,24 +261,24 @@ Status RecruitmentServiceImpl::ArchiveEvent(grpc::ServerContext* ctx, const Recr
 Status RecruitmentServiceImpl::DuplicateEvent(grpc::ServerContext* ctx, const RecruitmentActionRequest* req,
                                               DuplicateResponse* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "DuplicateEvent", [&](const Principal& p) {
-    if (Status s = rpc::require_staff(p); !s.ok()) return s;
-    if (!validation::is_uuid(req->id())) return not_found();
-    return pool_.transaction([&](db::Tx& tx) {
-      auto row = store::find_event(tx, req->id());
-      if (!row) return not_found();
-      Event content;
-      render(*row, true, &content);
-      store::EventRow fresh = *row;
-      fresh.id = crypto::uuid_v4();
-      fresh.state = "draft";
-      fresh.duplicated_from = row->id;
-      store::EventRow copy = row_of(content, sealer_, fresh);  // seals the address for the new id
-      store::insert_event(tx, copy);
-      workflow::record(tx, {"event", copy.id, "duplicate", std::nullopt, workflow::State::draft, p.account_id(),
-                            "from " + row->id});
-      resp->set_id(copy.id);
-      return Status::OK;
-    });
+    std::string id;
+    Status st = rpc::duplicate_call(
+        pool_, p, req->id(), "event",
+        [&](db::Tx& tx, const std::string& from) -> std::optional<std::string> {
+          auto row = store::find_event(tx, from);
+          if (!row) return std::nullopt;
+          Event content;
+          render(*row, true, &content);
+          store::EventRow fresh = *row;
+          fresh.id = crypto::uuid_v4();
+          fresh.state = "draft";
+          fresh.duplicated_from = row->id;
+          store::insert_event(tx, row_of(content, sealer_, fresh));  // sealed anew for the new id
+          return fresh.id;
+        },
+        &id);
+    resp->set_id(id);
+    return st;
   });
 }
 

@@ -587,24 +587,24 @@ Status RecruitmentServiceImpl::ArchiveRecruitment(grpc::ServerContext* ctx, cons
 Status RecruitmentServiceImpl::DuplicateRecruitment(grpc::ServerContext* ctx, const RecruitmentActionRequest* req,
                                                     DuplicateResponse* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "DuplicateRecruitment", [&](const Principal& p) {
-    if (Status s = rpc::require_staff(p); !s.ok()) return s;
-    if (!validation::is_uuid(req->id())) return not_found();
-    return pool_.transaction([&](db::Tx& tx) {
-      auto row = store::find(tx, req->id());
-      if (!row) return not_found();
-      Recruitment content;
-      render(*row, true, &content);
-      store::RecruitmentRow fresh = *row;
-      fresh.id = crypto::uuid_v4();
-      fresh.state = "draft";
-      fresh.duplicated_from = row->id;
-      store::RecruitmentRow copy = row_of(content, sealer_, fresh);  // seals the address for the new id
-      store::insert(tx, copy);
-      workflow::record(tx, {"recruitment", copy.id, "duplicate", std::nullopt, workflow::State::draft, p.account_id(),
-                            "from " + row->id});
-      resp->set_id(copy.id);
-      return Status::OK;
-    });
+    std::string id;
+    Status st = rpc::duplicate_call(
+        pool_, p, req->id(), "recruitment",
+        [&](db::Tx& tx, const std::string& from) -> std::optional<std::string> {
+          auto row = store::find(tx, from);
+          if (!row) return std::nullopt;
+          Recruitment content;
+          render(*row, true, &content);
+          store::RecruitmentRow fresh = *row;
+          fresh.id = crypto::uuid_v4();
+          fresh.state = "draft";
+          fresh.duplicated_from = row->id;
+          store::insert(tx, row_of(content, sealer_, fresh));  // sealed anew for the new id
+          return fresh.id;
+        },
+        &id);
+    resp->set_id(id);
+    return st;
   });
 }
 

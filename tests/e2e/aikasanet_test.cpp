@@ -503,6 +503,15 @@ TEST_CASE("A recruitment of an unpublished organisation or past its period is in
   auto [v_id, v_mail] = published_volunteer(applicant, admin, "shunan", "sat");
   CHECK(applicant.post("/api/v1/recruitments/" + pid + "/applications").status == 404);
 
+  // Staff copy it into a draft of the same group; members cannot.
+  CHECK(other.post("/api/v1/admin/recruitments/" + pid + "/duplicate").status == 403);
+  Response copy = admin.post("/api/v1/admin/recruitments/" + pid + "/duplicate");
+  REQUIRE(copy.status == 201);
+  Response copied = other.get("/api/v1/recruitments/" + copy.json()["id"].get<std::string>());  // the owner's view
+  REQUIRE(copied.status == 200);
+  CHECK(copied.json()["state"] == "draft");
+  CHECK(copied.json()["organization_id"] == org2);
+
   // Another group's member cannot edit it.
   nlohmann::json edit = past;
   edit["version"] = 1;

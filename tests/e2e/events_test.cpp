@@ -116,6 +116,18 @@ TEST_CASE("Anyone submits an event, the centre publishes it, the public finds it
   Response edited = admin.request("PUT", "/api/v1/admin/events/" + id, nlohmann::json({{"event", edit}}).dump());
   REQUIRE(edited.status == 200);
   CHECK(edited.json()["title"] == title + "（会場変更）");
+  // A copy starts as a draft, with its own history.
+  CHECK(member.post("/api/v1/admin/events/" + id + "/duplicate").status == 403);
+  Response copy = admin.post("/api/v1/admin/events/" + id + "/duplicate");
+  REQUIRE(copy.status == 201);
+  std::string copy_id = copy.json()["id"];
+  CHECK(anyone.get("/api/v1/events/" + copy_id).status == 404);
+  Response copy_history = admin.get("/api/v1/admin/events/" + copy_id + "/history");
+  REQUIRE(copy_history.status == 200);
+  CHECK(copy_history.json()["items"][0]["action"] == "duplicate");
+  CHECK(admin.get("/api/v1/events/" + copy_id).json()["submitter_email"] == submitter);  // sealed anew, still opens
+  CHECK(admin.post("/api/v1/admin/events/" + crypto::uuid_v4() + "/duplicate").status == 404);
+
   REQUIRE(admin.post("/api/v1/admin/events/" + id + "/archive").status == 200);
   CHECK(anyone.get("/api/v1/events/" + id).status == 404);
   CHECK(anyone.get(flyer_path).status == 404);
