@@ -242,24 +242,25 @@ Status GrantsServiceImpl::ArchiveGrant(grpc::ServerContext* ctx, const GrantActi
 Status GrantsServiceImpl::DuplicateGrant(grpc::ServerContext* ctx, const GrantActionRequest* req,
                                          DuplicateGrantResponse* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "DuplicateGrant", [&](const Principal& p) {
-    if (Status s = rpc::require_staff(p); !s.ok()) return s;
-    if (!validation::is_uuid(req->id())) return not_found();
-    return pool_.transaction([&](db::Tx& tx) {
-      auto row = store::find(tx, req->id());
-      if (!row) return not_found();
-      Grant content;
-      to_proto(*row, true, &content);
-      GrantRow copy = row_of(content);  // with its search keys, which find() does not read
-      copy.id = crypto::uuid_v4();
-      copy.state = "draft";
-      copy.created_by = p.account_id();
-      copy.duplicated_from = row->id;
-      store::insert(tx, copy);
-      workflow::record(tx, {"grant", copy.id, "duplicate", std::nullopt, workflow::State::draft, p.account_id(),
-                            "from " + row->id});
-      resp->set_id(copy.id);
-      return Status::OK;
-    });
+    std::string id;
+    Status st = rpc::duplicate_call(
+        pool_, p, req->id(), "grant",
+        [&](db::Tx& tx, const std::string& from) -> std::optional<std::string> {
+          auto row = store::find(tx, from);
+          if (!row) return std::nullopt;
+          Grant content;
+          to_proto(*row, true, &content);
+          GrantRow copy = row_of(content);  // with its search keys, which find() does not read
+          copy.id = crypto::uuid_v4();
+          copy.state = "draft";
+          copy.created_by = p.account_id();
+          copy.duplicated_from = row->id;
+          store::insert(tx, copy);
+          return copy.id;
+        },
+        &id);
+    resp->set_id(id);
+    return st;
   });
 }
 
