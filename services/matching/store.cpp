@@ -64,9 +64,12 @@ constexpr const char* kUpsertRecruitment =
     "period_end = excluded.period_end, organizer_email_sealed = excluded.organizer_email_sealed, closed = false, "
     "updated_at = now()";
 constexpr const char* kClose = "UPDATE recruitments SET closed = true, updated_at = now() WHERE id = $1::uuid";
+// Open: not closed, in period, and its organisation not known to be hidden (the
+// directory's organization.changed may not have arrived yet for a new group).
 const std::string kOpen = "SELECT " + kRecruitmentColumns +
                           " FROM recruitments WHERE NOT closed AND (period_end IS NULL OR period_end >= "
-                          "(now() AT TIME ZONE 'Asia/Tokyo')::date) ORDER BY published_at DESC, id";
+                          "(now() AT TIME ZONE 'Asia/Tokyo')::date) AND NOT EXISTS (SELECT 1 FROM organizations o "
+                          "WHERE o.id = recruitments.organization_id AND NOT o.visible) ORDER BY published_at DESC, id";
 const std::string kOfOrg = "SELECT " + kRecruitmentColumns +
                            " FROM recruitments WHERE organization_id = $1::uuid ORDER BY published_at DESC, id LIMIT 100";
 constexpr const char* kFire =

@@ -152,6 +152,11 @@ TEST_CASE("a member published later hears of the open recruitments it fits, and 
     for (auto* r : {&open, &closed, &past}) store::upsert_recruitment(tx, *r);
     store::close_recruitment(tx, closed.id);
   });
+  auto hidden = recruitment();  // its organisation was archived in the directory
+  db.pool.transaction([&](db::Tx& tx) {
+    store::upsert_recruitment(tx, hidden);
+    store::upsert_organization(tx, {hidden.organization_id, crypto::uuid_v4(), "group", "休止中の会", false, true});
+  });
   auto m = member("late@example.jp", {"shunan", "hagi"}, {"sat", "sun"});
   db.pool.transaction([&](db::Tx& tx) {
     publish(tx, m);
