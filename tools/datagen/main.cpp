@@ -8,7 +8,7 @@
 // it every time. `grants` writes grants the same way (8,552 by default, the number on
 // Supernet today) into the grants database, `books` the library catalogue (3,101) there,
 // `reports` the activity reports (95) there, and `articles` the content database's notices (249), centre news (133) and interview
-// reports (20), all published; --count does not apply to articles. `members` writes
+// reports (20), all published (--count N: N articles in those proportions). `members` writes
 // published individual volunteer members into the matching database (1,371 by default,
 // the number on Aikasanet today; 100,000 for the PERF-3 benchmark), their personal items
 // sealed; `recruitments` writes open volunteer recruitments of demo groups into the
@@ -400,7 +400,7 @@ int write_reports(int count, unsigned seed, bool add) {
   return 0;
 }
 
-int write_articles(unsigned seed, bool add) {
+int write_articles(int count, unsigned seed, bool add) {
   db::Pool pool(config::str("DATABASE_URL", "postgresql:///content"), 1);
   int64_t existing = pool.read([](db::Tx& tx) { return tx.exec("SELECT count(*) FROM articles")[0].int64(0); });
   if (existing > 0 && !add) {
@@ -414,10 +414,18 @@ int write_articles(unsigned seed, bool add) {
     const char* title;
     const char* body;
   };
-  const std::vector<Kind> kinds = {
+  std::vector<Kind> kinds = {
       {"notice", 249, "お知らせ", "センターの開館時間、講座の募集、システムの更新などをお知らせします。"},
       {"center_news", 133, "センターニュース", "県内の市民活動の話題と、センターの取り組みを紹介します。"},
       {"interview", 20, "取材報告", "地域で活動する団体を訪ね、活動の様子と思いを伺いました。"}};
+  if (count > 0) {  // benchmarks: `count` articles in the same proportions
+    int left = count;
+    for (size_t k = 0; k < kinds.size(); ++k) {
+      int n = k + 1 == kinds.size() ? left : int(int64_t(count) * kinds[k].count / 402);
+      kinds[k].count = n;
+      left -= n;
+    }
+  }
   pool.transaction([&](db::Tx& tx) {
     for (const auto& k : kinds)
       for (int n = 0; n < k.count; ++n) {
@@ -441,7 +449,9 @@ int write_articles(unsigned seed, bool add) {
   });
   // Fresh statistics and visibility map, so counts and plans are right at once.
   pool.read([](db::Tx& tx) { tx.exec("VACUUM ANALYZE articles"); });
-  std::cout << "articles: 402 written\n";
+  int written = 0;
+  for (const auto& k : kinds) written += k.count;
+  std::cout << "articles: " << written << " written\n";
   return 0;
 }
 
@@ -685,10 +695,10 @@ int main(int argc, char** argv) {
   int count = args[0] == "grants" ? 8552 : args[0] == "books" ? 3101 : args[0] == "reports" ? 95
               : args[0] == "members" ? 1371 : args[0] == "recruitments" ? 300 : args[0] == "events" ? 5827 : 1677;
   unsigned seed = 2026;
-  bool add = false;
+  bool add = false, count_given = false;
   for (size_t i = 1; i < args.size(); ++i) {
     if (args[i] == "--add") add = true;
-    else if (args[i] == "--count" && i + 1 < args.size()) count = std::stoi(args[++i]);
+    else if (args[i] == "--count" && i + 1 < args.size()) count = std::stoi(args[++i]), count_given = true;
     else if (args[i] == "--seed" && i + 1 < args.size()) seed = unsigned(std::stoul(args[++i]));
     else {
       std::cerr << "civic_datagen: unknown argument " << args[i] << "\n";
@@ -699,7 +709,7 @@ int main(int argc, char** argv) {
     if (args[0] == "grants") return write_grants(count, seed, add);
     if (args[0] == "books") return write_books(count, seed, add);
     if (args[0] == "reports") return write_reports(count, seed, add);
-    if (args[0] == "articles") return write_articles(seed, add);
+    if (args[0] == "articles") return write_articles(count_given ? count : 0, seed, add);
     if (args[0] == "members") return write_members(count, seed, add);
     if (args[0] == "recruitments") return write_recruitments(count, seed, add);
     if (args[0] == "events") return write_events(count, seed, add);
