@@ -2,6 +2,7 @@
 
 #include <future>
 
+#include "core/config.h"
 #include "core/crypto.h"
 #include "core/log.h"
 #include "core/time.h"
@@ -38,7 +39,15 @@ bool accept_event(db::Tx& tx, const std::string& event_id, const std::string& ty
 
 OutboxRelay::OutboxRelay(db::Pool& pool, std::string producer, std::string hmac_key,
                          std::map<std::string, std::vector<Subscriber>> routes)
-    : pool_(pool), producer_(std::move(producer)), key_(std::move(hmac_key)), routes_(std::move(routes)) {}
+    : pool_(pool), producer_(std::move(producer)), key_(std::move(hmac_key)), routes_(std::move(routes)),
+      retention_(std::chrono::hours(config::integer("OUTBOX_RETENTION_HOURS", 168, 1, 24 * 365))) {}
+
+int64_t OutboxRelay::purge_delivered(std::chrono::seconds keep) {
+  return pool_.transaction([&](db::Tx& tx) {
+    return tx.exec("DELETE FROM outbox WHERE delivered_at < now() - $1::int * interval '1 second'", int64_t(keep.count()))
+        .affected();
+  });
+}
 
 OutboxRelay::~OutboxRelay() { stop(); }
 
@@ -128,9 +137,14 @@ int OutboxRelay::deliver_due() {
 }
 
 void OutboxRelay::loop() {
+  auto next_purge = std::chrono::steady_clock::now();
   while (running_) {
     try {
       deliver_due();
+      if (std::chrono::steady_clock::now() >= next_purge) {
+        next_purge = std::chrono::steady_clock::now() + std::chrono::minutes(10);
+        if (int64_t n = purge_delivered(retention_); n > 0) log::info("outbox_purged", {{"events", n}});
+      }
     } catch (const std::exception& e) {
       log::error("outbox_relay_error", {{"what", e.what()}});
     }

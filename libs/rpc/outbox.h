@@ -6,6 +6,7 @@
 #include <google/protobuf/message.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <map>
 #include <memory>
@@ -83,6 +84,10 @@ class OutboxRelay {
   /// Delivers what is due once; returns how many events were completed. Used by the
   /// loop and by tests.
   int deliver_due();
+  /// Deletes events delivered more than `keep` ago (their payloads hold recipients'
+  /// addresses and one-time links); returns how many. The loop runs it every 10 minutes
+  /// with OUTBOX_RETENTION_HOURS (default 168).
+  int64_t purge_delivered(std::chrono::seconds keep);
 
  private:
   void loop();
@@ -96,6 +101,7 @@ class OutboxRelay {
   std::condition_variable cv_;
   bool wake_ = false;
   std::atomic<bool> running_{false};
+  std::chrono::seconds retention_;
   std::thread thread_;
 };
 

@@ -166,3 +166,26 @@ TEST_CASE("the relay retries a refused event with back-off and then delivers it 
   REQUIRE(back.ParseFromString(sink->received[0].payload()));
   CHECK(back.to() == "a@example.jp");
 }
+
+TEST_CASE("delivered events are purged after the retention time, undelivered ones never", "[db]") {
+  AuthDb db;
+  rpc::OutboxRelay relay(db.pool, "auth", std::string(32, 'k'), {});
+  civic::events::MailRequested m;
+  m.set_to("kept@example.jp");
+  std::string old_done, new_done, old_pending;
+  db.pool.transaction([&](db::Tx& tx) {
+    old_done = rpc::enqueue_event(tx, "mail.requested", m);
+    new_done = rpc::enqueue_event(tx, "mail.requested", m);
+    old_pending = rpc::enqueue_event(tx, "mail.requested", m);
+    tx.exec("UPDATE outbox SET delivered_at = now() - interval '8 days' WHERE id = $1::uuid", old_done);
+    tx.exec("UPDATE outbox SET delivered_at = now() - interval '1 day' WHERE id = $1::uuid", new_done);
+    tx.exec("UPDATE outbox SET created_at = now() - interval '30 days' WHERE id = $1::uuid", old_pending);
+  });
+  CHECK(relay.purge_delivered(std::chrono::hours(168)) == 1);
+  db.pool.read([&](db::Tx& tx) {
+    CHECK(tx.exec("SELECT 1 FROM outbox WHERE id = $1::uuid", old_done).empty());
+    CHECK_FALSE(tx.exec("SELECT 1 FROM outbox WHERE id = $1::uuid", new_done).empty());
+    CHECK_FALSE(tx.exec("SELECT 1 FROM outbox WHERE id = $1::uuid", old_pending).empty());
+  });
+  CHECK(relay.purge_delivered(std::chrono::hours(168)) == 0);
+}
