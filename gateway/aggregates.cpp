@@ -85,7 +85,7 @@ void Gateway::call_all(std::vector<Call>& calls, const std::string& request_id) 
 }
 
 HttpResponse Gateway::aggregate(const HttpRequest& req, const std::string& request_id, bool english,
-                                std::string& route_label) {
+                                std::string& route_label, bool& partial) {
   bool home = req.path == "/api/v1/home";
   route_label = "GET " + req.path;
   if (req.method != "GET") {
@@ -129,9 +129,8 @@ HttpResponse Gateway::aggregate(const HttpRequest& req, const std::string& reque
       events.set_page_size(3);
       calls.push_back(call<recruitment::ListEventsResponse>("events", events, "ListEvents"));
     } else {
-      matching::ListMembersRequest members;  // the 6 newest members of any type
-      members.set_page_size(6);
-      calls.push_back(call<matching::ListMembersResponse>("members", members, "ListMembers"));
+      // MAT-5 in one call: member counts by type and the 6 newest members.
+      calls.push_back(call<matching::MemberSummaryResponse>("members", matching::MemberSummaryRequest(), "MemberSummary"));
       recruitment::ListRecruitmentsRequest recruitments;
       recruitments.set_page_size(3);
       calls.push_back(call<recruitment::ListRecruitmentsResponse>("recruitments", recruitments, "ListRecruitments"));
@@ -147,13 +146,6 @@ HttpResponse Gateway::aggregate(const HttpRequest& req, const std::string& reque
       grants::ListGrantsRequest grants;
       grants.set_page_size(3);
       calls.push_back(call<grants::ListGrantsResponse>("grants", grants, "ListGrants"));
-    } else {
-      for (const char* type : {"individual", "group", "company"}) {  // member counts by type (MAT-5)
-        matching::ListMembersRequest count;
-        count.set_type(type);
-        count.set_page_size(1);
-        calls.push_back(call<matching::ListMembersResponse>(std::string("count_") + type, count, "ListMembers"));
-      }
     }
   } else {
     directory::ListOrganizationsRequest orgs;
@@ -201,20 +193,27 @@ HttpResponse Gateway::aggregate(const HttpRequest& req, const std::string& reque
   call_all(calls, request_id);
 
   json out = {{"site", site}, {"partial", false}, {"unavailable", json::array()}};
+  partial = false;
   for (auto& c : calls) {
     if (c.status.ok()) continue;
-    out["partial"] = true;
+    partial = true;
     out["unavailable"].push_back(c.section);
   }
+  out["partial"] = partial;
   std::string sections;  // home: each section as the transcoder renders it, spliced in unparsed
   if (home) {
     for (auto& c : calls) {
       if (!c.status.ok()) continue;
-      if (c.section.rfind("count_", 0) == 0)
-        out["member_counts"][c.section.substr(6)] =
-            static_cast<matching::ListMembersResponse&>(*c.response).total_size();
-      else {
-        std::string ignored;  // section names are fixed ASCII identifiers: no escaping needed
+      std::string ignored;  // section names are fixed ASCII identifiers: no escaping needed
+      if (c.section == "members") {  // the summary: counts, and the newest as a list
+        auto& summary = static_cast<matching::MemberSummaryResponse&>(*c.response);
+        out["member_counts"] = {{"individual", summary.individuals()},
+                                {"group", summary.groups()},
+                                {"company", summary.companies()}};
+        matching::ListMembersResponse newest;
+        *newest.mutable_items() = summary.newest();
+        sections += ",\"members\":" + render_response(newest, "", &ignored);
+      } else {
         sections += ",\"" + c.section + "\":" + render_response(*c.response, "", &ignored);
       }
     }

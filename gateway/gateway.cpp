@@ -381,8 +381,9 @@ HttpResponse Gateway::route_api(const HttpRequest& req, const std::string& reque
     }
   }
   if (composite) {  // public reads: no CSRF, no body
-    HttpResponse r = aggregate(req, request_id, english, route_label);
-    if (cacheable && r.body.find("\"partial\":true") == std::string::npos) cache_->put(cache_key, r);
+    bool partial = false;
+    HttpResponse r = aggregate(req, request_id, english, route_label, partial);
+    if (cacheable && !partial) cache_->put(cache_key, r);
     return r;
   }
   const RouteMatch& match = *matched;

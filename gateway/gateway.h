@@ -82,7 +82,9 @@ class Gateway {
  private:
   /// GET /api/v1/home (else /api/v1/search) after route_api's session and maintenance
   /// steps (aggregates.cpp).
-  HttpResponse aggregate(const HttpRequest& req, const std::string& request_id, bool english, std::string& route_label);
+  /// `partial` is set when a service did not answer in time.
+  HttpResponse aggregate(const HttpRequest& req, const std::string& request_id, bool english, std::string& route_label,
+                         bool& partial);
   /// Runs every call at once, each with fanout_timeout, on the gateway's own principal.
   void call_all(std::vector<Call>& calls, const std::string& request_id);
   struct SessionInfo {

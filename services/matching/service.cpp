@@ -359,7 +359,7 @@ Status MatchingServiceImpl::GetMember(grpc::ServerContext* ctx, const GetMemberR
   });
 }
 
-Status MatchingServiceImpl::MemberSummary(grpc::ServerContext* ctx, const civic::common::Empty*,
+Status MatchingServiceImpl::MemberSummary(grpc::ServerContext* ctx, const MemberSummaryRequest*,
                                           MemberSummaryResponse* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "MemberSummary", [&](const Principal&) {
     return pool_.transaction([&](db::Tx& tx) {

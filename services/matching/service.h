@@ -30,7 +30,7 @@ class MatchingServiceImpl final : public MatchingService::Service {
   grpc::Status RequestMembershipChange(grpc::ServerContext*, const MembershipRequest*, Member*) override;
   grpc::Status ListMembers(grpc::ServerContext*, const ListMembersRequest*, ListMembersResponse*) override;
   grpc::Status GetMember(grpc::ServerContext*, const GetMemberRequest*, Member*) override;
-  grpc::Status MemberSummary(grpc::ServerContext*, const civic::common::Empty*, MemberSummaryResponse*) override;
+  grpc::Status MemberSummary(grpc::ServerContext*, const MemberSummaryRequest*, MemberSummaryResponse*) override;
   grpc::Status AdminListMembers(grpc::ServerContext*, const AdminListMembersRequest*, ListMembersResponse*) override;
   grpc::Status AdminGetMember(grpc::ServerContext*, const GetMemberRequest*, Member*) override;
   grpc::Status PublishMember(grpc::ServerContext*, const MemberActionRequest*, Member*) override;
