@@ -199,6 +199,13 @@ void RecruitmentServiceImpl::announce(db::Tx& tx, const store::RecruitmentRow& r
   rpc::enqueue_event(tx, "recruitment.published", ev);
 }
 
+// recruitment.closed for matching: no more matches for it.
+void RecruitmentServiceImpl::withdraw(db::Tx& tx, const std::string& id) {
+  civic::events::RecruitmentClosed c;
+  c.set_id(id);
+  rpc::enqueue_event(tx, "recruitment.closed", c);
+}
+
 Status RecruitmentServiceImpl::ListRecruitments(grpc::ServerContext* ctx, const ListRecruitmentsRequest* req,
                                                 ListRecruitmentsResponse* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "ListRecruitments", [&](const Principal&) {
@@ -237,15 +244,16 @@ Status RecruitmentServiceImpl::GetRecruitment(grpc::ServerContext* ctx, const Ge
                                               Recruitment* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "GetRecruitment", [&](const Principal& p) {
     if (!validation::is_uuid(req->id())) return not_found();
-    auto row = pool_.read([&](db::Tx& tx) { return store::find(tx, req->id()); });
-    if (!row) return not_found();
-    bool full = rpc::is_staff(p) || (rpc::is_authenticated(p) && p.account_id() == row->owner_account_id);
-    // The public sees a recruitment only while it is open (REC-2).
-    if (!row->open && !full) return not_found();
-    render(*row, full, resp);
-    flyers_to_proto(pool_.read([&](db::Tx& tx) { return store::flyers_of(tx, "recruitment", row->id); }),
-                    resp->mutable_flyers());
-    return Status::OK;
+    return pool_.read([&](db::Tx& tx) {
+      auto row = store::find(tx, req->id());
+      if (!row) return not_found();
+      bool full = rpc::is_staff(p) || (rpc::is_authenticated(p) && p.account_id() == row->owner_account_id);
+      // The public sees a recruitment only while it is open (REC-2).
+      if (!row->open && !full) return not_found();
+      render(*row, full, resp);
+      flyers_to_proto(store::flyers_of(tx, "recruitment", row->id), resp->mutable_flyers());
+      return Status::OK;
+    });
   });
 }
 
@@ -337,11 +345,7 @@ Status RecruitmentServiceImpl::UpdateRecruitment(grpc::ServerContext* ctx, const
         workflow::record(tx, {"recruitment", row.id, "submit", state, workflow::State::review, p.account_id(),
                               "edited by the organiser"});
         store::set_state(tx, row.id, "review");
-        rpc::enqueue_event(tx, "recruitment.closed", [&] {
-          civic::events::RecruitmentClosed c;
-          c.set_id(row.id);
-          return c;
-        }());
+        withdraw(tx, row.id);
       } else if (state == workflow::State::published) {
         announce(tx, *store::find(tx, row.id));
       }
@@ -399,20 +403,23 @@ bool RecruitmentServiceImpl::submit(db::Tx& tx, const store::RecruitmentRow& r,
   return true;
 }
 
-Status RecruitmentServiceImpl::Apply(grpc::ServerContext* ctx, const ApplyRequest* req, SubmittedResponse* resp) {
-  Status st = rpc::guarded(ctx, config_.hmac_key, "Apply", [&](const Principal& p) {
+// Apply (参加する, `text` an optional message) or inquire (問い合わせる, `text` the
+// question) as the logged-in, published member, on an open recruitment.
+Status RecruitmentServiceImpl::respond(grpc::ServerContext* ctx, const char* method, const std::string& recruitment_id,
+                                      const std::string& text, bool apply, SubmittedResponse* resp) {
+  Status st = rpc::guarded(ctx, config_.hmac_key, method, [&](const Principal& p) {
     if (Status s = rpc::require_login(p); !s.ok()) return s;
-    if (!validation::is_uuid(req->id())) return not_found();
+    if (!validation::is_uuid(recruitment_id)) return not_found();
     Errors e;
-    e.text("message", req->message(), {.required = false, .max_chars = 2000, .multiline = true});
+    e.text(apply ? "message" : "question", text, {.required = !apply, .max_chars = 2000, .multiline = true});
     if (!e.empty()) return rpc::invalid(e);
     auto from = contacts_(p, "", p.account_id());
     if (!from || !from->reachable()) return Status(StatusCode::PERMISSION_DENIED, kNotMember);
     return pool_.transaction([&](db::Tx& tx) {
-      auto r = store::find(tx, req->id());
+      auto r = store::find(tx, recruitment_id);
       if (!r || !r->open) return not_found();
       std::string id;
-      if (!submit(tx, *r, *from, true, req->message(), false, &id))
+      if (!submit(tx, *r, *from, apply, text, false, &id))
         return Status(StatusCode::ALREADY_EXISTS, "この募集には既に申し込んでいます");
       resp->set_id(id);
       return Status::OK;
@@ -422,26 +429,12 @@ Status RecruitmentServiceImpl::Apply(grpc::ServerContext* ctx, const ApplyReques
   return st;
 }
 
+Status RecruitmentServiceImpl::Apply(grpc::ServerContext* ctx, const ApplyRequest* req, SubmittedResponse* resp) {
+  return respond(ctx, "Apply", req->id(), req->message(), true, resp);
+}
+
 Status RecruitmentServiceImpl::Inquire(grpc::ServerContext* ctx, const InquireRequest* req, SubmittedResponse* resp) {
-  Status st = rpc::guarded(ctx, config_.hmac_key, "Inquire", [&](const Principal& p) {
-    if (Status s = rpc::require_login(p); !s.ok()) return s;
-    if (!validation::is_uuid(req->id())) return not_found();
-    Errors e;
-    e.text("question", req->question(), {.max_chars = 2000, .multiline = true});
-    if (!e.empty()) return rpc::invalid(e);
-    auto from = contacts_(p, "", p.account_id());
-    if (!from || !from->reachable()) return Status(StatusCode::PERMISSION_DENIED, kNotMember);
-    return pool_.transaction([&](db::Tx& tx) {
-      auto r = store::find(tx, req->id());
-      if (!r || !r->open) return not_found();
-      std::string id;
-      submit(tx, *r, *from, false, req->question(), false, &id);
-      resp->set_id(id);
-      return Status::OK;
-    });
-  });
-  if (st.ok()) events_written_();
-  return st;
+  return respond(ctx, "Inquire", req->id(), req->question(), false, resp);
 }
 
 Status RecruitmentServiceImpl::InquireMember(grpc::ServerContext* ctx, const InquireRequest* req,
@@ -559,9 +552,7 @@ Status RecruitmentServiceImpl::step(grpc::ServerContext* ctx, const RecruitmentA
                               row->owner_account_id,
                               {{"title", row->title}, {"url", config_.public_base_url + "/aikasanet/recruitments/" + id}});
           } else if (state == "archived") {
-            civic::events::RecruitmentClosed c;
-            c.set_id(id);
-            rpc::enqueue_event(tx, "recruitment.closed", c);
+            withdraw(tx, id);
           }
           log::info("recruitment_" + std::string(action), {{"id", id}, {"account_id", p.account_id()}});
         },

@@ -89,6 +89,9 @@ class RecruitmentServiceImpl final : public RecruitmentService::Service {
                           const char* method, const char* action);
   grpc::Status add_flyer(const rpc::Principal& p, const UploadFlyerRequest* req, std::string_view owner, Flyer* resp);
   void announce(db::Tx& tx, const store::RecruitmentRow& row);
+  void withdraw(db::Tx& tx, const std::string& id);
+  grpc::Status respond(grpc::ServerContext* ctx, const char* method, const std::string& recruitment_id,
+                       const std::string& text, bool apply, SubmittedResponse* resp);
 
   db::Pool& pool_;
   RecruitmentConfig config_;
