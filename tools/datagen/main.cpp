@@ -101,6 +101,23 @@ const T& pick(std::mt19937& rng, const std::vector<T>& v) {
   return v[std::uniform_int_distribution<size_t>(0, v.size() - 1)(rng)];
 }
 
+// The day `offset_days` from today (UTC), YYYY-MM-DD.
+std::string day(int offset_days) {
+  std::time_t t = std::time(nullptr) + std::time_t(offset_days) * 86400;
+  char buf[11];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", std::gmtime(&t));
+  return buf;
+}
+
+// Rows of `table` (a constant of this file); a generator writes into an empty table only, unless --add.
+int64_t rows_in(db::Pool& pool, const std::string& table) {
+  return pool.read([&](db::Tx& tx) { return tx.exec("SELECT count(*) FROM " + table)[0].int64(0); });
+}
+int nothing_written(const char* what, int64_t existing) {
+  std::cout << what << ": " << existing << " already there, nothing written\n";
+  return 0;
+}
+
 directory::OrgRow make(std::mt19937& rng, const crypto::Sealer& sealer, int i) {
   directory::OrgRow o;
   o.id = crypto::uuid_v4();
@@ -223,11 +240,8 @@ int aikasanet_organizations(db::Tx& tx, const crypto::Sealer& sealer) {
 
 int organizations(int count, unsigned seed, bool add) {
   db::Pool pool(config::str("DATABASE_URL", "postgresql:///directory"), 1);
-  int64_t existing = pool.read([](db::Tx& tx) { return tx.exec("SELECT count(*) FROM organizations")[0].int64(0); });
-  if (existing > 0 && !add) {
-    std::cout << "organizations: " << existing << " already there, nothing written\n";
-    return 0;
-  }
+  int64_t existing = rows_in(pool, "organizations");
+  if (existing > 0 && !add) return nothing_written("organizations", existing);
   crypto::Sealer sealer = crypto::Sealer::from_env();
   std::mt19937 rng(seed);
   for (int done = 0; done < count;) {
@@ -265,19 +279,10 @@ const std::vector<std::string> kFunders = {
 
 int write_grants(int count, unsigned seed, bool add) {
   db::Pool pool(config::str("DATABASE_URL", "postgresql:///grants"), 1);
-  int64_t existing = pool.read([](db::Tx& tx) { return tx.exec("SELECT count(*) FROM grants")[0].int64(0); });
-  if (existing > 0 && !add) {
-    std::cout << "grants: " << existing << " already there, nothing written\n";
-    return 0;
-  }
+  int64_t existing = rows_in(pool, "grants");
+  if (existing > 0 && !add) return nothing_written("grants", existing);
   std::mt19937 rng(seed);
   auto pick = [&](const auto& v) -> const auto& { return v[std::uniform_int_distribution<size_t>(0, v.size() - 1)(rng)]; };
-  auto day = [](int offset_days) {
-    std::time_t t = std::time(nullptr) + std::time_t(offset_days) * 86400;
-    char buf[11];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d", std::gmtime(&t));
-    return std::string(buf);
-  };
   for (int done = 0; done < count;) {
     int batch = std::min(1000, count - done);
     pool.transaction([&](db::Tx& tx) {
@@ -326,11 +331,8 @@ int write_grants(int count, unsigned seed, bool add) {
 
 int write_books(int count, unsigned seed, bool add) {
   db::Pool pool(config::str("DATABASE_URL", "postgresql:///grants"), 1);
-  int64_t existing = pool.read([](db::Tx& tx) { return tx.exec("SELECT count(*) FROM books")[0].int64(0); });
-  if (existing > 0 && !add) {
-    std::cout << "books: " << existing << " already there, nothing written\n";
-    return 0;
-  }
+  int64_t existing = rows_in(pool, "books");
+  if (existing > 0 && !add) return nothing_written("books", existing);
   std::mt19937 rng(seed);
   const std::vector<std::string> kTopics = {"NPOの会計", "ボランティアコーディネート", "地域福祉", "まちづくり", "防災と地域",
                                             "子どもの居場所", "助成金申請", "広報の基本", "協働の手引き", "市民活動の歴史"};
@@ -368,11 +370,8 @@ int write_books(int count, unsigned seed, bool add) {
 
 int write_reports(int count, unsigned seed, bool add) {
   db::Pool pool(config::str("DATABASE_URL", "postgresql:///grants"), 1);
-  int64_t existing = pool.read([](db::Tx& tx) { return tx.exec("SELECT count(*) FROM reports")[0].int64(0); });
-  if (existing > 0 && !add) {
-    std::cout << "reports: " << existing << " already there, nothing written\n";
-    return 0;
-  }
+  int64_t existing = rows_in(pool, "reports");
+  if (existing > 0 && !add) return nothing_written("reports", existing);
   std::mt19937 rng(seed);
   pool.transaction([&](db::Tx& tx) {
     for (int n = 0; n < count; ++n) {
@@ -402,11 +401,8 @@ int write_reports(int count, unsigned seed, bool add) {
 
 int write_articles(int count, unsigned seed, bool add) {
   db::Pool pool(config::str("DATABASE_URL", "postgresql:///content"), 1);
-  int64_t existing = pool.read([](db::Tx& tx) { return tx.exec("SELECT count(*) FROM articles")[0].int64(0); });
-  if (existing > 0 && !add) {
-    std::cout << "articles: " << existing << " already there, nothing written\n";
-    return 0;
-  }
+  int64_t existing = rows_in(pool, "articles");
+  if (existing > 0 && !add) return nothing_written("articles", existing);
   std::mt19937 rng(seed);
   struct Kind {
     const char* kind;
@@ -457,11 +453,8 @@ int write_articles(int count, unsigned seed, bool add) {
 
 int write_members(int count, unsigned seed, bool add) {
   db::Pool pool(config::str("DATABASE_URL", "postgresql:///matching"), 1);
-  int64_t existing = pool.read([](db::Tx& tx) { return tx.exec("SELECT count(*) FROM members")[0].int64(0); });
-  if (existing > 0 && !add) {
-    std::cout << "members: " << existing << " already there, nothing written\n";
-    return 0;
-  }
+  int64_t existing = rows_in(pool, "members");
+  if (existing > 0 && !add) return nothing_written("members", existing);
   crypto::Sealer sealer = crypto::Sealer::from_env();
   std::mt19937 rng(seed);
   const std::vector<std::string> days = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
@@ -559,19 +552,10 @@ int write_members(int count, unsigned seed, bool add) {
 
 int write_recruitments(int count, unsigned seed, bool add) {
   db::Pool pool(config::str("DATABASE_URL", "postgresql:///recruitment"), 1);
-  int64_t existing = pool.read([](db::Tx& tx) { return tx.exec("SELECT count(*) FROM recruitments")[0].int64(0); });
-  if (existing > 0 && !add) {
-    std::cout << "recruitments: " << existing << " already there, nothing written\n";
-    return 0;
-  }
+  int64_t existing = rows_in(pool, "recruitments");
+  if (existing > 0 && !add) return nothing_written("recruitments", existing);
   crypto::Sealer sealer = crypto::Sealer::from_env();
   std::mt19937 rng(seed);
-  auto day = [](int offset_days) {
-    std::time_t t = std::time(nullptr) + std::time_t(offset_days) * 86400;
-    char buf[11];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d", std::gmtime(&t));
-    return std::string(buf);
-  };
   pool.transaction([&](db::Tx& tx) {
     // The demo groups, as the directory announces them.
     std::vector<recruitment::store::OrgRow> groups;
@@ -627,19 +611,10 @@ int write_recruitments(int count, unsigned seed, bool add) {
 
 int write_events(int count, unsigned seed, bool add) {
   db::Pool pool(config::str("DATABASE_URL", "postgresql:///recruitment"), 1);
-  int64_t existing = pool.read([](db::Tx& tx) { return tx.exec("SELECT count(*) FROM events")[0].int64(0); });
-  if (existing > 0 && !add) {
-    std::cout << "events: " << existing << " already there, nothing written\n";
-    return 0;
-  }
+  int64_t existing = rows_in(pool, "events");
+  if (existing > 0 && !add) return nothing_written("events", existing);
   crypto::Sealer sealer = crypto::Sealer::from_env();
   std::mt19937 rng(seed);
-  auto day = [](int offset_days) {
-    std::time_t t = std::time(nullptr) + std::time_t(offset_days) * 86400;
-    char buf[11];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d", std::gmtime(&t));
-    return std::string(buf);
-  };
   const char* categories[] = {"event", "course", "participation", "other"};
   const char* kinds[] = {"まつり", "講座", "参加者募集", "交流会"};
   pool.transaction([&](db::Tx& tx) {
