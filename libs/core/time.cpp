@@ -36,6 +36,19 @@ std::string tokyo_date(int days_ago, std::time_t now) {
   return std::to_string(1900 + tm.tm_year) + "-" + two(tm.tm_mon + 1) + "-" + two(tm.tm_mday);
 }
 
+int32_t tokyo_day(std::time_t now) { return int32_t((now + kTokyoOffset) / 86400); }
+
+int32_t day_number(std::string_view d) {
+  auto number = [&](size_t at, size_t len) {
+    int n = 0;
+    for (size_t i = at; i < at + len; ++i) n = n * 10 + (d[i] - '0');
+    return n;
+  };
+  std::chrono::year_month_day ymd{std::chrono::year(number(0, 4)), std::chrono::month(unsigned(number(5, 2))),
+                                  std::chrono::day(unsigned(number(8, 2)))};
+  return int32_t(std::chrono::sys_days(ymd).time_since_epoch().count());
+}
+
 std::string tokyo_month(int months_ago, std::time_t now) {
   std::time_t t = now + kTokyoOffset;
   std::tm tm{};

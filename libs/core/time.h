@@ -20,6 +20,10 @@ inline int64_t now_unix_ms() { return unix_ms(Clock::now()); }
 
 /// YYYY-MM-DD in Asia/Tokyo, `days_ago` days before `now`.
 std::string tokyo_date(int days_ago = 0, std::time_t now = std::time(nullptr));
+/// Today's date in Asia/Tokyo as days since 1970-01-01 (PostgreSQL: `d - date '1970-01-01'`).
+int32_t tokyo_day(std::time_t now = std::time(nullptr));
+/// A valid YYYY-MM-DD as days since 1970-01-01.
+int32_t day_number(std::string_view yyyy_mm_dd);
 /// YYYY-MM in Asia/Tokyo, `months_ago` calendar months before `now`.
 std::string tokyo_month(int months_ago = 0, std::time_t now = std::time(nullptr));
 /// The month after a valid YYYY-MM, as YYYY-MM.

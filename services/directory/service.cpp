@@ -348,12 +348,7 @@ void DirectoryServiceImpl::announce(db::Tx& tx, const std::string& id) {
 
 void DirectoryServiceImpl::written(bool listing_changed) {
   events_written_();
-  if (!listing_changed) return;
-  try {
-    search_.refresh();  // this replica's own change is searchable at once
-  } catch (const std::exception& e) {  // committed anyway; the next poll catches up
-    log::warn("search_index_refresh_failed", {{"what", e.what()}});
-  }
+  if (listing_changed) search_.catch_up();  // this replica's own change is searchable at once
 }
 
 void DirectoryServiceImpl::to_proto(const OrgRow& row, bool full, Organization* out) const {

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "core/crypto.h"
+#include "search/live_index.h"
 
 namespace civic::directory::store {
 namespace {
@@ -164,11 +165,11 @@ std::optional<OrgRow> find(db::Tx& tx, std::string_view id, bool for_update) {
 
 Changes changed_since(db::Tx& tx, int64_t since_us) {
   Changes out;
-  out.asked_at_us = tx.exec("SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint")[0].int64(0);
+  out.asked_at_us = search::database_clock_us(tx);
   db::Result r = tx.exec(
-      "SELECT id, state, site, kind, status, target_area, fields, target_municipalities, features, search_text, "
-      "coalesce((extract(epoch FROM published_at) * 1000000)::bigint, 0), version FROM organizations "
-      "WHERE updated_at > to_timestamp($1::bigint / 1000000.0) - interval '10 seconds'",
+      std::string("SELECT id, state, site, kind, status, target_area, fields, target_municipalities, features, "
+                  "search_text, coalesce((extract(epoch FROM published_at) * 1000000)::bigint, 0), version "
+                  "FROM organizations WHERE ") + search::kChangedSince,
       since_us);
   out.rows.reserve(size_t(r.size()));
   for (int i = 0; i < r.size(); ++i) {
@@ -181,18 +182,12 @@ Changes changed_since(db::Tx& tx, int64_t since_us) {
 }
 
 std::vector<OrgRow> find_published(db::Tx& tx, const std::vector<std::string>& ids) {
-  std::vector<OrgRow> out;
-  if (ids.empty()) return out;
+  if (ids.empty()) return {};
   db::Result r = tx.exec("SELECT " + kColumns + " FROM organizations WHERE id = ANY($1::uuid[]) AND state = 'published'",
                          ids);
-  std::map<std::string, OrgRow> by_id;
-  for (int i = 0; i < r.size(); ++i) {
-    OrgRow row = read(r[i]);
-    by_id.emplace(row.id, std::move(row));
-  }
-  for (const auto& id : ids)
-    if (auto it = by_id.find(id); it != by_id.end()) out.push_back(std::move(it->second));
-  return out;
+  std::vector<OrgRow> rows;
+  for (int i = 0; i < r.size(); ++i) rows.push_back(read(r[i]));
+  return search::in_order(ids, std::move(rows));
 }
 
 OrgPage admin_list(db::Tx& tx, std::string_view state, const Filters& f, int limit, int offset) {

@@ -23,8 +23,14 @@ int main(int argc, char** argv) {
                                        grpc::InsecureChannelCredentials());
     rpc::TaxonomyCache taxonomies(content, cfg.hmac_key,
                                   std::chrono::milliseconds(config::integer("TAXONOMY_CACHE_MS", 60000, 0, 3600000)));
-    grants::GrantsServiceImpl service(pool, cfg, taxonomies);
-    rpc::serve("0.0.0.0:" + config::str("PORT", "50055"), {&service});
+    // The public grant list answers from memory (ADR 0007): load it before serving, then
+    // follow the table (other replicas' and tools' writes) every SEARCH_REFRESH_MS.
+    grants::GrantIndex index(pool, grants::store::changed_since);
+    index.refresh();
+    log::info("search_index_loaded", {{"grants", index.size()}});
+    index.start(std::chrono::milliseconds(config::integer("SEARCH_REFRESH_MS", 1000, 50, 600000)));
+    grants::GrantsServiceImpl service(pool, cfg, taxonomies, index);
+    rpc::serve("0.0.0.0:" + config::str("PORT", "50055"), {&service}, [&index] { index.stop(); });
     return 0;
   } catch (const std::exception& e) {
     log::error("fatal", {{"what", e.what()}});

@@ -1,5 +1,6 @@
 #include "grants/service.h"
 
+#include <algorithm>
 #include <regex>
 #include <set>
 
@@ -61,6 +62,7 @@ GrantFilters filters_of(Errors& e, const std::string& q) {
   GrantFilters f;
   if (e.text("q", q, {.required = false, .max_chars = 100})) {
     text::Query query = text::query(q);
+    f.terms = query.terms;
     f.grams = query.grams;
     f.like_patterns = query.like_patterns;
   }
@@ -77,6 +79,17 @@ void fill_page(const paging::Page& page, const GrantPage& found, bool full, List
 }
 
 } // namespace
+
+search::Page public_grants(const GrantIndex& index, const GrantFilters& f, int32_t today, int limit, int offset) {
+  return index.search(
+      f.terms,
+      [&](const GrantHot& h, const GrantCold& c) {
+        return (!f.open || ((h.anytime || h.end_day >= today) && h.start_day <= today)) &&
+               (f.area.empty() || c.target_area == f.area) &&
+               (f.field.empty() || std::find(c.fields.begin(), c.fields.end(), f.field) != c.fields.end());
+      },
+      limit, offset);
+}
 
 GrantRow row_of(const Grant& g) {
   static const std::set<std::string> kColumns = {"id",  "funder", "name", "fields", "target_area", "application_start",
@@ -114,8 +127,14 @@ void to_proto(const GrantRow& row, bool full, Grant* out) {
   out->set_version(row.version);
 }
 
-GrantsServiceImpl::GrantsServiceImpl(db::Pool& pool, GrantsConfig config, rpc::TaxonomyCache& taxonomies)
-    : pool_(pool), config_(std::move(config)), taxonomies_(taxonomies) {}
+GrantsServiceImpl::GrantsServiceImpl(db::Pool& pool, GrantsConfig config, rpc::TaxonomyCache& taxonomies,
+                                     GrantIndex& index)
+    : pool_(pool), config_(std::move(config)), taxonomies_(taxonomies), index_(index) {}
+
+Status GrantsServiceImpl::reindexed(Status st) {
+  if (st.ok()) index_.catch_up();
+  return st;
+}
 
 Status GrantsServiceImpl::ListGrants(grpc::ServerContext* ctx, const ListGrantsRequest* req, ListGrantsResponse* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "ListGrants", [&](const Principal&) {
@@ -129,8 +148,9 @@ Status GrantsServiceImpl::ListGrants(grpc::ServerContext* ctx, const ListGrantsR
     f.field = req->field();
     f.area = req->area();
     f.open = req->open();
-    auto found = pool_.read([&](db::Tx& tx) { return store::search(tx, f, page.limit, page.offset); });
-    fill_page(page, found, false, resp);
+    search::Page found = public_grants(index_, f, time::tokyo_day(), page.limit, page.offset);
+    auto rows = pool_.read([&](db::Tx& tx) { return store::find_published(tx, found.ids); });
+    fill_page(page, GrantPage{std::move(rows), found.total, false}, false, resp);
     return Status::OK;
   });
 }
@@ -203,7 +223,7 @@ Status GrantsServiceImpl::CreateGrant(grpc::ServerContext* ctx, const SaveGrantR
 
 Status GrantsServiceImpl::UpdateGrant(grpc::ServerContext* ctx, const SaveGrantRequest* req, Grant* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "UpdateGrant", [&](const Principal& p) {
-    return rpc::versioned_edit<GrantRow>(
+    return reindexed(rpc::versioned_edit<GrantRow>(
         pool_, p, req->id(), "grant", [&] { return validate(req->grant(), *taxonomies_.snapshot()); },
         [](db::Tx& tx, const std::string& id) { return store::find(tx, id, true); }, nullptr,
         [&](db::Tx& tx, const GrantRow& current) {
@@ -212,17 +232,17 @@ Status GrantsServiceImpl::UpdateGrant(grpc::ServerContext* ctx, const SaveGrantR
           row.version = req->grant().version();
           return store::update(tx, row);
         },
-        [&](db::Tx& tx, const std::string& id) { to_proto(*store::find(tx, id), true, resp); });
+        [&](db::Tx& tx, const std::string& id) { to_proto(*store::find(tx, id), true, resp); }));
   });
 }
 
 Status GrantsServiceImpl::transition(grpc::ServerContext* ctx, const GrantActionRequest* req, Grant* resp,
                                      const char* method, const char* action) {
   return rpc::guarded(ctx, config_.hmac_key, method, [&](const Principal& p) {
-    return rpc::workflow_step<GrantRow>(
+    return reindexed(rpc::workflow_step<GrantRow>(
         pool_, p, req->id(), req->note(), "grant", action,
         [](db::Tx& tx, const std::string& id) { return store::find(tx, id, true); }, store::set_state,
-        [&](db::Tx& tx, const std::string& id) { to_proto(*store::find(tx, id), true, resp); });
+        [&](db::Tx& tx, const std::string& id) { to_proto(*store::find(tx, id), true, resp); }));
   });
 }
 

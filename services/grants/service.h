@@ -16,7 +16,8 @@ struct GrantsConfig {
 
 class GrantsServiceImpl final : public GrantsService::Service {
  public:
-  GrantsServiceImpl(db::Pool& pool, GrantsConfig config, rpc::TaxonomyCache& taxonomies);
+  /// `index` is the public grant list in memory; the service refreshes it after its writes.
+  GrantsServiceImpl(db::Pool& pool, GrantsConfig config, rpc::TaxonomyCache& taxonomies, GrantIndex& index);
 
   grpc::Status ListGrants(grpc::ServerContext*, const ListGrantsRequest*, ListGrantsResponse*) override;
   grpc::Status GrantCalendar(grpc::ServerContext*, const CalendarRequest*, CalendarResponse*) override;
@@ -51,6 +52,8 @@ class GrantsServiceImpl final : public GrantsService::Service {
   grpc::Status GrantHistory(grpc::ServerContext*, const GetGrantRequest*, civic::common::HistoryResponse*) override;
 
  private:
+  /// `st`, after making a successful write visible in this replica's index at once.
+  grpc::Status reindexed(grpc::Status st);
   grpc::Status transition(grpc::ServerContext* ctx, const GrantActionRequest* req, Grant* resp, const char* method,
                           const char* action);
   grpc::Status book_step(grpc::ServerContext* ctx, const GrantActionRequest* req, Book* resp, const char* method,
@@ -65,8 +68,12 @@ class GrantsServiceImpl final : public GrantsService::Service {
   db::Pool& pool_;
   GrantsConfig config_;
   rpc::TaxonomyCache& taxonomies_;
+  GrantIndex& index_;
 };
 
+/// One page of the public grant list from the index: `f`'s terms, field, area and open
+/// (accepting applications on the day `today`, days since 1970-01-01), newest first.
+search::Page public_grants(const GrantIndex& index, const GrantFilters& f, int32_t today, int limit, int offset);
 /// The columns, profile and search keys of `g` (after validation).
 GrantRow row_of(const Grant& g);
 /// `row` as a Grant; `full` adds what only staff see (state, version).

@@ -63,18 +63,14 @@ const std::map<std::string_view, const char*> kState = {{"draft", "state = 'draf
                                                         {"published", "state = 'published'"},
                                                         {"archived", "state = 'archived'"}};
 
-GrantPage list(db::Tx& tx, std::string_view state, const GrantFilters& f, int limit, int offset, const char* order) {
+// Staff lists: any state, keywords in SQL (low volume, every state).
+GrantPage list(db::Tx& tx, std::string_view state, const GrantFilters& f, int limit, int offset) {
   db::Where w;
   if (!state.empty()) w.add(kState.at(state));  // a constant, so even a generic plan matches the partial indexes
   if (!f.grams.empty()) w.add("search_grams @> $?::text[]", db::to_param(f.grams));
   if (!f.like_patterns.empty()) w.add("search_text LIKE ALL ($?::text[])", db::to_param(f.like_patterns));
-  if (!f.field.empty()) w.add("fields @> ARRAY[$?]", db::to_param(f.field));
-  if (!f.area.empty()) w.add("target_area = $?", db::to_param(f.area));
-  if (f.open)
-    w.add("(anytime OR application_end >= (now() AT TIME ZONE 'Asia/Tokyo')::date) AND (application_start IS NULL "
-          "OR application_start <= (now() AT TIME ZONE 'Asia/Tokyo')::date)");
-  auto [items, total] =
-      db::select_page<GrantRow>(tx, "SELECT " + kColumns + " FROM grants", w, order, limit, offset, read, kCountCap);
+  auto [items, total] = db::select_page<GrantRow>(tx, "SELECT " + kColumns + " FROM grants", w, "created_at DESC, id",
+                                                  limit, offset, read, kCountCap);
   return {std::move(items), std::min(total, kCountCap), total > kCountCap};
 }
 } // namespace
@@ -97,12 +93,36 @@ std::optional<GrantRow> find(db::Tx& tx, std::string_view id, bool for_update) {
   return read(r[0]);
 }
 
-GrantPage search(db::Tx& tx, const GrantFilters& f, int limit, int offset) {
-  return list(tx, "published", f, limit, offset, "published_at DESC NULLS LAST, id");
+search::Changes<GrantHot, GrantCold> changed_since(db::Tx& tx, int64_t since_us) {
+  search::Changes<GrantHot, GrantCold> out;
+  out.asked_at_us = search::database_clock_us(tx);
+  db::Result r = tx.exec(
+      std::string("SELECT id, state = 'published', version, "
+                  "coalesce((extract(epoch FROM published_at) * 1000000)::bigint, 0), search_text, "
+                  "coalesce(application_start - date '1970-01-01', -2147483648), "
+                  "coalesce(application_end - date '1970-01-01', 2147483647), anytime, target_area, fields "
+                  "FROM grants WHERE ") + search::kChangedSince,
+      since_us);
+  out.rows.reserve(size_t(r.size()));
+  for (int i = 0; i < r.size(); ++i) {
+    const db::Row& row = r[i];
+    out.rows.push_back({row.text(0), row.boolean(1), int(row.int64(2)), row.int64(3), row.text(4),
+                        GrantHot{int32_t(row.int64(5)), int32_t(row.int64(6)), row.boolean(7)},
+                        GrantCold{row.text(8), row.text_array(9)}});
+  }
+  return out;
+}
+
+std::vector<GrantRow> find_published(db::Tx& tx, const std::vector<std::string>& ids) {
+  if (ids.empty()) return {};
+  db::Result r = tx.exec("SELECT " + kColumns + " FROM grants WHERE id = ANY($1::uuid[]) AND state = 'published'", ids);
+  std::vector<GrantRow> rows;
+  for (int i = 0; i < r.size(); ++i) rows.push_back(read(r[i]));
+  return search::in_order(ids, std::move(rows));
 }
 
 GrantPage admin_list(db::Tx& tx, std::string_view state, const GrantFilters& f, int limit, int offset) {
-  return list(tx, state, f, limit, offset, "created_at DESC, id");
+  return list(tx, state, f, limit, offset);
 }
 
 std::vector<Deadline> deadlines(db::Tx& tx, std::string_view first, std::string_view next) {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "db/db.h"
+#include "search/live_index.h"
 
 namespace civic::grants {
 
@@ -22,9 +23,9 @@ struct GrantRow {
 };
 
 struct GrantFilters {
-  std::vector<std::string> grams, like_patterns;  // from text::query
-  std::string field, area;
-  bool open = false;  // accepting applications today (Asia/Tokyo)
+  std::vector<std::string> terms, grams, like_patterns;  // from text::query (terms: the index's, the rest SQL's)
+  std::string field, area;                                // the public list's
+  bool open = false;                                      // accepting applications today (Asia/Tokyo)
 };
 
 /// Totals above this are reported as this number with `capped` set.
@@ -71,15 +72,29 @@ struct PhotoRow {
   int64_t size = 0;
 };
 
+/// What the in-memory public list (search::LiveIndex) keeps of a published grant:
+/// dates as days since 1970-01-01, open-ended ones at the ends of the range.
+struct GrantHot {
+  int32_t start_day = INT32_MIN, end_day = INT32_MAX;
+  bool anytime = false;
+};
+struct GrantCold {
+  std::string target_area;
+  std::vector<std::string> fields;
+};
+using GrantIndex = search::LiveIndex<GrantHot, GrantCold>;
+
 namespace store {
 
 void insert(db::Tx& tx, const GrantRow& g);
 /// Rewrites the content of `g` if its version is still `g.version`; false otherwise.
 bool update(db::Tx& tx, const GrantRow& g);
 std::optional<GrantRow> find(db::Tx& tx, std::string_view id, bool for_update = false);
-/// Published grants matching `f`, newest publication first.
-GrantPage search(db::Tx& tx, const GrantFilters& f, int limit, int offset);
-/// Any state (or one), newest entry first; keywords as in search.
+/// Grants changed since `since_us` (the database's clock), for the GrantIndex.
+search::Changes<GrantHot, GrantCold> changed_since(db::Tx& tx, int64_t since_us);
+/// The published ones of `ids`, in that order.
+std::vector<GrantRow> find_published(db::Tx& tx, const std::vector<std::string>& ids);
+/// Any state (or one), newest entry first, keywords only (the staff list).
 GrantPage admin_list(db::Tx& tx, std::string_view state, const GrantFilters& f, int limit, int offset);
 /// Published grants whose deadline falls in [first, next) (dates YYYY-MM-DD), by day.
 std::vector<Deadline> deadlines(db::Tx& tx, std::string_view first, std::string_view next);

@@ -1,5 +1,6 @@
 // Supernet events and recruitment notices (REC-1) and the flyers of events and
 // recruitments: anyone submits an event, the centre reviews and publishes it.
+#include <algorithm>
 #include <regex>
 #include <set>
 
@@ -121,6 +122,22 @@ void RecruitmentServiceImpl::render(const store::EventRow& row, bool full, Event
   out->set_version(row.version);
 }
 
+search::Page coming_events(const store::EventIndex& index, const store::EventFilters& f, int32_t today, int limit,
+                           int offset) {
+  auto category = std::find(store::kEventCategories.begin(), store::kEventCategories.end(), f.category);
+  const uint8_t wanted = f.category.empty() ? 0 : uint8_t(1 + (category - store::kEventCategories.begin()));
+  const int32_t from = std::max(today, f.from.empty() ? today : time::day_number(f.from));
+  const int32_t to = f.to.empty() ? INT32_MAX : time::day_number(f.to);
+  return index.search(
+      f.terms,
+      [&](const store::EventHot& h, const store::EventCold& c) {
+        return h.last_day >= from && h.first_day <= to && (wanted == 0 || h.category == wanted) &&
+               (f.municipality.empty() || c.municipality == f.municipality) &&
+               (f.field.empty() || std::find(c.fields.begin(), c.fields.end(), f.field) != c.fields.end());
+      },
+      limit, offset);
+}
+
 Status RecruitmentServiceImpl::ListEvents(grpc::ServerContext* ctx, const ListEventsRequest* req,
                                           ListEventsResponse* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "ListEvents", [&](const Principal&) {
@@ -128,6 +145,7 @@ Status RecruitmentServiceImpl::ListEvents(grpc::ServerContext* ctx, const ListEv
     store::EventFilters f;
     if (e.text("q", req->q(), {.required = false, .max_chars = 100})) {
       text::Query q = text::query(req->q());
+      f.terms = q.terms;
       f.grams = q.grams;
       f.like_patterns = q.like_patterns;
     }
@@ -146,6 +164,14 @@ Status RecruitmentServiceImpl::ListEvents(grpc::ServerContext* ctx, const ListEv
     f.from = req->from();
     f.to = req->to();
     f.past = req->status() == "past";
+    if (!f.past) {  // coming events, the busy list: from memory
+      search::Page found = coming_events(events_, f, time::tokyo_day(), page.limit, page.offset);
+      auto rows = pool_.read([&](db::Tx& tx) { return store::find_published_events(tx, found.ids); });
+      for (const auto& row : rows) render(row, false, resp->add_items());
+      resp->set_total_size(int32_t(found.total));
+      resp->set_next_page_token(paging::next_token(page, found.ids.size(), found.total));
+      return Status::OK;
+    }
     auto found = pool_.read([&](db::Tx& tx) { return store::list_events(tx, f, page.limit, page.offset); });
     for (const auto& row : found.items) render(row, false, resp->add_items());
     resp->set_total_size(int32_t(found.total));
@@ -213,7 +239,7 @@ Status RecruitmentServiceImpl::AdminListEvents(grpc::ServerContext* ctx, const A
 }
 
 Status RecruitmentServiceImpl::UpdateEvent(grpc::ServerContext* ctx, const SaveEventRequest* req, Event* resp) {
-  return rpc::guarded(ctx, config_.hmac_key, "UpdateEvent", [&](const Principal& p) {
+  Status st = rpc::guarded(ctx, config_.hmac_key, "UpdateEvent", [&](const Principal& p) {
     auto tax = taxonomies_.snapshot();
     return rpc::versioned_edit<store::EventRow>(
         pool_, p, req->id(), "event", [&] { return validate(req->event(), *tax); },
@@ -225,6 +251,8 @@ Status RecruitmentServiceImpl::UpdateEvent(grpc::ServerContext* ctx, const SaveE
         },
         [&](db::Tx& tx, const std::string& id) { render(*store::find_event(tx, id), true, resp); });
   });
+  if (st.ok()) events_.catch_up();  // a published event's new dates and text are listed at once
+  return st;
 }
 
 Status RecruitmentServiceImpl::event_step(grpc::ServerContext* ctx, const RecruitmentActionRequest* req, Event* resp,
@@ -244,7 +272,10 @@ Status RecruitmentServiceImpl::event_step(grpc::ServerContext* ctx, const Recrui
         },
         [&](db::Tx& tx, const std::string& id) { render(*store::find_event(tx, id), true, resp); });
   });
-  if (st.ok()) events_written_();
+  if (st.ok()) {
+    events_written_();
+    events_.catch_up();
+  }
   return st;
 }
 

@@ -40,13 +40,22 @@ int main(int argc, char** argv) {
     for (const char* type : {"recruitment.published", "recruitment.closed"})
       routes[type].push_back({"matching", civic::events::EventSink::NewStub(matching)});
     rpc::OutboxRelay relay(pool, "recruitment", cfg.hmac_key, std::move(routes));
+    // The public list of coming events answers from memory (ADR 0007): load it before
+    // serving, then follow the table every SEARCH_REFRESH_MS.
+    recruitment::store::EventIndex events(pool, recruitment::store::changed_events);
+    events.refresh();
+    log::info("search_index_loaded", {{"events", events.size()}});
+    events.start(std::chrono::milliseconds(config::integer("SEARCH_REFRESH_MS", 1000, 50, 600000)));
     recruitment::RecruitmentServiceImpl service(
         pool, cfg, crypto::Sealer::from_env(), taxonomies,
         recruitment::contact_lookup(civic::matching::MatchingService::NewStub(matching), cfg.hmac_key),
-        [&relay] { relay.notify(); });
+        [&relay] { relay.notify(); }, events);
     recruitment::EventSinkImpl sink(pool, cfg.hmac_key);
     relay.start();
-    rpc::serve("0.0.0.0:" + config::str("PORT", "50057"), {&service, &sink}, [&relay] { relay.stop(); });
+    rpc::serve("0.0.0.0:" + config::str("PORT", "50057"), {&service, &sink}, [&relay, &events] {
+      relay.stop();
+      events.stop();
+    });
     return 0;
   } catch (const std::exception& e) {
     log::error("fatal", {{"what", e.what()}});

@@ -152,9 +152,9 @@ ContactLookup contact_lookup(std::shared_ptr<civic::matching::MatchingService::S
 
 RecruitmentServiceImpl::RecruitmentServiceImpl(db::Pool& pool, RecruitmentConfig config, crypto::Sealer sealer,
                                                rpc::TaxonomyCache& taxonomies, ContactLookup contacts,
-                                               std::function<void()> events_written)
+                                               std::function<void()> events_written, store::EventIndex& events)
     : pool_(pool), config_(std::move(config)), sealer_(std::move(sealer)), taxonomies_(taxonomies),
-      contacts_(std::move(contacts)), events_written_(std::move(events_written)) {}
+      contacts_(std::move(contacts)), events_written_(std::move(events_written)), events_(events) {}
 
 void RecruitmentServiceImpl::render(const store::RecruitmentRow& row, bool full, Recruitment* out) const {
   (void)rpc::message_from_json(row.profile, out);  // written by row_of, so always valid

@@ -33,13 +33,22 @@ using ContactLookup = std::function<std::optional<civic::matching::ContactRespon
 /// The flyers' descriptions (without their data) for a response.
 void flyers_to_proto(const std::vector<store::FlyerRow>& flyers, google::protobuf::RepeatedPtrField<Flyer>* out);
 
+/// One page of the public list of coming events from the index (a date on `today` or
+/// later, days since 1970-01-01): `f`'s terms, category, field, municipality, from, to;
+/// soonest first.
+search::Page coming_events(const store::EventIndex& index, const store::EventFilters& f, int32_t today, int limit,
+                           int offset);
+
 /// The production lookup over gRPC.
 ContactLookup contact_lookup(std::shared_ptr<civic::matching::MatchingService::StubInterface> stub, std::string hmac_key);
 
 class RecruitmentServiceImpl final : public RecruitmentService::Service {
  public:
+  /// `events` is the public list of coming events in memory; the service refreshes it
+  /// after its own writes.
   RecruitmentServiceImpl(db::Pool& pool, RecruitmentConfig config, crypto::Sealer sealer,
-                         rpc::TaxonomyCache& taxonomies, ContactLookup contacts, std::function<void()> events_written);
+                         rpc::TaxonomyCache& taxonomies, ContactLookup contacts, std::function<void()> events_written,
+                         store::EventIndex& events);
 
   grpc::Status ListRecruitments(grpc::ServerContext*, const ListRecruitmentsRequest*, ListRecruitmentsResponse*) override;
   grpc::Status GetRecruitment(grpc::ServerContext*, const GetRecruitmentRequest*, Recruitment*) override;
@@ -99,6 +108,7 @@ class RecruitmentServiceImpl final : public RecruitmentService::Service {
   rpc::TaxonomyCache& taxonomies_;
   ContactLookup contacts_;
   std::function<void()> events_written_;
+  store::EventIndex& events_;
 };
 
 class EventSinkImpl final : public civic::events::EventSink::Service {

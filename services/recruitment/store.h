@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "db/db.h"
+#include "search/live_index.h"
 
 namespace civic::recruitment::store {
 
@@ -94,15 +95,32 @@ void insert_event(db::Tx& tx, const EventRow& e);
 bool update_event(db::Tx& tx, const EventRow& e);  // false when e.version is no longer current
 void set_event_state(db::Tx& tx, const std::string& id, std::string_view state);
 struct EventFilters {
-  std::vector<std::string> grams, like_patterns;
-  std::string category, field, municipality, from, to;
+  std::vector<std::string> terms, grams, like_patterns;  // from text::query (terms: the index's, the rest SQL's)
+  std::string category, field, municipality, from, to;    // from/to: YYYY-MM-DD or ""
   bool past = false;
 };
+/// What the in-memory list of coming events (search::LiveIndex) keeps of a published
+/// event: its first and last day as days since 1970-01-01, its category as a code.
+struct EventHot {
+  int32_t first_day = 0, last_day = 0;
+  uint8_t category = 0;  // 1 + its position in kEventCategories
+};
+struct EventCold {
+  std::string municipality;
+  std::vector<std::string> fields;
+};
+using EventIndex = search::LiveIndex<EventHot, EventCold>;
+inline const std::vector<std::string> kEventCategories = {"event", "course", "participation", "other"};
+/// Events changed since `since_us` (the database's clock), soonest first, for the EventIndex.
+search::Changes<EventHot, EventCold> changed_events(db::Tx& tx, int64_t since_us);
+/// The published ones of `ids`, in that order.
+std::vector<EventRow> find_published_events(db::Tx& tx, const std::vector<std::string>& ids);
 struct EventPage {
   std::vector<EventRow> items;
   int64_t total = 0;
 };
-/// Published events: with a date today or later, soonest first; or past, latest first.
+/// Published events: with a date today or later, soonest first; or past, latest first
+/// (the public list of coming events answers from the EventIndex; staff and past ones here).
 EventPage list_events(db::Tx& tx, const EventFilters& f, int limit, int offset);
 EventPage admin_list_events(db::Tx& tx, const std::string& state, int limit, int offset);
 /// Published events by date within [first_day, next_first_day).

@@ -35,33 +35,87 @@ GrantRow grant(const std::string& name, const std::string& end) {
   return row;
 }
 
-int64_t hits(db::Pool& pool, const std::string& q) {
+GrantFilters keywords(const std::string& q) {
   text::Query query = text::query(q);
   GrantFilters f;
+  f.terms = query.terms;
   f.grams = query.grams;
   f.like_patterns = query.like_patterns;
-  return pool.read([&](db::Tx& tx) { return store::search(tx, f, 20, 0).total; });
+  return f;
 }
+
+// The public list as ListGrants answers it: from the index, on 2026-11-22 (Tokyo).
+constexpr int32_t kToday = 20779;
+int64_t hits(const GrantIndex& index, GrantFilters f) { return public_grants(index, f, kToday, 20, 0).total; }
+int64_t hits(const GrantIndex& index, const std::string& q) { return hits(index, keywords(q)); }
 } // namespace
 
 TEST_CASE("published grants are searched and listed by deadline day, drafts are not", "[db]") {
   GrantsDb d;
   GrantRow a = grant("萩の里山保全助成", "2099-03-31"), b = grant("防災活動助成", "2099-03-01"),
-           c = grant("萩の下書き助成", "2099-03-15"), anytime = grant("随時募集の助成", "");
+           c = grant("萩の下書き助成", "2099-03-15"), anytime = grant("随時募集の助成", ""),
+           closed = grant("締め切った助成", "2026-11-21"), later = grant("来年から募集の助成", "2099-04-30");
+  later.application_start = "2027-04-01";
   d.pool.transaction([&](db::Tx& tx) {
-    for (auto* g : {&a, &b, &c, &anytime}) store::insert(tx, *g);
-    for (auto* g : {&a, &b, &anytime}) store::set_state(tx, g->id, "published");
+    for (auto* g : {&a, &b, &c, &anytime, &closed, &later}) store::insert(tx, *g);
+    for (auto* g : {&a, &b, &anytime, &closed, &later}) store::set_state(tx, g->id, "published");
   });
-  CHECK(hits(d.pool, "萩") == 1);
-  CHECK(hits(d.pool, "里山保全") == 1);
-  CHECK(hits(d.pool, "助成") == 3);
+  GrantIndex index(d.pool, store::changed_since);
+  index.refresh();
+  CHECK(hits(index, "萩") == 1);  // the draft is not in the index
+  CHECK(hits(index, "里山保全") == 1);
+  CHECK(hits(index, "助成") == 5);
   auto days = d.pool.read([](db::Tx& tx) { return store::deadlines(tx, "2099-03-01", "2099-04-01"); });
-  REQUIRE(days.size() == 2);  // the draft and the anytime grant have no day
+  REQUIRE(days.size() == 2);  // the draft and the anytime grant have no day, the rest are in other months
   CHECK(days[0].date == "2099-03-01");
   CHECK(days[1].id == a.id);
   GrantFilters open;
-  open.open = true;
-  CHECK(d.pool.read([&](db::Tx& tx) { return store::search(tx, open, 20, 0).total; }) == 3);
+  open.open = true;  // neither the closed one nor the one that opens next year
+  CHECK(hits(index, open) == 3);
+
+  // The page's rows come from PostgreSQL in the index's order, newest publication first.
+  auto page = public_grants(index, keywords("助成"), kToday, 2, 0);
+  REQUIRE(page.ids.size() == 2);
+  auto rows = d.pool.read([&](db::Tx& tx) { return store::find_published(tx, page.ids); });
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0].id == page.ids[0]);
+  CHECK(rows[1].id == page.ids[1]);
+}
+
+TEST_CASE("the public grant index follows edits, archiving and publication", "[db]") {
+  GrantsDb d;
+  GrantRow a = grant("萩の里山保全助成", "2099-03-31"), b = grant("防災活動助成", "2099-03-01");
+  d.pool.transaction([&](db::Tx& tx) {
+    for (auto* g : {&a, &b}) store::insert(tx, *g);
+    store::set_state(tx, a.id, "published");
+  });
+  GrantIndex index(d.pool, store::changed_since);
+  index.refresh();
+  CHECK(index.size() == 1);
+  d.pool.transaction([&](db::Tx& tx) {
+    GrantRow renamed = *store::find(tx, a.id);
+    Grant content;
+    to_proto(renamed, true, &content);
+    content.set_name("周南の森づくり助成");
+    GrantRow edit = row_of(content);
+    edit.id = a.id;
+    edit.version = renamed.version;
+    REQUIRE(store::update(tx, edit));
+    store::set_state(tx, b.id, "published");
+  });
+  index.refresh();
+  CHECK(hits(index, "萩") == 0);  // the old text is gone
+  CHECK(hits(index, "森づくり") == 1);
+  CHECK(hits(index, "防災") == 1);
+  d.pool.transaction([&](db::Tx& tx) { store::set_state(tx, a.id, "archived"); });
+  index.refresh();
+  CHECK(hits(index, "森づくり") == 0);
+  CHECK(index.size() == 1);
+  // A row archived after the index picked the page is left out of the page's rows.
+  auto page = public_grants(index, keywords("助成"), kToday, 20, 0);
+  d.pool.transaction([&](db::Tx& tx) { store::set_state(tx, b.id, "archived"); });
+  CHECK(page.ids.size() == 1);
+  CHECK(d.pool.read([&](db::Tx& tx) { return store::find_published(tx, page.ids); }).empty());
 }
 
 TEST_CASE("an edit with a stale version changes nothing, the schema refuses impossible dates", "[db]") {
@@ -95,7 +149,7 @@ TEST_CASE("an edit with a stale version changes nothing, the schema refuses impo
   CHECK(refused(bad_state));
 }
 
-TEST_CASE("a keyword matching more than 1,000 grants is counted up to the cap", "[db]") {
+TEST_CASE("a keyword matching more than 1,000 grants: the public total is exact, the staff list's capped", "[db]") {
   GrantsDb d;
   d.pool.transaction([&](db::Tx& tx) {
     for (int i = 0; i < 1002; ++i) {
@@ -104,13 +158,15 @@ TEST_CASE("a keyword matching more than 1,000 grants is counted up to the cap", 
       store::set_state(tx, g.id, "published");
     }
   });
-  text::Query query = text::query("助成");
-  GrantFilters f;
-  f.grams = query.grams;
-  auto page = d.pool.read([&](db::Tx& tx) { return store::search(tx, f, 20, 0); });
+  GrantFilters f = keywords("助成");
+  GrantIndex index(d.pool, store::changed_since);
+  index.refresh();
+  CHECK(public_grants(index, f, kToday, 20, 0).total == 1002);
+  CHECK(public_grants(index, f, kToday, 20, 1000).ids.size() == 2);
+  auto page = d.pool.read([&](db::Tx& tx) { return store::admin_list(tx, "published", f, 20, 0); });
   CHECK(page.items.size() == 20);
   CHECK(page.total == 1000);
   CHECK(page.capped);
-  auto last = d.pool.read([&](db::Tx& tx) { return store::search(tx, f, 20, 1000); });
+  auto last = d.pool.read([&](db::Tx& tx) { return store::admin_list(tx, "published", f, 20, 1000); });
   CHECK(last.items.size() == 2);  // paging goes on past the cap
 }

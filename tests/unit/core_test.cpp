@@ -205,4 +205,13 @@ TEST_CASE("dates are Japan's: after 15:00 UTC it is already tomorrow in Tokyo", 
   CHECK(time::tokyo_month(0, evening_utc) == "2027-01");
   CHECK(time::tokyo_month(1, evening_utc) == "2026-12");
   CHECK(time::tokyo_month(13, evening_utc) == "2025-12");
+  CHECK(time::tokyo_day(evening_utc) == time::day_number("2027-01-01"));
+  CHECK(time::tokyo_day(evening_utc - 1) == time::day_number("2026-12-31"));
+}
+
+TEST_CASE("day numbers count from 1970-01-01 as PostgreSQL's date subtraction does", "[unit]") {
+  CHECK(time::day_number("1970-01-01") == 0);
+  CHECK(time::day_number("1969-12-31") == -1);
+  CHECK(time::day_number("2026-11-22") == 20779);
+  CHECK(time::day_number("2028-03-01") - time::day_number("2028-02-28") == 2);  // a leap year
 }

@@ -1,0 +1,227 @@
+// A public list and its keyword search answered from memory (SPEC PERF-2, ADR 0007).
+//
+// A LiveIndex keeps, for every row a service shows the public, its normalised search
+// text (in a text::Index) and the columns its filters test, and follows the table:
+// refresh() asks the owning store for the rows changed since the previous call (the
+// store reads `updated_at` less a margin for transactions that committed late) and
+// applies them. A query picks one page of ids and the exact total without touching
+// PostgreSQL, which then only reads the page's rows by primary key.
+//
+// Filters see each row as two parts: `Hot`, small codes kept in a dense array that a
+// plain list walks in the CPU's cache, and `Cold`, the rest, read only when a filter
+// needs it (the filter is a template argument, inlined, so an untouched Cold costs
+// nothing). Rows are ordered by `order` (larger first), then id.
+#pragma once
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "core/log.h"
+#include "db/db.h"
+#include "text/index.h"
+
+namespace civic::search {
+
+template <typename Hot, typename Cold>
+struct Row {
+  std::string id;
+  bool listed = false;  // false: no longer shown, dropped from the index
+  int version = 0;      // a row already indexed at the same version is skipped
+  int64_t order = 0;    // larger first (e.g. publication time in µs)
+  std::string text;     // normalised (text::search_text)
+  Hot hot{};
+  Cold cold{};
+};
+
+template <typename Hot, typename Cold>
+struct Changes {
+  std::vector<Row<Hot, Cold>> rows;
+  int64_t asked_at_us = 0;  // the database's clock when the store asked
+};
+
+struct Page {
+  std::vector<std::string> ids;  // one page, in order
+  int64_t total = 0;
+};
+
+/// Runs `work` every `interval` on a thread of its own until stop() (or destruction);
+/// an exception is logged and the next round tried (the database may be away).
+class Poller {
+ public:
+  Poller() = default;
+  ~Poller() { stop(); }
+  Poller(const Poller&) = delete;
+  Poller& operator=(const Poller&) = delete;
+  void start(std::chrono::milliseconds interval, std::function<void()> work);
+  void stop();
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable stop_cv_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+template <typename Hot, typename Cold>
+class LiveIndex {
+ public:
+  using Load = std::function<Changes<Hot, Cold>(db::Tx&, int64_t since_us)>;
+  LiveIndex(db::Pool& pool, Load load) : pool_(pool), load_(std::move(load)) {}
+  LiveIndex(const LiveIndex&) = delete;
+  LiveIndex& operator=(const LiveIndex&) = delete;
+
+  /// Applies every change since the last refresh (the first one loads everything).
+  void refresh() {
+    std::lock_guard one(refresh_mutex_);  // asked_at_us_ is only touched here
+    auto changes = pool_.read([&](db::Tx& tx) { return load_(tx, asked_at_us_); });
+    if (!changes.rows.empty()) apply(changes.rows);
+    asked_at_us_ = changes.asked_at_us;
+  }
+  /// refresh() after this replica's own committed write, so that it is listed at once;
+  /// a failure is logged and left to the next poll (the write stands).
+  void catch_up() noexcept {
+    try {
+      refresh();
+    } catch (const std::exception& e) {
+      log::warn("search_index_refresh_failed", {{"what", e.what()}});
+    }
+  }
+  /// Refreshes every `interval` until stop(): other replicas' and tools' writes.
+  void start(std::chrono::milliseconds interval) {
+    poller_.start(interval, [this] { refresh(); });
+  }
+  void stop() { poller_.stop(); }
+
+  /// The rows containing every term (normalised, as text::Query::terms) for which
+  /// `keep(hot, cold)` holds: one page in order, and their exact number.
+  template <typename Keep>
+  Page search(const std::vector<std::string>& terms, Keep&& keep, int limit, int offset) const {
+    size_t from = size_t(offset), to = size_t(offset) + size_t(limit);
+    Page page;
+    std::shared_lock read(mutex_);
+    if (terms.empty()) {  // the plain list: walk the order once
+      for (auto doc : order_) {
+        if (!keep(hot_[doc], cold_[doc])) continue;
+        size_t at = size_t(page.total++);
+        if (at >= from && at < to) page.ids.push_back(ids_[doc]);
+      }
+      return page;
+    }
+    std::vector<text::Index::Doc> hits;
+    for (auto doc : text_.match(terms))
+      if (keep(hot_[doc], cold_[doc])) hits.push_back(doc);
+    page.total = int64_t(hits.size());
+    from = std::min(hits.size(), from);
+    to = std::min(hits.size(), to);
+    std::partial_sort(hits.begin(), hits.begin() + long(to), hits.end(),
+                      [&](text::Index::Doc a, text::Index::Doc b) { return rank_[a] < rank_[b]; });
+    for (size_t i = from; i < to; ++i) page.ids.push_back(ids_[hits[i]]);
+    return page;
+  }
+
+  size_t size() const {
+    std::shared_lock read(mutex_);
+    return text_.size();
+  }
+
+ private:
+  struct Meta {
+    int64_t order = 0;
+    int version = 0;
+  };
+
+  void apply(std::vector<Row<Hot, Cold>>& rows) {
+    std::unique_lock write(mutex_);
+    for (auto& row : rows) {
+      auto found = by_id_.find(row.id);
+      if (found != by_id_.end() && meta_[found->second].version == row.version && row.listed) continue;  // seen
+      if (found != by_id_.end()) {
+        text::Index::Doc doc = found->second;
+        text_.remove(doc);
+        free_.push_back(doc);
+        ids_[doc].clear();
+        hot_[doc] = Hot{};
+        cold_[doc] = Cold{};
+        by_id_.erase(found);
+      }
+      if (!row.listed) continue;
+      text::Index::Doc doc;
+      if (free_.empty()) {
+        doc = text::Index::Doc(ids_.size());
+        ids_.emplace_back();
+        meta_.emplace_back();
+        hot_.emplace_back();
+        cold_.emplace_back();
+      } else {
+        doc = free_.back();
+        free_.pop_back();
+      }
+      ids_[doc] = row.id;
+      meta_[doc] = Meta{row.order, row.version};
+      hot_[doc] = std::move(row.hot);
+      cold_[doc] = std::move(row.cold);
+      text_.put(doc, std::move(row.text));
+      by_id_.emplace(std::move(row.id), doc);
+    }
+    reorder();
+  }
+
+  // Sorting ~100,000 entries takes milliseconds; it happens only when something changed.
+  void reorder() {
+    order_.clear();
+    for (const auto& [id, doc] : by_id_) order_.push_back(doc);
+    std::sort(order_.begin(), order_.end(), [&](text::Index::Doc a, text::Index::Doc b) {
+      return meta_[a].order != meta_[b].order ? meta_[a].order > meta_[b].order : ids_[a] < ids_[b];
+    });
+    rank_.assign(ids_.size(), 0);
+    for (uint32_t i = 0; i < order_.size(); ++i) rank_[order_[i]] = i;
+  }
+
+  db::Pool& pool_;
+  Load load_;
+  mutable std::shared_mutex mutex_;  // guards everything below up to refresh_mutex_
+  text::Index text_;
+  std::vector<std::string> ids_;  // by text::Index::Doc ("" for a free slot)
+  std::vector<Meta> meta_;
+  std::vector<Hot> hot_;
+  std::vector<Cold> cold_;
+  std::vector<text::Index::Doc> free_;  // slots of removed rows
+  std::unordered_map<std::string, text::Index::Doc> by_id_;
+  std::vector<text::Index::Doc> order_;  // live rows in order
+  std::vector<uint32_t> rank_;           // by doc: its position in order_
+
+  std::mutex refresh_mutex_;  // one refresh at a time
+  int64_t asked_at_us_ = 0;
+  Poller poller_;
+};
+
+/// `rows` read by id in any order, put in the order of `ids` (a Page's); an id whose row
+/// is gone (unpublished since the index looked) is left out.
+template <typename R>
+std::vector<R> in_order(const std::vector<std::string>& ids, std::vector<R> rows) {
+  std::unordered_map<std::string_view, R*> by_id;
+  for (auto& r : rows) by_id.emplace(r.id, &r);
+  std::vector<R> out;
+  out.reserve(rows.size());
+  for (const auto& id : ids)
+    if (auto it = by_id.find(id); it != by_id.end()) out.push_back(std::move(*it->second));
+  return out;
+}
+
+/// The changed-rows query's condition for `since_us` (bind it as $1): every row whose
+/// `updated_at` is less than 10 s older than the previous poll, so rows of transactions
+/// that committed after it are not missed. The table needs an index on `updated_at`.
+inline constexpr const char* kChangedSince = "updated_at > to_timestamp($1::bigint / 1000000.0) - interval '10 seconds'";
+/// The database's clock in µs since the epoch, the next poll's `since_us`.
+int64_t database_clock_us(db::Tx& tx);
+
+} // namespace civic::search
