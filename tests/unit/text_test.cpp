@@ -99,3 +99,32 @@ TEST_CASE("one-character terms are answered by their lists, repeated characters 
   CHECK(find("い あ") == Docs{1});
   CHECK(find("会会").empty());
 }
+
+TEST_CASE("substrings are found at every place of long texts, and texts survive compaction", "[unit]") {
+  // The confirmation tests 16 places at a time, then the rest one by one: put the term
+  // at every offset of texts longer and shorter than 16 bytes, and near-misses beside it.
+  text::Index index;
+  const std::string filler = "あいうえおかきくけこさしすせそたちつてと";  // 60 bytes, none of the term's
+  std::vector<text::Index::Doc> expected;
+  for (text::Index::Doc d = 0; d < 40; ++d) {
+    std::string before = filler.substr(0, size_t(d % 20) * 3), after = filler.substr(0, size_t(d / 2) * 3);
+    bool hit = d % 3 != 0;
+    // A near-miss shares the term's first and last byte: 萩 and 会 are E8 90 A9 / E4 BC 9A,
+    // 葉 (E8 91 89) ... 会 differs in the middle only.
+    index.put(d, before + (hit ? "萩の会" : "葉の会") + after);
+    if (hit) expected.push_back(d);
+  }
+  CHECK(index.match({"萩の会"}) == expected);
+  CHECK(index.match({"ab"}).empty());
+  index.put(40, "xab");
+  index.put(41, "ab");
+  index.put(42, "a");
+  CHECK(index.match({"ab"}) == std::vector<text::Index::Doc>{40, 41});
+
+  // Replacing a text again and again leaves garbage behind until it is compacted away.
+  for (int round = 0; round < 3000; ++round) index.put(41, std::string(600, 'x') + "ab" + std::to_string(round));
+  CHECK(index.match({"ab2999"}) == std::vector<text::Index::Doc>{41});
+  CHECK(index.match({"ab2998"}).empty());
+  CHECK(index.match({"萩の会"}) == expected);  // the others' texts moved intact
+  CHECK(index.size() == 43);
+}
