@@ -13,6 +13,7 @@
 #include "civic/directory.pb.h"
 #include "civic/grants.pb.h"
 #include "civic/matching.pb.h"
+#include "civic/notification.pb.h"
 #include "civic/recruitment.pb.h"
 #include "core/log.h"
 #include "core/validation.h"
@@ -134,6 +135,10 @@ HttpResponse Gateway::aggregate(const HttpRequest& req, const std::string& reque
       recruitment::ListRecruitmentsRequest recruitments;
       recruitments.set_page_size(3);
       calls.push_back(call<recruitment::ListRecruitmentsResponse>("recruitments", recruitments, "ListRecruitments"));
+      notification::ListNewslettersRequest news;  // 活動ニュース: the 6 newest mail-magazine issues
+      news.set_site(site);
+      news.set_page_size(6);
+      calls.push_back(call<notification::ListNewslettersResponse>("activity_news", news, "ListNewsletters"));
     }
     content::ListArticlesRequest notices;
     notices.set_site(site);

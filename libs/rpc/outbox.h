@@ -31,6 +31,11 @@ namespace civic::rpc {
 /// Writes an event to the outbox inside `tx`; returns its id.
 std::string enqueue_event(db::Tx& tx, const std::string& type, const google::protobuf::Message& payload);
 
+/// The site's name in mails ({{site_name}}).
+inline std::string site_name(const std::string& site) {
+  return site == "aikasanet" ? "やまぐち社会貢献活動支援ネット あいかさねっと" : "山口県県民活動スーパーネット";
+}
+
 /// Enqueues a `mail.requested` event for the notification service: template `tmpl`
 /// rendered with `vars` to `to` (Japanese), copied to the centre when `bcc_centre`.
 /// `to` = kCentre addresses the support centre itself (notification knows its address).

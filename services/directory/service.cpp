@@ -34,10 +34,7 @@ constexpr size_t kMaxAttachmentBytes = 10 << 20;
 
 Status not_found() { return Status(StatusCode::NOT_FOUND, "見つかりません"); }
 
-// The site's name in mails ({{site_name}}).
-std::string site_name(const std::string& site) {
-  return site == "aikasanet" ? "やまぐち社会貢献活動支援ネット あいかさねっと" : "山口県県民活動スーパーネット";
-}
+using rpc::site_name;
 
 // Where the organisation is reached about its record: the registrant (登録担当者) on
 // Supernet; on Aikasanet the organisation's own phone and e-mail (別紙4 items 12, 13).

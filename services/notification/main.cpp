@@ -1,9 +1,11 @@
 // notification_server: wiring only. `notification_server migrate` applies the schema and exits.
 #include "core/config.h"
+#include "core/crypto.h"
 #include "core/log.h"
 #include "notification/mailer.h"
 #include "notification/sender.h"
 #include "notification/service.h"
+#include "rpc/reseal.h"
 #include "rpc/server.h"
 
 namespace civic::generated {
@@ -19,7 +21,9 @@ int main(int argc, char** argv) {
     std::string command = argc > 1 ? argv[1] : "serve";
     if (rpc::migrate_at_start(command, db_url, generated::notification_lib_migrations(), "notification")) return 0;
 
-    notification::NotificationConfig cfg{config::secret("INTERNAL_HMAC_KEY"), config::str("MAIL_CENTRE_BCC", "")};
+    if (rpc::reseal_at_start(command, db_url, {{"newsletter_subscribers", "email_sealed"}})) return 0;
+    notification::NotificationConfig cfg{config::secret("INTERNAL_HMAC_KEY"), config::str("MAIL_CENTRE_BCC", ""),
+                                         config::str("PUBLIC_BASE_URL", "http://127.0.0.1:8080")};
     notification::SenderConfig sender_cfg;
     sender_cfg.from = config::str("MAIL_FROM", "noreply@civic.example.jp");
     sender_cfg.message_id_domain = sender_cfg.from.substr(sender_cfg.from.find('@') + 1);
@@ -29,8 +33,12 @@ int main(int argc, char** argv) {
     notification::SmtpMailer mailer(config::str("SMTP_URL", "smtp://127.0.0.1:2525"), config::str("SMTP_USER", ""),
                                     config::str("SMTP_PASSWORD", ""));
     notification::MailSender sender(pool, mailer, sender_cfg);
+    crypto::Sealer sealer = crypto::Sealer::from_env();
+    // A published newsletter is queued a batch at a time by the sender's own loop (NTF-4).
+    int batch = int(config::integer("NEWSLETTER_BATCH", 500, 1, 10000));
+    sender.set_feed([&] { return notification::queue_newsletter_batch(pool, cfg, sealer, batch); });
     notification::EventSinkImpl sink(pool, cfg, [&sender] { sender.notify(); });
-    notification::NotificationServiceImpl api(pool, cfg);
+    notification::NotificationServiceImpl api(pool, cfg, sealer, [&sender] { sender.notify(); });
     sender.start();
     rpc::serve("0.0.0.0:" + config::str("PORT", "50052"), {&sink, &api}, [&sender] { sender.stop(); });
     return 0;

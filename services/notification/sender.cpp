@@ -54,13 +54,14 @@ int MailSender::send_due() {
 
 void MailSender::loop() {
   while (running_) {
-    int sent = 0;
+    int sent = 0, fed = 0;
     try {
+      if (feed_) fed = feed_();
       sent = send_due();
     } catch (const std::exception& e) {
       log::error("mail_sender_error", {{"what", e.what()}});
     }
-    if (sent > 0) continue;  // more may be due
+    if (sent > 0 || fed > 0) continue;  // more may be due
     std::unique_lock lock(mutex_);
     cv_.wait_for(lock, std::chrono::seconds(1), [&] { return wake_ || !running_; });
     wake_ = false;

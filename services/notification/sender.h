@@ -3,6 +3,7 @@
 #pragma once
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -28,6 +29,9 @@ class MailSender {
   void notify();
   /// Sends what is due once; returns how many messages were sent.
   int send_due();
+  /// Called before each round of sending (before start()): queues more mail (the
+  /// newsletter's next batch) and returns how many; the loop goes on while it does.
+  void set_feed(std::function<int()> feed) { feed_ = std::move(feed); }
 
  private:
   void loop();
@@ -35,6 +39,7 @@ class MailSender {
   db::Pool& pool_;
   Mailer& mailer_;
   SenderConfig config_;
+  std::function<int()> feed_;
   std::mutex mutex_;
   std::condition_variable cv_;
   bool wake_ = false;

@@ -4,8 +4,8 @@
 #include "core/log.h"
 #include "core/paging.h"
 #include "core/validation.h"
+#include "notification/compose.h"
 #include "notification/store.h"
-#include "notification/template.h"
 #include "rpc/outbox.h"
 #include "rpc/server.h"
 
@@ -23,53 +23,6 @@ void to_proto(const TemplateRow& t, MailTemplate* out) {
   out->set_updated_at(t.updated_at);
 }
 
-// Templates read once per event (a batch names the same few many times).
-class Templates {
- public:
-  explicit Templates(db::Tx& tx) : tx_(tx) {}
-  const std::optional<TemplateRow>& find(const std::string& key, const std::string& locale) {
-    auto it = cache_.find({key, locale});
-    if (it == cache_.end()) it = cache_.emplace(std::pair{key, locale}, store::find_template(tx_, key, locale)).first;
-    return it->second;
-  }
-
- private:
-  db::Tx& tx_;
-  std::map<std::pair<std::string, std::string>, std::optional<TemplateRow>> cache_;
-};
-
-// Builds the queued (or rejected) message for one requested mail; `id` makes it unique
-// (the event's id, or the mail's own id within a mail.batch event).
-MessageRow compose(Templates& templates, const std::string& id, const civic::events::MailRequested& req,
-                   const NotificationConfig& config) {
-  MessageRow m;
-  m.id = crypto::uuid_v4();
-  m.event_id = id;
-  m.template_key = req.template_().substr(0, 64);
-  m.recipient = req.to_centre() ? config.centre_bcc : req.to();
-  m.status = "queued";
-  std::string locale = req.locale().empty() ? "ja" : req.locale();
-  auto tmpl = templates.find(m.template_key, locale);
-  if (!tmpl && locale != "ja") tmpl = templates.find(m.template_key, "ja");
-  std::map<std::string, std::string> vars(req.variables().begin(), req.variables().end());
-  if (tmpl) {
-    m.subject = render(tmpl->subject, vars);
-    m.body = render(tmpl->body, vars);
-  }
-  if (req.bcc_centre() && !req.to_centre()) m.bcc = config.centre_bcc;
-
-  // A malformed request is kept as `rejected` (with its reason) rather than retried forever.
-  auto reject = [&](const char* why) {
-    m.status = "rejected";
-    m.last_error = why;
-    m.recipient = header_safe(m.recipient) ? m.recipient.substr(0, 254) : "(invalid)";
-    m.subject = header_safe(m.subject) ? m.subject : "(invalid)";
-  };
-  if (!tmpl) reject("unknown template");
-  else if (!validation::is_email(m.recipient)) reject(req.to_centre() ? "no centre address configured" : "invalid recipient");
-  else if (!header_safe(m.subject)) reject("CR/LF in subject");
-  return m;
-}
 } // namespace
 
 EventSinkImpl::EventSinkImpl(db::Pool& pool, NotificationConfig config, std::function<void()> queued)
@@ -103,8 +56,9 @@ Status EventSinkImpl::Deliver(grpc::ServerContext* ctx, const civic::events::Eve
   return st;
 }
 
-NotificationServiceImpl::NotificationServiceImpl(db::Pool& pool, NotificationConfig config)
-    : pool_(pool), config_(std::move(config)) {}
+NotificationServiceImpl::NotificationServiceImpl(db::Pool& pool, NotificationConfig config, crypto::Sealer sealer,
+                                                 std::function<void()> queued)
+    : pool_(pool), config_(std::move(config)), sealer_(std::move(sealer)), queued_(std::move(queued)) {}
 
 Status NotificationServiceImpl::ListTemplates(grpc::ServerContext* ctx, const ListTemplatesRequest*,
                                               ListTemplatesResponse* resp) {

@@ -1,11 +1,14 @@
 // Notification gRPC services: the EventSink that turns mail.requested events into
-// queued messages exactly once, and the staff API for templates and the delivery record.
+// queued messages exactly once, the staff API for templates and the delivery record,
+// and the mail magazine (NTF-4, newsletters.cpp).
 #pragma once
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "civic/events.grpc.pb.h"
 #include "civic/notification.grpc.pb.h"
+#include "core/crypto.h"
 #include "db/db.h"
 
 namespace civic::notification {
@@ -13,6 +16,7 @@ namespace civic::notification {
 struct NotificationConfig {
   std::string hmac_key;
   std::string centre_bcc;  // support centre's address for BCC copies; empty: none
+  std::string public_base_url = "http://127.0.0.1:8080";  // links in mails
 };
 
 class EventSinkImpl final : public civic::events::EventSink::Service {
@@ -29,14 +33,50 @@ class EventSinkImpl final : public civic::events::EventSink::Service {
 
 class NotificationServiceImpl final : public NotificationService::Service {
  public:
-  NotificationServiceImpl(db::Pool& pool, NotificationConfig config);
+  /// `queued` wakes the mail sender after a confirmation mail is queued.
+  NotificationServiceImpl(db::Pool& pool, NotificationConfig config, crypto::Sealer sealer,
+                          std::function<void()> queued);
   grpc::Status ListTemplates(grpc::ServerContext*, const ListTemplatesRequest*, ListTemplatesResponse*) override;
   grpc::Status UpdateTemplate(grpc::ServerContext*, const UpdateTemplateRequest*, MailTemplate*) override;
   grpc::Status ListMessages(grpc::ServerContext*, const ListMessagesRequest*, ListMessagesResponse*) override;
+  // NTF-4 (newsletters.cpp).
+  grpc::Status ListNewsletters(grpc::ServerContext*, const ListNewslettersRequest*, ListNewslettersResponse*) override;
+  grpc::Status GetNewsletter(grpc::ServerContext*, const GetNewsletterRequest*, Newsletter*) override;
+  grpc::Status Subscribe(grpc::ServerContext*, const SubscribeRequest*, SubscribeResponse*) override;
+  grpc::Status ConfirmSubscription(grpc::ServerContext*, const SubscriptionTokenRequest*, SubscriptionResponse*) override;
+  grpc::Status Unsubscribe(grpc::ServerContext*, const SubscriptionTokenRequest*, SubscriptionResponse*) override;
+  grpc::Status AdminListNewsletters(grpc::ServerContext*, const AdminListNewslettersRequest*,
+                                    ListNewslettersResponse*) override;
+  grpc::Status CreateNewsletter(grpc::ServerContext*, const SaveNewsletterRequest*, Newsletter*) override;
+  grpc::Status UpdateNewsletter(grpc::ServerContext*, const SaveNewsletterRequest*, Newsletter*) override;
+  grpc::Status SubmitNewsletter(grpc::ServerContext*, const NewsletterActionRequest*, Newsletter*) override;
+  grpc::Status PublishNewsletter(grpc::ServerContext*, const NewsletterActionRequest*, Newsletter*) override;
+  grpc::Status RejectNewsletter(grpc::ServerContext*, const NewsletterActionRequest*, Newsletter*) override;
+  grpc::Status ArchiveNewsletter(grpc::ServerContext*, const NewsletterActionRequest*, Newsletter*) override;
+  grpc::Status DuplicateNewsletter(grpc::ServerContext*, const NewsletterActionRequest*,
+                                   DuplicateNewsletterResponse*) override;
+  grpc::Status NewsletterHistory(grpc::ServerContext*, const GetNewsletterRequest*,
+                                 civic::common::HistoryResponse*) override;
 
  private:
+  grpc::Status newsletter_step(grpc::ServerContext* ctx, const NewsletterActionRequest* req, Newsletter* resp,
+                               const char* method, const char* action);
+
   db::Pool& pool_;
   NotificationConfig config_;
+  crypto::Sealer sealer_;
+  std::function<void()> queued_;
 };
+
+/// The token of a subscriber's unsubscribe link: its id and an HMAC of it under a key
+/// derived from `hmac_key` (no column, no expiry); unsubscriber_of() gives the id back,
+/// nullopt for anything it did not make.
+std::string unsubscribe_token(const std::string& hmac_key, const std::string& subscriber_id);
+std::optional<std::string> unsubscriber_of(const std::string& hmac_key, std::string_view token);
+
+/// Queues the mails of one batch (up to `limit` subscribers) of the oldest published
+/// issue still sending, and moves its cursor, in one transaction; returns how many
+/// were queued (0 when nothing is sending). The mail sender calls it before sending.
+int queue_newsletter_batch(db::Pool& pool, const NotificationConfig& config, const crypto::Sealer& sealer, int limit);
 
 } // namespace civic::notification

@@ -20,6 +20,24 @@ struct MessageRow {
   std::string created_at, sent_at, last_error;
 };
 
+struct NewsletterRow {
+  std::string id, site, title, body, state = "draft", created_by, duplicated_from, published_at, updated_at;
+  int version = 1;
+};
+struct DeliveryRow {
+  std::string state;
+  int total = 0, queued = 0;
+  std::string started_at, finished_at;
+};
+struct SubscriberRow {
+  std::string id, site, email_sealed, state;
+};
+/// One batch of a published issue's sending: the issue and the next active subscribers.
+struct DeliveryBatch {
+  std::string newsletter_id, site, title, body;
+  std::vector<SubscriberRow> subscribers;
+};
+
 namespace store {
 
 std::optional<TemplateRow> find_template(db::Tx& tx, std::string_view key, std::string_view locale);
@@ -43,6 +61,39 @@ struct MessagePage {
   int64_t total = 0;
 };
 MessagePage list_messages(db::Tx& tx, std::string_view status, int limit, int offset);
+
+// The mail magazine (NTF-4), newsletter_store.cpp.
+void insert_newsletter(db::Tx& tx, const NewsletterRow& n);
+/// Rewrites title and body if the version is still `n.version`; false otherwise.
+bool update_newsletter(db::Tx& tx, const NewsletterRow& n);
+std::optional<NewsletterRow> find_newsletter(db::Tx& tx, std::string_view id, bool for_update = false);
+/// Moves to `state`; the first publication also starts its delivery (never a second one).
+void set_newsletter_state(db::Tx& tx, std::string_view id, std::string_view state);
+struct NewsletterPage {
+  std::vector<NewsletterRow> items;
+  int64_t total = 0;
+};
+/// Published issues of `site`, newest first.
+NewsletterPage published_newsletters(db::Tx& tx, std::string_view site, int limit, int offset);
+/// Any state (or one), newest entry first.
+NewsletterPage admin_newsletters(db::Tx& tx, std::string_view state, int limit, int offset);
+std::optional<DeliveryRow> delivery_of(db::Tx& tx, std::string_view newsletter_id);
+
+std::optional<SubscriberRow> find_subscriber(db::Tx& tx, std::string_view site, std::string_view email_key);
+/// A new pending subscriber whose confirmation token hashes to `confirm_hash`.
+void insert_subscriber(db::Tx& tx, const SubscriberRow& s, std::string_view email_key, std::string_view confirm_hash);
+/// Pending again (a new request, or back after unsubscribing) with a fresh token.
+void renew_confirmation(db::Tx& tx, std::string_view id, std::string_view confirm_hash);
+/// Activates the pending subscriber of an unexpired token (used up); nullopt otherwise.
+std::optional<SubscriberRow> confirm_subscriber(db::Tx& tx, std::string_view confirm_hash);
+/// Unsubscribes `id`; nullopt when there is no such subscriber.
+std::optional<SubscriberRow> unsubscribe(db::Tx& tx, std::string_view id);
+
+/// Locks the oldest delivery still sending (others' locks skipped) and reads up to
+/// `limit` active subscribers of its site after its cursor, in id order.
+std::optional<DeliveryBatch> next_delivery_batch(db::Tx& tx, int limit);
+/// Moves the cursor past `last_id`, counts `queued` more, and ends the delivery when `done`.
+void advance_delivery(db::Tx& tx, std::string_view newsletter_id, std::string_view last_id, int queued, bool done);
 
 } // namespace store
 } // namespace civic::notification

@@ -1,4 +1,5 @@
-// civic_datagen organizations|grants|books|reports|articles|members|recruitments|events [--count N] [--seed S] [--add]
+// civic_datagen organizations|grants|books|reports|articles|members|recruitments|events|newsletters [--count N]
+//               [--seed S] [--add]
 //
 // Realistic Japanese organisations for the directory (1,677 by default, the number on
 // Supernet today; 100,000 for benchmarks), written with the directory's own store, so
@@ -15,7 +16,10 @@
 // recruitment database (300 by default). The 213 groups and 28 companies of Aikasanet
 // are written alike in the directory (with `organizations`), matching (with `members`)
 // and recruitment (`recruitments`) databases. `events` writes Supernet events and recruitment
-// notices there (5,827, mostly past).
+// notices there (5,827, mostly past). `newsletters` writes the mail-magazine back
+// numbers into the notification database (397, one a week, Aikasanet's 活動ニュース and
+// Supernet's さぽ〜とメール in turn), published and marked delivered (to nobody: the demo
+// has no subscribers), so nothing is sent.
 #include <algorithm>
 #include <ctime>
 #include <iostream>
@@ -656,19 +660,49 @@ int write_events(int count, unsigned seed, bool add) {
   return 0;
 }
 
+int write_newsletters(int count, unsigned seed, bool add) {
+  db::Pool pool(config::str("DATABASE_URL", "postgresql:///notification"), 1);
+  int64_t existing = rows_in(pool, "newsletters");
+  if (existing > 0 && !add) return nothing_written("newsletters", existing);
+  std::mt19937 rng(seed);
+  pool.transaction([&](db::Tx& tx) {
+    for (int n = 0; n < count; ++n) {
+      const Theme& theme = pick(rng, kThemes);
+      const Place& place = pick(rng, kPlaces);
+      bool aikasanet = n % 2 == 0;
+      std::string id = crypto::uuid_v4();
+      std::string title = std::string(aikasanet ? "活動ニュース" : "さぽ〜とメール") + " 第" +
+                          std::to_string(int(existing) + n + 1) + "号 " + place.word.text + "の" + theme.word.text;
+      std::string body = std::string(place.word.text) + "で" + theme.activity + "団体の活動を紹介します。\n\n" +
+                         "今月のボランティア募集とイベントは、サイトの一覧をご覧ください。";
+      int weeks_ago = count - n;
+      tx.exec("INSERT INTO newsletters (id, site, title, body, state, published_at, created_at) VALUES ($1::uuid, $2, "
+              "$3, $4, 'published', now() - $5::int * interval '1 week', now() - $5::int * interval '1 week')",
+              id, aikasanet ? "aikasanet" : "supernet", title, body, weeks_ago);
+      tx.exec("INSERT INTO newsletter_deliveries (newsletter_id, state, total, finished_at) VALUES ($1::uuid, 'done', 0, "
+              "now())",
+              id);
+    }
+  });
+  std::cout << "newsletters: " << count << " written\n";
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   const std::vector<std::string> kinds = {"organizations", "grants", "books", "reports", "articles", "members",
-                                          "recruitments", "events"};
+                                          "recruitments", "events", "newsletters"};
   if (args.empty() || std::find(kinds.begin(), kinds.end(), args[0]) == kinds.end()) {
-    std::cerr << "usage: civic_datagen organizations|grants|books|reports|articles|members|recruitments|events [--count N] "
+    std::cerr << "usage: civic_datagen organizations|grants|books|reports|articles|members|recruitments|events|newsletters "
+                 "[--count N] "
                  "[--seed S] [--add]\n";
     return 2;
   }
   int count = args[0] == "grants" ? 8552 : args[0] == "books" ? 3101 : args[0] == "reports" ? 95
-              : args[0] == "members" ? 1371 : args[0] == "recruitments" ? 300 : args[0] == "events" ? 5827 : 1677;
+              : args[0] == "members" ? 1371 : args[0] == "recruitments" ? 300 : args[0] == "events" ? 5827
+              : args[0] == "newsletters" ? 397 : 1677;
   unsigned seed = 2026;
   bool add = false, count_given = false;
   for (size_t i = 1; i < args.size(); ++i) {
@@ -688,6 +722,7 @@ int main(int argc, char** argv) {
     if (args[0] == "members") return write_members(count, seed, add);
     if (args[0] == "recruitments") return write_recruitments(count, seed, add);
     if (args[0] == "events") return write_events(count, seed, add);
+    if (args[0] == "newsletters") return write_newsletters(count, seed, add);
     return organizations(count, seed, add);
   } catch (const std::exception& e) {
     std::cerr << "civic_datagen: " << e.what() << "\n";

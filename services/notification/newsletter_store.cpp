@@ -1,0 +1,143 @@
+// The mail magazine's SQL (NTF-4): issues, subscribers and the sending of an issue.
+#include "notification/store.h"
+
+namespace civic::notification::store {
+namespace {
+constexpr const char* kTime = "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'";
+const std::string kColumns = std::string(
+    "id, site, title, body, state, coalesce(created_by::text, ''), coalesce(duplicated_from::text, ''), "
+    "coalesce(to_char(published_at AT TIME ZONE 'UTC', ") + kTime + "), ''), to_char(updated_at AT TIME ZONE 'UTC', " +
+    kTime + "), version";
+const std::string kSelect = "SELECT " + kColumns + " FROM newsletters";
+constexpr const char* kInsert =
+    "INSERT INTO newsletters (id, site, title, body, state, created_by, duplicated_from) "
+    "VALUES ($1::uuid, $2, $3, $4, $5, nullif($6, '')::uuid, nullif($7, '')::uuid)";
+constexpr const char* kUpdate =
+    "UPDATE newsletters SET title = $2, body = $3, version = version + 1, updated_at = now() "
+    "WHERE id = $1::uuid AND version = $4";
+constexpr const char* kSetState =
+    "UPDATE newsletters SET state = $2, published_at = CASE WHEN $2 = 'published' THEN coalesce(published_at, now()) "
+    "ELSE published_at END, version = version + 1, updated_at = now() WHERE id = $1::uuid";
+// The first publication: every active subscriber of the site then is the total.
+constexpr const char* kStartDelivery =
+    "INSERT INTO newsletter_deliveries (newsletter_id, total) SELECT n.id, (SELECT count(*) FROM "
+    "newsletter_subscribers s WHERE s.site = n.site AND s.state = 'active') FROM newsletters n WHERE n.id = $1::uuid "
+    "ON CONFLICT (newsletter_id) DO NOTHING";
+const std::string kDelivery = std::string(
+    "SELECT state, total, queued, to_char(started_at AT TIME ZONE 'UTC', ") + kTime +
+    "), coalesce(to_char(finished_at AT TIME ZONE 'UTC', " + kTime + "), '') FROM newsletter_deliveries "
+    "WHERE newsletter_id = $1::uuid";
+constexpr const char* kNextDelivery =
+    "SELECT d.newsletter_id, n.site, n.title, n.body, coalesce(d.cursor::text, '') FROM newsletter_deliveries d "
+    "JOIN newsletters n ON n.id = d.newsletter_id WHERE d.state = 'sending' ORDER BY d.started_at "
+    "LIMIT 1 FOR UPDATE OF d SKIP LOCKED";
+constexpr const char* kNextSubscribers =
+    "SELECT id, site, email_sealed, state FROM newsletter_subscribers WHERE site = $1 AND state = 'active' "
+    "AND id > coalesce(nullif($2, '')::uuid, '00000000-0000-0000-0000-000000000000') ORDER BY id LIMIT $3";
+constexpr const char* kAdvance =
+    "UPDATE newsletter_deliveries SET cursor = coalesce(nullif($2, '')::uuid, cursor), queued = queued + $3, "
+    "state = CASE WHEN $4 THEN 'done' ELSE state END, finished_at = CASE WHEN $4 THEN now() END, updated_at = now() "
+    "WHERE newsletter_id = $1::uuid";
+constexpr const char* kSubscriberColumns = "id, site, email_sealed, state";
+
+NewsletterRow read(const db::Row& r) {
+  return {r.text(0), r.text(1), r.text(2), r.text(3), r.text(4), r.text(5), r.text(6), r.text(7), r.text(8),
+          int(r.int64(9))};
+}
+
+SubscriberRow read_subscriber(const db::Row& r) { return {r.text(0), r.text(1), r.bytes(2), r.text(3)}; }
+
+std::optional<SubscriberRow> first_subscriber(const db::Result& r) {
+  if (r.empty()) return std::nullopt;
+  return read_subscriber(r[0]);
+}
+} // namespace
+
+void insert_newsletter(db::Tx& tx, const NewsletterRow& n) {
+  tx.exec(kInsert, n.id, n.site, n.title, n.body, n.state, n.created_by, n.duplicated_from);
+}
+
+bool update_newsletter(db::Tx& tx, const NewsletterRow& n) {
+  return tx.exec(kUpdate, n.id, n.title, n.body, n.version).affected() == 1;
+}
+
+std::optional<NewsletterRow> find_newsletter(db::Tx& tx, std::string_view id, bool for_update) {
+  db::Result r = tx.exec(kSelect + " WHERE id = $1::uuid" + (for_update ? " FOR UPDATE" : ""), id);
+  if (r.empty()) return std::nullopt;
+  return read(r[0]);
+}
+
+void set_newsletter_state(db::Tx& tx, std::string_view id, std::string_view state) {
+  tx.exec(kSetState, id, state);
+  if (state == "published") tx.exec(kStartDelivery, id);
+}
+
+NewsletterPage published_newsletters(db::Tx& tx, std::string_view site, int limit, int offset) {
+  db::Where w;
+  w.add("state = 'published'");
+  w.add("site = $?", db::to_param(site));
+  auto [items, total] = db::select_page<NewsletterRow>(tx, kSelect, w, "published_at DESC, id", limit, offset, read);
+  return {std::move(items), total};
+}
+
+NewsletterPage admin_newsletters(db::Tx& tx, std::string_view state, int limit, int offset) {
+  db::Where w;
+  if (!state.empty()) w.add("state = $?", db::to_param(state));
+  auto [items, total] = db::select_page<NewsletterRow>(tx, kSelect, w, "created_at DESC, id", limit, offset, read);
+  return {std::move(items), total};
+}
+
+std::optional<DeliveryRow> delivery_of(db::Tx& tx, std::string_view newsletter_id) {
+  db::Result r = tx.exec(kDelivery, newsletter_id);
+  if (r.empty()) return std::nullopt;
+  return DeliveryRow{r[0].text(0), int(r[0].int64(1)), int(r[0].int64(2)), r[0].text(3), r[0].text(4)};
+}
+
+std::optional<SubscriberRow> find_subscriber(db::Tx& tx, std::string_view site, std::string_view email_key) {
+  return first_subscriber(tx.exec(std::string("SELECT ") + kSubscriberColumns +
+                                      " FROM newsletter_subscribers WHERE site = $1 AND email_key = $2 FOR UPDATE",
+                                  site, db::Bytes{email_key}));
+}
+
+void insert_subscriber(db::Tx& tx, const SubscriberRow& s, std::string_view email_key, std::string_view confirm_hash) {
+  tx.exec("INSERT INTO newsletter_subscribers (id, site, email_key, email_sealed, confirm_hash, confirm_expires_at) "
+          "VALUES ($1::uuid, $2, $3, $4, $5, now() + interval '72 hours')",
+          s.id, s.site, db::Bytes{email_key}, db::Bytes{s.email_sealed}, db::Bytes{confirm_hash});
+}
+
+void renew_confirmation(db::Tx& tx, std::string_view id, std::string_view confirm_hash) {
+  tx.exec("UPDATE newsletter_subscribers SET state = 'pending', confirm_hash = $2, "
+          "confirm_expires_at = now() + interval '72 hours', updated_at = now() WHERE id = $1::uuid",
+          id, db::Bytes{confirm_hash});
+}
+
+std::optional<SubscriberRow> confirm_subscriber(db::Tx& tx, std::string_view confirm_hash) {
+  return first_subscriber(tx.exec(
+      std::string("UPDATE newsletter_subscribers SET state = 'active', confirmed_at = now(), confirm_hash = NULL, "
+                  "confirm_expires_at = NULL, unsubscribed_at = NULL, updated_at = now() WHERE confirm_hash = $1 "
+                  "AND state = 'pending' AND confirm_expires_at > now() RETURNING ") + kSubscriberColumns,
+      db::Bytes{confirm_hash}));
+}
+
+std::optional<SubscriberRow> unsubscribe(db::Tx& tx, std::string_view id) {
+  return first_subscriber(tx.exec(
+      std::string("UPDATE newsletter_subscribers SET state = 'unsubscribed', confirm_hash = NULL, "
+                  "confirm_expires_at = NULL, unsubscribed_at = coalesce(unsubscribed_at, now()), updated_at = now() "
+                  "WHERE id = $1::uuid RETURNING ") + kSubscriberColumns,
+      id));
+}
+
+std::optional<DeliveryBatch> next_delivery_batch(db::Tx& tx, int limit) {
+  db::Result d = tx.exec(kNextDelivery);
+  if (d.empty()) return std::nullopt;
+  DeliveryBatch batch{d[0].text(0), d[0].text(1), d[0].text(2), d[0].text(3), {}};
+  db::Result r = tx.exec(kNextSubscribers, batch.site, d[0].text(4), limit);
+  for (int i = 0; i < r.size(); ++i) batch.subscribers.push_back(read_subscriber(r[i]));
+  return batch;
+}
+
+void advance_delivery(db::Tx& tx, std::string_view newsletter_id, std::string_view last_id, int queued, bool done) {
+  tx.exec(kAdvance, newsletter_id, last_id, queued, done);
+}
+
+} // namespace civic::notification::store

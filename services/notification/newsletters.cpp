@@ -1,0 +1,349 @@
+// The mail magazine (NTF-4, ADR 0011): subscriptions with double opt-in, issues through
+// the review workflow, and the sending of a published issue to every active subscriber
+// of its site, one batch per transaction, resumable from its cursor.
+#include <algorithm>
+#include <cctype>
+
+#include "core/log.h"
+#include "core/paging.h"
+#include "core/validation.h"
+#include "notification/compose.h"
+#include "notification/service.h"
+#include "notification/store.h"
+#include "rpc/outbox.h"
+#include "rpc/server.h"
+#include "rpc/workflow_calls.h"
+
+namespace civic::notification {
+namespace {
+using grpc::Status;
+using grpc::StatusCode;
+using rpc::Principal;
+using validation::Errors;
+
+Status not_found() { return Status(StatusCode::NOT_FOUND, "見つかりません"); }
+
+// Keys derived from the internal HMAC key, one per purpose.
+std::string derived_key(const std::string& hmac_key, std::string_view purpose) {
+  return crypto::hmac_sha256(hmac_key, purpose);
+}
+
+// The same address in any letter case is one subscriber.
+std::string email_key(const std::string& hmac_key, std::string email) {
+  std::transform(email.begin(), email.end(), email.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+  return crypto::hmac_sha256(derived_key(hmac_key, "newsletter.email"), email);
+}
+
+// A message id for (issue, subscriber): a second queueing of the same mail is ignored.
+std::string mail_id(const std::string& newsletter_id, const std::string& subscriber_id) {
+  std::string h = crypto::hex(crypto::sha256("newsletter:" + newsletter_id + ":" + subscriber_id)).substr(0, 32);
+  h[12] = '8';                                       // version 8: application-defined
+  h[16] = "89ab"[std::stoi(h.substr(16, 1), nullptr, 16) & 3];  // RFC 9562 variant
+  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" + h.substr(20);
+}
+
+Errors validate(const Newsletter& n) {
+  Errors e;
+  e.one_of("site", n.site(), {"supernet", "aikasanet"});
+  e.text("title", n.title(), {.max_chars = 200});
+  e.text("body", n.body(), {.max_chars = 20000, .multiline = true});
+  return e;
+}
+
+NewsletterRow row_of(const Newsletter& n) {
+  NewsletterRow row;
+  row.site = n.site();
+  row.title = n.title();
+  row.body = n.body();
+  return row;
+}
+
+void to_proto(db::Tx& tx, const NewsletterRow& row, bool full, Newsletter* out) {
+  out->set_id(row.id);
+  out->set_site(row.site);
+  out->set_title(row.title);
+  out->set_body(row.body);
+  out->set_published_at(row.published_at);
+  out->set_updated_at(row.updated_at);
+  if (!full) return;
+  out->set_state(row.state);
+  out->set_version(row.version);
+  if (auto d = store::delivery_of(tx, row.id)) {
+    auto* delivery = out->mutable_delivery();
+    delivery->set_state(d->state);
+    delivery->set_total(d->total);
+    delivery->set_queued(d->queued);
+    delivery->set_started_at(d->started_at);
+    delivery->set_finished_at(d->finished_at);
+  }
+}
+
+// A confirmation or unsubscribe token: printable, bounded, nothing else to parse.
+bool token_shaped(const std::string& token) {
+  return !token.empty() && token.size() <= 120 && std::all_of(token.begin(), token.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '-' || c == '_' || c == '.';
+  });
+}
+} // namespace
+
+std::string unsubscribe_token(const std::string& hmac_key, const std::string& subscriber_id) {
+  return subscriber_id + "." +
+         crypto::base64url(crypto::hmac_sha256(derived_key(hmac_key, "newsletter.unsubscribe"), subscriber_id));
+}
+
+std::optional<std::string> unsubscriber_of(const std::string& hmac_key, std::string_view token) {
+  size_t dot = token.find('.');
+  if (dot == std::string_view::npos) return std::nullopt;
+  std::string id(token.substr(0, dot));
+  if (!validation::is_uuid(id)) return std::nullopt;
+  if (!crypto::equal_constant_time(unsubscribe_token(hmac_key, id), token)) return std::nullopt;
+  return id;
+}
+
+int queue_newsletter_batch(db::Pool& pool, const NotificationConfig& config, const crypto::Sealer& sealer, int limit) {
+  return pool.transaction([&](db::Tx& tx) {
+    auto batch = store::next_delivery_batch(tx, limit);
+    if (!batch) return 0;
+    Templates templates(tx);
+    std::vector<MessageRow> rows;
+    rows.reserve(batch->subscribers.size());
+    for (const auto& s : batch->subscribers) {
+      auto email = sealer.open(s.email_sealed, s.id);
+      if (!email) {  // a key no longer in the ring: nobody to mail, and it must be seen
+        log::error("newsletter_subscriber_unreadable", {{"subscriber_id", s.id}});
+        continue;
+      }
+      civic::events::MailRequested mail;
+      mail.set_template_("newsletter.issue");
+      mail.set_to(*email);
+      auto& vars = *mail.mutable_variables();
+      vars["site_name"] = rpc::site_name(batch->site);
+      vars["title"] = batch->title;
+      vars["body"] = batch->body;
+      vars["unsubscribe_url"] =
+          config.public_base_url + "/newsletter/unsubscribe?token=" + unsubscribe_token(config.hmac_key, s.id);
+      rows.push_back(compose(templates, mail_id(batch->newsletter_id, s.id), mail, config));
+    }
+    store::insert_messages(tx, rows);
+    bool done = int(batch->subscribers.size()) < limit;
+    store::advance_delivery(tx, batch->newsletter_id, batch->subscribers.empty() ? "" : batch->subscribers.back().id,
+                            int(rows.size()), done);
+    if (done) log::info("newsletter_delivered", {{"newsletter_id", batch->newsletter_id}});
+    return std::max(1, int(rows.size()));  // an advanced cursor is progress too
+  });
+}
+
+Status NotificationServiceImpl::ListNewsletters(grpc::ServerContext* ctx, const ListNewslettersRequest* req,
+                                                ListNewslettersResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "ListNewsletters", [&](const Principal&) {
+    Errors e;
+    e.one_of("site", req->site(), {"supernet", "aikasanet"}, false);
+    paging::Page page = paging::read(e, req->page_size(), req->page_token());
+    if (!e.empty()) return rpc::invalid(e);
+    std::string site = req->site().empty() ? "supernet" : req->site();
+    return pool_.read([&](db::Tx& tx) {
+      auto found = store::published_newsletters(tx, site, page.limit, page.offset);
+      for (const auto& row : found.items) to_proto(tx, row, false, resp->add_items());
+      resp->set_total_size(int32_t(found.total));
+      resp->set_next_page_token(paging::next_token(page, found.items.size(), found.total));
+      return Status::OK;
+    });
+  });
+}
+
+Status NotificationServiceImpl::GetNewsletter(grpc::ServerContext* ctx, const GetNewsletterRequest* req,
+                                              Newsletter* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "GetNewsletter", [&](const Principal& p) {
+    if (!validation::is_uuid(req->id())) return not_found();
+    return pool_.read([&](db::Tx& tx) {
+      auto row = store::find_newsletter(tx, req->id());
+      bool staff = rpc::is_staff(p);
+      if (!row || (row->state != "published" && !staff)) return not_found();  // drafts do not exist for the public
+      to_proto(tx, *row, staff, resp);
+      return Status::OK;
+    });
+  });
+}
+
+Status NotificationServiceImpl::Subscribe(grpc::ServerContext* ctx, const SubscribeRequest* req,
+                                          SubscribeResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "Subscribe", [&](const Principal&) {
+    Errors e;
+    if (e.text("email", req->email(), {.max_chars = 254}) && !validation::is_email(req->email()))
+      e.add("email", "invalid_format", "メールアドレスの形式が正しくありません", "is not an e-mail address");
+    e.one_of("site", req->site(), {"supernet", "aikasanet"}, false);
+    if (!e.empty()) return rpc::invalid(e);
+    std::string site = req->site().empty() ? "supernet" : req->site();
+    std::string key = email_key(config_.hmac_key, req->email());
+    std::string token = crypto::random_token(32), hash = crypto::sha256(token);
+    bool mailed = pool_.transaction([&](db::Tx& tx) {
+      auto existing = store::find_subscriber(tx, site, key);
+      if (existing && existing->state == "active") return false;  // already subscribed: nothing to confirm
+      if (existing) {
+        store::renew_confirmation(tx, existing->id, hash);
+      } else {
+        SubscriberRow s{crypto::uuid_v4(), site, "", "pending"};
+        s.email_sealed = sealer_.seal(req->email(), s.id);
+        store::insert_subscriber(tx, s, key, hash);
+      }
+      civic::events::MailRequested mail;
+      mail.set_template_("newsletter.confirm");
+      mail.set_to(req->email());
+      (*mail.mutable_variables())["site_name"] = rpc::site_name(site);
+      (*mail.mutable_variables())["url"] = config_.public_base_url + "/newsletter/confirm?token=" + token;
+      Templates templates(tx);
+      store::insert_message(tx, compose(templates, crypto::uuid_v4(), mail, config_));
+      return true;
+    });
+    if (mailed) queued_();
+    log::info("newsletter_subscription_requested", {{"site", site}, {"to", log::mask_email(req->email())}});
+    resp->set_state("confirmation_sent");  // the same answer whether or not the address was known
+    return Status::OK;
+  });
+}
+
+Status NotificationServiceImpl::ConfirmSubscription(grpc::ServerContext* ctx, const SubscriptionTokenRequest* req,
+                                                    SubscriptionResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "ConfirmSubscription", [&](const Principal&) {
+    if (!token_shaped(req->token())) return Status(StatusCode::NOT_FOUND, "リンクが無効か、有効期限が切れています");
+    auto s = pool_.transaction([&](db::Tx& tx) { return store::confirm_subscriber(tx, crypto::sha256(req->token())); });
+    if (!s) return Status(StatusCode::NOT_FOUND, "リンクが無効か、有効期限が切れています");
+    log::info("newsletter_subscribed", {{"subscriber_id", s->id}, {"site", s->site}});
+    resp->set_state(s->state);
+    resp->set_site(s->site);
+    return Status::OK;
+  });
+}
+
+Status NotificationServiceImpl::Unsubscribe(grpc::ServerContext* ctx, const SubscriptionTokenRequest* req,
+                                            SubscriptionResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "Unsubscribe", [&](const Principal&) {
+    auto id = token_shaped(req->token()) ? unsubscriber_of(config_.hmac_key, req->token()) : std::nullopt;
+    if (!id) return Status(StatusCode::NOT_FOUND, "リンクが無効です");
+    auto s = pool_.transaction([&](db::Tx& tx) { return store::unsubscribe(tx, *id); });
+    if (!s) return Status(StatusCode::NOT_FOUND, "リンクが無効です");
+    log::info("newsletter_unsubscribed", {{"subscriber_id", s->id}, {"site", s->site}});
+    resp->set_state(s->state);
+    resp->set_site(s->site);
+    return Status::OK;
+  });
+}
+
+Status NotificationServiceImpl::AdminListNewsletters(grpc::ServerContext* ctx, const AdminListNewslettersRequest* req,
+                                                     ListNewslettersResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "AdminListNewsletters", [&](const Principal& p) {
+    if (Status s = rpc::require_staff(p); !s.ok()) return s;
+    Errors e;
+    e.one_of("state", req->state(), {"draft", "review", "published", "archived"}, false);
+    paging::Page page = paging::read(e, req->page_size(), req->page_token());
+    if (!e.empty()) return rpc::invalid(e);
+    return pool_.read([&](db::Tx& tx) {
+      auto found = store::admin_newsletters(tx, req->state(), page.limit, page.offset);
+      for (const auto& row : found.items) to_proto(tx, row, true, resp->add_items());
+      resp->set_total_size(int32_t(found.total));
+      resp->set_next_page_token(paging::next_token(page, found.items.size(), found.total));
+      return Status::OK;
+    });
+  });
+}
+
+Status NotificationServiceImpl::CreateNewsletter(grpc::ServerContext* ctx, const SaveNewsletterRequest* req,
+                                                 Newsletter* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "CreateNewsletter", [&](const Principal& p) {
+    return rpc::create_draft(
+        pool_, p, "newsletter", [&] { return validate(req->newsletter()); },
+        [&](db::Tx& tx) {
+          NewsletterRow row = row_of(req->newsletter());
+          row.id = crypto::uuid_v4();
+          row.created_by = p.account_id();
+          store::insert_newsletter(tx, row);
+          return row.id;
+        },
+        [&](db::Tx& tx, const std::string& id) { to_proto(tx, *store::find_newsletter(tx, id), true, resp); });
+  });
+}
+
+Status NotificationServiceImpl::UpdateNewsletter(grpc::ServerContext* ctx, const SaveNewsletterRequest* req,
+                                                 Newsletter* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "UpdateNewsletter", [&](const Principal& p) {
+    return rpc::versioned_edit<NewsletterRow>(
+        pool_, p, req->id(), "newsletter", [&] { return validate(req->newsletter()); },
+        [](db::Tx& tx, const std::string& id) { return store::find_newsletter(tx, id, true); },
+        [&](const NewsletterRow& current) {
+          // Mailed issues stay as they were sent; the site is fixed with the subscribers.
+          if (current.state == "published")
+            return Status(StatusCode::FAILED_PRECONDITION, "配信済みのメールマガジンは編集できません");
+          if (current.site != req->newsletter().site())
+            return rpc::invalid("site", "not_changeable", "サイトは変更できません", "the site cannot be changed");
+          return Status::OK;
+        },
+        [&](db::Tx& tx, const NewsletterRow& current) {
+          NewsletterRow row = row_of(req->newsletter());
+          row.id = current.id;
+          row.version = req->newsletter().version();
+          return store::update_newsletter(tx, row);
+        },
+        [&](db::Tx& tx, const std::string& id) { to_proto(tx, *store::find_newsletter(tx, id), true, resp); });
+  });
+}
+
+Status NotificationServiceImpl::newsletter_step(grpc::ServerContext* ctx, const NewsletterActionRequest* req,
+                                                Newsletter* resp, const char* method, const char* action) {
+  Status st = rpc::guarded(ctx, config_.hmac_key, method, [&](const Principal& p) {
+    return rpc::workflow_step<NewsletterRow>(
+        pool_, p, req->id(), req->note(), "newsletter", action,
+        [](db::Tx& tx, const std::string& id) { return store::find_newsletter(tx, id, true); },
+        store::set_newsletter_state,
+        [&](db::Tx& tx, const std::string& id) { to_proto(tx, *store::find_newsletter(tx, id), true, resp); });
+  });
+  if (st.ok() && std::string_view(action) == "publish") queued_();  // the sender starts the delivery
+  return st;
+}
+
+Status NotificationServiceImpl::SubmitNewsletter(grpc::ServerContext* ctx, const NewsletterActionRequest* req,
+                                                 Newsletter* resp) {
+  return newsletter_step(ctx, req, resp, "SubmitNewsletter", "submit");
+}
+Status NotificationServiceImpl::PublishNewsletter(grpc::ServerContext* ctx, const NewsletterActionRequest* req,
+                                                  Newsletter* resp) {
+  return newsletter_step(ctx, req, resp, "PublishNewsletter", "publish");
+}
+Status NotificationServiceImpl::RejectNewsletter(grpc::ServerContext* ctx, const NewsletterActionRequest* req,
+                                                 Newsletter* resp) {
+  return newsletter_step(ctx, req, resp, "RejectNewsletter", "reject");
+}
+Status NotificationServiceImpl::ArchiveNewsletter(grpc::ServerContext* ctx, const NewsletterActionRequest* req,
+                                                  Newsletter* resp) {
+  return newsletter_step(ctx, req, resp, "ArchiveNewsletter", "archive");
+}
+
+Status NotificationServiceImpl::DuplicateNewsletter(grpc::ServerContext* ctx, const NewsletterActionRequest* req,
+                                                    DuplicateNewsletterResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "DuplicateNewsletter", [&](const Principal& p) {
+    std::string id;
+    Status st = rpc::duplicate_call(
+        pool_, p, req->id(), "newsletter",
+        [&](db::Tx& tx, const std::string& from) -> std::optional<std::string> {
+          auto row = store::find_newsletter(tx, from);
+          if (!row) return std::nullopt;
+          NewsletterRow copy{crypto::uuid_v4(), row->site, row->title, row->body, "draft", p.account_id(), row->id,
+                             "", "", 1};
+          store::insert_newsletter(tx, copy);
+          return copy.id;
+        },
+        &id);
+    resp->set_id(id);
+    return st;
+  });
+}
+
+Status NotificationServiceImpl::NewsletterHistory(grpc::ServerContext* ctx, const GetNewsletterRequest* req,
+                                                  civic::common::HistoryResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "NewsletterHistory", [&](const Principal& p) {
+    return rpc::history_call(
+        pool_, p, req->id(), "newsletter",
+        [](db::Tx& tx, const std::string& id) { return store::find_newsletter(tx, id).has_value(); }, resp);
+  });
+}
+
+} // namespace civic::notification

@@ -1,0 +1,165 @@
+// The mail magazine end to end (NTF-4): double opt-in, an issue through review to
+// publication, its sending to confirmed subscribers only, unsubscribing from the mail's
+// link without login, the back numbers on the public site and the Aikasanet home.
+#include <catch2/catch.hpp>
+
+#include <regex>
+
+#include "client.h"
+#include "fixtures.h"
+
+using namespace civic;
+using namespace civic::e2e;
+
+namespace {
+nlohmann::json issue(const std::string& site, const std::string& title, const std::string& body) {
+  return {{"site", site}, {"title", title}, {"body", body}};
+}
+
+std::string unsubscribe_token_in(const std::string& text) {
+  std::smatch m;
+  if (!std::regex_search(text, m, std::regex("unsubscribe\\?token=([A-Za-z0-9_.-]+)")))
+    throw std::runtime_error("no unsubscribe link in mail");
+  return m[1];
+}
+
+// Subscribes `mail` to `site` and confirms it with the mailed link (from an address of
+// its own: these calls are throttled per client).
+void subscribed(const std::string& mail, const std::string& site) {
+  Client c;
+  Response r = c.post("/api/v1/newsletter/subscriptions", {{"email", mail}, {"site", site}});
+  REQUIRE(r.status == 202);
+  auto text = wait_for_mail(mail, "/newsletter/confirm?token=");
+  REQUIRE(text);
+  REQUIRE(c.post("/api/v1/newsletter/confirmations", {{"token", token_in(*text)}}).status == 200);
+}
+
+// Writes, hands to review and publishes an issue as `editor`; returns its id.
+std::string published_issue(Client& editor, const nlohmann::json& content) {
+  Response created = editor.post("/api/v1/admin/newsletters", {{"newsletter", content}});
+  REQUIRE(created.status == 201);
+  std::string id = created.json()["id"];
+  REQUIRE(editor.post("/api/v1/admin/newsletters/" + id + "/submit").status == 200);
+  Response published = editor.post("/api/v1/admin/newsletters/" + id + "/publish");
+  REQUIRE(published.status == 200);
+  return id;
+}
+} // namespace
+
+TEST_CASE("a newsletter reaches confirmed subscribers only, once, and each can leave from its link", "[e2e]") {
+  std::string tag = unique("");
+  Client anyone, member, admin, editor;
+  auto [login, member_mail] = verified_member(member);
+  REQUIRE(member.login(login, kPassword).status == 200);
+  ready_admin(admin, unique("admin_"));
+  ready_editor(admin, editor, unique("editor_"));
+
+  std::string reader = "reader" + tag + "@example.jp", pending = "pending" + tag + "@example.jp",
+              other_site = "supernet" + tag + "@example.jp";
+  subscribed(reader, "aikasanet");
+  subscribed(other_site, "supernet");
+  REQUIRE(anyone.post("/api/v1/newsletter/subscriptions", {{"email", pending}, {"site", "aikasanet"}}).status == 202);
+  REQUIRE(wait_for_mail(pending, "/newsletter/confirm?token="));  // never confirmed
+
+  // A confirmation link works once; a made-up one is a plain 404.
+  auto confirm = wait_for_mail(reader, "/newsletter/confirm?token=");
+  CHECK(anyone.post("/api/v1/newsletter/confirmations", {{"token", token_in(*confirm)}}).status == 404);
+  CHECK(anyone.post("/api/v1/newsletter/confirmations", {{"token", "made-up-token"}}).status == 404);
+  // Subscribing an active address again answers the same and mails nothing.
+  size_t confirmations = mail_count(reader, "/newsletter/confirm?token=");
+  CHECK(anyone.post("/api/v1/newsletter/subscriptions", {{"email", reader}, {"site", "aikasanet"}}).json()["state"] ==
+        "confirmation_sent");
+
+  // Only staff write and publish; a draft is no back number.
+  nlohmann::json content = issue("aikasanet", "活動ニュース 第" + tag + "号", "今月の活動を紹介します。" + tag);
+  CHECK(anyone.post("/api/v1/admin/newsletters", {{"newsletter", content}}).status == 401);
+  CHECK(member.post("/api/v1/admin/newsletters", {{"newsletter", content}}).status == 403);
+  Response draft = editor.post("/api/v1/admin/newsletters", {{"newsletter", content}});
+  REQUIRE(draft.status == 201);
+  std::string draft_id = draft.json()["id"];
+  CHECK(anyone.get("/api/v1/newsletters/" + draft_id).status == 404);
+  CHECK(member.post("/api/v1/admin/newsletters/" + draft_id + "/publish").status == 403);
+
+  std::string id = published_issue(editor, content);
+  auto mailed = wait_for_mail(reader, tag);
+  REQUIRE(mailed);
+  CHECK(mailed->find("/newsletter/unsubscribe?token=") != std::string::npos);
+  CHECK(wait_for_mail(member_mail, tag, std::chrono::seconds(1)) == std::nullopt);  // not a subscriber
+  CHECK(mail_count(pending, tag) == 0);     // never confirmed
+  CHECK(mail_count(other_site, tag) == 0);  // the other site's magazine
+  CHECK(mail_count(reader, "/newsletter/confirm?token=") == confirmations);
+
+  // Staff see the delivery; the public sees the back number, without state or version.
+  Response staff_view = editor.get("/api/v1/newsletters/" + id);
+  REQUIRE(staff_view.status == 200);
+  CHECK(staff_view.json()["delivery"]["queued"].get<int>() >= 1);
+  Response back_number = anyone.get("/api/v1/newsletters/" + id);
+  REQUIRE(back_number.status == 200);
+  CHECK_FALSE(back_number.json().contains("delivery"));
+  CHECK(back_number.json()["state"] == "");  // what only staff see stays empty
+  CHECK(back_number.json()["version"] == 0);
+  Response list = anyone.get("/api/v1/newsletters?site=aikasanet&page_size=100");
+  bool listed = false;
+  for (const auto& n : list.json()["items"]) listed = listed || n["id"] == id;
+  CHECK(listed);
+  Response home = anyone.get("/api/v1/home?site=aikasanet");
+  bool on_home = false;
+  for (const auto& n : home.json()["activity_news"]["items"]) on_home = on_home || n["id"] == id;
+  CHECK(on_home);
+
+  // A mailed issue is not rewritten, and archiving and publishing again sends nothing.
+  nlohmann::json edit = content;
+  edit["body"] = "書き換え";
+  edit["version"] = staff_view.json()["version"];
+  CHECK(editor.request("PUT", "/api/v1/admin/newsletters/" + id, nlohmann::json{{"newsletter", edit}}.dump()).status ==
+        400);
+  REQUIRE(editor.post("/api/v1/admin/newsletters/" + id + "/archive").status == 200);
+  CHECK(anyone.get("/api/v1/newsletters/" + id).status == 404);
+
+  // Unsubscribing from the mail's link needs no login and holds; a tampered link is a 404.
+  std::string token = unsubscribe_token_in(*mailed);
+  std::string tampered = token;
+  tampered.back() = tampered.back() == 'A' ? 'B' : 'A';
+  Client leaver;
+  CHECK(leaver.request("DELETE", "/api/v1/newsletter/subscriptions/" + tampered).status == 404);
+  CHECK(leaver.request("DELETE", "/api/v1/newsletter/subscriptions/not-a-token").status == 404);
+  Response left = leaver.request("DELETE", "/api/v1/newsletter/subscriptions/" + token);
+  REQUIRE(left.status == 200);
+  CHECK(left.json()["state"] == "unsubscribed");
+  CHECK(leaver.request("DELETE", "/api/v1/newsletter/subscriptions/" + token).status == 200);  // replay: still out
+
+  std::string second_tag = unique("");
+  published_issue(editor, issue("aikasanet", "活動ニュース 次号" + second_tag, "次号です。" + second_tag));
+  subscribed("late" + second_tag + "@example.jp", "aikasanet");  // proves the sender ran past it
+  published_issue(editor, issue("aikasanet", "活動ニュース 次々号" + second_tag, "次々号です。" + second_tag + "z"));
+  REQUIRE(wait_for_mail("late" + second_tag + "@example.jp", second_tag + "z"));
+  CHECK(mail_count(reader, second_tag) == 0);
+}
+
+TEST_CASE("bad newsletter input gets field errors and changes nothing", "[e2e]") {
+  Client anyone, admin, editor;
+  ready_admin(admin, unique("admin_"));
+  ready_editor(admin, editor, unique("editor_"));
+  Response bad = anyone.post("/api/v1/newsletter/subscriptions", {{"email", "not-an-address"}, {"site", "elsewhere"}});
+  CHECK(bad.status == 400);
+  CHECK(error_fields(bad) == std::set<std::string>{"email", "site"});
+  CHECK(anyone.post("/api/v1/newsletter/subscriptions", {{"email", std::string(250, 'a') + "@example.jp"}}).status == 400);
+
+  Client flood;  // subscribing is throttled per client: nobody mails a stranger a thousand times
+  int status = 0;
+  for (int i = 0; i < 30 && status != 429; ++i)
+    status = flood.post("/api/v1/newsletter/subscriptions", {{"email", unique("flood") + "@example.jp"}}).status;
+  CHECK(status == 429);
+
+  int before = editor.get("/api/v1/admin/newsletters").json()["total_size"];
+  Response refused = editor.post("/api/v1/admin/newsletters",
+                                 {{"newsletter", {{"site", "aikasanet"}, {"title", "改行\r\nBcc: x@example.jp"}, {"body", ""}}}});
+  CHECK(refused.status == 400);
+  CHECK(error_fields(refused) == std::set<std::string>{"title", "body"});
+  CHECK(editor.post("/api/v1/admin/newsletters", {{"newsletter", issue("tokyo", "題", "本文")}}).status == 400);
+  CHECK(editor.post("/api/v1/admin/newsletters", {{"newsletter", issue("supernet", "題", std::string(20001, 'x'))}})
+            .status == 400);
+  CHECK(editor.get("/api/v1/admin/newsletters").json()["total_size"] == before);
+  CHECK(anyone.get("/api/v1/newsletters?site=elsewhere").status == 400);
+  CHECK(anyone.get("/api/v1/newsletters/not-a-uuid").status == 404);
+}
