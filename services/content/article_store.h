@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "db/db.h"
+#include "search/live_index.h"
 
 namespace civic::content {
 
@@ -21,9 +22,20 @@ struct ImageRow {
 };
 
 struct ArticleFilters {
-  std::string site, kind;                         // site: also items for both sites
-  std::vector<std::string> grams, like_patterns;  // from text::query
+  std::string site, kind;                                // site: also items for both sites
+  std::vector<std::string> terms, grams, like_patterns;  // from text::query (terms: the index's, the rest SQL's)
 };
+
+/// What the in-memory public lists (search::LiveIndex) keep of a published article:
+/// its site and kind as codes (1 + their position in kArticleSites / kArticleKinds).
+struct ArticleHot {
+  uint8_t site = 0, kind = 0;
+};
+struct ArticleCold {};
+using ArticleIndex = search::LiveIndex<ArticleHot, ArticleCold>;
+inline const std::vector<std::string> kArticleSites = {"supernet", "aikasanet", "both"};
+inline const std::vector<std::string> kArticleKinds = {"page",      "notice", "center_news", "interview",
+                                                       "faq",       "link",   "form"};
 
 struct ArticlePage {
   std::vector<ArticleRow> items;
@@ -49,7 +61,12 @@ void insert_article(db::Tx& tx, const ArticleRow& a);
 bool update_article(db::Tx& tx, const ArticleRow& a);
 std::optional<ArticleRow> find_article(db::Tx& tx, std::string_view id, bool for_update = false);
 std::optional<ArticleRow> find_page(db::Tx& tx, std::string_view site, std::string_view slug);
-/// In `state` (empty: any), newest first (published: by publication).
+/// Articles changed since `since_us` (the database's clock), for the ArticleIndex.
+search::Changes<ArticleHot, ArticleCold> changed_articles(db::Tx& tx, int64_t since_us);
+/// The published ones of `ids`, in that order.
+std::vector<ArticleRow> find_published_articles(db::Tx& tx, const std::vector<std::string>& ids);
+/// In `state` (empty: any), newest first (published: by publication). The staff list;
+/// the public lists answer from the ArticleIndex.
 ArticlePage list_articles(db::Tx& tx, std::string_view state, const ArticleFilters& f, int limit, int offset);
 void set_article_state(db::Tx& tx, std::string_view id, std::string_view state);
 

@@ -1,5 +1,6 @@
 // Content service, CNT-1 (articles under the review workflow, images with alternative
 // text) and CNT-2 (each site's emergency notice and variable block).
+#include <algorithm>
 #include <regex>
 
 #include "content/article_store.h"
@@ -116,6 +117,7 @@ ArticleFilters filters_of(Errors& e, const std::string& q) {
   ArticleFilters f;
   if (e.text("q", q, {.required = false, .max_chars = 100})) {
     auto query = text::query(q);
+    f.terms = query.terms;
     f.grams = query.grams;
     f.like_patterns = query.like_patterns;
   }
@@ -175,6 +177,21 @@ Status ContentServiceImpl::GetPage(grpc::ServerContext* ctx, const GetPageReques
   });
 }
 
+search::Page public_articles(const ArticleIndex& index, const ArticleFilters& f, int limit, int offset) {
+  auto code = [](const std::vector<std::string>& known, const std::string& value) {
+    auto at = std::find(known.begin(), known.end(), value);
+    return at == known.end() ? uint8_t(0xFF) : uint8_t(1 + (at - known.begin()));
+  };
+  const uint8_t kind = code(kArticleKinds, f.kind), both = code(kArticleSites, "both");
+  const uint8_t site = f.site.empty() ? 0 : code(kArticleSites, f.site);
+  return index.search(
+      f.terms,
+      [&](const ArticleHot& h, const ArticleCold&) {
+        return h.kind == kind && (site == 0 || h.site == site || h.site == both);
+      },
+      limit, offset);
+}
+
 Status ContentServiceImpl::list_public(grpc::ServerContext* ctx, const ListArticlesRequest* req,
                                        ListArticlesResponse* resp, const char* method, const std::string& kind) {
   return rpc::guarded(ctx, config_.hmac_key, method, [&](const Principal&) {
@@ -186,11 +203,12 @@ Status ContentServiceImpl::list_public(grpc::ServerContext* ctx, const ListArtic
     if (!e.empty()) return rpc::invalid(e);
     f.site = req->site();
     f.kind = kind.empty() ? req->kind() : kind;
+    search::Page found = public_articles(articles_, f, page.limit, page.offset);
+    resp->set_total_size(int32_t(found.total));
+    resp->set_next_page_token(paging::next_token(page, found.ids.size(), found.total));
+    if (found.ids.empty()) return Status::OK;
     return pool_.read([&](db::Tx& tx) {
-      auto found = store::list_articles(tx, "published", f, page.limit, page.offset);
-      to_proto(tx, found.items, false, resp);
-      resp->set_total_size(int32_t(found.total));
-      resp->set_next_page_token(paging::next_token(page, found.items.size(), found.total));
+      to_proto(tx, store::find_published_articles(tx, found.ids), false, resp);
       return Status::OK;
     });
   });
@@ -275,7 +293,7 @@ Status ContentServiceImpl::CreateArticle(grpc::ServerContext* ctx, const SaveArt
 }
 
 Status ContentServiceImpl::UpdateArticle(grpc::ServerContext* ctx, const SaveArticleRequest* req, Article* resp) {
-  return rpc::guarded(ctx, config_.hmac_key, "UpdateArticle", [&](const Principal& p) {
+  Status st = rpc::guarded(ctx, config_.hmac_key, "UpdateArticle", [&](const Principal& p) {
     return rpc::versioned_edit<ArticleRow>(
         pool_, p, req->id(), "article", [&] { return validate(req->article()); },
         [](db::Tx& tx, const std::string& id) { return store::find_article(tx, id, true); },
@@ -291,6 +309,8 @@ Status ContentServiceImpl::UpdateArticle(grpc::ServerContext* ctx, const SaveArt
         },
         [&](db::Tx& tx, const std::string& id) { to_proto(tx, *store::find_article(tx, id), true, resp); });
   });
+  if (st.ok()) articles_.catch_up();  // a published article's new text is listed at once
+  return st;
 }
 
 Status ContentServiceImpl::UploadArticleImage(grpc::ServerContext* ctx, const UploadImageRequest* req,
@@ -316,12 +336,14 @@ Status ContentServiceImpl::UploadArticleImage(grpc::ServerContext* ctx, const Up
 
 Status ContentServiceImpl::transition(grpc::ServerContext* ctx, const ArticleActionRequest* req, Article* resp,
                                       const char* method, const char* action) {
-  return rpc::guarded(ctx, config_.hmac_key, method, [&](const Principal& p) {
+  Status st = rpc::guarded(ctx, config_.hmac_key, method, [&](const Principal& p) {
     return rpc::workflow_step<ArticleRow>(
         pool_, p, req->id(), req->note(), "article", action,
         [](db::Tx& tx, const std::string& id) { return store::find_article(tx, id, true); }, store::set_article_state,
         [&](db::Tx& tx, const std::string& id) { to_proto(tx, *store::find_article(tx, id), true, resp); });
   });
+  if (st.ok()) articles_.catch_up();
+  return st;
 }
 
 Status ContentServiceImpl::SubmitArticle(grpc::ServerContext* ctx, const ArticleActionRequest* req, Article* resp) {

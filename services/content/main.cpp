@@ -18,8 +18,14 @@ int main(int argc, char** argv) {
     if (rpc::migrate_at_start(command, db_url, generated::content_lib_migrations(), "content")) return 0;
 
     db::Pool pool(db_url, size_t(config::integer("DB_POOL_SIZE", 8, 1, 200)));
-    content::ContentServiceImpl service(pool, {config::secret("INTERNAL_HMAC_KEY")});
-    rpc::serve("0.0.0.0:" + config::str("PORT", "50053"), {&service});
+    // The public article lists answer from memory (ADR 0007): load them before serving,
+    // then follow the table every SEARCH_REFRESH_MS.
+    content::ArticleIndex articles(pool, content::store::changed_articles);
+    articles.refresh();
+    log::info("search_index_loaded", {{"articles", articles.size()}});
+    articles.start(std::chrono::milliseconds(config::integer("SEARCH_REFRESH_MS", 1000, 50, 600000)));
+    content::ContentServiceImpl service(pool, {config::secret("INTERNAL_HMAC_KEY")}, articles);
+    rpc::serve("0.0.0.0:" + config::str("PORT", "50053"), {&service}, [&articles] { articles.stop(); });
     return 0;
   } catch (const std::exception& e) {
     log::error("fatal", {{"what", e.what()}});

@@ -70,7 +70,8 @@ void version_field(validation::Errors& e, int32_t version) {
 
 } // namespace
 
-ContentServiceImpl::ContentServiceImpl(db::Pool& pool, ContentConfig config) : pool_(pool), config_(std::move(config)) {}
+ContentServiceImpl::ContentServiceImpl(db::Pool& pool, ContentConfig config, ArticleIndex& articles)
+    : pool_(pool), config_(std::move(config)), articles_(articles) {}
 
 Status ContentServiceImpl::ListTaxonomies(grpc::ServerContext* ctx, const civic::common::Empty*,
                                           ListTaxonomiesResponse* resp) {

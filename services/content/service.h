@@ -1,8 +1,10 @@
-// Content gRPC service, first part: taxonomies, site settings (maintenance), terms of use.
+// Content gRPC service: taxonomies, site settings (maintenance), terms of use; articles
+// and site blocks (articles.cpp); access statistics (views.cpp).
 #pragma once
 #include <string>
 
 #include "civic/content.grpc.pb.h"
+#include "content/article_store.h"
 #include "db/db.h"
 
 namespace civic::content {
@@ -13,7 +15,9 @@ struct ContentConfig {
 
 class ContentServiceImpl final : public ContentService::Service {
  public:
-  ContentServiceImpl(db::Pool& pool, ContentConfig config);
+  /// `articles` is the public article lists in memory; the service refreshes it after
+  /// its own article writes.
+  ContentServiceImpl(db::Pool& pool, ContentConfig config, ArticleIndex& articles);
   grpc::Status ListTaxonomies(grpc::ServerContext*, const civic::common::Empty*, ListTaxonomiesResponse*) override;
   grpc::Status GetTaxonomy(grpc::ServerContext*, const GetTaxonomyRequest*, Taxonomy*) override;
   grpc::Status PutTaxonomy(grpc::ServerContext*, const PutTaxonomyRequest*, Taxonomy*) override;
@@ -57,6 +61,11 @@ class ContentServiceImpl final : public ContentService::Service {
 
   db::Pool& pool_;
   ContentConfig config_;
+  ArticleIndex& articles_;
 };
+
+/// One page of a public article list from the index: published articles of `f.kind`
+/// for `f.site` (with those for both sites), containing `f.terms`, newest first.
+search::Page public_articles(const ArticleIndex& index, const ArticleFilters& f, int limit, int offset);
 
 } // namespace civic::content

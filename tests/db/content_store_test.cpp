@@ -2,7 +2,11 @@
 // validation, maintenance settings and append-only terms of use.
 #include <catch2/catch.hpp>
 
+#include "content/article_store.h"
+#include "content/service.h"
 #include "content/store.h"
+#include "core/crypto.h"
+#include "text/text.h"
 #include "db/migrations.h"
 #include "fresh_db.h"
 
@@ -88,4 +92,48 @@ TEST_CASE("maintenance settings change only with the version that was read", "[d
     CHECK(store::site(tx).maintenance_enabled);
     CHECK(store::site(tx).version == 2);
   });
+}
+
+TEST_CASE("the public article lists come from memory: published, by kind and site, newest first", "[db]") {
+  ContentDb d;
+  auto article = [&](const std::string& site, const std::string& kind, const std::string& title, bool publish) {
+    ArticleRow a;
+    a.id = crypto::uuid_v4();
+    a.site = site;
+    a.kind = kind;
+    a.title = title;
+    a.body = "本文";
+    a.search_text = text::search_text({title, a.body});
+    d.pool.transaction([&](db::Tx& tx) {
+      store::insert_article(tx, a);
+      if (publish) store::set_article_state(tx, a.id, "published");
+    });
+    return a.id;
+  };
+  std::string supernet = article("supernet", "notice", "萩のお知らせ", true);
+  std::string both = article("both", "notice", "両サイトのお知らせ", true);
+  article("aikasanet", "notice", "あいかさねっとのお知らせ", true);
+  article("supernet", "notice", "萩の下書き", false);
+  article("supernet", "faq", "萩のよくある質問", true);
+  ArticleIndex index(d.pool, store::changed_articles);
+  index.refresh();
+  auto page = [&](const std::string& site, const std::string& kind, const std::string& q) {
+    ArticleFilters f;
+    f.site = site;
+    f.kind = kind;
+    f.terms = text::query(q).terms;
+    return public_articles(index, f, 20, 0);
+  };
+  CHECK(page("supernet", "notice", "").total == 2);  // its own and those for both sites
+  CHECK(page("aikasanet", "notice", "").total == 2);
+  CHECK(page("", "notice", "").total == 3);
+  CHECK(page("supernet", "notice", "萩").ids == std::vector<std::string>{supernet});  // not the draft, not the faq
+  CHECK(page("supernet", "faq", "萩").total == 1);
+  CHECK(page("supernet", "no_such_kind", "").total == 0);
+  auto rows = d.pool.read([&](db::Tx& tx) { return store::find_published_articles(tx, page("supernet", "notice", "").ids); });
+  REQUIRE(rows.size() == 2);
+
+  d.pool.transaction([&](db::Tx& tx) { store::set_article_state(tx, both, "archived"); });
+  index.refresh();
+  CHECK(page("supernet", "notice", "").ids == std::vector<std::string>{supernet});
 }
