@@ -81,6 +81,15 @@ Status GrantsServiceImpl::list_books(grpc::ServerContext* ctx, const std::string
     e.one_of("state", state, {"draft", "review", "published", "archived"}, false);
     paging::Page page = paging::read(e, page_size, page_token);
     if (!e.empty()) return rpc::invalid(e);
+    if (!staff_only) {  // the public catalogue: from memory
+      search::Page found = books_.search(query.terms, [](const auto&, const auto&) { return true; }, page.limit,
+                                         page.offset);
+      for (const auto& row : pool_.read([&](db::Tx& tx) { return store::find_published_books(tx, found.ids); }))
+        to_proto(row, false, resp->add_items());
+      resp->set_total_size(int32_t(found.total));
+      resp->set_next_page_token(paging::next_token(page, found.ids.size(), found.total));
+      return Status::OK;
+    }
     auto found = pool_.read(
         [&](db::Tx& tx) { return store::list_books(tx, state, query.grams, query.like_patterns, page.limit, page.offset); });
     for (const auto& row : found.items) to_proto(row, staff_only, resp->add_items());
@@ -127,7 +136,7 @@ Status GrantsServiceImpl::CreateBook(grpc::ServerContext* ctx, const SaveBookReq
 
 Status GrantsServiceImpl::UpdateBook(grpc::ServerContext* ctx, const SaveBookRequest* req, Book* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "UpdateBook", [&](const Principal& p) {
-    return rpc::versioned_edit<BookRow>(
+    return reindexed(rpc::versioned_edit<BookRow>(
         pool_, p, req->id(), "book", [&] { return validate(req->book()); },
         [](db::Tx& tx, const std::string& id) { return store::find_book(tx, id, true); }, nullptr,
         [&](db::Tx& tx, const BookRow& current) {
@@ -136,17 +145,17 @@ Status GrantsServiceImpl::UpdateBook(grpc::ServerContext* ctx, const SaveBookReq
           row.version = req->book().version();
           return store::update_book(tx, row);
         },
-        [&](db::Tx& tx, const std::string& id) { to_proto(*store::find_book(tx, id), true, resp); });
+        [&](db::Tx& tx, const std::string& id) { to_proto(*store::find_book(tx, id), true, resp); }), books_);
   });
 }
 
 Status GrantsServiceImpl::book_step(grpc::ServerContext* ctx, const GrantActionRequest* req, Book* resp,
                                     const char* method, const char* action) {
   return rpc::guarded(ctx, config_.hmac_key, method, [&](const Principal& p) {
-    return rpc::workflow_step<BookRow>(
+    return reindexed(rpc::workflow_step<BookRow>(
         pool_, p, req->id(), req->note(), "book", action,
         [](db::Tx& tx, const std::string& id) { return store::find_book(tx, id, true); }, store::set_book_state,
-        [&](db::Tx& tx, const std::string& id) { to_proto(*store::find_book(tx, id), true, resp); });
+        [&](db::Tx& tx, const std::string& id) { to_proto(*store::find_book(tx, id), true, resp); }), books_);
   });
 }
 

@@ -25,12 +25,21 @@ int main(int argc, char** argv) {
                                   std::chrono::milliseconds(config::integer("TAXONOMY_CACHE_MS", 60000, 0, 3600000)));
     // The public grant list answers from memory (ADR 0007): load it before serving, then
     // follow the table (other replicas' and tools' writes) every SEARCH_REFRESH_MS.
+    // The public grant list and library catalogue answer from memory (ADR 0007): load
+    // them before serving, then follow the tables every SEARCH_REFRESH_MS.
     grants::GrantIndex index(pool, grants::store::changed_since);
+    grants::BookIndex books(pool, grants::store::changed_books);
     index.refresh();
-    log::info("search_index_loaded", {{"grants", index.size()}});
-    index.start(std::chrono::milliseconds(config::integer("SEARCH_REFRESH_MS", 1000, 50, 600000)));
-    grants::GrantsServiceImpl service(pool, cfg, taxonomies, index);
-    rpc::serve("0.0.0.0:" + config::str("PORT", "50055"), {&service}, [&index] { index.stop(); });
+    books.refresh();
+    log::info("search_index_loaded", {{"grants", index.size()}, {"books", books.size()}});
+    std::chrono::milliseconds refresh(config::integer("SEARCH_REFRESH_MS", 1000, 50, 600000));
+    index.start(refresh);
+    books.start(refresh);
+    grants::GrantsServiceImpl service(pool, cfg, taxonomies, index, books);
+    rpc::serve("0.0.0.0:" + config::str("PORT", "50055"), {&service}, [&index, &books] {
+      index.stop();
+      books.stop();
+    });
     return 0;
   } catch (const std::exception& e) {
     log::error("fatal", {{"what", e.what()}});

@@ -128,13 +128,8 @@ void to_proto(const GrantRow& row, bool full, Grant* out) {
 }
 
 GrantsServiceImpl::GrantsServiceImpl(db::Pool& pool, GrantsConfig config, rpc::TaxonomyCache& taxonomies,
-                                     GrantIndex& index)
-    : pool_(pool), config_(std::move(config)), taxonomies_(taxonomies), index_(index) {}
-
-Status GrantsServiceImpl::reindexed(Status st) {
-  if (st.ok()) index_.catch_up();
-  return st;
-}
+                                     GrantIndex& index, BookIndex& books)
+    : pool_(pool), config_(std::move(config)), taxonomies_(taxonomies), index_(index), books_(books) {}
 
 Status GrantsServiceImpl::ListGrants(grpc::ServerContext* ctx, const ListGrantsRequest* req, ListGrantsResponse* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "ListGrants", [&](const Principal&) {
@@ -232,7 +227,7 @@ Status GrantsServiceImpl::UpdateGrant(grpc::ServerContext* ctx, const SaveGrantR
           row.version = req->grant().version();
           return store::update(tx, row);
         },
-        [&](db::Tx& tx, const std::string& id) { to_proto(*store::find(tx, id), true, resp); }));
+        [&](db::Tx& tx, const std::string& id) { to_proto(*store::find(tx, id), true, resp); }), index_);
   });
 }
 
@@ -242,7 +237,7 @@ Status GrantsServiceImpl::transition(grpc::ServerContext* ctx, const GrantAction
     return reindexed(rpc::workflow_step<GrantRow>(
         pool_, p, req->id(), req->note(), "grant", action,
         [](db::Tx& tx, const std::string& id) { return store::find(tx, id, true); }, store::set_state,
-        [&](db::Tx& tx, const std::string& id) { to_proto(*store::find(tx, id), true, resp); }));
+        [&](db::Tx& tx, const std::string& id) { to_proto(*store::find(tx, id), true, resp); }), index_);
   });
 }
 

@@ -16,8 +16,10 @@ struct GrantsConfig {
 
 class GrantsServiceImpl final : public GrantsService::Service {
  public:
-  /// `index` is the public grant list in memory; the service refreshes it after its writes.
-  GrantsServiceImpl(db::Pool& pool, GrantsConfig config, rpc::TaxonomyCache& taxonomies, GrantIndex& index);
+  /// `index` and `books` are the public grant list and library catalogue in memory; the
+  /// service refreshes them after its own writes.
+  GrantsServiceImpl(db::Pool& pool, GrantsConfig config, rpc::TaxonomyCache& taxonomies, GrantIndex& index,
+                    BookIndex& books);
 
   grpc::Status ListGrants(grpc::ServerContext*, const ListGrantsRequest*, ListGrantsResponse*) override;
   grpc::Status GrantCalendar(grpc::ServerContext*, const CalendarRequest*, CalendarResponse*) override;
@@ -52,8 +54,12 @@ class GrantsServiceImpl final : public GrantsService::Service {
   grpc::Status GrantHistory(grpc::ServerContext*, const GetGrantRequest*, civic::common::HistoryResponse*) override;
 
  private:
-  /// `st`, after making a successful write visible in this replica's index at once.
-  grpc::Status reindexed(grpc::Status st);
+  /// `st`, after making a successful write visible in this replica's `index` at once.
+  template <typename Index>
+  static grpc::Status reindexed(grpc::Status st, Index& index) {
+    if (st.ok()) index.catch_up();
+    return st;
+  }
   grpc::Status transition(grpc::ServerContext* ctx, const GrantActionRequest* req, Grant* resp, const char* method,
                           const char* action);
   grpc::Status book_step(grpc::ServerContext* ctx, const GrantActionRequest* req, Book* resp, const char* method,
@@ -69,6 +75,7 @@ class GrantsServiceImpl final : public GrantsService::Service {
   GrantsConfig config_;
   rpc::TaxonomyCache& taxonomies_;
   GrantIndex& index_;
+  BookIndex& books_;
 };
 
 /// One page of the public grant list from the index: `f`'s terms, field, area and open

@@ -191,6 +191,28 @@ BookPage list_books(db::Tx& tx, std::string_view state, const std::vector<std::s
   return {std::move(items), total};
 }
 
+search::Changes<NoFilter, NoFilter> changed_books(db::Tx& tx, int64_t since_us) {
+  search::Changes<NoFilter, NoFilter> out;
+  out.asked_at_us = search::database_clock_us(tx);
+  db::Result r = tx.exec(std::string("SELECT id, state = 'published', version, "
+                                     "coalesce((extract(epoch FROM published_at) * 1000000)::bigint, 0), search_text "
+                                     "FROM books WHERE ") + search::kChangedSince,
+                         since_us);
+  out.rows.reserve(size_t(r.size()));
+  for (int i = 0; i < r.size(); ++i)
+    out.rows.push_back({r[i].text(0), r[i].boolean(1), int(r[i].int64(2)), r[i].int64(3), r[i].text(4), {}, {}});
+  return out;
+}
+
+std::vector<BookRow> find_published_books(db::Tx& tx, const std::vector<std::string>& ids) {
+  if (ids.empty()) return {};
+  db::Result r =
+      tx.exec("SELECT " + kBookColumns + " FROM books WHERE id = ANY($1::uuid[]) AND state = 'published'", ids);
+  std::vector<BookRow> rows;
+  for (int i = 0; i < r.size(); ++i) rows.push_back(read_book(r[i]));
+  return search::in_order(ids, std::move(rows));
+}
+
 void set_book_state(db::Tx& tx, std::string_view id, std::string_view state) {
   tx.exec("UPDATE books SET state = $2, published_at = CASE WHEN $2 = 'published' THEN coalesce(published_at, now()) "
           "ELSE published_at END, version = version + 1, updated_at = now() WHERE id = $1::uuid",

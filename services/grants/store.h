@@ -83,6 +83,9 @@ struct GrantCold {
   std::vector<std::string> fields;
 };
 using GrantIndex = search::LiveIndex<GrantHot, GrantCold>;
+/// The public library catalogue in memory: keywords only, no filters.
+struct NoFilter {};
+using BookIndex = search::LiveIndex<NoFilter, NoFilter>;
 
 namespace store {
 
@@ -102,6 +105,10 @@ std::vector<Deadline> deadlines(db::Tx& tx, std::string_view first, std::string_
 void set_state(db::Tx& tx, std::string_view id, std::string_view state);
 
 void insert_book(db::Tx& tx, const BookRow& b);
+/// Books changed since `since_us` (the database's clock), for the BookIndex.
+search::Changes<NoFilter, NoFilter> changed_books(db::Tx& tx, int64_t since_us);
+/// The published ones of `ids`, in that order.
+std::vector<BookRow> find_published_books(db::Tx& tx, const std::vector<std::string>& ids);
 /// Rewrites the content if the version is still `b.version`; false otherwise.
 bool update_book(db::Tx& tx, const BookRow& b);
 std::optional<BookRow> find_book(db::Tx& tx, std::string_view id, bool for_update = false);

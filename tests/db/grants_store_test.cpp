@@ -170,3 +170,35 @@ TEST_CASE("a keyword matching more than 1,000 grants: the public total is exact,
   auto last = d.pool.read([&](db::Tx& tx) { return store::admin_list(tx, "published", f, 20, 1000); });
   CHECK(last.items.size() == 2);  // paging goes on past the cap
 }
+
+TEST_CASE("the public library catalogue comes from memory: published books only, by keyword", "[db]") {
+  GrantsDb d;
+  auto book = [&](const std::string& title, const std::string& receipt, bool publish) {
+    BookRow b;
+    b.id = crypto::uuid_v4();
+    b.title = title;
+    b.author = "山口 太郎";
+    b.receipt_number = receipt;
+    b.search_text = text::search_text({title, b.author});
+    d.pool.transaction([&](db::Tx& tx) {
+      store::insert_book(tx, b);
+      if (publish) store::set_book_state(tx, b.id, "published");
+    });
+    return b.id;
+  };
+  std::string a = book("萩の歴史と市民活動", "R-0001", true);
+  book("萩の下書き", "R-0002", false);
+  std::string c = book("ボランティア入門", "R-0003", true);
+  BookIndex index(d.pool, store::changed_books);
+  index.refresh();
+  auto found = [&](const std::string& q) {
+    return index.search(text::query(q).terms, [](const NoFilter&, const NoFilter&) { return true; }, 20, 0);
+  };
+  CHECK(found("萩").ids == std::vector<std::string>{a});
+  CHECK(found("ﾎﾞﾗﾝﾃｨｱ").ids == std::vector<std::string>{c});
+  CHECK(found("").total == 2);
+  CHECK(d.pool.read([&](db::Tx& tx) { return store::find_published_books(tx, found("").ids); }).size() == 2);
+  d.pool.transaction([&](db::Tx& tx) { store::set_book_state(tx, a, "archived"); });
+  index.refresh();
+  CHECK(found("萩").total == 0);
+}
