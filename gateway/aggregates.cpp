@@ -41,8 +41,8 @@ Gateway::Call call(std::string section, const Request& request, const char* meth
 
 // The site-wide search asks each section for its first kPerSection hits and shows at
 // most kShown of them merged, with every section's total. (10 per section was measured
-// against 20: the stack's CPU per search did not change, ~12 ms; the fixed cost of ten
-// calls dominates.)
+// against 20, and one call per service against one per list: the stack's CPU per
+// search stayed ~12 ms — docs/benchmarks.md.)
 constexpr int kPerSection = 20;
 constexpr size_t kShown = 50;
 

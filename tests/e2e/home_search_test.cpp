@@ -30,6 +30,10 @@ TEST_CASE("one search box finds organisations, grants and notices, title hits fi
   CHECK(r.json()["items"][1]["type"] == "notice");  // only in the body
   CHECK(r.json()["totals"]["grants"] == 1);
   CHECK(r.json()["totals"]["organizations"] == 0);
+  CHECK(r.json()["totals"]["notices"] == 1);
+  for (const char* empty : {"books", "reports", "events", "recruitments", "center_news", "interview", "faq"})
+    CHECK(r.json()["totals"][empty] == 0);
+  CHECK(r.json()["totals"].size() == 10);  // every section answered, under its list's name
 
   CHECK(anyone.get("/api/v1/search").status == 400);  // a keyword is required
   CHECK(anyone.get("/api/v1/search?q=" + std::string(101, 'x')).status == 400);
