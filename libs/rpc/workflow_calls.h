@@ -121,4 +121,12 @@ inline grpc::Status history_call(db::Pool& pool, const Principal& p, const std::
   });
 }
 
+/// `st`, after a successful write has been made visible at once in this replica's
+/// in-memory public list (`index.catch_up()`, a search::LiveIndex; ADR 0007).
+template <typename Index>
+grpc::Status listed(grpc::Status st, Index& index) {
+  if (st.ok()) index.catch_up();
+  return st;
+}
+
 } // namespace civic::rpc

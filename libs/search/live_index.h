@@ -17,11 +17,14 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <iterator>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <type_traits>
+#include <utility>
 #include <unordered_map>
 #include <vector>
 
@@ -30,6 +33,17 @@
 #include "text/index.h"
 
 namespace civic::search {
+
+/// A filter value as a small code for a Hot part: 1 + its position in `known`, kAny (0)
+/// for "" (no filter), kUnknown (0xFF) for anything else, which then matches nothing.
+inline constexpr uint8_t kAny = 0, kUnknown = 0xFF;
+template <typename Known>
+uint8_t code(const Known& known, std::string_view value) {
+  if (value.empty()) return kAny;
+  for (size_t i = 0; i < std::size(known); ++i)
+    if (value == known[i]) return uint8_t(1 + i);
+  return kUnknown;
+}
 
 template <typename Hot, typename Cold>
 struct Row {
@@ -223,5 +237,33 @@ std::vector<R> in_order(const std::vector<std::string>& ids, std::vector<R> rows
 inline constexpr const char* kChangedSince = "updated_at > to_timestamp($1::bigint / 1000000.0) - interval '10 seconds'";
 /// The database's clock in µs since the epoch, the next poll's `since_us`.
 int64_t database_clock_us(db::Tx& tx);
+
+/// A store's Load in one call: `columns` of every row of `table` changed since the
+/// previous poll (kChangedSince), each made a Row by `read(const db::Row&)`.
+template <typename Hot, typename Cold, typename Read>
+Changes<Hot, Cold> changed_rows(db::Tx& tx, const std::string& columns, const std::string& table, int64_t since_us,
+                                Read&& read) {
+  Changes<Hot, Cold> out;
+  out.asked_at_us = database_clock_us(tx);
+  db::Result r = tx.exec("SELECT " + columns + " FROM " + table + " WHERE " + kChangedSince, since_us);
+  out.rows.reserve(size_t(r.size()));
+  for (int i = 0; i < r.size(); ++i) out.rows.push_back(read(r[i]));
+  return out;
+}
+
+/// A page's rows: `columns` of the published rows of `table` among `ids` (a Page's),
+/// each made a record by `read`, in the order of `ids` (see in_order).
+template <typename Read>
+auto published_rows(db::Tx& tx, const std::string& columns, const std::string& table,
+                    const std::vector<std::string>& ids, Read&& read) {
+  using R = std::decay_t<decltype(read(std::declval<const db::Row&>()))>;
+  if (ids.empty()) return std::vector<R>{};
+  db::Result r = tx.exec("SELECT " + columns + " FROM " + table + " WHERE id = ANY($1::uuid[]) AND state = 'published'",
+                         ids);
+  std::vector<R> rows;
+  rows.reserve(size_t(r.size()));
+  for (int i = 0; i < r.size(); ++i) rows.push_back(read(r[i]));
+  return in_order(ids, std::move(rows));
+}
 
 } // namespace civic::search

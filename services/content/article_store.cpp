@@ -78,30 +78,18 @@ ArticlePage list_articles(db::Tx& tx, std::string_view state, const ArticleFilte
 }
 
 search::Changes<ArticleHot, ArticleCold> changed_articles(db::Tx& tx, int64_t since_us) {
-  search::Changes<ArticleHot, ArticleCold> out;
-  out.asked_at_us = search::database_clock_us(tx);
-  db::Result r = tx.exec(std::string("SELECT id, state = 'published', version, "
-                                     "coalesce((extract(epoch FROM published_at) * 1000000)::bigint, 0), search_text, "
-                                     "site, kind FROM articles WHERE ") + search::kChangedSince,
-                         since_us);
-  auto code = [](const std::vector<std::string>& known, const std::string& value) {
-    return uint8_t(1 + (std::find(known.begin(), known.end(), value) - known.begin()));
-  };
-  out.rows.reserve(size_t(r.size()));
-  for (int i = 0; i < r.size(); ++i) {
-    const db::Row& row = r[i];
-    out.rows.push_back({row.text(0), row.boolean(1), int(row.int64(2)), row.int64(3), row.text(4),
-                        ArticleHot{code(kArticleSites, row.text(5)), code(kArticleKinds, row.text(6))}, {}});
-  }
-  return out;
+  return search::changed_rows<ArticleHot, ArticleCold>(
+      tx, "id, state = 'published', version, coalesce((extract(epoch FROM published_at) * 1000000)::bigint, 0), "
+          "search_text, site, kind",
+      "articles", since_us, [](const db::Row& row) {
+        return search::Row<ArticleHot, ArticleCold>{
+            row.text(0), row.boolean(1), int(row.int64(2)), row.int64(3), row.text(4),
+            ArticleHot{search::code(kArticleSites, row.text(5)), search::code(kArticleKinds, row.text(6))}, {}};
+      });
 }
 
 std::vector<ArticleRow> find_published_articles(db::Tx& tx, const std::vector<std::string>& ids) {
-  if (ids.empty()) return {};
-  db::Result r = tx.exec("SELECT " + kColumns + " FROM articles WHERE id = ANY($1::uuid[]) AND state = 'published'", ids);
-  std::vector<ArticleRow> rows;
-  for (int i = 0; i < r.size(); ++i) rows.push_back(read(r[i]));
-  return search::in_order(ids, std::move(rows));
+  return search::published_rows(tx, kColumns, "articles", ids, read);
 }
 
 void set_article_state(db::Tx& tx, std::string_view id, std::string_view state) {

@@ -178,16 +178,13 @@ Status ContentServiceImpl::GetPage(grpc::ServerContext* ctx, const GetPageReques
 }
 
 search::Page public_articles(const ArticleIndex& index, const ArticleFilters& f, int limit, int offset) {
-  auto code = [](const std::vector<std::string>& known, const std::string& value) {
-    auto at = std::find(known.begin(), known.end(), value);
-    return at == known.end() ? uint8_t(0xFF) : uint8_t(1 + (at - known.begin()));
-  };
-  const uint8_t kind = code(kArticleKinds, f.kind), both = code(kArticleSites, "both");
-  const uint8_t site = f.site.empty() ? 0 : code(kArticleSites, f.site);
+  // An empty kind is no list of its own: it matches nothing, as an unknown one does.
+  const uint8_t kind = f.kind.empty() ? search::kUnknown : search::code(kArticleKinds, f.kind);
+  const uint8_t site = search::code(kArticleSites, f.site), both = search::code(kArticleSites, "both");
   return index.search(
       f.terms,
       [&](const ArticleHot& h, const ArticleCold&) {
-        return h.kind == kind && (site == 0 || h.site == site || h.site == both);
+        return h.kind == kind && (site == search::kAny || h.site == site || h.site == both);
       },
       limit, offset);
 }
@@ -309,8 +306,7 @@ Status ContentServiceImpl::UpdateArticle(grpc::ServerContext* ctx, const SaveArt
         },
         [&](db::Tx& tx, const std::string& id) { to_proto(tx, *store::find_article(tx, id), true, resp); });
   });
-  if (st.ok()) articles_.catch_up();  // a published article's new text is listed at once
-  return st;
+  return rpc::listed(st, articles_);  // a published article's new text is listed at once
 }
 
 Status ContentServiceImpl::UploadArticleImage(grpc::ServerContext* ctx, const UploadImageRequest* req,
@@ -342,8 +338,7 @@ Status ContentServiceImpl::transition(grpc::ServerContext* ctx, const ArticleAct
         [](db::Tx& tx, const std::string& id) { return store::find_article(tx, id, true); }, store::set_article_state,
         [&](db::Tx& tx, const std::string& id) { to_proto(tx, *store::find_article(tx, id), true, resp); });
   });
-  if (st.ok()) articles_.catch_up();
-  return st;
+  return rpc::listed(st, articles_);
 }
 
 Status ContentServiceImpl::SubmitArticle(grpc::ServerContext* ctx, const ArticleActionRequest* req, Article* resp) {

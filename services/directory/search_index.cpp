@@ -8,17 +8,11 @@ bool has(const std::vector<std::string>& list, const std::string& value) {
   return std::find(list.begin(), list.end(), value) != list.end();
 }
 
-constexpr uint8_t kAny = 0, kUnknown = 0xFF;
+using search::code;
+using search::kAny;
 const std::vector<std::string_view> kSites = {"supernet", "aikasanet"};
 const std::vector<std::string_view> kKinds = {"group", "npo", "company"};
 const std::vector<std::string_view> kStatuses = {"active", "dissolved", "withdrawn"};
-
-// 1 + the position of `value` in `known`; kAny for "", kUnknown for anything else.
-uint8_t code(std::string_view value, const std::vector<std::string_view>& known) {
-  if (value.empty()) return kAny;
-  auto it = std::find(known.begin(), known.end(), value);
-  return it == known.end() ? kUnknown : uint8_t(1 + (it - known.begin()));
-}
 } // namespace
 
 SearchIndex::SearchIndex(db::Pool& pool)
@@ -30,14 +24,14 @@ SearchIndex::SearchIndex(db::Pool& pool)
         for (auto& r : changes.rows)
           out.rows.push_back({std::move(r.id), r.state == "published", r.version, r.published_us,
                               std::move(r.search_text),
-                              Hot{code(r.site, kSites), code(r.kind, kKinds), code(r.status, kStatuses)},
+                              Hot{code(kSites, r.site), code(kKinds, r.kind), code(kStatuses, r.status)},
                               Cold{std::move(r.target_area), std::move(r.fields), std::move(r.target_municipalities),
                                    std::move(r.features)}});
         return out;
       }) {}
 
 SearchPage SearchIndex::search(const Filters& f, int limit, int offset) const {
-  const Hot want{code(f.site, kSites), code(f.kind, kKinds), code(f.status, kStatuses)};
+  const Hot want{code(kSites, f.site), code(kKinds, f.kind), code(kStatuses, f.status)};
   const bool lists = !f.area.empty() || !f.field.empty() || !f.municipality.empty() || !f.feature.empty();
   return index_.search(
       f.terms,

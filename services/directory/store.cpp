@@ -182,12 +182,7 @@ Changes changed_since(db::Tx& tx, int64_t since_us) {
 }
 
 std::vector<OrgRow> find_published(db::Tx& tx, const std::vector<std::string>& ids) {
-  if (ids.empty()) return {};
-  db::Result r = tx.exec("SELECT " + kColumns + " FROM organizations WHERE id = ANY($1::uuid[]) AND state = 'published'",
-                         ids);
-  std::vector<OrgRow> rows;
-  for (int i = 0; i < r.size(); ++i) rows.push_back(read(r[i]));
-  return search::in_order(ids, std::move(rows));
+  return search::published_rows(tx, kColumns, "organizations", ids, read);
 }
 
 OrgPage admin_list(db::Tx& tx, std::string_view state, const Filters& f, int limit, int offset) {

@@ -136,7 +136,7 @@ Status GrantsServiceImpl::CreateBook(grpc::ServerContext* ctx, const SaveBookReq
 
 Status GrantsServiceImpl::UpdateBook(grpc::ServerContext* ctx, const SaveBookRequest* req, Book* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "UpdateBook", [&](const Principal& p) {
-    return reindexed(rpc::versioned_edit<BookRow>(
+    return rpc::listed(rpc::versioned_edit<BookRow>(
         pool_, p, req->id(), "book", [&] { return validate(req->book()); },
         [](db::Tx& tx, const std::string& id) { return store::find_book(tx, id, true); }, nullptr,
         [&](db::Tx& tx, const BookRow& current) {
@@ -152,7 +152,7 @@ Status GrantsServiceImpl::UpdateBook(grpc::ServerContext* ctx, const SaveBookReq
 Status GrantsServiceImpl::book_step(grpc::ServerContext* ctx, const GrantActionRequest* req, Book* resp,
                                     const char* method, const char* action) {
   return rpc::guarded(ctx, config_.hmac_key, method, [&](const Principal& p) {
-    return reindexed(rpc::workflow_step<BookRow>(
+    return rpc::listed(rpc::workflow_step<BookRow>(
         pool_, p, req->id(), req->note(), "book", action,
         [](db::Tx& tx, const std::string& id) { return store::find_book(tx, id, true); }, store::set_book_state,
         [&](db::Tx& tx, const std::string& id) { to_proto(*store::find_book(tx, id), true, resp); }), books_);

@@ -218,7 +218,7 @@ Status GrantsServiceImpl::CreateGrant(grpc::ServerContext* ctx, const SaveGrantR
 
 Status GrantsServiceImpl::UpdateGrant(grpc::ServerContext* ctx, const SaveGrantRequest* req, Grant* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "UpdateGrant", [&](const Principal& p) {
-    return reindexed(rpc::versioned_edit<GrantRow>(
+    return rpc::listed(rpc::versioned_edit<GrantRow>(
         pool_, p, req->id(), "grant", [&] { return validate(req->grant(), *taxonomies_.snapshot()); },
         [](db::Tx& tx, const std::string& id) { return store::find(tx, id, true); }, nullptr,
         [&](db::Tx& tx, const GrantRow& current) {
@@ -234,7 +234,7 @@ Status GrantsServiceImpl::UpdateGrant(grpc::ServerContext* ctx, const SaveGrantR
 Status GrantsServiceImpl::transition(grpc::ServerContext* ctx, const GrantActionRequest* req, Grant* resp,
                                      const char* method, const char* action) {
   return rpc::guarded(ctx, config_.hmac_key, method, [&](const Principal& p) {
-    return reindexed(rpc::workflow_step<GrantRow>(
+    return rpc::listed(rpc::workflow_step<GrantRow>(
         pool_, p, req->id(), req->note(), "grant", action,
         [](db::Tx& tx, const std::string& id) { return store::find(tx, id, true); }, store::set_state,
         [&](db::Tx& tx, const std::string& id) { to_proto(*store::find(tx, id), true, resp); }), index_);

@@ -54,12 +54,6 @@ class GrantsServiceImpl final : public GrantsService::Service {
   grpc::Status GrantHistory(grpc::ServerContext*, const GetGrantRequest*, civic::common::HistoryResponse*) override;
 
  private:
-  /// `st`, after making a successful write visible in this replica's `index` at once.
-  template <typename Index>
-  static grpc::Status reindexed(grpc::Status st, Index& index) {
-    if (st.ok()) index.catch_up();
-    return st;
-  }
   grpc::Status transition(grpc::ServerContext* ctx, const GrantActionRequest* req, Grant* resp, const char* method,
                           const char* action);
   grpc::Status book_step(grpc::ServerContext* ctx, const GrantActionRequest* req, Book* resp, const char* method,

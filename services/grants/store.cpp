@@ -94,31 +94,21 @@ std::optional<GrantRow> find(db::Tx& tx, std::string_view id, bool for_update) {
 }
 
 search::Changes<GrantHot, GrantCold> changed_since(db::Tx& tx, int64_t since_us) {
-  search::Changes<GrantHot, GrantCold> out;
-  out.asked_at_us = search::database_clock_us(tx);
-  db::Result r = tx.exec(
-      std::string("SELECT id, state = 'published', version, "
-                  "coalesce((extract(epoch FROM published_at) * 1000000)::bigint, 0), search_text, "
-                  "coalesce(application_start - date '1970-01-01', -2147483648), "
-                  "coalesce(application_end - date '1970-01-01', 2147483647), anytime, target_area, fields "
-                  "FROM grants WHERE ") + search::kChangedSince,
-      since_us);
-  out.rows.reserve(size_t(r.size()));
-  for (int i = 0; i < r.size(); ++i) {
-    const db::Row& row = r[i];
-    out.rows.push_back({row.text(0), row.boolean(1), int(row.int64(2)), row.int64(3), row.text(4),
-                        GrantHot{int32_t(row.int64(5)), int32_t(row.int64(6)), row.boolean(7)},
-                        GrantCold{row.text(8), row.text_array(9)}});
-  }
-  return out;
+  return search::changed_rows<GrantHot, GrantCold>(
+      tx,
+      "id, state = 'published', version, coalesce((extract(epoch FROM published_at) * 1000000)::bigint, 0), "
+      "search_text, coalesce(application_start - date '1970-01-01', -2147483648), "
+      "coalesce(application_end - date '1970-01-01', 2147483647), anytime, target_area, fields",
+      "grants", since_us, [](const db::Row& row) {
+        return search::Row<GrantHot, GrantCold>{row.text(0), row.boolean(1), int(row.int64(2)), row.int64(3),
+                                                row.text(4),
+                                                GrantHot{int32_t(row.int64(5)), int32_t(row.int64(6)), row.boolean(7)},
+                                                GrantCold{row.text(8), row.text_array(9)}};
+      });
 }
 
 std::vector<GrantRow> find_published(db::Tx& tx, const std::vector<std::string>& ids) {
-  if (ids.empty()) return {};
-  db::Result r = tx.exec("SELECT " + kColumns + " FROM grants WHERE id = ANY($1::uuid[]) AND state = 'published'", ids);
-  std::vector<GrantRow> rows;
-  for (int i = 0; i < r.size(); ++i) rows.push_back(read(r[i]));
-  return search::in_order(ids, std::move(rows));
+  return search::published_rows(tx, kColumns, "grants", ids, read);
 }
 
 GrantPage admin_list(db::Tx& tx, std::string_view state, const GrantFilters& f, int limit, int offset) {
@@ -192,25 +182,16 @@ BookPage list_books(db::Tx& tx, std::string_view state, const std::vector<std::s
 }
 
 search::Changes<NoFilter, NoFilter> changed_books(db::Tx& tx, int64_t since_us) {
-  search::Changes<NoFilter, NoFilter> out;
-  out.asked_at_us = search::database_clock_us(tx);
-  db::Result r = tx.exec(std::string("SELECT id, state = 'published', version, "
-                                     "coalesce((extract(epoch FROM published_at) * 1000000)::bigint, 0), search_text "
-                                     "FROM books WHERE ") + search::kChangedSince,
-                         since_us);
-  out.rows.reserve(size_t(r.size()));
-  for (int i = 0; i < r.size(); ++i)
-    out.rows.push_back({r[i].text(0), r[i].boolean(1), int(r[i].int64(2)), r[i].int64(3), r[i].text(4), {}, {}});
-  return out;
+  return search::changed_rows<NoFilter, NoFilter>(
+      tx, "id, state = 'published', version, coalesce((extract(epoch FROM published_at) * 1000000)::bigint, 0), "
+          "search_text",
+      "books", since_us, [](const db::Row& r) {
+        return search::Row<NoFilter, NoFilter>{r.text(0), r.boolean(1), int(r.int64(2)), r.int64(3), r.text(4), {}, {}};
+      });
 }
 
 std::vector<BookRow> find_published_books(db::Tx& tx, const std::vector<std::string>& ids) {
-  if (ids.empty()) return {};
-  db::Result r =
-      tx.exec("SELECT " + kBookColumns + " FROM books WHERE id = ANY($1::uuid[]) AND state = 'published'", ids);
-  std::vector<BookRow> rows;
-  for (int i = 0; i < r.size(); ++i) rows.push_back(read_book(r[i]));
-  return search::in_order(ids, std::move(rows));
+  return search::published_rows(tx, kBookColumns, "books", ids, read_book);
 }
 
 void set_book_state(db::Tx& tx, std::string_view id, std::string_view state) {

@@ -124,14 +124,13 @@ void RecruitmentServiceImpl::render(const store::EventRow& row, bool full, Event
 
 search::Page coming_events(const store::EventIndex& index, const store::EventFilters& f, int32_t today, int limit,
                            int offset) {
-  auto category = std::find(store::kEventCategories.begin(), store::kEventCategories.end(), f.category);
-  const uint8_t wanted = f.category.empty() ? 0 : uint8_t(1 + (category - store::kEventCategories.begin()));
+  const uint8_t wanted = search::code(store::kEventCategories, f.category);
   const int32_t from = std::max(today, f.from.empty() ? today : time::day_number(f.from));
   const int32_t to = f.to.empty() ? INT32_MAX : time::day_number(f.to);
   return index.search(
       f.terms,
       [&](const store::EventHot& h, const store::EventCold& c) {
-        return h.last_day >= from && h.first_day <= to && (wanted == 0 || h.category == wanted) &&
+        return h.last_day >= from && h.first_day <= to && (wanted == search::kAny || h.category == wanted) &&
                (f.municipality.empty() || c.municipality == f.municipality) &&
                (f.field.empty() || std::find(c.fields.begin(), c.fields.end(), f.field) != c.fields.end());
       },
@@ -251,8 +250,7 @@ Status RecruitmentServiceImpl::UpdateEvent(grpc::ServerContext* ctx, const SaveE
         },
         [&](db::Tx& tx, const std::string& id) { render(*store::find_event(tx, id), true, resp); });
   });
-  if (st.ok()) events_.catch_up();  // a published event's new dates and text are listed at once
-  return st;
+  return rpc::listed(st, events_);  // a published event's new dates and text are listed at once
 }
 
 Status RecruitmentServiceImpl::event_step(grpc::ServerContext* ctx, const RecruitmentActionRequest* req, Event* resp,
@@ -272,11 +270,8 @@ Status RecruitmentServiceImpl::event_step(grpc::ServerContext* ctx, const Recrui
         },
         [&](db::Tx& tx, const std::string& id) { render(*store::find_event(tx, id), true, resp); });
   });
-  if (st.ok()) {
-    events_written_();
-    events_.catch_up();
-  }
-  return st;
+  if (st.ok()) events_written_();
+  return rpc::listed(st, events_);
 }
 
 Status RecruitmentServiceImpl::PublishEvent(grpc::ServerContext* ctx, const RecruitmentActionRequest* req, Event* resp) {

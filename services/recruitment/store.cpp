@@ -292,30 +292,21 @@ EventPage list_events(db::Tx& tx, const EventFilters& f, int limit, int offset) 
 }
 
 search::Changes<EventHot, EventCold> changed_events(db::Tx& tx, int64_t since_us) {
-  search::Changes<EventHot, EventCold> out;
-  out.asked_at_us = search::database_clock_us(tx);
-  db::Result r = tx.exec(std::string("SELECT id, state = 'published', version, first_date - date '1970-01-01', "
-                                     "last_date - date '1970-01-01', category, search_text, municipality, fields "
-                                     "FROM events WHERE ") + search::kChangedSince,
-                         since_us);
-  out.rows.reserve(size_t(r.size()));
-  for (int i = 0; i < r.size(); ++i) {
-    const db::Row& row = r[i];
-    auto first = int32_t(row.int64(3));
-    auto category = std::find(kEventCategories.begin(), kEventCategories.end(), row.text(5));
-    out.rows.push_back({row.text(0), row.boolean(1), int(row.int64(2)), -int64_t(first), row.text(6),
-                        EventHot{first, int32_t(row.int64(4)), uint8_t(1 + (category - kEventCategories.begin()))},
-                        EventCold{row.text(7), row.text_array(8)}});
-  }
-  return out;
+  return search::changed_rows<EventHot, EventCold>(
+      tx,
+      "id, state = 'published', version, first_date - date '1970-01-01', last_date - date '1970-01-01', category, "
+      "search_text, municipality, fields",
+      "events", since_us, [](const db::Row& row) {
+        auto first = int32_t(row.int64(3));
+        return search::Row<EventHot, EventCold>{
+            row.text(0), row.boolean(1), int(row.int64(2)), -int64_t(first), row.text(6),
+            EventHot{first, int32_t(row.int64(4)), search::code(kEventCategories, row.text(5))},
+            EventCold{row.text(7), row.text_array(8)}};
+      });
 }
 
 std::vector<EventRow> find_published_events(db::Tx& tx, const std::vector<std::string>& ids) {
-  if (ids.empty()) return {};
-  db::Result r = tx.exec(kEventSelect + " WHERE id = ANY($1::uuid[]) AND state = 'published'", ids);
-  std::vector<EventRow> rows;
-  for (int i = 0; i < r.size(); ++i) rows.push_back(read_event(r[i]));
-  return search::in_order(ids, std::move(rows));
+  return search::published_rows(tx, kEventColumns, "events", ids, read_event);
 }
 
 EventPage admin_list_events(db::Tx& tx, const std::string& state, int limit, int offset) {
