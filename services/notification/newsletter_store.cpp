@@ -1,6 +1,8 @@
 // The mail magazine's SQL (NTF-4): issues, subscribers and the sending of an issue.
 #include "notification/store.h"
 
+#include <map>
+
 namespace civic::notification::store {
 namespace {
 constexpr const char* kTime = "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'";
@@ -23,10 +25,10 @@ constexpr const char* kStartDelivery =
     "INSERT INTO newsletter_deliveries (newsletter_id, total) SELECT n.id, (SELECT count(*) FROM "
     "newsletter_subscribers s WHERE s.site = n.site AND s.state = 'active') FROM newsletters n WHERE n.id = $1::uuid "
     "ON CONFLICT (newsletter_id) DO NOTHING";
-const std::string kDelivery = std::string(
-    "SELECT state, total, queued, to_char(started_at AT TIME ZONE 'UTC', ") + kTime +
+const std::string kDeliveries = std::string(
+    "SELECT newsletter_id, state, total, queued, to_char(started_at AT TIME ZONE 'UTC', ") + kTime +
     "), coalesce(to_char(finished_at AT TIME ZONE 'UTC', " + kTime + "), '') FROM newsletter_deliveries "
-    "WHERE newsletter_id = $1::uuid";
+    "WHERE newsletter_id = ANY($1::uuid[])";
 constexpr const char* kNextDelivery =
     "SELECT d.newsletter_id, n.site, n.title, n.body, coalesce(d.cursor::text, '') FROM newsletter_deliveries d "
     "JOIN newsletters n ON n.id = d.newsletter_id WHERE d.state = 'sending' ORDER BY d.started_at "
@@ -87,10 +89,13 @@ NewsletterPage admin_newsletters(db::Tx& tx, std::string_view state, int limit, 
   return {std::move(items), total};
 }
 
-std::optional<DeliveryRow> delivery_of(db::Tx& tx, std::string_view newsletter_id) {
-  db::Result r = tx.exec(kDelivery, newsletter_id);
-  if (r.empty()) return std::nullopt;
-  return DeliveryRow{r[0].text(0), int(r[0].int64(1)), int(r[0].int64(2)), r[0].text(3), r[0].text(4)};
+std::map<std::string, DeliveryRow> deliveries_of(db::Tx& tx, const std::vector<std::string>& newsletter_ids) {
+  std::map<std::string, DeliveryRow> out;
+  if (newsletter_ids.empty()) return out;
+  db::Result r = tx.exec(kDeliveries, newsletter_ids);
+  for (int i = 0; i < r.size(); ++i)
+    out[r[i].text(0)] = {r[i].text(1), int(r[i].int64(2)), int(r[i].int64(3)), r[i].text(4), r[i].text(5)};
+  return out;
 }
 
 std::optional<SubscriberRow> find_subscriber(db::Tx& tx, std::string_view site, std::string_view email_key) {

@@ -3,6 +3,7 @@
 // of its site, one batch per transaction, resumable from its cursor.
 #include <algorithm>
 #include <cctype>
+#include <map>
 
 #include "core/log.h"
 #include "core/paging.h"
@@ -58,7 +59,8 @@ NewsletterRow row_of(const Newsletter& n) {
   return row;
 }
 
-void to_proto(db::Tx& tx, const NewsletterRow& row, bool full, Newsletter* out) {
+// `delivery`: the sending, shown to staff (`full`) once it was published.
+void to_proto(const NewsletterRow& row, bool full, const DeliveryRow* delivery, Newsletter* out) {
   out->set_id(row.id);
   out->set_site(row.site);
   out->set_title(row.title);
@@ -68,14 +70,34 @@ void to_proto(db::Tx& tx, const NewsletterRow& row, bool full, Newsletter* out) 
   if (!full) return;
   out->set_state(row.state);
   out->set_version(row.version);
-  if (auto d = store::delivery_of(tx, row.id)) {
-    auto* delivery = out->mutable_delivery();
-    delivery->set_state(d->state);
-    delivery->set_total(d->total);
-    delivery->set_queued(d->queued);
-    delivery->set_started_at(d->started_at);
-    delivery->set_finished_at(d->finished_at);
+  if (!delivery) return;
+  auto* d = out->mutable_delivery();
+  d->set_state(delivery->state);
+  d->set_total(delivery->total);
+  d->set_queued(delivery->queued);
+  d->set_started_at(delivery->started_at);
+  d->set_finished_at(delivery->finished_at);
+}
+
+// Rows as the response shows them; staff's with their deliveries, read in one query.
+void to_proto(db::Tx& tx, const std::vector<NewsletterRow>& rows, bool full,
+              google::protobuf::RepeatedPtrField<Newsletter>* out) {
+  std::map<std::string, DeliveryRow> deliveries;
+  if (full) {
+    std::vector<std::string> ids;
+    for (const auto& row : rows) ids.push_back(row.id);
+    deliveries = store::deliveries_of(tx, ids);
   }
+  for (const auto& row : rows) {
+    auto d = deliveries.find(row.id);
+    to_proto(row, full, d == deliveries.end() ? nullptr : &d->second, out->Add());
+  }
+}
+
+void to_proto(db::Tx& tx, const NewsletterRow& row, bool full, Newsletter* out) {
+  auto deliveries = full ? store::deliveries_of(tx, {row.id}) : std::map<std::string, DeliveryRow>{};
+  auto d = deliveries.find(row.id);
+  to_proto(row, full, d == deliveries.end() ? nullptr : &d->second, out);
 }
 
 // A confirmation or unsubscribe token: printable, bounded, nothing else to parse.
@@ -143,7 +165,7 @@ Status NotificationServiceImpl::ListNewsletters(grpc::ServerContext* ctx, const 
     std::string site = req->site().empty() ? "supernet" : req->site();
     return pool_.read([&](db::Tx& tx) {
       auto found = store::published_newsletters(tx, site, page.limit, page.offset);
-      for (const auto& row : found.items) to_proto(tx, row, false, resp->add_items());
+      to_proto(tx, found.items, false, resp->mutable_items());
       resp->set_total_size(int32_t(found.total));
       resp->set_next_page_token(paging::next_token(page, found.items.size(), found.total));
       return Status::OK;
@@ -239,7 +261,7 @@ Status NotificationServiceImpl::AdminListNewsletters(grpc::ServerContext* ctx, c
     if (!e.empty()) return rpc::invalid(e);
     return pool_.read([&](db::Tx& tx) {
       auto found = store::admin_newsletters(tx, req->state(), page.limit, page.offset);
-      for (const auto& row : found.items) to_proto(tx, row, true, resp->add_items());
+      to_proto(tx, found.items, true, resp->mutable_items());
       resp->set_total_size(int32_t(found.total));
       resp->set_next_page_token(paging::next_token(page, found.items.size(), found.total));
       return Status::OK;

@@ -1,5 +1,6 @@
 // Every SQL statement of the notification service, and nothing else.
 #pragma once
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -77,7 +78,8 @@ struct NewsletterPage {
 NewsletterPage published_newsletters(db::Tx& tx, std::string_view site, int limit, int offset);
 /// Any state (or one), newest entry first.
 NewsletterPage admin_newsletters(db::Tx& tx, std::string_view state, int limit, int offset);
-std::optional<DeliveryRow> delivery_of(db::Tx& tx, std::string_view newsletter_id);
+/// The deliveries of those of `newsletter_ids` that were published, by id (one query for a page).
+std::map<std::string, DeliveryRow> deliveries_of(db::Tx& tx, const std::vector<std::string>& newsletter_ids);
 
 std::optional<SubscriberRow> find_subscriber(db::Tx& tx, std::string_view site, std::string_view email_key);
 /// A new pending subscriber whose confirmation token hashes to `confirm_hash`.

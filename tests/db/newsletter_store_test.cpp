@@ -60,7 +60,7 @@ TEST_CASE("a published issue is queued in batches to the site's active subscribe
   d.subscriber("aikasanet", "left@example.jp", "unsubscribed");
   d.subscriber("supernet", "other@example.jp", "active");
   std::string id = d.published("aikasanet");
-  auto delivery = [&] { return *d.pool.read([&](db::Tx& tx) { return store::delivery_of(tx, id); }); };
+  auto delivery = [&] { return d.pool.read([&](db::Tx& tx) { return store::deliveries_of(tx, {id}).at(id); }); };
   CHECK(delivery().total == 5);
   CHECK(delivery().state == "sending");
 

@@ -93,6 +93,11 @@ TEST_CASE("a newsletter reaches confirmed subscribers only, once, and each can l
   Response staff_view = editor.get("/api/v1/newsletters/" + id);
   REQUIRE(staff_view.status == 200);
   CHECK(staff_view.json()["delivery"]["queued"].get<int>() >= 1);
+  Response staff_list = editor.get("/api/v1/admin/newsletters?state=published&page_size=100");
+  bool delivery_listed = false;  // the staff list carries each issue's delivery too
+  for (const auto& n : staff_list.json()["items"])
+    delivery_listed = delivery_listed || (n["id"] == id && n["delivery"]["total"].get<int>() >= 1);
+  CHECK(delivery_listed);
   Response back_number = anyone.get("/api/v1/newsletters/" + id);
   REQUIRE(back_number.status == 200);
   CHECK_FALSE(back_number.json().contains("delivery"));

@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
   int rounds = 0;
   while (notification::queue_newsletter_batch(pool, cfg, sealer, batch) > 0) ++rounds;
   double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-  auto queued = pool.read([&](db::Tx& tx) { return notification::store::delivery_of(tx, n.id)->queued; });
+  auto queued = pool.read([&](db::Tx& tx) { return notification::store::deliveries_of(tx, {n.id}).at(n.id).queued; });
   std::printf("%d subscribers, batch %d: published and %d mails queued in %.0f ms (%d transactions)\n", subscribers,
               batch, queued, ms, rounds);
   return 0;
