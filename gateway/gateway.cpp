@@ -11,6 +11,8 @@
 #include "civic/content.grpc.pb.h"
 #include "core/crypto.h"
 #include "core/log.h"
+#include "gateway/errors.h"
+#include "gateway/http1.h"
 #include "gateway/multipart.h"
 #include "gateway/openapi.h"
 #include "gateway/public_cache.h"
@@ -20,67 +22,60 @@
 namespace civic::gateway {
 namespace {
 using Clock = std::chrono::steady_clock;
+using GenericStub = grpc::TemplatedGenericStub<google::protobuf::Message, google::protobuf::Message>;
 
 bool unsafe(const std::string& m) { return m != "GET" && m != "HEAD" && m != "OPTIONS"; }
 
-std::string header(const HttpRequest& r, const std::string& name) {
-  auto it = r.headers.find(name);
-  return it == r.headers.end() ? "" : it->second;
-}
-
-bool valid_request_id(const std::string& s) {
+bool valid_request_id(std::string_view s) {
   return !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](unsigned char c) {
     return std::isalnum(c) || c == '-' || c == '_' || c == '.';
   });
 }
 
-HttpResponse error(grpc::StatusCode code, const std::string& message, bool english,
-                   const std::vector<validation::Violation>& details = {}) {
-  HttpResponse r;
-  r.status = http_status(code);
-  r.body = error_body(code, message, details, english);
-  return r;
-}
-
-HttpResponse plain_error(int status, const char* name, const std::string& ja, const std::string& en, bool english) {
-  HttpResponse r;
-  r.status = status;
-  nlohmann::json body = {{"error", {{"code", status}, {"status", name}, {"message", english ? en : ja},
-                                    {"details", nlohmann::json::array()}}}};
-  r.body = body.dump();
-  return r;
-}
-
-using GenericStub = grpc::TemplatedGenericStub<google::protobuf::Message, google::protobuf::Message>;
+bool is_file(const google::protobuf::Descriptor* d) { return d == civic::common::HttpBody::descriptor(); }
 } // namespace
 
-std::string cookie_value(std::string_view header_value, std::string_view name) {
-  size_t i = 0;
-  while (i < header_value.size()) {
-    size_t end = header_value.find(';', i);
-    if (end == std::string_view::npos) end = header_value.size();
-    std::string_view pair = header_value.substr(i, end - i);
-    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
-    size_t eq = pair.find('=');
-    if (eq != std::string_view::npos && pair.substr(0, eq) == name) return std::string(pair.substr(eq + 1));
-    i = end + 1;
-  }
-  return "";
+// The order of the stages is the gateway's request path; read it here.
+const Gateway::NamedStage Gateway::kHeadStages[] = {
+    {"operational", &Gateway::operational}, {"cors", &Gateway::cors},       {"route", &Gateway::route},
+    {"size_limits", &Gateway::size_limits}, {"rate_limit", &Gateway::rate_limit}, {"session", &Gateway::session},
+    {"maintenance", &Gateway::maintenance}, {"cache", &Gateway::cache},     {"csrf", &Gateway::csrf},
+};
+const Gateway::NamedStage Gateway::kBodyStages[] = {
+    {"transcode", &Gateway::transcode},
+    {"call", &Gateway::call},
+};
+
+std::string_view HttpRequest::header(std::string_view name) const {
+  for (const auto& [n, v] : headers)
+    if (n == name) return v;
+  return {};
+}
+
+bool SessionInfo::staff() const {
+  return std::any_of(roles.begin(), roles.end(), [](const std::string& r) { return r == "editor" || r == "admin"; });
 }
 
 Gateway::Gateway(GatewayConfig config)
     : config_(std::move(config)),
       routes_(RouteTable::build(served_files())),
-      limiter_(config_.rate_limit_per_minute),
       cache_(std::make_unique<PublicCache>(config_.public_cache_ttl)) {
-  for (const auto& name : routes_.backends()) {
-    auto it = config_.backend_addrs.find(name);
-    if (it == config_.backend_addrs.end()) throw std::invalid_argument("no address configured for backend " + name);
-    grpc::ChannelArguments args;
-    args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
-    channels_[name] = grpc::CreateCustomChannel(it->second, grpc::InsecureChannelCredentials(), args);
-  }
+  register_portal();
+  for (const auto& r : routes_.routes())
+    if (!r.backend.empty() && !local_.count(r.grpc_path) && !channels_.count(r.backend)) {
+      auto it = config_.backend_addrs.find(r.backend);
+      if (it == config_.backend_addrs.end()) throw std::invalid_argument("no address configured for backend " + r.backend);
+      grpc::ChannelArguments args;
+      args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
+      channels_[r.backend] = grpc::CreateCustomChannel(it->second, grpc::InsecureChannelCredentials(), args);
+    }
   if (!channels_.count("auth")) throw std::invalid_argument("the auth backend is required for sessions");
+  for (const auto& r : routes_.routes())
+    if (!limiters_.count(r.rate_class)) {
+      auto it = config_.rate_per_minute.find(r.rate_class);
+      if (it == config_.rate_per_minute.end()) throw std::invalid_argument("no rate limit for route class " + r.rate_class);
+      limiters_[r.rate_class] = std::make_unique<RateLimiter>(it->second);
+    }
   openapi_ = openapi_document(routes_);
   view_flusher_ = std::thread([this] {
     std::unique_lock lock(views_mutex_);
@@ -141,20 +136,6 @@ bool Gateway::ready(std::chrono::milliseconds wait) {
   return true;
 }
 
-std::string Gateway::client_ip(const HttpRequest& req) const {
-  if (config_.trust_forwarded_for) {
-    std::string xff = header(req, "x-forwarded-for");
-    if (!xff.empty()) {
-      // The ingress appends the address it saw: the last entry is the one to trust.
-      auto comma = xff.rfind(',');
-      std::string last = comma == std::string::npos ? xff : xff.substr(comma + 1);
-      last.erase(0, last.find_first_not_of(' '));
-      if (!last.empty() && last.size() <= 45) return last;
-    }
-  }
-  return req.peer_ip;
-}
-
 void Gateway::sign_own_call(grpc::ClientContext& ctx, const std::string& request_id) const {
   ctx.set_deadline(std::chrono::system_clock::now() + config_.call_timeout);
   rpc::Principal gateway;
@@ -163,7 +144,7 @@ void Gateway::sign_own_call(grpc::ClientContext& ctx, const std::string& request
   rpc::attach(ctx, gateway, config_.hmac_key);
 }
 
-std::optional<Gateway::SessionInfo> Gateway::resolve_session(const std::string& token, const std::string& request_id) {
+std::optional<SessionInfo> Gateway::resolve_session(const std::string& token, const std::string& request_id) {
   std::string key = crypto::sha256(token);
   auto now = Clock::now();
   {
@@ -190,7 +171,7 @@ std::optional<Gateway::SessionInfo> Gateway::resolve_session(const std::string& 
   return info;
 }
 
-Gateway::MaintenanceInfo Gateway::maintenance(const std::string& request_id) {
+Gateway::MaintenanceInfo Gateway::maintenance_state(const std::string& request_id) {
   auto now = Clock::now();
   {
     std::lock_guard lock(maintenance_mutex_);
@@ -221,261 +202,342 @@ void Gateway::forget_session(const std::string& token) {
   sessions_.erase(crypto::sha256(token));
 }
 
-void Gateway::finish(const HttpRequest& req, HttpResponse& resp, const std::string& request_id, bool personal) const {
-  auto& h = resp.headers;
-  h.emplace_back("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
-  h.emplace_back("X-Frame-Options", "DENY");
-  h.emplace_back("X-Content-Type-Options", "nosniff");
-  h.emplace_back("Referrer-Policy", "no-referrer");
-  h.emplace_back("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
-  h.emplace_back("Cache-Control", personal || resp.status >= 400 ? "no-store" : "no-cache");
-  h.emplace_back("X-Request-Id", request_id);
-  std::string origin = header(req, "origin");
-  if (!origin.empty() &&
-      std::find(config_.cors_origins.begin(), config_.cors_origins.end(), origin) != config_.cors_origins.end()) {
-    h.emplace_back("Access-Control-Allow-Origin", origin);
-    h.emplace_back("Access-Control-Allow-Credentials", "true");
+RequestContext Gateway::bare_context(const std::string& peer_ip) const {
+  RequestContext ctx;
+  ctx.client_ip = peer_ip;
+  ctx.request_id = crypto::uuid_v4();
+  return ctx;
+}
+
+RequestContext Gateway::context(const HttpRequest& req) const {
+  RequestContext ctx;
+  ctx.head_only = req.method == "HEAD";
+  ctx.method = ctx.head_only ? "GET" : req.method;
+  ctx.path = req.path;
+  ctx.query = req.query;
+  ctx.declared_length = req.declared_length ? req.declared_length : std::optional<size_t>(req.body.size());
+  ctx.client_ip = req.peer_ip;
+  for (const auto& [name, value] : req.headers) {
+    if (name == "origin") ctx.origin = value;
+    else if (name == "content-type") ctx.content_type = value;
+    else if (name == "x-csrf-token") ctx.csrf_header = value;
+    else if (name == "x-requested-with") ctx.requested_with = !value.empty();
+    else if (name == "user-agent") ctx.user_agent = value.substr(0, 200);
+    else if (name == "cookie") ctx.session_token = cookie_value(value, config_.cookie_name);
+    else if (name == "x-request-id" && valid_request_id(value)) ctx.request_id = value;
+    else if (name == "accept-language") ctx.english = value.rfind("en", 0) == 0;
+    else if (name == "access-control-request-method") ctx.preflight_method = value;
+    else if (name == "x-forwarded-for" && config_.trust_forwarded_for) {
+      // The ingress appends the address it saw: the last entry is the one to trust.
+      auto comma = value.rfind(',');
+      std::string last = comma == std::string::npos ? value : value.substr(comma + 1);
+      last.erase(0, last.find_first_not_of(' '));
+      if (!last.empty() && last.size() <= 45) ctx.client_ip = last;
+    }
   }
-  h.emplace_back("Vary", "Origin, Cookie");
-  if (req.http11 && header(req, "connection") != "close") h.emplace_back("Connection", "keep-alive");
+  if (ctx.request_id.empty()) ctx.request_id = crypto::uuid_v4();
+  ctx.preflight = ctx.method == "OPTIONS";
+  ctx.origin_allowed = ctx.origin.empty() || std::find(config_.cors_origins.begin(), config_.cors_origins.end(),
+                                                       ctx.origin) != config_.cors_origins.end();
+  return ctx;
+}
+
+std::optional<HttpResponse> Gateway::admit(RequestContext& ctx) {
+  try {
+    for (const auto& stage : kHeadStages)
+      if (auto answer = (this->*stage.run)(ctx)) return answer;
+  } catch (const std::exception& e) {
+    log::error("gateway_exception", {{"request_id", ctx.request_id}, {"what", e.what()}});
+    return errors::http(500, ctx.english);
+  }
+  return std::nullopt;
+}
+
+HttpResponse Gateway::complete(RequestContext& ctx, std::string body) {
+  ctx.body = std::move(body);
+  try {
+    for (const auto& stage : kBodyStages)
+      if (auto answer = (this->*stage.run)(ctx)) return std::move(*answer);
+    return respond(ctx);
+  } catch (const std::exception& e) {
+    log::error("gateway_exception", {{"request_id", ctx.request_id}, {"what", e.what()}});
+    return errors::http(500, ctx.english);
+  }
 }
 
 HttpResponse Gateway::handle(const HttpRequest& req) {
-  auto started = Clock::now();
-  std::string request_id = header(req, "x-request-id");
-  if (!valid_request_id(request_id)) request_id = crypto::uuid_v4();
-  bool english = header(req, "accept-language").rfind("en", 0) == 0;
-  std::string route_label = "unmatched";
-  std::string account_id;
-  HttpResponse resp;
-  bool personal = true;
-  try {
-    if (req.path == "/healthz") {
-      route_label = "/healthz";
-      resp.body = R"({"status":"ok"})";
-    } else if (req.path == "/readyz") {
-      route_label = "/readyz";
-      bool ok = ready(std::chrono::milliseconds(300));
-      resp.status = ok ? 200 : 503;
-      resp.body = ok ? R"({"status":"ready"})" : R"({"status":"unavailable"})";
-    } else if (req.path == "/metrics") {
-      route_label = "/metrics";
-      resp.body = metrics_.render();
-      resp.content_type = "text/plain; version=0.0.4";
-    } else if (req.path == "/api/v1/openapi.json" && req.method == "GET") {
-      route_label = "/api/v1/openapi.json";
-      personal = false;
-      resp.body = openapi_;
-    } else {
-      resp = route_api(req, request_id, route_label, account_id);
-    }
-  } catch (const std::exception& e) {
-    log::error("gateway_exception", {{"request_id", request_id}, {"what", e.what()}});
-    resp = error(grpc::StatusCode::INTERNAL, "内部エラーが発生しました", english);
-  }
-  finish(req, resp, request_id, personal);
-  double seconds = std::chrono::duration<double>(Clock::now() - started).count();
-  metrics_.observe(route_label, resp.status, seconds);
-  log::info("http_access", {{"request_id", request_id}, {"method", req.method}, {"route", route_label},
-                            {"status", resp.status}, {"duration_ms", seconds * 1000}, {"account_id", account_id},
-                            {"client_ip", client_ip(req)}});
+  RequestContext ctx = context(req);
+  std::optional<HttpResponse> answer = admit(ctx);
+  HttpResponse resp = answer ? std::move(*answer) : complete(ctx, req.body);
+  finish(ctx, resp);
   return resp;
 }
 
-HttpResponse Gateway::route_api(const HttpRequest& req, const std::string& request_id, std::string& route_label,
-                                std::string& account_id) {
-  bool english = header(req, "accept-language").rfind("en", 0) == 0;
-  std::string origin = header(req, "origin");
-  bool origin_allowed = origin.empty() || std::find(config_.cors_origins.begin(), config_.cors_origins.end(),
-                                                    origin) != config_.cors_origins.end();
+// ---- head stages ----------------------------------------------------------------
 
-  // CORS preflight.
-  if (req.method == "OPTIONS") {
-    auto found = routes_.find(header(req, "access-control-request-method"), req.path);
-    if (origin.empty() || !origin_allowed || !std::holds_alternative<RouteMatch>(found))
-      return plain_error(403, "PERMISSION_DENIED", "許可されていないオリジンです", "Origin not allowed.", english);
+Gateway::Outcome Gateway::operational(RequestContext& ctx) {
+  if (ctx.path == "/healthz") {
+    ctx.route_label = ctx.path;
     HttpResponse r;
-    r.status = 204;
-    r.headers = {{"Access-Control-Allow-Methods", std::get<RouteMatch>(found).route->verb},
-                 {"Access-Control-Allow-Headers", "Content-Type, X-CSRF-Token, X-Requested-With, Accept-Language"},
-                 {"Access-Control-Max-Age", "600"}};
+    r.body = R"({"status":"ok"})";
     return r;
   }
-
-  // The gateway's own composite reads (home page, site-wide search) have no route in
-  // the table but take the same session and maintenance steps below.
-  bool composite = req.path == "/api/v1/home" || req.path == "/api/v1/search";
-  std::optional<RouteMatch> matched;
-  std::string body = req.body;
-  if (!composite) {
-    auto found = routes_.find(req.method, req.path);
-    if (auto* miss = std::get_if<RouteMiss>(&found)) {
-      if (miss->allowed.empty())
-        return plain_error(404, "NOT_FOUND", "見つかりません", "Not found.", english);
-      HttpResponse r = plain_error(405, "METHOD_NOT_ALLOWED", "このメソッドは使用できません", "Method not allowed.", english);
-      std::string allow;
-      for (const auto& v : miss->allowed) allow += (allow.empty() ? "" : ", ") + v;
-      r.headers.emplace_back("Allow", allow);
-      return r;
-    }
-    matched = std::get<RouteMatch>(found);
-    const Route& route = *matched->route;
-    route_label = route.verb + " " + route.path.text();
-    if (req.body.size() > (route.max_body_bytes ? route.max_body_bytes : config_.max_body_bytes))
-      return plain_error(413, "PAYLOAD_TOO_LARGE", "リクエストが大きすぎます", "Request body too large.", english);
-    if (!req.body.empty() && !route.body.empty()) {
-      std::string ct = header(req, "content-type");
-      if (ct.rfind("multipart/form-data", 0) == 0 && route.body == "*") {
-        // Uploads: the parts become the JSON the transcoder reads (files as HttpBody).
-        std::string problem;
-        auto parts = multipart_to_json(ct, req.body, problem);
-        if (!parts)
-          return error(grpc::StatusCode::INVALID_ARGUMENT, "入力内容に誤りがあります", english,
-                       {{"body", "invalid_multipart", "マルチパートの形式が正しくありません", "malformed multipart body: " + problem}});
-        body = parts->dump();
-      } else if (ct.rfind("application/json", 0) != 0) {
-        return plain_error(415, "UNSUPPORTED_MEDIA_TYPE", "Content-Type は application/json にしてください",
-                           "Content-Type must be application/json.", english);
-      }
-    }
+  if (ctx.path == "/readyz") {
+    ctx.route_label = ctx.path;
+    HttpResponse r;
+    bool ok = ready(std::chrono::milliseconds(300));
+    r.status = ok ? 200 : 503;
+    r.body = ok ? R"({"status":"ready"})" : R"({"status":"unavailable"})";
+    return r;
   }
-
-  std::string ip = client_ip(req);
-  if (matched && matched->route->rate_limited) {
-    if (int wait = limiter_.acquire(ip); wait > 0) {
-      HttpResponse r = error(grpc::StatusCode::RESOURCE_EXHAUSTED, "リクエストが多すぎます。しばらくしてからお試しください", english);
-      r.headers.emplace_back("Retry-After", std::to_string(wait));
-      return r;
-    }
+  if (ctx.path == "/robots.txt") {  // SEC-16: the API is for the SPAs, not for search engines
+    ctx.route_label = ctx.path;
+    ctx.personal = false;
+    HttpResponse r;
+    r.body = "User-agent: *\nDisallow: /api/\n";
+    r.content_type = "text/plain; charset=utf-8";
+    return r;
   }
-
-  // Session and CSRF.
-  std::string token = cookie_value(header(req, "cookie"), config_.cookie_name);
-  std::optional<SessionInfo> session;
-  if (!token.empty() && token.size() <= 100) session = resolve_session(token, request_id);
-  // Maintenance (CNT-3): staff keep working; everyone else may still log in and out and
-  // read the site settings, which carry the message.
-  bool staff = session && std::any_of(session->roles.begin(), session->roles.end(),
-                                      [](const std::string& r) { return r == "editor" || r == "admin"; });
-  if (!staff && !(matched && matched->route->open_in_maintenance)) {
-    if (MaintenanceInfo m = maintenance(request_id); m.enabled) {
-      HttpResponse r = error(grpc::StatusCode::UNAVAILABLE,
-                             m.message.empty() ? "ただいまメンテナンス中です" : m.message, english);
-      r.headers.emplace_back("Retry-After", std::to_string(m.retry_after_seconds));
-      return r;
-    }
+  if (ctx.path == "/metrics") {
+    ctx.route_label = ctx.path;
+    HttpResponse r;
+    r.body = metrics_.render();
+    r.content_type = "text/plain; version=0.0.4";
+    return r;
   }
-  const Route* route_of = matched ? matched->route : nullptr;
+  return std::nullopt;
+}
+
+Gateway::Outcome Gateway::cors(RequestContext& ctx) {
+  if (!ctx.preflight) return std::nullopt;
+  auto found = routes_.find(ctx.preflight_method, ctx.path);
+  if (ctx.origin.empty() || !ctx.origin_allowed || !std::holds_alternative<RouteMatch>(found))
+    return errors::http(403, "許可されていないオリジンです", "Origin not allowed.", ctx.english);
+  ctx.route_label = "OPTIONS " + std::get<RouteMatch>(found).route->path.text();
+  HttpResponse r;
+  r.status = 204;
+  r.headers = {{"Access-Control-Allow-Methods", std::get<RouteMatch>(found).route->verb},
+               {"Access-Control-Allow-Headers", "Content-Type, X-CSRF-Token, X-Requested-With, Accept-Language"},
+               {"Access-Control-Max-Age", "600"}};
+  return r;
+}
+
+Gateway::Outcome Gateway::route(RequestContext& ctx) {
+  auto found = routes_.find(ctx.method, ctx.path);
+  if (auto* miss = std::get_if<RouteMiss>(&found)) {
+    if (miss->allowed.empty()) return errors::http(404, ctx.english);
+    HttpResponse r = errors::http(405, ctx.english);
+    std::string allow;
+    for (const auto& v : miss->allowed) allow += (allow.empty() ? "" : ", ") + v + (v == "GET" ? ", HEAD" : "");
+    r.headers.emplace_back("Allow", allow);
+    return r;
+  }
+  auto& match = std::get<RouteMatch>(found);
+  ctx.route = match.route;
+  ctx.vars = std::move(match.vars);
+  ctx.route_label = ctx.route->verb + " " + ctx.route->path.text();
+  return std::nullopt;
+}
+
+Gateway::Outcome Gateway::size_limits(RequestContext& ctx) {
+  const Route& route = *ctx.route;
+  ctx.body_limit = route.body.empty() ? 64 : route.max_body_bytes ? route.max_body_bytes : config_.max_body_bytes;
+  size_t declared = ctx.declared_length.value_or(0);
+  if (declared > ctx.body_limit) return errors::http(413, ctx.english);
+  if (declared > 0 && !route.body.empty()) {
+    bool multipart = ctx.content_type.rfind("multipart/form-data", 0) == 0 && route.body == "*";
+    if (!multipart && ctx.content_type.rfind("application/json", 0) != 0) return errors::http(415, ctx.english);
+  }
+  return std::nullopt;
+}
+
+Gateway::Outcome Gateway::rate_limit(RequestContext& ctx) {
+  RateLimiter::Decision d = limiters_.at(ctx.route->rate_class)->check(ctx.client_ip);
+  ctx.headers.emplace_back("RateLimit-Limit", std::to_string(d.limit));
+  ctx.headers.emplace_back("RateLimit-Remaining", std::to_string(d.remaining));
+  ctx.headers.emplace_back("RateLimit-Reset", std::to_string(d.reset_seconds));
+  if (d.wait_seconds == 0) return std::nullopt;
+  HttpResponse r = errors::status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                  "リクエストが多すぎます。しばらくしてからお試しください", ctx.english);
+  r.headers.emplace_back("Retry-After", std::to_string(d.wait_seconds));
+  return r;
+}
+
+Gateway::Outcome Gateway::session(RequestContext& ctx) {
+  if (!ctx.session_token.empty() && ctx.session_token.size() <= 100)
+    ctx.session = resolve_session(ctx.session_token, ctx.request_id);
+  if (ctx.route->needs_session && !ctx.session)
+    return errors::status(grpc::StatusCode::UNAUTHENTICATED, "ログインが必要です", ctx.english);
+  return std::nullopt;
+}
+
+Gateway::Outcome Gateway::maintenance(RequestContext& ctx) {
+  // CNT-3: staff keep working; everyone else may still log in and out and read the
+  // site settings, which carry the message.
+  if ((ctx.session && ctx.session->staff()) || ctx.route->open_in_maintenance) return std::nullopt;
+  MaintenanceInfo m = maintenance_state(ctx.request_id);
+  if (!m.enabled) return std::nullopt;
+  HttpResponse r = errors::status(grpc::StatusCode::UNAVAILABLE,
+                                  m.message.empty() ? "ただいまメンテナンス中です" : m.message, ctx.english);
+  r.headers.emplace_back("Retry-After", std::to_string(m.retry_after_seconds));
+  return r;
+}
+
+Gateway::Outcome Gateway::cache(RequestContext& ctx) {
   // Anonymous reads of public routes: from the micro-cache when it has them (ADR 0010).
-  bool cacheable = cache_->enabled() && req.method == "GET" && !session &&
-                   (composite || (!route_of->personal &&
-                                  route_of->method->output_type() != civic::common::HttpBody::descriptor()));
-  std::string cache_key;
-  if (cacheable) {
-    cache_key = PublicCache::key_of(req);
-    if (auto hit = cache_->get(cache_key)) {
-      if (composite) route_label = "GET " + req.path;
-      else if (!route_of->view_type.empty() && matched->vars.size() == 1)
-        count_view(route_of->view_type, matched->vars.begin()->second);
-      return *hit;
-    }
-  }
-  if (composite) {  // public reads: no CSRF, no body
-    bool partial = false;
-    HttpResponse r = aggregate(req, request_id, english, route_label, partial);
-    if (cacheable && !partial) cache_->put(cache_key, r);
-    return r;
-  }
-  const RouteMatch& match = *matched;
-  const Route& route = *match.route;
+  const Route& route = *ctx.route;
+  ctx.cacheable = cache_->enabled() && ctx.method == "GET" && !ctx.session && !route.personal &&
+                  !is_file(route.method->output_type());
+  if (!ctx.cacheable) return std::nullopt;
+  ctx.cache_key = PublicCache::key_of(ctx.path, ctx.query);
+  auto hit = cache_->get(ctx.cache_key);
+  if (!hit) return std::nullopt;
+  if (!route.view_type.empty() && ctx.vars.size() == 1) count_view(route.view_type, ctx.vars.begin()->second);
+  ctx.personal = false;
+  return hit;
+}
 
-  if (unsafe(req.method)) {
-    if (!origin_allowed)
-      return plain_error(403, "PERMISSION_DENIED", "許可されていないオリジンです", "Origin not allowed.", english);
-    if (session) {
-      if (!crypto::equal_constant_time(header(req, "x-csrf-token"), session->csrf_token))
-        return plain_error(403, "PERMISSION_DENIED", "CSRF トークンがありません、または正しくありません",
-                           "Missing or wrong CSRF token.", english);
-    } else if (header(req, "x-requested-with").empty() && header(req, "x-csrf-token").empty()) {
-      // A custom header forces a CORS preflight, which foreign origins fail.
-      return plain_error(403, "PERMISSION_DENIED", "X-Requested-With ヘッダが必要です",
-                         "The X-Requested-With header is required.", english);
-    }
+Gateway::Outcome Gateway::csrf(RequestContext& ctx) {
+  if (!unsafe(ctx.method)) return std::nullopt;
+  if (!ctx.origin_allowed) return errors::http(403, "許可されていないオリジンです", "Origin not allowed.", ctx.english);
+  if (ctx.session) {
+    if (!crypto::equal_constant_time(ctx.csrf_header, ctx.session->csrf_token))
+      return errors::http(403, "CSRF トークンがありません、または正しくありません", "Missing or wrong CSRF token.",
+                          ctx.english);
+  } else if (!ctx.requested_with && ctx.csrf_header.empty()) {
+    // A custom header forces a CORS preflight, which foreign origins fail.
+    return errors::http(403, "X-Requested-With ヘッダが必要です", "The X-Requested-With header is required.",
+                        ctx.english);
   }
+  return std::nullopt;
+}
 
-  // Transcode.
+// ---- body stages ----------------------------------------------------------------
+
+Gateway::Outcome Gateway::transcode(RequestContext& ctx) {
+  const Route& route = *ctx.route;
+  if (ctx.body.size() > ctx.body_limit) return errors::http(413, ctx.english);  // no Content-Length was announced
+  if (!ctx.body.empty() && !route.body.empty() && ctx.content_type.rfind("multipart/form-data", 0) == 0 &&
+      route.body == "*") {
+    // Uploads: the parts become the JSON the transcoder reads (files as HttpBody).
+    std::string problem;
+    auto parts = multipart_to_json(ctx.content_type, ctx.body, problem);
+    if (!parts)
+      return errors::invalid({{"body", "invalid_multipart", "マルチパートの形式が正しくありません",
+                               "malformed multipart body: " + problem}},
+                             ctx.english);
+    ctx.body = parts->dump();
+  }
   auto* factory = google::protobuf::MessageFactory::generated_factory();
-  std::unique_ptr<google::protobuf::Message> request(factory->GetPrototype(route.method->input_type())->New());
-  std::unique_ptr<google::protobuf::Message> response(factory->GetPrototype(route.method->output_type())->New());
-  auto violations = build_request(route, match.vars, req.query, body, request.get());
-  if (!violations.empty())
-    return error(grpc::StatusCode::INVALID_ARGUMENT, "入力内容に誤りがあります", english, violations);
+  ctx.request.reset(factory->GetPrototype(route.method->input_type())->New());
+  ctx.response.reset(factory->GetPrototype(route.method->output_type())->New());
+  auto violations = build_request(route, ctx.vars, ctx.query, ctx.body, ctx.request.get());
+  if (!violations.empty()) return errors::invalid(violations, ctx.english);
+  return std::nullopt;
+}
 
-  rpc::Principal principal;
-  principal.set_caller("gateway");
-  principal.set_request_id(request_id);
-  principal.set_client_ip(ip);
-  principal.set_user_agent(header(req, "user-agent").substr(0, 200));
-  if (session) {
-    principal.set_account_id(session->account_id);
-    principal.set_session_id(session->session_id);
-    for (const auto& r : session->roles) principal.add_roles(r);
-    account_id = session->account_id;
+Gateway::Outcome Gateway::call(RequestContext& ctx) {
+  const Route& route = *ctx.route;
+  grpc::Status st;
+  if (auto local = local_.find(route.grpc_path); local != local_.end()) {
+    st = local->second(ctx, *ctx.request, *ctx.response);
+  } else {
+    rpc::Principal principal;
+    principal.set_caller("gateway");
+    principal.set_request_id(ctx.request_id);
+    principal.set_client_ip(ctx.client_ip);
+    principal.set_user_agent(ctx.user_agent);
+    if (ctx.session) {
+      principal.set_account_id(ctx.session->account_id);
+      principal.set_session_id(ctx.session->session_id);
+      for (const auto& r : ctx.session->roles) principal.add_roles(r);
+    }
+    grpc::ClientContext call;
+    call.set_deadline(std::chrono::system_clock::now() + config_.call_timeout);
+    call.AddMetadata("x-request-id", ctx.request_id);
+    rpc::attach(call, principal, config_.hmac_key);
+    GenericStub stub(channels_.at(route.backend));
+    std::promise<grpc::Status> done;
+    stub.UnaryCall(&call, route.grpc_path, grpc::StubOptions(), ctx.request.get(), ctx.response.get(),
+                   [&done](grpc::Status s) { done.set_value(std::move(s)); });
+    st = done.get_future().get();
   }
+  if (st.ok()) return std::nullopt;
 
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + config_.call_timeout);
-  ctx.AddMetadata("x-request-id", request_id);
-  rpc::attach(ctx, principal, config_.hmac_key);
-  GenericStub stub(channels_.at(route.backend));
-  std::promise<grpc::Status> done;
-  stub.UnaryCall(&ctx, route.grpc_path, grpc::StubOptions(), request.get(), response.get(),
-                 [&done](grpc::Status s) { done.set_value(std::move(s)); });
-  grpc::Status st = done.get_future().get();
+  int retry_after = 0;
+  auto details = details_of(st, &retry_after);
+  std::string message = st.error_message();
+  auto code = st.error_code();
+  // Transport-level failures carry gRPC's own text: never show it.
+  bool transport = code == grpc::StatusCode::UNAVAILABLE || code == grpc::StatusCode::DEADLINE_EXCEEDED ||
+                   code == grpc::StatusCode::UNKNOWN || code == grpc::StatusCode::INTERNAL ||
+                   code == grpc::StatusCode::CANCELLED;
+  if (transport) message = "一時的に利用できません。しばらくしてからお試しください";
+  HttpResponse r = errors::status(code, message, ctx.english, details);
+  if (retry_after > 0) r.headers.emplace_back("Retry-After", std::to_string(retry_after));
+  if (code == grpc::StatusCode::UNAVAILABLE || code == grpc::StatusCode::DEADLINE_EXCEEDED)
+    log::warn("backend_unavailable", {{"request_id", ctx.request_id}, {"backend", route.backend},
+                                      {"grpc", st.error_message()}});
+  return r;
+}
 
-  if (!st.ok()) {
-    int retry_after = 0;
-    auto details = details_of(st, &retry_after);
-    std::string message = st.error_message();
-    // Transport-level failures carry gRPC's own text: never show it.
-    if (st.error_code() == grpc::StatusCode::UNAVAILABLE || st.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED ||
-        st.error_code() == grpc::StatusCode::UNKNOWN || st.error_code() == grpc::StatusCode::INTERNAL ||
-        st.error_code() == grpc::StatusCode::CANCELLED)
-      message = "一時的に利用できません。しばらくしてからお試しください";
-    HttpResponse r = error(st.error_code(), message, english, details);
-    if (retry_after > 0) r.headers.emplace_back("Retry-After", std::to_string(retry_after));
-    if (st.error_code() == grpc::StatusCode::UNAVAILABLE || st.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED)
-      log::warn("backend_unavailable", {{"request_id", request_id}, {"backend", route.backend},
-                                        {"grpc", st.error_message()}});
-    return r;
-  }
-
+HttpResponse Gateway::respond(RequestContext& ctx) {
+  const Route& route = *ctx.route;
   HttpResponse r;
   r.status = route.success_code;
-  if (!route.view_type.empty() && match.vars.size() == 1) count_view(route.view_type, match.vars.begin()->second);
-  if (route.method->output_type() == civic::common::HttpBody::descriptor()) {
+  if (!route.view_type.empty() && ctx.vars.size() == 1) count_view(route.view_type, ctx.vars.begin()->second);
+  if (is_file(route.method->output_type())) {
     // A file or CSV: the bytes as they are, as a download when named.
-    const auto& file = static_cast<const civic::common::HttpBody&>(*response);
-    r.body = file.data();
+    auto& file = static_cast<civic::common::HttpBody&>(*ctx.response);
+    r.body = std::move(*file.mutable_data());
     r.content_type = file.content_type().empty() ? "application/octet-stream" : file.content_type();
     if (!file.filename().empty()) r.headers.emplace_back("Content-Disposition", content_disposition(file.filename()));
     return r;
   }
   std::string new_token;
-  r.body = render_response(*response, route.set_session_cookie, &new_token);
+  r.body = render_response(*ctx.response, route.set_session_cookie, &new_token);
   std::string attrs = "; Path=/; HttpOnly; SameSite=Lax";
   if (config_.cookie_secure) attrs += "; Secure";
   if (!new_token.empty()) {
-    if (!token.empty()) forget_session(token);
+    if (!ctx.session_token.empty()) forget_session(ctx.session_token);
     r.headers.emplace_back("Set-Cookie", config_.cookie_name + "=" + new_token + attrs);
   }
   if (route.clear_session_cookie) {
-    if (!token.empty()) forget_session(token);
+    if (!ctx.session_token.empty()) forget_session(ctx.session_token);
     r.headers.emplace_back("Set-Cookie", config_.cookie_name + "=" + attrs + "; Max-Age=0");
   }
   if (r.status == 204) r.body.clear();
-  if (cacheable) cache_->put(cache_key, r);
+  if (ctx.cacheable && !ctx.partial) {
+    cache_->put(ctx.cache_key, r);
+    ctx.personal = false;
+  }
   return r;
+}
+
+void Gateway::finish(RequestContext& ctx, HttpResponse& resp) {
+  auto& h = resp.headers;
+  for (auto& extra : ctx.headers) h.push_back(std::move(extra));
+  ctx.headers.clear();
+  h.emplace_back("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+  h.emplace_back("X-Frame-Options", "DENY");
+  h.emplace_back("X-Content-Type-Options", "nosniff");
+  h.emplace_back("Referrer-Policy", "no-referrer");
+  h.emplace_back("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+  bool personal = ctx.personal || resp.status >= 400;
+  h.emplace_back("Cache-Control", personal ? "no-store" : "no-cache");
+  if (personal) h.emplace_back("X-Robots-Tag", "noindex, nofollow");  // SEC-16: personal and staff answers
+  h.emplace_back("X-Request-Id", ctx.request_id);
+  if (!ctx.origin.empty() && ctx.origin_allowed) {
+    h.emplace_back("Access-Control-Allow-Origin", ctx.origin);
+    h.emplace_back("Access-Control-Allow-Credentials", "true");
+  }
+  h.emplace_back("Vary", "Origin, Cookie");
+  double seconds = std::chrono::duration<double>(Clock::now() - ctx.started).count();
+  metrics_.observe(ctx.route_label, resp.status, seconds);
+  log::info("http_access", {{"request_id", ctx.request_id}, {"method", ctx.head_only ? "HEAD" : ctx.method},
+                            {"route", ctx.route_label}, {"status", resp.status}, {"duration_ms", seconds * 1000},
+                            {"account_id", ctx.session ? ctx.session->account_id : ""},
+                            {"client_ip", ctx.client_ip}});
 }
 
 } // namespace civic::gateway

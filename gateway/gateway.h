@@ -1,18 +1,27 @@
-// The gateway's request path, independent of the HTTP library: route match ->
-// session -> CSRF/CORS/rate limit -> transcode -> gRPC call -> status mapping, with
-// security headers on every response.
+// The gateway's request path, independent of the HTTP library. A request is parsed once
+// into a RequestContext and passes named stages in one visible order, as Envoy's filter
+// chain reads: each stage either answers or passes on.
+//
+//   head stages (need only the request head; run before the body is read):
+//     cors -> route -> size_limits -> rate_limit -> session -> maintenance -> cache -> csrf
+//   body stages: transcode -> call, then respond
+//
+// Every answer, including the HTTP front's own refusals, leaves through finish():
+// security headers, CORS, metrics and the access log.
 #pragma once
+#include <google/protobuf/message.h>
 #include <grpcpp/grpcpp.h>
 
-#include <atomic>
-#include <condition_variable>
-#include <thread>
 #include <chrono>
+#include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -37,18 +46,23 @@ struct GatewayConfig {
   std::chrono::milliseconds session_cache_ttl{2000};
   std::chrono::milliseconds maintenance_cache_ttl{2000};  // how long the content service's answer is reused
   std::chrono::milliseconds public_cache_ttl{0};          // anonymous public GETs served from memory (0: off)
-  int rate_limit_per_minute = 10;                    // per client address, rate-limited routes
+  /// Requests per minute and client address of each route class (Route::rate_class).
+  std::map<std::string, int> rate_per_minute{{"login", 10}, {"uploads", 60}, {"writes", 600}, {"reads", 6000}};
   bool trust_forwarded_for = false;                  // behind the ingress: take X-Forwarded-For
 };
 
+/// A request as the HTTP front hands it over. Header names are lower-case, one entry
+/// per name (the front joins repeated fields and refuses repeated singletons).
 struct HttpRequest {
   std::string method;
   std::string path;
-  std::vector<std::pair<std::string, std::string>> query;  // raw pairs
-  std::map<std::string, std::string> headers;              // lower-case names
+  std::vector<std::pair<std::string, std::string>> query;  // raw (undecoded) pairs
+  std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  std::optional<size_t> declared_length;  // Content-Length of the head; the body's size when unset
   std::string peer_ip;
-  bool http11 = true;
+
+  std::string_view header(std::string_view name) const;
 };
 
 struct HttpResponse {
@@ -58,6 +72,50 @@ struct HttpResponse {
   std::string content_type = "application/json; charset=utf-8";
 };
 
+struct SessionInfo {
+  std::string account_id, session_id, csrf_token;
+  std::vector<std::string> roles;
+  std::chrono::steady_clock::time_point expires;
+  bool staff() const;
+};
+
+/// One request on its way through the stages: what the head says, looked up once, and
+/// what the stages decided.
+struct RequestContext {
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  // From the request, once.
+  std::string method;  // HEAD is served as GET; `head_only` remembers it
+  bool head_only = false;
+  std::string path;
+  std::vector<std::pair<std::string, std::string>> query;
+  std::string origin, content_type, csrf_header, user_agent, session_token;
+  bool requested_with = false;
+  bool preflight = false;
+  std::string preflight_method;
+  std::optional<size_t> declared_length;
+  std::string client_ip, request_id;
+  bool english = false;
+  // Decided by the stages.
+  const Route* route = nullptr;
+  std::map<std::string, std::string> vars;
+  std::string route_label = "unmatched";
+  size_t body_limit = 0;
+  std::optional<SessionInfo> session;
+  std::string cache_key;
+  bool cacheable = false;
+  bool partial = false;  // a composite missed a section: not cached
+  std::string body;      // JSON (multipart uploads are converted)
+  std::unique_ptr<google::protobuf::Message> request, response;
+  std::vector<std::pair<std::string, std::string>> headers;  // added to the answer (RateLimit-*)
+  bool personal = true;  // Cache-Control: no-store
+
+  bool origin_allowed = true;
+};
+
+/// A gRPC method served in the gateway's own process (portal.proto).
+using LocalHandler =
+    std::function<grpc::Status(RequestContext&, const google::protobuf::Message&, google::protobuf::Message&)>;
+
 class Gateway {
  public:
   explicit Gateway(GatewayConfig config);
@@ -65,13 +123,56 @@ class Gateway {
   Gateway(const Gateway&) = delete;
   Gateway& operator=(const Gateway&) = delete;
 
+  /// The context of a request: headers looked up once, client address, language,
+  /// request id, route.
+  RequestContext context(const HttpRequest& req) const;
+  /// Runs the head stages. An answer means the body must not be read (the front then
+  /// closes the connection if one is coming); nullopt means read up to ctx.body_limit.
+  std::optional<HttpResponse> admit(RequestContext& ctx);
+  /// Runs the body stages and responds.
+  HttpResponse complete(RequestContext& ctx, std::string body);
+  /// Security headers, CORS, metrics and the access log of every answer.
+  void finish(RequestContext& ctx, HttpResponse& resp);
+  /// The whole path for a request whose body is already read.
   HttpResponse handle(const HttpRequest& req);
+  /// A context for an answer the HTTP front gives before a head could be parsed.
+  RequestContext bare_context(const std::string& peer_ip) const;
 
   /// Ready when every backend channel can connect within `wait`.
   bool ready(std::chrono::milliseconds wait);
   const RouteTable& routes() const { return routes_; }
   Metrics& metrics() { return metrics_; }
 
+ private:
+  using Outcome = std::optional<HttpResponse>;
+  using Stage = Outcome (Gateway::*)(RequestContext&);
+  struct NamedStage {
+    const char* name;
+    Stage run;
+  };
+  static const NamedStage kHeadStages[];
+  static const NamedStage kBodyStages[];
+
+  Outcome cors(RequestContext& ctx);
+  Outcome route(RequestContext& ctx);
+  Outcome size_limits(RequestContext& ctx);
+  Outcome rate_limit(RequestContext& ctx);
+  Outcome session(RequestContext& ctx);
+  Outcome maintenance(RequestContext& ctx);
+  Outcome cache(RequestContext& ctx);
+  Outcome csrf(RequestContext& ctx);
+  Outcome transcode(RequestContext& ctx);
+  Outcome call(RequestContext& ctx);
+  HttpResponse respond(RequestContext& ctx);
+  /// /healthz, /readyz, /metrics and /robots.txt: probes, scraping and crawlers, outside the API.
+  Outcome operational(RequestContext& ctx);
+
+  // portal.cpp: the composite reads.
+  void register_portal();
+  grpc::Status home(RequestContext& ctx, const google::protobuf::Message& in, google::protobuf::Message& out);
+  grpc::Status search(RequestContext& ctx, const google::protobuf::Message& in, google::protobuf::Message& out);
+
+ public:
   /// One call of a fan-out: `section` names its part of the composite response.
   struct Call {
     std::string section, backend, path;
@@ -80,20 +181,8 @@ class Gateway {
   };
 
  private:
-  /// GET /api/v1/home (else /api/v1/search) after route_api's session and maintenance
-  /// steps (aggregates.cpp).
-  /// `partial` is set when a service did not answer in time.
-  HttpResponse aggregate(const HttpRequest& req, const std::string& request_id, bool english, std::string& route_label,
-                         bool& partial);
   /// Runs every call at once, each with fanout_timeout, on the gateway's own principal.
   void call_all(std::vector<Call>& calls, const std::string& request_id);
-  struct SessionInfo {
-    std::string account_id, session_id, csrf_token;
-    std::vector<std::string> roles;
-    std::chrono::steady_clock::time_point expires;
-  };
-  HttpResponse route_api(const HttpRequest& req, const std::string& request_id, std::string& route_label,
-                         std::string& account_id);
   struct MaintenanceInfo {
     bool enabled = false;
     std::string message;
@@ -104,10 +193,8 @@ class Gateway {
   void sign_own_call(grpc::ClientContext& ctx, const std::string& request_id) const;
   std::optional<SessionInfo> resolve_session(const std::string& token, const std::string& request_id);
   /// Maintenance mode as the content service last said (CNT-3); off when it cannot be asked.
-  MaintenanceInfo maintenance(const std::string& request_id);
+  MaintenanceInfo maintenance_state(const std::string& request_id);
   void forget_session(const std::string& token);
-  std::string client_ip(const HttpRequest& req) const;
-  void finish(const HttpRequest& req, HttpResponse& resp, const std::string& request_id, bool personal) const;
   /// CNT-4: one view of `item` of `type`, counted in memory (no I/O on the request path).
   void count_view(const std::string& type, const std::string& item);
   /// Sends the counted views to content in one call; kept for the next try if it fails.
@@ -116,8 +203,9 @@ class Gateway {
   GatewayConfig config_;
   RouteTable routes_;
   std::map<std::string, std::shared_ptr<grpc::Channel>> channels_;
+  std::map<std::string, LocalHandler> local_;  // by gRPC path
   std::string openapi_;
-  RateLimiter limiter_;
+  std::map<std::string, std::unique_ptr<RateLimiter>> limiters_;  // by route class
   Metrics metrics_;
   std::mutex sessions_mutex_;
   std::unordered_map<std::string, SessionInfo> sessions_;  // keyed by SHA-256 of the token
@@ -130,8 +218,5 @@ class Gateway {
   bool stopping_ = false;
   std::thread view_flusher_;
 };
-
-/// The value of cookie `name` in a Cookie header, or "".
-std::string cookie_value(std::string_view header, std::string_view name);
 
 } // namespace civic::gateway

@@ -1,85 +1,279 @@
 #include "gateway/http_server.h"
 
-#include <sstream>
+#include <pistache/peer.h>
+#include <pistache/transport.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
 
 #include "core/log.h"
+#include "gateway/errors.h"
+#include "gateway/transcoder.h"
 
 namespace civic::gateway {
-namespace Http = Pistache::Http;
-
 namespace {
-// Pistache 0.0.5 writes only typed headers into a response (raw ones are dropped),
-// so every header the gateway sets travels as one of these.
-class NamedHeader final : public Http::Header::Header {
- public:
-  NamedHeader(std::string name, std::string value) : name_(std::move(name)), value_(std::move(value)) {}
-  const char* name() const override { return name_.c_str(); }
-  void parse(const std::string& data) override { value_ = data; }
-  void write(std::ostream& os) const override { os << value_; }
-#ifdef SAFE_HEADER_CAST
-  uint64_t hash() const override { return std::hash<std::string>{}(name_); }
-#endif
+namespace Tcp = Pistache::Tcp;
+using Clock = std::chrono::steady_clock;
 
- private:
-  std::string name_, value_;
+constexpr const char* kConnectionKey = "civic.connection";
+constexpr size_t kMaxDiscard = 1 << 20;  // bytes read and dropped after a final answer before the socket is shut
+
+// What one connection is doing. Lives in the peer's data, so it ends with the peer.
+struct Connection {
+  enum class Phase { idle, head, body, closing };
+  Phase phase = Phase::idle;
+  Clock::time_point deadline;       // of the current phase
+  Clock::time_point body_deadline;  // whole-body cap
+  std::string in;                   // received and not yet used
+  http1::Head head;
+  http1::ChunkedDecoder chunked;
+  std::string body;
+  std::optional<RequestContext> ctx;
+  size_t discarded = 0;
+  bool final_written = false;  // closing: the last answer is on the wire
+  std::shared_ptr<std::atomic<size_t>> open;
+
+  ~Connection() { open->fetch_sub(1); }
 };
-} // namespace
 
-HttpRequest from_pistache(const Http::Request& request) {
+Connection& connection_of(const std::shared_ptr<Tcp::Peer>& peer) {
+  return *std::static_pointer_cast<Connection>(peer->getData(kConnectionKey));
+}
+
+HttpRequest request_of(const http1::Head& head, const std::string& peer_ip) {
   HttpRequest r;
-  r.method = Http::methodString(request.method());
-  r.path = request.resource();
-  for (auto it = request.query().parameters_begin(); it != request.query().parameters_end(); ++it)
-    r.query.emplace_back(it->first, it->second);
-  auto lower = [](std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-    return s;
-  };
-  for (const auto& h : request.headers().list()) {
-    std::ostringstream value;
-    h->write(value);
-    r.headers[lower(h->name())] = value.str();
-  }
-  for (const auto& [name, raw] : request.headers().rawList()) r.headers[lower(name)] = raw.value();
-  std::string cookies;
-  for (const auto& c : request.cookies()) cookies += (cookies.empty() ? "" : "; ") + c.name + "=" + c.value;
-  if (!cookies.empty()) r.headers["cookie"] = cookies;
-  r.body = request.body();
-  r.peer_ip = request.address().host();
-  r.http11 = request.version() == Http::Version::Http11;
+  r.method = head.method;
+  r.path = head.path;
+  r.query = split_query(head.query);
+  r.headers = head.headers;
+  r.declared_length = head.chunked ? std::nullopt : std::optional<size_t>(head.content_length.value_or(0));
+  r.peer_ip = peer_ip;
   return r;
 }
 
-void HttpHandler::onRequest(const Http::Request& request, Http::ResponseWriter response) {
-  HttpResponse out;
-  try {
-    if (request.resource() == "/bench/hello") {
-      // Bare Pistache baseline for tools/bench: no backend, same headers path.
-      out.body = R"({"hello":"world"})";
-    } else {
-      out = gateway_->handle(from_pistache(request));
+// The handler of one transport thread: frames requests and runs them through the gateway.
+class Front final : public Tcp::Handler {
+ public:
+  Front(std::shared_ptr<Gateway> gateway, const ServerOptions& options, std::shared_ptr<std::atomic<size_t>> open)
+      : gateway_(std::move(gateway)), options_(options), open_(std::move(open)) {}
+
+  std::shared_ptr<Tcp::Handler> clone() const override { return std::make_shared<Front>(gateway_, options_, open_); }
+
+  void onConnection(const std::shared_ptr<Tcp::Peer>& peer) override {
+    auto c = std::make_shared<Connection>();
+    c->open = open_;
+    c->deadline = Clock::now() + options_.header_timeout;  // a connection that says nothing is dropped
+    peer->putData(kConnectionKey, c);
+    if (open_->fetch_add(1) + 1 > options_.max_connections) {
+      c->phase = Connection::Phase::closing;
+      ::shutdown(peer->fd(), SHUT_RDWR);  // the reactor sees the end and removes the peer
     }
-  } catch (const std::exception& e) {
-    log::error("http_handler_exception", {{"what", e.what()}});
-    out.status = 500;
-    out.body = R"({"error":{"code":500,"status":"INTERNAL","message":"内部エラーが発生しました","details":[]}})";
   }
-  for (const auto& [name, value] : out.headers) {
-    if (name == "Connection") {
-      // Pistache pre-sets "Connection: Close" when the request names none; HTTP/1.1 means keep-alive.
-      response.headers().remove<Http::Header::Connection>();
-      response.headers().add<Http::Header::Connection>(Http::ConnectionControl::KeepAlive);
-      continue;
+
+  void onInput(const char* buffer, size_t len, const std::shared_ptr<Tcp::Peer>& peer) override {
+    Connection& c = connection_of(peer);
+    if (c.phase == Connection::Phase::closing) {
+      // Lingering close: the client may still be sending a body we refused; reading it
+      // lets the answer reach the client instead of a reset. Bounded.
+      c.discarded += len;
+      if (c.discarded > kMaxDiscard && c.final_written) ::shutdown(peer->fd(), SHUT_RDWR);
+      return;
     }
-    // Values are built by the gateway; CR/LF can never reach here, but refuse them anyway (SEC-9).
-    if (value.find_first_of("\r\n") != std::string::npos) continue;
-    response.headers().add(std::make_shared<NamedHeader>(name, value));
+    c.in.append(buffer, len);
+    process(c, peer);
   }
-  if (out.status == 204 || out.body.empty()) {
-    response.send(static_cast<Http::Code>(out.status));
-    return;
+
+  /// A connection's deadline passed (called on this transport's thread).
+  void timeout(Connection& c, const std::shared_ptr<Tcp::Peer>& peer) {
+    c.ctx.reset();
+    RequestContext ctx = gateway_->bare_context(peer->address().host());
+    ctx.route_label = c.phase == Connection::Phase::head ? "timeout:head" : "timeout:body";
+    answer(c, peer, ctx, errors::http(408, false), true);
   }
-  response.send(static_cast<Http::Code>(out.status), out.body, Http::Mime::MediaType::fromString(out.content_type));
+
+ private:
+  void process(Connection& c, const std::shared_ptr<Tcp::Peer>& peer) {
+    while (c.phase != Connection::Phase::closing) {
+      if (c.phase == Connection::Phase::idle || c.phase == Connection::Phase::head) {
+        if (c.in.empty()) return;
+        if (c.phase == Connection::Phase::idle) {
+          c.phase = Connection::Phase::head;
+          c.deadline = Clock::now() + options_.header_timeout;
+        }
+        auto parsed = http1::parse_head(c.in, options_.limits);
+        if (std::holds_alternative<std::monostate>(parsed)) return;
+        if (auto* refusal = std::get_if<http1::Refusal>(&parsed)) {
+          RequestContext ctx = gateway_->bare_context(peer->address().host());
+          ctx.route_label = "refused:" + refusal->reason;
+          answer(c, peer, ctx, errors::http(refusal->status, false), true);
+          return;
+        }
+        c.head = std::move(std::get<http1::Head>(parsed));
+        c.in.erase(0, c.head.size);
+        c.ctx.emplace(gateway_->context(request_of(c.head, peer->address().host())));
+        if (auto early = gateway_->admit(*c.ctx)) {
+          // Answered from the head: a body that is coming is never read.
+          answer(c, peer, *c.ctx, std::move(*early), c.head.has_body() || !c.head.keep_alive);
+          continue;
+        }
+        if (c.head.expect_continue && c.head.has_body()) write(peer, "HTTP/1.1 100 Continue\r\n\r\n");
+        c.phase = Connection::Phase::body;
+        c.body.clear();
+        c.chunked = http1::ChunkedDecoder();
+        auto now = Clock::now();
+        c.deadline = now + options_.body_idle_timeout;
+        c.body_deadline = now + options_.body_timeout;
+      }
+      // Body.
+      if (c.head.chunked) {
+        size_t used = 0;
+        auto result = c.chunked.feed(c.in, c.body, c.ctx->body_limit, used);
+        c.in.erase(0, used);
+        if (used) c.deadline = std::min(Clock::now() + options_.body_idle_timeout, c.body_deadline);
+        if (result == http1::ChunkedDecoder::Result::more) return;
+        if (result != http1::ChunkedDecoder::Result::done) {
+          c.ctx->route_label += result == http1::ChunkedDecoder::Result::too_large ? " (body over limit)" : " (bad chunk)";
+          int status = result == http1::ChunkedDecoder::Result::too_large ? 413 : 400;
+          answer(c, peer, *c.ctx, errors::http(status, c.ctx->english), true);
+          return;
+        }
+      } else {
+        size_t need = c.head.content_length.value_or(0);
+        if (c.in.size() < need) {
+          c.deadline = std::min(Clock::now() + options_.body_idle_timeout, c.body_deadline);
+          return;
+        }
+        if (c.in.size() == need) {
+          c.body = std::move(c.in);
+          c.in.clear();
+        } else {
+          c.body.assign(c.in, 0, need);
+          c.in.erase(0, need);
+        }
+      }
+      HttpResponse resp = gateway_->complete(*c.ctx, std::move(c.body));
+      c.body.clear();
+      answer(c, peer, *c.ctx, std::move(resp), !c.head.keep_alive);
+    }
+  }
+
+  // Writes the final answer of a request; `close` ends the connection after it.
+  void answer(Connection& c, const std::shared_ptr<Tcp::Peer>& peer, RequestContext& ctx, HttpResponse resp,
+              bool close) {
+    gateway_->finish(ctx, resp);
+    std::string out = http1::serialize_head(resp.status, resp.headers, resp.content_type, resp.body.size(), !close);
+    if (!ctx.head_only) out += resp.body;  // HEAD: GET's head, no body
+    c.ctx.reset();
+    if (!close) {
+      write(peer, std::move(out));
+      c.phase = Connection::Phase::idle;
+      c.deadline = Clock::now() + options_.keepalive_timeout;
+      return;
+    }
+    c.phase = Connection::Phase::closing;
+    c.deadline = Clock::now() + options_.linger;
+    c.in.clear();
+    c.in.shrink_to_fit();
+    std::weak_ptr<Tcp::Peer> weak = peer;
+    auto shut = [weak] {
+      if (auto p = weak.lock()) {
+        std::static_pointer_cast<Connection>(p->getData(kConnectionKey))->final_written = true;
+        ::shutdown(p->fd(), SHUT_WR);  // FIN after the answer; the client's close ends the peer
+      }
+    };
+    write(peer, std::move(out)).then([shut](ssize_t) { shut(); }, [shut](std::exception_ptr) { shut(); });
+  }
+
+  static Pistache::Async::Promise<ssize_t> write(const std::shared_ptr<Tcp::Peer>& peer, std::string bytes) {
+    size_t size = bytes.size();
+    return peer->send(Pistache::RawBuffer(std::move(bytes), size));
+  }
+
+  std::shared_ptr<Gateway> gateway_;
+  ServerOptions options_;
+  std::shared_ptr<std::atomic<size_t>> open_;
+};
+
+// A transport thread with a clock: every 250 ms it ends connections whose phase ran out
+// of time — idle keep-alive connections quietly, slow heads and bodies with a 408,
+// lingering ones after their grace.
+class FrontTransport final : public Tcp::Transport {
+ public:
+  explicit FrontTransport(const std::shared_ptr<Front>& front) : Tcp::Transport(front), front_(front) {}
+  ~FrontTransport() override {
+    if (timer_fd_ >= 0) ::close(timer_fd_);
+  }
+
+  void registerPoller(Pistache::Polling::Epoll& poller) override {
+    Tcp::Transport::registerPoller(poller);
+    timer_fd_ = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    if (timer_fd_ < 0) throw std::runtime_error("timerfd_create failed");
+    itimerspec spec{};
+    spec.it_interval.tv_nsec = spec.it_value.tv_nsec = 250'000'000;
+    timerfd_settime(timer_fd_, 0, &spec, nullptr);
+    poller.addFd(timer_fd_, Pistache::Flags<Pistache::Polling::NotifyOn>(Pistache::Polling::NotifyOn::Read),
+                 Pistache::Polling::Tag(timer_fd_));
+  }
+
+  void onReady(const Pistache::Aio::FdSet& fds) override {
+    for (const auto& entry : fds)
+      if (entry.getTag() == Pistache::Polling::Tag(timer_fd_)) {
+        uint64_t wakeups = 0;
+        [[maybe_unused]] auto n = ::read(timer_fd_, &wakeups, sizeof wakeups);
+        expire();
+      }
+    Tcp::Transport::onReady(fds);
+  }
+
+  std::shared_ptr<Pistache::Aio::Handler> clone() const override {
+    return std::make_shared<FrontTransport>(std::static_pointer_cast<Front>(front_->clone()));
+  }
+
+ private:
+  void expire() {
+    auto now = Clock::now();
+    std::vector<std::shared_ptr<Tcp::Peer>> ended;
+    for (const auto& [fd, peer] : peers) {
+      auto data = peer->tryGetData(kConnectionKey);
+      if (!data) continue;
+      auto& c = *std::static_pointer_cast<Connection>(data);
+      if (now < c.deadline) continue;
+      if (c.phase == Connection::Phase::head || c.phase == Connection::Phase::body) front_->timeout(c, peer);
+      else ended.push_back(peer);  // idle between requests, or done lingering
+    }
+    for (const auto& peer : ended) removePeer(peer);
+  }
+
+  std::shared_ptr<Front> front_;
+  int timer_fd_ = -1;
+};
+} // namespace
+
+HttpServer::HttpServer(std::shared_ptr<Gateway> gateway, ServerOptions options)
+    : gateway_(std::move(gateway)), options_(options), open_(std::make_shared<std::atomic<size_t>>(0)) {}
+
+HttpServer::~HttpServer() { stop(); }
+
+void HttpServer::start(uint16_t port) {
+  Pistache::Address addr(Pistache::Ipv4::any(), Pistache::Port(port));
+  listener_ = std::make_unique<Tcp::Listener>(addr);
+  listener_->init(size_t(options_.threads), Pistache::Flags<Tcp::Options>(Tcp::Options::ReuseAddr | Tcp::Options::NoDelay),
+                  "gateway");
+  auto front = std::make_shared<Front>(gateway_, options_, open_);
+  listener_->setHandler(front);
+  listener_->setTransportFactory([front] { return std::make_shared<FrontTransport>(front); });
+  listener_->bind();
+  listener_->runThreaded();
 }
+
+void HttpServer::stop() {
+  if (!listener_) return;
+  listener_->shutdown();
+  listener_.reset();
+}
+
+uint16_t HttpServer::port() const { return listener_ ? uint16_t(listener_->getPort()) : 0; }
+
+size_t HttpServer::connections() const { return open_->load(); }
 
 } // namespace civic::gateway

@@ -1,26 +1,49 @@
-// Pistache adapter: converts Pistache requests into HttpRequest, runs the Gateway,
-// writes the HttpResponse. Also serves a bare hello endpoint for the benchmark.
+// The gateway's HTTP/1.1 front on Pistache's TCP layer (listener, reactor, transports):
+// the bytes of each connection are framed by http1.h, not by Pistache's HTTP parser,
+// so that a hostile client is refused from the request head — a body over the route's
+// limit is answered 413 and the connection closed before the body is read, smuggling
+// shapes and over-long heads are refused, slow heads and bodies time out — and every
+// answer the process writes goes through the gateway's error writer and finish().
+// Requests on one connection are handled in order on that connection's transport thread.
 #pragma once
-#include <pistache/endpoint.h>
-#include <pistache/http.h>
+#include <pistache/listener.h>
 
+#include <atomic>
+#include <chrono>
 #include <memory>
 
 #include "gateway/gateway.h"
+#include "gateway/http1.h"
 
 namespace civic::gateway {
 
-class HttpHandler : public Pistache::Http::Handler {
+struct ServerOptions {
+  int threads = 4;                                     ///< transport threads (GATEWAY_THREADS)
+  http1::Limits limits;                                ///< request line / header section
+  std::chrono::milliseconds header_timeout{10000};     ///< whole head, from its first byte (slowloris)
+  std::chrono::milliseconds body_idle_timeout{15000};  ///< between two reads of a body
+  std::chrono::milliseconds body_timeout{120000};      ///< whole body
+  std::chrono::milliseconds keepalive_timeout{60000};  ///< idle connection between requests
+  std::chrono::milliseconds linger{2000};              ///< reading and dropping after a final answer
+  size_t max_connections = 20000;                      ///< more are closed at once
+};
+
+class HttpServer {
  public:
-  HTTP_PROTOTYPE(HttpHandler)
-  explicit HttpHandler(std::shared_ptr<Gateway> gateway) : gateway_(std::move(gateway)) {}
-  void onRequest(const Pistache::Http::Request& request, Pistache::Http::ResponseWriter response) override;
+  HttpServer(std::shared_ptr<Gateway> gateway, ServerOptions options);
+  ~HttpServer();
+  /// Binds `port` (0: any free port) on every IPv4 address and serves on background threads.
+  void start(uint16_t port);
+  void stop();
+  uint16_t port() const;
+  /// Connections open now.
+  size_t connections() const;
 
  private:
   std::shared_ptr<Gateway> gateway_;
+  ServerOptions options_;
+  std::shared_ptr<std::atomic<size_t>> open_;
+  std::unique_ptr<Pistache::Tcp::Listener> listener_;
 };
-
-/// Converts a Pistache request (headers lower-cased, cookies re-joined).
-HttpRequest from_pistache(const Pistache::Http::Request& request);
 
 } // namespace civic::gateway

@@ -1,8 +1,6 @@
 // gateway_server: wiring only. Reads configuration, builds the Gateway and serves it
-// with Pistache until SIGTERM.
+// with its HTTP front until SIGTERM.
 #include <algorithm>
-
-#include <pistache/endpoint.h>
 
 #include <sstream>
 
@@ -37,31 +35,27 @@ int main() {
     cfg.session_cache_ttl = std::chrono::milliseconds(config::integer("SESSION_CACHE_MS", 2000, 0, 60000));
     cfg.public_cache_ttl = std::chrono::milliseconds(config::integer("PUBLIC_CACHE_MS", 1000, 0, 60000));
     cfg.maintenance_cache_ttl = std::chrono::milliseconds(config::integer("MAINTENANCE_CACHE_MS", 2000, 0, 60000));
-    cfg.rate_limit_per_minute = int(config::integer("RATE_LIMIT_PER_MINUTE", 10, 1, 100000));
+    cfg.rate_per_minute = {{"login", int(config::integer("RATE_LIMIT_PER_MINUTE", 10, 1, 100000))},
+                           {"uploads", int(config::integer("RATE_LIMIT_UPLOADS_PER_MINUTE", 60, 1, 100000))},
+                           {"writes", int(config::integer("RATE_LIMIT_WRITES_PER_MINUTE", 600, 1, 1000000))},
+                           {"reads", int(config::integer("RATE_LIMIT_READS_PER_MINUTE", 6000, 1, 100000000))}};
     cfg.trust_forwarded_for = config::boolean("TRUST_FORWARDED_FOR", false);
-    size_t max_body = cfg.max_body_bytes;
+
+    gateway::ServerOptions server;
+    server.threads = int(config::integer("GATEWAY_THREADS", 8, 1, 256));
+    server.header_timeout = std::chrono::milliseconds(config::integer("HEADER_TIMEOUT_MS", 10000, 100, 600000));
+    server.body_idle_timeout = std::chrono::milliseconds(config::integer("BODY_IDLE_TIMEOUT_MS", 15000, 100, 600000));
+    server.body_timeout = std::chrono::milliseconds(config::integer("BODY_TIMEOUT_MS", 120000, 100, 3600000));
+    server.keepalive_timeout = std::chrono::milliseconds(config::integer("KEEPALIVE_TIMEOUT_MS", 60000, 100, 3600000));
+    server.max_connections = size_t(config::integer("MAX_CONNECTIONS", 20000, 1, 1000000));
 
     auto gw = std::make_shared<gateway::Gateway>(std::move(cfg));
-    size_t largest_route_body = 0;  // upload routes may allow more than MAX_BODY_BYTES
-    for (const auto& r : gw->routes().routes()) largest_route_body = std::max(largest_route_body, r.max_body_bytes);
-    Pistache::Address addr(Pistache::Ipv4::any(), Pistache::Port(uint16_t(config::integer("PORT", 8080, 1, 65535))));
-    Pistache::Http::Endpoint endpoint(addr);
-    // Pistache's own cap sits well above ours, so oversized bodies normally get our JSON
-    // 413 with every security header; the ingress caps what lies beyond.
-    auto opts = Pistache::Http::Endpoint::options()
-                    .threads(int(config::integer("GATEWAY_THREADS", 8, 1, 256)))
-                    .flags(Pistache::Tcp::Options::ReuseAddr)
-                    .maxRequestSize(std::max(max_body * 4, largest_route_body) + 65536)
-                    .maxResponseSize(16 << 20)
-                    .headerTimeout(std::chrono::seconds(10))
-                    .bodyTimeout(std::chrono::seconds(30));
-    endpoint.init(opts);
-    endpoint.setHandler(Pistache::Http::make_handler<gateway::HttpHandler>(gw));
-    endpoint.serveThreaded();
-    log::info("gateway_started", {{"port", addr.port().toString()}, {"routes", gw->routes().routes().size()}});
+    gateway::HttpServer http(gw, server);
+    http.start(uint16_t(config::integer("PORT", 8080, 1, 65535)));
+    log::info("gateway_started", {{"port", http.port()}, {"routes", gw->routes().routes().size()}});
     int sig = rpc::wait_for_shutdown_signal();
     log::info("gateway_stopping", {{"signal", sig}});
-    endpoint.shutdown();
+    http.stop();
     return 0;
   } catch (const std::exception& e) {
     log::error("fatal", {{"what", e.what()}});

@@ -130,24 +130,6 @@ std::string openapi_document(const RouteTable& routes) {
     std::transform(verb.begin(), verb.end(), verb.begin(), ::tolower);
     paths[openapi_path(r.path)][verb] = op;
   }
-  // The composite reads of the gateway itself (aggregates.cpp).
-  auto composite = [](const char* id, const char* summary, json params) {
-    return json{{"get", {{"operationId", id}, {"summary", summary}, {"tags", json::array({"gateway"})},
-                         {"parameters", params},
-                         {"responses", {{"200", {{"description", "Sections by name; `partial` and `unavailable` say which "
-                                                                 "services did not answer in time"},
-                                                 {"content", {{"application/json", {{"schema", {{"type", "object"}}}}}}}}},
-                                        {"default", {{"description", "Error (GW-2)"}}}}}}}};
-  };
-  json site = {{"name", "site"}, {"in", "query"}, {"required", false},
-               {"schema", {{"type", "string"}, {"enum", {"supernet", "aikasanet"}}}}};
-  paths["/api/v1/home"] = composite("Gateway_Home", "A site's home page in one call (MAT-5, CNT): newest organisations or "
-                                    "members, grants, notices, emergency notice and variable block, member counts",
-                                    json::array({site}));
-  paths["/api/v1/search"] = composite("Gateway_Search", "Site-wide search (CNT-5) across organisations, grants and "
-                                      "articles, by relevance then recency",
-                                      json::array({site, {{"name", "q"}, {"in", "query"}, {"required", true},
-                                                          {"schema", {{"type", "string"}, {"maxLength", 100}}}}}));
   json doc = {{"openapi", "3.0.3"},
               {"info", {{"title", "Yamaguchi civic-activity platform API"}, {"version", "1"},
                         {"description", "Supernet and Aikasanet backend. Generated from the proto annotations."}}},

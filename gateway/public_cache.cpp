@@ -1,20 +1,29 @@
 #include "gateway/public_cache.h"
 
+#include <algorithm>
 #include <mutex>
+
+#include "gateway/path_template.h"
 
 namespace civic::gateway {
 
-std::string PublicCache::key_of(const HttpRequest& req) {
-  std::string key = req.path;
-  char sep = '?';
-  for (const auto& [k, v] : req.query) {
-    key += sep + k + '=' + v;
-    sep = '&';
+std::string PublicCache::key_of(const std::string& path, const std::vector<std::pair<std::string, std::string>>& query) {
+  std::vector<std::pair<std::string, std::string>> decoded;
+  for (const auto& [k, v] : query) {
+    auto name = percent_decode(k, true), value = percent_decode(v, true);
+    if (!name || !value) return "";
+    decoded.emplace_back(std::move(*name), std::move(*value));
+  }
+  std::stable_sort(decoded.begin(), decoded.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::string key = path;
+  for (const auto& [k, v] : decoded) {  // length-prefixed: no separator can be forged
+    key += '\0' + std::to_string(k.size()) + ':' + k + std::to_string(v.size()) + ':' + v;
   }
   return key;
 }
 
 std::optional<HttpResponse> PublicCache::get(const std::string& key, Clock::time_point now) const {
+  if (key.empty()) return std::nullopt;
   std::shared_lock lock(mutex_);
   auto it = entries_.find(key);
   if (it == entries_.end()) return std::nullopt;
@@ -24,23 +33,52 @@ std::optional<HttpResponse> PublicCache::get(const std::string& key, Clock::time
   return e.response;
 }
 
-void PublicCache::put(const std::string& key, const HttpResponse& r, Clock::time_point now) {
-  if (!enabled() || r.status != 200 || r.body.size() > max_body_) return;
-  std::unique_lock lock(mutex_);
-  if (entries_.size() >= max_entries_ && !entries_.count(key)) {
-    for (auto it = entries_.begin(); it != entries_.end();)
-      it = it->second->expires <= now ? entries_.erase(it) : std::next(it);
-    if (entries_.size() >= max_entries_) return;
+void PublicCache::evict(size_t room, Clock::time_point now) {
+  for (auto it = entries_.begin(); it != entries_.end() && bytes_ + room > max_bytes_;) {
+    if (it->second->expires + ttl_ <= now) {
+      bytes_ -= it->second->bytes;
+      it = entries_.erase(it);
+    } else {
+      ++it;
+    }
   }
+  if (bytes_ + room <= max_bytes_) return;
+  std::vector<std::pair<Clock::time_point, std::string>> by_age;
+  for (const auto& [k, e] : entries_) by_age.emplace_back(e->expires, k);
+  std::sort(by_age.begin(), by_age.end());
+  for (const auto& [expires, k] : by_age) {  // down to 3/4, so a full cache does not sort on every put
+    if (bytes_ + room <= max_bytes_ * 3 / 4) break;
+    auto it = entries_.find(k);
+    bytes_ -= it->second->bytes;
+    entries_.erase(it);
+  }
+}
+
+void PublicCache::put(const std::string& key, const HttpResponse& r, Clock::time_point now) {
+  if (!enabled() || key.empty() || r.status != 200 || r.body.size() > max_body_) return;
   auto e = std::make_shared<Entry>();
   e->response = r;
   e->expires = now + ttl_;
+  e->bytes = key.size() + r.body.size() + 256;
+  for (const auto& [n, v] : r.headers) e->bytes += n.size() + v.size() + 64;
+  std::unique_lock lock(mutex_);
+  if (auto old = entries_.find(key); old != entries_.end()) {
+    bytes_ -= old->second->bytes;
+    entries_.erase(old);
+  }
+  if (bytes_ + e->bytes > max_bytes_) evict(e->bytes, now);
+  bytes_ += e->bytes;
   entries_[key] = std::move(e);
 }
 
 size_t PublicCache::size() const {
   std::shared_lock lock(mutex_);
   return entries_.size();
+}
+
+size_t PublicCache::bytes() const {
+  std::shared_lock lock(mutex_);
+  return bytes_;
 }
 
 } // namespace civic::gateway

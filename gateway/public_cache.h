@@ -5,6 +5,7 @@
 // or a file. When an answer expires, the first caller asks the backend again while the
 // others keep getting the expired answer for up to one more time-to-live (no stampede
 // of identical calls); what staff publish or archive shows within two of them.
+// Bounded by bytes: when full, expired answers go first, then the oldest.
 #pragma once
 #include <atomic>
 #include <chrono>
@@ -13,6 +14,7 @@
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "gateway/gateway.h"
 
@@ -21,32 +23,38 @@ namespace civic::gateway {
 class PublicCache {
  public:
   using Clock = std::chrono::steady_clock;
-  /// `ttl` 0 disables the cache; at most `max_entries` answers of at most `max_body` bytes.
-  PublicCache(std::chrono::milliseconds ttl, size_t max_entries = 5000, size_t max_body = 512 * 1024)
-      : ttl_(ttl), max_entries_(max_entries), max_body_(max_body) {}
+  /// `ttl` 0 disables the cache; at most `max_bytes` of answers of at most `max_body` bytes each.
+  PublicCache(std::chrono::milliseconds ttl, size_t max_bytes = 32 << 20, size_t max_body = 512 * 1024)
+      : ttl_(ttl), max_bytes_(max_bytes), max_body_(max_body) {}
 
   bool enabled() const { return ttl_.count() > 0; }
-  /// The key of a request: its path and its query exactly as sent.
-  static std::string key_of(const HttpRequest& req);
+  /// The key of a request: its path and its query parameters percent-decoded and in
+  /// name order, so spellings of one query share one entry. "" when the query does not
+  /// decode (such a request is not cached).
+  static std::string key_of(const std::string& path, const std::vector<std::pair<std::string, std::string>>& query);
   /// A fresh answer for `key`; or, just after it expired, the expired answer to every
   /// caller but the first, which gets nullopt and should ask the backend and put().
   std::optional<HttpResponse> get(const std::string& key, Clock::time_point now = Clock::now()) const;
-  /// Keeps `r` for `key` when it is a 200 small enough; when full, expired answers are
-  /// dropped first and a new one is not kept if none had expired.
+  /// Keeps `r` for `key` when it is a 200 small enough, evicting expired then oldest
+  /// answers to stay within max_bytes.
   void put(const std::string& key, const HttpResponse& r, Clock::time_point now = Clock::now());
   size_t size() const;
+  size_t bytes() const;
 
  private:
   struct Entry {
     HttpResponse response;
     Clock::time_point expires;
+    size_t bytes = 0;
     mutable std::atomic<bool> refreshing{false};
   };
+  void evict(size_t room, Clock::time_point now);  // with the lock held
   std::chrono::milliseconds ttl_;
-  size_t max_entries_;
+  size_t max_bytes_;
   size_t max_body_;
   mutable std::shared_mutex mutex_;
   std::unordered_map<std::string, std::shared_ptr<const Entry>> entries_;
+  size_t bytes_ = 0;
 };
 
 } // namespace civic::gateway

@@ -11,6 +11,7 @@
 #include "civic/grants.pb.h"
 #include "civic/matching.pb.h"
 #include "civic/notification.pb.h"
+#include "civic/portal.pb.h"
 #include "civic/recruitment.pb.h"
 
 namespace civic::gateway {
@@ -20,7 +21,7 @@ std::vector<const google::protobuf::FileDescriptor*> served_files() {
   return {civic::auth::Account::descriptor()->file(), civic::notification::MailTemplate::descriptor()->file(),
           civic::content::Taxonomy::descriptor()->file(), civic::directory::Organization::descriptor()->file(),
           civic::grants::Grant::descriptor()->file(), civic::matching::Member::descriptor()->file(),
-          civic::recruitment::Recruitment::descriptor()->file()};
+          civic::recruitment::Recruitment::descriptor()->file(), civic::portal::HomeRequest::descriptor()->file()};
 }
 
 RouteTable RouteTable::build(const std::vector<const google::protobuf::FileDescriptor*>& files) {
@@ -63,6 +64,12 @@ RouteTable RouteTable::build(const std::vector<const google::protobuf::FileDescr
         r.open_in_maintenance = rule.open_in_maintenance();
         r.max_body_bytes = size_t(std::max(0, rule.max_body_kib())) * 1024;
         r.view_type = rule.view_type();
+        r.needs_session = rule.needs_session();
+        r.rate_class = !rule.rate_class().empty() ? rule.rate_class()
+                       : r.rate_limited       ? "login"
+                       : r.max_body_bytes     ? "uploads"
+                       : r.verb == "GET"      ? "reads"
+                                              : "writes";
         r.summary = rule.summary();
         r.grpc_path = "/" + service->full_name() + "/" + method->name();
         r.backend = backend;

@@ -25,6 +25,8 @@ struct Route {
   bool open_in_maintenance = false;
   size_t max_body_bytes = 0;  // 0: the gateway's MAX_BODY_BYTES
   std::string view_type;      // CNT-4: counts a view of the item named by the (single) path variable
+  bool needs_session = false; // 401 from the head, before the body is read
+  std::string rate_class;     // login, uploads, reads or writes (RATE_LIMIT_*)
   std::string summary;
   std::string grpc_path;    // "/civic.auth.AuthService/Login"
   std::string backend;      // "auth": the package's last component

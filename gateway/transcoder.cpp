@@ -3,12 +3,14 @@
 #include <google/protobuf/util/json_util.h>
 
 #include <nlohmann/json.hpp>
+#include <cmath>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "civic/common.pb.h"
 #include "civic/http_options.pb.h"
-#include "rpc/privacy.h"
+#include "core/crypto.h"
 
 namespace civic::gateway {
 namespace {
@@ -61,7 +63,92 @@ bool set_scalar(Message* msg, const FieldDescriptor* f, const std::string& text)
     return false;
   }
 }
+
+// A first pass over a JSON body for what protobuf's parser lets through or handles
+// badly: a key given twice in one object (protobuf keeps the last, so
+// {"login_id":"a","login_id":"b"} would act on b), nesting deeper than kMaxDepth, and
+// numbers outside a double's range (1e400). Reports the first problem with its path.
+class JsonShape final : public nlohmann::json_sax<nlohmann::json> {
+ public:
+  static constexpr size_t kMaxDepth = 32;
+  std::optional<Violation> problem;
+
+  bool null() override { return value(); }
+  bool boolean(bool) override { return value(); }
+  bool number_integer(number_integer_t) override { return value(); }
+  bool number_unsigned(number_unsigned_t) override { return value(); }
+  bool number_float(number_float_t v, const string_t&) override {
+    if (!std::isfinite(v))
+      return fail(violation(path(), "number_out_of_range", "数値が大きすぎます", "number out of range"));
+    return value();
+  }
+  bool string(string_t&) override { return value(); }
+  bool binary(binary_t&) override { return value(); }
+  bool start_object(std::size_t) override { return open(true); }
+  bool key(string_t& k) override {
+    auto& frame = stack_.back();
+    if (!frame.keys.insert(k).second)
+      return fail(violation(path(k), "duplicate_key", "同じ項目が複数回指定されています", "is given more than once"));
+    frame.key = k;
+    return true;
+  }
+  bool end_object() override { return close(); }
+  bool start_array(std::size_t) override { return open(false); }
+  bool end_array() override { return close(); }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& ex) override {
+    if (ex.id == 406)  // out_of_range.406: a number overflowing a double
+      return fail(violation(path(), "number_out_of_range", "数値が大きすぎます", "number out of range"));
+    return fail(violation("body", "invalid_json", "JSON の形式が正しくありません", "body is not valid JSON"));
+  }
+
+ private:
+  struct Frame {
+    bool object;
+    std::set<std::string> keys;
+    std::string key;
+    size_t index = 0;
+  };
+  bool open(bool object) {
+    if (stack_.size() >= kMaxDepth)
+      return fail(violation(path(), "too_deep", "JSON の入れ子が深すぎます", "JSON nested too deeply"));
+    stack_.push_back({object, {}, {}, 0});
+    return true;
+  }
+  bool close() {
+    stack_.pop_back();
+    return value();
+  }
+  bool value() {
+    if (!stack_.empty() && !stack_.back().object) ++stack_.back().index;
+    return true;
+  }
+  bool fail(Violation v) {
+    problem = std::move(v);
+    return false;
+  }
+  std::string path(const std::string& last = "") const {
+    std::string out;
+    for (const auto& f : stack_) {
+      if (f.object && !f.key.empty() && &f != &stack_.back()) out += (out.empty() ? "" : ".") + f.key;
+      else if (!f.object && &f != &stack_.back()) out += "[" + std::to_string(f.index) + "]";
+    }
+    if (!stack_.empty() && stack_.back().object) {
+      const std::string& k = last.empty() ? stack_.back().key : last;
+      if (!k.empty()) out += (out.empty() ? "" : ".") + k;
+    } else if (!stack_.empty()) {
+      out += "[" + std::to_string(stack_.back().index) + "]";
+    }
+    return out.empty() ? "body" : out;
+  }
+  std::vector<Frame> stack_;
+};
 } // namespace
+
+std::optional<Violation> json_shape_problem(std::string_view body) {
+  JsonShape shape;
+  nlohmann::json::sax_parse(body, &shape);
+  return shape.problem;
+}
 
 std::vector<std::pair<std::string, std::string>> split_query(std::string_view raw) {
   std::vector<std::pair<std::string, std::string>> out;
@@ -98,6 +185,10 @@ std::vector<Violation> build_request(const Route& route, const std::map<std::str
   } else if (!blank) {
     if (!validation::valid_utf8(body)) {
       out.push_back(violation("body", "invalid_encoding", "文字コードが正しくありません（UTF-8）", "must be valid UTF-8"));
+      return out;
+    }
+    if (auto problem = json_shape_problem(body)) {
+      out.push_back(std::move(*problem));
       return out;
     }
     Message* target = msg;
@@ -173,24 +264,6 @@ void write_string(std::string& out, std::string_view s) {
   out += '"';
 }
 
-std::string base64(const std::string& bytes) {
-  static const char* table = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < bytes.size(); i += 3) {
-    uint32_t n = uint32_t(uint8_t(bytes[i])) << 16 | uint32_t(uint8_t(bytes[i + 1])) << 8 | uint8_t(bytes[i + 2]);
-    for (int k = 18; k >= 0; k -= 6) out += table[(n >> k) & 63];
-  }
-  if (size_t rest = bytes.size() - i) {
-    uint32_t n = uint32_t(uint8_t(bytes[i])) << 16 | (rest > 1 ? uint32_t(uint8_t(bytes[i + 1])) << 8 : 0);
-    out += table[(n >> 18) & 63];
-    out += table[(n >> 12) & 63];
-    out += rest > 1 ? table[(n >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
-}
-
 void write_message(std::string& out, const Message& msg, const std::string& skip);
 
 // One value of `f` (element `index` of a repeated field, or -1).
@@ -210,7 +283,7 @@ void write_value(std::string& out, const Message& msg, const FieldDescriptor* f,
     case FieldDescriptor::CPPTYPE_STRING: {
       std::string scratch;
       const std::string& v = rep ? r->GetRepeatedStringReference(msg, f, index, &scratch) : r->GetStringReference(msg, f, &scratch);
-      if (f->type() == FieldDescriptor::TYPE_BYTES) out += '"' + base64(v) + '"';
+      if (f->type() == FieldDescriptor::TYPE_BYTES) out += '"' + crypto::base64(v) + '"';
       else write_string(out, v);
       break;
     }
@@ -307,94 +380,6 @@ std::string content_disposition(const std::string& filename) {
   }
   if (ascii.empty()) ascii = "download";
   return "attachment; filename=\"" + ascii + "\"; filename*=UTF-8''" + encoded;
-}
-
-int http_status(grpc::StatusCode code) {
-  switch (code) {
-    case grpc::StatusCode::OK: return 200;
-    case grpc::StatusCode::CANCELLED: return 499;
-    case grpc::StatusCode::UNKNOWN: return 500;
-    case grpc::StatusCode::INVALID_ARGUMENT: return 400;
-    case grpc::StatusCode::DEADLINE_EXCEEDED: return 504;
-    case grpc::StatusCode::NOT_FOUND: return 404;
-    case grpc::StatusCode::ALREADY_EXISTS: return 409;
-    case grpc::StatusCode::PERMISSION_DENIED: return 403;
-    case grpc::StatusCode::RESOURCE_EXHAUSTED: return 429;
-    case grpc::StatusCode::FAILED_PRECONDITION: return 400;
-    case grpc::StatusCode::ABORTED: return 409;
-    case grpc::StatusCode::OUT_OF_RANGE: return 400;
-    case grpc::StatusCode::UNIMPLEMENTED: return 501;
-    case grpc::StatusCode::INTERNAL: return 500;
-    case grpc::StatusCode::UNAVAILABLE: return 503;
-    case grpc::StatusCode::DATA_LOSS: return 500;
-    case grpc::StatusCode::UNAUTHENTICATED: return 401;
-    default: return 500;
-  }
-}
-
-const char* status_name(grpc::StatusCode code) {
-  switch (code) {
-    case grpc::StatusCode::OK: return "OK";
-    case grpc::StatusCode::CANCELLED: return "CANCELLED";
-    case grpc::StatusCode::UNKNOWN: return "UNKNOWN";
-    case grpc::StatusCode::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
-    case grpc::StatusCode::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
-    case grpc::StatusCode::NOT_FOUND: return "NOT_FOUND";
-    case grpc::StatusCode::ALREADY_EXISTS: return "ALREADY_EXISTS";
-    case grpc::StatusCode::PERMISSION_DENIED: return "PERMISSION_DENIED";
-    case grpc::StatusCode::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
-    case grpc::StatusCode::FAILED_PRECONDITION: return "FAILED_PRECONDITION";
-    case grpc::StatusCode::ABORTED: return "ABORTED";
-    case grpc::StatusCode::OUT_OF_RANGE: return "OUT_OF_RANGE";
-    case grpc::StatusCode::UNIMPLEMENTED: return "UNIMPLEMENTED";
-    case grpc::StatusCode::INTERNAL: return "INTERNAL";
-    case grpc::StatusCode::UNAVAILABLE: return "UNAVAILABLE";
-    case grpc::StatusCode::DATA_LOSS: return "DATA_LOSS";
-    case grpc::StatusCode::UNAUTHENTICATED: return "UNAUTHENTICATED";
-    default: return "UNKNOWN";
-  }
-}
-
-namespace {
-const char* english_message(grpc::StatusCode code) {
-  switch (code) {
-    case grpc::StatusCode::INVALID_ARGUMENT: return "The request has invalid fields.";
-    case grpc::StatusCode::NOT_FOUND: return "Not found.";
-    case grpc::StatusCode::ALREADY_EXISTS: return "Already exists.";
-    case grpc::StatusCode::PERMISSION_DENIED: return "You are not allowed to do this.";
-    case grpc::StatusCode::UNAUTHENTICATED: return "Authentication required or failed.";
-    case grpc::StatusCode::RESOURCE_EXHAUSTED: return "Too many requests; try again later.";
-    case grpc::StatusCode::FAILED_PRECONDITION: return "The request cannot be carried out in the current state.";
-    case grpc::StatusCode::ABORTED: return "Changed concurrently; reload and try again.";
-    case grpc::StatusCode::UNAVAILABLE: return "Temporarily unavailable.";
-    case grpc::StatusCode::DEADLINE_EXCEEDED: return "The service did not answer in time.";
-    case grpc::StatusCode::UNIMPLEMENTED: return "Not implemented.";
-    default: return "Internal error.";
-  }
-}
-} // namespace
-
-std::string error_body(grpc::StatusCode code, const std::string& message, const std::vector<Violation>& details,
-                       bool english) {
-  nlohmann::json d = nlohmann::json::array();
-  for (const auto& v : details)
-    d.push_back({{"field", v.field}, {"reason", v.reason}, {"message", english ? v.message_en : v.message}});
-  nlohmann::json body = {{"error",
-                          {{"code", http_status(code)},
-                           {"status", status_name(code)},
-                           {"message", english ? english_message(code) : message},
-                           {"details", d}}}};
-  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-std::vector<Violation> details_of(const grpc::Status& status, int* retry_after_seconds) {
-  std::vector<Violation> out;
-  if (status.error_details().empty()) return out;
-  civic::common::ErrorDetail detail;
-  if (!detail.ParseFromString(status.error_details())) return out;
-  for (const auto& v : detail.violations()) out.push_back({v.field(), v.reason(), v.message(), v.message_en()});
-  if (retry_after_seconds) *retry_after_seconds = detail.retry_after_seconds();
-  return out;
 }
 
 } // namespace civic::gateway

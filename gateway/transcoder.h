@@ -5,6 +5,8 @@
 #include <grpcpp/support/status.h>
 
 #include <map>
+#include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -29,18 +31,11 @@ std::string render_response(google::protobuf::Message& msg, const std::string& s
 /// with anything unsafe replaced, plus the exact UTF-8 name as filename* (RFC 5987).
 std::string content_disposition(const std::string& filename);
 
-/// HTTP status for a gRPC status code, as grpc-gateway v2 and Envoy map it.
-int http_status(grpc::StatusCode code);
-/// Canonical name ("INVALID_ARGUMENT").
-const char* status_name(grpc::StatusCode code);
-
-/// {"error":{"code","status","message","details":[{"field","reason","message"}]}} in
-/// Japanese, or English when `english`.
-std::string error_body(grpc::StatusCode code, const std::string& message,
-                       const std::vector<validation::Violation>& details, bool english);
-
-/// Violations and retry hint from a status's binary details (civic.common.ErrorDetail).
-std::vector<validation::Violation> details_of(const grpc::Status& status, int* retry_after_seconds);
+/// The first problem protobuf's JSON parser would miss or mishandle in `body`: a key
+/// repeated in one object (duplicate_key), nesting over 32 levels (too_deep), a number
+/// outside a double's range (number_out_of_range), or malformed JSON (invalid_json);
+/// the violation's field is the JSON path ("organization.name", "items[3]").
+std::optional<validation::Violation> json_shape_problem(std::string_view body);
 
 /// Splits a raw query string into undecoded name/value pairs.
 std::vector<std::pair<std::string, std::string>> split_query(std::string_view raw);

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include <google/protobuf/util/json_util.h>
 
@@ -11,7 +12,9 @@
 #include "civic/events.pb.h"
 #include "rpc/privacy.h"
 #include "core/crypto.h"
+#include "gateway/errors.h"
 #include "gateway/gateway.h"
+#include "gateway/http1.h"
 #include "gateway/public_cache.h"
 #include "gateway/multipart.h"
 #include "gateway/openapi.h"
@@ -130,8 +133,13 @@ TEST_CASE("the OpenAPI document lists every annotated route", "[unit]") {
   CHECK(doc["openapi"] == "3.0.3");
   size_t operations = 0;
   for (auto& [path, ops] : doc["paths"].items()) operations += ops.size();
-  CHECK(operations == table.routes().size() + 2);  // + the gateway's own home page and site-wide search
-  CHECK(doc["paths"]["/api/v1/search"]["get"]["parameters"][1]["name"] == "q");
+  CHECK(operations == table.routes().size());  // the composites are declared routes too (portal.proto)
+  // The site-wide search's parameters come from its request message, with nothing else.
+  std::set<std::string> search_params;
+  for (auto& p : doc["paths"]["/api/v1/search"]["get"]["parameters"]) search_params.insert(p["name"]);
+  CHECK(search_params == std::set<std::string>{"q", "site"});
+  CHECK(doc["paths"]["/api/v1/home"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"] ==
+        "#/components/schemas/civic.portal.HomeResponse");
   CHECK(doc["paths"]["/api/v1/sessions"]["post"]["responses"].contains("200"));
   CHECK(doc["paths"]["/api/v1/admin/accounts/{id}/suspend"]["post"]["parameters"][0]["in"] == "path");
 }
@@ -281,15 +289,16 @@ TEST_CASE("rendered strings escape quotes, controls and markup characters", "[un
 }
 
 TEST_CASE("the public micro-cache keeps 200 answers for its time-to-live only", "[unit]") {
-  using civic::gateway::HttpRequest;
   using civic::gateway::HttpResponse;
   using civic::gateway::PublicCache;
   auto t0 = PublicCache::Clock::now();
-  PublicCache cache(std::chrono::milliseconds(1000), 2, 10);
-  HttpRequest req;
-  req.path = "/api/v1/grants";
-  req.query = {{"q", "萩"}, {"page_size", "5"}};
-  CHECK(PublicCache::key_of(req) == "/api/v1/grants?q=萩&page_size=5");
+  PublicCache cache(std::chrono::milliseconds(1000), 1000, 10);
+  // Keys are canonical: percent-spellings and parameter order of one query share one entry.
+  CHECK(PublicCache::key_of("/api/v1/grants", {{"q", "萩"}, {"page_size", "5"}}) ==
+        PublicCache::key_of("/api/v1/grants", {{"page_size", "5"}, {"q", "%E8%90%A9"}}));
+  CHECK(PublicCache::key_of("/api/v1/grants", {{"q", "a+b"}}) == PublicCache::key_of("/api/v1/grants", {{"q", "a%20b"}}));
+  CHECK(PublicCache::key_of("/api/v1/grants", {{"q", "a&b=c"}}) != PublicCache::key_of("/api/v1/grants", {{"q", "a"}, {"b", "c"}}));
+  CHECK(PublicCache::key_of("/api/v1/grants", {{"q", "%FF%"}}).empty());  // undecodable: never cached
   HttpResponse ok;
   ok.body = "{\"a\":1}";
   cache.put("a", ok, t0);
@@ -313,12 +322,19 @@ TEST_CASE("the public micro-cache keeps 200 answers for its time-to-live only", 
   cache.put("big", big, t0);
   CHECK_FALSE(cache.get("big", t0));  // larger than max_body
 
-  cache.put("b", ok, t0);
-  cache.put("c", ok, t0);  // full (a, b), nothing expired: not kept
-  CHECK_FALSE(cache.get("c", t0));
-  cache.put("c", ok, t0 + std::chrono::seconds(3));  // a and b have expired: room again
-  CHECK(cache.get("c", t0 + std::chrono::seconds(3)));
-  CHECK(cache.size() == 1);
+  // Bounded by bytes: when full, expired answers go first, then the oldest.
+  PublicCache small(std::chrono::milliseconds(1000), 3 * 300, 10);
+  for (int i = 0; i < 3; ++i) small.put("k" + std::to_string(i), ok, t0 + std::chrono::milliseconds(i));
+  CHECK(small.size() == 3);
+  CHECK(small.bytes() <= 3 * 300);
+  small.put("k3", ok, t0 + std::chrono::milliseconds(3));  // full: the oldest make room
+  CHECK(small.get("k3", t0 + std::chrono::milliseconds(3)));
+  CHECK_FALSE(small.get("k0", t0 + std::chrono::milliseconds(3)));
+  CHECK(small.bytes() <= 3 * 300);
+  small.put("k4", ok, t0 + std::chrono::seconds(5));  // expired answers make room first
+  CHECK(small.get("k4", t0 + std::chrono::seconds(5)));
+  CHECK(small.size() == 3);
+  CHECK(small.bytes() <= 3 * 300);
 
   PublicCache off(std::chrono::milliseconds(0));
   off.put("a", ok, t0);

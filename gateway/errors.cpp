@@ -1,0 +1,162 @@
+#include "gateway/errors.h"
+
+#include <nlohmann/json.hpp>
+
+#include "civic/common.pb.h"
+
+namespace civic::gateway {
+using validation::Violation;
+
+int http_status(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::OK: return 200;
+    case grpc::StatusCode::CANCELLED: return 499;
+    case grpc::StatusCode::UNKNOWN: return 500;
+    case grpc::StatusCode::INVALID_ARGUMENT: return 400;
+    case grpc::StatusCode::DEADLINE_EXCEEDED: return 504;
+    case grpc::StatusCode::NOT_FOUND: return 404;
+    case grpc::StatusCode::ALREADY_EXISTS: return 409;
+    case grpc::StatusCode::PERMISSION_DENIED: return 403;
+    case grpc::StatusCode::RESOURCE_EXHAUSTED: return 429;
+    case grpc::StatusCode::FAILED_PRECONDITION: return 400;
+    case grpc::StatusCode::ABORTED: return 409;
+    case grpc::StatusCode::OUT_OF_RANGE: return 400;
+    case grpc::StatusCode::UNIMPLEMENTED: return 501;
+    case grpc::StatusCode::INTERNAL: return 500;
+    case grpc::StatusCode::UNAVAILABLE: return 503;
+    case grpc::StatusCode::DATA_LOSS: return 500;
+    case grpc::StatusCode::UNAUTHENTICATED: return 401;
+    default: return 500;
+  }
+}
+
+const char* status_name(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::OK: return "OK";
+    case grpc::StatusCode::CANCELLED: return "CANCELLED";
+    case grpc::StatusCode::UNKNOWN: return "UNKNOWN";
+    case grpc::StatusCode::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
+    case grpc::StatusCode::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
+    case grpc::StatusCode::NOT_FOUND: return "NOT_FOUND";
+    case grpc::StatusCode::ALREADY_EXISTS: return "ALREADY_EXISTS";
+    case grpc::StatusCode::PERMISSION_DENIED: return "PERMISSION_DENIED";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
+    case grpc::StatusCode::FAILED_PRECONDITION: return "FAILED_PRECONDITION";
+    case grpc::StatusCode::ABORTED: return "ABORTED";
+    case grpc::StatusCode::OUT_OF_RANGE: return "OUT_OF_RANGE";
+    case grpc::StatusCode::UNIMPLEMENTED: return "UNIMPLEMENTED";
+    case grpc::StatusCode::INTERNAL: return "INTERNAL";
+    case grpc::StatusCode::UNAVAILABLE: return "UNAVAILABLE";
+    case grpc::StatusCode::DATA_LOSS: return "DATA_LOSS";
+    case grpc::StatusCode::UNAUTHENTICATED: return "UNAUTHENTICATED";
+    default: return "UNKNOWN";
+  }
+}
+
+namespace {
+const char* english_message(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::INVALID_ARGUMENT: return "The request has invalid fields.";
+    case grpc::StatusCode::NOT_FOUND: return "Not found.";
+    case grpc::StatusCode::ALREADY_EXISTS: return "Already exists.";
+    case grpc::StatusCode::PERMISSION_DENIED: return "You are not allowed to do this.";
+    case grpc::StatusCode::UNAUTHENTICATED: return "Authentication required or failed.";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED: return "Too many requests; try again later.";
+    case grpc::StatusCode::FAILED_PRECONDITION: return "The request cannot be carried out in the current state.";
+    case grpc::StatusCode::ABORTED: return "Changed concurrently; reload and try again.";
+    case grpc::StatusCode::UNAVAILABLE: return "Temporarily unavailable.";
+    case grpc::StatusCode::DEADLINE_EXCEEDED: return "The service did not answer in time.";
+    case grpc::StatusCode::UNIMPLEMENTED: return "Not implemented.";
+    default: return "Internal error.";
+  }
+}
+} // namespace
+
+std::string error_body(grpc::StatusCode code, const std::string& message, const std::vector<Violation>& details,
+                       bool english) {
+  nlohmann::json d = nlohmann::json::array();
+  for (const auto& v : details)
+    d.push_back({{"field", v.field}, {"reason", v.reason}, {"message", english ? v.message_en : v.message}});
+  nlohmann::json body = {{"error",
+                          {{"code", http_status(code)},
+                           {"status", status_name(code)},
+                           {"message", english ? english_message(code) : message},
+                           {"details", d}}}};
+  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::vector<Violation> details_of(const grpc::Status& status, int* retry_after_seconds) {
+  std::vector<Violation> out;
+  if (status.error_details().empty()) return out;
+  civic::common::ErrorDetail detail;
+  if (!detail.ParseFromString(status.error_details())) return out;
+  for (const auto& v : detail.violations()) out.push_back({v.field(), v.reason(), v.message(), v.message_en()});
+  if (retry_after_seconds) *retry_after_seconds = detail.retry_after_seconds();
+  return out;
+}
+
+
+namespace errors {
+namespace {
+struct HttpError {
+  int status;
+  const char* name;
+  const char* ja;
+  const char* en;
+};
+constexpr HttpError kHttpErrors[] = {
+    {400, "INVALID_ARGUMENT", "リクエストの形式が正しくありません", "Malformed request."},
+    {401, "UNAUTHENTICATED", "ログインが必要です", "Authentication required."},
+    {403, "PERMISSION_DENIED", "許可されていない操作です", "You are not allowed to do this."},
+    {404, "NOT_FOUND", "見つかりません", "Not found."},
+    {405, "METHOD_NOT_ALLOWED", "このメソッドは使用できません", "Method not allowed."},
+    {408, "REQUEST_TIMEOUT", "リクエストの受信が時間内に終わりませんでした", "The request was not received in time."},
+    {411, "LENGTH_REQUIRED", "Content-Length が必要です", "Content-Length is required."},
+    {413, "PAYLOAD_TOO_LARGE", "リクエストが大きすぎます", "Request body too large."},
+    {414, "URI_TOO_LONG", "URL が長すぎます", "The request target is too long."},
+    {415, "UNSUPPORTED_MEDIA_TYPE", "Content-Type は application/json にしてください",
+     "Content-Type must be application/json."},
+    {417, "EXPECTATION_FAILED", "Expect ヘッダの値に対応していません", "Unsupported expectation."},
+    {429, "RESOURCE_EXHAUSTED", "リクエストが多すぎます。しばらくしてからお試しください",
+     "Too many requests; try again later."},
+    {431, "HEADERS_TOO_LARGE", "リクエストヘッダが大きすぎます", "Request header fields too large."},
+    {500, "INTERNAL", "内部エラーが発生しました", "Internal error."},
+    {501, "UNIMPLEMENTED", "対応していない転送形式です", "Not implemented."},
+    {503, "UNAVAILABLE", "一時的に利用できません。しばらくしてからお試しください", "Temporarily unavailable."},
+    {505, "HTTP_VERSION_NOT_SUPPORTED", "HTTP/1.1 でアクセスしてください", "Use HTTP/1.1."},
+};
+const HttpError& http_error(int status) {
+  for (const auto& e : kHttpErrors)
+    if (e.status == status) return e;
+  return kHttpErrors[0];
+}
+} // namespace
+
+HttpResponse status(grpc::StatusCode code, const std::string& message, bool english,
+                    const std::vector<Violation>& details) {
+  HttpResponse r;
+  r.status = http_status(code);
+  r.body = error_body(code, message, details, english);
+  return r;
+}
+
+HttpResponse invalid(const std::vector<Violation>& details, bool english) {
+  return status(grpc::StatusCode::INVALID_ARGUMENT, "入力内容に誤りがあります", english, details);
+}
+
+HttpResponse http(int status, const std::string& ja, const std::string& en, bool english) {
+  HttpResponse r;
+  r.status = status;
+  nlohmann::json body = {{"error", {{"code", status}, {"status", http_error(status).name},
+                                    {"message", english ? en : ja}, {"details", nlohmann::json::array()}}}};
+  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return r;
+}
+
+HttpResponse http(int status, bool english) {
+  const HttpError& e = http_error(status);
+  return http(status, e.ja, e.en, english);
+}
+} // namespace errors
+
+} // namespace civic::gateway

@@ -1,0 +1,19 @@
+// Fuzzes the multipart/form-data parser: the first line is the Content-Type, the rest
+// the body.
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+
+#include "gateway/multipart.h"
+
+using namespace civic::gateway;
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view in(reinterpret_cast<const char*>(data), size);
+  size_t nl = in.find('\n');
+  if (nl == std::string_view::npos) return 0;
+  std::string problem;
+  auto parts = multipart_to_json(in.substr(0, nl), in.substr(nl + 1), problem);
+  if (!parts && problem.empty()) std::abort();
+  return 0;
+}
