@@ -61,7 +61,7 @@ bool has_token(std::string_view list, std::string_view token) {  // case-insensi
 }
 
 constexpr std::string_view kSingletons[] = {"host", "content-length", "transfer-encoding", "content-type", "origin",
-                                            "x-csrf-token", "x-requested-with", "x-request-id", "authorization",
+                                            "x-csrf-token", "x-request-id", "authorization",
                                             "expect"};
 
 Refusal refuse(int status, std::string reason) { return {status, std::move(reason)}; }

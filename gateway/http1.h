@@ -51,7 +51,7 @@ struct Refusal {
 /// Content-Length or on HTTP/1.0, a transfer coding other than chunked (501), an
 /// unknown expectation (417), a version other than 1.0/1.1 (505), over-long request
 /// lines (414) and header sections (431). Singleton fields used for security decisions
-/// (Content-Type, Origin, X-CSRF-Token, X-Requested-With, X-Request-Id, Authorization)
+/// (Content-Type, Origin, X-CSRF-Token, X-Request-Id, Authorization, Expect)
 /// may appear once only.
 std::variant<std::monostate, Head, Refusal> parse_head(std::string_view buf, const Limits& limits);
 

@@ -36,6 +36,15 @@ struct Connection {
   ~Connection() { open->fetch_sub(1); }
 };
 
+// Ends a connection with a reset rather than a FIN: linger 0, and reading shut so the
+// transport's next read sees the end and closes it. Used for clients that keep sending
+// after their final answer.
+void abort_connection(int fd) {
+  linger off{1, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &off, sizeof off);
+  ::shutdown(fd, SHUT_RD);
+}
+
 Connection& connection_of(const std::shared_ptr<Tcp::Peer>& peer) {
   return *std::static_pointer_cast<Connection>(peer->getData(kConnectionKey));
 }
@@ -76,7 +85,7 @@ class Front final : public Tcp::Handler {
       // Lingering close: the client may still be sending a body we refused; reading it
       // lets the answer reach the client instead of a reset. Bounded.
       c.discarded += len;
-      if (c.discarded > kMaxDiscard && c.final_written) ::shutdown(peer->fd(), SHUT_RDWR);
+      if (c.discarded > kMaxDiscard && c.final_written) abort_connection(peer->fd());
       return;
     }
     c.in.append(buffer, len);
@@ -238,8 +247,15 @@ class FrontTransport final : public Tcp::Transport {
       if (!data) continue;
       auto& c = *std::static_pointer_cast<Connection>(data);
       if (now < c.deadline) continue;
-      if (c.phase == Connection::Phase::head || c.phase == Connection::Phase::body) front_->timeout(c, peer);
-      else ended.push_back(peer);  // idle between requests, or done lingering
+      if (c.phase == Connection::Phase::head || c.phase == Connection::Phase::body) {
+        front_->timeout(c, peer);
+        continue;
+      }
+      if (c.phase == Connection::Phase::closing) {  // done lingering: a reset for whatever is still coming
+        linger off{1, 0};
+        ::setsockopt(peer->fd(), SOL_SOCKET, SO_LINGER, &off, sizeof off);
+      }
+      ended.push_back(peer);
     }
     for (const auto& peer : ended) removePeer(peer);
   }

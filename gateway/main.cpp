@@ -1,5 +1,7 @@
 // gateway_server: wiring only. Reads configuration, builds the Gateway and serves it
 // with its HTTP front until SIGTERM.
+#include <sys/resource.h>
+
 #include <algorithm>
 
 #include <sstream>
@@ -47,7 +49,16 @@ int main() {
     server.body_idle_timeout = std::chrono::milliseconds(config::integer("BODY_IDLE_TIMEOUT_MS", 15000, 100, 600000));
     server.body_timeout = std::chrono::milliseconds(config::integer("BODY_TIMEOUT_MS", 120000, 100, 3600000));
     server.keepalive_timeout = std::chrono::milliseconds(config::integer("KEEPALIVE_TIMEOUT_MS", 60000, 100, 3600000));
-    server.max_connections = size_t(config::integer("MAX_CONNECTIONS", 20000, 1, 1000000));
+    server.max_connections = size_t(config::integer("MAX_CONNECTIONS", 10000, 1, 1000000));
+    // Past the descriptor limit accept() fails and Pistache's listener retries it in a
+    // busy loop: keep the connection cap below the limit (raised to the hard limit).
+    rlimit files{};
+    if (getrlimit(RLIMIT_NOFILE, &files) == 0) {
+      files.rlim_cur = files.rlim_max;
+      setrlimit(RLIMIT_NOFILE, &files);
+      getrlimit(RLIMIT_NOFILE, &files);
+      if (files.rlim_cur > 512) server.max_connections = std::min(server.max_connections, size_t(files.rlim_cur) - 256);
+    }
 
     auto gw = std::make_shared<gateway::Gateway>(std::move(cfg));
     gateway::HttpServer http(gw, server);

@@ -4,7 +4,11 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <arpa/inet.h>
 
 #include <chrono>
@@ -36,6 +40,8 @@ class RawConnection {
     addr.sin_port = htons(uint16_t(port));
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) throw std::runtime_error("connect failed");
+    timeval five{5, 0};  // a gateway that stops reading must not hang the test
+    ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &five, sizeof five);
   }
   ~RawConnection() { ::close(fd_); }
   RawConnection(const RawConnection&) = delete;
@@ -105,11 +111,11 @@ class RawConnection {
   bool fill(std::chrono::steady_clock::time_point deadline) {
     if (eof_) return false;
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return false;
     pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, int(left.count())) <= 0) return false;
+    if (::poll(&p, 1, std::max(0, int(left.count()))) <= 0) return false;
     char chunk[16384];
     ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return false;
     if (n <= 0) {
       eof_ = true;
       return false;
