@@ -215,7 +215,7 @@ RequestContext Gateway::context(const HttpRequest& req) const {
   ctx.method = ctx.head_only ? "GET" : req.method;
   ctx.path = req.path;
   ctx.query = req.query;
-  ctx.declared_length = req.declared_length ? req.declared_length : std::optional<size_t>(req.body.size());
+  if (!req.chunked) ctx.declared_length = req.declared_length.value_or(req.body.size());
   ctx.client_ip = req.peer_ip;
   for (const auto& [name, value] : req.headers) {
     if (name == "origin") ctx.origin = value;
@@ -342,9 +342,9 @@ Gateway::Outcome Gateway::route(RequestContext& ctx) {
 Gateway::Outcome Gateway::size_limits(RequestContext& ctx) {
   const Route& route = *ctx.route;
   ctx.body_limit = route.body.empty() ? 64 : route.max_body_bytes ? route.max_body_bytes : config_.max_body_bytes;
-  size_t declared = ctx.declared_length.value_or(0);
-  if (declared > ctx.body_limit) return errors::http(413, ctx.english);
-  if (declared > 0 && !route.body.empty()) {
+  if (ctx.declared_length.value_or(0) > ctx.body_limit) return errors::http(413, ctx.english);
+  bool body_coming = !ctx.declared_length || *ctx.declared_length > 0;
+  if (body_coming && !route.body.empty()) {
     bool multipart = ctx.content_type.rfind("multipart/form-data", 0) == 0 && route.body == "*";
     if (!multipart && ctx.content_type.rfind("application/json", 0) != 0) return errors::http(415, ctx.english);
   }

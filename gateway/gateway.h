@@ -60,6 +60,7 @@ struct HttpRequest {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   std::optional<size_t> declared_length;  // Content-Length of the head; the body's size when unset
+  bool chunked = false;                   // the body comes chunked: its length is unknown until read
   std::string peer_ip;
 
   std::string_view header(std::string_view name) const;
@@ -92,7 +93,7 @@ struct RequestContext {
   bool requested_with = false;
   bool preflight = false;
   std::string preflight_method;
-  std::optional<size_t> declared_length;
+  std::optional<size_t> declared_length;  // unset: a chunked body, length unknown
   std::string client_ip, request_id;
   bool english = false;
   // Decided by the stages.

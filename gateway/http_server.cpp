@@ -55,7 +55,8 @@ HttpRequest request_of(const http1::Head& head, const std::string& peer_ip) {
   r.path = head.path;
   r.query = split_query(head.query);
   r.headers = head.headers;
-  r.declared_length = head.chunked ? std::nullopt : std::optional<size_t>(head.content_length.value_or(0));
+  r.declared_length = head.content_length.value_or(0);
+  r.chunked = head.chunked;
   r.peer_ip = peer_ip;
   return r;
 }

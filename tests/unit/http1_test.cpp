@@ -3,7 +3,9 @@
 // JSON shape check in front of protobuf's parser.
 #include <catch2/catch.hpp>
 
+#include "civic/grants.pb.h"
 #include "gateway/http1.h"
+#include "gateway/routes.h"
 #include "gateway/transcoder.h"
 
 using namespace civic::gateway;
@@ -165,4 +167,19 @@ TEST_CASE("JSON bodies with repeated keys, deep nesting or huge numbers are refu
   REQUIRE(problem);
   CHECK(problem->reason == "invalid_json");
   CHECK_FALSE(json_shape_problem(R"({"a":[1,2,{"b":null}],"c":{"a":1},"d":1.5e300})"));
+}
+
+TEST_CASE("a query parameter without a name is refused as the query's, never with an empty field", "[unit]") {
+  // Found by tools/fuzz request: "&=eld=b" gave a violation whose field was "".
+  auto table = RouteTable::build(served_files());
+  auto found = table.find("GET", "/api/v1/grants");
+  REQUIRE(std::holds_alternative<RouteMatch>(found));
+  const Route& route = *std::get<RouteMatch>(found).route;
+  civic::grants::ListGrantsRequest msg;
+  auto violations = build_request(route, {}, split_query("q=a&=eld=b&%FF=1"), "", &msg);
+  REQUIRE(violations.size() == 2);
+  for (const auto& v : violations) {
+    CHECK(v.field == "query");
+    CHECK(v.reason == "invalid_encoding");
+  }
 }
