@@ -3,6 +3,8 @@
 #include <google/protobuf/dynamic_message.h>
 #include <grpcpp/generic/generic_stub.h>
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <future>
 
@@ -83,6 +85,9 @@ Gateway::Gateway(GatewayConfig config)
       views_cv_.wait_for(lock, config_.view_flush_interval, [this] { return stopping_; });
       lock.unlock();
       flush_views();
+      // Hand freed memory back to the system (large bodies, expired cache entries):
+      // glibc keeps it otherwise, and the pod's limit counts it (issue 12).
+      malloc_trim(0);
       lock.lock();
     }
   });

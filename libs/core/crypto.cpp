@@ -40,12 +40,22 @@ std::string encode64(std::string_view in, const char* alphabet, bool pad) {
   return out;
 }
 
-std::optional<std::string> decode64(std::string_view in, const char* alphabet) {
-  while (!in.empty() && in.back() == '=') in.remove_suffix(1);
+// Canonical base64 only (RFC 4648 section 3.5): padding, where `padded`, exactly as the
+// encoder writes it and nowhere else; none at all otherwise; the unused low bits of the
+// last character zero. So each byte string has one spelling, and a token decoded here
+// cannot be replayed as "…=", "…==" or a last-character variant (issue 12).
+std::optional<std::string> decode64(std::string_view in, const char* alphabet, bool padded) {
+  if (padded) {
+    if (in.size() % 4 != 0) return std::nullopt;
+    if (!in.empty() && in.back() == '=') in.remove_suffix(1);
+    if (!in.empty() && in.back() == '=') in.remove_suffix(1);
+  }
+  if (in.size() % 4 == 1) return std::nullopt;  // a lone trailing character carries no byte
   int8_t table[256];
   std::fill(std::begin(table), std::end(table), int8_t{-1});
   for (int i = 0; i < 64; ++i) table[uint8_t(alphabet[i])] = int8_t(i);
   std::string out;
+  out.reserve(in.size() * 3 / 4);
   uint32_t acc = 0;
   int bits = 0;
   for (char c : in) {
@@ -58,7 +68,7 @@ std::optional<std::string> decode64(std::string_view in, const char* alphabet) {
       out += char((acc >> bits) & 0xFF);
     }
   }
-  if (bits >= 6) return std::nullopt;  // a lone trailing character carries no byte
+  if ((acc & ((1u << bits) - 1)) != 0) return std::nullopt;  // unused bits must be zero
   return out;
 }
 
@@ -111,9 +121,9 @@ std::string hex(std::string_view bytes) {
 }
 
 std::string base64url(std::string_view bytes) { return encode64(bytes, kB64Url, false); }
-std::optional<std::string> base64url_decode(std::string_view text) { return decode64(text, kB64Url); }
+std::optional<std::string> base64url_decode(std::string_view text) { return decode64(text, kB64Url, false); }
 std::string base64(std::string_view bytes) { return encode64(bytes, kB64, true); }
-std::optional<std::string> base64_decode(std::string_view text) { return decode64(text, kB64); }
+std::optional<std::string> base64_decode(std::string_view text) { return decode64(text, kB64, true); }
 
 std::string base32(std::string_view bytes) {
   std::string out;

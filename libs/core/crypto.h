@@ -23,9 +23,11 @@ bool equal_constant_time(std::string_view a, std::string_view b);
 
 std::string hex(std::string_view bytes);
 std::string base64url(std::string_view bytes);
-/// nullopt on any character outside the base64url alphabet.
+/// nullopt on any character outside the base64url alphabet, on padding, and on any
+/// spelling the encoder would not write (non-zero unused bits): one spelling per value.
 std::optional<std::string> base64url_decode(std::string_view text);
 std::string base64(std::string_view bytes);
+/// Canonical padded base64 only (nullopt otherwise), like base64url_decode.
 std::optional<std::string> base64_decode(std::string_view text);
 /// RFC 4648 base32 without padding (TOTP secrets).
 std::string base32(std::string_view bytes);

@@ -64,6 +64,7 @@ std::optional<Claims> verify(std::string_view token, std::string_view key, int64
   for (size_t i = 0; i < 8; ++i) exp = (exp << 8) | uint8_t(body[34 + i]);
   c.expires_at = int64_t(exp);
   if (c.expires_at <= now) return std::nullopt;
+  c.token_id = crypto::sha256(*raw);
   return c;
 }
 

@@ -22,6 +22,9 @@ struct Claims {
   std::string member_id;       // canonical UUID text
   std::string recruitment_id;  // canonical UUID text
   int64_t expires_at = 0;      // Unix seconds
+  /// SHA-256 of the token's bytes: its identity whatever its spelling, the key
+  /// of single use (issue 12: "…=", "…==" and last-character variants were one token).
+  std::string token_id;
 };
 
 std::string_view name(Action a);

@@ -29,6 +29,8 @@ int main(int argc, char** argv) {
     cfg.public_base_url = config::str("PUBLIC_BASE_URL", "http://127.0.0.1:8080");
     cfg.argon2.memory_kib = uint32_t(config::integer("ARGON2_MEMORY_KIB", 19456, 19456, 4 << 20));
     cfg.argon2.iterations = uint32_t(config::integer("ARGON2_ITERATIONS", 2, 2, 100));
+    cfg.mails_per_recipient_hour = int(config::integer("MAILS_PER_RECIPIENT_HOUR", 3, 1, 1000));
+    cfg.attack_alert_failures = int(config::integer("LOGIN_ATTACK_ALERT_FAILURES", 50, 5, 100000));
     cfg.lockout_threshold = int(config::integer("LOCKOUT_THRESHOLD", 5, 1, 100));
     cfg.lockout_minutes = int(config::integer("LOCKOUT_MINUTES", 15, 1, 1440));
     cfg.member_idle_seconds = int(config::integer("SESSION_IDLE_SECONDS", 1800, 60, 86400));

@@ -121,14 +121,21 @@ Status AuthServiceImpl::Register(Ctx* ctx, const RegisterRequest* req, RegisterR
     std::string hash = hash_password(req->password(), config_.argon2);
     std::string token = crypto::random_token();
     return pool_.transaction([&](db::Tx& tx) {
-      validation::Errors taken;
-      if (store::account_by_login(tx, req->login_id()))
-        taken.add("login_id", "taken", "このログインIDは既に使われています", "is already taken");
-      if (store::email_taken(tx, req->email(), ""))
-        taken.add("email", "taken", "このメールアドレスは既に登録されています", "is already registered");
-      if (!taken.empty()) {
-        Status s = rpc::invalid(taken);
+      // A taken login id is said (it is chosen, not secret); a registered address is not:
+      // the answer is the same as for a new one, and the address's owner is told by mail
+      // (ADR 0001). The password was hashed either way, so the timing says nothing.
+      if (store::account_by_login(tx, req->login_id())) {
+        Status s = rpc::invalid("login_id", "taken", "このログインIDは既に使われています", "is already taken");
         return Status(StatusCode::ALREADY_EXISTS, s.error_message(), s.error_details());
+      }
+      resp->set_status("pending");
+      if (auto owner = store::account_by_email(tx, req->email())) {
+        if (store::recent_audit_count(tx, owner->id, "account.register_existing", 60) < config_.mails_per_recipient_hour)
+          rpc::request_mail(tx, "auth.register_existing", owner->email, owner->id,
+                            {{"login_id", owner->login_id},
+                             {"url", config_.public_base_url + "/password-reset"}});
+        audit(tx, p, "account.register_existing", owner->id, {{"email", log::mask_email(req->email())}});
+        return Status::OK;
       }
       AccountRow a;
       a.id = crypto::uuid_v4();
@@ -142,8 +149,6 @@ Status AuthServiceImpl::Register(Ctx* ctx, const RegisterRequest* req, RegisterR
       rpc::request_mail(tx, "auth.verify_email", a.email, a.id,
                    {{"login_id", a.login_id}, {"url", config_.public_base_url + "/accounts/verify?token=" + token}});
       audit(tx, p, "account.register", a.id, {{"email", log::mask_email(a.email)}});
-      resp->set_account_id(a.id);
-      resp->set_status(a.status);
       return Status::OK;
     });
   });
@@ -169,6 +174,7 @@ Status AuthServiceImpl::VerifyEmail(Ctx* ctx, const VerifyEmailRequest* req, Ver
         if (store::email_taken(tx, used->new_email, account->id))
           throw rpc::Abort{Status(StatusCode::ALREADY_EXISTS, "このメールアドレスは既に登録されています")};
         store::set_email(tx, account->id, used->new_email);
+        store::spend_account_tokens(tx, account->id);  // a reset link sent to the old address
         rpc::request_mail(tx, "auth.email_changed", account->email, account->id, {{"login_id", account->login_id}});
         resp->set_email(used->new_email);
         audit(tx, p, "account.email_changed", account->id,
@@ -196,30 +202,30 @@ Status AuthServiceImpl::Login(Ctx* ctx, const LoginRequest* req, LoginResponse* 
       pool_.transaction([&](db::Tx& tx) { audit(tx, p, "login.failed", "", {{"reason", "unknown_login_id"}}); });
       return Status(StatusCode::UNAUTHENTICATED, kLoginFailed);
     }
-    if (account->locked) {
-      pool_.transaction([&](db::Tx& tx) { audit(tx, p, "login.refused_locked", account->id); });
+    // Locks are per (account, source) (ADR 0001): an address that keeps failing is
+    // slowed, never the owner at an address that has not failed.
+    if (int64_t wait = pool_.read([&](db::Tx& tx) { return store::source_lock_seconds(tx, account->id, p.client_ip()); });
+        wait > 0) {
+      pool_.transaction([&](db::Tx& tx) {
+        audit(tx, p, "login.refused_locked", account->id, {{"seconds_left", wait}});
+      });
       return Status(StatusCode::UNAUTHENTICATED, kLoginFailed);
     }
-    bool second_factor_missing = false;
     std::optional<int64_t> totp_step;
     bool recovery_used = false;
     if (password_ok && account->totp_enabled) {
-      if (req->totp().empty()) {
-        second_factor_missing = true;
-      } else if (req->totp().size() == 6) {
+      // A missing or wrong second factor is a failure like a wrong password, with the
+      // same answer: anything else would confirm the password to whoever sent it.
+      if (req->totp().size() == 6) {
         auto secret = sealer_.open(account->totp_secret, account->id);
         if (secret) totp_step = totp::verify(*secret, req->totp(), time::unix_ms(time::Clock::now()) / 1000,
                                              account->totp_last_step);
         if (!totp_step) password_ok = false;
-      } else {
+      } else if (!req->totp().empty()) {
         recovery_used = true;
+      } else {
+        password_ok = false;
       }
-    }
-    if (second_factor_missing) {
-      validation::Errors need;
-      need.add("totp", "totp_required", "確認コード（二要素認証）を入力してください", "a TOTP code is required");
-      Status s = rpc::invalid(need);
-      return Status(StatusCode::UNAUTHENTICATED, kLoginFailed, s.error_details());
     }
     std::string token = crypto::random_token();
     std::string csrf = crypto::random_token();
@@ -239,16 +245,25 @@ Status AuthServiceImpl::Login(Ctx* ctx, const LoginRequest* req, LoginResponse* 
         if (ok) audit(tx, p, "login.recovery_code_used", account->id);
       }
       if (!ok) {
-        bool locked = store::record_login_failure(tx, account->id, config_.lockout_threshold, config_.lockout_minutes);
+        auto failure = store::record_login_failure(tx, account->id, p.client_ip(), config_.lockout_threshold,
+                                                   config_.lockout_minutes);
         audit(tx, p, "login.failed", account->id, {{"reason", "bad_credentials"}});
-        if (locked) audit(tx, p, "account.locked", account->id);
+        if (failure.source_locked) audit(tx, p, "account.locked_for_source", account->id);
+        // A sustained attack (from however many addresses) is told to the centre, once an hour.
+        if (failure.account_failures >= config_.attack_alert_failures &&
+            store::recent_audit_count(tx, account->id, "account.login_attack", 60) == 0) {
+          audit(tx, p, "account.login_attack", account->id, {{"failures", failure.account_failures}});
+          rpc::request_mail(tx, "auth.login_attack", rpc::kCentre, "",
+                            {{"login_id", account->login_id}, {"failures", std::to_string(failure.account_failures)}});
+          log::warn("login_attack", {{"account_id", account->id}, {"failures", failure.account_failures}});
+        }
         return Status(StatusCode::UNAUTHENTICATED, kLoginFailed);
       }
       if (account->status == "pending")
         return Status(StatusCode::FAILED_PRECONDITION, "メールアドレスの確認が済んでいません。届いたメールのリンクを開いてください");
       if (account->status == "suspended")
         return Status(StatusCode::PERMISSION_DENIED, "このアカウントは休止中です");
-      store::record_login_success(tx, account->id, rehash);
+      store::record_login_success(tx, account->id, p.client_ip(), rehash);
       int idle = staff ? config_.staff_idle_seconds : config_.member_idle_seconds;
       int absolute = staff ? config_.staff_absolute_seconds : config_.member_absolute_seconds;
       store::insert_session(tx, token_hash(token), public_id, account->id, csrf, idle, absolute, p.client_ip(),
@@ -338,6 +353,7 @@ Status AuthServiceImpl::ChangePassword(Ctx* ctx, const ChangePasswordRequest* re
     std::string hash = hash_password(req->new_password(), config_.argon2);
     pool_.transaction([&](db::Tx& tx) {
       store::set_password(tx, a->id, hash, false);
+      store::spend_account_tokens(tx, a->id);
       // Every other session ends: whoever else knew the old password is out.
       for (const auto& s : store::sessions_of(tx, a->id))
         if (s.public_id != p.session_id()) store::delete_session(tx, s.public_id);
@@ -365,6 +381,7 @@ Status AuthServiceImpl::ChangeEmail(Ctx* ctx, const ChangeEmailRequest* req, Emp
     return pool_.transaction([&](db::Tx& tx) {
       if (store::email_taken(tx, req->new_email(), a->id))
         return rpc::invalid("new_email", "taken", "このメールアドレスは既に登録されています", "is already registered");
+      store::spend_account_tokens(tx, a->id);
       store::insert_token(tx, token_hash(token), a->id, "change_email", req->new_email(), config_.verify_token_minutes);
       rpc::request_mail(tx, "auth.change_email", req->new_email(), a->id,
                    {{"login_id", a->login_id}, {"url", config_.public_base_url + "/accounts/verify?token=" + token}});
@@ -387,6 +404,12 @@ Status AuthServiceImpl::RequestPasswordReset(Ctx* ctx, const PasswordResetReques
       // The answer is the same whether or not the address is registered.
       if (!a || a->status == "suspended") {
         audit(tx, p, "password.reset_requested_unknown", "", {{"email", log::mask_email(req->email())}});
+        return;
+      }
+      // Per recipient as well as per client address (the gateway's): twenty sources must
+      // not fill one mailbox. Silent: the answer stays 202.
+      if (store::recent_audit_count(tx, a->id, "password.reset_requested", 60) >= config_.mails_per_recipient_hour) {
+        audit(tx, p, "password.reset_throttled", a->id);
         return;
       }
       store::insert_token(tx, token_hash(token), a->id, "reset_password", std::nullopt, config_.reset_token_minutes);
@@ -418,6 +441,7 @@ Status AuthServiceImpl::ConfirmPasswordReset(Ctx* ctx, const PasswordResetConfir
       // Aborting rolls the transaction back, so the link stays usable for a better password.
       if (!policy.empty()) throw rpc::Abort{rpc::invalid(policy)};
       store::set_password(tx, a->id, hash_password(req->new_password(), config_.argon2), false);
+      store::spend_account_tokens(tx, a->id);
       store::unlock(tx, a->id);
       store::delete_sessions_of(tx, a->id);
       // Receiving the mail proves the address, so a pending registration completes too.
@@ -619,6 +643,7 @@ Status AuthServiceImpl::set_status_by_admin(Ctx* ctx, const AccountIdRequest* re
         if (a->status == "suspended") return Status(StatusCode::FAILED_PRECONDITION, "既に休止中です");
         store::set_status(tx, a->id, "suspended");
         store::delete_sessions_of(tx, a->id);
+        store::spend_account_tokens(tx, a->id);
       } else if (act == "account.resumed") {
         if (a->status != "suspended") return Status(StatusCode::FAILED_PRECONDITION, "休止中ではありません");
         store::set_status(tx, a->id, a->email_verified ? "active" : "pending");

@@ -16,13 +16,15 @@ struct AuthConfig {
   std::string public_base_url = "http://127.0.0.1:8080"; // links in mails
   Argon2Params argon2;
   int lockout_threshold = 5;
-  int lockout_minutes = 15;      // first lock; doubles with each further lock (max x64)
+  int lockout_minutes = 15;      // first lock of an (account, source); doubles with each further lock (max x64)
+  int attack_alert_failures = 50;  // failures from every source since the last success that alert the centre
   int member_idle_seconds = 30 * 60;
   int member_absolute_seconds = 12 * 3600;
   int staff_idle_seconds = 15 * 60;
   int staff_absolute_seconds = 8 * 3600;
   int verify_token_minutes = 24 * 60;
   int reset_token_minutes = 30;
+  int mails_per_recipient_hour = 3;  // reset and "already registered" mails to one account an hour (issue 12)
   std::string totp_issuer = "Yamaguchi Civic";
 };
 

@@ -58,19 +58,36 @@ constexpr const char* kCountAccounts =
     "SELECT count(*) FROM accounts WHERE ($1 = '' OR status = $1) AND ($2 = '' OR $2 = ANY (roles)) "
     "AND ($3 = '' OR login_key LIKE '%' || lower($3) || '%' OR lower(email) LIKE '%' || lower($3) || '%')";
 
+constexpr const char* kRecentAudit =
+    "SELECT count(*) FROM audit_events WHERE target_account_id = $1 AND action = $2 "
+    "AND created_at > now() - make_interval(mins => $3::int)";
 constexpr const char* kEmailTaken =
     "SELECT 1 FROM accounts WHERE lower(email) = lower($1) AND id::text <> $2";
 constexpr const char* kInsertAccount =
     "INSERT INTO accounts (id, login_id, login_key, email, email_verified_at, password_hash, roles, status, "
     "must_change_password) VALUES ($1::uuid, $2, $3, $4, CASE WHEN $5 THEN now() END, $6, $7::text[], $8, $9)";
-constexpr const char* kLoginFailure =
+constexpr const char* kSourceLock =
+    "SELECT greatest(0, ceil(extract(epoch FROM locked_until - now())))::bigint FROM login_throttle "
+    "WHERE account_id = $1::uuid AND source = $2 AND locked_until > now()";
+constexpr const char* kSourceFailure =
+    "INSERT INTO login_throttle (account_id, source, failures) VALUES ($1::uuid, $2, 1) "
+    "ON CONFLICT (account_id, source) DO UPDATE SET failures = login_throttle.failures + 1, updated_at = now() "
+    "RETURNING failures";
+constexpr const char* kLockSource =
+    "UPDATE login_throttle SET failures = 0, lock_count = lock_count + 1, updated_at = now(), "
+    "  locked_until = now() + make_interval(mins => $3 * (2 ^ least(lock_count, 6))::int) "
+    "WHERE account_id = $1::uuid AND source = $2 RETURNING locked_until";
+// Bounded under address spraying: a day's unlocked sources per account at most.
+constexpr const char* kForgetOldSources =
+    "DELETE FROM login_throttle WHERE account_id = $1::uuid AND updated_at < now() - interval '1 day' "
+    "AND (locked_until IS NULL OR locked_until < now())";
+constexpr const char* kAccountFailure =
     "UPDATE accounts SET failed_logins = failed_logins + 1, updated_at = now(), "
-    "  locked_until = CASE WHEN failed_logins + 1 >= $2 "
-    "    THEN now() + make_interval(mins => $3 * (2 ^ least(lock_count, 6))::int) ELSE locked_until END, "
-    "  lock_count = CASE WHEN failed_logins + 1 >= $2 THEN lock_count + 1 ELSE lock_count END "
-    "WHERE id = $1::uuid RETURNING failed_logins >= $2";
-constexpr const char* kResetFailuresAfterLock =
-    "UPDATE accounts SET failed_logins = 0 WHERE id = $1::uuid";
+    "  locked_until = CASE WHEN $2::timestamptz IS NULL THEN locked_until "
+    "                      ELSE greatest(coalesce(locked_until, now()), $2::timestamptz) END "
+    "WHERE id = $1::uuid RETURNING failed_logins";
+constexpr const char* kForgetSource = "DELETE FROM login_throttle WHERE account_id = $1::uuid AND source = $2";
+constexpr const char* kForgetSources = "DELETE FROM login_throttle WHERE account_id = $1::uuid";
 constexpr const char* kLoginSuccess =
     "UPDATE accounts SET failed_logins = 0, lock_count = 0, locked_until = NULL, last_login_at = now(), "
     "password_hash = coalesce($2, password_hash), updated_at = now() WHERE id = $1::uuid";
@@ -201,16 +218,32 @@ bool email_taken(db::Tx& tx, std::string_view email, std::string_view except_acc
   return !tx.exec(kEmailTaken, email, except_account).empty();
 }
 
-bool record_login_failure(db::Tx& tx, std::string_view id, int threshold, int base_minutes) {
-  db::Result r = tx.exec(kLoginFailure, id, threshold, base_minutes);
-  bool locked = !r.empty() && r[0].boolean(0);
-  if (locked) tx.exec(kResetFailuresAfterLock, id);
-  return locked;
+int64_t source_lock_seconds(db::Tx& tx, std::string_view id, std::string_view source) {
+  db::Result r = tx.exec(kSourceLock, id, source);
+  return r.empty() ? 0 : r[0].int64(0);
 }
-void record_login_success(db::Tx& tx, std::string_view id, const std::optional<std::string>& new_hash) {
+
+LoginFailure record_login_failure(db::Tx& tx, std::string_view id, std::string_view source, int threshold,
+                                  int base_minutes) {
+  LoginFailure out;
+  std::optional<std::string> locked_until;
+  if (tx.exec(kSourceFailure, id, source)[0].int64(0) >= threshold) {
+    locked_until = tx.exec(kLockSource, id, source, base_minutes)[0].text(0);
+    out.source_locked = true;
+  }
+  out.account_failures = tx.exec(kAccountFailure, id, locked_until)[0].int64(0);
+  tx.exec(kForgetOldSources, id);
+  return out;
+}
+void record_login_success(db::Tx& tx, std::string_view id, std::string_view source,
+                          const std::optional<std::string>& new_hash) {
   tx.exec(kLoginSuccess, id, new_hash);
+  tx.exec(kForgetSource, id, source);
 }
-void unlock(db::Tx& tx, std::string_view id) { tx.exec(kUnlock, id); }
+void unlock(db::Tx& tx, std::string_view id) {
+  tx.exec(kUnlock, id);
+  tx.exec(kForgetSources, id);
+}
 void set_password(db::Tx& tx, std::string_view id, std::string_view hash, bool must_change) {
   tx.exec(kSetPassword, id, hash, must_change);
 }
@@ -243,6 +276,14 @@ void insert_token(db::Tx& tx, std::string_view token_hash, std::string_view acco
   tx.exec(kInvalidateTokens, account_id, purpose);
   tx.exec(kInsertToken, db::Bytes{token_hash}, account_id, purpose, new_email, ttl_minutes);
 }
+int64_t recent_audit_count(db::Tx& tx, std::string_view target_account_id, std::string_view action, int minutes) {
+  return tx.exec(kRecentAudit, target_account_id, action, minutes)[0].int64(0);
+}
+
+void spend_account_tokens(db::Tx& tx, std::string_view account_id) {
+  for (const char* purpose : {"reset_password", "change_email"}) tx.exec(kInvalidateTokens, account_id, purpose);
+}
+
 std::optional<TokenUse> consume_token(db::Tx& tx, std::string_view token_hash, const std::vector<std::string>& purposes) {
   db::Result r = tx.exec(kConsumeToken, db::Bytes{token_hash}, purposes);
   if (r.empty()) return std::nullopt;

@@ -73,8 +73,19 @@ bool email_taken(db::Tx& tx, std::string_view email, std::string_view except_acc
 
 /// Counts one failure; locks for base_minutes * 2^(locks so far) once `threshold`
 /// consecutive failures are reached. Returns true when this failure locked the account.
-bool record_login_failure(db::Tx& tx, std::string_view id, int threshold, int base_minutes);
-void record_login_success(db::Tx& tx, std::string_view id, const std::optional<std::string>& new_hash);
+/// Seconds `source` must still wait before it may try the account's password again (0: it may).
+int64_t source_lock_seconds(db::Tx& tx, std::string_view id, std::string_view source);
+struct LoginFailure {
+  bool source_locked = false;  ///< this failure locked the (account, source) pair
+  int64_t account_failures = 0;  ///< failures from every source since the last success
+};
+/// A failed login of `source`: `threshold` failures in a row lock the pair for
+/// `base_minutes` × 2^(earlier locks) (× 64 at most); the account-wide count grows too.
+LoginFailure record_login_failure(db::Tx& tx, std::string_view id, std::string_view source, int threshold,
+                                  int base_minutes);
+/// Resets the account's failure count and forgets `source`'s failures.
+void record_login_success(db::Tx& tx, std::string_view id, std::string_view source,
+                          const std::optional<std::string>& new_hash);
 void unlock(db::Tx& tx, std::string_view id);
 
 void set_password(db::Tx& tx, std::string_view id, std::string_view hash, bool must_change);
@@ -94,6 +105,9 @@ bool use_recovery_code(db::Tx& tx, std::string_view id, std::string_view code_ha
 
 void insert_token(db::Tx& tx, std::string_view token_hash, std::string_view account_id, std::string_view purpose,
                   std::optional<std::string> new_email, int ttl_minutes);
+/// Spends every outstanding reset and e-mail-change token of the account: a link mailed
+/// before a password change, an e-mail change or a suspension must not act after it.
+void spend_account_tokens(db::Tx& tx, std::string_view account_id);
 /// Marks the token used and returns it, when it exists, is unused, unexpired and of
 /// one of `purposes`.
 std::optional<TokenUse> consume_token(db::Tx& tx, std::string_view token_hash, const std::vector<std::string>& purposes);
@@ -119,6 +133,9 @@ AccountPage list_accounts(db::Tx& tx, std::string_view status, std::string_view 
 
 /// Appends to the hash chain (serialised by an advisory lock); returns the new row.
 AuditRow append_audit(db::Tx& tx, const NewAudit& e);
+/// How many audit events of `action` about `target_account_id` the last `minutes` hold
+/// (the per-recipient mail throttle counts the mails it sent this way).
+int64_t recent_audit_count(db::Tx& tx, std::string_view target_account_id, std::string_view action, int minutes);
 std::vector<AuditRow> list_audit(db::Tx& tx, std::string_view action, std::string_view account, int limit, int offset,
                                  int64_t& total);
 /// Recomputes every hash in order; false at the first broken link.

@@ -486,7 +486,7 @@ Status RecruitmentServiceImpl::DescribeOneClick(grpc::ServerContext* ctx, const 
       resp->set_recruitment_title(r->title);
       resp->set_organization_name(r->organization_name);
       resp->set_expires_at(time::iso8601(std::chrono::system_clock::from_time_t(std::time_t(claims->expires_at))));
-      resp->set_done(store::oneclick_used(tx, crypto::sha256(req->token())));
+      resp->set_done(store::oneclick_used(tx, claims->token_id));
       return Status::OK;
     });
   });
@@ -506,7 +506,7 @@ Status RecruitmentServiceImpl::ConfirmOneClick(grpc::ServerContext* ctx, const O
       bool apply = claims->action == oneclick::Action::apply;
       resp->set_action(std::string(oneclick::name(claims->action)));
       resp->set_recruitment_id(r->id);
-      if (!store::use_oneclick(tx, crypto::sha256(req->token()), member->member_id(), r->id, oneclick::name(claims->action))) {
+      if (!store::use_oneclick(tx, claims->token_id, member->member_id(), r->id, oneclick::name(claims->action))) {
         resp->set_already_done(true);
         return Status::OK;
       }

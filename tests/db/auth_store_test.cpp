@@ -42,29 +42,43 @@ TEST_CASE("login ids are unique regardless of case", "[db]") {
   CHECK_THROWS_AS(db.account("yamada"), db::Error);
 }
 
-TEST_CASE("the fifth consecutive failure locks the account and a success clears the count", "[db]") {
+TEST_CASE("the fifth consecutive failure locks the account for that source only", "[db]") {
   AuthDb db;
   std::string id = db.account("taro");
-  for (int i = 1; i <= 4; ++i)
-    CHECK_FALSE(db.pool.transaction([&](db::Tx& tx) { return store::record_login_failure(tx, id, 5, 15); }));
-  CHECK(db.pool.transaction([&](db::Tx& tx) { return store::record_login_failure(tx, id, 5, 15); }));
-  auto a = db.pool.transaction([&](db::Tx& tx) { return store::account_by_id(tx, id); });
-  CHECK(a->locked);
-  CHECK(a->locked_seconds_left > 14 * 60);
+  auto fail = [&](const char* source) {
+    return db.pool.transaction([&](db::Tx& tx) { return store::record_login_failure(tx, id, source, 5, 15); });
+  };
+  auto wait = [&](const char* source) {
+    return db.pool.transaction([&](db::Tx& tx) { return store::source_lock_seconds(tx, id, source); });
+  };
+  for (int i = 1; i <= 4; ++i) CHECK_FALSE(fail("10.0.0.66").source_locked);
+  auto fifth = fail("10.0.0.66");
+  CHECK(fifth.source_locked);
+  CHECK(fifth.account_failures == 5);
+  CHECK(wait("10.0.0.66") > 14 * 60);
+  CHECK(wait("10.0.0.7") == 0);  // the owner's address is not locked out
+  CHECK(db.pool.transaction([&](db::Tx& tx) { return store::account_by_id(tx, id); })->locked);  // shown to staff
+  // A success from the owner's address resets the account-wide count, not the attacker's lock.
+  db.pool.transaction([&](db::Tx& tx) { store::record_login_success(tx, id, "10.0.0.7", std::nullopt); });
+  CHECK(wait("10.0.0.66") > 14 * 60);
+  CHECK(fail("10.0.0.8").account_failures == 1);
   db.pool.transaction([&](db::Tx& tx) { store::unlock(tx, id); });
+  CHECK(wait("10.0.0.66") == 0);
   CHECK_FALSE(db.pool.transaction([&](db::Tx& tx) { return store::account_by_id(tx, id); })->locked);
 }
 
-TEST_CASE("a second lock lasts twice as long as the first", "[db]") {
+TEST_CASE("a second lock of the same source lasts twice as long as the first", "[db]") {
   AuthDb db;
   std::string id = db.account("hanako");
   for (int round = 0; round < 2; ++round) {
-    for (int i = 0; i < 5; ++i) db.pool.transaction([&](db::Tx& tx) { store::record_login_failure(tx, id, 5, 15); });
+    for (int i = 0; i < 5; ++i)
+      db.pool.transaction([&](db::Tx& tx) { store::record_login_failure(tx, id, "10.1.1.1", 5, 15); });
     if (round == 0)
-      db.pool.transaction([&](db::Tx& tx) { tx.exec("UPDATE accounts SET locked_until = now() WHERE id = $1::uuid", id); });
+      db.pool.transaction([&](db::Tx& tx) {
+        tx.exec("UPDATE login_throttle SET locked_until = now() WHERE account_id = $1::uuid", id);
+      });
   }
-  auto a = db.pool.transaction([&](db::Tx& tx) { return store::account_by_id(tx, id); });
-  CHECK(a->locked_seconds_left > 29 * 60);
+  CHECK(db.pool.transaction([&](db::Tx& tx) { return store::source_lock_seconds(tx, id, "10.1.1.1"); }) > 29 * 60);
 }
 
 TEST_CASE("a token works once, only for its purpose, and only the newest of a kind", "[db]") {

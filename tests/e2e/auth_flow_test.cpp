@@ -13,7 +13,7 @@ TEST_CASE("register, verify by mail, log in with a safe cookie, read /me, log ou
   std::string login = unique("taro_");
   std::string mail = login + "@example.jp";
   Response r = c.post("/api/v1/accounts", {{"login_id", login}, {"password", kPassword}, {"email", mail}});
-  REQUIRE(r.status == 201);
+  REQUIRE(r.status == 202);
   CHECK(r.json()["status"] == "pending");
 
   CHECK(c.login(login, kPassword).status == 400);  // not verified yet: a clear message, no session
@@ -59,6 +59,16 @@ TEST_CASE("lockout after five failures answers exactly like a wrong password", "
   CHECK(locked.json()["error"]["message"] == wrong.json()["error"]["message"]);
   CHECK(unknown.json()["error"]["message"] == wrong.json()["error"]["message"]);
   CHECK(c.get("/api/v1/me").status == 401);
+}
+
+TEST_CASE("an address hammering an account cannot lock its owner out, and stays slowed itself", "[e2e]") {
+  Client owner;
+  auto [login, mail] = verified_member(owner);
+  Client attacker;  // its own address
+  for (int i = 0; i < 6; ++i) CHECK(attacker.login(login, "Wrong-Password-1!").status == 401);
+  CHECK(attacker.login(login, kPassword).status == 401);  // locked for the attacker's address, right password or not
+  CHECK(owner.login(login, kPassword).status == 200);     // the owner's address has not failed
+  CHECK(attacker.login(login, kPassword).status == 401);  // and the owner's success unlocks nobody else
 }
 
 TEST_CASE("an unsafe call with a session but without the CSRF token is refused with 403", "[e2e]") {
@@ -110,6 +120,23 @@ TEST_CASE("password reset: always 202, single-use link, every session ends", "[e
   CHECK(mail_count(stranger) == 0);
 }
 
+TEST_CASE("a reset link mailed before a password change no longer resets the password", "[e2e]") {
+  Client c;
+  auto [login, mail] = verified_member(c);
+  REQUIRE(c.login(login, kPassword).status == 200);
+  Client anonymous;
+  REQUIRE(anonymous.post("/api/v1/password-resets", {{"email", mail}}).status == 202);
+  auto text = wait_for_mail(mail, "/password-reset?token=");
+  REQUIRE(text);
+  std::string token = token_in(*text);
+  REQUIRE(c.post("/api/v1/me/password", {{"current_password", kPassword}, {"new_password", "Tokuyama-Port*Night31"}})
+              .status == 200);
+  CHECK(anonymous.post("/api/v1/password-resets/confirm", {{"token", token}, {"new_password", "Akiyoshi-Cave#Deep88"}})
+            .status == 404);
+  Client fresh;
+  CHECK(fresh.login(login, "Tokuyama-Port*Night31").status == 200);  // the change stands
+}
+
 TEST_CASE("registration names every bad field and changes nothing", "[e2e]") {
   Client c;
   std::string login = unique("x_");
@@ -123,10 +150,40 @@ TEST_CASE("registration names every bad field and changes nothing", "[e2e]") {
                 {"Accept-Language: en"});
   CHECK(r.status == 400);
   CHECK(r.json()["error"]["details"][0]["message"].get<std::string>().find("control") != std::string::npos);
-  REQUIRE(c.post("/api/v1/accounts", {{"login_id", login}, {"password", kPassword}, {"email", login + "@example.jp"}}).status == 201);
+  REQUIRE(c.post("/api/v1/accounts", {{"login_id", login}, {"password", kPassword}, {"email", login + "@example.jp"}}).status == 202);
   r = c.post("/api/v1/accounts", {{"login_id", login}, {"password", kPassword}, {"email", login + "2@example.jp"}});
   CHECK(r.status == 409);
+  CHECK(r.json()["error"]["details"].size() == 1);  // the login id only: nothing about the address
   CHECK(r.json()["error"]["details"][0]["field"] == "login_id");
+}
+
+TEST_CASE("registering a known address answers like a new one and tells the address's owner", "[e2e]") {
+  Client owner;
+  auto [login, mail] = verified_member(owner);
+  Client stranger;
+  std::string other = unique("copy_");
+  Response fresh = stranger.post("/api/v1/accounts", {{"login_id", unique("new_")}, {"password", kPassword},
+                                                      {"email", unique("new_") + "@example.jp"}});
+  Response known = stranger.post("/api/v1/accounts", {{"login_id", other}, {"password", kPassword}, {"email", mail}});
+  CHECK(known.status == fresh.status);
+  CHECK(known.status == 202);
+  CHECK(known.body == fresh.body);  // the same bytes: no account id, no hint
+  auto text = wait_for_mail(mail, "既にアカウント");
+  REQUIRE(text);
+  CHECK(text->find(login) != std::string::npos);
+  CHECK(Client().login(other, kPassword).status == 401);  // no second account was made
+  // Per recipient, at most three such mails an hour, whatever the sources.
+  for (int i = 0; i < 4; ++i)
+    Client().post("/api/v1/accounts", {{"login_id", unique("flood_")}, {"password", kPassword}, {"email", mail}});
+  CHECK(settled_mail_count(mail, "既にアカウント", 3) == 3);
+}
+
+TEST_CASE("reset mails to one account are throttled per recipient, silently", "[e2e]") {
+  Client c;
+  auto [login, mail] = verified_member(c);
+  for (int i = 0; i < 6; ++i)  // six sources, one mailbox
+    CHECK(Client().post("/api/v1/password-resets", {{"email", mail}}).status == 202);
+  CHECK(settled_mail_count(mail, "/password-reset?token=", 3) == 3);
 }
 
 TEST_CASE("a member can list and end their sessions but not another member's", "[e2e]") {

@@ -179,6 +179,16 @@ inline size_t mail_count(const std::string& to, std::string_view contains = "") 
                               [&](const std::string& t) { return t.find(contains) != std::string::npos; }));
 }
 
+/// The number of mails to `to` containing `contains` once it has reached `expected` (or
+/// 20 s passed) and then stayed put for 2 s: for tests that prove a mail was NOT sent.
+inline size_t settled_mail_count(const std::string& to, std::string_view contains, size_t expected) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (mail_count(to, contains) < expected && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  return mail_count(to, contains);
+}
+
 inline std::string token_in(const std::string& text) {
   std::smatch m;
   if (!std::regex_search(text, m, std::regex("token=([A-Za-z0-9_-]+)"))) throw std::runtime_error("no token in mail");
@@ -192,7 +202,7 @@ inline std::pair<std::string, std::string> verified_member(Client& c) {
   std::string login = unique("m_");
   std::string mail = login + "@example.jp";
   Response r = c.post("/api/v1/accounts", {{"login_id", login}, {"password", kPassword}, {"email", mail}});
-  if (r.status != 201) throw std::runtime_error("register: " + r.body);
+  if (r.status != 202) throw std::runtime_error("register: " + r.body);
   auto text = wait_for_mail(mail, "/accounts/verify?token=");
   if (!text) throw std::runtime_error("no verification mail");
   r = c.post("/api/v1/accounts/verify", {{"token", token_in(*text)}});

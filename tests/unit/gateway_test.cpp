@@ -55,7 +55,7 @@ TEST_CASE("the route table is built from the annotations and prefers literals", 
   REQUIRE(std::holds_alternative<RouteMiss>(wrong));
   CHECK(std::get<RouteMiss>(wrong).allowed == std::vector<std::string>{"POST"});
   CHECK(std::get<RouteMiss>(table.find("GET", "/api/v1/nothing")).allowed.empty());
-  CHECK(std::get<RouteMatch>(table.find("POST", "/api/v1/accounts")).route->success_code == 201);
+  CHECK(std::get<RouteMatch>(table.find("POST", "/api/v1/accounts")).route->success_code == 202);
 }
 
 TEST_CASE("requests are built from body, path and query, and strangers are refused", "[unit]") {

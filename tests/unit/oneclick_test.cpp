@@ -58,3 +58,38 @@ TEST_CASE("One-click tokens are random: the same claims give different tokens", 
   CHECK_THROWS(oc::issue({oc::Action::apply, "not-a-uuid", kRecruitment, kNow}, kKey));
   CHECK_THROWS(oc::issue({oc::Action::apply, kMember, kRecruitment, kNow}, "short"));
 }
+
+TEST_CASE("every non-canonical spelling of a one-click token is refused", "[unit]") {
+  // Issue 12: padding and the unused low bits of the last character made six spellings
+  // of one token, each acting once.
+  std::string t = oc::issue({oc::Action::apply, kMember, kRecruitment, kNow + 60}, kKey);
+  auto canonical = oc::verify(t, kKey, kNow);
+  REQUIRE(canonical);
+  CHECK(canonical->token_id == crypto::sha256(*crypto::base64url_decode(t)));
+  CHECK_FALSE(oc::verify(t + "=", kKey, kNow));
+  CHECK_FALSE(oc::verify(t + "==", kKey, kNow));
+  const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  int variants = 0;
+  for (char c : alphabet) {
+    std::string v = t;
+    v.back() = c;
+    if (v == t) continue;
+    CHECK_FALSE(oc::verify(v, kKey, kNow));
+    ++variants;
+  }
+  CHECK(variants == 63);
+}
+
+TEST_CASE("base64 decoding accepts only the spelling the encoder writes", "[unit]") {
+  CHECK(crypto::base64url_decode("YQ") == "a");
+  CHECK_FALSE(crypto::base64url_decode("YQ=="));  // no padding in base64url
+  CHECK_FALSE(crypto::base64url_decode("YR"));    // unused bits set
+  CHECK_FALSE(crypto::base64url_decode("Y"));     // a lone character
+  CHECK(crypto::base64_decode("YQ==") == "a");
+  CHECK_FALSE(crypto::base64_decode("YQ"));       // padding required
+  CHECK_FALSE(crypto::base64_decode("YR=="));
+  CHECK_FALSE(crypto::base64_decode("YQ=a"));
+  CHECK_FALSE(crypto::base64_decode("Y==="));
+  for (std::string bytes : {"", "a", "ab", "abc", "abcd", "\xff\xfe\x00\x01"})
+    CHECK(crypto::base64url_decode(crypto::base64url(bytes)) == bytes);
+}
