@@ -1,12 +1,12 @@
 #include "gateway/gateway.h"
 
 #include <google/protobuf/dynamic_message.h>
-#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/impl/client_unary_call.h>
+#include <grpcpp/impl/rpc_method.h>
 
 #include <malloc.h>
 
 #include <algorithm>
-#include <future>
 
 #include "civic/auth.grpc.pb.h"
 #include "civic/common.pb.h"
@@ -24,7 +24,6 @@
 namespace civic::gateway {
 namespace {
 using Clock = std::chrono::steady_clock;
-using GenericStub = grpc::TemplatedGenericStub<google::protobuf::Message, google::protobuf::Message>;
 
 bool unsafe(const std::string& m) { return m != "GET" && m != "HEAD" && m != "OPTIONS"; }
 
@@ -72,6 +71,11 @@ Gateway::Gateway(GatewayConfig config)
       channels_[r.backend] = grpc::CreateCustomChannel(it->second, grpc::InsecureChannelCredentials(), args);
     }
   if (!channels_.count("auth")) throw std::invalid_argument("the auth backend is required for sessions");
+  for (const auto& r : routes_.routes())  // registered once per channel: no per-call method lookup
+    if (!local_.count(r.grpc_path))
+      methods_.emplace(&r, std::make_pair(channels_.at(r.backend).get(),
+                                          grpc::internal::RpcMethod(r.grpc_path.c_str(), grpc::internal::RpcMethod::NORMAL_RPC,
+                                                                    channels_.at(r.backend))));
   for (const auto& r : routes_.routes())
     if (!limiters_.count(r.rate_class)) {
       auto it = config_.rate_per_minute.find(r.rate_class);
@@ -102,9 +106,20 @@ Gateway::~Gateway() {
   if (view_flusher_.joinable()) view_flusher_.join();  // its last round sent what was left
 }
 
-void Gateway::count_view(const std::string& type, const std::string& item) {
+void Gateway::count_view(const std::string& type, const std::string& item, const std::string& client) {
   constexpr size_t kMaxDistinct = 200000;  // bounded even if content stays away for long
+  constexpr auto kWindow = std::chrono::minutes(30);
+  auto now = Clock::now();
   std::lock_guard lock(views_mutex_);
+  // One view per client, item and half hour (issue 12): reloads and cached answers are
+  // not free inflation of the access statistics.
+  std::string key = type + '\0' + item + '\0' + client;
+  auto [seen, fresh] = viewers_.try_emplace(key, now);
+  if (!fresh) {
+    if (now - seen->second < kWindow) return;
+    seen->second = now;
+  }
+  if (viewers_.size() > kMaxDistinct) viewers_.clear();
   auto it = views_.find({type, item});
   if (it != views_.end()) ++it->second;
   else if (views_.size() < kMaxDistinct) views_.emplace(std::make_pair(type, item), 1);
@@ -397,7 +412,8 @@ Gateway::Outcome Gateway::cache(RequestContext& ctx) {
   ctx.cache_key = PublicCache::key_of(ctx.path, ctx.query);
   auto hit = cache_->get(ctx.cache_key);
   if (!hit) return std::nullopt;
-  if (!route.view_type.empty() && ctx.vars.size() == 1) count_view(route.view_type, ctx.vars.begin()->second);
+  if (!route.view_type.empty() && ctx.vars.size() == 1)
+    count_view(route.view_type, ctx.vars.begin()->second, ctx.client_ip);
   ctx.personal = false;
   return hit;
 }
@@ -422,21 +438,23 @@ Gateway::Outcome Gateway::csrf(RequestContext& ctx) {
 Gateway::Outcome Gateway::transcode(RequestContext& ctx) {
   const Route& route = *ctx.route;
   if (ctx.body.size() > ctx.body_limit) return errors::http(413, ctx.english);  // no Content-Length was announced
-  if (!ctx.body.empty() && !route.body.empty() && ctx.content_type.rfind("multipart/form-data", 0) == 0 &&
-      route.body == "*") {
-    // Uploads: the parts become the JSON the transcoder reads (files as HttpBody).
+  auto* factory = google::protobuf::MessageFactory::generated_factory();
+  ctx.request.reset(factory->GetPrototype(route.method->input_type())->New());
+  ctx.response.reset(factory->GetPrototype(route.method->output_type())->New());
+  std::vector<validation::Violation> violations;
+  if (!ctx.body.empty() && route.body == "*" && ctx.content_type.rfind("multipart/form-data", 0) == 0) {
+    // Uploads: the parts go into the request message directly, each file copied once.
     std::string problem;
-    auto parts = multipart_to_json(ctx.content_type, ctx.body, problem);
+    auto parts = parse_multipart(ctx.content_type, ctx.body, problem);
     if (!parts)
       return errors::invalid({{"body", "invalid_multipart", "マルチパートの形式が正しくありません",
                                "malformed multipart body: " + problem}},
                              ctx.english);
-    ctx.body = parts->dump();
+    violations = build_upload_request(route, ctx.vars, ctx.query, *parts, ctx.request.get());
+    std::string().swap(ctx.body);  // the file now lives in the message only
+  } else {
+    violations = build_request(route, ctx.vars, ctx.query, ctx.body, ctx.request.get());
   }
-  auto* factory = google::protobuf::MessageFactory::generated_factory();
-  ctx.request.reset(factory->GetPrototype(route.method->input_type())->New());
-  ctx.response.reset(factory->GetPrototype(route.method->output_type())->New());
-  auto violations = build_request(route, ctx.vars, ctx.query, ctx.body, ctx.request.get());
   if (!violations.empty()) return errors::invalid(violations, ctx.english);
   return std::nullopt;
 }
@@ -461,11 +479,12 @@ Gateway::Outcome Gateway::call(RequestContext& ctx) {
     call.set_deadline(std::chrono::system_clock::now() + config_.call_timeout);
     call.AddMetadata("x-request-id", ctx.request_id);
     rpc::attach(call, principal, config_.hmac_key);
-    GenericStub stub(channels_.at(route.backend));
-    std::promise<grpc::Status> done;
-    stub.UnaryCall(&call, route.grpc_path, grpc::StubOptions(), ctx.request.get(), ctx.response.get(),
-                   [&done](grpc::Status s) { done.set_value(std::move(s)); });
-    st = done.get_future().get();
+    // A blocking call polls its own completion queue on this thread: no hand-off to
+    // gRPC's threads and back (measured: the context switches were most of the
+    // gateway's CPU per request; docs/benchmarks.md).
+    const auto& [channel, method] = methods_.at(&route);
+    st = grpc::internal::BlockingUnaryCall<google::protobuf::Message, google::protobuf::Message>(
+        channel, method, &call, *ctx.request, ctx.response.get());
   }
   if (st.ok()) return std::nullopt;
 
@@ -490,7 +509,8 @@ HttpResponse Gateway::respond(RequestContext& ctx) {
   const Route& route = *ctx.route;
   HttpResponse r;
   r.status = route.success_code;
-  if (!route.view_type.empty() && ctx.vars.size() == 1) count_view(route.view_type, ctx.vars.begin()->second);
+  if (!route.view_type.empty() && ctx.vars.size() == 1)
+    count_view(route.view_type, ctx.vars.begin()->second, ctx.client_ip);
   if (is_file(route.method->output_type())) {
     // A file or CSV: the bytes as they are, as a download when named.
     auto& file = static_cast<civic::common::HttpBody&>(*ctx.response);

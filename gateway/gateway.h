@@ -11,6 +11,7 @@
 #pragma once
 #include <google/protobuf/message.h>
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/impl/rpc_method.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -196,8 +197,9 @@ class Gateway {
   /// Maintenance mode as the content service last said (CNT-3); off when it cannot be asked.
   MaintenanceInfo maintenance_state(const std::string& request_id);
   void forget_session(const std::string& token);
-  /// CNT-4: one view of `item` of `type`, counted in memory (no I/O on the request path).
-  void count_view(const std::string& type, const std::string& item);
+  /// CNT-4: one view of `item` of `type` by `client`, counted in memory (no I/O on the
+  /// request path) at most once per client and item in 30 minutes.
+  void count_view(const std::string& type, const std::string& item, const std::string& client);
   /// Sends the counted views to content in one call; kept for the next try if it fails.
   void flush_views();
 
@@ -205,6 +207,7 @@ class Gateway {
   RouteTable routes_;
   std::map<std::string, std::shared_ptr<grpc::Channel>> channels_;
   std::map<std::string, LocalHandler> local_;  // by gRPC path
+  std::unordered_map<const Route*, std::pair<grpc::ChannelInterface*, grpc::internal::RpcMethod>> methods_;
   std::string openapi_;
   std::map<std::string, std::unique_ptr<RateLimiter>> limiters_;  // by route class
   Metrics metrics_;
@@ -214,6 +217,7 @@ class Gateway {
   MaintenanceInfo maintenance_;
   std::mutex views_mutex_;
   std::map<std::pair<std::string, std::string>, int64_t> views_;  // (type, item) -> views since the last flush
+  std::unordered_map<std::string, std::chrono::steady_clock::time_point> viewers_;  // type, item, client -> counted at
   std::condition_variable views_cv_;
   std::unique_ptr<PublicCache> cache_;
   bool stopping_ = false;

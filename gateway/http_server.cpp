@@ -1,10 +1,16 @@
 #include "gateway/http_server.h"
 
+// Pistache's inline transport destructors trip GCC's -Wnull-dereference at -O2 inside
+// its headers (shared_ptr members of queued timer entries), not in this file's code.
+#pragma GCC diagnostic ignored "-Wnull-dereference"
+
 #include <pistache/peer.h>
 #include <pistache/transport.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
+
+#include <functional>
 
 #include "core/log.h"
 #include "gateway/errors.h"
@@ -16,7 +22,7 @@ namespace Tcp = Pistache::Tcp;
 using Clock = std::chrono::steady_clock;
 
 constexpr const char* kConnectionKey = "civic.connection";
-constexpr size_t kMaxDiscard = 1 << 20;  // bytes read and dropped after a final answer before the socket is shut
+constexpr size_t kMaxDiscard = 64 << 10;  // bytes read and dropped after a final answer before a reset
 
 // What one connection is doing. Lives in the peer's data, so it ends with the peer.
 struct Connection {
@@ -31,18 +37,20 @@ struct Connection {
   std::optional<RequestContext> ctx;
   size_t discarded = 0;
   bool final_written = false;  // closing: the last answer is on the wire
+  int queued = 0;              // writes handed to the transport and not yet done
   std::shared_ptr<std::atomic<size_t>> open;
 
   ~Connection() { open->fetch_sub(1); }
 };
 
-// Ends a connection with a reset rather than a FIN: linger 0, and reading shut so the
-// transport's next read sees the end and closes it. Used for clients that keep sending
-// after their final answer.
+// Ends a connection at once with a reset, for clients that keep sending after their
+// final answer: connect(AF_UNSPEC) dissolves the TCP association (the kernel drops what
+// is queued and sends RST), so the transport's next read fails and it removes the peer —
+// without reading megabytes of queued body first, as shutdown(SHUT_RD) would.
 void abort_connection(int fd) {
-  linger off{1, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &off, sizeof off);
-  ::shutdown(fd, SHUT_RD);
+  sockaddr unspec{};
+  unspec.sa_family = AF_UNSPEC;
+  ::connect(fd, &unspec, sizeof unspec);
 }
 
 Connection& connection_of(const std::shared_ptr<Tcp::Peer>& peer) {
@@ -86,7 +94,8 @@ class Front final : public Tcp::Handler {
       // Lingering close: the client may still be sending a body we refused; reading it
       // lets the answer reach the client instead of a reset. Bounded.
       c.discarded += len;
-      if (c.discarded > kMaxDiscard && c.final_written) abort_connection(peer->fd());
+      // Past the cap the client is not listening: end it even if its answer is still queued.
+      if ((c.discarded > kMaxDiscard && c.final_written) || c.discarded > 16 * kMaxDiscard) abort_connection(peer->fd());
       return;
     }
     c.in.append(buffer, len);
@@ -126,7 +135,7 @@ class Front final : public Tcp::Handler {
           answer(c, peer, *c.ctx, std::move(*early), c.head.has_body() || !c.head.keep_alive);
           continue;
         }
-        if (c.head.expect_continue && c.head.has_body()) write(peer, "HTTP/1.1 100 Continue\r\n\r\n");
+        if (c.head.expect_continue && c.head.has_body()) write(c, peer, "HTTP/1.1 100 Continue\r\n\r\n");
         c.phase = Connection::Phase::body;
         c.body.clear();
         c.chunked = http1::ChunkedDecoder();
@@ -175,7 +184,7 @@ class Front final : public Tcp::Handler {
     if (!ctx.head_only) out += resp.body;  // HEAD: GET's head, no body
     c.ctx.reset();
     if (!close) {
-      write(peer, std::move(out));
+      write(c, peer, std::move(out));
       c.phase = Connection::Phase::idle;
       c.deadline = Clock::now() + options_.keepalive_timeout;
       return;
@@ -184,19 +193,42 @@ class Front final : public Tcp::Handler {
     c.deadline = Clock::now() + options_.linger;
     c.in.clear();
     c.in.shrink_to_fit();
+    // The last answer goes out now, straight to the socket, when nothing of this
+    // connection is still queued: the transport keeps reading what a hostile client
+    // sends until the socket runs dry, and the queue would only be written after that.
+    size_t sent = 0;
+    if (c.queued == 0) {
+      ssize_t n = ::send(peer->fd(), out.data(), out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      sent = n > 0 ? size_t(n) : 0;
+    }
+    if (sent == out.size()) {
+      c.final_written = true;
+      ::shutdown(peer->fd(), SHUT_WR);  // FIN after the answer; the client's close ends the peer
+      return;
+    }
     std::weak_ptr<Tcp::Peer> weak = peer;
     auto shut = [weak] {
       if (auto p = weak.lock()) {
         std::static_pointer_cast<Connection>(p->getData(kConnectionKey))->final_written = true;
-        ::shutdown(p->fd(), SHUT_WR);  // FIN after the answer; the client's close ends the peer
+        ::shutdown(p->fd(), SHUT_WR);
       }
     };
-    write(peer, std::move(out)).then([shut](ssize_t) { shut(); }, [shut](std::exception_ptr) { shut(); });
+    write(c, peer, out.substr(sent), shut);
   }
 
-  static Pistache::Async::Promise<ssize_t> write(const std::shared_ptr<Tcp::Peer>& peer, std::string bytes) {
+  // Queues bytes on the transport's writer; `queued` counts them until written, then
+  // `after` runs (on this transport's thread).
+  static void write(Connection& c, const std::shared_ptr<Tcp::Peer>& peer, std::string bytes,
+                    std::function<void()> after = {}) {
     size_t size = bytes.size();
-    return peer->send(Pistache::RawBuffer(std::move(bytes), size));
+    ++c.queued;
+    std::weak_ptr<Tcp::Peer> weak = peer;
+    auto done = [weak, after] {
+      if (auto p = weak.lock()) --std::static_pointer_cast<Connection>(p->getData(kConnectionKey))->queued;
+      if (after) after();
+    };
+    peer->send(Pistache::RawBuffer(std::move(bytes), size)).then([done](ssize_t) { done(); },
+                                                                  [done](std::exception_ptr) { done(); });
   }
 
   std::shared_ptr<Gateway> gateway_;

@@ -1,8 +1,8 @@
 #include "gateway/multipart.h"
 
+#include <algorithm>
 #include <regex>
 
-#include "core/crypto.h"
 #include "core/validation.h"
 
 namespace civic::gateway {
@@ -46,8 +46,8 @@ std::string lower(std::string s) {
 
 } // namespace
 
-std::optional<nlohmann::json> multipart_to_json(std::string_view content_type, std::string_view body,
-                                                std::string& error) {
+std::optional<std::vector<MultipartPart>> parse_multipart(std::string_view content_type, std::string_view body,
+                                                          std::string& error) {
   auto boundary = parameter(content_type, "boundary");
   if (!boundary || boundary->empty() || boundary->size() > 70) {
     error = "missing or invalid boundary";
@@ -59,7 +59,7 @@ std::optional<nlohmann::json> multipart_to_json(std::string_view content_type, s
     error = "no parts";
     return std::nullopt;
   }
-  nlohmann::json out = nlohmann::json::object();
+  std::vector<MultipartPart> out;
   static const std::regex kName("[a-z][a-z0-9_]{0,39}");  // compiled once
   for (int parts = 0;; ++parts) {
     pos += delimiter.size();
@@ -92,7 +92,8 @@ std::optional<nlohmann::json> multipart_to_json(std::string_view content_type, s
       at = eol + 2;
     }
     auto name = parameter(disposition, "name");
-    if (lower(disposition).rfind("form-data", 0) != 0 || !name || !std::regex_match(*name, kName) || out.contains(*name)) {
+    bool repeated = name && std::any_of(out.begin(), out.end(), [&](const MultipartPart& p) { return p.name == *name; });
+    if (lower(disposition).rfind("form-data", 0) != 0 || !name || !std::regex_match(*name, kName) || repeated) {
       error = "each part needs a distinct field name";
       return std::nullopt;
     }
@@ -102,13 +103,7 @@ std::optional<nlohmann::json> multipart_to_json(std::string_view content_type, s
       error = "text must be UTF-8";
       return std::nullopt;
     }
-    if (filename) {
-      out[*name] = {{"filename", *filename},
-                    {"content_type", type},
-                    {"data", crypto::base64(content)}};
-    } else {
-      out[*name] = std::string(content);
-    }
+    out.push_back({*name, filename, type, content});
     pos = next + 2;
   }
 }

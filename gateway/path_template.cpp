@@ -76,9 +76,19 @@ PathTemplate PathTemplate::parse(std::string_view text) {
   return t;
 }
 
+std::vector<std::string_view> PathTemplate::split(std::string_view path) { return split_path(path); }
+
 std::optional<std::map<std::string, std::string>> PathTemplate::match(std::string_view path) const {
   if (path.empty() || path[0] != '/') return std::nullopt;
-  auto parts = split_path(path);
+  return match(split_path(path));
+}
+
+std::optional<std::map<std::string, std::string>> PathTemplate::match(const std::vector<std::string_view>& parts) const {
+  // Cheap refusals first: most templates differ in length or in their first literal.
+  bool open_ended = !segments_.empty() && segments_.back().kind == Segment::rest;
+  if (open_ended ? parts.size() < segments_.size() : parts.size() != segments_.size()) return std::nullopt;
+  for (size_t k = 0; k < segments_.size() && k < parts.size(); ++k)
+    if (segments_[k].kind == Segment::literal && parts[k] != segments_[k].value) return std::nullopt;
   std::map<std::string, std::string> vars;
   size_t i = 0;
   for (const Segment& seg : segments_) {

@@ -18,6 +18,11 @@ class PathTemplate {
   /// The bound variables (percent-decoded) when `path` matches, else nullopt. A
   /// decoded variable containing '/' or NUL in a single-segment position does not match.
   std::optional<std::map<std::string, std::string>> match(std::string_view path) const;
+  /// The same for a path already split by split() (the route table splits once for all
+  /// templates).
+  std::optional<std::map<std::string, std::string>> match(const std::vector<std::string_view>& parts) const;
+  /// The segments of an absolute path ("/a/b" -> a, b).
+  static std::vector<std::string_view> split(std::string_view path);
 
   const std::string& text() const { return text_; }
   /// Variable names in order of appearance.

@@ -86,8 +86,10 @@ RouteTable RouteTable::build(const std::vector<const google::protobuf::FileDescr
 
 std::variant<RouteMatch, RouteMiss> RouteTable::find(std::string_view verb, std::string_view path) const {
   RouteMiss miss;
+  if (path.empty() || path[0] != '/') return miss;
+  auto parts = PathTemplate::split(path);
   for (const auto& r : routes_) {
-    auto vars = r.path.match(path);
+    auto vars = r.path.match(parts);
     if (!vars) continue;
     if (r.verb == verb) return RouteMatch{&r, std::move(*vars)};
     if (std::find(miss.allowed.begin(), miss.allowed.end(), r.verb) == miss.allowed.end()) miss.allowed.push_back(r.verb);

@@ -166,6 +166,48 @@ std::vector<std::pair<std::string, std::string>> split_query(std::string_view ra
   return out;
 }
 
+namespace {
+// Path variables and query parameters onto `msg`, after its body (shared by JSON and
+// multipart requests).
+void bind_path_and_query(const Route& route, const std::map<std::string, std::string>& vars,
+                         const std::vector<std::pair<std::string, std::string>>& query, Message* msg,
+                         std::vector<Violation>& out) {
+  const auto* desc = msg->GetDescriptor();
+  for (const auto& [name, value] : vars) {
+    const auto* f = desc->FindFieldByName(name);
+    msg->GetReflection()->ClearField(msg, f);
+    if (!set_scalar(msg, f, value))
+      out.push_back(violation(name, "invalid_format", "値の形式が正しくありません", "has the wrong format"));
+  }
+
+  std::set<std::string> seen;
+  for (const auto& [raw_name, raw_value] : query) {
+    auto name = percent_decode(raw_name, true);
+    auto value = percent_decode(raw_value, true);
+    // A parameter without a (readable) name is reported as the query's (found by fuzzing:
+    // "&=x" made a violation with an empty field).
+    bool named = name && !name->empty() && validation::valid_utf8(*name);
+    if (!named || !value || !validation::valid_utf8(*value)) {
+      out.push_back(violation(named ? *name : "query", "invalid_encoding", "クエリの形式が正しくありません",
+                              "is not a valid query component"));
+      continue;
+    }
+    const auto* f = desc->FindFieldByName(*name);
+    bool bound = vars.count(*name) || route.body == "*" || (!route.body.empty() && *name == route.body);
+    if (!f || bound || f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+      out.push_back(violation(*name, "unknown_parameter", "指定できないパラメータです", "is not a parameter of this operation"));
+      continue;
+    }
+    if (!f->is_repeated() && !seen.insert(*name).second) {
+      out.push_back(violation(*name, "repeated_parameter", "同じパラメータが複数指定されています", "is given more than once"));
+      continue;
+    }
+    if (!set_scalar(msg, f, *value))
+      out.push_back(violation(*name, "invalid_format", "値の形式が正しくありません", "has the wrong format"));
+  }
+}
+} // namespace
+
 std::vector<Violation> build_request(const Route& route, const std::map<std::string, std::string>& vars,
                                      const std::vector<std::pair<std::string, std::string>>& query,
                                      const std::string& body, Message* msg) {
@@ -201,38 +243,37 @@ std::vector<Violation> build_request(const Route& route, const std::map<std::str
     }
   }
 
-  for (const auto& [name, value] : vars) {
-    const auto* f = desc->FindFieldByName(name);
-    msg->GetReflection()->ClearField(msg, f);
-    if (!set_scalar(msg, f, value))
-      out.push_back(violation(name, "invalid_format", "値の形式が正しくありません", "has the wrong format"));
-  }
+  bind_path_and_query(route, vars, query, msg, out);
+  return out;
+}
 
-  std::set<std::string> seen;
-  for (const auto& [raw_name, raw_value] : query) {
-    auto name = percent_decode(raw_name, true);
-    auto value = percent_decode(raw_value, true);
-    // A parameter without a (readable) name is reported as the query's (found by fuzzing:
-    // "&=x" made a violation with an empty field).
-    bool named = name && !name->empty() && validation::valid_utf8(*name);
-    if (!named || !value || !validation::valid_utf8(*value)) {
-      out.push_back(violation(named ? *name : "query", "invalid_encoding", "クエリの形式が正しくありません",
-                              "is not a valid query component"));
+std::vector<Violation> build_upload_request(const Route& route, const std::map<std::string, std::string>& vars,
+                                            const std::vector<std::pair<std::string, std::string>>& query,
+                                            const std::vector<MultipartPart>& parts, Message* msg) {
+  std::vector<Violation> out;
+  const auto* desc = msg->GetDescriptor();
+  const auto* refl = msg->GetReflection();
+  for (const auto& part : parts) {
+    const auto* f = desc->FindFieldByName(part.name);
+    bool bound = f && vars.count(part.name);
+    if (!f || bound || f->is_repeated()) {
+      out.push_back(violation(part.name, "unknown_field", "この操作では指定できない項目です", "is not a field of this operation"));
       continue;
     }
-    const auto* f = desc->FindFieldByName(*name);
-    bool bound = vars.count(*name) || route.body == "*" || (!route.body.empty() && *name == route.body);
-    if (!f || bound || f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
-      out.push_back(violation(*name, "unknown_parameter", "指定できないパラメータです", "is not a parameter of this operation"));
-      continue;
+    if (part.filename) {
+      if (f->message_type() != civic::common::HttpBody::descriptor()) {
+        out.push_back(violation(part.name, "not_a_file", "ファイルではなく値を指定してください", "takes a value, not a file"));
+        continue;
+      }
+      auto* file = static_cast<civic::common::HttpBody*>(refl->MutableMessage(msg, f));
+      file->set_filename(*part.filename);
+      file->set_content_type(part.content_type);
+      file->set_data(part.data.data(), part.data.size());
+    } else if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE || !set_scalar(msg, f, std::string(part.data))) {
+      out.push_back(violation(part.name, "invalid_format", "値の形式が正しくありません", "has the wrong format"));
     }
-    if (!f->is_repeated() && !seen.insert(*name).second) {
-      out.push_back(violation(*name, "repeated_parameter", "同じパラメータが複数指定されています", "is given more than once"));
-      continue;
-    }
-    if (!set_scalar(msg, f, *value))
-      out.push_back(violation(*name, "invalid_format", "値の形式が正しくありません", "has the wrong format"));
   }
+  bind_path_and_query(route, vars, query, msg, out);
   return out;
 }
 
@@ -367,10 +408,30 @@ std::string render_response(Message& msg, const std::string& strip, std::string*
   return out;
 }
 
+namespace {
+// Bidirectional controls (U+061C, U+200E-F, U+202A-E, U+2066-9) let "f\u202egnp.pdf"
+// show as "fdp.png": a download's name never carries them (issue 12).
+std::string without_bidi_controls(std::string_view name) {
+  std::string out;
+  for (size_t i = 0; i < name.size();) {
+    auto b = [&](size_t k) { return i + k < name.size() ? static_cast<unsigned char>(name[i + k]) : 0; };
+    bool bidi = (b(0) == 0xD8 && b(1) == 0x9C) ||
+                (b(0) == 0xE2 && b(1) == 0x80 && (b(2) == 0x8E || b(2) == 0x8F || (b(2) >= 0xAA && b(2) <= 0xAE))) ||
+                (b(0) == 0xE2 && b(1) == 0x81 && b(2) >= 0xA6 && b(2) <= 0xA9);
+    if (bidi) {
+      i += b(0) == 0xD8 ? 2 : 3;
+      continue;
+    }
+    out += name[i++];
+  }
+  return out;
+}
+} // namespace
+
 std::string content_disposition(const std::string& filename) {
   std::string ascii, encoded;
   static const char* hex = "0123456789ABCDEF";
-  for (unsigned char c : filename) {
+  for (unsigned char c : without_bidi_controls(filename)) {
     bool plain = std::isalnum(c) || c == '.' || c == '-' || c == '_';
     // Quotes, backslashes, slashes, controls and non-ASCII never reach the quoted name.
     ascii += plain ? char(c) : '_';

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/validation.h"
+#include "gateway/multipart.h"
 #include "gateway/routes.h"
 
 namespace civic::gateway {
@@ -22,6 +23,15 @@ namespace civic::gateway {
 std::vector<validation::Violation> build_request(const Route& route, const std::map<std::string, std::string>& vars,
                                                  const std::vector<std::pair<std::string, std::string>>& query,
                                                  const std::string& body, google::protobuf::Message* msg);
+
+/// The same for an upload (a route with body "*" sent as multipart/form-data): a file
+/// part fills its civic.common.HttpBody field (filename, content_type, data), a text
+/// part its scalar field; a part that names no such field is refused.
+std::vector<validation::Violation> build_upload_request(const Route& route,
+                                                        const std::map<std::string, std::string>& vars,
+                                                        const std::vector<std::pair<std::string, std::string>>& query,
+                                                        const std::vector<MultipartPart>& parts,
+                                                        google::protobuf::Message* msg);
 
 /// The response as JSON with proto field names and every field present; the field
 /// named `strip` (a session token) is moved into `stripped` and left out.

@@ -15,7 +15,8 @@
 namespace civic::rpc {
 
 /// Blocks SIGTERM/SIGINT (and ignores SIGPIPE) in the calling thread; call first in
-/// main() so that every thread started later inherits the mask.
+/// main() so that every thread started later inherits the mask. Also turns off Abseil's
+/// mutex deadlock detection (a debugging aid that costs every gRPC call).
 void block_shutdown_signals();
 /// Waits for SIGTERM or SIGINT; returns its number.
 int wait_for_shutdown_signal();

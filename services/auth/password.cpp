@@ -1,3 +1,5 @@
+#include <vector>
+
 #include "auth/password.h"
 
 #include <argon2.h>
@@ -30,9 +32,18 @@ void check_password(validation::Errors& errors, std::string_view field, std::str
     return;
   }
   std::string local(email.substr(0, email.find('@')));
-  const char* user_words[] = {id.c_str(), local.c_str(), nullptr};
+  // The site's own words count as guessable too (issue 12: "Yamaguchi-2026!" passed):
+  // the prefecture, its municipalities and the two sites, besides the account's own.
+  static const char* kSiteWords[] = {"yamaguchi", "yamaguti", "yamaguchiken", "supernet", "aikasanet", "aikasa",
+                                     "kenmin", "shimonoseki", "ube", "hagi", "hofu", "kudamatsu", "iwakuni",
+                                     "hikari", "nagato", "yanai", "mine", "shunan", "sanyoonoda", "onoda",
+                                     "suooshima", "waki", "kaminoseki", "tabuse", "hirao", "abu", "npo", "volunteer", "civic",
+                                     "center"};
+  std::vector<const char*> user_words{id.c_str(), local.c_str()};
+  for (const char* w : kSiteWords) user_words.push_back(w);
+  user_words.push_back(nullptr);
   std::string pw_copy(password);
-  double bits = ZxcvbnMatch(pw_copy.c_str(), user_words, nullptr);
+  double bits = ZxcvbnMatch(pw_copy.c_str(), user_words.data(), nullptr);
   if (bits < kMinEntropyBits) {
     errors.add(f, "too_common", "推測されやすいパスワードです。より長く、推測されにくいものにしてください",
                "is too common or easy to guess");

@@ -13,7 +13,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   size_t nl = in.find('\n');
   if (nl == std::string_view::npos) return 0;
   std::string problem;
-  auto parts = multipart_to_json(in.substr(0, nl), in.substr(nl + 1), problem);
+  std::string_view body = in.substr(nl + 1);
+  auto parts = parse_multipart(in.substr(0, nl), body, problem);
   if (!parts && problem.empty()) std::abort();
+  if (parts)
+    for (const auto& p : *parts)  // every part lies inside the body
+      if (p.data.data() < body.data() || p.data.data() + p.data.size() > body.data() + body.size()) std::abort();
   return 0;
 }

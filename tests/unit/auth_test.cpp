@@ -37,6 +37,20 @@ TEST_CASE("a password containing the login id is rejected whatever its case", "[
   CHECK(reasons("xxYAMADAxx-2026!", "yamada") == std::vector<std::string>{"contains_login_id"});
 }
 
+TEST_CASE("the prefecture's, its towns' and the sites' names count as guessable", "[unit]") {
+  CHECK(reasons("Yamaguchi-2026!") == std::vector<std::string>{"too_common"});
+  CHECK(reasons("Aikasanet2026!") == std::vector<std::string>{"too_common"});
+  CHECK(reasons("Shunan-2026!!") == std::vector<std::string>{"too_common"});
+  // The e-mail's local part is the account's own word (taro@example.jp).
+  CHECK(reasons("Taro-2026-!") == std::vector<std::string>{"too_common"});
+  // Passwords the tests and the demo use stay strong.
+  for (const char* ok : {"Hagi-Castle*Sunset!47", "Shimonoseki-Fugu#Bridge58", "Akiyoshi-Cave#Deep88",
+                         "Tokuyama-Port*Night31", "Hagi-Orange*Blossom!26"}) {
+    INFO(ok);
+    CHECK(reasons(ok).empty());
+  }
+}
+
 TEST_CASE("a strong password with symbols is accepted", "[unit]") {
   CHECK(reasons("Hagi-Castle*Sunset!47").empty());
   CHECK(reasons("夏みかんの花が咲く萩の町").empty());

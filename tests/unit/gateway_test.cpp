@@ -189,35 +189,57 @@ TEST_CASE("mail templates substitute variables and headers refuse CR/LF", "[unit
   CHECK(notification::encode_header("山口").rfind("=?UTF-8?B?", 0) == 0);
 }
 
-TEST_CASE("multipart uploads become the JSON of an HttpBody plus text fields", "[unit]") {
-  using civic::gateway::multipart_to_json;
+TEST_CASE("multipart uploads fill the request's HttpBody and text fields directly", "[unit]") {
+  using civic::gateway::parse_multipart;
   std::string error;
   std::string body = std::string("--XyZ\r\nContent-Disposition: form-data; name=\"category\"\r\n\r\narticles\r\n"
                                  "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"定款.pdf\"\r\n"
                                  "Content-Type: application/pdf\r\n\r\n%PDF-1.7\r\n") +
                      std::string("binary\0\xff", 8) + "\r\n--XyZ--\r\n";
-  auto j = multipart_to_json("multipart/form-data; boundary=XyZ", body, error);
-  REQUIRE(j);
-  CHECK((*j)["category"] == "articles");
-  CHECK((*j)["file"]["filename"] == "定款.pdf");
-  CHECK((*j)["file"]["content_type"] == "application/pdf");
-  auto data = civic::crypto::base64_decode((*j)["file"]["data"].get<std::string>());
-  REQUIRE(data);
-  CHECK(*data == std::string("%PDF-1.7\r\nbinary\0\xff", 18));
+  auto parts = parse_multipart("multipart/form-data; boundary=XyZ", body, error);
+  REQUIRE(parts);
+  REQUIRE(parts->size() == 2);
+  CHECK((*parts)[0].name == "category");
+  CHECK((*parts)[0].data == "articles");
+  CHECK((*parts)[1].filename == "定款.pdf");
+  CHECK((*parts)[1].content_type == "application/pdf");
+  CHECK((*parts)[1].data == std::string("%PDF-1.7\r\nbinary\0\xff", 18));
 
-  CHECK_FALSE(multipart_to_json("multipart/form-data", body, error));  // no boundary
+  // Onto the upload route's request message, with the path variable.
+  auto table = RouteTable::build(served_files());
+  auto found = table.find("POST", "/api/v1/organizations/abc/attachments");
+  REQUIRE(std::holds_alternative<RouteMatch>(found));
+  auto& match = std::get<RouteMatch>(found);
+  civic::directory::UploadAttachmentRequest req;
+  CHECK(build_upload_request(*match.route, match.vars, {}, *parts, &req).empty());
+  CHECK(req.id() == "abc");
+  CHECK(req.category() == "articles");
+  CHECK(req.file().filename() == "定款.pdf");
+  CHECK(req.file().data() == std::string("%PDF-1.7\r\nbinary\0\xff", 18));
+  // A file where a value belongs, a value where a file belongs, an unknown part: refused by name.
+  std::string wrong = "--b\r\nContent-Disposition: form-data; name=\"category\"; filename=\"x\"\r\n\r\n1\r\n"
+                      "--b\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\n2\r\n"
+                      "--b\r\nContent-Disposition: form-data; name=\"owner\"\r\n\r\n3\r\n--b--";
+  auto wrong_parts = parse_multipart("multipart/form-data; boundary=b", wrong, error);
+  REQUIRE(wrong_parts);
+  civic::directory::UploadAttachmentRequest refused;
+  std::set<std::string> fields;
+  for (const auto& v : build_upload_request(*match.route, match.vars, {}, *wrong_parts, &refused)) fields.insert(v.field);
+  CHECK(fields == std::set<std::string>{"category", "file", "owner"});
+
+  CHECK_FALSE(parse_multipart("multipart/form-data", body, error));  // no boundary
   std::string semi = "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a;b.pdf\"\r\n\r\nx\r\n--b--";
-  auto quoted = multipart_to_json("multipart/form-data; boundary=\"b\"", semi, error);
+  auto quoted = parse_multipart("multipart/form-data; boundary=\"b\"", semi, error);
   REQUIRE(quoted);
-  CHECK((*quoted)["file"]["filename"] == "a;b.pdf");
-  CHECK_FALSE(multipart_to_json("multipart/form-data; boundary=XyZ", "--XyZ\r\nno headers end", error));
+  CHECK((*quoted)[0].filename == "a;b.pdf");
+  CHECK_FALSE(parse_multipart("multipart/form-data; boundary=XyZ", "--XyZ\r\nno headers end", error));
   std::string twice = "--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n"
                       "--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n2\r\n--b--";
-  CHECK_FALSE(multipart_to_json("multipart/form-data; boundary=b", twice, error));
+  CHECK_FALSE(parse_multipart("multipart/form-data; boundary=b", twice, error));
   std::string bad_name = "--b\r\nContent-Disposition: form-data; name=\"../x\"\r\n\r\n1\r\n--b--";
-  CHECK_FALSE(multipart_to_json("multipart/form-data; boundary=b", bad_name, error));
+  CHECK_FALSE(parse_multipart("multipart/form-data; boundary=b", bad_name, error));
   std::string bad_text = "--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n\xff\xfe\r\n--b--";
-  CHECK_FALSE(multipart_to_json("multipart/form-data; boundary=b", bad_text, error));
+  CHECK_FALSE(parse_multipart("multipart/form-data; boundary=b", bad_text, error));
 }
 
 TEST_CASE("responses render as protobuf's own JSON printer would, minus empty private fields", "[unit]") {

@@ -183,3 +183,13 @@ TEST_CASE("a query parameter without a name is refused as the query's, never wit
     CHECK(v.reason == "invalid_encoding");
   }
 }
+
+TEST_CASE("download names lose bidirectional controls and unsafe characters", "[unit]") {
+  std::string spoof = "f\xE2\x80\xAEgnp.pdf";  // shows as "fdp.png" where the override is obeyed
+  std::string h = content_disposition(spoof);
+  CHECK(h == "attachment; filename=\"fgnp.pdf\"; filename*=UTF-8''fgnp.pdf");
+  CHECK(content_disposition("a\xE2\x81\xA6" "b\xD8\x9C" "c\xE2\x80\x8F.txt").find("abc.txt") != std::string::npos);
+  CHECK(content_disposition("報告書.pdf") ==
+        "attachment; filename=\"_________.pdf\"; filename*=UTF-8''%E5%A0%B1%E5%91%8A%E6%9B%B8.pdf");
+  CHECK(content_disposition("\"a\r\nb\".pdf").find('\r') == std::string::npos);
+}

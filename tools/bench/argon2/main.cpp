@@ -14,7 +14,7 @@ int main(int argc, char** argv) {
   uint32_t memory = argc > 1 ? uint32_t(std::atoi(argv[1])) : 19456;
   uint32_t iterations = argc > 2 ? uint32_t(std::atoi(argv[2])) : 2;
   int runs = argc > 3 ? std::atoi(argv[3]) : 20;
-  std::string password = "Yamaguchi-Demo-2026!", salt = "0123456789abcdef";
+  std::string password = "Hagi-Orange*Blossom!26", salt = "0123456789abcdef";
   unsigned char hash[32];
   std::vector<double> ms;
   for (int i = 0; i < runs; ++i) {
