@@ -46,7 +46,7 @@ std::string issue(const Claims& c, std::string_view key) {
   return crypto::base64url(body);
 }
 
-std::optional<Claims> verify(std::string_view token, std::string_view key, int64_t now) {
+std::optional<Claims> verify(std::string_view token, std::string_view key, int64_t now, std::string* token_id) {
   if (token.size() > 200) return std::nullopt;
   auto raw = crypto::base64url_decode(token);
   if (!raw || raw->size() != kBody + kMac) return std::nullopt;
@@ -64,7 +64,7 @@ std::optional<Claims> verify(std::string_view token, std::string_view key, int64
   for (size_t i = 0; i < 8; ++i) exp = (exp << 8) | uint8_t(body[34 + i]);
   c.expires_at = int64_t(exp);
   if (c.expires_at <= now) return std::nullopt;
-  c.token_id = crypto::sha256(*raw);
+  if (token_id) *token_id = crypto::sha256(*raw);
   return c;
 }
 

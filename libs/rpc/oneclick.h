@@ -22,9 +22,6 @@ struct Claims {
   std::string member_id;       // canonical UUID text
   std::string recruitment_id;  // canonical UUID text
   int64_t expires_at = 0;      // Unix seconds
-  /// SHA-256 of the token's bytes: its identity whatever its spelling, the key
-  /// of single use (issue 12: "…=", "…==" and last-character variants were one token).
-  std::string token_id;
 };
 
 std::string_view name(Action a);
@@ -33,7 +30,10 @@ std::string_view name(Action a);
 std::string issue(const Claims& claims, std::string_view key);
 
 /// The claims of a well-formed, untampered token under `key` that has not expired at
-/// `now` (Unix seconds); nullopt otherwise, without saying why.
-std::optional<Claims> verify(std::string_view token, std::string_view key, int64_t now);
+/// `now` (Unix seconds); nullopt otherwise, without saying why. `token_id`, when given,
+/// receives the SHA-256 of the token's bytes: its identity whatever its spelling, the key
+/// of single use (issue 12: "…=", "…==" and last-character variants were one token).
+std::optional<Claims> verify(std::string_view token, std::string_view key, int64_t now,
+                             std::string* token_id = nullptr);
 
 } // namespace civic::rpc::oneclick

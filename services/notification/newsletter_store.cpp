@@ -110,10 +110,12 @@ void insert_subscriber(db::Tx& tx, const SubscriberRow& s, std::string_view emai
           s.id, s.site, db::Bytes{email_key}, db::Bytes{s.email_sealed}, db::Bytes{confirm_hash});
 }
 
-void renew_confirmation(db::Tx& tx, std::string_view id, std::string_view confirm_hash) {
-  tx.exec("UPDATE newsletter_subscribers SET state = 'pending', confirm_hash = $2, "
-          "confirm_expires_at = now() + interval '72 hours', updated_at = now() WHERE id = $1::uuid",
-          id, db::Bytes{confirm_hash});
+bool renew_confirmation(db::Tx& tx, std::string_view id, std::string_view confirm_hash) {
+  return !tx.exec("UPDATE newsletter_subscribers SET state = 'pending', confirm_hash = $2, "
+                  "confirm_expires_at = now() + interval '72 hours', updated_at = now() WHERE id = $1::uuid "
+                  "AND (state <> 'pending' OR updated_at < now() - interval '20 minutes') RETURNING id",
+                  id, db::Bytes{confirm_hash})
+              .empty();
 }
 
 std::optional<SubscriberRow> confirm_subscriber(db::Tx& tx, std::string_view confirm_hash) {

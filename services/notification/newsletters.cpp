@@ -202,7 +202,7 @@ Status NotificationServiceImpl::Subscribe(grpc::ServerContext* ctx, const Subscr
       auto existing = store::find_subscriber(tx, site, key);
       if (existing && existing->state == "active") return false;  // already subscribed: nothing to confirm
       if (existing) {
-        store::renew_confirmation(tx, existing->id, hash);
+        if (!store::renew_confirmation(tx, existing->id, hash)) return false;  // mailed just now: silently
       } else {
         SubscriberRow s{crypto::uuid_v4(), site, "", "pending"};
         s.email_sealed = sealer_.seal(req->email(), s.id);

@@ -85,7 +85,10 @@ std::optional<SubscriberRow> find_subscriber(db::Tx& tx, std::string_view site, 
 /// A new pending subscriber whose confirmation token hashes to `confirm_hash`.
 void insert_subscriber(db::Tx& tx, const SubscriberRow& s, std::string_view email_key, std::string_view confirm_hash);
 /// Pending again (a new request, or back after unsubscribing) with a fresh token.
-void renew_confirmation(db::Tx& tx, std::string_view id, std::string_view confirm_hash);
+/// A new confirmation for a subscriber not yet (or no longer) active; false, changing
+/// nothing, while a pending one was mailed less than 20 minutes ago (at most three
+/// confirmation mails an hour to one address, whatever the sources: issue 12).
+bool renew_confirmation(db::Tx& tx, std::string_view id, std::string_view confirm_hash);
 /// Activates the pending subscriber of an unexpired token (used up); nullopt otherwise.
 std::optional<SubscriberRow> confirm_subscriber(db::Tx& tx, std::string_view confirm_hash);
 /// Unsubscribes `id`; nullopt when there is no such subscriber.

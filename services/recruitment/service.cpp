@@ -474,7 +474,8 @@ Status RecruitmentServiceImpl::DescribeOneClick(grpc::ServerContext* ctx, const 
   return rpc::guarded(ctx, config_.hmac_key, "DescribeOneClick", [&](const Principal& p) {
     // Never acts (REC-5): mail scanners and crawlers open links. Every failure is the
     // same plain 404.
-    auto claims = oneclick::verify(req->token(), config_.oneclick_key, std::time(nullptr));
+    std::string token_id;
+    auto claims = oneclick::verify(req->token(), config_.oneclick_key, std::time(nullptr), &token_id);
     if (!claims) return not_found();
     auto member = contacts_(p, claims->member_id, "");
     if (!member || !member->reachable()) return not_found();
@@ -486,7 +487,7 @@ Status RecruitmentServiceImpl::DescribeOneClick(grpc::ServerContext* ctx, const 
       resp->set_recruitment_title(r->title);
       resp->set_organization_name(r->organization_name);
       resp->set_expires_at(time::iso8601(std::chrono::system_clock::from_time_t(std::time_t(claims->expires_at))));
-      resp->set_done(store::oneclick_used(tx, claims->token_id));
+      resp->set_done(store::oneclick_used(tx, token_id));
       return Status::OK;
     });
   });
@@ -495,7 +496,8 @@ Status RecruitmentServiceImpl::DescribeOneClick(grpc::ServerContext* ctx, const 
 Status RecruitmentServiceImpl::ConfirmOneClick(grpc::ServerContext* ctx, const OneClickRequest* req,
                                                OneClickResult* resp) {
   Status st = rpc::guarded(ctx, config_.hmac_key, "ConfirmOneClick", [&](const Principal& p) {
-    auto claims = oneclick::verify(req->token(), config_.oneclick_key, std::time(nullptr));
+    std::string token_id;
+    auto claims = oneclick::verify(req->token(), config_.oneclick_key, std::time(nullptr), &token_id);
     if (!claims) return not_found();
     // Revoked when the member is suspended or withdrawn, or the recruitment closed.
     auto member = contacts_(p, claims->member_id, "");
@@ -506,7 +508,7 @@ Status RecruitmentServiceImpl::ConfirmOneClick(grpc::ServerContext* ctx, const O
       bool apply = claims->action == oneclick::Action::apply;
       resp->set_action(std::string(oneclick::name(claims->action)));
       resp->set_recruitment_id(r->id);
-      if (!store::use_oneclick(tx, claims->token_id, member->member_id(), r->id, oneclick::name(claims->action))) {
+      if (!store::use_oneclick(tx, token_id, member->member_id(), r->id, oneclick::name(claims->action))) {
         resp->set_already_done(true);
         return Status::OK;
       }

@@ -32,6 +32,17 @@ void check_json_error(const RawResponse& r, int status) {
   CHECK(r.body.find("basic_string") == std::string::npos);
   CHECK(r.body.find("bad_alloc") == std::string::npos);
 }
+
+// Sends `request` on a connection of its own: the gateway must answer `status` with its
+// JSON error and every security header, then end the connection itself.
+void expect_refused_and_closed(const std::string& request, int status) {
+  RawConnection c;
+  c.send(request);  // may fail half-way once the gateway has refused the head
+  auto r = c.read_response(5s);
+  REQUIRE(r);
+  check_json_error(*r, status);
+  CHECK(c.closed_by_server(5s));
+}
 } // namespace
 
 TEST_CASE("a body announced over the route's limit is refused from the head and the connection closed", "[e2e]") {
@@ -60,14 +71,10 @@ TEST_CASE("a chunked body that keeps coming past the limit is cut off", "[e2e]")
 }
 
 TEST_CASE("an upload without a session is refused with 401 before its body is read", "[e2e]") {
-  RawConnection c;
-  REQUIRE(c.send("POST /api/v1/organizations/00000000-0000-4000-8000-000000000000/attachments HTTP/1.1\r\nHost: gw\r\n"
-                 "X-Forwarded-For: " + ip() + "\r\nX-Requested-With: t\r\n"
-                 "Content-Type: multipart/form-data; boundary=x\r\nContent-Length: 10000000\r\n\r\n"));
-  auto r = c.read_response(5s);
-  REQUIRE(r);
-  check_json_error(*r, 401);
-  CHECK(c.closed_by_server(5s));
+  expect_refused_and_closed("POST /api/v1/organizations/00000000-0000-4000-8000-000000000000/attachments HTTP/1.1\r\n"
+                            "Host: gw\r\nX-Forwarded-For: " + ip() + "\r\nX-Requested-With: t\r\n"
+                            "Content-Type: multipart/form-data; boundary=x\r\nContent-Length: 10000000\r\n\r\n",
+                            401);
 }
 
 TEST_CASE("request smuggling shapes are refused with 400 and the connection closed", "[e2e]") {
@@ -84,33 +91,15 @@ TEST_CASE("request smuggling shapes are refused with 400 and the connection clos
   };
   for (const auto& extra : heads) {
     INFO(extra);
-    RawConnection c;
-    REQUIRE(c.send(post_head("/api/v1/password-resets", extra) + "{\"a\"}"));
-    auto r = c.read_response(5s);
-    REQUIRE(r);
-    check_json_error(*r, 400);
-    CHECK(c.closed_by_server(5s));
+    expect_refused_and_closed(post_head("/api/v1/password-resets", extra) + "{\"a\"}", 400);
   }
 }
 
 TEST_CASE("over-long request lines and header sections get 414 and 431", "[e2e]") {
-  {
-    RawConnection c;
-    REQUIRE(c.send("GET /api/v1/grants?q=" + std::string(10000, 'a') + " HTTP/1.1\r\nHost: gw\r\n\r\n"));
-    auto r = c.read_response(5s);
-    REQUIRE(r);
-    check_json_error(*r, 414);
-  }
-  {
-    RawConnection c;
-    std::string head = "GET /healthz HTTP/1.1\r\nHost: gw\r\n";
-    for (int i = 0; i < 60; ++i) head += "X-Pad-" + std::to_string(i) + ": " + std::string(1000, 'p') + "\r\n";
-    c.send(head + "\r\n");
-    auto r = c.read_response(5s);
-    REQUIRE(r);
-    check_json_error(*r, 431);
-    CHECK(c.closed_by_server(5s));
-  }
+  expect_refused_and_closed("GET /api/v1/grants?q=" + std::string(10000, 'a') + " HTTP/1.1\r\nHost: gw\r\n\r\n", 414);
+  std::string head = "GET /healthz HTTP/1.1\r\nHost: gw\r\n";
+  for (int i = 0; i < 60; ++i) head += "X-Pad-" + std::to_string(i) + ": " + std::string(1000, 'p') + "\r\n";
+  expect_refused_and_closed(head + "\r\n", 431);
 }
 
 TEST_CASE("a slow head and a slow body are dropped with 408 after their timeouts", "[e2e]") {

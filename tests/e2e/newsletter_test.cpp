@@ -141,6 +141,16 @@ TEST_CASE("a newsletter reaches confirmed subscribers only, once, and each can l
   CHECK(mail_count(reader, second_tag) == 0);
 }
 
+TEST_CASE("many sources asking for one address get one confirmation mail, and the same answer", "[e2e]") {
+  std::string mail = unique("mailbox_") + "@example.jp";
+  for (int i = 0; i < 5; ++i) {  // five clients of their own: the per-client throttle does not apply
+    Response r = Client().post("/api/v1/newsletter/subscriptions", {{"email", mail}, {"site", "supernet"}});
+    CHECK(r.status == 202);
+    CHECK(r.json()["state"] == "confirmation_sent");
+  }
+  CHECK(settled_mail_count(mail, "/newsletter/confirm?token=", 1) == 1);
+}
+
 TEST_CASE("bad newsletter input gets field errors and changes nothing", "[e2e]") {
   Client anyone, admin, editor;
   ready_admin(admin, unique("admin_"));

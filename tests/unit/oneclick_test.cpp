@@ -63,9 +63,9 @@ TEST_CASE("every non-canonical spelling of a one-click token is refused", "[unit
   // Issue 12: padding and the unused low bits of the last character made six spellings
   // of one token, each acting once.
   std::string t = oc::issue({oc::Action::apply, kMember, kRecruitment, kNow + 60}, kKey);
-  auto canonical = oc::verify(t, kKey, kNow);
-  REQUIRE(canonical);
-  CHECK(canonical->token_id == crypto::sha256(*crypto::base64url_decode(t)));
+  std::string id;
+  REQUIRE(oc::verify(t, kKey, kNow, &id));
+  CHECK(id == crypto::sha256(*crypto::base64url_decode(t)));
   CHECK_FALSE(oc::verify(t + "=", kKey, kNow));
   CHECK_FALSE(oc::verify(t + "==", kKey, kNow));
   const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
