@@ -336,7 +336,19 @@ Status AuthServiceImpl::DeleteMe(Ctx* ctx, const DeleteMeRequest* req, Empty*) {
   });
 }
 
-Status AuthServiceImpl::ChangePassword(Ctx* ctx, const ChangePasswordRequest* req, Empty*) {
+void AuthServiceImpl::rotate_if_privileged(db::Tx& tx, const Principal& p, const AccountRow& a, std::string* token,
+                                           std::string* csrf) {
+  if (!is_staff_roles(a.roles) || !pending_of(a.must_change_password, true, a.totp_enabled).empty()) return;
+  std::string new_token = crypto::random_token(), new_csrf = crypto::random_token(), public_id = crypto::uuid_v4();
+  store::insert_session(tx, token_hash(new_token), public_id, a.id, new_csrf, config_.staff_idle_seconds,
+                        config_.staff_absolute_seconds, p.client_ip(), p.user_agent().substr(0, 200));
+  if (!p.session_id().empty()) store::delete_session(tx, p.session_id());
+  audit(tx, p, "session.rotated", a.id, {{"session", public_id}, {"reason", "staff_rights"}});
+  *token = std::move(new_token);
+  *csrf = std::move(new_csrf);
+}
+
+Status AuthServiceImpl::ChangePassword(Ctx* ctx, const ChangePasswordRequest* req, ChangePasswordResponse* resp) {
   Status st = rpc::guarded(ctx, config_.hmac_key, "ChangePassword", [&](const Principal& p) {
     if (Status s = rpc::require_login(p); !s.ok()) return s;
     auto a = pool_.transaction([&](db::Tx& tx) { return store::account_by_id(tx, p.account_id()); });
@@ -359,6 +371,8 @@ Status AuthServiceImpl::ChangePassword(Ctx* ctx, const ChangePasswordRequest* re
         if (s.public_id != p.session_id()) store::delete_session(tx, s.public_id);
       rpc::request_mail(tx, "auth.password_changed", a->email, a->id, {{"login_id", a->login_id}});
       audit(tx, p, "password.changed", a->id);
+      if (auto now = store::account_by_id(tx, a->id))
+        rotate_if_privileged(tx, p, *now, resp->mutable_session_token(), resp->mutable_csrf_token());
     });
     return Status::OK;
   });
@@ -528,6 +542,8 @@ Status AuthServiceImpl::ConfirmTotpEnrolment(Ctx* ctx, const TotpConfirmRequest*
       }
       store::replace_recovery_codes(tx, a->id, hashes);
       audit(tx, p, "totp.enabled", a->id);
+      if (auto now = store::account_by_id(tx, a->id))
+        rotate_if_privileged(tx, p, *now, resp->mutable_session_token(), resp->mutable_csrf_token());
       return Status::OK;
     });
   });

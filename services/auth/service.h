@@ -5,9 +5,11 @@
 #include <string>
 
 #include "auth/password.h"
+#include "auth/store.h"
 #include "civic/auth.grpc.pb.h"
 #include "core/crypto.h"
 #include "db/db.h"
+#include "rpc/principal.h"
 
 namespace civic::auth {
 
@@ -48,7 +50,7 @@ class AuthServiceImpl final : public civic::auth::AuthService::Service {
   grpc::Status ValidateSession(Ctx*, const ValidateSessionRequest*, ValidateSessionResponse*) override;
   grpc::Status GetMe(Ctx*, const Empty*, Account*) override;
   grpc::Status DeleteMe(Ctx*, const DeleteMeRequest*, Empty*) override;
-  grpc::Status ChangePassword(Ctx*, const ChangePasswordRequest*, Empty*) override;
+  grpc::Status ChangePassword(Ctx*, const ChangePasswordRequest*, ChangePasswordResponse*) override;
   grpc::Status ChangeEmail(Ctx*, const ChangeEmailRequest*, Empty*) override;
   grpc::Status RequestPasswordReset(Ctx*, const PasswordResetRequest*, Empty*) override;
   grpc::Status ConfirmPasswordReset(Ctx*, const PasswordResetConfirmRequest*, Empty*) override;
@@ -67,6 +69,11 @@ class AuthServiceImpl final : public civic::auth::AuthService::Service {
   grpc::Status ListAuditEvents(Ctx*, const ListAuditEventsRequest*, ListAuditEventsResponse*) override;
 
  private:
+  /// When `a` is staff and nothing is pending any more, replaces the caller's session by
+  /// a new one (the rights it now carries must not ride on a token minted without them)
+  /// and sets `token` and `csrf`; otherwise leaves them empty.
+  void rotate_if_privileged(db::Tx& tx, const rpc::Principal& p, const AccountRow& a, std::string* token,
+                            std::string* csrf);
   grpc::Status set_status_by_admin(Ctx* ctx, const AccountIdRequest* req, Account* resp, const char* method,
                                    const char* action);
 

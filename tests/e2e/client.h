@@ -89,7 +89,19 @@ class Client {
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
     curl_slist_free_all(h);
     curl_easy_cleanup(c);
+    follow_new_session(r);
     return r;
+  }
+
+  /// A new session cookie (login, or a session replaced when staff rights took effect)
+  /// and its CSRF token are used from then on, as a browser and the SPA would.
+  void follow_new_session(const Response& r) {
+    std::string sc = r.header("set-cookie");
+    if (sc.rfind(cookie_name + "=", 0) != 0) return;
+    std::string value = sc.substr(cookie_name.size() + 1, sc.find(';') - cookie_name.size() - 1);
+    if (value.empty()) return;  // a cleared cookie: the caller decides what it tests next
+    session = value;
+    if (r.body.find("\"csrf_token\"") != std::string::npos) csrf = r.json()["csrf_token"];
   }
   Response get(const std::string& path) { return request("GET", path); }
   Response post(const std::string& path, const nlohmann::json& body = nlohmann::json::object()) {

@@ -29,8 +29,15 @@ TEST_CASE("the first admin must change the temporary password and enrol TOTP bef
   std::string secret = enrol.json()["secret"];
   CHECK(enrol.json()["otpauth_uri"].get<std::string>().rfind("otpauth://totp/", 0) == 0);
   CHECK(admin.post("/api/v1/me/totp/confirm", {{"code", "000000"}}).status == 400);
+  std::string before = admin.session;
   Response confirmed = admin.post("/api/v1/me/totp/confirm", {{"code", code_at(secret)}});
   REQUIRE(confirmed.status == 200);
+  // Staff rights took effect: the session that had none is replaced, the token never shown.
+  CHECK(admin.session != before);
+  CHECK_FALSE(confirmed.json().contains("session_token"));
+  Client stale;
+  stale.session = before;
+  CHECK(stale.get("/api/v1/me").status == 401);
   auto recovery = confirmed.json()["recovery_codes"];
   CHECK(recovery.size() == 10);
   CHECK(admin.get("/api/v1/admin/accounts").status == 200);
