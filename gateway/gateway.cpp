@@ -89,6 +89,7 @@ Gateway::Gateway(GatewayConfig config)
       views_cv_.wait_for(lock, config_.view_flush_interval, [this] { return stopping_; });
       lock.unlock();
       flush_views();
+      cache_->purge();
       // Hand freed memory back to the system (large bodies, expired cache entries):
       // glibc keeps it otherwise, and the pod's limit counts it (issue 12).
       malloc_trim(0);

@@ -71,6 +71,18 @@ void PublicCache::put(const std::string& key, const HttpResponse& r, Clock::time
   entries_[key] = std::move(e);
 }
 
+void PublicCache::purge(Clock::time_point now) {
+  std::unique_lock lock(mutex_);
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    if (it->second->expires + ttl_ <= now) {
+      bytes_ -= it->second->bytes;
+      it = entries_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
 size_t PublicCache::size() const {
   std::shared_lock lock(mutex_);
   return entries_.size();

@@ -38,6 +38,9 @@ class PublicCache {
   /// Keeps `r` for `key` when it is a 200 small enough, evicting expired then oldest
   /// answers to stay within max_bytes.
   void put(const std::string& key, const HttpResponse& r, Clock::time_point now = Clock::now());
+  /// Drops every answer too old to be served even to a refreshing caller, so an idle
+  /// gateway holds no cache (called with the periodic flush; memory then goes back).
+  void purge(Clock::time_point now = Clock::now());
   size_t size() const;
   size_t bytes() const;
 

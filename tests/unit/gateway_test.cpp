@@ -357,6 +357,11 @@ TEST_CASE("the public micro-cache keeps 200 answers for its time-to-live only", 
   CHECK(small.get("k4", t0 + std::chrono::seconds(5)));
   CHECK(small.size() == 3);
   CHECK(small.bytes() <= 3 * 300);
+  small.purge(t0 + std::chrono::seconds(6));  // the periodic purge leaves only what may still be served
+  CHECK(small.size() == 1);
+  small.purge(t0 + std::chrono::seconds(8));
+  CHECK(small.size() == 0);
+  CHECK(small.bytes() == 0);
 
   PublicCache off(std::chrono::milliseconds(0));
   off.put("a", ok, t0);
