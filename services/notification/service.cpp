@@ -1,5 +1,7 @@
 #include "notification/service.h"
 
+#include <set>
+
 #include "core/crypto.h"
 #include "core/log.h"
 #include "core/paging.h"
@@ -23,6 +25,13 @@ void to_proto(const TemplateRow& t, MailTemplate* out) {
   out->set_updated_at(t.updated_at);
 }
 
+// Receipts of what anyone may submit (registrations, events, recruitments, members):
+// the submitter's address is whatever was typed, so twenty sources could fill one
+// mailbox; at most receipts_per_recipient_hour a template and address, the rest recorded
+// as rejected (never silently dropped).
+const std::set<std::string> kReceipts = {"directory.registered", "recruitment.event_received", "recruitment.received",
+                                         "matching.member_received"};
+
 } // namespace
 
 EventSinkImpl::EventSinkImpl(db::Pool& pool, NotificationConfig config, std::function<void()> queued)
@@ -37,6 +46,12 @@ Status EventSinkImpl::Deliver(grpc::ServerContext* ctx, const civic::events::Eve
       civic::events::MailRequested req;
       if (!req.ParseFromString(event->payload())) return log::error("event_payload_invalid", {{"event_id", event->id()}});
       rows.push_back(compose(templates, event->id(), req, config_));
+      MessageRow& m = rows.back();
+      if (kReceipts.count(m.template_key) && m.status == "queued" &&
+          store::recent_messages_to(tx, m.recipient, m.template_key, 60) >= config_.receipts_per_recipient_hour) {
+        m.status = "rejected";
+        m.last_error = "throttled: receipts per recipient and hour";
+      }
     } else if (event->type() == "mail.batch") {
       civic::events::MailBatch batch;
       if (!batch.ParseFromString(event->payload())) return log::error("event_payload_invalid", {{"event_id", event->id()}});

@@ -17,6 +17,7 @@ struct NotificationConfig {
   std::string hmac_key;
   std::string centre_bcc;  // support centre's address for BCC copies; empty: none
   std::string public_base_url = "http://127.0.0.1:8080";  // links in mails
+  int receipts_per_recipient_hour = 3;  // receipts of public submissions to one address an hour (issue 12)
 };
 
 class EventSinkImpl final : public civic::events::EventSink::Service {

@@ -74,6 +74,13 @@ std::optional<TemplateRow> update_template(db::Tx& tx, const TemplateRow& t) {
   return read_template(r[0]);
 }
 
+int64_t recent_messages_to(db::Tx& tx, std::string_view recipient, std::string_view template_key, int minutes) {
+  static constexpr const char* kRecentTo =
+      "SELECT count(*) FROM messages WHERE recipient = $1 AND template = $2 "
+      "AND created_at > now() - make_interval(mins => $3::int)";
+  return tx.exec(kRecentTo, recipient, template_key, minutes)[0].int64(0);
+}
+
 void insert_messages(db::Tx& tx, const std::vector<MessageRow>& ms) {
   static constexpr const char* kInsertMany =
       "INSERT INTO messages (id, event_id, template, recipient, bcc, subject, body, status, last_error) "

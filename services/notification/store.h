@@ -49,6 +49,8 @@ std::optional<TemplateRow> update_template(db::Tx& tx, const TemplateRow& t);
 /// Queues a message; a second message for the same event is ignored.
 void insert_message(db::Tx& tx, const MessageRow& m);
 /// The same for many messages in one statement (a mail.batch event).
+/// Messages with `template_key` to `recipient` queued in the last `minutes` (any status).
+int64_t recent_messages_to(db::Tx& tx, std::string_view recipient, std::string_view template_key, int minutes);
 void insert_messages(db::Tx& tx, const std::vector<MessageRow>& messages);
 /// Takes up to `limit` due messages, marks them `sending` under a lease and counts the attempt.
 std::vector<MessageRow> claim_due(db::Tx& tx, int limit);

@@ -37,6 +37,15 @@ const std::string kPng = std::string("\x89PNG\r\n\x1a\n", 8) + std::string(32, '
 
 } // namespace
 
+TEST_CASE("receipts of submissions reach one address at most three times an hour, whoever submits", "[e2e]") {
+  std::string submitter = unique("receipts_") + "@example.jp";
+  for (int i = 0; i < 5; ++i) {  // five sources: the per-client throttle does not apply
+    Response r = Client().post("/api/v1/events", {{"event", event("講座" + unique(""), submitter, time::tokyo_date(9))}});
+    CHECK(r.status == 201);  // every submission is taken; only its receipt is held back
+  }
+  CHECK(settled_mail_count(submitter, "掲載依頼を受け付けました", 3) == 3);
+}
+
 TEST_CASE("Anyone submits an event, the centre publishes it, the public finds it by keyword, date and calendar", "[e2e]") {
   Client anyone, admin, member;
   ready_admin(admin, unique("ev_admin_"));

@@ -18,7 +18,7 @@ int main(int argc, char** argv) {
   int subscribers = argc > 1 ? std::stoi(argv[1]) : 10000, batch = argc > 2 ? std::stoi(argv[2]) : 500;
   db::Pool pool(config::str("DATABASE_URL", "postgresql:///bench_newsletter"), 2);
   crypto::Sealer sealer = crypto::Sealer::from_env();
-  notification::NotificationConfig cfg{std::string(32, 'k'), "", "https://aikasanet.example"};
+  notification::NotificationConfig cfg{std::string(32, 'k'), "", "https://aikasanet.example", 3};
   pool.transaction([&](db::Tx& tx) {
     for (int i = 0; i < subscribers; ++i) {
       notification::SubscriberRow s{crypto::uuid_v4(), "aikasanet", "", "pending"};
