@@ -72,17 +72,21 @@ const char* english_message(grpc::StatusCode code) {
 }
 } // namespace
 
-std::string error_body(grpc::StatusCode code, const std::string& message, const std::vector<Violation>& details,
-                       bool english) {
+namespace {
+// The one shape of every error body.
+std::string envelope(int code, const char* status, const std::string& message, const std::vector<Violation>& details,
+                     bool english) {
   nlohmann::json d = nlohmann::json::array();
   for (const auto& v : details)
     d.push_back({{"field", v.field}, {"reason", v.reason}, {"message", english ? v.message_en : v.message}});
-  nlohmann::json body = {{"error",
-                          {{"code", http_status(code)},
-                           {"status", status_name(code)},
-                           {"message", english ? english_message(code) : message},
-                           {"details", d}}}};
+  nlohmann::json body = {{"error", {{"code", code}, {"status", status}, {"message", message}, {"details", d}}}};
   return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+} // namespace
+
+std::string error_body(grpc::StatusCode code, const std::string& message, const std::vector<Violation>& details,
+                       bool english) {
+  return envelope(http_status(code), status_name(code), english ? english_message(code) : message, details, english);
 }
 
 std::vector<Violation> details_of(const grpc::Status& status, int* retry_after_seconds) {
@@ -104,25 +108,23 @@ struct HttpError {
   const char* ja;
   const char* en;
 };
+// The statuses the gateway answers itself (its stages and the HTTP front); the others
+// come from a service's gRPC code through status(). 501 is only a transfer coding other
+// than chunked.
 constexpr HttpError kHttpErrors[] = {
     {400, "INVALID_ARGUMENT", "リクエストの形式が正しくありません", "Malformed request."},
-    {401, "UNAUTHENTICATED", "ログインが必要です", "Authentication required."},
     {403, "PERMISSION_DENIED", "許可されていない操作です", "You are not allowed to do this."},
     {404, "NOT_FOUND", "見つかりません", "Not found."},
     {405, "METHOD_NOT_ALLOWED", "このメソッドは使用できません", "Method not allowed."},
     {408, "REQUEST_TIMEOUT", "リクエストの受信が時間内に終わりませんでした", "The request was not received in time."},
-    {411, "LENGTH_REQUIRED", "Content-Length が必要です", "Content-Length is required."},
     {413, "PAYLOAD_TOO_LARGE", "リクエストが大きすぎます", "Request body too large."},
     {414, "URI_TOO_LONG", "URL が長すぎます", "The request target is too long."},
     {415, "UNSUPPORTED_MEDIA_TYPE", "Content-Type は application/json にしてください",
      "Content-Type must be application/json."},
     {417, "EXPECTATION_FAILED", "Expect ヘッダの値に対応していません", "Unsupported expectation."},
-    {429, "RESOURCE_EXHAUSTED", "リクエストが多すぎます。しばらくしてからお試しください",
-     "Too many requests; try again later."},
     {431, "HEADERS_TOO_LARGE", "リクエストヘッダが大きすぎます", "Request header fields too large."},
     {500, "INTERNAL", "内部エラーが発生しました", "Internal error."},
-    {501, "UNIMPLEMENTED", "対応していない転送形式です", "Not implemented."},
-    {503, "UNAVAILABLE", "一時的に利用できません。しばらくしてからお試しください", "Temporarily unavailable."},
+    {501, "UNIMPLEMENTED", "対応していない転送形式です", "Unsupported transfer coding."},
     {505, "HTTP_VERSION_NOT_SUPPORTED", "HTTP/1.1 でアクセスしてください", "Use HTTP/1.1."},
 };
 const HttpError& http_error(int status) {
@@ -147,9 +149,7 @@ HttpResponse invalid(const std::vector<Violation>& details, bool english) {
 HttpResponse http(int status, const std::string& ja, const std::string& en, bool english) {
   HttpResponse r;
   r.status = status;
-  nlohmann::json body = {{"error", {{"code", status}, {"status", http_error(status).name},
-                                    {"message", english ? en : ja}, {"details", nlohmann::json::array()}}}};
-  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  r.body = envelope(status, http_error(status).name, english ? en : ja, {}, english);
   return r;
 }
 

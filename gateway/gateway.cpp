@@ -34,6 +34,13 @@ bool valid_request_id(std::string_view s) {
 }
 
 bool is_file(const google::protobuf::Descriptor* d) { return d == civic::common::HttpBody::descriptor(); }
+
+// A route without a body still accepts the "{}" most HTTP clients send with a bare POST.
+constexpr size_t kNoBodyLimit = 64;
+
+HttpResponse origin_refused(bool english) {
+  return errors::http(403, "許可されていないオリジンです", "Origin not allowed.", english);
+}
 } // namespace
 
 // The order of the stages is the gateway's request path; read it here.
@@ -45,13 +52,8 @@ const Gateway::NamedStage Gateway::kHeadStages[] = {
 const Gateway::NamedStage Gateway::kBodyStages[] = {
     {"transcode", &Gateway::transcode},
     {"call", &Gateway::call},
+    {"respond", &Gateway::respond},
 };
-
-std::string_view HttpRequest::header(std::string_view name) const {
-  for (const auto& [n, v] : headers)
-    if (n == name) return v;
-  return {};
-}
 
 bool SessionInfo::staff() const {
   return std::any_of(roles.begin(), roles.end(), [](const std::string& r) { return r == "editor" || r == "admin"; });
@@ -62,26 +64,27 @@ Gateway::Gateway(GatewayConfig config)
       routes_(RouteTable::build(served_files())),
       cache_(std::make_unique<PublicCache>(config_.public_cache_ttl)) {
   register_portal();
-  for (const auto& r : routes_.routes())
-    if (!r.backend.empty() && !local_.count(r.grpc_path) && !channels_.count(r.backend)) {
-      auto it = config_.backend_addrs.find(r.backend);
-      if (it == config_.backend_addrs.end()) throw std::invalid_argument("no address configured for backend " + r.backend);
+  // One pass over the routes: a channel per backend, each remote method registered on it
+  // once (no per-call lookup), a limiter per route class.
+  for (const auto& r : routes_.routes()) {
+    if (!limiters_.count(r.rate_class)) {
+      auto limit = config_.rate_per_minute.find(r.rate_class);
+      if (limit == config_.rate_per_minute.end()) throw std::invalid_argument("no rate limit for route class " + r.rate_class);
+      limiters_[r.rate_class] = std::make_unique<RateLimiter>(limit->second);
+    }
+    if (local_.count(r.grpc_path)) continue;
+    if (!channels_.count(r.backend)) {
+      auto addr = config_.backend_addrs.find(r.backend);
+      if (addr == config_.backend_addrs.end()) throw std::invalid_argument("no address configured for backend " + r.backend);
       grpc::ChannelArguments args;
       args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
-      channels_[r.backend] = grpc::CreateCustomChannel(it->second, grpc::InsecureChannelCredentials(), args);
+      channels_[r.backend] = grpc::CreateCustomChannel(addr->second, grpc::InsecureChannelCredentials(), args);
     }
+    const auto& channel = channels_.at(r.backend);
+    methods_.emplace(&r, std::make_pair(channel.get(), grpc::internal::RpcMethod(
+                                                           r.grpc_path.c_str(), grpc::internal::RpcMethod::NORMAL_RPC, channel)));
+  }
   if (!channels_.count("auth")) throw std::invalid_argument("the auth backend is required for sessions");
-  for (const auto& r : routes_.routes())  // registered once per channel: no per-call method lookup
-    if (!local_.count(r.grpc_path))
-      methods_.emplace(&r, std::make_pair(channels_.at(r.backend).get(),
-                                          grpc::internal::RpcMethod(r.grpc_path.c_str(), grpc::internal::RpcMethod::NORMAL_RPC,
-                                                                    channels_.at(r.backend))));
-  for (const auto& r : routes_.routes())
-    if (!limiters_.count(r.rate_class)) {
-      auto it = config_.rate_per_minute.find(r.rate_class);
-      if (it == config_.rate_per_minute.end()) throw std::invalid_argument("no rate limit for route class " + r.rate_class);
-      limiters_[r.rate_class] = std::make_unique<RateLimiter>(it->second);
-    }
   openapi_ = openapi_document(routes_);
   view_flusher_ = std::thread([this] {
     std::unique_lock lock(views_mutex_);
@@ -107,7 +110,9 @@ Gateway::~Gateway() {
   if (view_flusher_.joinable()) view_flusher_.join();  // its last round sent what was left
 }
 
-void Gateway::count_view(const std::string& type, const std::string& item, const std::string& client) {
+void Gateway::count_view(const RequestContext& ctx) {
+  if (ctx.route->view_type.empty() || ctx.vars.size() != 1) return;
+  const std::string &type = ctx.route->view_type, &item = ctx.vars.begin()->second, &client = ctx.client_ip;
   constexpr size_t kMaxDistinct = 200000;  // bounded even if content stays away for long
   constexpr auto kWindow = std::chrono::minutes(30);
   auto now = Clock::now();
@@ -157,12 +162,21 @@ bool Gateway::ready(std::chrono::milliseconds wait) {
   return true;
 }
 
-void Gateway::sign_own_call(grpc::ClientContext& ctx, const std::string& request_id) const {
-  ctx.set_deadline(std::chrono::system_clock::now() + config_.call_timeout);
+void Gateway::sign(grpc::ClientContext& ctx, const rpc::Principal& principal, std::chrono::milliseconds timeout) const {
+  ctx.set_deadline(std::chrono::system_clock::now() + timeout);
+  ctx.AddMetadata("x-request-id", principal.request_id());
+  rpc::attach(ctx, principal, config_.hmac_key);
+}
+
+rpc::Principal Gateway::own_principal(const std::string& request_id) {
   rpc::Principal gateway;
   gateway.set_caller("gateway");
   gateway.set_request_id(request_id);
-  rpc::attach(ctx, gateway, config_.hmac_key);
+  return gateway;
+}
+
+void Gateway::sign_own_call(grpc::ClientContext& ctx, const std::string& request_id) const {
+  sign(ctx, own_principal(request_id), config_.call_timeout);
 }
 
 std::optional<SessionInfo> Gateway::resolve_session(const std::string& token, const std::string& request_id) {
@@ -257,33 +271,28 @@ RequestContext Gateway::context(const HttpRequest& req) const {
     }
   }
   if (ctx.request_id.empty()) ctx.request_id = crypto::uuid_v4();
-  ctx.preflight = ctx.method == "OPTIONS";
   ctx.origin_allowed = ctx.origin.empty() || std::find(config_.cors_origins.begin(), config_.cors_origins.end(),
                                                        ctx.origin) != config_.cors_origins.end();
   return ctx;
 }
 
-std::optional<HttpResponse> Gateway::admit(RequestContext& ctx) {
+template <size_t N>
+Gateway::Outcome Gateway::run(const NamedStage (&stages)[N], RequestContext& ctx) {
   try {
-    for (const auto& stage : kHeadStages)
+    for (const auto& stage : stages)
       if (auto answer = (this->*stage.run)(ctx)) return answer;
-  } catch (const std::exception& e) {
+  } catch (const std::exception& e) {  // never e.what() to the client
     log::error("gateway_exception", {{"request_id", ctx.request_id}, {"what", e.what()}});
     return errors::http(500, ctx.english);
   }
   return std::nullopt;
 }
 
+std::optional<HttpResponse> Gateway::admit(RequestContext& ctx) { return run(kHeadStages, ctx); }
+
 HttpResponse Gateway::complete(RequestContext& ctx, std::string body) {
   ctx.body = std::move(body);
-  try {
-    for (const auto& stage : kBodyStages)
-      if (auto answer = (this->*stage.run)(ctx)) return std::move(*answer);
-    return respond(ctx);
-  } catch (const std::exception& e) {
-    log::error("gateway_exception", {{"request_id", ctx.request_id}, {"what", e.what()}});
-    return errors::http(500, ctx.english);
-  }
+  return std::move(*run(kBodyStages, ctx));  // respond, the last stage, always answers
 }
 
 HttpResponse Gateway::handle(const HttpRequest& req) {
@@ -330,10 +339,10 @@ Gateway::Outcome Gateway::operational(RequestContext& ctx) {
 }
 
 Gateway::Outcome Gateway::cors(RequestContext& ctx) {
-  if (!ctx.preflight) return std::nullopt;
+  if (ctx.method != "OPTIONS") return std::nullopt;
   auto found = routes_.find(ctx.preflight_method, ctx.path);
   if (ctx.origin.empty() || !ctx.origin_allowed || !std::holds_alternative<RouteMatch>(found))
-    return errors::http(403, "許可されていないオリジンです", "Origin not allowed.", ctx.english);
+    return origin_refused(ctx.english);
   ctx.route_label = "OPTIONS " + std::get<RouteMatch>(found).route->path.text();
   HttpResponse r;
   r.status = 204;
@@ -362,7 +371,7 @@ Gateway::Outcome Gateway::route(RequestContext& ctx) {
 
 Gateway::Outcome Gateway::size_limits(RequestContext& ctx) {
   const Route& route = *ctx.route;
-  ctx.body_limit = route.body.empty() ? 64 : route.max_body_bytes ? route.max_body_bytes : config_.max_body_bytes;
+  ctx.body_limit = route.body.empty() ? kNoBodyLimit : route.max_body_bytes ? route.max_body_bytes : config_.max_body_bytes;
   if (ctx.declared_length.value_or(0) > ctx.body_limit) return errors::http(413, ctx.english);
   bool body_coming = !ctx.declared_length || *ctx.declared_length > 0;
   if (body_coming && !route.body.empty()) {
@@ -413,15 +422,14 @@ Gateway::Outcome Gateway::cache(RequestContext& ctx) {
   ctx.cache_key = PublicCache::key_of(ctx.path, ctx.query);
   auto hit = cache_->get(ctx.cache_key);
   if (!hit) return std::nullopt;
-  if (!route.view_type.empty() && ctx.vars.size() == 1)
-    count_view(route.view_type, ctx.vars.begin()->second, ctx.client_ip);
+  count_view(ctx);
   ctx.personal = false;
   return hit;
 }
 
 Gateway::Outcome Gateway::csrf(RequestContext& ctx) {
   if (!unsafe(ctx.method)) return std::nullopt;
-  if (!ctx.origin_allowed) return errors::http(403, "許可されていないオリジンです", "Origin not allowed.", ctx.english);
+  if (!ctx.origin_allowed) return origin_refused(ctx.english);
   if (ctx.session) {
     if (!crypto::equal_constant_time(ctx.csrf_header, ctx.session->csrf_token))
       return errors::http(403, "CSRF トークンがありません、または正しくありません", "Missing or wrong CSRF token.",
@@ -466,9 +474,7 @@ Gateway::Outcome Gateway::call(RequestContext& ctx) {
   if (auto local = local_.find(route.grpc_path); local != local_.end()) {
     st = local->second(ctx, *ctx.request, *ctx.response);
   } else {
-    rpc::Principal principal;
-    principal.set_caller("gateway");
-    principal.set_request_id(ctx.request_id);
+    rpc::Principal principal = own_principal(ctx.request_id);
     principal.set_client_ip(ctx.client_ip);
     principal.set_user_agent(ctx.user_agent);
     if (ctx.session) {
@@ -477,12 +483,9 @@ Gateway::Outcome Gateway::call(RequestContext& ctx) {
       for (const auto& r : ctx.session->roles) principal.add_roles(r);
     }
     grpc::ClientContext call;
-    call.set_deadline(std::chrono::system_clock::now() + config_.call_timeout);
-    call.AddMetadata("x-request-id", ctx.request_id);
-    rpc::attach(call, principal, config_.hmac_key);
-    // A blocking call polls its own completion queue on this thread: no hand-off to
-    // gRPC's threads and back (measured: the context switches were most of the
-    // gateway's CPU per request; docs/benchmarks.md).
+    sign(call, principal, config_.call_timeout);
+    // A blocking call on the connection's own thread: simpler than a callback and a
+    // future, and measured as fast within this host's noise (docs/benchmarks.md).
     const auto& [channel, method] = methods_.at(&route);
     st = grpc::internal::BlockingUnaryCall<google::protobuf::Message, google::protobuf::Message>(
         channel, method, &call, *ctx.request, ctx.response.get());
@@ -506,12 +509,11 @@ Gateway::Outcome Gateway::call(RequestContext& ctx) {
   return r;
 }
 
-HttpResponse Gateway::respond(RequestContext& ctx) {
+Gateway::Outcome Gateway::respond(RequestContext& ctx) {
   const Route& route = *ctx.route;
   HttpResponse r;
   r.status = route.success_code;
-  if (!route.view_type.empty() && ctx.vars.size() == 1)
-    count_view(route.view_type, ctx.vars.begin()->second, ctx.client_ip);
+  count_view(ctx);
   if (is_file(route.method->output_type())) {
     // A file or CSV: the bytes as they are, as a download when named.
     auto& file = static_cast<civic::common::HttpBody&>(*ctx.response);

@@ -29,6 +29,7 @@
 #include "gateway/metrics.h"
 #include "gateway/rate_limiter.h"
 #include "gateway/routes.h"
+#include "rpc/principal.h"
 
 namespace civic::gateway {
 
@@ -64,7 +65,6 @@ struct HttpRequest {
   bool chunked = false;                   // the body comes chunked: its length is unknown until read
   std::string peer_ip;
 
-  std::string_view header(std::string_view name) const;
 };
 
 struct HttpResponse {
@@ -92,8 +92,7 @@ struct RequestContext {
   std::vector<std::pair<std::string, std::string>> query;
   std::string origin, content_type, csrf_header, user_agent, session_token;
   bool requested_with = false;
-  bool preflight = false;
-  std::string preflight_method;
+  std::string preflight_method;  // Access-Control-Request-Method of an OPTIONS request
   std::optional<size_t> declared_length;  // unset: a chunked body, length unknown
   std::string client_ip, request_id;
   bool english = false;
@@ -152,8 +151,11 @@ class Gateway {
     const char* name;
     Stage run;
   };
-  static const NamedStage kHeadStages[];
-  static const NamedStage kBodyStages[];
+  static const NamedStage kHeadStages[9];
+  static const NamedStage kBodyStages[3];
+  /// Runs `stages` in order until one answers; an exception becomes a plain 500.
+  template <size_t N>
+  Outcome run(const NamedStage (&stages)[N], RequestContext& ctx);
 
   Outcome cors(RequestContext& ctx);
   Outcome route(RequestContext& ctx);
@@ -165,7 +167,7 @@ class Gateway {
   Outcome csrf(RequestContext& ctx);
   Outcome transcode(RequestContext& ctx);
   Outcome call(RequestContext& ctx);
-  HttpResponse respond(RequestContext& ctx);
+  Outcome respond(RequestContext& ctx);  // always answers
   /// /healthz, /readyz, /metrics and /robots.txt: probes, scraping and crawlers, outside the API.
   Outcome operational(RequestContext& ctx);
 
@@ -191,15 +193,20 @@ class Gateway {
     int retry_after_seconds = 0;
     std::chrono::steady_clock::time_point expires;
   };
-  /// Deadline and the gateway's own signed principal, for calls made on its own behalf.
+  /// Deadline, request id and `principal` signed, on a call to a service.
+  void sign(grpc::ClientContext& ctx, const rpc::Principal& principal, std::chrono::milliseconds timeout) const;
+  /// The gateway acting for nobody's session (its own reads, public composites).
+  static rpc::Principal own_principal(const std::string& request_id);
+  /// sign() with the gateway's own principal and BACKEND_TIMEOUT_MS.
   void sign_own_call(grpc::ClientContext& ctx, const std::string& request_id) const;
   std::optional<SessionInfo> resolve_session(const std::string& token, const std::string& request_id);
   /// Maintenance mode as the content service last said (CNT-3); off when it cannot be asked.
   MaintenanceInfo maintenance_state(const std::string& request_id);
   void forget_session(const std::string& token);
-  /// CNT-4: one view of `item` of `type` by `client`, counted in memory (no I/O on the
-  /// request path) at most once per client and item in 30 minutes.
-  void count_view(const std::string& type, const std::string& item, const std::string& client);
+  /// CNT-4: one view of the item a viewed route names (its single path variable) by the
+  /// client, counted in memory (no I/O on the request path) at most once per client and
+  /// item in 30 minutes.
+  void count_view(const RequestContext& ctx);
   /// Sends the counted views to content in one call; kept for the next try if it fails.
   void flush_views();
 

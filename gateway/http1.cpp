@@ -36,12 +36,6 @@ bool valid_target(std::string_view s) {
   });
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = char(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
@@ -66,6 +60,12 @@ constexpr std::string_view kSingletons[] = {"host", "content-length", "transfer-
 
 Refusal refuse(int status, std::string reason) { return {status, std::move(reason)}; }
 } // namespace
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = char(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
 
 std::string_view Head::header(std::string_view name) const {
   for (const auto& [n, v] : headers)

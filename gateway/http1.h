@@ -70,6 +70,9 @@ class ChunkedDecoder {
   size_t trailer_bytes_ = 0;
 };
 
+/// `s` with ASCII letters lower-cased (header names, tokens; other bytes as they are).
+std::string lower(std::string_view s);
+
 /// The reason phrase of a status ("Not Found"); "Unknown" for unlisted codes.
 const char* reason_phrase(int status);
 

@@ -10,8 +10,6 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#include <functional>
-
 #include "core/log.h"
 #include "gateway/errors.h"
 #include "gateway/transcoder.h"
@@ -55,6 +53,13 @@ void abort_connection(int fd) {
 
 Connection& connection_of(const std::shared_ptr<Tcp::Peer>& peer) {
   return *std::static_pointer_cast<Connection>(peer->getData(kConnectionKey));
+}
+
+// The connection's final answer is on the wire: FIN after it; the client's close, the
+// linger deadline or abort_connection() ends the peer.
+void final_answer_written(const std::shared_ptr<Tcp::Peer>& peer) {
+  connection_of(peer).final_written = true;
+  ::shutdown(peer->fd(), SHUT_WR);
 }
 
 HttpRequest request_of(const http1::Head& head, const std::string& peer_ip) {
@@ -201,31 +206,22 @@ class Front final : public Tcp::Handler {
       ssize_t n = ::send(peer->fd(), out.data(), out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
       sent = n > 0 ? size_t(n) : 0;
     }
-    if (sent == out.size()) {
-      c.final_written = true;
-      ::shutdown(peer->fd(), SHUT_WR);  // FIN after the answer; the client's close ends the peer
-      return;
-    }
-    std::weak_ptr<Tcp::Peer> weak = peer;
-    auto shut = [weak] {
-      if (auto p = weak.lock()) {
-        std::static_pointer_cast<Connection>(p->getData(kConnectionKey))->final_written = true;
-        ::shutdown(p->fd(), SHUT_WR);
-      }
-    };
-    write(c, peer, out.substr(sent), shut);
+    if (sent == out.size()) return final_answer_written(peer);
+    write(c, peer, out.substr(sent), final_answer_written);
   }
 
   // Queues bytes on the transport's writer; `queued` counts them until written, then
-  // `after` runs (on this transport's thread).
+  // `after` runs on this transport's thread, if the peer is still there.
   static void write(Connection& c, const std::shared_ptr<Tcp::Peer>& peer, std::string bytes,
-                    std::function<void()> after = {}) {
+                    void (*after)(const std::shared_ptr<Tcp::Peer>&) = nullptr) {
     size_t size = bytes.size();
     ++c.queued;
     std::weak_ptr<Tcp::Peer> weak = peer;
     auto done = [weak, after] {
-      if (auto p = weak.lock()) --std::static_pointer_cast<Connection>(p->getData(kConnectionKey))->queued;
-      if (after) after();
+      auto p = weak.lock();
+      if (!p) return;
+      --connection_of(p).queued;
+      if (after) after(p);
     };
     peer->send(Pistache::RawBuffer(std::move(bytes), size)).then([done](ssize_t) { done(); },
                                                                   [done](std::exception_ptr) { done(); });
@@ -276,18 +272,14 @@ class FrontTransport final : public Tcp::Transport {
     auto now = Clock::now();
     std::vector<std::shared_ptr<Tcp::Peer>> ended;
     for (const auto& [fd, peer] : peers) {
-      auto data = peer->tryGetData(kConnectionKey);
-      if (!data) continue;
-      auto& c = *std::static_pointer_cast<Connection>(data);
+      if (!peer->tryGetData(kConnectionKey)) continue;
+      Connection& c = connection_of(peer);
       if (now < c.deadline) continue;
       if (c.phase == Connection::Phase::head || c.phase == Connection::Phase::body) {
         front_->timeout(c, peer);
         continue;
       }
-      if (c.phase == Connection::Phase::closing) {  // done lingering: a reset for whatever is still coming
-        linger off{1, 0};
-        ::setsockopt(peer->fd(), SOL_SOCKET, SO_LINGER, &off, sizeof off);
-      }
+      if (c.phase == Connection::Phase::closing) abort_connection(peer->fd());  // done lingering: a reset
       ended.push_back(peer);
     }
     for (const auto& peer : ended) removePeer(peer);
@@ -322,7 +314,5 @@ void HttpServer::stop() {
 }
 
 uint16_t HttpServer::port() const { return listener_ ? uint16_t(listener_->getPort()) : 0; }
-
-size_t HttpServer::connections() const { return open_->load(); }
 
 } // namespace civic::gateway

@@ -36,8 +36,6 @@ class HttpServer {
   void start(uint16_t port);
   void stop();
   uint16_t port() const;
-  /// Connections open now.
-  size_t connections() const;
 
  private:
   std::shared_ptr<Gateway> gateway_;

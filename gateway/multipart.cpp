@@ -4,6 +4,7 @@
 #include <regex>
 
 #include "core/validation.h"
+#include "gateway/http1.h"
 
 namespace civic::gateway {
 namespace {
@@ -37,11 +38,6 @@ std::optional<std::string> parameter(std::string_view header, std::string_view k
     at = next;
   }
   return std::nullopt;
-}
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 } // namespace
@@ -82,7 +78,7 @@ std::optional<std::vector<MultipartPart>> parse_multipart(std::string_view conte
       std::string_view line = headers.substr(at, eol == std::string_view::npos ? std::string_view::npos : eol - at);
       auto colon = line.find(':');
       if (colon != std::string_view::npos) {
-        std::string key = lower(std::string(line.substr(0, colon)));
+        std::string key = http1::lower(line.substr(0, colon));
         std::string value(line.substr(colon + 1));
         value.erase(0, value.find_first_not_of(' '));
         if (key == "content-disposition") disposition = value;
@@ -93,7 +89,7 @@ std::optional<std::vector<MultipartPart>> parse_multipart(std::string_view conte
     }
     auto name = parameter(disposition, "name");
     bool repeated = name && std::any_of(out.begin(), out.end(), [&](const MultipartPart& p) { return p.name == *name; });
-    if (lower(disposition).rfind("form-data", 0) != 0 || !name || !std::regex_match(*name, kName) || repeated) {
+    if (http1::lower(disposition).rfind("form-data", 0) != 0 || !name || !std::regex_match(*name, kName) || repeated) {
       error = "each part needs a distinct field name";
       return std::nullopt;
     }

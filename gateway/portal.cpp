@@ -68,16 +68,12 @@ std::string summary_of(const std::string& text) {  // the first 100 characters
 } // namespace
 
 void Gateway::call_all(std::vector<Call>& calls, const std::string& request_id) {
-  rpc::Principal principal;  // public reads: nobody's session travels with them
-  principal.set_caller("gateway");
-  principal.set_request_id(request_id);
+  rpc::Principal principal = own_principal(request_id);  // public reads: nobody's session travels with them
   std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
   std::vector<std::future<grpc::Status>> results;
   for (auto& c : calls) {
     auto ctx = std::make_unique<grpc::ClientContext>();
-    ctx->set_deadline(std::chrono::system_clock::now() + config_.fanout_timeout);
-    ctx->AddMetadata("x-request-id", request_id);
-    rpc::attach(*ctx, principal, config_.hmac_key);
+    sign(*ctx, principal, config_.fanout_timeout);
     auto done = std::make_shared<std::promise<grpc::Status>>();
     results.push_back(done->get_future());
     GenericStub(channels_.at(c.backend))

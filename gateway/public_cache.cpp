@@ -33,8 +33,8 @@ std::optional<HttpResponse> PublicCache::get(const std::string& key, Clock::time
   return e.response;
 }
 
-void PublicCache::evict(size_t room, Clock::time_point now) {
-  for (auto it = entries_.begin(); it != entries_.end() && bytes_ + room > max_bytes_;) {
+void PublicCache::drop_expired(Clock::time_point now) {
+  for (auto it = entries_.begin(); it != entries_.end();) {
     if (it->second->expires + ttl_ <= now) {
       bytes_ -= it->second->bytes;
       it = entries_.erase(it);
@@ -42,6 +42,10 @@ void PublicCache::evict(size_t room, Clock::time_point now) {
       ++it;
     }
   }
+}
+
+void PublicCache::evict(size_t room, Clock::time_point now) {
+  drop_expired(now);
   if (bytes_ + room <= max_bytes_) return;
   std::vector<std::pair<Clock::time_point, std::string>> by_age;
   for (const auto& [k, e] : entries_) by_age.emplace_back(e->expires, k);
@@ -73,14 +77,7 @@ void PublicCache::put(const std::string& key, const HttpResponse& r, Clock::time
 
 void PublicCache::purge(Clock::time_point now) {
   std::unique_lock lock(mutex_);
-  for (auto it = entries_.begin(); it != entries_.end();) {
-    if (it->second->expires + ttl_ <= now) {
-      bytes_ -= it->second->bytes;
-      it = entries_.erase(it);
-    } else {
-      ++it;
-    }
-  }
+  drop_expired(now);
 }
 
 size_t PublicCache::size() const {

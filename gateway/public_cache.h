@@ -51,7 +51,8 @@ class PublicCache {
     size_t bytes = 0;
     mutable std::atomic<bool> refreshing{false};
   };
-  void evict(size_t room, Clock::time_point now);  // with the lock held
+  void drop_expired(Clock::time_point now);        // with the lock held: answers no caller may get
+  void evict(size_t room, Clock::time_point now);  // with the lock held: expired, then the oldest
   std::chrono::milliseconds ttl_;
   size_t max_bytes_;
   size_t max_body_;
