@@ -9,15 +9,18 @@ namespace civic::db {
 namespace {
 constexpr const char* kCreateTable = R"(
 CREATE TABLE IF NOT EXISTS schema_migrations (
-  version integer PRIMARY KEY,
+  component text NOT NULL DEFAULT '',
+  version integer NOT NULL,
   name text NOT NULL,
   checksum text NOT NULL,
-  applied_at timestamptz NOT NULL DEFAULT now()
+  applied_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (component, version)
 ))";
 constexpr const char* kLock = "SELECT pg_advisory_lock(hashtext($1))";
 constexpr const char* kUnlock = "SELECT pg_advisory_unlock(hashtext($1))";
-constexpr const char* kApplied = "SELECT version, checksum FROM schema_migrations";
-constexpr const char* kRecord = "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)";
+constexpr const char* kApplied = "SELECT component, version, checksum FROM schema_migrations";
+constexpr const char* kRecord =
+    "INSERT INTO schema_migrations (component, version, name, checksum) VALUES ($1, $2, $3, $4)";
 
 void run_script(PGconn* conn, const std::string& sql) {
   PGresult* r = PQexec(conn, sql.c_str());
@@ -32,11 +35,14 @@ void run_script(PGconn* conn, const std::string& sql) {
 }
 } // namespace
 
-int migrate(const std::string& conninfo, const std::vector<Migration>& migrations, const std::string& lock_name) {
-  std::set<int> versions;
-  for (const auto& m : migrations)
-    if (!versions.insert(m.version).second)
-      throw std::runtime_error("migration version " + std::to_string(m.version) + " repeats");
+int migrate(const std::string& conninfo, const std::vector<Schema>& schemas, const std::string& lock_name) {
+  for (const auto& schema : schemas) {
+    std::set<int> versions;
+    for (const auto& m : *schema.migrations)
+      if (!versions.insert(m.version).second)
+        throw std::runtime_error("migration version " + std::to_string(m.version) + " of '" + schema.component +
+                                 "' repeats");
+  }
 
   // Scripts run through the simple-query protocol (several statements each), so this
   // uses its own connection rather than the pool's prepared-statement connections.
@@ -63,33 +69,35 @@ int migrate(const std::string& conninfo, const std::vector<Migration>& migration
   int applied = 0;
   try {
     run_script(conn, kCreateTable);
-    std::map<int, std::string> done;
+    std::map<std::pair<std::string, int>, std::string> done;
     Result existing = params({}, kApplied);
-    for (int i = 0; i < existing.size(); ++i) done[int(existing[i].int64(0))] = existing[i].text(1);
+    for (int i = 0; i < existing.size(); ++i)
+      done[{existing[i].text(0), int(existing[i].int64(1))}] = existing[i].text(2);
 
-    std::vector<const Migration*> ordered;
-    for (const auto& m : migrations) ordered.push_back(&m);
-    std::sort(ordered.begin(), ordered.end(), [](auto* a, auto* b) { return a->version < b->version; });
-
-    for (const Migration* m : ordered) {
-      std::string sum = crypto::hex(crypto::sha256(m->sql));
-      auto it = done.find(m->version);
-      if (it != done.end()) {
-        if (it->second != sum)
-          throw std::runtime_error("migration " + m->name + " was changed after it was applied");
-        continue;
+    for (const auto& schema : schemas) {
+      std::vector<const Migration*> ordered;
+      for (const auto& m : *schema.migrations) ordered.push_back(&m);
+      std::sort(ordered.begin(), ordered.end(), [](auto* a, auto* b) { return a->version < b->version; });
+      for (const Migration* m : ordered) {
+        std::string sum = crypto::hex(crypto::sha256(m->sql));
+        auto it = done.find({schema.component, m->version});
+        if (it != done.end()) {
+          if (it->second != sum)
+            throw std::runtime_error("migration " + schema.component + "/" + m->name + " was changed after it was applied");
+          continue;
+        }
+        run_script(conn, "BEGIN");
+        try {
+          run_script(conn, m->sql);
+          params({schema.component, std::to_string(m->version), m->name, sum}, kRecord);
+          run_script(conn, "COMMIT");
+        } catch (...) {
+          run_script(conn, "ROLLBACK");
+          throw;
+        }
+        ++applied;
+        log::info("migration_applied", {{"component", schema.component}, {"version", m->version}, {"name", m->name}});
       }
-      run_script(conn, "BEGIN");
-      try {
-        run_script(conn, m->sql);
-        params({std::to_string(m->version), m->name, sum}, kRecord);
-        run_script(conn, "COMMIT");
-      } catch (...) {
-        run_script(conn, "ROLLBACK");
-        throw;
-      }
-      ++applied;
-      log::info("migration_applied", {{"version", m->version}, {"name", m->name}});
     }
   } catch (...) {
     params({lock_name}, kUnlock);

@@ -142,4 +142,23 @@ std::string profile_json(const google::protobuf::Message& m, const std::set<std:
   return out;
 }
 
+std::vector<std::string> changed_fields(const Message& before, const Message& after, const std::set<std::string>& skip) {
+  std::vector<std::string> out;
+  std::unique_ptr<Message> a_all(before.New()), b_all(after.New()), a(before.New()), b(after.New());
+  a_all->CopyFrom(before);
+  b_all->CopyFrom(after);
+  const auto* d = before.GetDescriptor();
+  for (int i = 0; i < d->field_count(); ++i) {
+    const FieldDescriptor* f = d->field(i);
+    if (skip.count(f->name())) continue;
+    // Each side's value of `f` alone, compared as bytes.
+    a->Clear();
+    b->Clear();
+    a->GetReflection()->SwapFields(a_all.get(), a.get(), {f});
+    b->GetReflection()->SwapFields(b_all.get(), b.get(), {f});
+    if (a->SerializeAsString() != b->SerializeAsString()) out.push_back(f->name());
+  }
+  return out;
+}
+
 } // namespace civic::rpc

@@ -8,6 +8,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace civic::rpc {
 
@@ -20,5 +21,12 @@ bool message_from_json(std::string_view json, google::protobuf::Message* out);
 /// named in `skip` and without private fields (civic.private_field): the descriptive
 /// part of a record that a service keeps as one JSON column beside its real columns.
 std::string profile_json(const google::protobuf::Message& m, const std::set<std::string>& skip);
+
+/// The names of the top-level fields whose values differ between `before` and `after`
+/// (two messages of one type), apart from those in `skip`: what an edit changed, for
+/// the history. Names only, never values.
+std::vector<std::string> changed_fields(const google::protobuf::Message& before, const google::protobuf::Message& after,
+                                        const std::set<std::string>& skip = {"id", "version", "state", "created_at",
+                                                                             "updated_at", "published_at"});
 
 } // namespace civic::rpc

@@ -55,8 +55,8 @@ void serve(const std::string& address, const std::vector<grpc::Service*>& servic
 }
 
 bool migrate_at_start(const std::string& command, const std::string& db_url,
-                      const std::vector<db::Migration>& migrations, const std::string& service) {
-  if (command == "migrate" || config::boolean("MIGRATE_ON_START", true)) db::migrate(db_url, migrations, service);
+                      const std::vector<db::Schema>& schema, const std::string& service) {
+  if (command == "migrate" || config::boolean("MIGRATE_ON_START", true)) db::migrate(db_url, schema, service);
   return command == "migrate";
 }
 

@@ -27,11 +27,12 @@ int wait_for_shutdown_signal();
 void serve(const std::string& address, const std::vector<grpc::Service*>& services,
            const std::function<void()>& before_stop = {});
 
-/// The start of every service's main(): applies `migrations` when `command` is
+/// The start of every service's main(): applies `schema` (the libraries' tables it
+/// uses, then its own; cmake/Embed.cmake) when `command` is
 /// "migrate" or MIGRATE_ON_START is true (the default). True when the process should
 /// exit now (`<svc>_server migrate`).
 bool migrate_at_start(const std::string& command, const std::string& db_url,
-                      const std::vector<db::Migration>& migrations, const std::string& service);
+                      const std::vector<db::Schema>& schema, const std::string& service);
 
 /// Thrown inside a transaction to roll it back and answer with `status`.
 struct Abort {

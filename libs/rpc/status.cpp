@@ -56,6 +56,8 @@ grpc::Status require_login(const Principal& p) {
   return is_authenticated(p) ? grpc::Status::OK : grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "ログインしてください");
 }
 
+grpc::Status not_found() { return grpc::Status(grpc::StatusCode::NOT_FOUND, "見つかりません"); }
+
 grpc::Status require_staff(const Principal& p) {
   if (!is_authenticated(p)) return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "ログインしてください");
   return is_staff(p) ? grpc::Status::OK : grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "権限がありません");

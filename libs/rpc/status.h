@@ -17,6 +17,9 @@ grpc::Status invalid(const validation::Errors& errors);
 grpc::Status invalid(std::string field, std::string reason, std::string message, std::string message_en);
 /// `code` with a message and, optionally, a Retry-After hint in the details.
 grpc::Status fail(grpc::StatusCode code, std::string message, int retry_after_seconds = 0);
+/// NOT_FOUND "見つかりません": no such record, or one the caller may not know exists
+/// (drafts for the public, another owner's record).
+grpc::Status not_found();
 /// Maps a database error by SQLSTATE: unique -> ALREADY_EXISTS, foreign key ->
 /// FAILED_PRECONDITION, check/not-null -> INVALID_ARGUMENT, serialization/deadlock ->
 /// ABORTED, connection -> UNAVAILABLE, anything else -> INTERNAL (never the SQL text).

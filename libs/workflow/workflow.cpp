@@ -22,11 +22,11 @@ constexpr std::array<Transition, 8> kTransitions{{
 }};
 
 constexpr const char* kRecord =
-    "INSERT INTO workflow_history (entity_type, entity_id, action, from_state, to_state, actor, note) "
-    "VALUES ($1, $2::uuid, $3, $4, $5, $6::uuid, $7)";
+    "INSERT INTO workflow_history (entity_type, entity_id, action, from_state, to_state, actor, note, changed) "
+    "VALUES ($1, $2::uuid, $3, $4, $5, $6::uuid, $7, $8::text[])";
 constexpr const char* kHistory =
     "SELECT action, coalesce(from_state, ''), to_state, coalesce(actor::text, ''), note, "
-    "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
+    "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), changed "
     "FROM workflow_history WHERE entity_type = $1 AND entity_id = $2::uuid ORDER BY seq";
 
 } // namespace
@@ -37,6 +37,7 @@ std::string_view name(State s) {
     case State::review: return "review";
     case State::published: return "published";
     case State::archived: return "archived";
+    case State::deleted: return "deleted";
   }
   return "draft";
 }
@@ -53,17 +54,18 @@ std::optional<State> next(State from, std::string_view action) {
   return std::nullopt;
 }
 
-void record(db::Tx& tx, const Change& c) {
+void record(db::Tx& tx, const Change& c, const std::vector<std::string>& changed) {
   std::optional<std::string> from = c.from ? std::optional<std::string>(name(*c.from)) : std::nullopt;
   std::optional<std::string> actor = c.actor.empty() ? std::nullopt : std::optional<std::string>(c.actor);
-  tx.exec(kRecord, c.entity_type, c.entity_id, c.action, from, std::string(name(c.to)), actor, c.note);
+  tx.exec(kRecord, c.entity_type, c.entity_id, c.action, from, std::string(name(c.to)), actor, c.note, changed);
 }
 
 std::vector<HistoryEntry> history(db::Tx& tx, std::string_view entity_type, std::string_view entity_id) {
   std::vector<HistoryEntry> out;
   db::Result r = tx.exec(kHistory, entity_type, entity_id);
   for (int i = 0; i < r.size(); ++i)
-    out.push_back({r[i].text(0), r[i].text(1), r[i].text(2), r[i].text(3), r[i].text(4), r[i].text(5)});
+    out.push_back({r[i].text(0), r[i].text(1), r[i].text(2), r[i].text(3), r[i].text(4), r[i].text(5),
+                   r[i].text_array(6)});
   return out;
 }
 
@@ -86,6 +88,7 @@ void history(db::Tx& tx, std::string_view entity_type, std::string_view entity_i
     item->set_actor_account_id(h.actor);
     item->set_note(h.note);
     item->set_at(h.at);
+    for (const auto& f : h.changed) item->add_changed_fields(f);
   }
 }
 

@@ -6,10 +6,12 @@
 //   reject   review -> draft            staff send it back, with a note
 //   archive  draft | review | published -> archived   staff only
 //   restore  archived -> draft          staff only
+//   delete   draft | archived -> (gone)  staff only; the history stays, ending in "deleted"
 //
 // "Duplicate" makes a new record in draft, not a transition. Every transition is
-// written to the owning service's `workflow_history` table (the DDL is in each
-// service's migrations, see history.sql here) in the same transaction as the change.
+// written to the owning service's `workflow_history` table (this library's
+// migrations/, applied with the service's own: USES workflow in its CMakeLists) in the
+// same transaction as the change.
 #pragma once
 #include <optional>
 #include <string>
@@ -21,7 +23,7 @@
 
 namespace civic::workflow {
 
-enum class State { draft, review, published, archived };
+enum class State { draft, review, published, archived, deleted };
 
 std::string_view name(State s);
 std::optional<State> parse(std::string_view s);
@@ -39,8 +41,8 @@ struct Change {
   std::string note;
 };
 
-/// Appends `change` to workflow_history.
-void record(db::Tx& tx, const Change& change);
+/// Appends `change` to workflow_history; `changed` names the fields an edit changed.
+void record(db::Tx& tx, const Change& change, const std::vector<std::string>& changed = {});
 
 /// Applies `action` to the record `entity_id` in state `current`: records the step and
 /// returns the new state, which the caller writes; nullopt (nothing written) when the
@@ -50,6 +52,7 @@ std::optional<State> apply(db::Tx& tx, std::string_view entity_type, std::string
 
 struct HistoryEntry {
   std::string action, from, to, actor, note, at;
+  std::vector<std::string> changed;
 };
 std::vector<HistoryEntry> history(db::Tx& tx, std::string_view entity_type, std::string_view entity_id);
 /// The same, as the response every service's history call answers with.

@@ -11,7 +11,7 @@
 #include "rpc/server.h"
 
 namespace civic::generated {
-const std::vector<civic::db::Migration>& auth_lib_migrations();
+std::vector<civic::db::Schema> auth_lib_schema();
 }
 
 int main(int argc, char** argv) {
@@ -21,7 +21,7 @@ int main(int argc, char** argv) {
   try {
     std::string db_url = config::str("DATABASE_URL", "postgresql:///auth");
     std::string command = argc > 1 ? argv[1] : "serve";
-    if (rpc::migrate_at_start(command, db_url, generated::auth_lib_migrations(), "auth")) return 0;
+    if (rpc::migrate_at_start(command, db_url, generated::auth_lib_schema(), "auth")) return 0;
     if (rpc::reseal_at_start(command, db_url, {{"accounts", "totp_secret"}})) return 0;
 
     auth::AuthConfig cfg;

@@ -49,7 +49,7 @@ void to_proto(const AccountRow& a, Account* out) {
 }
 
 Status unauthenticated() { return Status(StatusCode::UNAUTHENTICATED, "ログインしてください"); }
-Status not_found() { return Status(StatusCode::NOT_FOUND, "見つかりません"); }
+using rpc::not_found;
 
 
 void audit(db::Tx& tx, const Principal& p, const std::string& action, const std::string& target,

@@ -92,6 +92,8 @@ std::vector<ArticleRow> find_published_articles(db::Tx& tx, const std::vector<st
   return search::published_rows(tx, kColumns, "articles", ids, read);
 }
 
+void erase_article(db::Tx& tx, std::string_view id) { tx.exec("DELETE FROM articles WHERE id = $1::uuid", id); }
+
 void set_article_state(db::Tx& tx, std::string_view id, std::string_view state) {
   tx.exec("UPDATE articles SET state = $2, published_at = CASE WHEN $2 = 'published' THEN coalesce(published_at, now()) "
           "ELSE published_at END, version = version + 1, updated_at = now() WHERE id = $1::uuid",

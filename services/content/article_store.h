@@ -69,6 +69,8 @@ std::vector<ArticleRow> find_published_articles(db::Tx& tx, const std::vector<st
 /// the public lists answer from the ArticleIndex.
 ArticlePage list_articles(db::Tx& tx, std::string_view state, const ArticleFilters& f, int limit, int offset);
 void set_article_state(db::Tx& tx, std::string_view id, std::string_view state);
+/// Deletes the article with its images (a copy of it keeps its content).
+void erase_article(db::Tx& tx, std::string_view id);
 
 void insert_image(db::Tx& tx, const ImageRow& i, std::string_view uploaded_by);
 /// The images of every article in `article_ids` (without data), oldest first: one query for a whole page.

@@ -11,7 +11,6 @@
 #include "core/paging.h"
 #include "core/validation.h"
 #include "rpc/server.h"
-#include "rpc/workflow_calls.h"
 #include "text/text.h"
 #include "workflow/workflow.h"
 
@@ -25,7 +24,7 @@ using validation::Errors;
 constexpr size_t kMaxImageBytes = 5 << 20;
 const std::regex kSlug("[a-z0-9]+(-[a-z0-9]+)*");
 
-Status not_found() { return Status(StatusCode::NOT_FOUND, "見つかりません"); }
+using rpc::not_found;
 Status stale() {
   return Status(StatusCode::ABORTED, "他の人が先に更新しました。最新の内容を読み込んでから編集してください");
 }
@@ -274,39 +273,63 @@ Status ContentServiceImpl::AdminListArticles(grpc::ServerContext* ctx, const Adm
   });
 }
 
+rpc::Collection<ArticleRow, Article> ContentServiceImpl::article_collection() {
+  return {
+      .entity = "article",
+      .pool = &pool_,
+      .hmac_key = &config_.hmac_key,
+      .find = [](db::Tx& tx, const std::string& id, bool lock) { return store::find_article(tx, id, lock); },
+      .render = [](db::Tx& tx, const ArticleRow& row, Article* out) { to_proto(tx, row, true, out); },
+      .set_state = store::set_article_state,
+      .copy =
+          [](db::Tx& tx, const ArticleRow& row, const Principal& p) {
+            Article content;
+            to_proto(tx, row, true, &content);
+            ArticleRow copy = row_of(content);
+            copy.id = crypto::uuid_v4();
+            copy.created_by = p.account_id();
+            copy.duplicated_from = row.id;
+            // A copy of a page may not take the live page's address; staff give it a new one.
+            if (copy.kind == "page") copy.slug = copy.slug.substr(0, 55) + "-copy-" + copy.id.substr(0, 4);
+            store::insert_article(tx, copy);
+            return copy.id;
+          },
+      .erase = [](db::Tx& tx, const ArticleRow& row) { store::erase_article(tx, row.id); },
+      .written = [this] { articles_.catch_up(); },  // a published article's new text is listed at once
+  };
+}
+
 Status ContentServiceImpl::CreateArticle(grpc::ServerContext* ctx, const SaveArticleRequest* req, Article* resp) {
-  return rpc::guarded(ctx, config_.hmac_key, "CreateArticle", [&](const Principal& p) {
-    return rpc::create_draft(
-        pool_, p, "article", [&] { return validate(req->article()); },
-        [&](db::Tx& tx) {
-          ArticleRow row = row_of(req->article());
-          row.id = crypto::uuid_v4();
-          row.created_by = p.account_id();
-          store::insert_article(tx, row);  // a live page's slug taken: unique violation, 409
-          return row.id;
-        },
-        [&](db::Tx& tx, const std::string& id) { to_proto(tx, *store::find_article(tx, id), true, resp); });
-  });
+  return admin_.create(
+      ctx, "CreateArticle", [&] { return validate(req->article()); },
+      [&](db::Tx& tx, const Principal& p) {
+        ArticleRow row = row_of(req->article());
+        row.id = crypto::uuid_v4();
+        row.created_by = p.account_id();
+        store::insert_article(tx, row);  // a live page's slug taken: unique violation, 409
+        return row.id;
+      },
+      resp);
 }
 
 Status ContentServiceImpl::UpdateArticle(grpc::ServerContext* ctx, const SaveArticleRequest* req, Article* resp) {
-  Status st = rpc::guarded(ctx, config_.hmac_key, "UpdateArticle", [&](const Principal& p) {
-    return rpc::versioned_edit<ArticleRow>(
-        pool_, p, req->id(), "article", [&] { return validate(req->article()); },
-        [](db::Tx& tx, const std::string& id) { return store::find_article(tx, id, true); },
-        [&](const ArticleRow& current) {
-          if (current.kind == req->article().kind()) return Status::OK;
-          return rpc::invalid("kind", "not_changeable", "種類は変更できません", "the kind cannot be changed");
-        },
-        [&](db::Tx& tx, const ArticleRow& current) {
-          ArticleRow row = row_of(req->article());
-          row.id = current.id;
-          row.version = req->article().version();
-          return store::update_article(tx, row);
-        },
-        [&](db::Tx& tx, const std::string& id) { to_proto(tx, *store::find_article(tx, id), true, resp); });
-  });
-  return rpc::listed(st, articles_);  // a published article's new text is listed at once
+  return admin_.edit(
+      ctx, "UpdateArticle", req->id(), [&] { return validate(req->article()); },
+      [&](const ArticleRow& current) {
+        if (current.kind == req->article().kind()) return Status::OK;
+        return rpc::invalid("kind", "not_changeable", "種類は変更できません", "the kind cannot be changed");
+      },
+      [&](db::Tx& tx, const ArticleRow& current, std::vector<std::string>& changed) {
+        Article before;
+        to_proto(tx, current, true, &before);
+        changed = rpc::changed_fields(before, req->article(),
+                                      {"id", "version", "state", "images", "published_at", "updated_at"});
+        ArticleRow row = row_of(req->article());
+        row.id = current.id;
+        row.version = req->article().version();
+        return store::update_article(tx, row);
+      },
+      resp);
 }
 
 Status ContentServiceImpl::UploadArticleImage(grpc::ServerContext* ctx, const UploadImageRequest* req,
@@ -327,64 +350,6 @@ Status ContentServiceImpl::UploadArticleImage(grpc::ServerContext* ctx, const Up
       log::info("article_image_uploaded", {{"article_id", article->id}, {"id", image.id}, {"bytes", image.size}});
       return Status::OK;
     });
-  });
-}
-
-Status ContentServiceImpl::transition(grpc::ServerContext* ctx, const ArticleActionRequest* req, Article* resp,
-                                      const char* method, const char* action) {
-  Status st = rpc::guarded(ctx, config_.hmac_key, method, [&](const Principal& p) {
-    return rpc::workflow_step<ArticleRow>(
-        pool_, p, req->id(), req->note(), "article", action,
-        [](db::Tx& tx, const std::string& id) { return store::find_article(tx, id, true); }, store::set_article_state,
-        [&](db::Tx& tx, const std::string& id) { to_proto(tx, *store::find_article(tx, id), true, resp); });
-  });
-  return rpc::listed(st, articles_);
-}
-
-Status ContentServiceImpl::SubmitArticle(grpc::ServerContext* ctx, const ArticleActionRequest* req, Article* resp) {
-  return transition(ctx, req, resp, "SubmitArticle", "submit");
-}
-Status ContentServiceImpl::PublishArticle(grpc::ServerContext* ctx, const ArticleActionRequest* req, Article* resp) {
-  return transition(ctx, req, resp, "PublishArticle", "publish");
-}
-Status ContentServiceImpl::RejectArticle(grpc::ServerContext* ctx, const ArticleActionRequest* req, Article* resp) {
-  return transition(ctx, req, resp, "RejectArticle", "reject");
-}
-Status ContentServiceImpl::ArchiveArticle(grpc::ServerContext* ctx, const ArticleActionRequest* req, Article* resp) {
-  return transition(ctx, req, resp, "ArchiveArticle", "archive");
-}
-
-Status ContentServiceImpl::DuplicateArticle(grpc::ServerContext* ctx, const ArticleActionRequest* req,
-                                            DuplicateArticleResponse* resp) {
-  return rpc::guarded(ctx, config_.hmac_key, "DuplicateArticle", [&](const Principal& p) {
-    if (Status s = rpc::require_staff(p); !s.ok()) return s;
-    if (!validation::is_uuid(req->id())) return not_found();
-    return pool_.transaction([&](db::Tx& tx) {
-      auto row = store::find_article(tx, req->id());
-      if (!row) return not_found();
-      Article content;
-      to_proto(tx, *row, true, &content);
-      ArticleRow copy = row_of(content);
-      copy.id = crypto::uuid_v4();
-      copy.created_by = p.account_id();
-      copy.duplicated_from = row->id;
-      // A copy of a page may not take the live page's address; staff give it a new one.
-      if (copy.kind == "page") copy.slug = copy.slug.substr(0, 55) + "-copy-" + copy.id.substr(0, 4);
-      store::insert_article(tx, copy);
-      workflow::record(tx, {"article", copy.id, "duplicate", std::nullopt, workflow::State::draft, p.account_id(),
-                            "from " + row->id});
-      resp->set_id(copy.id);
-      return Status::OK;
-    });
-  });
-}
-
-Status ContentServiceImpl::ArticleHistory(grpc::ServerContext* ctx, const GetArticleRequest* req,
-                                          civic::common::HistoryResponse* resp) {
-  return rpc::guarded(ctx, config_.hmac_key, "ArticleHistory", [&](const Principal& p) {
-    return rpc::history_call(
-        pool_, p, req->id(), "article",
-        [](db::Tx& tx, const std::string& id) { return store::find_article(tx, id).has_value(); }, resp);
   });
 }
 

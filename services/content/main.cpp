@@ -5,7 +5,7 @@
 #include "rpc/server.h"
 
 namespace civic::generated {
-const std::vector<civic::db::Migration>& content_lib_migrations();
+std::vector<civic::db::Schema> content_lib_schema();
 }
 
 int main(int argc, char** argv) {
@@ -15,7 +15,7 @@ int main(int argc, char** argv) {
   try {
     std::string db_url = config::str("DATABASE_URL", "postgresql:///content");
     std::string command = argc > 1 ? argv[1] : "serve";
-    if (rpc::migrate_at_start(command, db_url, generated::content_lib_migrations(), "content")) return 0;
+    if (rpc::migrate_at_start(command, db_url, generated::content_lib_schema(), "content")) return 0;
 
     db::Pool pool(db_url, size_t(config::integer("DB_POOL_SIZE", 8, 1, 200)));
     // The public article lists answer from memory (ADR 0007): load them before serving,

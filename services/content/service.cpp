@@ -18,7 +18,7 @@ constexpr size_t kMaxTerms = 200;
 constexpr size_t kMaxCodes = 500;
 const std::vector<std::string_view> kSites = {"supernet", "aikasanet"};
 
-Status not_found() { return Status(StatusCode::NOT_FOUND, "見つかりません"); }
+using rpc::not_found;
 Status stale() {
   return Status(StatusCode::ABORTED, "他の人が先に更新しました。最新の内容を読み込んでから編集してください");
 }
@@ -71,7 +71,7 @@ void version_field(validation::Errors& e, int32_t version) {
 } // namespace
 
 ContentServiceImpl::ContentServiceImpl(db::Pool& pool, ContentConfig config, ArticleIndex& articles)
-    : pool_(pool), config_(std::move(config)), articles_(articles) {}
+    : pool_(pool), config_(std::move(config)), articles_(articles), admin_(article_collection()) {}
 
 Status ContentServiceImpl::ListTaxonomies(grpc::ServerContext* ctx, const civic::common::Empty*,
                                           ListTaxonomiesResponse* resp) {

@@ -6,6 +6,7 @@
 #include "civic/content.grpc.pb.h"
 #include "content/article_store.h"
 #include "db/db.h"
+#include "rpc/collection.h"
 
 namespace civic::content {
 
@@ -41,12 +42,8 @@ class ContentServiceImpl final : public ContentService::Service {
   grpc::Status CreateArticle(grpc::ServerContext*, const SaveArticleRequest*, Article*) override;
   grpc::Status UpdateArticle(grpc::ServerContext*, const SaveArticleRequest*, Article*) override;
   grpc::Status UploadArticleImage(grpc::ServerContext*, const UploadImageRequest*, ArticleImage*) override;
-  grpc::Status SubmitArticle(grpc::ServerContext*, const ArticleActionRequest*, Article*) override;
-  grpc::Status PublishArticle(grpc::ServerContext*, const ArticleActionRequest*, Article*) override;
-  grpc::Status RejectArticle(grpc::ServerContext*, const ArticleActionRequest*, Article*) override;
-  grpc::Status ArchiveArticle(grpc::ServerContext*, const ArticleActionRequest*, Article*) override;
-  grpc::Status DuplicateArticle(grpc::ServerContext*, const ArticleActionRequest*, DuplicateArticleResponse*) override;
-  grpc::Status ArticleHistory(grpc::ServerContext*, const GetArticleRequest*, civic::common::HistoryResponse*) override;
+  CIVIC_STAFF_COLLECTION(Article, Article, admin_)
+  CIVIC_STAFF_DUPLICATE(Article, admin_)
 
   // CNT-4 (views.cpp).
   grpc::Status RecordViews(grpc::ServerContext*, const RecordViewsRequest*, civic::common::Empty*) override;
@@ -56,12 +53,12 @@ class ContentServiceImpl final : public ContentService::Service {
  private:
   grpc::Status list_public(grpc::ServerContext* ctx, const ListArticlesRequest* req, ListArticlesResponse* resp,
                            const char* method, const std::string& kind);
-  grpc::Status transition(grpc::ServerContext* ctx, const ArticleActionRequest* req, Article* resp, const char* method,
-                          const char* action);
+  rpc::Collection<ArticleRow, Article> article_collection();
 
   db::Pool& pool_;
   ContentConfig config_;
   ArticleIndex& articles_;
+  rpc::Collection<ArticleRow, Article> admin_;
 };
 
 /// One page of a public article list from the index: published articles of `f.kind`

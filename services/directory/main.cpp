@@ -9,7 +9,7 @@
 #include "rpc/server.h"
 
 namespace civic::generated {
-const std::vector<civic::db::Migration>& directory_lib_migrations();
+std::vector<civic::db::Schema> directory_lib_schema();
 }
 
 int main(int argc, char** argv) {
@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
   try {
     std::string db_url = config::str("DATABASE_URL", "postgresql:///directory");
     std::string command = argc > 1 ? argv[1] : "serve";
-    if (rpc::migrate_at_start(command, db_url, generated::directory_lib_migrations(), "directory")) return 0;
+    if (rpc::migrate_at_start(command, db_url, generated::directory_lib_schema(), "directory")) return 0;
     if (rpc::reseal_at_start(command, db_url,
                              {{"organizations", "registrant_phone_sealed"}, {"organizations", "registrant_email_sealed"},
                               {"correction_requests", "requester_email_sealed"}}))

@@ -17,7 +17,7 @@
 #include "rpc/json.h"
 #include "rpc/outbox.h"
 #include "rpc/server.h"
-#include "rpc/workflow_calls.h"
+#include "rpc/collection.h"
 #include "text/text.h"
 #include "workflow/workflow.h"
 
@@ -32,7 +32,7 @@ constexpr size_t kLongText = 4000;
 constexpr int kHandoffMinutes = 30;
 constexpr size_t kMaxAttachmentBytes = 10 << 20;
 
-Status not_found() { return Status(StatusCode::NOT_FOUND, "見つかりません"); }
+using rpc::not_found;
 
 using rpc::site_name;
 
@@ -325,7 +325,8 @@ DirectoryServiceImpl::DirectoryServiceImpl(db::Pool& pool, DirectoryConfig confi
       sealer_(std::move(sealer)),
       taxonomies_(taxonomies),
       terms_version_(std::move(terms_version)),
-      events_written_(std::move(events_written)) {}
+      events_written_(std::move(events_written)),
+      admin_(organization_collection()) {}
 
 void DirectoryServiceImpl::announce(db::Tx& tx, const std::string& id) {
   auto row = store::find(tx, id);
@@ -538,79 +539,79 @@ Status DirectoryServiceImpl::AdminListOrganizations(grpc::ServerContext* ctx, co
   });
 }
 
-Status DirectoryServiceImpl::transition(grpc::ServerContext* ctx, const WorkflowActionRequest* req, Organization* resp,
-                                        const char* method, const char* action) {
-  Status st = rpc::guarded(ctx, config_.hmac_key, method, [&](const Principal& p) {
-    if (Status s = rpc::require_staff(p); !s.ok()) return s;
-    if (!validation::is_uuid(req->id())) return not_found();
-    Errors e;
-    e.text("note", req->note(), {.required = std::string_view(action) == "reject", .max_chars = 2000, .multiline = true});
-    if (!e.empty()) return rpc::invalid(e);
-    return pool_.transaction([&](db::Tx& tx) {
-      auto row = store::find(tx, req->id(), true);
-      if (!row) return not_found();
-      auto from = workflow::parse(row->state);
-      auto to = from ? workflow::next(*from, action) : std::nullopt;
-      if (!to)
-        return Status(StatusCode::FAILED_PRECONDITION, "今の状態（" + row->state + "）ではこの操作はできません");
-      store::set_state(tx, row->id, workflow::name(*to));
-      workflow::record(tx, {"organization", row->id, action, from, *to, p.account_id(), req->note()});
-      if (*to == workflow::State::published) {
-        auto email = sealer_.open(row->registrant_email_sealed, row->id);
-        if (email)
-          rpc::request_mail(tx, "directory.published", *email, "",
-                            {{"registrant_name", row->registrant_name}, {"organization_name", row->name},
-                             {"site_name", site_name(row->site)},
-                             {"url", config_.public_base_url + "/organizations/" + row->id}});
-      }
-      announce(tx, row->id);
-      to_proto(*store::find(tx, row->id), true, resp);
-      log::info("organization_" + std::string(action), {{"id", row->id}, {"account_id", p.account_id()}});
-      return Status::OK;
-    });
-  });
-  if (st.ok()) written(true);
-  return st;
+rpc::Collection<OrgRow, Organization> DirectoryServiceImpl::organization_collection() {
+  return {
+      .entity = "organization",
+      .pool = &pool_,
+      .hmac_key = &config_.hmac_key,
+      .find = [](db::Tx& tx, const std::string& id, bool lock) { return store::find(tx, id, lock); },
+      .render = [this](db::Tx&, const OrgRow& row, Organization* out) { to_proto(row, true, out); },
+      .set_state = store::set_state,
+      .on_step =
+          [this](db::Tx& tx, const OrgRow& row, workflow::State to, const Principal&) {
+            if (to == workflow::State::published)
+              if (auto email = sealer_.open(row.registrant_email_sealed, row.id))
+                rpc::request_mail(tx, "directory.published", *email, "",
+                                  {{"registrant_name", row.registrant_name}, {"organization_name", row.name},
+                                   {"site_name", site_name(row.site)},
+                                   {"url", config_.public_base_url + "/organizations/" + row.id}});
+            announce(tx, row.id);
+          },
+      .copy =
+          [this](db::Tx& tx, const OrgRow& row, const Principal&) {
+            OrgRow copy = row;
+            copy.id = crypto::uuid_v4();
+            // The sealed fields are bound to the record id: open and seal them again.
+            copy.registrant_phone_sealed =
+                sealer_.seal(sealer_.open(row.registrant_phone_sealed, row.id).value_or(""), copy.id);
+            copy.registrant_email_sealed =
+                sealer_.seal(sealer_.open(row.registrant_email_sealed, row.id).value_or(""), copy.id);
+            copy.state = "draft";
+            copy.duplicated_from = row.id;
+            Organization full;
+            to_proto(row, true, &full);
+            search_keys(full, copy);
+            store::insert(tx, copy);
+            return copy.id;
+          },
+      // Its recruitments stay (ADR 0013): they were hidden when it was archived.
+      .erase = [](db::Tx& tx, const OrgRow& row) { store::erase(tx, row.id); },
+      .written = [this] { written(true); },
+  };
 }
 
-Status DirectoryServiceImpl::PublishOrganization(grpc::ServerContext* ctx, const WorkflowActionRequest* req,
-                                                 Organization* resp) {
-  return transition(ctx, req, resp, "PublishOrganization", "publish");
-}
-Status DirectoryServiceImpl::RejectOrganization(grpc::ServerContext* ctx, const WorkflowActionRequest* req,
+Status DirectoryServiceImpl::UpdateOrganization(grpc::ServerContext* ctx, const UpdateOrganizationRequest* req,
                                                 Organization* resp) {
-  return transition(ctx, req, resp, "RejectOrganization", "reject");
-}
-Status DirectoryServiceImpl::ArchiveOrganization(grpc::ServerContext* ctx, const WorkflowActionRequest* req,
-                                                 Organization* resp) {
-  return transition(ctx, req, resp, "ArchiveOrganization", "archive");
-}
-
-Status DirectoryServiceImpl::DuplicateOrganization(grpc::ServerContext* ctx, const WorkflowActionRequest* req,
-                                                   DuplicateResponse* resp) {
-  return rpc::guarded(ctx, config_.hmac_key, "DuplicateOrganization", [&](const Principal& p) {
-    if (Status s = rpc::require_staff(p); !s.ok()) return s;
-    if (!validation::is_uuid(req->id())) return not_found();
-    return pool_.transaction([&](db::Tx& tx) {
-      auto row = store::find(tx, req->id());
-      if (!row) return not_found();
-      OrgRow copy = *row;
-      copy.id = crypto::uuid_v4();
-      // The sealed fields are bound to the record id: open and seal them again.
-      copy.registrant_phone_sealed = sealer_.seal(sealer_.open(row->registrant_phone_sealed, row->id).value_or(""), copy.id);
-      copy.registrant_email_sealed = sealer_.seal(sealer_.open(row->registrant_email_sealed, row->id).value_or(""), copy.id);
-      copy.state = "draft";
-      copy.duplicated_from = row->id;
-      Organization full;
-      to_proto(*row, true, &full);
-      search_keys(full, copy);
-      store::insert(tx, copy);
-      workflow::record(tx, {"organization", copy.id, "duplicate", std::nullopt, workflow::State::draft, p.account_id(),
-                            "from " + row->id});
-      resp->set_id(copy.id);
-      return Status::OK;
-    });
-  });
+  const Organization& o = req->organization();
+  return admin_.edit(
+      ctx, "UpdateOrganization", req->id(), [&] { return validate(o, *taxonomies_.snapshot(), 0); },
+      [&](const OrgRow& current) {
+        Errors e;
+        if (o.site() != current.site) e.add("site", "not_changeable", "サイトは変更できません", "the site cannot be changed");
+        if (o.kind() != current.kind) e.add("kind", "not_changeable", "区分は変更できません", "the kind cannot be changed");
+        return e.empty() ? Status::OK : rpc::invalid(e);
+      },
+      [&](db::Tx& tx, const OrgRow& current, std::vector<std::string>& changed) {
+        Organization before;
+        to_proto(current, true, &before);
+        changed = rpc::changed_fields(before, o,
+                                      {"id", "version", "state", "status", "published_at", "updated_at",
+                                       "owner_account_id", "accepted_terms_version", "accepted_terms_at",
+                                       "registration_requirements", "guardian_consent", "attachments"});
+        OrgRow updated = current;
+        set_content(o, updated);
+        updated.registrant_name = o.registrant_name();
+        updated.registrant_title = o.registrant_title();
+        updated.registrant_department = o.registrant_department();
+        auto [contact_phone, contact_email] = contact_of(o);
+        updated.registrant_phone_sealed = sealer_.seal(contact_phone, current.id);
+        updated.registrant_email_sealed = sealer_.seal(contact_email, current.id);
+        updated.version = o.version();
+        if (!store::edit_content(tx, updated)) return false;
+        announce(tx, current.id);  // matching and recruitment follow at once
+        return true;
+      },
+      resp);
 }
 
 Status DirectoryServiceImpl::SetOrganizationStatus(grpc::ServerContext* ctx, const SetStatusRequest* req,
@@ -683,15 +684,6 @@ Status DirectoryServiceImpl::OrganizationStats(grpc::ServerContext* ctx, const S
       cell->set_count(int32_t(c.count));
     }
     return Status::OK;
-  });
-}
-
-Status DirectoryServiceImpl::OrganizationHistory(grpc::ServerContext* ctx, const GetOrganizationRequest* req,
-                                                 civic::common::HistoryResponse* resp) {
-  return rpc::guarded(ctx, config_.hmac_key, "OrganizationHistory", [&](const Principal& p) {
-    return rpc::history_call(
-        pool_, p, req->id(), "organization",
-        [](db::Tx& tx, const std::string& id) { return store::find(tx, id).has_value(); }, resp);
   });
 }
 
@@ -874,7 +866,7 @@ Status DirectoryServiceImpl::AdminListCorrections(grpc::ServerContext* ctx, cons
   });
 }
 
-Status DirectoryServiceImpl::decide(grpc::ServerContext* ctx, const CorrectionActionRequest* req,
+Status DirectoryServiceImpl::decide(grpc::ServerContext* ctx, const civic::common::ActionRequest* req,
                                     CorrectionRequest* resp, const char* method, bool apply) {
   Status st = rpc::guarded(ctx, config_.hmac_key, method, [&](const Principal& p) {
     if (Status s = rpc::require_staff(p); !s.ok()) return s;
@@ -923,12 +915,12 @@ Status DirectoryServiceImpl::decide(grpc::ServerContext* ctx, const CorrectionAc
   return st;
 }
 
-Status DirectoryServiceImpl::ApplyCorrection(grpc::ServerContext* ctx, const CorrectionActionRequest* req,
+Status DirectoryServiceImpl::ApplyCorrection(grpc::ServerContext* ctx, const civic::common::ActionRequest* req,
                                              CorrectionRequest* resp) {
   return decide(ctx, req, resp, "ApplyCorrection", true);
 }
 
-Status DirectoryServiceImpl::RejectCorrection(grpc::ServerContext* ctx, const CorrectionActionRequest* req,
+Status DirectoryServiceImpl::RejectCorrection(grpc::ServerContext* ctx, const civic::common::ActionRequest* req,
                                               CorrectionRequest* resp) {
   return decide(ctx, req, resp, "RejectCorrection", false);
 }

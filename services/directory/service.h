@@ -8,6 +8,7 @@
 #include "db/db.h"
 #include "directory/search_index.h"
 #include "directory/store.h"
+#include "rpc/collection.h"
 #include "rpc/taxonomies.h"
 
 namespace civic::directory {
@@ -33,14 +34,12 @@ class DirectoryServiceImpl final : public DirectoryService::Service {
                                  ListOrganizationsResponse*) override;
   grpc::Status AdminListOrganizations(grpc::ServerContext*, const AdminListOrganizationsRequest*,
                                       ListOrganizationsResponse*) override;
-  grpc::Status PublishOrganization(grpc::ServerContext*, const WorkflowActionRequest*, Organization*) override;
-  grpc::Status RejectOrganization(grpc::ServerContext*, const WorkflowActionRequest*, Organization*) override;
-  grpc::Status ArchiveOrganization(grpc::ServerContext*, const WorkflowActionRequest*, Organization*) override;
-  grpc::Status DuplicateOrganization(grpc::ServerContext*, const WorkflowActionRequest*, DuplicateResponse*) override;
+  grpc::Status UpdateOrganization(grpc::ServerContext*, const UpdateOrganizationRequest*, Organization*) override;
+  CIVIC_STAFF_COLLECTION(Organization, Organization, admin_)
+  CIVIC_STAFF_DUPLICATE(Organization, admin_)
   grpc::Status SetOrganizationStatus(grpc::ServerContext*, const SetStatusRequest*, Organization*) override;
   grpc::Status ExportOrganizations(grpc::ServerContext*, const ExportRequest*, civic::common::HttpBody*) override;
   grpc::Status OrganizationStats(grpc::ServerContext*, const StatsRequest*, StatsResponse*) override;
-  grpc::Status OrganizationHistory(grpc::ServerContext*, const GetOrganizationRequest*, civic::common::HistoryResponse*) override;
   grpc::Status RegistrationsByMonth(grpc::ServerContext*, const RegistrationsRequest*, RegistrationsResponse*) override;
   grpc::Status UploadAttachment(grpc::ServerContext*, const UploadAttachmentRequest*, Attachment*) override;
   grpc::Status GetAttachment(grpc::ServerContext*, const AttachmentRequest*, civic::common::HttpBody*) override;
@@ -49,16 +48,15 @@ class DirectoryServiceImpl final : public DirectoryService::Service {
                                  ConfirmCorrectionResponse*) override;
   grpc::Status AdminListCorrections(grpc::ServerContext*, const AdminListCorrectionsRequest*,
                                     ListCorrectionsResponse*) override;
-  grpc::Status ApplyCorrection(grpc::ServerContext*, const CorrectionActionRequest*, CorrectionRequest*) override;
-  grpc::Status RejectCorrection(grpc::ServerContext*, const CorrectionActionRequest*, CorrectionRequest*) override;
+  grpc::Status ApplyCorrection(grpc::ServerContext*, const civic::common::ActionRequest*, CorrectionRequest*) override;
+  grpc::Status RejectCorrection(grpc::ServerContext*, const civic::common::ActionRequest*, CorrectionRequest*) override;
 
  private:
-  grpc::Status transition(grpc::ServerContext* ctx, const WorkflowActionRequest* req, Organization* resp,
-                          const char* method, const char* action);
+  rpc::Collection<OrgRow, Organization> organization_collection();
   void to_proto(const OrgRow& row, bool full, Organization* out) const;
   void to_proto(const CorrectionRow& row, CorrectionRequest* out) const;
   void to_proto(const AttachmentRow& a, Attachment* out) const;
-  grpc::Status decide(grpc::ServerContext* ctx, const CorrectionActionRequest* req, CorrectionRequest* resp,
+  grpc::Status decide(grpc::ServerContext* ctx, const civic::common::ActionRequest* req, CorrectionRequest* resp,
                       const char* method, bool apply);
   /// After a committed write: wakes the outbox relay and, when the public listing may
   /// have changed, refreshes the search index.
@@ -73,6 +71,7 @@ class DirectoryServiceImpl final : public DirectoryService::Service {
   rpc::TaxonomyCache& taxonomies_;
   TermsVersion terms_version_;
   std::function<void()> events_written_;
+  rpc::Collection<OrgRow, Organization> admin_;
 };
 
 } // namespace civic::directory

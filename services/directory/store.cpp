@@ -36,6 +36,12 @@ constexpr const char* kUpdateContent =
     "target_municipalities = $7::text[], municipality = $8, features = $9::text[], profile = $10::jsonb, "
     "search_grams = $11::text[], search_text = $12, registrant_phone_sealed = $13::bytea, "
     "registrant_email_sealed = $14::bytea, version = version + 1, updated_at = now() WHERE id = $1::uuid";
+constexpr const char* kEditContent =
+    "UPDATE organizations SET class_code = $2, name = $3, name_kana = $4, fields = $5::text[], target_area = $6, "
+    "target_municipalities = $7::text[], municipality = $8, features = $9::text[], profile = $10::jsonb, "
+    "search_grams = $11::text[], search_text = $12, registrant_phone_sealed = $13::bytea, "
+    "registrant_email_sealed = $14::bytea, registrant_name = $15, registrant_title = $16, "
+    "registrant_department = $17, version = version + 1, updated_at = now() WHERE id = $1::uuid AND version = $18";
 constexpr const char* kInsertCorrection =
     "INSERT INTO correction_requests (id, organization_id, changes, requester_name, requester_email_sealed, reason, "
     "token_hash, token_expires_at) VALUES ($1::uuid, $2::uuid, $3::jsonb, $4, $5::bytea, $6, $7::bytea, "
@@ -198,6 +204,8 @@ std::vector<OrgRow> export_all(db::Tx& tx, std::string_view state, std::string_v
   return out;
 }
 
+void erase(db::Tx& tx, std::string_view id) { tx.exec("DELETE FROM organizations WHERE id = $1::uuid", id); }
+
 void set_state(db::Tx& tx, std::string_view id, std::string_view state) { tx.exec(kSetState, id, state); }
 
 void set_status(db::Tx& tx, std::string_view id, std::string_view status) { tx.exec(kSetStatus, id, status); }
@@ -216,6 +224,14 @@ void update_content(db::Tx& tx, const OrgRow& o) {
   tx.exec(kUpdateContent, o.id, o.class_code, o.name, o.name_kana, o.fields, o.target_area, o.target_municipalities,
           o.municipality, o.features, o.profile, o.search_grams, o.search_text, db::Bytes{o.registrant_phone_sealed},
           db::Bytes{o.registrant_email_sealed});
+}
+
+bool edit_content(db::Tx& tx, const OrgRow& o) {
+  return tx.exec(kEditContent, o.id, o.class_code, o.name, o.name_kana, o.fields, o.target_area,
+                 o.target_municipalities, o.municipality, o.features, o.profile, o.search_grams, o.search_text,
+                 db::Bytes{o.registrant_phone_sealed}, db::Bytes{o.registrant_email_sealed}, o.registrant_name,
+                 o.registrant_title, o.registrant_department, o.version)
+             .affected() == 1;
 }
 
 namespace {

@@ -92,6 +92,9 @@ OrgPage admin_list(db::Tx& tx, std::string_view state, const Filters& f, int lim
 std::vector<OrgRow> export_all(db::Tx& tx, std::string_view state, std::string_view site);
 /// Moves to `state` (published_at set on first publication); bumps the version.
 void set_state(db::Tx& tx, std::string_view id, std::string_view state);
+/// Deletes the organisation with its attachments, correction requests and hand-off
+/// tokens (a copy of it keeps its content).
+void erase(db::Tx& tx, std::string_view id);
 void set_status(db::Tx& tx, std::string_view id, std::string_view status);
 /// Keeps the hash of a hand-off token for `organization_id`, valid for `minutes`.
 void insert_handoff(db::Tx& tx, std::string_view token_hash, std::string_view organization_id, int minutes);
@@ -101,6 +104,9 @@ std::optional<std::string> use_handoff(db::Tx& tx, std::string_view token_hash);
 /// Rewrites the public content and the sealed contact of an organisation (after a
 /// correction); bumps the version.
 void update_content(db::Tx& tx, const OrgRow& o);
+/// The same and the registrant's name, title and department, if the version is still
+/// `o.version` (a staff edit); false otherwise.
+bool edit_content(db::Tx& tx, const OrgRow& o);
 
 void insert_correction(db::Tx& tx, const CorrectionRow& c, std::string_view token_hash, int valid_hours);
 /// Confirms an unconfirmed, unexpired request by its token; its id, or nullopt.

@@ -7,7 +7,6 @@
 #include "core/validation.h"
 #include "grants/service.h"
 #include "rpc/server.h"
-#include "rpc/workflow_calls.h"
 #include "text/text.h"
 #include "workflow/workflow.h"
 
@@ -21,7 +20,7 @@ using validation::Errors;
 const std::regex kPublishedOn("[0-9]{4}(-(0[1-9]|1[0-2])(-[0-9]{2})?)?");
 const std::regex kReceipt("[A-Za-z0-9-]{1,30}");
 
-Status not_found() { return Status(StatusCode::NOT_FOUND, "見つかりません"); }
+using rpc::not_found;
 
 Errors validate(const Book& b) {
   Errors e;
@@ -119,60 +118,58 @@ Status GrantsServiceImpl::GetBook(grpc::ServerContext* ctx, const GetBookRequest
   });
 }
 
+rpc::Collection<BookRow, Book> GrantsServiceImpl::book_collection() {
+  return {
+      .entity = "book",
+      .pool = &pool_,
+      .hmac_key = &config_.hmac_key,
+      .find = [](db::Tx& tx, const std::string& id, bool lock) { return store::find_book(tx, id, lock); },
+      .render = [](db::Tx&, const BookRow& row, Book* out) { to_proto(row, true, out); },
+      .set_state = store::set_book_state,
+      .copy =
+          [](db::Tx& tx, const BookRow& row, const Principal& p) {
+            Book content;
+            to_proto(row, true, &content);
+            BookRow copy = row_of(content);
+            copy.id = crypto::uuid_v4();
+            copy.created_by = p.account_id();
+            // Receipt numbers are unique: the copy (another copy of the book, usually)
+            // gets a provisional one that staff replace before publishing.
+            copy.receipt_number = row.receipt_number.substr(0, 21) + "-" + copy.id.substr(0, 8);
+            store::insert_book(tx, copy);
+            return copy.id;
+          },
+      .erase = [](db::Tx& tx, const BookRow& row) { store::erase_book(tx, row.id); },
+      .written = [this] { books_.catch_up(); },
+  };
+}
+
 Status GrantsServiceImpl::CreateBook(grpc::ServerContext* ctx, const SaveBookRequest* req, Book* resp) {
-  return rpc::guarded(ctx, config_.hmac_key, "CreateBook", [&](const Principal& p) {
-    return rpc::create_draft(
-        pool_, p, "book", [&] { return validate(req->book()); },
-        [&](db::Tx& tx) {
-          BookRow row = row_of(req->book());
-          row.id = crypto::uuid_v4();
-          row.created_by = p.account_id();
-          store::insert_book(tx, row);  // a receipt number already catalogued: unique violation, 409
-          return row.id;
-        },
-        [&](db::Tx& tx, const std::string& id) { to_proto(*store::find_book(tx, id), true, resp); });
-  });
+  return books_admin_.create(
+      ctx, "CreateBook", [&] { return validate(req->book()); },
+      [&](db::Tx& tx, const Principal& p) {
+        BookRow row = row_of(req->book());
+        row.id = crypto::uuid_v4();
+        row.created_by = p.account_id();
+        store::insert_book(tx, row);  // a receipt number already catalogued: unique violation, 409
+        return row.id;
+      },
+      resp);
 }
 
 Status GrantsServiceImpl::UpdateBook(grpc::ServerContext* ctx, const SaveBookRequest* req, Book* resp) {
-  return rpc::guarded(ctx, config_.hmac_key, "UpdateBook", [&](const Principal& p) {
-    return rpc::listed(rpc::versioned_edit<BookRow>(
-        pool_, p, req->id(), "book", [&] { return validate(req->book()); },
-        [](db::Tx& tx, const std::string& id) { return store::find_book(tx, id, true); }, nullptr,
-        [&](db::Tx& tx, const BookRow& current) {
-          BookRow row = row_of(req->book());
-          row.id = current.id;
-          row.version = req->book().version();
-          return store::update_book(tx, row);
-        },
-        [&](db::Tx& tx, const std::string& id) { to_proto(*store::find_book(tx, id), true, resp); }), books_);
-  });
-}
-
-Status GrantsServiceImpl::book_step(grpc::ServerContext* ctx, const GrantActionRequest* req, Book* resp,
-                                    const char* method, const char* action) {
-  return rpc::guarded(ctx, config_.hmac_key, method, [&](const Principal& p) {
-    return rpc::listed(rpc::workflow_step<BookRow>(
-        pool_, p, req->id(), req->note(), "book", action,
-        [](db::Tx& tx, const std::string& id) { return store::find_book(tx, id, true); }, store::set_book_state,
-        [&](db::Tx& tx, const std::string& id) { to_proto(*store::find_book(tx, id), true, resp); }), books_);
-  });
-}
-
-Status GrantsServiceImpl::PublishBook(grpc::ServerContext* ctx, const GrantActionRequest* req, Book* resp) {
-  return book_step(ctx, req, resp, "PublishBook", "publish");
-}
-Status GrantsServiceImpl::ArchiveBook(grpc::ServerContext* ctx, const GrantActionRequest* req, Book* resp) {
-  return book_step(ctx, req, resp, "ArchiveBook", "archive");
-}
-
-Status GrantsServiceImpl::BookHistory(grpc::ServerContext* ctx, const GetBookRequest* req,
-                                      civic::common::HistoryResponse* resp) {
-  return rpc::guarded(ctx, config_.hmac_key, "BookHistory", [&](const Principal& p) {
-    return rpc::history_call(
-        pool_, p, req->id(), "book",
-        [](db::Tx& tx, const std::string& id) { return store::find_book(tx, id).has_value(); }, resp);
-  });
+  return books_admin_.edit(
+      ctx, "UpdateBook", req->id(), [&] { return validate(req->book()); }, nullptr,
+      [&](db::Tx& tx, const BookRow& current, std::vector<std::string>& changed) {
+        Book before;
+        to_proto(current, true, &before);
+        changed = rpc::changed_fields(before, req->book());
+        BookRow row = row_of(req->book());
+        row.id = current.id;
+        row.version = req->book().version();
+        return store::update_book(tx, row);
+      },
+      resp);
 }
 
 } // namespace civic::grants

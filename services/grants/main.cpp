@@ -5,7 +5,7 @@
 #include "rpc/server.h"
 
 namespace civic::generated {
-const std::vector<civic::db::Migration>& grants_lib_migrations();
+std::vector<civic::db::Schema> grants_lib_schema();
 }
 
 int main(int argc, char** argv) {
@@ -15,7 +15,7 @@ int main(int argc, char** argv) {
   try {
     std::string db_url = config::str("DATABASE_URL", "postgresql:///grants");
     std::string command = argc > 1 ? argv[1] : "serve";
-    if (rpc::migrate_at_start(command, db_url, generated::grants_lib_migrations(), "grants")) return 0;
+    if (rpc::migrate_at_start(command, db_url, generated::grants_lib_schema(), "grants")) return 0;
 
     grants::GrantsConfig cfg{config::secret("INTERNAL_HMAC_KEY")};
     db::Pool pool(db_url, size_t(config::integer("DB_POOL_SIZE", 8, 1, 200)));

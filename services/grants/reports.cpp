@@ -7,7 +7,6 @@
 #include "core/validation.h"
 #include "grants/service.h"
 #include "rpc/server.h"
-#include "rpc/workflow_calls.h"
 #include "text/text.h"
 #include "workflow/workflow.h"
 
@@ -20,7 +19,7 @@ using validation::Errors;
 
 constexpr size_t kMaxPhotoBytes = 5 << 20;
 
-Status not_found() { return Status(StatusCode::NOT_FOUND, "見つかりません"); }
+using rpc::not_found;
 
 Errors validate(const Report& r) {
   Errors e;
@@ -151,34 +150,56 @@ Status GrantsServiceImpl::GetReportPhoto(grpc::ServerContext* ctx, const PhotoRe
   });
 }
 
+rpc::Collection<ReportRow, Report> GrantsServiceImpl::report_collection() {
+  return {
+      .entity = "report",
+      .pool = &pool_,
+      .hmac_key = &config_.hmac_key,
+      .find = [](db::Tx& tx, const std::string& id, bool lock) { return store::find_report(tx, id, lock); },
+      .render = [](db::Tx& tx, const ReportRow& row, Report* out) { to_proto(tx, row, true, out); },
+      .set_state = store::set_report_state,
+      .copy =
+          [](db::Tx& tx, const ReportRow& row, const Principal& p) {
+            Report content;
+            to_proto(tx, row, true, &content);
+            ReportRow copy = row_of(content);
+            copy.id = crypto::uuid_v4();
+            copy.created_by = p.account_id();
+            store::insert_report(tx, copy);
+            store::copy_photos(tx, row.id, copy.id, p.account_id());
+            return copy.id;
+          },
+      .erase = [](db::Tx& tx, const ReportRow& row) { store::erase_report(tx, row.id); },
+  };
+}
+
 Status GrantsServiceImpl::CreateReport(grpc::ServerContext* ctx, const SaveReportRequest* req, Report* resp) {
-  return rpc::guarded(ctx, config_.hmac_key, "CreateReport", [&](const Principal& p) {
-    return rpc::create_draft(
-        pool_, p, "report", [&] { return validate(req->report()); },
-        [&](db::Tx& tx) {
-          ReportRow row = row_of(req->report());
-          row.id = crypto::uuid_v4();
-          row.created_by = p.account_id();
-          store::insert_report(tx, row);
-          return row.id;
-        },
-        [&](db::Tx& tx, const std::string& id) { to_proto(tx, *store::find_report(tx, id), true, resp); });
-  });
+  return reports_.create(
+      ctx, "CreateReport", [&] { return validate(req->report()); },
+      [&](db::Tx& tx, const Principal& p) {
+        ReportRow row = row_of(req->report());
+        row.id = crypto::uuid_v4();
+        row.created_by = p.account_id();
+        store::insert_report(tx, row);
+        return row.id;
+      },
+      resp);
 }
 
 Status GrantsServiceImpl::UpdateReport(grpc::ServerContext* ctx, const SaveReportRequest* req, Report* resp) {
-  return rpc::guarded(ctx, config_.hmac_key, "UpdateReport", [&](const Principal& p) {
-    return rpc::versioned_edit<ReportRow>(
-        pool_, p, req->id(), "report", [&] { return validate(req->report()); },
-        [](db::Tx& tx, const std::string& id) { return store::find_report(tx, id, true); }, nullptr,
-        [&](db::Tx& tx, const ReportRow& current) {
-          ReportRow row = row_of(req->report());
-          row.id = current.id;
-          row.version = req->report().version();
-          return store::update_report(tx, row);
-        },
-        [&](db::Tx& tx, const std::string& id) { to_proto(tx, *store::find_report(tx, id), true, resp); });
-  });
+  return reports_.edit(
+      ctx, "UpdateReport", req->id(), [&] { return validate(req->report()); }, nullptr,
+      [&](db::Tx& tx, const ReportRow& current, std::vector<std::string>& changed) {
+        Report before;
+        to_proto(tx, current, true, &before);
+        changed = rpc::changed_fields(before, req->report(), {"id", "version", "state", "photos", "published_at",
+                                                               "updated_at"});
+        ReportRow row = row_of(req->report());
+        row.id = current.id;
+        row.version = req->report().version();
+        return store::update_report(tx, row);
+      },
+      resp);
 }
 
 Status GrantsServiceImpl::UploadReportPhoto(grpc::ServerContext* ctx, const UploadPhotoRequest* req, ReportPhoto* resp) {
@@ -200,23 +221,6 @@ Status GrantsServiceImpl::UploadReportPhoto(grpc::ServerContext* ctx, const Uplo
       return Status::OK;
     });
   });
-}
-
-Status GrantsServiceImpl::report_step(grpc::ServerContext* ctx, const GrantActionRequest* req, Report* resp,
-                                      const char* method, const char* action) {
-  return rpc::guarded(ctx, config_.hmac_key, method, [&](const Principal& p) {
-    return rpc::workflow_step<ReportRow>(
-        pool_, p, req->id(), req->note(), "report", action,
-        [](db::Tx& tx, const std::string& id) { return store::find_report(tx, id, true); }, store::set_report_state,
-        [&](db::Tx& tx, const std::string& id) { to_proto(tx, *store::find_report(tx, id), true, resp); });
-  });
-}
-
-Status GrantsServiceImpl::PublishReport(grpc::ServerContext* ctx, const GrantActionRequest* req, Report* resp) {
-  return report_step(ctx, req, resp, "PublishReport", "publish");
-}
-Status GrantsServiceImpl::ArchiveReport(grpc::ServerContext* ctx, const GrantActionRequest* req, Report* resp) {
-  return report_step(ctx, req, resp, "ArchiveReport", "archive");
 }
 
 } // namespace civic::grants

@@ -11,7 +11,6 @@
 #include "core/validation.h"
 #include "rpc/json.h"
 #include "rpc/server.h"
-#include "rpc/workflow_calls.h"
 #include "text/text.h"
 #include "workflow/workflow.h"
 
@@ -26,7 +25,7 @@ constexpr size_t kLongText = 4000;
 const std::regex kCode("[a-z0-9_]{1,40}");
 const std::regex kMonth("([0-9]{4})-(0[1-9]|1[0-2])");
 
-Status not_found() { return Status(StatusCode::NOT_FOUND, "見つかりません"); }
+using rpc::not_found;
 
 // Every GRT-1 item; names every bad field.
 Errors validate(const Grant& g, const rpc::Taxonomies& tax) {
@@ -129,7 +128,31 @@ void to_proto(const GrantRow& row, bool full, Grant* out) {
 
 GrantsServiceImpl::GrantsServiceImpl(db::Pool& pool, GrantsConfig config, rpc::TaxonomyCache& taxonomies,
                                      GrantIndex& index, BookIndex& books)
-    : pool_(pool), config_(std::move(config)), taxonomies_(taxonomies), index_(index), books_(books) {}
+    : pool_(pool), config_(std::move(config)), taxonomies_(taxonomies), index_(index), books_(books) {
+  grants_ = {
+      .entity = "grant",
+      .pool = &pool_,
+      .hmac_key = &config_.hmac_key,
+      .find = [](db::Tx& tx, const std::string& id, bool lock) { return store::find(tx, id, lock); },
+      .render = [](db::Tx&, const GrantRow& row, Grant* out) { to_proto(row, true, out); },
+      .set_state = store::set_state,
+      .copy =
+          [](db::Tx& tx, const GrantRow& row, const Principal& p) {
+            Grant content;
+            to_proto(row, true, &content);
+            GrantRow copy = row_of(content);  // with its search keys, which find() does not read
+            copy.id = crypto::uuid_v4();
+            copy.created_by = p.account_id();
+            copy.duplicated_from = row.id;
+            store::insert(tx, copy);
+            return copy.id;
+          },
+      .erase = [](db::Tx& tx, const GrantRow& row) { store::erase(tx, row.id); },
+      .written = [this] { index_.catch_up(); },
+  };
+  books_admin_ = book_collection();
+  reports_ = report_collection();
+}
 
 Status GrantsServiceImpl::ListGrants(grpc::ServerContext* ctx, const ListGrantsRequest* req, ListGrantsResponse* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "ListGrants", [&](const Principal&) {
@@ -202,90 +225,31 @@ Status GrantsServiceImpl::AdminListGrants(grpc::ServerContext* ctx, const AdminL
 }
 
 Status GrantsServiceImpl::CreateGrant(grpc::ServerContext* ctx, const SaveGrantRequest* req, Grant* resp) {
-  return rpc::guarded(ctx, config_.hmac_key, "CreateGrant", [&](const Principal& p) {
-    return rpc::create_draft(
-        pool_, p, "grant", [&] { return validate(req->grant(), *taxonomies_.snapshot()); },
-        [&](db::Tx& tx) {
-          GrantRow row = row_of(req->grant());
-          row.id = crypto::uuid_v4();
-          row.created_by = p.account_id();
-          store::insert(tx, row);
-          return row.id;
-        },
-        [&](db::Tx& tx, const std::string& id) { to_proto(*store::find(tx, id), true, resp); });
-  });
+  return grants_.create(
+      ctx, "CreateGrant", [&] { return validate(req->grant(), *taxonomies_.snapshot()); },
+      [&](db::Tx& tx, const Principal& p) {
+        GrantRow row = row_of(req->grant());
+        row.id = crypto::uuid_v4();
+        row.created_by = p.account_id();
+        store::insert(tx, row);
+        return row.id;
+      },
+      resp);
 }
 
 Status GrantsServiceImpl::UpdateGrant(grpc::ServerContext* ctx, const SaveGrantRequest* req, Grant* resp) {
-  return rpc::guarded(ctx, config_.hmac_key, "UpdateGrant", [&](const Principal& p) {
-    return rpc::listed(rpc::versioned_edit<GrantRow>(
-        pool_, p, req->id(), "grant", [&] { return validate(req->grant(), *taxonomies_.snapshot()); },
-        [](db::Tx& tx, const std::string& id) { return store::find(tx, id, true); }, nullptr,
-        [&](db::Tx& tx, const GrantRow& current) {
-          GrantRow row = row_of(req->grant());
-          row.id = current.id;
-          row.version = req->grant().version();
-          return store::update(tx, row);
-        },
-        [&](db::Tx& tx, const std::string& id) { to_proto(*store::find(tx, id), true, resp); }), index_);
-  });
-}
-
-Status GrantsServiceImpl::transition(grpc::ServerContext* ctx, const GrantActionRequest* req, Grant* resp,
-                                     const char* method, const char* action) {
-  return rpc::guarded(ctx, config_.hmac_key, method, [&](const Principal& p) {
-    return rpc::listed(rpc::workflow_step<GrantRow>(
-        pool_, p, req->id(), req->note(), "grant", action,
-        [](db::Tx& tx, const std::string& id) { return store::find(tx, id, true); }, store::set_state,
-        [&](db::Tx& tx, const std::string& id) { to_proto(*store::find(tx, id), true, resp); }), index_);
-  });
-}
-
-Status GrantsServiceImpl::SubmitGrant(grpc::ServerContext* ctx, const GrantActionRequest* req, Grant* resp) {
-  return transition(ctx, req, resp, "SubmitGrant", "submit");
-}
-Status GrantsServiceImpl::PublishGrant(grpc::ServerContext* ctx, const GrantActionRequest* req, Grant* resp) {
-  return transition(ctx, req, resp, "PublishGrant", "publish");
-}
-Status GrantsServiceImpl::RejectGrant(grpc::ServerContext* ctx, const GrantActionRequest* req, Grant* resp) {
-  return transition(ctx, req, resp, "RejectGrant", "reject");
-}
-Status GrantsServiceImpl::ArchiveGrant(grpc::ServerContext* ctx, const GrantActionRequest* req, Grant* resp) {
-  return transition(ctx, req, resp, "ArchiveGrant", "archive");
-}
-
-Status GrantsServiceImpl::DuplicateGrant(grpc::ServerContext* ctx, const GrantActionRequest* req,
-                                         DuplicateGrantResponse* resp) {
-  return rpc::guarded(ctx, config_.hmac_key, "DuplicateGrant", [&](const Principal& p) {
-    std::string id;
-    Status st = rpc::duplicate_call(
-        pool_, p, req->id(), "grant",
-        [&](db::Tx& tx, const std::string& from) -> std::optional<std::string> {
-          auto row = store::find(tx, from);
-          if (!row) return std::nullopt;
-          Grant content;
-          to_proto(*row, true, &content);
-          GrantRow copy = row_of(content);  // with its search keys, which find() does not read
-          copy.id = crypto::uuid_v4();
-          copy.state = "draft";
-          copy.created_by = p.account_id();
-          copy.duplicated_from = row->id;
-          store::insert(tx, copy);
-          return copy.id;
-        },
-        &id);
-    resp->set_id(id);
-    return st;
-  });
-}
-
-Status GrantsServiceImpl::GrantHistory(grpc::ServerContext* ctx, const GetGrantRequest* req,
-                                       civic::common::HistoryResponse* resp) {
-  return rpc::guarded(ctx, config_.hmac_key, "GrantHistory", [&](const Principal& p) {
-    return rpc::history_call(
-        pool_, p, req->id(), "grant", [](db::Tx& tx, const std::string& id) { return store::find(tx, id).has_value(); },
-        resp);
-  });
+  return grants_.edit(
+      ctx, "UpdateGrant", req->id(), [&] { return validate(req->grant(), *taxonomies_.snapshot()); }, nullptr,
+      [&](db::Tx& tx, const GrantRow& current, std::vector<std::string>& changed) {
+        Grant before;
+        to_proto(current, true, &before);
+        changed = rpc::changed_fields(before, req->grant());
+        GrantRow row = row_of(req->grant());
+        row.id = current.id;
+        row.version = req->grant().version();
+        return store::update(tx, row);
+      },
+      resp);
 }
 
 } // namespace civic::grants

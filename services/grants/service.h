@@ -6,6 +6,7 @@
 #include "civic/grants.grpc.pb.h"
 #include "db/db.h"
 #include "grants/store.h"
+#include "rpc/collection.h"
 #include "rpc/taxonomies.h"
 
 namespace civic::grants {
@@ -25,41 +26,35 @@ class GrantsServiceImpl final : public GrantsService::Service {
   grpc::Status GrantCalendar(grpc::ServerContext*, const CalendarRequest*, CalendarResponse*) override;
   grpc::Status GetGrant(grpc::ServerContext*, const GetGrantRequest*, Grant*) override;
   grpc::Status AdminListGrants(grpc::ServerContext*, const AdminListGrantsRequest*, ListGrantsResponse*) override;
-  grpc::Status CreateGrant(grpc::ServerContext*, const SaveGrantRequest*, Grant*) override;
-  grpc::Status UpdateGrant(grpc::ServerContext*, const SaveGrantRequest*, Grant*) override;
-  grpc::Status SubmitGrant(grpc::ServerContext*, const GrantActionRequest*, Grant*) override;
-  grpc::Status PublishGrant(grpc::ServerContext*, const GrantActionRequest*, Grant*) override;
-  grpc::Status RejectGrant(grpc::ServerContext*, const GrantActionRequest*, Grant*) override;
-  grpc::Status ArchiveGrant(grpc::ServerContext*, const GrantActionRequest*, Grant*) override;
-  grpc::Status DuplicateGrant(grpc::ServerContext*, const GrantActionRequest*, DuplicateGrantResponse*) override;
   // GRT-2 (books.cpp).
   grpc::Status ListBooks(grpc::ServerContext*, const ListBooksRequest*, ListBooksResponse*) override;
   grpc::Status GetBook(grpc::ServerContext*, const GetBookRequest*, Book*) override;
   grpc::Status AdminListBooks(grpc::ServerContext*, const AdminListBooksRequest*, ListBooksResponse*) override;
-  grpc::Status CreateBook(grpc::ServerContext*, const SaveBookRequest*, Book*) override;
-  grpc::Status UpdateBook(grpc::ServerContext*, const SaveBookRequest*, Book*) override;
-  grpc::Status PublishBook(grpc::ServerContext*, const GrantActionRequest*, Book*) override;
-  grpc::Status ArchiveBook(grpc::ServerContext*, const GrantActionRequest*, Book*) override;
-  grpc::Status BookHistory(grpc::ServerContext*, const GetBookRequest*, civic::common::HistoryResponse*) override;
   // GRT-3 (reports.cpp).
   grpc::Status ListReports(grpc::ServerContext*, const ListReportsRequest*, ListReportsResponse*) override;
   grpc::Status GetReport(grpc::ServerContext*, const GetReportRequest*, Report*) override;
   grpc::Status GetReportPhoto(grpc::ServerContext*, const PhotoRequest*, civic::common::HttpBody*) override;
   grpc::Status AdminListReports(grpc::ServerContext*, const ListReportsRequest*, ListReportsResponse*) override;
+  grpc::Status UploadReportPhoto(grpc::ServerContext*, const UploadPhotoRequest*, ReportPhoto*) override;
+
+  // The staff surface of each collection (rpc/collection.h): create and edit here,
+  // the rest one line each.
+  grpc::Status CreateGrant(grpc::ServerContext*, const SaveGrantRequest*, Grant*) override;
+  grpc::Status UpdateGrant(grpc::ServerContext*, const SaveGrantRequest*, Grant*) override;
+  grpc::Status CreateBook(grpc::ServerContext*, const SaveBookRequest*, Book*) override;
+  grpc::Status UpdateBook(grpc::ServerContext*, const SaveBookRequest*, Book*) override;
   grpc::Status CreateReport(grpc::ServerContext*, const SaveReportRequest*, Report*) override;
   grpc::Status UpdateReport(grpc::ServerContext*, const SaveReportRequest*, Report*) override;
-  grpc::Status UploadReportPhoto(grpc::ServerContext*, const UploadPhotoRequest*, ReportPhoto*) override;
-  grpc::Status PublishReport(grpc::ServerContext*, const GrantActionRequest*, Report*) override;
-  grpc::Status ArchiveReport(grpc::ServerContext*, const GrantActionRequest*, Report*) override;
-  grpc::Status GrantHistory(grpc::ServerContext*, const GetGrantRequest*, civic::common::HistoryResponse*) override;
+  CIVIC_STAFF_COLLECTION(Grant, Grant, grants_)
+  CIVIC_STAFF_DUPLICATE(Grant, grants_)
+  CIVIC_STAFF_COLLECTION(Book, Book, books_admin_)
+  CIVIC_STAFF_DUPLICATE(Book, books_admin_)
+  CIVIC_STAFF_COLLECTION(Report, Report, reports_)
+  CIVIC_STAFF_DUPLICATE(Report, reports_)
 
  private:
-  grpc::Status transition(grpc::ServerContext* ctx, const GrantActionRequest* req, Grant* resp, const char* method,
-                          const char* action);
-  grpc::Status book_step(grpc::ServerContext* ctx, const GrantActionRequest* req, Book* resp, const char* method,
-                         const char* action);
-  grpc::Status report_step(grpc::ServerContext* ctx, const GrantActionRequest* req, Report* resp, const char* method,
-                           const char* action);
+  rpc::Collection<BookRow, Book> book_collection();
+  rpc::Collection<ReportRow, Report> report_collection();
   grpc::Status list_reports(grpc::ServerContext* ctx, const ListReportsRequest* req, bool staff_only,
                             ListReportsResponse* resp);
   grpc::Status list_books(grpc::ServerContext* ctx, const std::string& state, const std::string& q, int32_t page_size,
@@ -70,6 +65,9 @@ class GrantsServiceImpl final : public GrantsService::Service {
   rpc::TaxonomyCache& taxonomies_;
   GrantIndex& index_;
   BookIndex& books_;
+  rpc::Collection<GrantRow, Grant> grants_;
+  rpc::Collection<BookRow, Book> books_admin_;
+  rpc::Collection<ReportRow, Report> reports_;
 };
 
 /// One page of the public grant list from the index: `f`'s terms, field, area and open

@@ -124,6 +124,19 @@ std::vector<Deadline> deadlines(db::Tx& tx, std::string_view first, std::string_
 
 void set_state(db::Tx& tx, std::string_view id, std::string_view state) { tx.exec(kSetState, id, state); }
 
+void erase(db::Tx& tx, std::string_view id) { tx.exec("DELETE FROM grants WHERE id = $1::uuid", id); }
+
+void erase_book(db::Tx& tx, std::string_view id) { tx.exec("DELETE FROM books WHERE id = $1::uuid", id); }
+
+void erase_report(db::Tx& tx, std::string_view id) { tx.exec("DELETE FROM reports WHERE id = $1::uuid", id); }
+
+void copy_photos(db::Tx& tx, std::string_view from, std::string_view to, std::string_view by) {
+  tx.exec("INSERT INTO report_photos (id, report_id, alt, content_type, data, uploaded_by) "
+          "SELECT gen_random_uuid(), $2::uuid, alt, content_type, data, $3::uuid FROM report_photos "
+          "WHERE report_id = $1::uuid ORDER BY created_at",
+          from, to, uuid_or_null(std::string(by)));
+}
+
 namespace {
 const std::string kBookColumns = std::string(
     "id, title, author, description, publisher, published_on, receipt_number, state, coalesce(created_by::text, ''), "

@@ -103,6 +103,8 @@ GrantPage admin_list(db::Tx& tx, std::string_view state, const GrantFilters& f, 
 std::vector<Deadline> deadlines(db::Tx& tx, std::string_view first, std::string_view next);
 /// Moves to `state` (published_at set on first publication); bumps the version.
 void set_state(db::Tx& tx, std::string_view id, std::string_view state);
+/// Deletes the grant (a copy of it keeps its content, duplicated_from cleared).
+void erase(db::Tx& tx, std::string_view id);
 
 void insert_book(db::Tx& tx, const BookRow& b);
 /// Books changed since `since_us` (the database's clock), for the BookIndex.
@@ -116,6 +118,7 @@ std::optional<BookRow> find_book(db::Tx& tx, std::string_view id, bool for_updat
 BookPage list_books(db::Tx& tx, std::string_view state, const std::vector<std::string>& grams,
                     const std::vector<std::string>& like_patterns, int limit, int offset);
 void set_book_state(db::Tx& tx, std::string_view id, std::string_view state);
+void erase_book(db::Tx& tx, std::string_view id);
 
 void insert_report(db::Tx& tx, const ReportRow& r);
 /// Rewrites the content if the version is still `r.version`; false otherwise.
@@ -124,6 +127,10 @@ std::optional<ReportRow> find_report(db::Tx& tx, std::string_view id, bool for_u
 ReportPage list_reports(db::Tx& tx, std::string_view state, const std::vector<std::string>& grams,
                         const std::vector<std::string>& like_patterns, int limit, int offset);
 void set_report_state(db::Tx& tx, std::string_view id, std::string_view state);
+/// Deletes the report with its photos.
+void erase_report(db::Tx& tx, std::string_view id);
+/// Copies every photo of report `from` to report `to` (a duplicate), as `by`.
+void copy_photos(db::Tx& tx, std::string_view from, std::string_view to, std::string_view by);
 void insert_photo(db::Tx& tx, const PhotoRow& p, std::string_view uploaded_by);
 /// The photos of every report in `report_ids` (without data), oldest first: one query for a whole page.
 std::vector<PhotoRow> photos(db::Tx& tx, const std::vector<std::string>& report_ids);

@@ -7,7 +7,7 @@
 #include "rpc/server.h"
 
 namespace civic::generated {
-const std::vector<civic::db::Migration>& matching_lib_migrations();
+std::vector<civic::db::Schema> matching_lib_schema();
 }
 
 int main(int argc, char** argv) {
@@ -17,7 +17,7 @@ int main(int argc, char** argv) {
   try {
     std::string db_url = config::str("DATABASE_URL", "postgresql:///matching");
     std::string command = argc > 1 ? argv[1] : "serve";
-    if (rpc::migrate_at_start(command, db_url, generated::matching_lib_migrations(), "matching")) return 0;
+    if (rpc::migrate_at_start(command, db_url, generated::matching_lib_schema(), "matching")) return 0;
     if (rpc::reseal_at_start(command, db_url, {{"members", "private_sealed"}, {"recruitments", "organizer_email_sealed"}})) return 0;
 
     matching::MatchingConfig cfg{config::secret("INTERNAL_HMAC_KEY"),

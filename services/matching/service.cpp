@@ -12,7 +12,6 @@
 #include "rpc/outbox.h"
 #include "rpc/server.h"
 #include "rpc/status.h"
-#include "rpc/workflow_calls.h"
 #include "text/text.h"
 #include "workflow/workflow.h"
 
@@ -26,7 +25,7 @@ using validation::Errors;
 constexpr size_t kLongText = 2000;
 const std::regex kCode("[a-z0-9_]{1,40}");
 
-Status not_found() { return Status(StatusCode::NOT_FOUND, "見つかりません"); }
+using rpc::not_found;
 
 std::vector<std::string> list(const google::protobuf::RepeatedPtrField<std::string>& r) { return {r.begin(), r.end()}; }
 
@@ -160,7 +159,7 @@ bool is_group_kind(const std::string& kind) { return kind == "group" || kind == 
 MatchingServiceImpl::MatchingServiceImpl(db::Pool& pool, MatchingConfig config, crypto::Sealer sealer,
                                          rpc::TaxonomyCache& taxonomies, std::function<void()> events_written)
     : pool_(pool), config_(std::move(config)), sealer_(std::move(sealer)), taxonomies_(taxonomies),
-      events_written_(std::move(events_written)) {}
+      events_written_(std::move(events_written)), admin_(member_collection()) {}
 
 void MatchingServiceImpl::render(const store::MemberRow& row, bool full, Member* out) const {
   out->set_id(row.id);
@@ -391,48 +390,28 @@ Status MatchingServiceImpl::AdminListMembers(grpc::ServerContext* ctx, const Adm
   });
 }
 
-Status MatchingServiceImpl::AdminGetMember(grpc::ServerContext* ctx, const GetMemberRequest* req, Member* resp) {
-  return rpc::guarded(ctx, config_.hmac_key, "AdminGetMember", [&](const Principal& p) {
-    if (Status s = rpc::require_staff(p); !s.ok()) return s;
-    if (!validation::is_uuid(req->id())) return not_found();
-    auto row = pool_.read([&](db::Tx& tx) { return store::find(tx, req->id()); });
-    if (!row) return not_found();
-    render(*row, true, resp);
-    return Status::OK;
-  });
-}
-
-Status MatchingServiceImpl::step(grpc::ServerContext* ctx, const MemberActionRequest* req, Member* resp,
-                                 const char* method, const char* action) {
-  return rpc::guarded(ctx, config_.hmac_key, method, [&](const Principal& p) {
-    Status st = rpc::workflow_step<store::MemberRow>(
-        pool_, p, req->id(), req->note(), "member", action,
-        [](db::Tx& tx, const std::string& id) { return store::find(tx, id, true); },
-        [&](db::Tx& tx, const std::string& id, std::string_view state) {
-          store::set_state(tx, id, state);
-          if (state != "published") return;
-          auto row = store::find(tx, id);
-          int mails = member_published(tx, *row, config_.triggers, sealer_);
-          std::string email = open_private(sealer_, *row).email;
-          if (!email.empty())
-            rpc::request_mail(tx, "matching.member_published", email, row->account_id,
-                              {{"url", config_.triggers.public_base_url + "/aikasanet/members/" + id}});
-          log::info("member_published", {{"id", id}, {"account_id", p.account_id()}, {"match_mails", mails}});
-        },
-        [&](db::Tx& tx, const std::string& id) { render(*store::find(tx, id), true, resp); });
-    if (st.ok()) events_written_();
-    return st;
-  });
-}
-
-Status MatchingServiceImpl::PublishMember(grpc::ServerContext* ctx, const MemberActionRequest* req, Member* resp) {
-  return step(ctx, req, resp, "PublishMember", "publish");
-}
-Status MatchingServiceImpl::RejectMember(grpc::ServerContext* ctx, const MemberActionRequest* req, Member* resp) {
-  return step(ctx, req, resp, "RejectMember", "reject");
-}
-Status MatchingServiceImpl::ArchiveMember(grpc::ServerContext* ctx, const MemberActionRequest* req, Member* resp) {
-  return step(ctx, req, resp, "ArchiveMember", "archive");
+rpc::Collection<store::MemberRow, Member> MatchingServiceImpl::member_collection() {
+  return {
+      .entity = "member",
+      .pool = &pool_,
+      .hmac_key = &config_.hmac_key,
+      .find = [](db::Tx& tx, const std::string& id, bool lock) { return store::find(tx, id, lock); },
+      .render = [this](db::Tx&, const store::MemberRow& row, Member* out) { render(row, true, out); },
+      .set_state = store::set_state,
+      .on_step =
+          [this](db::Tx& tx, const store::MemberRow& before, workflow::State to, const Principal& p) {
+            if (to != workflow::State::published) return;
+            auto row = store::find(tx, before.id);
+            int mails = member_published(tx, *row, config_.triggers, sealer_);
+            std::string email = open_private(sealer_, *row).email;
+            if (!email.empty())
+              rpc::request_mail(tx, "matching.member_published", email, row->account_id,
+                                {{"url", config_.triggers.public_base_url + "/aikasanet/members/" + row->id}});
+            log::info("member_published", {{"id", row->id}, {"account_id", p.account_id()}, {"match_mails", mails}});
+          },
+      .erase = [](db::Tx& tx, const store::MemberRow& row) { store::erase(tx, row.id); },
+      .written = [this] { events_written_(); },
+  };
 }
 
 Status MatchingServiceImpl::SetMemberStatus(grpc::ServerContext* ctx, const SetMemberStatusRequest* req, Member* resp) {
@@ -450,15 +429,6 @@ Status MatchingServiceImpl::SetMemberStatus(grpc::ServerContext* ctx, const SetM
       render(*store::find(tx, req->id()), true, resp);
       return Status::OK;
     });
-  });
-}
-
-Status MatchingServiceImpl::MemberHistory(grpc::ServerContext* ctx, const GetMemberRequest* req,
-                                          civic::common::HistoryResponse* resp) {
-  return rpc::guarded(ctx, config_.hmac_key, "MemberHistory", [&](const Principal& p) {
-    return rpc::history_call(
-        pool_, p, req->id(), "member", [](db::Tx& tx, const std::string& id) { return store::find(tx, id).has_value(); },
-        resp);
   });
 }
 

@@ -10,6 +10,7 @@
 #include "civic/matching.grpc.pb.h"
 #include "core/crypto.h"
 #include "db/db.h"
+#include "rpc/collection.h"
 #include "matching/triggers.h"
 #include "rpc/taxonomies.h"
 
@@ -32,17 +33,12 @@ class MatchingServiceImpl final : public MatchingService::Service {
   grpc::Status GetMember(grpc::ServerContext*, const GetMemberRequest*, Member*) override;
   grpc::Status MemberSummary(grpc::ServerContext*, const MemberSummaryRequest*, MemberSummaryResponse*) override;
   grpc::Status AdminListMembers(grpc::ServerContext*, const AdminListMembersRequest*, ListMembersResponse*) override;
-  grpc::Status AdminGetMember(grpc::ServerContext*, const GetMemberRequest*, Member*) override;
-  grpc::Status PublishMember(grpc::ServerContext*, const MemberActionRequest*, Member*) override;
-  grpc::Status RejectMember(grpc::ServerContext*, const MemberActionRequest*, Member*) override;
-  grpc::Status ArchiveMember(grpc::ServerContext*, const MemberActionRequest*, Member*) override;
+  CIVIC_STAFF_COLLECTION(Member, Member, admin_)
   grpc::Status SetMemberStatus(grpc::ServerContext*, const SetMemberStatusRequest*, Member*) override;
-  grpc::Status MemberHistory(grpc::ServerContext*, const GetMemberRequest*, civic::common::HistoryResponse*) override;
   grpc::Status GetContact(grpc::ServerContext*, const ContactRequest*, ContactResponse*) override;
 
  private:
-  grpc::Status step(grpc::ServerContext* ctx, const MemberActionRequest* req, Member* resp, const char* method,
-                    const char* action);
+  rpc::Collection<store::MemberRow, Member> member_collection();
   void render(const store::MemberRow& row, bool full, Member* out) const;
 
   db::Pool& pool_;
@@ -50,6 +46,7 @@ class MatchingServiceImpl final : public MatchingService::Service {
   crypto::Sealer sealer_;
   rpc::TaxonomyCache& taxonomies_;
   std::function<void()> events_written_;
+  rpc::Collection<store::MemberRow, Member> admin_;
 };
 
 class EventSinkImpl final : public civic::events::EventSink::Service {

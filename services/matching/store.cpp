@@ -158,6 +158,8 @@ bool update(db::Tx& tx, const MemberRow& m) {
              .affected() == 1;
 }
 
+void erase(db::Tx& tx, const std::string& id) { tx.exec("DELETE FROM members WHERE id = $1::uuid", id); }
+
 void set_state(db::Tx& tx, const std::string& id, std::string_view state) { tx.exec(kSetState, id, state); }
 void set_status(db::Tx& tx, const std::string& id, std::string_view status, bool mail_stopped) {
   tx.exec(kSetStatus, id, status, mail_stopped);

@@ -29,6 +29,8 @@ void insert(db::Tx& tx, const MemberRow& m);
 /// False when `m.version` is no longer current.
 bool update(db::Tx& tx, const MemberRow& m);
 void set_state(db::Tx& tx, const std::string& id, std::string_view state);
+/// Deletes the member record (its login account is auth's).
+void erase(db::Tx& tx, const std::string& id);
 void set_status(db::Tx& tx, const std::string& id, std::string_view status, bool mail_stopped);
 
 struct Filters {

@@ -9,7 +9,7 @@
 #include "rpc/server.h"
 
 namespace civic::generated {
-const std::vector<civic::db::Migration>& notification_lib_migrations();
+std::vector<civic::db::Schema> notification_lib_schema();
 }
 
 int main(int argc, char** argv) {
@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
   try {
     std::string db_url = config::str("DATABASE_URL", "postgresql:///notification");
     std::string command = argc > 1 ? argv[1] : "serve";
-    if (rpc::migrate_at_start(command, db_url, generated::notification_lib_migrations(), "notification")) return 0;
+    if (rpc::migrate_at_start(command, db_url, generated::notification_lib_schema(), "notification")) return 0;
 
     if (rpc::reseal_at_start(command, db_url, {{"newsletter_subscribers", "email_sealed"}})) return 0;
     notification::NotificationConfig cfg{config::secret("INTERNAL_HMAC_KEY"), config::str("MAIL_CENTRE_BCC", ""),

@@ -69,6 +69,10 @@ std::optional<NewsletterRow> find_newsletter(db::Tx& tx, std::string_view id, bo
   return read(r[0]);
 }
 
+void erase_newsletter(db::Tx& tx, std::string_view id) {
+  tx.exec("DELETE FROM newsletters WHERE id = $1::uuid", id);
+}
+
 void set_newsletter_state(db::Tx& tx, std::string_view id, std::string_view state) {
   tx.exec(kSetState, id, state);
   if (state == "published") tx.exec(kStartDelivery, id);

@@ -13,7 +13,6 @@
 #include "notification/store.h"
 #include "rpc/outbox.h"
 #include "rpc/server.h"
-#include "rpc/workflow_calls.h"
 
 namespace civic::notification {
 namespace {
@@ -22,7 +21,7 @@ using grpc::StatusCode;
 using rpc::Principal;
 using validation::Errors;
 
-Status not_found() { return Status(StatusCode::NOT_FOUND, "見つかりません"); }
+using rpc::not_found;
 
 // Keys derived from the internal HMAC key, one per purpose.
 std::string derived_key(const std::string& hmac_key, std::string_view purpose) {
@@ -269,103 +268,63 @@ Status NotificationServiceImpl::AdminListNewsletters(grpc::ServerContext* ctx, c
   });
 }
 
+rpc::Collection<NewsletterRow, Newsletter> NotificationServiceImpl::newsletter_collection() {
+  return {
+      .entity = "newsletter",
+      .pool = &pool_,
+      .hmac_key = &config_.hmac_key,
+      .find = [](db::Tx& tx, const std::string& id, bool lock) { return store::find_newsletter(tx, id, lock); },
+      .render = [](db::Tx& tx, const NewsletterRow& row, Newsletter* out) { to_proto(tx, row, true, out); },
+      .set_state = store::set_newsletter_state,
+      .copy =
+          [](db::Tx& tx, const NewsletterRow& row, const Principal& p) {
+            NewsletterRow copy{crypto::uuid_v4(), row.site, row.title, row.body, "draft", p.account_id(), row.id,
+                               "", "", 1};
+            store::insert_newsletter(tx, copy);
+            return copy.id;
+          },
+      .erase = [](db::Tx& tx, const NewsletterRow& row) { store::erase_newsletter(tx, row.id); },
+      .written = [this] { queued_(); },  // a published issue: the sender starts its delivery
+  };
+}
+
 Status NotificationServiceImpl::CreateNewsletter(grpc::ServerContext* ctx, const SaveNewsletterRequest* req,
                                                  Newsletter* resp) {
-  return rpc::guarded(ctx, config_.hmac_key, "CreateNewsletter", [&](const Principal& p) {
-    return rpc::create_draft(
-        pool_, p, "newsletter", [&] { return validate(req->newsletter()); },
-        [&](db::Tx& tx) {
-          NewsletterRow row = row_of(req->newsletter());
-          row.id = crypto::uuid_v4();
-          row.created_by = p.account_id();
-          store::insert_newsletter(tx, row);
-          return row.id;
-        },
-        [&](db::Tx& tx, const std::string& id) { to_proto(tx, *store::find_newsletter(tx, id), true, resp); });
-  });
+  return newsletters_.create(
+      ctx, "CreateNewsletter", [&] { return validate(req->newsletter()); },
+      [&](db::Tx& tx, const Principal& p) {
+        NewsletterRow row = row_of(req->newsletter());
+        row.id = crypto::uuid_v4();
+        row.created_by = p.account_id();
+        store::insert_newsletter(tx, row);
+        return row.id;
+      },
+      resp);
 }
 
 Status NotificationServiceImpl::UpdateNewsletter(grpc::ServerContext* ctx, const SaveNewsletterRequest* req,
                                                  Newsletter* resp) {
-  return rpc::guarded(ctx, config_.hmac_key, "UpdateNewsletter", [&](const Principal& p) {
-    return rpc::versioned_edit<NewsletterRow>(
-        pool_, p, req->id(), "newsletter", [&] { return validate(req->newsletter()); },
-        [](db::Tx& tx, const std::string& id) { return store::find_newsletter(tx, id, true); },
-        [&](const NewsletterRow& current) {
-          // Mailed issues stay as they were sent; the site is fixed with the subscribers.
-          if (current.state == "published")
-            return Status(StatusCode::FAILED_PRECONDITION, "配信済みのメールマガジンは編集できません");
-          if (current.site != req->newsletter().site())
-            return rpc::invalid("site", "not_changeable", "サイトは変更できません", "the site cannot be changed");
-          return Status::OK;
-        },
-        [&](db::Tx& tx, const NewsletterRow& current) {
-          NewsletterRow row = row_of(req->newsletter());
-          row.id = current.id;
-          row.version = req->newsletter().version();
-          return store::update_newsletter(tx, row);
-        },
-        [&](db::Tx& tx, const std::string& id) { to_proto(tx, *store::find_newsletter(tx, id), true, resp); });
-  });
-}
-
-Status NotificationServiceImpl::newsletter_step(grpc::ServerContext* ctx, const NewsletterActionRequest* req,
-                                                Newsletter* resp, const char* method, const char* action) {
-  Status st = rpc::guarded(ctx, config_.hmac_key, method, [&](const Principal& p) {
-    return rpc::workflow_step<NewsletterRow>(
-        pool_, p, req->id(), req->note(), "newsletter", action,
-        [](db::Tx& tx, const std::string& id) { return store::find_newsletter(tx, id, true); },
-        store::set_newsletter_state,
-        [&](db::Tx& tx, const std::string& id) { to_proto(tx, *store::find_newsletter(tx, id), true, resp); });
-  });
-  if (st.ok() && std::string_view(action) == "publish") queued_();  // the sender starts the delivery
-  return st;
-}
-
-Status NotificationServiceImpl::SubmitNewsletter(grpc::ServerContext* ctx, const NewsletterActionRequest* req,
-                                                 Newsletter* resp) {
-  return newsletter_step(ctx, req, resp, "SubmitNewsletter", "submit");
-}
-Status NotificationServiceImpl::PublishNewsletter(grpc::ServerContext* ctx, const NewsletterActionRequest* req,
-                                                  Newsletter* resp) {
-  return newsletter_step(ctx, req, resp, "PublishNewsletter", "publish");
-}
-Status NotificationServiceImpl::RejectNewsletter(grpc::ServerContext* ctx, const NewsletterActionRequest* req,
-                                                 Newsletter* resp) {
-  return newsletter_step(ctx, req, resp, "RejectNewsletter", "reject");
-}
-Status NotificationServiceImpl::ArchiveNewsletter(grpc::ServerContext* ctx, const NewsletterActionRequest* req,
-                                                  Newsletter* resp) {
-  return newsletter_step(ctx, req, resp, "ArchiveNewsletter", "archive");
-}
-
-Status NotificationServiceImpl::DuplicateNewsletter(grpc::ServerContext* ctx, const NewsletterActionRequest* req,
-                                                    DuplicateNewsletterResponse* resp) {
-  return rpc::guarded(ctx, config_.hmac_key, "DuplicateNewsletter", [&](const Principal& p) {
-    std::string id;
-    Status st = rpc::duplicate_call(
-        pool_, p, req->id(), "newsletter",
-        [&](db::Tx& tx, const std::string& from) -> std::optional<std::string> {
-          auto row = store::find_newsletter(tx, from);
-          if (!row) return std::nullopt;
-          NewsletterRow copy{crypto::uuid_v4(), row->site, row->title, row->body, "draft", p.account_id(), row->id,
-                             "", "", 1};
-          store::insert_newsletter(tx, copy);
-          return copy.id;
-        },
-        &id);
-    resp->set_id(id);
-    return st;
-  });
-}
-
-Status NotificationServiceImpl::NewsletterHistory(grpc::ServerContext* ctx, const GetNewsletterRequest* req,
-                                                  civic::common::HistoryResponse* resp) {
-  return rpc::guarded(ctx, config_.hmac_key, "NewsletterHistory", [&](const Principal& p) {
-    return rpc::history_call(
-        pool_, p, req->id(), "newsletter",
-        [](db::Tx& tx, const std::string& id) { return store::find_newsletter(tx, id).has_value(); }, resp);
-  });
+  return newsletters_.edit(
+      ctx, "UpdateNewsletter", req->id(), [&] { return validate(req->newsletter()); },
+      [&](const NewsletterRow& current) {
+        // Mailed issues stay as they were sent; the site is fixed with the subscribers.
+        if (current.state == "published")
+          return Status(StatusCode::FAILED_PRECONDITION, "配信済みのメールマガジンは編集できません");
+        if (current.site != req->newsletter().site())
+          return rpc::invalid("site", "not_changeable", "サイトは変更できません", "the site cannot be changed");
+        return Status::OK;
+      },
+      [&](db::Tx& tx, const NewsletterRow& current, std::vector<std::string>& changed) {
+        Newsletter before;
+        to_proto(tx, current, true, &before);
+        changed = rpc::changed_fields(before, req->newsletter(),
+                                      {"id", "version", "state", "delivery", "published_at", "updated_at"});
+        NewsletterRow row = row_of(req->newsletter());
+        row.id = current.id;
+        row.version = req->newsletter().version();
+        return store::update_newsletter(tx, row);
+      },
+      resp);
 }
 
 } // namespace civic::notification

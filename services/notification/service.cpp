@@ -73,7 +73,11 @@ Status EventSinkImpl::Deliver(grpc::ServerContext* ctx, const civic::events::Eve
 
 NotificationServiceImpl::NotificationServiceImpl(db::Pool& pool, NotificationConfig config, crypto::Sealer sealer,
                                                  std::function<void()> queued)
-    : pool_(pool), config_(std::move(config)), sealer_(std::move(sealer)), queued_(std::move(queued)) {}
+    : pool_(pool),
+      config_(std::move(config)),
+      sealer_(std::move(sealer)),
+      queued_(std::move(queued)),
+      newsletters_(newsletter_collection()) {}
 
 Status NotificationServiceImpl::ListTemplates(grpc::ServerContext* ctx, const ListTemplatesRequest*,
                                               ListTemplatesResponse* resp) {

@@ -10,6 +10,8 @@
 #include "civic/notification.grpc.pb.h"
 #include "core/crypto.h"
 #include "db/db.h"
+#include "notification/store.h"
+#include "rpc/collection.h"
 
 namespace civic::notification {
 
@@ -50,23 +52,17 @@ class NotificationServiceImpl final : public NotificationService::Service {
                                     ListNewslettersResponse*) override;
   grpc::Status CreateNewsletter(grpc::ServerContext*, const SaveNewsletterRequest*, Newsletter*) override;
   grpc::Status UpdateNewsletter(grpc::ServerContext*, const SaveNewsletterRequest*, Newsletter*) override;
-  grpc::Status SubmitNewsletter(grpc::ServerContext*, const NewsletterActionRequest*, Newsletter*) override;
-  grpc::Status PublishNewsletter(grpc::ServerContext*, const NewsletterActionRequest*, Newsletter*) override;
-  grpc::Status RejectNewsletter(grpc::ServerContext*, const NewsletterActionRequest*, Newsletter*) override;
-  grpc::Status ArchiveNewsletter(grpc::ServerContext*, const NewsletterActionRequest*, Newsletter*) override;
-  grpc::Status DuplicateNewsletter(grpc::ServerContext*, const NewsletterActionRequest*,
-                                   DuplicateNewsletterResponse*) override;
-  grpc::Status NewsletterHistory(grpc::ServerContext*, const GetNewsletterRequest*,
-                                 civic::common::HistoryResponse*) override;
+  CIVIC_STAFF_COLLECTION(Newsletter, Newsletter, newsletters_)
+  CIVIC_STAFF_DUPLICATE(Newsletter, newsletters_)
 
  private:
-  grpc::Status newsletter_step(grpc::ServerContext* ctx, const NewsletterActionRequest* req, Newsletter* resp,
-                               const char* method, const char* action);
+  rpc::Collection<NewsletterRow, Newsletter> newsletter_collection();
 
   db::Pool& pool_;
   NotificationConfig config_;
   crypto::Sealer sealer_;
   std::function<void()> queued_;
+  rpc::Collection<NewsletterRow, Newsletter> newsletters_;
 };
 
 /// The token of a subscriber's unsubscribe link: its id and an HMAC of it under a key

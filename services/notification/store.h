@@ -72,6 +72,8 @@ bool update_newsletter(db::Tx& tx, const NewsletterRow& n);
 std::optional<NewsletterRow> find_newsletter(db::Tx& tx, std::string_view id, bool for_update = false);
 /// Moves to `state`; the first publication also starts its delivery (never a second one).
 void set_newsletter_state(db::Tx& tx, std::string_view id, std::string_view state);
+/// Deletes the issue with its delivery cursor (its sent mails stay in the mail record).
+void erase_newsletter(db::Tx& tx, std::string_view id);
 struct NewsletterPage {
   std::vector<NewsletterRow> items;
   int64_t total = 0;

@@ -14,7 +14,6 @@
 #include "rpc/outbox.h"
 #include "rpc/server.h"
 #include "rpc/status.h"
-#include "rpc/workflow_calls.h"
 #include "text/text.h"
 #include "workflow/workflow.h"
 
@@ -29,7 +28,7 @@ constexpr size_t kLongText = 4000;
 constexpr size_t kMaxFlyerBytes = 5 * 1024 * 1024;
 const std::regex kCode("[a-z0-9_]{1,40}");
 
-Status not_found() { return Status(StatusCode::NOT_FOUND, "見つかりません"); }
+using rpc::not_found;
 
 std::vector<std::string> list(const google::protobuf::RepeatedPtrField<std::string>& r) { return {r.begin(), r.end()}; }
 
@@ -193,9 +192,9 @@ Status RecruitmentServiceImpl::GetEvent(grpc::ServerContext* ctx, const GetEvent
   });
 }
 
-Status RecruitmentServiceImpl::SubmitEvent(grpc::ServerContext* ctx, const SaveEventRequest* req,
-                                           SubmitEventResponse* resp) {
-  Status st = rpc::guarded(ctx, config_.hmac_key, "SubmitEvent", [&](const Principal& p) {
+Status RecruitmentServiceImpl::ProposeEvent(grpc::ServerContext* ctx, const SaveEventRequest* req,
+                                            ProposeEventResponse* resp) {
+  Status st = rpc::guarded(ctx, config_.hmac_key, "ProposeEvent", [&](const Principal& p) {
     const Event& ev = req->event();
     if (Errors e = validate(ev, *taxonomies_.snapshot()); !e.empty()) return rpc::invalid(e);
     return pool_.transaction([&](db::Tx& tx) {
@@ -237,84 +236,55 @@ Status RecruitmentServiceImpl::AdminListEvents(grpc::ServerContext* ctx, const A
   });
 }
 
+rpc::Collection<store::EventRow, Event> RecruitmentServiceImpl::event_collection() {
+  return {
+      .entity = "event",
+      .pool = &pool_,
+      .hmac_key = &config_.hmac_key,
+      .find = [](db::Tx& tx, const std::string& id, bool lock) { return store::find_event(tx, id, lock); },
+      .render = [this](db::Tx&, const store::EventRow& row, Event* out) { render(row, true, out); },
+      .set_state = store::set_event_state,
+      .on_step =
+          [this](db::Tx& tx, const store::EventRow& row, workflow::State to, const Principal&) {
+            if (to != workflow::State::published) return;
+            rpc::request_mail(tx, "recruitment.event_published",
+                              sealer_.open(row.submitter_email_sealed, row.id).value_or(""), row.submitted_by,
+                              {{"submitter_name", row.submitter_name}, {"title", row.title},
+                               {"url", config_.public_base_url + "/events/" + row.id}});
+          },
+      .copy =
+          [this](db::Tx& tx, const store::EventRow& row, const Principal&) {
+            Event content;
+            render(row, true, &content);
+            store::EventRow fresh = row;
+            fresh.id = crypto::uuid_v4();
+            fresh.state = "draft";
+            fresh.duplicated_from = row.id;
+            store::insert_event(tx, row_of(content, sealer_, fresh));  // sealed anew for the new id
+            return fresh.id;
+          },
+      .erase = [](db::Tx& tx, const store::EventRow& row) { store::erase_event(tx, row.id); },
+      .written =
+          [this] {
+            events_written_();
+            events_.catch_up();  // a published event's new dates and text are listed at once
+          },
+  };
+}
+
 Status RecruitmentServiceImpl::UpdateEvent(grpc::ServerContext* ctx, const SaveEventRequest* req, Event* resp) {
-  Status st = rpc::guarded(ctx, config_.hmac_key, "UpdateEvent", [&](const Principal& p) {
-    auto tax = taxonomies_.snapshot();
-    return rpc::versioned_edit<store::EventRow>(
-        pool_, p, req->id(), "event", [&] { return validate(req->event(), *tax); },
-        [](db::Tx& tx, const std::string& id) { return store::find_event(tx, id, true); }, nullptr,
-        [&](db::Tx& tx, const store::EventRow& current) {
-          store::EventRow row = row_of(req->event(), sealer_, current);
-          row.version = req->event().version();
-          return store::update_event(tx, row);
-        },
-        [&](db::Tx& tx, const std::string& id) { render(*store::find_event(tx, id), true, resp); });
-  });
-  return rpc::listed(st, events_);  // a published event's new dates and text are listed at once
-}
-
-Status RecruitmentServiceImpl::event_step(grpc::ServerContext* ctx, const RecruitmentActionRequest* req, Event* resp,
-                                          const char* method, const char* action) {
-  Status st = rpc::guarded(ctx, config_.hmac_key, method, [&](const Principal& p) {
-    return rpc::workflow_step<store::EventRow>(
-        pool_, p, req->id(), req->note(), "event", action,
-        [](db::Tx& tx, const std::string& id) { return store::find_event(tx, id, true); },
-        [&](db::Tx& tx, const std::string& id, std::string_view state) {
-          store::set_event_state(tx, id, state);
-          if (state != "published") return;
-          auto row = store::find_event(tx, id);
-          rpc::request_mail(tx, "recruitment.event_published", sealer_.open(row->submitter_email_sealed, id).value_or(""),
-                            row->submitted_by,
-                            {{"submitter_name", row->submitter_name}, {"title", row->title},
-                             {"url", config_.public_base_url + "/events/" + id}});
-        },
-        [&](db::Tx& tx, const std::string& id) { render(*store::find_event(tx, id), true, resp); });
-  });
-  if (st.ok()) events_written_();
-  return rpc::listed(st, events_);
-}
-
-Status RecruitmentServiceImpl::PublishEvent(grpc::ServerContext* ctx, const RecruitmentActionRequest* req, Event* resp) {
-  return event_step(ctx, req, resp, "PublishEvent", "publish");
-}
-Status RecruitmentServiceImpl::RejectEvent(grpc::ServerContext* ctx, const RecruitmentActionRequest* req, Event* resp) {
-  return event_step(ctx, req, resp, "RejectEvent", "reject");
-}
-Status RecruitmentServiceImpl::ArchiveEvent(grpc::ServerContext* ctx, const RecruitmentActionRequest* req, Event* resp) {
-  return event_step(ctx, req, resp, "ArchiveEvent", "archive");
-}
-
-Status RecruitmentServiceImpl::DuplicateEvent(grpc::ServerContext* ctx, const RecruitmentActionRequest* req,
-                                              DuplicateResponse* resp) {
-  return rpc::guarded(ctx, config_.hmac_key, "DuplicateEvent", [&](const Principal& p) {
-    std::string id;
-    Status st = rpc::duplicate_call(
-        pool_, p, req->id(), "event",
-        [&](db::Tx& tx, const std::string& from) -> std::optional<std::string> {
-          auto row = store::find_event(tx, from);
-          if (!row) return std::nullopt;
-          Event content;
-          render(*row, true, &content);
-          store::EventRow fresh = *row;
-          fresh.id = crypto::uuid_v4();
-          fresh.state = "draft";
-          fresh.duplicated_from = row->id;
-          store::insert_event(tx, row_of(content, sealer_, fresh));  // sealed anew for the new id
-          return fresh.id;
-        },
-        &id);
-    resp->set_id(id);
-    return st;
-  });
-}
-
-Status RecruitmentServiceImpl::EventHistory(grpc::ServerContext* ctx, const GetEventRequest* req,
-                                            civic::common::HistoryResponse* resp) {
-  return rpc::guarded(ctx, config_.hmac_key, "EventHistory", [&](const Principal& p) {
-    return rpc::history_call(
-        pool_, p, req->id(), "event",
-        [](db::Tx& tx, const std::string& id) { return store::find_event(tx, id).has_value(); }, resp);
-  });
+  return events_admin_.edit(
+      ctx, "UpdateEvent", req->id(), [&] { return validate(req->event(), *taxonomies_.snapshot()); }, nullptr,
+      [&](db::Tx& tx, const store::EventRow& current, std::vector<std::string>& changed) {
+        Event before;
+        render(current, true, &before);
+        changed = rpc::changed_fields(before, req->event(),
+                                      {"id", "version", "state", "flyers", "published_at", "updated_at"});
+        store::EventRow row = row_of(req->event(), sealer_, current);
+        row.version = req->event().version();
+        return store::update_event(tx, row);
+      },
+      resp);
 }
 
 // A flyer: PDF, PNG or JPEG by content, whatever its name or declared type says.

@@ -7,7 +7,7 @@
 #include "rpc/server.h"
 
 namespace civic::generated {
-const std::vector<civic::db::Migration>& recruitment_lib_migrations();
+std::vector<civic::db::Schema> recruitment_lib_schema();
 }
 
 int main(int argc, char** argv) {
@@ -17,7 +17,7 @@ int main(int argc, char** argv) {
   try {
     std::string db_url = config::str("DATABASE_URL", "postgresql:///recruitment");
     std::string command = argc > 1 ? argv[1] : "serve";
-    if (rpc::migrate_at_start(command, db_url, generated::recruitment_lib_migrations(), "recruitment")) return 0;
+    if (rpc::migrate_at_start(command, db_url, generated::recruitment_lib_schema(), "recruitment")) return 0;
     if (rpc::reseal_at_start(command, db_url,
                              {{"recruitments", "organizer_email_sealed"}, {"events", "submitter_email_sealed"},
                               {"submissions", "sealed"}}))

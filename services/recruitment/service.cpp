@@ -16,7 +16,6 @@
 #include "rpc/outbox.h"
 #include "rpc/server.h"
 #include "rpc/status.h"
-#include "rpc/workflow_calls.h"
 #include "text/text.h"
 #include "workflow/workflow.h"
 
@@ -32,7 +31,7 @@ constexpr size_t kLongText = 4000;
 const std::regex kCode("[a-z0-9_]{1,40}");
 const std::regex kMonth("([0-9]{4})-(0[1-9]|1[0-2])");
 
-Status not_found() { return Status(StatusCode::NOT_FOUND, "見つかりません"); }
+using rpc::not_found;
 
 std::vector<std::string> list(const google::protobuf::RepeatedPtrField<std::string>& r) { return {r.begin(), r.end()}; }
 
@@ -154,7 +153,8 @@ RecruitmentServiceImpl::RecruitmentServiceImpl(db::Pool& pool, RecruitmentConfig
                                                rpc::TaxonomyCache& taxonomies, ContactLookup contacts,
                                                std::function<void()> events_written, store::EventIndex& events)
     : pool_(pool), config_(std::move(config)), sealer_(std::move(sealer)), taxonomies_(taxonomies),
-      contacts_(std::move(contacts)), events_written_(std::move(events_written)), events_(events) {}
+      contacts_(std::move(contacts)), events_written_(std::move(events_written)), events_(events),
+      recruitments_(recruitment_collection()), events_admin_(event_collection()) {}
 
 void RecruitmentServiceImpl::render(const store::RecruitmentRow& row, bool full, Recruitment* out) const {
   (void)rpc::message_from_json(row.profile, out);  // written by row_of, so always valid
@@ -539,75 +539,42 @@ Status RecruitmentServiceImpl::AdminListRecruitments(grpc::ServerContext* ctx, c
   });
 }
 
-Status RecruitmentServiceImpl::step(grpc::ServerContext* ctx, const RecruitmentActionRequest* req, Recruitment* resp,
-                                    const char* method, const char* action) {
-  Status st = rpc::guarded(ctx, config_.hmac_key, method, [&](const Principal& p) {
-    return rpc::workflow_step<store::RecruitmentRow>(
-        pool_, p, req->id(), req->note(), "recruitment", action,
-        [](db::Tx& tx, const std::string& id) { return store::find(tx, id, true); },
-        [&](db::Tx& tx, const std::string& id, std::string_view state) {
-          store::set_state(tx, id, state);
-          auto row = store::find(tx, id);
-          if (state == "published") {
-            announce(tx, *row);
-            rpc::request_mail(tx, "recruitment.published", sealer_.open(row->organizer_email_sealed, id).value_or(""),
-                              row->owner_account_id,
-                              {{"title", row->title}, {"url", config_.public_base_url + "/aikasanet/recruitments/" + id}});
-          } else if (state == "archived") {
-            withdraw(tx, id);
-          }
-          log::info("recruitment_" + std::string(action), {{"id", id}, {"account_id", p.account_id()}});
-        },
-        [&](db::Tx& tx, const std::string& id) { render(*store::find(tx, id), true, resp); });
-  });
-  if (st.ok()) events_written_();
-  return st;
-}
-
-Status RecruitmentServiceImpl::PublishRecruitment(grpc::ServerContext* ctx, const RecruitmentActionRequest* req,
-                                                  Recruitment* resp) {
-  return step(ctx, req, resp, "PublishRecruitment", "publish");
-}
-Status RecruitmentServiceImpl::RejectRecruitment(grpc::ServerContext* ctx, const RecruitmentActionRequest* req,
-                                                 Recruitment* resp) {
-  return step(ctx, req, resp, "RejectRecruitment", "reject");
-}
-Status RecruitmentServiceImpl::ArchiveRecruitment(grpc::ServerContext* ctx, const RecruitmentActionRequest* req,
-                                                  Recruitment* resp) {
-  return step(ctx, req, resp, "ArchiveRecruitment", "archive");
-}
-
-Status RecruitmentServiceImpl::DuplicateRecruitment(grpc::ServerContext* ctx, const RecruitmentActionRequest* req,
-                                                    DuplicateResponse* resp) {
-  return rpc::guarded(ctx, config_.hmac_key, "DuplicateRecruitment", [&](const Principal& p) {
-    std::string id;
-    Status st = rpc::duplicate_call(
-        pool_, p, req->id(), "recruitment",
-        [&](db::Tx& tx, const std::string& from) -> std::optional<std::string> {
-          auto row = store::find(tx, from);
-          if (!row) return std::nullopt;
-          Recruitment content;
-          render(*row, true, &content);
-          store::RecruitmentRow fresh = *row;
-          fresh.id = crypto::uuid_v4();
-          fresh.state = "draft";
-          fresh.duplicated_from = row->id;
-          store::insert(tx, row_of(content, sealer_, fresh));  // sealed anew for the new id
-          return fresh.id;
-        },
-        &id);
-    resp->set_id(id);
-    return st;
-  });
-}
-
-Status RecruitmentServiceImpl::RecruitmentHistory(grpc::ServerContext* ctx, const GetRecruitmentRequest* req,
-                                                  civic::common::HistoryResponse* resp) {
-  return rpc::guarded(ctx, config_.hmac_key, "RecruitmentHistory", [&](const Principal& p) {
-    return rpc::history_call(
-        pool_, p, req->id(), "recruitment",
-        [](db::Tx& tx, const std::string& id) { return store::find(tx, id).has_value(); }, resp);
-  });
+rpc::Collection<store::RecruitmentRow, Recruitment> RecruitmentServiceImpl::recruitment_collection() {
+  return {
+      .entity = "recruitment",
+      .pool = &pool_,
+      .hmac_key = &config_.hmac_key,
+      .find = [](db::Tx& tx, const std::string& id, bool lock) { return store::find(tx, id, lock); },
+      .render = [this](db::Tx&, const store::RecruitmentRow& row, Recruitment* out) { render(row, true, out); },
+      .set_state = store::set_state,
+      .on_step =
+          [this](db::Tx& tx, const store::RecruitmentRow& before, workflow::State to, const Principal&) {
+            auto row = store::find(tx, before.id);
+            if (to == workflow::State::published) {
+              announce(tx, *row);
+              rpc::request_mail(tx, "recruitment.published",
+                                sealer_.open(row->organizer_email_sealed, row->id).value_or(""), row->owner_account_id,
+                                {{"title", row->title},
+                                 {"url", config_.public_base_url + "/aikasanet/recruitments/" + row->id}});
+            } else if (to == workflow::State::archived) {
+              withdraw(tx, row->id);
+            }
+          },
+      .copy =
+          [this](db::Tx& tx, const store::RecruitmentRow& row, const Principal&) {
+            Recruitment content;
+            render(row, true, &content);
+            store::RecruitmentRow fresh = row;
+            fresh.id = crypto::uuid_v4();
+            fresh.state = "draft";
+            fresh.duplicated_from = row.id;
+            store::insert(tx, row_of(content, sealer_, fresh));  // sealed anew for the new id
+            return fresh.id;
+          },
+      // Drafts were never announced; an archived recruitment was withdrawn when archived.
+      .erase = [](db::Tx& tx, const store::RecruitmentRow& row) { store::erase(tx, row.id); },
+      .written = [this] { events_written_(); },
+  };
 }
 
 Status EventSinkImpl::Deliver(grpc::ServerContext* ctx, const civic::events::Event* event,

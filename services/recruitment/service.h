@@ -14,6 +14,7 @@
 #include "core/crypto.h"
 #include "db/db.h"
 #include "recruitment/store.h"
+#include "rpc/collection.h"
 #include "rpc/principal.h"
 #include "rpc/taxonomies.h"
 
@@ -63,39 +64,30 @@ class RecruitmentServiceImpl final : public RecruitmentService::Service {
   grpc::Status ConfirmOneClick(grpc::ServerContext*, const OneClickRequest*, OneClickResult*) override;
   grpc::Status AdminListRecruitments(grpc::ServerContext*, const AdminListRecruitmentsRequest*,
                                      ListRecruitmentsResponse*) override;
-  grpc::Status PublishRecruitment(grpc::ServerContext*, const RecruitmentActionRequest*, Recruitment*) override;
-  grpc::Status RejectRecruitment(grpc::ServerContext*, const RecruitmentActionRequest*, Recruitment*) override;
-  grpc::Status ArchiveRecruitment(grpc::ServerContext*, const RecruitmentActionRequest*, Recruitment*) override;
-  grpc::Status DuplicateRecruitment(grpc::ServerContext*, const RecruitmentActionRequest*, DuplicateResponse*) override;
-  grpc::Status RecruitmentHistory(grpc::ServerContext*, const GetRecruitmentRequest*,
-                                  civic::common::HistoryResponse*) override;
+  CIVIC_STAFF_COLLECTION(Recruitment, Recruitment, recruitments_)
+  CIVIC_STAFF_DUPLICATE(Recruitment, recruitments_)
   grpc::Status UploadRecruitmentFlyer(grpc::ServerContext*, const UploadFlyerRequest*, Flyer*) override;
   grpc::Status GetRecruitmentFlyer(grpc::ServerContext*, const FlyerRequest*, civic::common::HttpBody*) override;
   // REC-1 (events.cpp).
   grpc::Status ListEvents(grpc::ServerContext*, const ListEventsRequest*, ListEventsResponse*) override;
   grpc::Status GetEvent(grpc::ServerContext*, const GetEventRequest*, Event*) override;
-  grpc::Status SubmitEvent(grpc::ServerContext*, const SaveEventRequest*, SubmitEventResponse*) override;
+  grpc::Status ProposeEvent(grpc::ServerContext*, const SaveEventRequest*, ProposeEventResponse*) override;
   grpc::Status GetEventFlyer(grpc::ServerContext*, const FlyerRequest*, civic::common::HttpBody*) override;
   grpc::Status AdminListEvents(grpc::ServerContext*, const AdminListEventsRequest*, ListEventsResponse*) override;
   grpc::Status UpdateEvent(grpc::ServerContext*, const SaveEventRequest*, Event*) override;
   grpc::Status UploadEventFlyer(grpc::ServerContext*, const UploadFlyerRequest*, Flyer*) override;
-  grpc::Status PublishEvent(grpc::ServerContext*, const RecruitmentActionRequest*, Event*) override;
-  grpc::Status RejectEvent(grpc::ServerContext*, const RecruitmentActionRequest*, Event*) override;
-  grpc::Status ArchiveEvent(grpc::ServerContext*, const RecruitmentActionRequest*, Event*) override;
-  grpc::Status DuplicateEvent(grpc::ServerContext*, const RecruitmentActionRequest*, DuplicateResponse*) override;
-  grpc::Status EventHistory(grpc::ServerContext*, const GetEventRequest*, civic::common::HistoryResponse*) override;
+  CIVIC_STAFF_COLLECTION(Event, Event, events_admin_)
+  CIVIC_STAFF_DUPLICATE(Event, events_admin_)
 
  private:
-  grpc::Status step(grpc::ServerContext* ctx, const RecruitmentActionRequest* req, Recruitment* resp,
-                    const char* method, const char* action);
+  rpc::Collection<store::RecruitmentRow, Recruitment> recruitment_collection();
+  rpc::Collection<store::EventRow, Event> event_collection();
   /// Stores an application or inquiry from `from` on `r` and mails the organiser (BCC
   /// the centre). False when `from` had already applied.
   bool submit(db::Tx& tx, const store::RecruitmentRow& r, const civic::matching::ContactResponse& from, bool apply,
               const std::string& text, bool via_oneclick, std::string* id);
   void render(const store::RecruitmentRow& row, bool full, Recruitment* out) const;
   void render(const store::EventRow& row, bool full, Event* out) const;
-  grpc::Status event_step(grpc::ServerContext* ctx, const RecruitmentActionRequest* req, Event* resp,
-                          const char* method, const char* action);
   grpc::Status add_flyer(const rpc::Principal& p, const UploadFlyerRequest* req, std::string_view owner, Flyer* resp);
   void announce(db::Tx& tx, const store::RecruitmentRow& row);
   void withdraw(db::Tx& tx, const std::string& id);
@@ -109,6 +101,8 @@ class RecruitmentServiceImpl final : public RecruitmentService::Service {
   ContactLookup contacts_;
   std::function<void()> events_written_;
   store::EventIndex& events_;
+  rpc::Collection<store::RecruitmentRow, Recruitment> recruitments_;
+  rpc::Collection<store::EventRow, Event> events_admin_;
 };
 
 class EventSinkImpl final : public civic::events::EventSink::Service {

@@ -112,6 +112,8 @@ bool update(db::Tx& tx, const RecruitmentRow& r) {
              .affected() == 1;
 }
 
+void erase(db::Tx& tx, const std::string& id) { tx.exec("DELETE FROM recruitments WHERE id = $1::uuid", id); }
+
 void set_state(db::Tx& tx, const std::string& id, std::string_view state) { tx.exec(kSetState, id, state); }
 
 Page list_public(db::Tx& tx, const Filters& f, int limit, int offset) {
@@ -271,6 +273,8 @@ bool update_event(db::Tx& tx, const EventRow& e) {
                  e.application_end, e.profile, e.search_grams, e.search_text, e.version)
              .affected() == 1;
 }
+
+void erase_event(db::Tx& tx, const std::string& id) { tx.exec("DELETE FROM events WHERE id = $1::uuid", id); }
 
 void set_event_state(db::Tx& tx, const std::string& id, std::string_view state) { tx.exec(kSetEventState, id, state); }
 

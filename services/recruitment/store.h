@@ -36,6 +36,8 @@ std::optional<RecruitmentRow> find(db::Tx& tx, const std::string& id, bool for_u
 void insert(db::Tx& tx, const RecruitmentRow& r);
 bool update(db::Tx& tx, const RecruitmentRow& r);  // false when r.version is no longer current
 void set_state(db::Tx& tx, const std::string& id, std::string_view state);
+/// Deletes the recruitment with its applications, inquiries and flyers.
+void erase(db::Tx& tx, const std::string& id);
 
 struct Filters {
   std::vector<std::string> grams, like_patterns;
@@ -94,6 +96,8 @@ std::optional<EventRow> find_event(db::Tx& tx, const std::string& id, bool for_u
 void insert_event(db::Tx& tx, const EventRow& e);
 bool update_event(db::Tx& tx, const EventRow& e);  // false when e.version is no longer current
 void set_event_state(db::Tx& tx, const std::string& id, std::string_view state);
+/// Deletes the event with its flyers.
+void erase_event(db::Tx& tx, const std::string& id);
 struct EventFilters {
   std::vector<std::string> terms, grams, like_patterns;  // from text::query (terms: the index's, the rest SQL's)
   std::string category, field, municipality, from, to;    // from/to: YYYY-MM-DD or ""

@@ -10,7 +10,7 @@
 #include "rpc/outbox.h"
 
 namespace civic::generated {
-const std::vector<civic::db::Migration>& auth_lib_migrations();
+std::vector<civic::db::Schema> auth_lib_schema();
 }
 
 using namespace civic;
@@ -20,7 +20,7 @@ namespace {
 struct AuthDb {
   testing::FreshDatabase fresh;
   db::Pool pool{fresh.url(), 4};
-  AuthDb() { db::migrate(fresh.url(), generated::auth_lib_migrations(), "auth"); }
+  AuthDb() { db::migrate(fresh.url(), generated::auth_lib_schema(), "auth"); }
 
   std::string account(const std::string& login) {
     AccountRow a;

@@ -11,7 +11,7 @@
 #include "fresh_db.h"
 
 namespace civic::generated {
-const std::vector<civic::db::Migration>& content_lib_migrations();
+std::vector<civic::db::Schema> content_lib_schema();
 }
 
 using namespace civic;
@@ -21,7 +21,7 @@ namespace {
 struct ContentDb {
   testing::FreshDatabase fresh;
   db::Pool pool{fresh.url(), 2};
-  ContentDb() { db::migrate(fresh.url(), generated::content_lib_migrations(), "content"); }
+  ContentDb() { db::migrate(fresh.url(), generated::content_lib_schema(), "content"); }
 };
 } // namespace
 

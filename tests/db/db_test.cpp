@@ -58,20 +58,34 @@ TEST_CASE("migrations apply once, in order, even when two replicas start togethe
   std::vector<db::Migration> ms = {{2, "002_b", "ALTER TABLE a ADD COLUMN w int;"},
                                    {1, "001_a", "CREATE TABLE a (v int); CREATE INDEX a_v ON a (v);"}};
   int applied[2] = {0, 0};
-  std::thread t1([&] { applied[0] = db::migrate(fresh.url(), ms, "test"); });
-  std::thread t2([&] { applied[1] = db::migrate(fresh.url(), ms, "test"); });
+  std::thread t1([&] { applied[0] = db::migrate(fresh.url(), {{"", &ms}}, "test"); });
+  std::thread t2([&] { applied[1] = db::migrate(fresh.url(), {{"", &ms}}, "test"); });
   t1.join();
   t2.join();
   CHECK(applied[0] + applied[1] == 2);
-  CHECK(db::migrate(fresh.url(), ms, "test") == 0);
+  CHECK(db::migrate(fresh.url(), {{"", &ms}}, "test") == 0);
   ms[0].sql = "ALTER TABLE a ADD COLUMN w bigint;";
-  CHECK_THROWS_WITH(db::migrate(fresh.url(), ms, "test"), Catch::Contains("changed after it was applied"));
+  CHECK_THROWS_WITH(db::migrate(fresh.url(), {{"", &ms}}, "test"), Catch::Contains("changed after it was applied"));
+}
+
+TEST_CASE("a library's migrations count apart from the service's and run before them", "[db]") {
+  testing::FreshDatabase fresh;
+  std::vector<db::Migration> lib = {{1, "001_lib", "CREATE TABLE lib_t (v int);"}};
+  // The service's own migration needs the library's table already there.
+  std::vector<db::Migration> own = {{1, "001_own", "CREATE TABLE own_t (v int); INSERT INTO lib_t VALUES (1);"}};
+  CHECK(db::migrate(fresh.url(), {{"lib", &lib}, {"", &own}}, "test") == 2);
+  CHECK(db::migrate(fresh.url(), {{"lib", &lib}, {"", &own}}, "test") == 0);
+  db::Connection c(fresh.url());
+  CHECK(c.exec("SELECT string_agg(component || '/' || version, ',' ORDER BY applied_at, component DESC) "
+               "FROM schema_migrations")[0].text(0) == "lib/1,/1");
+  std::vector<db::Migration> repeated = {{1, "001_a", "SELECT 1;"}, {1, "001_b", "SELECT 1;"}};
+  CHECK_THROWS_WITH(db::migrate(fresh.url(), {{"", &repeated}}, "test"), Catch::Contains("repeats"));
 }
 
 TEST_CASE("a failing migration is rolled back whole and not recorded", "[db]") {
   testing::FreshDatabase fresh;
   std::vector<db::Migration> ms = {{1, "001_bad", "CREATE TABLE x (v int); SELECT no_such_function();"}};
-  CHECK_THROWS_AS(db::migrate(fresh.url(), ms, "test"), db::Error);
+  CHECK_THROWS_AS(db::migrate(fresh.url(), {{"", &ms}}, "test"), db::Error);
   db::Connection c(fresh.url());
   CHECK(c.exec("SELECT to_regclass('x') IS NULL")[0].boolean(0));
   CHECK(c.exec("SELECT count(*) FROM schema_migrations")[0].int64(0) == 0);

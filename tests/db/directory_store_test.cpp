@@ -11,7 +11,7 @@
 #include "workflow/workflow.h"
 
 namespace civic::generated {
-const std::vector<civic::db::Migration>& directory_lib_migrations();
+std::vector<civic::db::Schema> directory_lib_schema();
 }
 
 using namespace civic;
@@ -21,7 +21,7 @@ namespace {
 struct DirectoryDb {
   testing::FreshDatabase fresh;
   db::Pool pool{fresh.url(), 2};
-  DirectoryDb() { db::migrate(fresh.url(), generated::directory_lib_migrations(), "directory"); }
+  DirectoryDb() { db::migrate(fresh.url(), generated::directory_lib_schema(), "directory"); }
 };
 
 OrgRow org(const std::string& name, const std::string& activities = "清掃活動") {

@@ -10,7 +10,7 @@
 #include "text/text.h"
 
 namespace civic::generated {
-const std::vector<civic::db::Migration>& grants_lib_migrations();
+std::vector<civic::db::Schema> grants_lib_schema();
 }
 
 using namespace civic;
@@ -20,7 +20,7 @@ namespace {
 struct GrantsDb {
   testing::FreshDatabase fresh;
   db::Pool pool{fresh.url(), 2};
-  GrantsDb() { db::migrate(fresh.url(), generated::grants_lib_migrations(), "grants"); }
+  GrantsDb() { db::migrate(fresh.url(), generated::grants_lib_schema(), "grants"); }
 };
 
 GrantRow grant(const std::string& name, const std::string& end) {

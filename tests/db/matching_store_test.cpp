@@ -13,7 +13,7 @@
 #include "rpc/reseal.h"
 
 namespace civic::generated {
-const std::vector<civic::db::Migration>& matching_lib_migrations();
+std::vector<civic::db::Schema> matching_lib_schema();
 }
 
 using namespace civic;
@@ -26,7 +26,7 @@ const TriggerConfig kConfig{"https://aikasanet.example", std::string(32, 'k'), 8
 struct MatchingDb {
   testing::FreshDatabase fresh;
   db::Pool pool{fresh.url(), 2};
-  MatchingDb() { db::migrate(fresh.url(), generated::matching_lib_migrations(), "matching"); }
+  MatchingDb() { db::migrate(fresh.url(), generated::matching_lib_schema(), "matching"); }
 };
 
 store::MemberRow member(const std::string& email, std::vector<std::string> places, std::vector<std::string> days) {

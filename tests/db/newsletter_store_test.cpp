@@ -10,7 +10,7 @@
 #include "notification/store.h"
 
 namespace civic::generated {
-const std::vector<civic::db::Migration>& notification_lib_migrations();
+std::vector<civic::db::Schema> notification_lib_schema();
 }
 
 using namespace civic;
@@ -23,7 +23,7 @@ const NotificationConfig kConfig{std::string(32, 'k'), "", "https://aikasanet.ex
 struct NewsletterDb {
   testing::FreshDatabase fresh;
   db::Pool pool{fresh.url(), 2};
-  NewsletterDb() { db::migrate(fresh.url(), generated::notification_lib_migrations(), "notification"); }
+  NewsletterDb() { db::migrate(fresh.url(), generated::notification_lib_schema(), "notification"); }
 
   // A subscriber of `site` in `state` (pending ones have never confirmed).
   std::string subscriber(const std::string& site, const std::string& email, const std::string& state) {

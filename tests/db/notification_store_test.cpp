@@ -11,7 +11,7 @@
 #include "rpc/outbox.h"
 
 namespace civic::generated {
-const std::vector<civic::db::Migration>& notification_lib_migrations();
+std::vector<civic::db::Schema> notification_lib_schema();
 }
 
 using namespace civic;
@@ -21,7 +21,7 @@ namespace {
 struct NotificationDb {
   testing::FreshDatabase fresh;
   db::Pool pool{fresh.url(), 4};
-  NotificationDb() { db::migrate(fresh.url(), generated::notification_lib_migrations(), "notification"); }
+  NotificationDb() { db::migrate(fresh.url(), generated::notification_lib_schema(), "notification"); }
   MessageRow message(const std::string& event_id, const std::string& to) {
     MessageRow m;
     m.id = crypto::uuid_v4();

@@ -12,7 +12,7 @@
 #include "text/text.h"
 
 namespace civic::generated {
-const std::vector<civic::db::Migration>& recruitment_lib_migrations();
+std::vector<civic::db::Schema> recruitment_lib_schema();
 }
 
 using namespace civic;
@@ -22,7 +22,7 @@ namespace {
 struct RecruitmentDb {
   testing::FreshDatabase fresh;
   db::Pool pool{fresh.url(), 2};
-  RecruitmentDb() { db::migrate(fresh.url(), generated::recruitment_lib_migrations(), "recruitment"); }
+  RecruitmentDb() { db::migrate(fresh.url(), generated::recruitment_lib_schema(), "recruitment"); }
 };
 
 const int32_t kToday = time::day_number("2026-11-22");

@@ -19,10 +19,6 @@ using namespace civic::e2e;
 
 namespace {
 
-Response put(Client& c, const std::string& path, const nlohmann::json& body) {
-  return c.request("PUT", path, body.dump());
-}
-
 /// A complete individual profile (別紙4 items 3-42).
 nlohmann::json individual(const std::string& email, const std::string& municipality, const std::string& weekday) {
   return {{"type", "individual"},
@@ -51,7 +47,7 @@ std::pair<std::string, std::string> published_volunteer(Client& c, Client& admin
                                                         const std::string& weekday) {
   auto [login, mail] = verified_member(c);
   REQUIRE(c.login(login, kPassword).status == 200);
-  Response r = put(c, "/api/v1/me/volunteer-profile", {{"profile", individual(mail, municipality, weekday)}});
+  Response r = c.put("/api/v1/me/volunteer-profile", {{"profile", individual(mail, municipality, weekday)}});
   REQUIRE(r.status == 200);
   CHECK(r.json()["state"] == "review");
   std::string id = r.json()["id"];
@@ -140,7 +136,7 @@ std::string group_member(Client& group, Client& admin, const std::string& organi
                             {"time_slot", "daytime"}};
   Response r;
   for (int i = 0; i < 100; ++i) {
-    r = put(group, "/api/v1/me/volunteer-profile", {{"profile", profile}});
+    r = group.put("/api/v1/me/volunteer-profile", {{"profile", profile}});
     if (r.status != 400 || !error_fields(r).count("organization_id")) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
@@ -345,7 +341,7 @@ TEST_CASE("A replayed recruitment.published event sends no second matching mail"
 
 TEST_CASE("Volunteer profiles: every item checked, private items never public, one's own record only", "[e2e]") {
   Client anyone;
-  CHECK(put(anyone, "/api/v1/me/volunteer-profile", {{"profile", individual("x@example.jp", "shunan", "sat")}}).status == 401);
+  CHECK(anyone.put("/api/v1/me/volunteer-profile", {{"profile", individual("x@example.jp", "shunan", "sat")}}).status == 401);
 
   Client admin;
   ready_admin(admin, unique("aika_prof_"));
@@ -360,7 +356,7 @@ TEST_CASE("Volunteer profiles: every item checked, private items never public, o
   bad["occupation"] = std::string("会社員\x01");
   bad["organization_id"] = crypto::uuid_v4();      // a group's item
   bad["time_slot"] = "";
-  Response r = put(a, "/api/v1/me/volunteer-profile", {{"profile", bad}});
+  Response r = a.put("/api/v1/me/volunteer-profile", {{"profile", bad}});
   REQUIRE(r.status == 400);
   auto fields = error_fields(r);
   for (const char* f : {"email", "activity_municipalities", "weekdays", "guardian_consent", "fields", "occupation",
@@ -371,14 +367,14 @@ TEST_CASE("Volunteer profiles: every item checked, private items never public, o
   CHECK(a.get("/api/v1/me/volunteer-profile").status == 404);  // nothing written
   nlohmann::json no_type = individual(mail, "shunan", "sat");
   no_type["type"] = "robot";
-  CHECK(error_fields(put(a, "/api/v1/me/volunteer-profile", {{"profile", no_type}})).count("type"));
+  CHECK(error_fields(a.put("/api/v1/me/volunteer-profile", {{"profile", no_type}})).count("type"));
   nlohmann::json company = individual(mail, "shunan", "sat");
   company["type"] = "company";
   company.erase("name");
   company["organization_id"] = crypto::uuid_v4();  // somebody else's (or nobody's) organisation
-  CHECK(error_fields(put(a, "/api/v1/me/volunteer-profile", {{"profile", company}})).count("organization_id"));
+  CHECK(error_fields(a.put("/api/v1/me/volunteer-profile", {{"profile", company}})).count("organization_id"));
 
-  Response created = put(a, "/api/v1/me/volunteer-profile", {{"profile", individual(mail, "shunan", "sun")}});
+  Response created = a.put("/api/v1/me/volunteer-profile", {{"profile", individual(mail, "shunan", "sun")}});
   REQUIRE(created.status == 200);
   std::string id = created.json()["id"];
   int version = created.json()["version"];
@@ -415,13 +411,13 @@ TEST_CASE("Volunteer profiles: every item checked, private items never public, o
   // Edits keep the version rule; the type never changes.
   nlohmann::json edit = individual(mail, "shunan", "sun");
   edit["version"] = version;  // stale: publishing bumped it
-  CHECK(put(a, "/api/v1/me/volunteer-profile", {{"profile", edit}}).status == 409);
+  CHECK(a.put("/api/v1/me/volunteer-profile", {{"profile", edit}}).status == 409);
   Response mine = a.get("/api/v1/me/volunteer-profile");
   REQUIRE(mine.status == 200);
   CHECK(mine.json()["phone"] == "0834-11-2222");  // the owner reads the private items
   edit["version"] = mine.json()["version"];
   edit["type"] = "group";
-  CHECK(error_fields(put(a, "/api/v1/me/volunteer-profile", {{"profile", edit}})).count("type"));
+  CHECK(error_fields(a.put("/api/v1/me/volunteer-profile", {{"profile", edit}})).count("type"));
 
   // The home figures count published, active members.
   Response summary = anyone.get("/api/v1/members/summary");

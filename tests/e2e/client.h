@@ -107,6 +107,7 @@ class Client {
   Response post(const std::string& path, const nlohmann::json& body = nlohmann::json::object()) {
     return request("POST", path, body.dump());
   }
+  Response put(const std::string& path, const nlohmann::json& body) { return request("PUT", path, body.dump()); }
   Response del(const std::string& path, const std::string& body = "") { return request("DELETE", path, body); }
 
   /// Logs in; keeps cookie and CSRF token on success.

@@ -54,3 +54,21 @@ TEST_CASE("unknown names are skipped, broken JSON and wrong types are refused", 
     CHECK_FALSE(rpc::message_from_json(bad, &x));
   }
 }
+
+TEST_CASE("an edit's changed fields are named, and only those", "[unit]") {
+  directory::Organization before;
+  before.set_id("x");
+  before.set_name("萩の会");
+  before.add_fields("f01");
+  before.set_phone("0838-00-0000");
+  before.set_version(3);
+  directory::Organization after = before;
+  CHECK(rpc::changed_fields(before, after).empty());
+  after.set_version(4);          // bookkeeping, skipped
+  after.set_name("萩の会 改");
+  after.add_fields("f02");       // a repeated field
+  after.set_phone("");           // cleared
+  after.set_recruits_volunteers(true);
+  CHECK(rpc::changed_fields(before, after) ==
+        std::vector<std::string>{"name", "fields", "phone", "recruits_volunteers"});
+}

@@ -87,15 +87,3 @@ CREATE TRIGGER audit_events_no_update BEFORE UPDATE OR DELETE ON audit_events
 CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events
   FOR EACH STATEMENT EXECUTE FUNCTION audit_events_append_only();
 
-CREATE TABLE outbox (
-  id uuid PRIMARY KEY,
-  type text NOT NULL,
-  payload bytea NOT NULL,
-  attempts integer NOT NULL DEFAULT 0,
-  next_attempt_at timestamptz NOT NULL DEFAULT now(),
-  delivered_at timestamptz,
-  last_error text,
-  created_at timestamptz NOT NULL DEFAULT now(),
-  updated_at timestamptz NOT NULL DEFAULT now()
-);
-CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE delivered_at IS NULL;

@@ -1,10 +1,5 @@
 -- Mail templates (editable by staff), the mail queue with its attempts, and the
 -- inbox that makes event delivery exactly-once.
-CREATE TABLE inbox (
-  event_id uuid PRIMARY KEY,
-  type text NOT NULL,
-  received_at timestamptz NOT NULL DEFAULT now()
-);
 
 CREATE TABLE mail_templates (
   key text NOT NULL CHECK (key ~ '^[a-z0-9_.]{1,64}$'),

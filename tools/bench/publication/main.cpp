@@ -64,7 +64,7 @@ int main() {
     staff.add_roles("admin");
     staff.set_caller("gateway");
     rpc::attach(ctx, staff, config::secret("INTERNAL_HMAC_KEY"));
-    civic::recruitment::RecruitmentActionRequest req;
+    civic::common::ActionRequest req;
     req.set_id(r.id);
     civic::recruitment::Recruitment published;
     std::string since = notification_db.read([](db::Tx& tx) { return tx.exec("SELECT now()::text")[0].text(0); });

@@ -1,0 +1,256 @@
+// One staff-managed collection (organisations, members, events, recruitments, grants,
+// books, reports, articles, newsletters): a service declares once how to find, render,
+// re-state, copy and remove its records, and every admin route of SPEC section 4 —
+//
+//   GET    /api/v1/admin/<collection>/{id}              get       (private items too)
+//   POST   /api/v1/admin/<collection>                   create    (a draft)
+//   PUT    /api/v1/admin/<collection>/{id}              edit      (409 on a stale version)
+//   POST   /api/v1/admin/<collection>/{id}/<action>     submit | publish | reject | archive | restore
+//   POST   /api/v1/admin/<collection>/{id}/duplicate    a private, editable draft copy
+//   GET    /api/v1/admin/<collection>/{id}/history      who did what, when
+//   DELETE /api/v1/admin/<collection>/{id}              drafts and archived records only
+//
+// — is one line of the service calling these members: the same checks, statuses,
+// history entries and transactions everywhere. Staff only, every call: UNAUTHENTICATED
+// for the anonymous, PERMISSION_DENIED for members; a malformed or unknown id is
+// NOT_FOUND; a step the state does not allow is FAILED_PRECONDITION (HTTP 400); a stale
+// version ABORTED (HTTP 409).
+#pragma once
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "civic/common.pb.h"
+#include "core/log.h"
+#include "core/validation.h"
+#include "db/db.h"
+#include "rpc/json.h"  // changed_fields, for edits
+#include "rpc/principal.h"
+#include "rpc/server.h"
+#include "rpc/status.h"
+#include "workflow/workflow.h"
+
+namespace civic::rpc {
+
+template <class Row, class Msg>
+struct Collection {
+  std::string entity = {};      // workflow_history.entity_type and log names: "grant"
+  db::Pool* pool = nullptr;
+  const std::string* hmac_key = nullptr;
+  /// The record, locked FOR UPDATE when `lock`; nullopt when there is none.
+  std::function<std::optional<Row>(db::Tx&, const std::string& id, bool lock)> find = {};
+  /// The staff rendering, private items included.
+  std::function<void(db::Tx&, const Row&, Msg*)> render = {};
+  std::function<void(db::Tx&, const std::string& id, std::string_view state)> set_state = {};
+  /// Optional: what a step does besides the state (mails, events, closing applications),
+  /// in the step's transaction, after the new state is written; `before` is the record
+  /// as it was.
+  std::function<void(db::Tx&, const Row& before, workflow::State to, const Principal&)> on_step = {};
+  /// Writes a draft copy of `row` (sealed items sealed anew for the copy) and returns
+  /// its id. Without it, the collection has no duplicate.
+  std::function<std::string(db::Tx&, const Row&, const Principal&)> copy = {};
+  /// Removes the record and what belongs to it alone (files, photos), after `on_delete`.
+  std::function<void(db::Tx&, const Row&)> erase = {};
+  /// Optional: what deleting the record means elsewhere (an event for other services).
+  std::function<void(db::Tx&, const Row&, const Principal&)> on_delete = {};
+  /// Optional: after a committed write (the in-memory public list catching up, the
+  /// outbox relay woken).
+  std::function<void()> written = {};
+
+  /// Runs `fn(principal)` as method `method` for staff only, signalling `written` after
+  /// a successful write.
+  template <class F>
+  grpc::Status staff(const grpc::ServerContext* ctx, const char* method, bool writes, F&& fn) const {
+    grpc::Status st = guarded(ctx, *hmac_key, method, [&](const Principal& p) {
+      if (grpc::Status s = require_staff(p); !s.ok()) return s;
+      return fn(p);
+    });
+    if (writes && st.ok() && written) written();
+    return st;
+  }
+
+  grpc::Status get(const grpc::ServerContext* ctx, const char* method, const std::string& id, Msg* out) const {
+    return staff(ctx, method, false, [&](const Principal&) {
+      if (!validation::is_uuid(id)) return not_found();
+      return pool->read([&](db::Tx& tx) {
+        auto row = find(tx, id, false);
+        if (!row) return not_found();
+        render(tx, *row, out);
+        return grpc::Status::OK;
+      });
+    });
+  }
+
+  /// `validate` (after the role check: it may ask other services) names every bad field;
+  /// in one transaction `insert` writes the record and returns its id, "create" is
+  /// recorded in draft and the record rendered.
+  grpc::Status create(const grpc::ServerContext* ctx, const char* method,
+                      const std::function<validation::Errors()>& validate,
+                      const std::function<std::string(db::Tx&, const Principal&)>& insert, Msg* out) const {
+    return staff(ctx, method, true, [&](const Principal& p) {
+      if (validation::Errors e = validate(); !e.empty()) return invalid(e);
+      return pool->transaction([&](db::Tx& tx) {
+        std::string id = insert(tx, p);
+        workflow::record(tx, {entity, id, "create", std::nullopt, workflow::State::draft, p.account_id(), ""});
+        render(tx, *find(tx, id, false), out);
+        log::info(entity + "_created", {{"id", id}, {"account_id", p.account_id()}});
+        return grpc::Status::OK;
+      });
+    });
+  }
+
+  /// `validate` names every bad field; in one transaction the record is locked, refused
+  /// when archived (restore it first) or when `check` (optional) says so, rewritten by
+  /// `update` — which returns false when the version read is no longer current
+  /// (ABORTED) — and "edit" recorded with the names of the fields `update` reports
+  /// changed.
+  grpc::Status edit(const grpc::ServerContext* ctx, const char* method, const std::string& id,
+                    const std::function<validation::Errors()>& validate,
+                    const std::function<grpc::Status(const Row&)>& check,
+                    const std::function<bool(db::Tx&, const Row&, std::vector<std::string>& changed)>& update,
+                    Msg* out) const {
+    return staff(ctx, method, true, [&](const Principal& p) {
+      if (!validation::is_uuid(id)) return not_found();
+      if (validation::Errors e = validate(); !e.empty()) return invalid(e);
+      return pool->transaction([&](db::Tx& tx) {
+        auto current = find(tx, id, true);
+        if (!current) return not_found();
+        if (current->state == "archived")
+          return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                              "アーカイブ済みです。下書きに戻してから編集してください");
+        if (check)
+          if (grpc::Status s = check(*current); !s.ok()) return s;
+        std::vector<std::string> changed;
+        if (!update(tx, *current, changed))
+          return grpc::Status(grpc::StatusCode::ABORTED,
+                              "ほかの人が先に更新しました。読み込み直してから編集してください");
+        auto state = workflow::parse(current->state).value_or(workflow::State::draft);
+        workflow::record(tx, {entity, id, "edit", state, state, p.account_id(), ""}, changed);
+        render(tx, *find(tx, id, false), out);
+        return grpc::Status::OK;
+      });
+    });
+  }
+
+  /// One step of the review workflow: `req.note` checked (required to reject); in one
+  /// transaction the record is locked, the step checked and recorded, the state
+  /// written, `on_step` run and the record rendered.
+  grpc::Status step(const grpc::ServerContext* ctx, const char* method, const char* action,
+                    const common::ActionRequest& req, Msg* out) const {
+    return staff(ctx, method, true, [&](const Principal& p) {
+      if (!validation::is_uuid(req.id())) return not_found();
+      validation::Errors e;
+      e.text("note", req.note(), {.required = std::string_view(action) == "reject", .max_chars = 2000, .multiline = true});
+      if (!e.empty()) return invalid(e);
+      return pool->transaction([&](db::Tx& tx) {
+        auto row = find(tx, req.id(), true);
+        if (!row) return not_found();
+        auto to = workflow::apply(tx, entity, req.id(), row->state, action, p.account_id(), req.note());
+        if (!to)
+          return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                              "今の状態（" + row->state + "）ではこの操作はできません");
+        set_state(tx, req.id(), workflow::name(*to));
+        if (on_step) on_step(tx, *row, *to, p);
+        render(tx, *find(tx, req.id(), false), out);
+        log::info(entity + "_" + action, {{"id", req.id()}, {"account_id", p.account_id()}});
+        return grpc::Status::OK;
+      });
+    });
+  }
+
+  /// A draft copy of the record, "duplicate" recorded on the copy.
+  grpc::Status duplicate(const grpc::ServerContext* ctx, const char* method, const common::ActionRequest& req,
+                         common::CreatedId* out) const {
+    return staff(ctx, method, true, [&](const Principal& p) {
+      if (!validation::is_uuid(req.id())) return not_found();
+      return pool->transaction([&](db::Tx& tx) {
+        auto row = find(tx, req.id(), false);
+        if (!row) return not_found();
+        std::string made = copy(tx, *row, p);
+        workflow::record(tx, {entity, made, "duplicate", std::nullopt, workflow::State::draft, p.account_id(),
+                              "from " + req.id()});
+        out->set_id(made);
+        return grpc::Status::OK;
+      });
+    });
+  }
+
+  /// Hard deletion of a draft (a new or rejected record) or an archived record;
+  /// anything in review or published must be archived first (FAILED_PRECONDITION).
+  /// The history stays, ending in "delete".
+  grpc::Status remove(const grpc::ServerContext* ctx, const char* method, const common::ActionRequest& req) const {
+    return staff(ctx, method, true, [&](const Principal& p) {
+      if (!validation::is_uuid(req.id())) return not_found();
+      validation::Errors e;
+      e.text("note", req.note(), {.required = false, .max_chars = 2000, .multiline = true});
+      if (!e.empty()) return invalid(e);
+      return pool->transaction([&](db::Tx& tx) {
+        auto row = find(tx, req.id(), true);
+        if (!row) return not_found();
+        if (row->state != "draft" && row->state != "archived")
+          return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                              "今の状態（" + row->state + "）では削除できません。先にアーカイブしてください");
+        if (on_delete) on_delete(tx, *row, p);
+        erase(tx, *row);
+        workflow::record(tx, {entity, req.id(), "delete", workflow::parse(row->state), workflow::State::deleted,
+                              p.account_id(), req.note()});
+        log::info(entity + "_deleted", {{"id", req.id()}, {"account_id", p.account_id()}});
+        return grpc::Status::OK;
+      });
+    });
+  }
+
+  /// The change history of a record; a deleted record's stays readable.
+  grpc::Status history(const grpc::ServerContext* ctx, const char* method, const std::string& id,
+                       common::HistoryResponse* out) const {
+    return staff(ctx, method, false, [&](const Principal&) {
+      if (!validation::is_uuid(id)) return not_found();
+      return pool->read([&](db::Tx& tx) {
+        workflow::history(tx, entity, id, out);
+        if (out->items().empty() && !find(tx, id, false)) return not_found();
+        return grpc::Status::OK;
+      });
+    });
+  }
+};
+
+/// The overrides of a service class for the standard staff routes of collection `X`
+/// (rpcs AdminGetX, SubmitX, PublishX, RejectX, ArchiveX, RestoreX, XHistory, DeleteX
+/// in its proto), each answered by the rpc::Collection member `c`.
+#define CIVIC_STAFF_COLLECTION(X, Msg, c)                                                                       \
+  grpc::Status AdminGet##X(grpc::ServerContext* ctx, const ::civic::common::IdRequest* r, Msg* o) override {    \
+    return c.get(ctx, "AdminGet" #X, r->id(), o);                                                               \
+  }                                                                                                             \
+  grpc::Status Submit##X(grpc::ServerContext* ctx, const ::civic::common::ActionRequest* r, Msg* o) override {  \
+    return c.step(ctx, "Submit" #X, "submit", *r, o);                                                           \
+  }                                                                                                             \
+  grpc::Status Publish##X(grpc::ServerContext* ctx, const ::civic::common::ActionRequest* r, Msg* o) override { \
+    return c.step(ctx, "Publish" #X, "publish", *r, o);                                                         \
+  }                                                                                                             \
+  grpc::Status Reject##X(grpc::ServerContext* ctx, const ::civic::common::ActionRequest* r, Msg* o) override {  \
+    return c.step(ctx, "Reject" #X, "reject", *r, o);                                                           \
+  }                                                                                                             \
+  grpc::Status Archive##X(grpc::ServerContext* ctx, const ::civic::common::ActionRequest* r, Msg* o) override { \
+    return c.step(ctx, "Archive" #X, "archive", *r, o);                                                         \
+  }                                                                                                             \
+  grpc::Status Restore##X(grpc::ServerContext* ctx, const ::civic::common::ActionRequest* r, Msg* o) override { \
+    return c.step(ctx, "Restore" #X, "restore", *r, o);                                                         \
+  }                                                                                                             \
+  grpc::Status X##History(grpc::ServerContext* ctx, const ::civic::common::IdRequest* r,                        \
+                          ::civic::common::HistoryResponse* o) override {                                       \
+    return c.history(ctx, #X "History", r->id(), o);                                                            \
+  }                                                                                                             \
+  grpc::Status Delete##X(grpc::ServerContext* ctx, const ::civic::common::ActionRequest* r,                     \
+                         ::civic::common::Empty*) override {                                                    \
+    return c.remove(ctx, "Delete" #X, *r);                                                                      \
+  }
+
+/// The override of DuplicateX, for a collection whose `copy` is declared.
+#define CIVIC_STAFF_DUPLICATE(X, c)                                                                           \
+  grpc::Status Duplicate##X(grpc::ServerContext* ctx, const ::civic::common::ActionRequest* r,                \
+                            ::civic::common::CreatedId* o) override {                                         \
+    return c.duplicate(ctx, "Duplicate" #X, *r, o);                                                           \
+  }
+
+} // namespace civic::rpc
