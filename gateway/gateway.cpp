@@ -258,6 +258,7 @@ RequestContext Gateway::context(const HttpRequest& req) const {
     else if (name == "x-csrf-token") ctx.csrf_header = value;
     else if (name == "x-requested-with") ctx.requested_with = !value.empty();
     else if (name == "user-agent") ctx.user_agent = value.substr(0, 200);
+    else if (name == "idempotency-key") ctx.idempotency_key = value.substr(0, 256);  // checked by the service
     else if (name == "cookie") ctx.session_token = cookie_value(value, config_.cookie_name);
     else if (name == "x-request-id" && valid_request_id(value)) ctx.request_id = value;
     else if (name == "accept-language") ctx.english = value.rfind("en", 0) == 0;
@@ -347,7 +348,7 @@ Gateway::Outcome Gateway::cors(RequestContext& ctx) {
   HttpResponse r;
   r.status = 204;
   r.headers = {{"Access-Control-Allow-Methods", std::get<RouteMatch>(found).route->verb},
-               {"Access-Control-Allow-Headers", "Content-Type, X-CSRF-Token, X-Requested-With, Accept-Language"},
+               {"Access-Control-Allow-Headers", "Content-Type, X-CSRF-Token, X-Requested-With, Accept-Language, Idempotency-Key"},
                {"Access-Control-Max-Age", "600"}};
   return r;
 }
@@ -477,6 +478,7 @@ Gateway::Outcome Gateway::call(RequestContext& ctx) {
     rpc::Principal principal = own_principal(ctx.request_id);
     principal.set_client_ip(ctx.client_ip);
     principal.set_user_agent(ctx.user_agent);
+    principal.set_idempotency_key(ctx.idempotency_key);
     if (ctx.session) {
       principal.set_account_id(ctx.session->account_id);
       principal.set_session_id(ctx.session->session_id);

@@ -90,7 +90,7 @@ struct RequestContext {
   bool head_only = false;
   std::string path;
   std::vector<std::pair<std::string, std::string>> query;
-  std::string origin, content_type, csrf_header, user_agent, session_token;
+  std::string origin, content_type, csrf_header, user_agent, session_token, idempotency_key;
   bool requested_with = false;
   std::string preflight_method;  // Access-Control-Request-Method of an OPTIONS request
   std::optional<size_t> declared_length;  // unset: a chunked body, length unknown

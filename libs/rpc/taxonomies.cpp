@@ -25,7 +25,8 @@ std::vector<std::string> Taxonomies::unknown(const std::string& name, const std:
   const auto& terms = of(name);
   std::vector<std::string> out;
   for (const auto& c : codes)
-    if (std::none_of(terms.begin(), terms.end(), [&](const Term& t) { return t.code == c && offered_on(t.sites, site); }))
+    if (std::none_of(terms.begin(), terms.end(),
+                     [&](const Term& t) { return t.active && t.code == c && offered_on(t.sites, site); }))
       out.push_back(c);
   return out;
 }
@@ -39,7 +40,20 @@ void Taxonomies::check(validation::Errors& e, std::string_view field, const std:
 std::vector<std::string> Taxonomies::codes(const std::string& name, const std::string& site) const {
   std::vector<std::string> out;
   for (const auto& t : of(name))
-    if (offered_on(t.sites, site)) out.push_back(t.code);
+    if (t.active && offered_on(t.sites, site)) out.push_back(t.code);
+  return out;
+}
+
+std::string Taxonomies::label(const std::string& name, const std::string& code) const {
+  for (const auto& t : of(name))
+    if (t.code == code) return t.label.empty() ? code : t.label;
+  return code;
+}
+
+std::string Taxonomies::labels(const std::string& name, const std::vector<std::string>& codes,
+                               const std::string& sep) const {
+  std::string out;
+  for (const auto& c : codes) out += (out.empty() ? "" : sep) + label(name, c);
   return out;
 }
 
@@ -67,7 +81,7 @@ std::shared_ptr<const Taxonomies> TaxonomyCache::snapshot() {
   std::map<std::string, std::vector<Taxonomies::Term>> fresh;
   for (const auto& t : resp.items())
     for (const auto& term : t.terms())
-      if (term.active()) fresh[t.name()].push_back({term.code(), {term.sites().begin(), term.sites().end()}});
+      fresh[t.name()].push_back({term.code(), {term.sites().begin(), term.sites().end()}, term.label(), term.active()});
   cached_ = std::make_shared<const Taxonomies>(std::move(fresh));
   expires_ = now + ttl_;
   return cached_;

@@ -22,6 +22,8 @@ class Taxonomies {
   struct Term {
     std::string code;
     std::vector<std::string> sites;  // empty: both sites
+    std::string label = {};          // what the sites and staff read: 「保健・医療・福祉」
+    bool active = true;              // inactive: kept for the labels of stored records only
   };
   explicit Taxonomies(std::map<std::string, std::vector<Term>> terms) : terms_(std::move(terms)) {}
 
@@ -35,6 +37,11 @@ class Taxonomies {
              const std::vector<std::string>& codes, const std::string& site = "") const;
   /// Every active code of `name` offered on `site`, in display order.
   std::vector<std::string> codes(const std::string& name, const std::string& site = "") const;
+  /// The label of `code` in taxonomy `name` (retired codes too); the code itself when
+  /// it has none.
+  std::string label(const std::string& name, const std::string& code) const;
+  /// The labels of `codes`, joined with `sep`.
+  std::string labels(const std::string& name, const std::vector<std::string>& codes, const std::string& sep = ";") const;
 
  private:
   const std::vector<Term>& of(const std::string& name) const;

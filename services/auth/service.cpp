@@ -9,6 +9,7 @@
 #include "core/totp.h"
 #include "core/validation.h"
 #include "rpc/outbox.h"
+#include "rpc/idempotency.h"
 #include "rpc/server.h"
 
 namespace civic::auth {
@@ -46,6 +47,7 @@ void to_proto(const AccountRow& a, Account* out) {
   out->set_created_at(a.created_at);
   out->set_last_login_at(a.last_login_at);
   out->set_locked(a.locked);
+  out->set_display_name(a.display_name);
 }
 
 Status unauthenticated() { return Status(StatusCode::UNAUTHENTICATED, "ログインしてください"); }
@@ -113,43 +115,45 @@ std::string AuthServiceImpl::bootstrap_admin(const std::string& login_id, const 
 
 Status AuthServiceImpl::Register(Ctx* ctx, const RegisterRequest* req, RegisterResponse* resp) {
   Status st = rpc::guarded(ctx, config_.hmac_key, "Register", [&](const Principal& p) {
-    validation::Errors e;
-    check_login_id(e, req->login_id());
-    e.email("email", req->email());
-    check_password(e, "password", req->password(), req->login_id(), req->email());
-    if (!e.empty()) return rpc::invalid(e);
-    std::string hash = hash_password(req->password(), config_.argon2);
-    std::string token = crypto::random_token();
-    return pool_.transaction([&](db::Tx& tx) {
-      // A taken login id is said (it is chosen, not secret); a registered address is not:
-      // the answer is the same as for a new one, and the address's owner is told by mail
-      // (ADR 0001). The password was hashed either way, so the timing says nothing.
-      if (store::account_by_login(tx, req->login_id())) {
-        Status s = rpc::invalid("login_id", "taken", "このログインIDは既に使われています", "is already taken");
-        return Status(StatusCode::ALREADY_EXISTS, s.error_message(), s.error_details());
-      }
-      resp->set_status("pending");
-      if (auto owner = store::account_by_email(tx, req->email())) {
-        if (store::recent_audit_count(tx, owner->id, "account.register_existing", 60) < config_.mails_per_recipient_hour)
-          rpc::request_mail(tx, "auth.register_existing", owner->email, owner->id,
-                            {{"login_id", owner->login_id},
-                             {"url", config_.public_base_url + "/password-reset"}});
-        audit(tx, p, "account.register_existing", owner->id, {{"email", log::mask_email(req->email())}});
+    return rpc::idempotent(pool_, config_.hmac_key, p, "Register", *req, resp, [&]() -> Status {
+      validation::Errors e;
+      check_login_id(e, req->login_id());
+      e.email("email", req->email());
+      check_password(e, "password", req->password(), req->login_id(), req->email());
+      if (!e.empty()) return rpc::invalid(e);
+      std::string hash = hash_password(req->password(), config_.argon2);
+      std::string token = crypto::random_token();
+      return pool_.transaction([&](db::Tx& tx) {
+        // A taken login id is said (it is chosen, not secret); a registered address is not:
+        // the answer is the same as for a new one, and the address's owner is told by mail
+        // (ADR 0001). The password was hashed either way, so the timing says nothing.
+        if (store::account_by_login(tx, req->login_id())) {
+          Status s = rpc::invalid("login_id", "taken", "このログインIDは既に使われています", "is already taken");
+          return Status(StatusCode::ALREADY_EXISTS, s.error_message(), s.error_details());
+        }
+        resp->set_status("pending");
+        if (auto owner = store::account_by_email(tx, req->email())) {
+          if (store::recent_audit_count(tx, owner->id, "account.register_existing", 60) < config_.mails_per_recipient_hour)
+            rpc::request_mail(tx, "auth.register_existing", owner->email, owner->id,
+                              {{"login_id", owner->login_id},
+                               {"url", config_.public_base_url + "/password-reset"}});
+          audit(tx, p, "account.register_existing", owner->id, {{"email", log::mask_email(req->email())}});
+          return Status::OK;
+        }
+        AccountRow a;
+        a.id = crypto::uuid_v4();
+        a.login_id = req->login_id();
+        a.email = req->email();
+        a.password_hash = hash;
+        a.roles = {"member"};
+        a.status = "pending";
+        store::insert_account(tx, a);
+        store::insert_token(tx, token_hash(token), a.id, "verify_email", std::nullopt, config_.verify_token_minutes);
+        rpc::request_mail(tx, "auth.verify_email", a.email, a.id,
+                     {{"login_id", a.login_id}, {"url", config_.public_base_url + "/accounts/verify?token=" + token}});
+        audit(tx, p, "account.register", a.id, {{"email", log::mask_email(a.email)}});
         return Status::OK;
-      }
-      AccountRow a;
-      a.id = crypto::uuid_v4();
-      a.login_id = req->login_id();
-      a.email = req->email();
-      a.password_hash = hash;
-      a.roles = {"member"};
-      a.status = "pending";
-      store::insert_account(tx, a);
-      store::insert_token(tx, token_hash(token), a.id, "verify_email", std::nullopt, config_.verify_token_minutes);
-      rpc::request_mail(tx, "auth.verify_email", a.email, a.id,
-                   {{"login_id", a.login_id}, {"url", config_.public_base_url + "/accounts/verify?token=" + token}});
-      audit(tx, p, "account.register", a.id, {{"email", log::mask_email(a.email)}});
-      return Status::OK;
+      });
     });
   });
   if (st.ok()) events_written_();
@@ -681,6 +685,94 @@ Status AuthServiceImpl::ResumeAccount(Ctx* ctx, const AccountIdRequest* req, Acc
 }
 Status AuthServiceImpl::UnlockAccount(Ctx* ctx, const AccountIdRequest* req, Account* resp) {
   return set_status_by_admin(ctx, req, resp, "UnlockAccount", "account.unlocked");
+}
+
+Status AuthServiceImpl::GetAccount(Ctx* ctx, const AccountIdRequest* req, Account* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "GetAccount", [&](const Principal& p) {
+    if (Status s = rpc::require_admin(p); !s.ok()) return s;
+    if (!validation::is_uuid(req->id())) return not_found();
+    auto a = pool_.read([&](db::Tx& tx) { return store::account_by_id(tx, req->id()); });
+    if (!a) return not_found();
+    to_proto(*a, resp);
+    return Status::OK;
+  });
+}
+
+// AUTH-7: the operations an admin performs on another staff account, each audited. One
+// staff account is the target (members manage their own), never the admin itself (its
+// own password, address and TOTP go through the member routes, with its password).
+Status AuthServiceImpl::on_staff_account(Ctx* ctx, const std::string& id, const char* method,
+                                         const std::function<Status(db::Tx&, const Principal&, const AccountRow&)>& fn) {
+  Status st = rpc::guarded(ctx, config_.hmac_key, method, [&](const Principal& p) {
+    if (Status s = rpc::require_admin(p); !s.ok()) return s;
+    if (!validation::is_uuid(id)) return not_found();
+    if (id == p.account_id())
+      return Status(StatusCode::FAILED_PRECONDITION, "自分自身のアカウントはマイページから変更してください");
+    return pool_.transaction([&](db::Tx& tx) {
+      auto a = store::account_by_id(tx, id, true);
+      if (!a) return not_found();
+      if (!is_staff_roles(a->roles))
+        return Status(StatusCode::FAILED_PRECONDITION, "職員のアカウントではありません");
+      return fn(tx, p, *a);
+    });
+  });
+  if (st.ok()) events_written_();
+  return st;
+}
+
+Status AuthServiceImpl::UpdateStaffAccount(Ctx* ctx, const UpdateStaffAccountRequest* req,
+                                           UpdateStaffAccountResponse* resp) {
+  validation::Errors e;
+  e.text("display_name", req->display_name(), {.required = false, .max_chars = 100});
+  if (!req->email().empty()) e.email("email", req->email());
+  if (req->display_name().empty() && req->email().empty())
+    e.add("display_name", "required", "表示名かメールアドレスを入力してください", "give a display name or an e-mail");
+  std::string token = crypto::random_token();
+  return on_staff_account(ctx, req->id(), "UpdateStaffAccount", [&](db::Tx& tx, const Principal& p, const AccountRow& a) {
+    if (!e.empty()) return rpc::invalid(e);
+    if (!req->display_name().empty() && req->display_name() != a.display_name) {
+      store::set_display_name(tx, a.id, req->display_name());
+      audit(tx, p, "staff.display_name_changed", a.id);
+    }
+    if (!req->email().empty() && req->email() != a.email) {
+      if (store::email_taken(tx, req->email(), a.id))
+        return rpc::invalid("email", "taken", "このメールアドレスは既に登録されています", "is already registered");
+      // The new address confirms before it is used; until then the old one stays.
+      store::spend_account_tokens(tx, a.id);
+      store::insert_token(tx, token_hash(token), a.id, "change_email", req->email(), config_.verify_token_minutes);
+      rpc::request_mail(tx, "auth.change_email", req->email(), a.id,
+                        {{"login_id", a.login_id}, {"url", config_.public_base_url + "/accounts/verify?token=" + token}});
+      audit(tx, p, "staff.email_change_requested", a.id, {{"to", log::mask_email(req->email())}});
+      resp->set_email_confirmation_sent(true);
+    }
+    to_proto(*store::account_by_id(tx, a.id), resp->mutable_account());
+    return Status::OK;
+  });
+}
+
+Status AuthServiceImpl::ReissueTemporaryPassword(Ctx* ctx, const AccountIdRequest* req, TemporaryPasswordResponse* resp) {
+  return on_staff_account(ctx, req->id(), "ReissueTemporaryPassword",
+                          [&](db::Tx& tx, const Principal& p, const AccountRow& a) {
+                            // Hashed only once the caller is known to be an admin.
+                            std::string password = temporary_password();
+                            store::set_password(tx, a.id, hash_password(password, config_.argon2), true);
+                            store::delete_sessions_of(tx, a.id);
+                            store::spend_account_tokens(tx, a.id);
+                            audit(tx, p, "staff.password_reissued", a.id);
+                            to_proto(*store::account_by_id(tx, a.id), resp->mutable_account());
+                            resp->set_temporary_password(password);
+                            return Status::OK;
+                          });
+}
+
+Status AuthServiceImpl::ResetTotp(Ctx* ctx, const AccountIdRequest* req, Account* resp) {
+  return on_staff_account(ctx, req->id(), "ResetTotp", [&](db::Tx& tx, const Principal& p, const AccountRow& a) {
+    store::disable_totp(tx, a.id);  // and its recovery codes; enrolment is pending again
+    store::delete_sessions_of(tx, a.id);
+    audit(tx, p, "staff.totp_reset", a.id);
+    to_proto(*store::account_by_id(tx, a.id), resp);
+    return Status::OK;
+  });
 }
 
 Status AuthServiceImpl::DeleteAccount(Ctx* ctx, const AccountIdRequest* req, Empty*) {

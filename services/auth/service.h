@@ -62,6 +62,10 @@ class AuthServiceImpl final : public civic::auth::AuthService::Service {
   grpc::Status ListAccounts(Ctx*, const ListAccountsRequest*, ListAccountsResponse*) override;
   grpc::Status CreateStaffAccount(Ctx*, const CreateStaffAccountRequest*, CreateStaffAccountResponse*) override;
   grpc::Status SetRoles(Ctx*, const SetRolesRequest*, Account*) override;
+  grpc::Status GetAccount(Ctx*, const AccountIdRequest*, Account*) override;
+  grpc::Status UpdateStaffAccount(Ctx*, const UpdateStaffAccountRequest*, UpdateStaffAccountResponse*) override;
+  grpc::Status ReissueTemporaryPassword(Ctx*, const AccountIdRequest*, TemporaryPasswordResponse*) override;
+  grpc::Status ResetTotp(Ctx*, const AccountIdRequest*, Account*) override;
   grpc::Status SuspendAccount(Ctx*, const AccountIdRequest*, Account*) override;
   grpc::Status ResumeAccount(Ctx*, const AccountIdRequest*, Account*) override;
   grpc::Status UnlockAccount(Ctx*, const AccountIdRequest*, Account*) override;
@@ -74,6 +78,8 @@ class AuthServiceImpl final : public civic::auth::AuthService::Service {
   /// and sets `token` and `csrf`; otherwise leaves them empty.
   void rotate_if_privileged(db::Tx& tx, const rpc::Principal& p, const AccountRow& a, std::string* token,
                             std::string* csrf);
+  grpc::Status on_staff_account(Ctx* ctx, const std::string& id, const char* method,
+                                const std::function<grpc::Status(db::Tx&, const rpc::Principal&, const AccountRow&)>& fn);
   grpc::Status set_status_by_admin(Ctx* ctx, const AccountIdRequest* req, Account* resp, const char* method,
                                    const char* action);
 

@@ -14,7 +14,7 @@ constexpr const char* kAccountColumns =
     "coalesce(locked_until > now(), false), "
     "greatest(0, ceil(extract(epoch FROM coalesce(locked_until, now()) - now())))::bigint, "
     "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
-    "coalesce(to_char(last_login_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '')";
+    "coalesce(to_char(last_login_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''), display_name";
 
 std::string account_query(const char* where) {
   return std::string("SELECT ") + kAccountColumns + " FROM accounts WHERE " + where;
@@ -38,6 +38,7 @@ AccountRow read_account(const db::Row& r) {
   a.locked_seconds_left = r.int64(13);
   a.created_at = r.text(14);
   a.last_login_at = r.text(15);
+  a.display_name = r.text(16);
   return a;
 }
 
@@ -257,6 +258,10 @@ void set_totp_secret(db::Tx& tx, std::string_view id, std::string_view sealed) {
   tx.exec(kSetTotpSecret, id, db::Bytes{sealed});
 }
 void enable_totp(db::Tx& tx, std::string_view id, int64_t step) { tx.exec(kEnableTotp, id, step); }
+void set_display_name(db::Tx& tx, std::string_view id, std::string_view name) {
+  tx.exec("UPDATE accounts SET display_name = $2, updated_at = now() WHERE id = $1::uuid", id, name);
+}
+
 void disable_totp(db::Tx& tx, std::string_view id) {
   tx.exec(kDisableTotp, id);
   tx.exec(kDeleteRecovery, id);

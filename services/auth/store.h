@@ -21,6 +21,7 @@ struct AccountRow {
   bool totp_enabled = false;
   int64_t totp_last_step = 0;
   int failed_logins = 0;
+  std::string display_name;
   bool locked = false;
   int64_t locked_seconds_left = 0;
   std::string created_at;
@@ -93,6 +94,7 @@ void set_status(db::Tx& tx, std::string_view id, std::string_view status);
 void set_roles(db::Tx& tx, std::string_view id, const std::vector<std::string>& roles);
 void activate_email(db::Tx& tx, std::string_view id);
 void set_email(db::Tx& tx, std::string_view id, std::string_view email);
+void set_display_name(db::Tx& tx, std::string_view id, std::string_view name);
 void delete_account(db::Tx& tx, std::string_view id);
 
 void set_totp_secret(db::Tx& tx, std::string_view id, std::string_view sealed);

@@ -100,6 +100,11 @@ void set_article_state(db::Tx& tx, std::string_view id, std::string_view state) 
           id, state);
 }
 
+bool delete_image(db::Tx& tx, std::string_view article_id, std::string_view id) {
+  return tx.exec("DELETE FROM article_images WHERE article_id = $1::uuid AND id = $2::uuid", article_id, id).affected() ==
+         1;
+}
+
 void insert_image(db::Tx& tx, const ImageRow& i, std::string_view uploaded_by) {
   std::optional<std::string> by = uploaded_by.empty() ? std::nullopt : std::optional<std::string>(uploaded_by);
   tx.exec("INSERT INTO article_images (id, article_id, alt, content_type, data, uploaded_by) "

@@ -73,6 +73,8 @@ void set_article_state(db::Tx& tx, std::string_view id, std::string_view state);
 void erase_article(db::Tx& tx, std::string_view id);
 
 void insert_image(db::Tx& tx, const ImageRow& i, std::string_view uploaded_by);
+/// False when the article has no such image.
+bool delete_image(db::Tx& tx, std::string_view article_id, std::string_view id);
 /// The images of every article in `article_ids` (without data), oldest first: one query for a whole page.
 std::vector<ImageRow> images(db::Tx& tx, const std::vector<std::string>& article_ids);
 std::optional<ImageRow> find_image(db::Tx& tx, std::string_view article_id, std::string_view id);

@@ -273,6 +273,17 @@ Status ContentServiceImpl::AdminListArticles(grpc::ServerContext* ctx, const Adm
   });
 }
 
+Status ContentServiceImpl::DeleteArticleImage(grpc::ServerContext* ctx, const ImageRequest* req, civic::common::Empty*) {
+  return admin_.staff(ctx, "DeleteArticleImage", true, [&](const Principal& p) {
+    if (!validation::is_uuid(req->id()) || !validation::is_uuid(req->image_id())) return not_found();
+    return pool_.transaction([&](db::Tx& tx) {
+      if (!store::delete_image(tx, req->id(), req->image_id())) return not_found();
+      log::info("article_image_deleted", {{"article_id", req->id()}, {"id", req->image_id()}, {"account_id", p.account_id()}});
+      return Status::OK;
+    });
+  });
+}
+
 rpc::Collection<ArticleRow, Article> ContentServiceImpl::article_collection() {
   return {
       .entity = "article",

@@ -42,6 +42,7 @@ class ContentServiceImpl final : public ContentService::Service {
   grpc::Status CreateArticle(grpc::ServerContext*, const SaveArticleRequest*, Article*) override;
   grpc::Status UpdateArticle(grpc::ServerContext*, const SaveArticleRequest*, Article*) override;
   grpc::Status UploadArticleImage(grpc::ServerContext*, const UploadImageRequest*, ArticleImage*) override;
+  grpc::Status DeleteArticleImage(grpc::ServerContext*, const ImageRequest*, civic::common::Empty*) override;
   CIVIC_STAFF_COLLECTION(Article, Article, admin_)
   CIVIC_STAFF_DUPLICATE(Article, admin_)
 

@@ -14,8 +14,10 @@
 #include "core/paging.h"
 #include "core/time.h"
 #include "core/validation.h"
+#include "directory/forms.h"
 #include "rpc/json.h"
 #include "rpc/outbox.h"
+#include "rpc/idempotency.h"
 #include "rpc/server.h"
 #include "rpc/collection.h"
 #include "text/text.h"
@@ -34,198 +36,16 @@ constexpr size_t kMaxAttachmentBytes = 10 << 20;
 
 using rpc::not_found;
 
-using rpc::site_name;
+const std::map<std::string, std::string> kKindLabels = {{"group", "団体"}, {"npo", "NPO法人"}, {"company", "企業"}};
+const std::map<std::string, std::string> kStatusLabels = {
+    {"active", "活動中"}, {"dissolved", "解散"}, {"withdrawn", "退会"}};
 
-// Where the organisation is reached about its record: the registrant (登録担当者) on
-// Supernet; on Aikasanet the organisation's own phone and e-mail (別紙4 items 12, 13).
-std::pair<std::string, std::string> contact_of(const Organization& o) {
-  if (o.site() == "aikasanet") return {o.phone(), o.email()};
-  return {o.registrant_phone(), o.registrant_email()};
-}
+using rpc::site_name;
 
 // Compiled once; building a std::regex costs far more than matching one.
 const std::regex kCode("[a-z0-9_]{1,40}");
 
 bool matches(std::string_view s, const std::regex& pattern) { return std::regex_match(s.begin(), s.end(), pattern); }
-
-// ふりがな: kana, the long-vowel mark, middle dot, spaces, ASCII letters and digits.
-bool kana_only(std::string_view utf8) {
-  std::string n = text::normalize(utf8);
-  for (size_t i = 0; i < n.size();) {
-    unsigned char c = static_cast<unsigned char>(n[i]);
-    if (c < 0x80) {
-      if (!(std::isalnum(c) || c == ' ')) return false;
-      ++i;
-      continue;
-    }
-    if (c < 0xE0 || c >= 0xF0) return false;  // every kana is a 3-byte sequence
-    uint32_t cp = ((c & 0x0F) << 12) | ((static_cast<unsigned char>(n[i + 1]) & 0x3F) << 6) |
-                  (static_cast<unsigned char>(n[i + 2]) & 0x3F);
-    bool kana = (cp >= 0x3041 && cp <= 0x309F) || (cp >= 0x30A0 && cp <= 0x30FF);  // incl. ー and ・
-    if (!kana) return false;
-    i += 3;
-  }
-  return true;
-}
-
-// A real day, not in the future (a founding date).
-bool past_date(const std::string& s) { return validation::is_date(s) && s <= time::tokyo_date(); }
-
-void not_applicable(Errors& e, const std::string& field, bool given) {
-  if (given) e.add(field, "not_applicable", "この区分では入力できない項目です", "does not apply to this kind of organisation");
-}
-
-std::vector<std::string> list(const google::protobuf::RepeatedPtrField<std::string>& r) { return {r.begin(), r.end()}; }
-
-// Every registration requirement must be ticked (別紙3 item 38, 別紙4 item 18).
-void all_requirements(Errors& e, const rpc::Taxonomies& tax, const Organization& o) {
-  auto all = tax.codes("registration_requirements", o.site());
-  std::vector<std::string> ticked = list(o.registration_requirements());
-  std::sort(all.begin(), all.end());
-  std::sort(ticked.begin(), ticked.end());
-  ticked.erase(std::unique(ticked.begin(), ticked.end()), ticked.end());
-  if (ticked != all)
-    e.add("registration_requirements", "all_required", "登録要件のすべてにチェックしてください", "every requirement must be ticked");
-}
-
-// The items only Supernet asks (別紙3).
-void supernet_items(Errors& e, const Organization& o, const rpc::Taxonomies& tax, bool registration) {
-  bool company = o.kind() == "company";
-  e.text("contact_person", o.contact_person(), {.max_chars = 100});
-  e.text("contact_title", o.contact_title(), {.required = false, .max_chars = 100});
-  e.text("collaboration_record", o.collaboration_record(), {.required = false, .max_chars = kLongText, .multiline = true});
-  e.phone("registrant_phone", o.registrant_phone());
-  e.email("registrant_email", o.registrant_email());
-  tax.check(e, "features", "features", list(o.features()), o.site());
-  if (!company) {
-    if (o.fields().empty()) e.add("fields", "required", "活動分野を1つ以上選んでください", "choose at least one field");
-    tax.check(e, "fields", "fields", list(o.fields()), o.site());
-    if (e.text("target_area", o.target_area(), {.max_chars = 40}))
-      tax.check(e, "target_area", "target_areas", {o.target_area()});
-    if (o.target_area() == "municipalities" && o.target_municipalities().empty())
-      e.add("target_municipalities", "required", "対象市町を1つ以上選んでください", "choose at least one municipality");
-    tax.check(e, "target_municipalities", "municipalities", list(o.target_municipalities()));
-    e.text("purpose", o.purpose(), {.max_chars = kLongText, .multiline = true});
-    e.text("main_office", o.main_office(), {.required = false, .max_chars = 200});
-    e.text("sub_office", o.sub_office(), {.required = false, .max_chars = 200});
-    if (!o.budget_band().empty()) tax.check(e, "budget_band", "budget_bands", {o.budget_band()}, o.site());
-    e.text("membership_fee", o.membership_fee(), {.required = false, .max_chars = 200});
-    e.text("membership_requirements", o.membership_requirements(), {.required = false, .max_chars = 1000, .multiline = true});
-    e.text("activity_schedule", o.activity_schedule(), {.required = false, .max_chars = 1000, .multiline = true});
-    if (registration) all_requirements(e, tax, o);
-    not_applicable(e, "csr_activities", !o.csr_activities().empty());
-  } else {
-    e.text("csr_activities", o.csr_activities(), {.max_chars = kLongText, .multiline = true});
-    not_applicable(e, "fields", !o.fields().empty());
-    not_applicable(e, "target_area", !o.target_area().empty());
-    not_applicable(e, "target_municipalities", !o.target_municipalities().empty());
-    not_applicable(e, "purpose", !o.purpose().empty());
-    not_applicable(e, "budget_band", !o.budget_band().empty());
-    not_applicable(e, "main_office", !o.main_office().empty());
-    not_applicable(e, "sub_office", !o.sub_office().empty());
-    not_applicable(e, "membership_fee", !o.membership_fee().empty());
-    not_applicable(e, "membership_requirements", !o.membership_requirements().empty());
-    not_applicable(e, "activity_schedule", !o.activity_schedule().empty());
-    not_applicable(e, "registration_requirements", !o.registration_requirements().empty());
-  }
-  for (const auto& [field, given] : {std::pair{"registrant_department", !o.registrant_department().empty()},
-                                     std::pair{"recruits_volunteers", o.recruits_volunteers()},
-                                     std::pair{"offers_volunteers", o.offers_volunteers()},
-                                     std::pair{"volunteer_record", !o.volunteer_record().empty()}})
-    not_applicable(e, field, given);
-}
-
-// The items only Aikasanet asks (別紙4 items 5-33 for groups and companies); its
-// contact person is private and reached through the organisation's phone and e-mail.
-void aikasanet_items(Errors& e, const Organization& o, const rpc::Taxonomies& tax, bool registration) {
-  bool company = o.kind() == "company";
-  e.text("purpose", o.purpose(), {.max_chars = kLongText, .multiline = true});  // 設立目的
-  e.text("registrant_department", o.registrant_department(), {.required = false, .max_chars = 100});
-  if (o.founded_on().empty()) e.add("founded_on", "required", "設立年月日を入力してください", "required");
-  if (o.member_count() <= 0)
-    e.add("member_count", "required", company ? "社員数を入力してください" : "会員数を入力してください", "required");
-  if (company) {
-    e.text("volunteer_record", o.volunteer_record(), {.required = false, .max_chars = kLongText, .multiline = true});
-    not_applicable(e, "recruits_volunteers", o.recruits_volunteers());
-    not_applicable(e, "offers_volunteers", o.offers_volunteers());
-    not_applicable(e, "registration_requirements", !o.registration_requirements().empty());
-  } else {
-    if (registration) all_requirements(e, tax, o);
-    not_applicable(e, "volunteer_record", !o.volunteer_record().empty());
-  }
-  for (const auto& [field, given] : {std::pair{"contact_person", !o.contact_person().empty()},
-                                     std::pair{"contact_title", !o.contact_title().empty()},
-                                     std::pair{"fields", !o.fields().empty()},
-                                     std::pair{"target_area", !o.target_area().empty()},
-                                     std::pair{"target_municipalities", !o.target_municipalities().empty()},
-                                     std::pair{"csr_activities", !o.csr_activities().empty()},
-                                     std::pair{"collaboration_record", !o.collaboration_record().empty()},
-                                     std::pair{"main_office", !o.main_office().empty()},
-                                     std::pair{"sub_office", !o.sub_office().empty()},
-                                     std::pair{"budget_band", !o.budget_band().empty()},
-                                     std::pair{"membership_fee", !o.membership_fee().empty()},
-                                     std::pair{"membership_requirements", !o.membership_requirements().empty()},
-                                     std::pair{"activity_schedule", !o.activity_schedule().empty()},
-                                     std::pair{"features", !o.features().empty()},
-                                     std::pair{"registrant_phone", !o.registrant_phone().empty()},
-                                     std::pair{"registrant_email", !o.registrant_email().empty()}})
-    not_applicable(e, field, given);
-}
-
-// Every check of DIR-1 and SEC-18 for a registration (current_terms > 0) or for the
-// record a correction would produce (current_terms == 0: terms and requirements were
-// settled at registration); names every bad field. Which items are asked, and which
-// are required, follows the site's list (別紙3 / 別紙4) and the kind.
-Errors validate(const Organization& o, const rpc::Taxonomies& tax, int current_terms) {
-  bool registration = current_terms > 0;
-  bool aikasanet = o.site() == "aikasanet";
-  Errors e;
-  e.one_of("site", o.site(), {"supernet", "aikasanet"});
-  e.one_of("kind", o.kind(), {"group", "npo", "company"});
-  e.text("name", o.name(), {.max_chars = 200});
-  if (e.text("name_kana", o.name_kana(), {.max_chars = 200}) && !kana_only(o.name_kana()))
-    e.add("name_kana", "invalid_format", "ふりがなはひらがな・カタカナで入力してください", "must be written in kana");
-  e.text("representative", o.representative(), {.max_chars = 100});
-  e.text("representative_title", o.representative_title(), {.required = aikasanet, .max_chars = 100});
-  e.text("activities", o.activities(), {.max_chars = kLongText, .multiline = true});
-  e.text("appeal", o.appeal(), {.required = false, .max_chars = kLongText, .multiline = true});
-  e.text("address", o.address(), {.max_chars = 200});
-  e.postal_code("postal_code", o.postal_code(), aikasanet);
-  e.phone("phone", o.phone(), aikasanet);
-  e.phone("fax", o.fax(), false);
-  e.email("email", o.email(), aikasanet);
-  if (!o.founded_on().empty() && !past_date(o.founded_on()))
-    e.add("founded_on", "invalid_format", "設立年月日は YYYY-MM-DD の過去の日付で入力してください", "must be a past date YYYY-MM-DD");
-  if (o.member_count() < 0 || o.member_count() > 10000000)
-    e.add("member_count", "out_of_range", "0から10,000,000の間で入力してください", "must be between 0 and 10,000,000");
-  if (o.links_size() > 3) e.add("links", "too_many", "URLは3件までです", "at most 3 links");
-  for (int i = 0; i < o.links_size() && i < 3; ++i) {
-    std::string at = "links[" + std::to_string(i) + "].";
-    e.http_url(at + "url", o.links(i).url());
-    e.text(at + "description", o.links(i).description(), {.required = false, .max_chars = 100});
-  }
-  e.text("registrant_name", o.registrant_name(), {.max_chars = 100});
-  e.text("registrant_title", o.registrant_title(), {.required = false, .max_chars = 100});
-  if (!o.guardian_consent())
-    e.add("guardian_consent", "required", "未成年者の保護者同意の確認にチェックしてください", "must be confirmed");
-  if (registration && o.accepted_terms_version() != current_terms)
-    e.add("accepted_terms_version", "not_current", "最新の利用規約に同意してください", "the current terms of use must be accepted");
-
-  // Taxonomy codes (SPEC section 5).
-  std::string classes = o.kind() == "company" ? "company_classes" : "group_classes";
-  if (e.text("class_code", o.class_code(), {.max_chars = 40}))
-    tax.check(e, "class_code", classes, {o.class_code()});
-  if (o.kind() == "npo" && !o.class_code().empty() && o.class_code() != "npo_corporation")
-    e.add("class_code", "invalid_for_kind", "NPO法人の分類は「NPO法人」です", "an NPO's class is npo_corporation");
-  if (e.text("prefecture", o.prefecture(), {.max_chars = 40})) tax.check(e, "prefecture", "prefectures", {o.prefecture()});
-  if (e.text("municipality", o.municipality(), {.max_chars = 40}))
-    tax.check(e, "municipality", "address_municipalities", {o.municipality()});
-  if (aikasanet)
-    aikasanet_items(e, o, tax, registration);
-  else
-    supernet_items(e, o, tax, registration);
-  return e;
-}
 
 // The descriptive profile kept as JSON: every item that has no column of its own and
 // is not private, so a new descriptive item in the proto needs no code here.
@@ -385,51 +205,53 @@ void DirectoryServiceImpl::to_proto(const OrgRow& row, bool full, Organization* 
 Status DirectoryServiceImpl::RegisterOrganization(grpc::ServerContext* ctx, const RegisterOrganizationRequest* req,
                                                   RegisterOrganizationResponse* resp) {
   Status st = rpc::guarded(ctx, config_.hmac_key, "RegisterOrganization", [&](const Principal& p) {
-    Organization o = req->organization();
-    if (o.site().empty()) o.set_site("supernet");
-    // Aikasanet is for members: the group or company registers from its own account.
-    if (o.site() == "aikasanet")
-      if (Status s = rpc::require_login(p); !s.ok()) return s;
-    bool known_site = o.site() == "supernet" || o.site() == "aikasanet";  // else validate names it
-    Errors e = validate(o, *taxonomies_.snapshot(), known_site ? terms_version_(o.site()) : 1);
-    if (!e.empty()) return rpc::invalid(e);
-
-    OrgRow row;
-    row.id = crypto::uuid_v4();
-    row.site = o.site();
-    row.kind = o.kind();
-    set_content(o, row);
-    row.registrant_name = o.registrant_name();
-    row.registrant_title = o.registrant_title();
-    row.registrant_department = o.registrant_department();
-    auto [contact_phone, contact_email] = contact_of(o);
-    row.registrant_phone_sealed = sealer_.seal(contact_phone, row.id);
-    row.registrant_email_sealed = sealer_.seal(contact_email, row.id);
-    row.registration_requirements = list(o.registration_requirements());
-    row.accepted_terms_version = o.accepted_terms_version();
-    row.guardian_consent = o.guardian_consent();
-    row.state = "review";
-    row.owner_account_id = p.account_id();
-    std::string handoff = crypto::random_token();
-    pool_.transaction([&](db::Tx& tx) {
-      store::insert(tx, row);
-      store::insert_handoff(tx, crypto::sha256(handoff), row.id, kHandoffMinutes);
-      workflow::record(tx, {"organization", row.id, "create", std::nullopt, workflow::State::review, p.account_id(), ""});
-      announce(tx, row.id);
-      // DIR-2: the registrant's receipt, and a notice to the centre that a new entry waits.
-      rpc::request_mail(tx, "directory.registered", contact_email, "",
-                        {{"registrant_name", o.registrant_name()}, {"organization_name", o.name()},
-                         {"site_name", site_name(o.site())}});
-      rpc::request_mail(tx, "directory.new_registration", rpc::kCentre, "",
-                        {{"organization_name", o.name()}, {"kind", o.kind()}, {"site_name", site_name(o.site())},
-                         {"url", config_.public_base_url + "/admin/organizations/" + row.id}});
+    return rpc::idempotent(pool_, config_.hmac_key, p, "RegisterOrganization", *req, resp, [&]() -> Status {
+      Organization o = req->organization();
+      if (o.site().empty()) o.set_site("supernet");
+      // Aikasanet is for members: the group or company registers from its own account.
+      if (o.site() == "aikasanet")
+        if (Status s = rpc::require_login(p); !s.ok()) return s;
+      bool known_site = o.site() == "supernet" || o.site() == "aikasanet";  // else validate names it
+      Errors e = validate(o, *taxonomies_.snapshot(), known_site ? terms_version_(o.site()) : 1);
+      if (!e.empty()) return rpc::invalid(e);
+  
+      OrgRow row;
+      row.id = crypto::uuid_v4();
+      row.site = o.site();
+      row.kind = o.kind();
+      set_content(o, row);
+      row.registrant_name = o.registrant_name();
+      row.registrant_title = o.registrant_title();
+      row.registrant_department = o.registrant_department();
+      auto [contact_phone, contact_email] = contact_of(o);
+      row.registrant_phone_sealed = sealer_.seal(contact_phone, row.id);
+      row.registrant_email_sealed = sealer_.seal(contact_email, row.id);
+      row.registration_requirements = list(o.registration_requirements());
+      row.accepted_terms_version = o.accepted_terms_version();
+      row.guardian_consent = o.guardian_consent();
+      row.state = "review";
+      row.owner_account_id = p.account_id();
+      std::string handoff = crypto::random_token();
+      pool_.transaction([&](db::Tx& tx) {
+        store::insert(tx, row);
+        store::insert_handoff(tx, crypto::sha256(handoff), row.id, kHandoffMinutes);
+        workflow::record(tx, {"organization", row.id, "create", std::nullopt, workflow::State::review, p.account_id(), ""});
+        announce(tx, row.id);
+        // DIR-2: the registrant's receipt, and a notice to the centre that a new entry waits.
+        rpc::request_mail(tx, "directory.registered", contact_email, "",
+                          {{"registrant_name", o.registrant_name()}, {"organization_name", o.name()},
+                           {"site_name", site_name(o.site())}});
+        rpc::request_mail(tx, "directory.new_registration", rpc::kCentre, "",
+                          {{"organization_name", o.name()}, {"kind", o.kind()}, {"site_name", site_name(o.site())},
+                           {"url", config_.public_base_url + "/admin/organizations/" + row.id}});
+      });
+      log::info("organization_registered",
+                {{"id", row.id}, {"site", row.site}, {"kind", row.kind}, {"request_id", p.request_id()}});
+      resp->set_id(row.id);
+      resp->set_state(row.state);
+      resp->set_handoff_token(handoff);
+      return Status::OK;
     });
-    log::info("organization_registered",
-              {{"id", row.id}, {"site", row.site}, {"kind", row.kind}, {"request_id", p.request_id()}});
-    resp->set_id(row.id);
-    resp->set_state(row.state);
-    resp->set_handoff_token(handoff);
-    return Status::OK;
   });
   if (st.ok()) written(false);
   return st;
@@ -444,32 +266,10 @@ Status DirectoryServiceImpl::GetHandoff(grpc::ServerContext* ctx, const HandoffR
       auto row = store::find(tx, *id);
       if (!row) return not_found();
       Organization full;
-      to_proto(*row, false, &full);
-      // The items both sites' forms ask for (別紙3 and 別紙4); nothing private.
-      Organization* o = resp->mutable_organization();
-      o->set_kind(full.kind());
-      o->set_class_code(full.class_code());
-      o->set_name(full.name());
-      o->set_name_kana(full.name_kana());
-      o->set_representative(full.representative());
-      o->set_representative_title(full.representative_title());
-      o->set_contact_person(full.contact_person());
-      o->set_contact_title(full.contact_title());
-      o->set_purpose(full.purpose());
-      o->set_activities(full.activities());
-      o->set_postal_code(full.postal_code());
-      o->set_prefecture(full.prefecture());
-      o->set_municipality(full.municipality());
-      o->set_address(full.address());
-      o->set_phone(full.phone());
-      o->set_fax(full.fax());
-      o->set_email(full.email());
-      o->set_founded_on(full.founded_on());
-      o->set_member_count(full.member_count());
-      o->set_appeal(full.appeal());
-      *o->mutable_links() = full.links();
-      *o->mutable_fields() = full.fields();
+      to_proto(*row, true, &full);  // the token holder is the registrant: its own items may go along
+      handoff_prefill(full, resp->mutable_organization());
       resp->set_from_site(full.site());
+      resp->set_to_site(resp->organization().site());
       return Status::OK;
     });
   });
@@ -614,6 +414,88 @@ Status DirectoryServiceImpl::UpdateOrganization(grpc::ServerContext* ctx, const 
       resp);
 }
 
+Status DirectoryServiceImpl::UpdateOwnOrganization(grpc::ServerContext* ctx, const UpdateOrganizationRequest* req,
+                                                   UpdateOwnOrganizationResponse* resp) {
+  Status st = rpc::guarded(ctx, config_.hmac_key, "UpdateOwnOrganization", [&](const Principal& p) {
+    if (Status s = rpc::require_login(p); !s.ok()) return s;
+    if (!validation::is_uuid(req->id())) return not_found();
+    const Organization& o = req->organization();
+    Errors e = validate(o, *taxonomies_.snapshot(), 0);
+    return pool_.transaction([&](db::Tx& tx) {
+      auto row = store::find(tx, req->id(), true);
+      // Another account's record (or one nobody owns) is as good as absent.
+      if (!row || row->owner_account_id.empty() || row->owner_account_id != p.account_id()) return not_found();
+      if (o.site() != row->site) e.add("site", "not_changeable", "サイトは変更できません", "the site cannot be changed");
+      if (o.kind() != row->kind) e.add("kind", "not_changeable", "区分は変更できません", "the kind cannot be changed");
+      if (!e.empty()) return rpc::invalid(e);
+      if (row->state == "archived")
+        return Status(StatusCode::FAILED_PRECONDITION, "公開を終えた登録は変更できません。センターへお問い合わせください");
+      if (o.version() != row->version)
+        return Status(StatusCode::ABORTED, "ほかの画面で先に更新されました。読み込み直してから編集してください");
+      Organization current;
+      to_proto(*row, true, &current);
+      auto changed = rpc::changed_fields(current, o,
+                                         {"id", "version", "state", "status", "published_at", "updated_at",
+                                          "owner_account_id", "accepted_terms_version", "accepted_terms_at",
+                                          "registration_requirements", "guardian_consent", "attachments"});
+      // On a published record, public items wait for the centre (as a confirmed
+      // correction request); the registrant's private items take effect at once.
+      Organization now = o, waiting;
+      std::vector<std::string> applied;
+      if (row->state == "published") {
+        now = current;
+        now.set_version(o.version());
+        for (const auto& name : changed) {
+          const auto* f = Organization::descriptor()->FindFieldByName(name);
+          Organization from = o;
+          if (f->options().GetExtension(civic::private_field)) {
+            now.GetReflection()->SwapFields(&now, &from, {f});
+            applied.push_back(name);
+          } else {
+            waiting.GetReflection()->SwapFields(&waiting, &from, {f});
+          }
+        }
+      } else {
+        applied = changed;  // nothing public yet: the centre reviews the whole record anyway
+      }
+      OrgRow updated = *row;
+      set_content(now, updated);
+      updated.registrant_name = now.registrant_name();
+      updated.registrant_title = now.registrant_title();
+      updated.registrant_department = now.registrant_department();
+      auto [contact_phone, contact_email] = contact_of(now);
+      updated.registrant_phone_sealed = sealer_.seal(contact_phone, row->id);
+      updated.registrant_email_sealed = sealer_.seal(contact_email, row->id);
+      updated.version = row->version;
+      if (!store::edit_content(tx, updated))
+        return Status(StatusCode::ABORTED, "ほかの画面で先に更新されました。読み込み直してから編集してください");
+      auto state = workflow::parse(row->state).value_or(workflow::State::review);
+      if (!applied.empty())
+        workflow::record(tx, {"organization", row->id, "edit", state, state, p.account_id(), "by the owner"}, applied);
+      if (waiting.ByteSizeLong() > 0) {
+        CorrectionRow c;
+        c.id = crypto::uuid_v4();
+        c.organization_id = row->id;
+        google::protobuf::util::JsonPrintOptions opts;
+        opts.preserve_proto_field_names = true;
+        (void)google::protobuf::util::MessageToJsonString(waiting, &c.changes, opts);
+        c.requester_name = (now.registrant_name().empty() ? row->name : now.registrant_name()).substr(0, 100);
+        c.requester_email_sealed = sealer_.seal(contact_email, c.id);
+        c.reason = "団体の登録者による修正";
+        store::insert_confirmed_correction(tx, c);
+        resp->set_correction_id(c.id);
+      }
+      announce(tx, row->id);
+      to_proto(*store::find(tx, row->id), true, resp->mutable_organization());
+      log::info("organization_edited_by_owner",
+                {{"id", row->id}, {"applied", applied.size()}, {"waiting", !resp->correction_id().empty()}});
+      return Status::OK;
+    });
+  });
+  if (st.ok()) written(true);
+  return st;
+}
+
 Status DirectoryServiceImpl::SetOrganizationStatus(grpc::ServerContext* ctx, const SetStatusRequest* req,
                                                    Organization* resp) {
   Status st = rpc::guarded(ctx, config_.hmac_key, "SetOrganizationStatus", [&](const Principal& p) {
@@ -644,26 +526,33 @@ Status DirectoryServiceImpl::ExportOrganizations(grpc::ServerContext* ctx, const
     e.one_of("site", req->site(), {"supernet", "aikasanet"}, false);
     if (!e.empty()) return rpc::invalid(e);
     auto rows = pool_.read([&](db::Tx& tx) { return store::export_all(tx, req->state(), req->site()); });
-    auto join = [](const auto& list) {
-      std::string out;
-      for (const auto& v : list) out += (out.empty() ? "" : ";") + std::string(v);
-      return out;
-    };
+    auto tax = taxonomies_.snapshot();
+    // Staff read labels (「保健・医療・福祉」); the codes follow in their own columns for
+    // whoever sorts or joins the sheet.
     std::string out(csv::kBom);
     out += csv::row({"id", "サイト", "区分", "分類", "団体名", "ふりがな", "状態", "公開状況", "代表者", "担当者", "活動分野",
                      "対象エリア", "対象市町", "市町", "住所", "電話番号", "Eメール", "URL", "特徴", "公開日",
-                     "登録担当者", "登録担当者部署", "登録担当者電話番号", "登録担当者Eメール", "更新日"});
+                     "登録担当者", "登録担当者部署", "登録担当者電話番号", "登録担当者Eメール", "更新日", "サイト(コード)",
+                     "区分(コード)", "分類(コード)", "状態(コード)", "公開状況(コード)", "活動分野(コード)",
+                     "対象エリア(コード)", "対象市町(コード)", "市町(コード)", "特徴(コード)"});
     for (const auto& row : rows) {
       Organization o;
       to_proto(row, true, &o);
       std::vector<std::string> urls;
       for (const auto& l : o.links()) urls.push_back(l.url());
       auto [contact_phone, contact_email] = contact_of(o);
-      out += csv::row({o.id(), o.site(), o.kind(), o.class_code(), o.name(), o.name_kana(), o.status(), o.state(),
-                       o.representative(), o.contact_person(), join(o.fields()), o.target_area(),
-                       join(o.target_municipalities()), o.municipality(), o.address(), o.phone(), o.email(), join(urls),
-                       join(o.features()), o.published_at(), o.registrant_name(), o.registrant_department(),
-                       contact_phone, contact_email, o.updated_at()});
+      std::string classes = o.kind() == "company" ? "company_classes" : "group_classes";
+      out += csv::row({o.id(), csv::label(csv::kSiteLabels, o.site()), csv::label(kKindLabels, o.kind()),
+                       tax->label(classes, o.class_code()), o.name(), o.name_kana(),
+                       csv::label(kStatusLabels, o.status()), csv::label(csv::kStateLabels, o.state()),
+                       o.representative(), o.contact_person(), tax->labels("fields", list(o.fields())),
+                       tax->label("target_areas", o.target_area()),
+                       tax->labels("municipalities", list(o.target_municipalities())),
+                       tax->label("address_municipalities", o.municipality()), o.address(), o.phone(), o.email(),
+                       csv::join(urls), tax->labels("features", list(o.features())), o.published_at(), o.registrant_name(),
+                       o.registrant_department(), contact_phone, contact_email, o.updated_at(), o.site(), o.kind(),
+                       o.class_code(), o.status(), o.state(), csv::join(o.fields()), o.target_area(),
+                       csv::join(o.target_municipalities()), o.municipality(), csv::join(o.features())});
     }
     resp->set_content_type("text/csv; charset=utf-8");
     resp->set_filename("団体一覧.csv");
@@ -717,6 +606,24 @@ void DirectoryServiceImpl::to_proto(const AttachmentRow& a, Attachment* out) con
   out->set_content_type(a.content_type);
   out->set_size(int32_t(a.size));
   out->set_created_at(a.created_at);
+}
+
+Status DirectoryServiceImpl::DeleteAttachment(grpc::ServerContext* ctx, const AttachmentRequest* req,
+                                              civic::common::Empty*) {
+  return rpc::guarded(ctx, config_.hmac_key, "DeleteAttachment", [&](const Principal& p) {
+    if (Status s = rpc::require_login(p); !s.ok()) return s;
+    if (!validation::is_uuid(req->id()) || !validation::is_uuid(req->attachment_id())) return not_found();
+    return pool_.transaction([&](db::Tx& tx) {
+      auto row = store::find(tx, req->id(), true);
+      bool owner = row && !row->owner_account_id.empty() && row->owner_account_id == p.account_id();
+      // Another account's organisation is as good as absent.
+      if (!row || (!owner && !rpc::is_staff(p))) return not_found();
+      if (!store::delete_attachment(tx, row->id, req->attachment_id())) return not_found();
+      log::info("attachment_deleted", {{"organization_id", row->id}, {"id", req->attachment_id()},
+                                       {"account_id", p.account_id()}});
+      return Status::OK;
+    });
+  });
 }
 
 Status DirectoryServiceImpl::UploadAttachment(grpc::ServerContext* ctx, const UploadAttachmentRequest* req,

@@ -35,6 +35,8 @@ class DirectoryServiceImpl final : public DirectoryService::Service {
   grpc::Status AdminListOrganizations(grpc::ServerContext*, const AdminListOrganizationsRequest*,
                                       ListOrganizationsResponse*) override;
   grpc::Status UpdateOrganization(grpc::ServerContext*, const UpdateOrganizationRequest*, Organization*) override;
+  grpc::Status UpdateOwnOrganization(grpc::ServerContext*, const UpdateOrganizationRequest*,
+                                     UpdateOwnOrganizationResponse*) override;
   CIVIC_STAFF_COLLECTION(Organization, Organization, admin_)
   CIVIC_STAFF_DUPLICATE(Organization, admin_)
   grpc::Status SetOrganizationStatus(grpc::ServerContext*, const SetStatusRequest*, Organization*) override;
@@ -42,6 +44,7 @@ class DirectoryServiceImpl final : public DirectoryService::Service {
   grpc::Status OrganizationStats(grpc::ServerContext*, const StatsRequest*, StatsResponse*) override;
   grpc::Status RegistrationsByMonth(grpc::ServerContext*, const RegistrationsRequest*, RegistrationsResponse*) override;
   grpc::Status UploadAttachment(grpc::ServerContext*, const UploadAttachmentRequest*, Attachment*) override;
+  grpc::Status DeleteAttachment(grpc::ServerContext*, const AttachmentRequest*, civic::common::Empty*) override;
   grpc::Status GetAttachment(grpc::ServerContext*, const AttachmentRequest*, civic::common::HttpBody*) override;
   grpc::Status SubmitCorrection(grpc::ServerContext*, const SubmitCorrectionRequest*, SubmitCorrectionResponse*) override;
   grpc::Status ConfirmCorrection(grpc::ServerContext*, const ConfirmCorrectionRequest*,

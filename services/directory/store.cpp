@@ -241,6 +241,14 @@ CorrectionRow read_correction(const db::Row& r) {
 }
 } // namespace
 
+void insert_confirmed_correction(db::Tx& tx, const CorrectionRow& c) {
+  tx.exec("INSERT INTO correction_requests (id, organization_id, changes, requester_name, requester_email_sealed, "
+          "reason, token_hash, token_expires_at, state, confirmed_at) VALUES ($1::uuid, $2::uuid, $3::jsonb, $4, "
+          "$5::bytea, $6, $7::bytea, now(), 'confirmed', now())",
+          c.id, c.organization_id, c.changes, c.requester_name, db::Bytes{c.requester_email_sealed}, c.reason,
+          db::Bytes{crypto::sha256(crypto::random_bytes(32))});
+}
+
 void insert_correction(db::Tx& tx, const CorrectionRow& c, std::string_view token_hash, int valid_hours) {
   tx.exec(kInsertCorrection, c.id, c.organization_id, c.changes, c.requester_name, db::Bytes{c.requester_email_sealed},
           c.reason, db::Bytes{token_hash}, valid_hours);
@@ -270,6 +278,11 @@ void decide_correction(db::Tx& tx, std::string_view id, std::string_view state, 
                        std::string_view note) {
   std::optional<std::string> by = actor.empty() ? std::nullopt : std::optional<std::string>(actor);
   tx.exec(kDecideCorrection, id, state, by, note);
+}
+
+bool delete_attachment(db::Tx& tx, std::string_view organization_id, std::string_view id) {
+  return tx.exec("DELETE FROM attachments WHERE organization_id = $1::uuid AND id = $2::uuid", organization_id, id)
+             .affected() == 1;
 }
 
 void insert_attachment(db::Tx& tx, const AttachmentRow& a, std::string_view uploaded_by) {

@@ -109,6 +109,8 @@ void update_content(db::Tx& tx, const OrgRow& o);
 bool edit_content(db::Tx& tx, const OrgRow& o);
 
 void insert_correction(db::Tx& tx, const CorrectionRow& c, std::string_view token_hash, int valid_hours);
+/// A correction the owning account made itself: confirmed already, no link mailed.
+void insert_confirmed_correction(db::Tx& tx, const CorrectionRow& c);
 /// Confirms an unconfirmed, unexpired request by its token; its id, or nullopt.
 std::optional<std::string> confirm_correction(db::Tx& tx, std::string_view token_hash);
 std::optional<CorrectionRow> find_correction(db::Tx& tx, std::string_view id, bool for_update = false);
@@ -118,6 +120,8 @@ void decide_correction(db::Tx& tx, std::string_view id, std::string_view state, 
                        std::string_view note);
 
 void insert_attachment(db::Tx& tx, const AttachmentRow& a, std::string_view uploaded_by);
+/// False when the organisation has no such attachment.
+bool delete_attachment(db::Tx& tx, std::string_view organization_id, std::string_view id);
 /// The attachments of an organisation, without their data.
 std::vector<AttachmentRow> attachments(db::Tx& tx, std::string_view organization_id);
 std::optional<AttachmentRow> find_attachment(db::Tx& tx, std::string_view organization_id, std::string_view id);

@@ -150,6 +150,17 @@ Status GrantsServiceImpl::GetReportPhoto(grpc::ServerContext* ctx, const PhotoRe
   });
 }
 
+Status GrantsServiceImpl::DeleteReportPhoto(grpc::ServerContext* ctx, const PhotoRequest* req, civic::common::Empty*) {
+  return reports_.staff(ctx, "DeleteReportPhoto", true, [&](const Principal& p) {
+    if (!validation::is_uuid(req->id()) || !validation::is_uuid(req->photo_id())) return not_found();
+    return pool_.transaction([&](db::Tx& tx) {
+      if (!store::delete_photo(tx, req->id(), req->photo_id())) return not_found();
+      log::info("report_photo_deleted", {{"report_id", req->id()}, {"id", req->photo_id()}, {"account_id", p.account_id()}});
+      return Status::OK;
+    });
+  });
+}
+
 rpc::Collection<ReportRow, Report> GrantsServiceImpl::report_collection() {
   return {
       .entity = "report",

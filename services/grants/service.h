@@ -36,6 +36,7 @@ class GrantsServiceImpl final : public GrantsService::Service {
   grpc::Status GetReportPhoto(grpc::ServerContext*, const PhotoRequest*, civic::common::HttpBody*) override;
   grpc::Status AdminListReports(grpc::ServerContext*, const ListReportsRequest*, ListReportsResponse*) override;
   grpc::Status UploadReportPhoto(grpc::ServerContext*, const UploadPhotoRequest*, ReportPhoto*) override;
+  grpc::Status DeleteReportPhoto(grpc::ServerContext*, const PhotoRequest*, civic::common::Empty*) override;
 
   // The staff surface of each collection (rpc/collection.h): create and edit here,
   // the rest one line each.

@@ -283,6 +283,10 @@ void set_report_state(db::Tx& tx, std::string_view id, std::string_view state) {
           id, state);
 }
 
+bool delete_photo(db::Tx& tx, std::string_view report_id, std::string_view id) {
+  return tx.exec("DELETE FROM report_photos WHERE report_id = $1::uuid AND id = $2::uuid", report_id, id).affected() == 1;
+}
+
 void insert_photo(db::Tx& tx, const PhotoRow& p, std::string_view uploaded_by) {
   std::optional<std::string> by = uploaded_by.empty() ? std::nullopt : std::optional<std::string>(uploaded_by);
   tx.exec("INSERT INTO report_photos (id, report_id, alt, content_type, data, uploaded_by) "

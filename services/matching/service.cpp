@@ -5,6 +5,7 @@
 #include <regex>
 #include <set>
 
+#include "core/csv.h"
 #include "core/log.h"
 #include "core/paging.h"
 #include "core/time.h"
@@ -386,6 +387,55 @@ Status MatchingServiceImpl::AdminListMembers(grpc::ServerContext* ctx, const Adm
     for (const auto& row : found.items) render(row, true, resp->add_items());
     resp->set_total_size(int32_t(found.total));
     resp->set_next_page_token(paging::next_token(page, found.items.size(), found.total));
+    return Status::OK;
+  });
+}
+
+Status MatchingServiceImpl::ExportMembers(grpc::ServerContext* ctx, const AdminListMembersRequest* req,
+                                          civic::common::HttpBody* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "ExportMembers", [&](const Principal& p) {
+    // The export holds every member's private items: admins only.
+    if (Status s = rpc::require_admin(p); !s.ok()) return s;
+    Errors e;
+    e.one_of("state", req->state(), {"draft", "review", "published", "archived"}, false);
+    e.one_of("type", req->type(), {"individual", "group", "company"}, false);
+    if (!e.empty()) return rpc::invalid(e);
+    constexpr int kAll = 1000000;
+    auto rows = pool_.read([&](db::Tx& tx) { return store::admin_list(tx, req->state(), req->type(), kAll, 0).items; });
+    auto tax = taxonomies_.snapshot();
+    static const std::map<std::string, std::string> kTypes = {
+        {"individual", "個人"}, {"group", "団体"}, {"company", "企業"}};
+    static const std::map<std::string, std::string> kStatuses = {
+        {"active", "活動中"}, {"suspended", "休止"}, {"withdrawn", "退会"}};
+    auto list = [](const auto& r) { return std::vector<std::string>(r.begin(), r.end()); };
+    // Labels as staff read them; the codes follow in their own columns.
+    std::string out(csv::kBom);
+    out += csv::row({"id", "種別", "団体名", "氏名", "ふりがな", "都道府県", "市町", "電話番号", "Eメール", "性別",
+                     "生年月日", "郵便番号", "住所", "職業", "資格", "活動できる市町", "活動分野", "活動できる曜日",
+                     "時間帯", "プロボノ分野", "メルマガ希望", "公開状況", "状態", "メール停止", "公開日", "更新日",
+                     "種別(コード)", "都道府県(コード)", "市町(コード)", "性別(コード)", "活動できる市町(コード)",
+                     "活動分野(コード)", "活動できる曜日(コード)", "時間帯(コード)", "プロボノ分野(コード)",
+                     "公開状況(コード)", "状態(コード)"});
+    for (const auto& row : rows) {
+      Member m;
+      render(row, true, &m);
+      out += csv::row({m.id(), csv::label(kTypes, m.type()), m.display_name(), m.name(), m.kana(),
+                       tax->label("prefectures", m.prefecture()), tax->label("address_municipalities", m.municipality()),
+                       m.phone(), m.email(), tax->label("genders", m.gender()), m.birth_date(), m.postal_code(),
+                       m.address(), m.occupation(), m.qualifications(),
+                       tax->labels("municipalities", list(m.activity_municipalities())),
+                       tax->labels("fields", list(m.fields())), tax->labels("weekdays", list(m.weekdays())),
+                       tax->label("time_slots", m.time_slot()), tax->label("probono_fields", m.probono_field()),
+                       m.magazine() ? "希望する" : "", csv::label(csv::kStateLabels, m.state()),
+                       csv::label(kStatuses, m.status()), m.mail_stopped() ? "停止" : "", m.published_at(),
+                       m.updated_at(), m.type(), m.prefecture(), m.municipality(), m.gender(),
+                       csv::join(m.activity_municipalities()), csv::join(m.fields()), csv::join(m.weekdays()), m.time_slot(),
+                       m.probono_field(), m.state(), m.status()});
+    }
+    resp->set_content_type("text/csv; charset=utf-8");
+    resp->set_filename("会員一覧.csv");
+    resp->set_data(std::move(out));
+    log::info("members_exported", {{"rows", rows.size()}, {"account_id", p.account_id()}});
     return Status::OK;
   });
 }

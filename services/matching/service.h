@@ -33,6 +33,7 @@ class MatchingServiceImpl final : public MatchingService::Service {
   grpc::Status GetMember(grpc::ServerContext*, const GetMemberRequest*, Member*) override;
   grpc::Status MemberSummary(grpc::ServerContext*, const MemberSummaryRequest*, MemberSummaryResponse*) override;
   grpc::Status AdminListMembers(grpc::ServerContext*, const AdminListMembersRequest*, ListMembersResponse*) override;
+  grpc::Status ExportMembers(grpc::ServerContext*, const AdminListMembersRequest*, civic::common::HttpBody*) override;
   CIVIC_STAFF_COLLECTION(Member, Member, admin_)
   grpc::Status SetMemberStatus(grpc::ServerContext*, const SetMemberStatusRequest*, Member*) override;
   grpc::Status GetContact(grpc::ServerContext*, const ContactRequest*, ContactResponse*) override;

@@ -30,6 +30,7 @@ MessageRow compose(Templates& templates, const std::string& id, const civic::eve
     m.body = render(tmpl->body, vars);
   }
   if (req.bcc_centre() && !req.to_centre()) m.bcc = config.centre_bcc;
+  m.reply_to = req.reply_to();
 
   // A malformed request is kept as `rejected` (with its reason) rather than retried forever.
   auto reject = [&](const char* why) {
@@ -41,6 +42,8 @@ MessageRow compose(Templates& templates, const std::string& id, const civic::eve
   if (!tmpl) reject("unknown template");
   else if (!validation::is_email(m.recipient)) reject(req.to_centre() ? "no centre address configured" : "invalid recipient");
   else if (!header_safe(m.subject)) reject("CR/LF in subject");
+  else if (!m.reply_to.empty() && !validation::is_email(m.reply_to)) reject("invalid reply-to");
+  if (m.status == "rejected" && !header_safe(m.reply_to)) m.reply_to.clear();
   return m;
 }
 } // namespace civic::notification

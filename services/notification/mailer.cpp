@@ -32,7 +32,7 @@ SmtpMailer::SmtpMailer(std::string url, std::string user, std::string password, 
 }
 
 std::string SmtpMailer::send(const OutgoingMail& m) {
-  for (const std::string* h : {&m.message_id, &m.from, &m.to, &m.bcc, &m.subject})
+  for (const std::string* h : {&m.message_id, &m.from, &m.to, &m.bcc, &m.subject, &m.reply_to})
     if (!header_safe(*h)) return "header contains CR/LF";
 
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
@@ -48,6 +48,7 @@ std::string SmtpMailer::send(const OutgoingMail& m) {
                                "Subject: " + encode_header(m.subject), "Message-ID: " + m.message_id,
                                std::string("MIME-Version: 1.0")})
     headers = curl_slist_append(headers, h.c_str());
+  if (!m.reply_to.empty()) headers = curl_slist_append(headers, ("Reply-To: " + m.reply_to).c_str());
   std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> header_guard(headers, curl_slist_free_all);
 
   curl_mime* mime = curl_mime_init(c);

@@ -11,6 +11,7 @@ struct OutgoingMail {
   std::string bcc;         // envelope only, never a header
   std::string subject;
   std::string body;        // UTF-8 text
+  std::string reply_to;    // optional Reply-To (a sender to answer); From stays ours
 };
 
 class Mailer {

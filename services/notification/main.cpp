@@ -21,10 +21,11 @@ int main(int argc, char** argv) {
     std::string command = argc > 1 ? argv[1] : "serve";
     if (rpc::migrate_at_start(command, db_url, generated::notification_lib_schema(), "notification")) return 0;
 
-    if (rpc::reseal_at_start(command, db_url, {{"newsletter_subscribers", "email_sealed"}})) return 0;
+    if (rpc::reseal_at_start(command, db_url, {{"newsletter_subscribers", "email_sealed"}, {"contact_messages", "sealed"}})) return 0;
     notification::NotificationConfig cfg{config::secret("INTERNAL_HMAC_KEY"), config::str("MAIL_CENTRE_BCC", ""),
                                          config::str("PUBLIC_BASE_URL", "http://127.0.0.1:8080"),
-                                         int(config::integer("RECEIPTS_PER_RECIPIENT_HOUR", 3, 1, 1000))};
+                                         int(config::integer("RECEIPTS_PER_RECIPIENT_HOUR", 3, 1, 1000)),
+                                         int(config::integer("CONTACTS_PER_SENDER_HOUR", 5, 1, 1000))};
     notification::SenderConfig sender_cfg;
     sender_cfg.from = config::str("MAIL_FROM", "noreply@civic.example.jp");
     sender_cfg.message_id_domain = sender_cfg.from.substr(sender_cfg.from.find('@') + 1);

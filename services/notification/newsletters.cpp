@@ -23,15 +23,9 @@ using validation::Errors;
 
 using rpc::not_found;
 
-// Keys derived from the internal HMAC key, one per purpose.
-std::string derived_key(const std::string& hmac_key, std::string_view purpose) {
-  return crypto::hmac_sha256(hmac_key, purpose);
-}
-
 // The same address in any letter case is one subscriber.
-std::string email_key(const std::string& hmac_key, std::string email) {
-  std::transform(email.begin(), email.end(), email.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-  return crypto::hmac_sha256(derived_key(hmac_key, "newsletter.email"), email);
+std::string email_key(const std::string& hmac_key, const std::string& email) {
+  return address_key(hmac_key, "newsletter.email", email);
 }
 
 // A message id for (issue, subscriber): a second queueing of the same mail is ignored.
@@ -106,6 +100,15 @@ bool token_shaped(const std::string& token) {
   });
 }
 } // namespace
+
+std::string derived_key(const std::string& hmac_key, std::string_view purpose) {
+  return crypto::hmac_sha256(hmac_key, purpose);
+}
+
+std::string address_key(const std::string& hmac_key, std::string_view purpose, std::string email) {
+  std::transform(email.begin(), email.end(), email.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+  return crypto::hmac_sha256(derived_key(hmac_key, purpose), email);
+}
 
 std::string unsubscribe_token(const std::string& hmac_key, const std::string& subscriber_id) {
   return subscriber_id + "." +

@@ -35,7 +35,7 @@ int MailSender::send_due() {
   int sent = 0;
   for (const auto& m : batch) {
     OutgoingMail mail{"<" + m.id + "@" + config_.message_id_domain + ">", config_.from, m.recipient, m.bcc,
-                      m.subject, m.body};
+                      m.subject, m.body, m.reply_to};
     std::string error = mailer_.send(mail);
     pool_.transaction([&](db::Tx& tx) {
       store::record_attempt(tx, m.id, m.attempts, error.empty(), error);

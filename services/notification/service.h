@@ -19,7 +19,8 @@ struct NotificationConfig {
   std::string hmac_key;
   std::string centre_bcc;  // support centre's address for BCC copies; empty: none
   std::string public_base_url = "http://127.0.0.1:8080";  // links in mails
-  int receipts_per_recipient_hour = 3;  // receipts of public submissions to one address an hour (issue 12)
+  int receipts_per_recipient_hour = 3;
+  int contacts_per_sender_hour = 5;     // contact-form messages from one address an hour  // receipts of public submissions to one address an hour (issue 12)
 };
 
 class EventSinkImpl final : public civic::events::EventSink::Service {
@@ -53,6 +54,8 @@ class NotificationServiceImpl final : public NotificationService::Service {
   grpc::Status CreateNewsletter(grpc::ServerContext*, const SaveNewsletterRequest*, Newsletter*) override;
   grpc::Status UpdateNewsletter(grpc::ServerContext*, const SaveNewsletterRequest*, Newsletter*) override;
   CIVIC_STAFF_COLLECTION(Newsletter, Newsletter, newsletters_)
+  // お問い合わせ (contact.cpp).
+  grpc::Status SubmitContact(grpc::ServerContext*, const ContactRequest*, ContactReceipt*) override;
   CIVIC_STAFF_DUPLICATE(Newsletter, newsletters_)
 
  private:
@@ -64,6 +67,12 @@ class NotificationServiceImpl final : public NotificationService::Service {
   std::function<void()> queued_;
   rpc::Collection<NewsletterRow, Newsletter> newsletters_;
 };
+
+/// A key derived from the internal HMAC key for one `purpose`.
+std::string derived_key(const std::string& hmac_key, std::string_view purpose);
+/// An address as a keyed hash for `purpose` (any letter case alike): to find or count
+/// what one address did without keeping it in clear.
+std::string address_key(const std::string& hmac_key, std::string_view purpose, std::string email);
 
 /// The token of a subscriber's unsubscribe link: its id and an HMAC of it under a key
 /// derived from `hmac_key` (no column, no expiry); unsubscriber_of() gives the id back,

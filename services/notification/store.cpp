@@ -12,7 +12,7 @@ const std::string kUpdateTemplate =
 const std::string kMessageColumns = std::string(
     "id, event_id, template, recipient, bcc, subject, body, status, attempts, "
     "to_char(created_at AT TIME ZONE 'UTC', ") + kTime + "), coalesce(to_char(sent_at AT TIME ZONE 'UTC', " + kTime +
-    "), ''), last_error";
+    "), ''), last_error, reply_to";
 // A message whose sender died mid-send gets its lease back only after a minute.
 const std::string kClaimDue =
     "UPDATE messages SET status = 'sending', attempts = attempts + 1, lease_until = now() + interval '1 minute', "
@@ -51,6 +51,7 @@ MessageRow read_message(const db::Row& r) {
   m.created_at = r.text(9);
   m.sent_at = r.text(10);
   m.last_error = r.text(11);
+  m.reply_to = r.text(12);
   return m;
 }
 } // namespace
@@ -83,20 +84,33 @@ int64_t recent_messages_to(db::Tx& tx, std::string_view recipient, std::string_v
 
 void insert_messages(db::Tx& tx, const std::vector<MessageRow>& ms) {
   static constexpr const char* kInsertMany =
-      "INSERT INTO messages (id, event_id, template, recipient, bcc, subject, body, status, last_error) "
+      "INSERT INTO messages (id, event_id, template, recipient, bcc, subject, body, status, last_error, reply_to) "
       "SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], "
-      "$8::text[], $9::text[]) ON CONFLICT (event_id) DO NOTHING";
-  std::vector<std::string> cols[9];
+      "$8::text[], $9::text[], $10::text[]) ON CONFLICT (event_id) DO NOTHING";
+  std::vector<std::string> cols[10];
   for (const auto& m : ms) {
-    const std::string* values[] = {&m.id,      &m.event_id, &m.template_key, &m.recipient, &m.bcc,
-                                   &m.subject, &m.body,     &m.status,       &m.last_error};
-    for (size_t i = 0; i < 9; ++i) cols[i].push_back(*values[i]);
+    const std::string* values[] = {&m.id,      &m.event_id, &m.template_key, &m.recipient,  &m.bcc,
+                                   &m.subject, &m.body,     &m.status,       &m.last_error, &m.reply_to};
+    for (size_t i = 0; i < 10; ++i) cols[i].push_back(*values[i]);
   }
-  tx.exec(kInsertMany, cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], cols[6], cols[7], cols[8]);
+  tx.exec(kInsertMany, cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], cols[6], cols[7], cols[8], cols[9]);
 }
 
 void insert_message(db::Tx& tx, const MessageRow& m) { insert_messages(tx, {m}); }
 
+
+void insert_contact(db::Tx& tx, std::string_view id, std::string_view site, std::string_view sender_key,
+                    std::string_view sealed) {
+  tx.exec("INSERT INTO contact_messages (id, site, sender_key, sealed) VALUES ($1::uuid, $2, $3::bytea, $4::bytea)", id,
+          site, db::Bytes{sender_key}, db::Bytes{sealed});
+}
+
+int64_t recent_contacts(db::Tx& tx, std::string_view sender_key, int minutes) {
+  return tx.exec("SELECT count(*) FROM contact_messages WHERE sender_key = $1::bytea "
+                 "AND created_at > now() - make_interval(mins => $2::int)",
+                 db::Bytes{sender_key}, minutes)[0]
+      .int64(0);
+}
 
 std::vector<MessageRow> claim_due(db::Tx& tx, int limit) {
   std::vector<MessageRow> out;

@@ -16,7 +16,7 @@ struct TemplateRow {
 };
 
 struct MessageRow {
-  std::string id, event_id, template_key, recipient, bcc, subject, body, status;
+  std::string id, event_id, template_key, recipient, bcc, subject, body, status, reply_to;
   int attempts = 0;
   std::string created_at, sent_at, last_error;
 };
@@ -54,6 +54,11 @@ int64_t recent_messages_to(db::Tx& tx, std::string_view recipient, std::string_v
 void insert_messages(db::Tx& tx, const std::vector<MessageRow>& messages);
 /// Takes up to `limit` due messages, marks them `sending` under a lease and counts the attempt.
 std::vector<MessageRow> claim_due(db::Tx& tx, int limit);
+/// A contact-form message, sealed, with the keyed hash of its sender's address.
+void insert_contact(db::Tx& tx, std::string_view id, std::string_view site, std::string_view sender_key,
+                    std::string_view sealed);
+/// Contact-form messages from `sender_key` in the last `minutes`.
+int64_t recent_contacts(db::Tx& tx, std::string_view sender_key, int minutes);
 void record_attempt(db::Tx& tx, std::string_view id, int attempt, bool ok, std::string_view detail);
 void mark_sent(db::Tx& tx, std::string_view id);
 /// Back to `queued` after a back-off, or `failed` for good once `final`.

@@ -12,6 +12,7 @@
 #include "recruitment/service.h"
 #include "rpc/json.h"
 #include "rpc/outbox.h"
+#include "rpc/idempotency.h"
 #include "rpc/server.h"
 #include "rpc/status.h"
 #include "text/text.h"
@@ -195,25 +196,27 @@ Status RecruitmentServiceImpl::GetEvent(grpc::ServerContext* ctx, const GetEvent
 Status RecruitmentServiceImpl::ProposeEvent(grpc::ServerContext* ctx, const SaveEventRequest* req,
                                             ProposeEventResponse* resp) {
   Status st = rpc::guarded(ctx, config_.hmac_key, "ProposeEvent", [&](const Principal& p) {
-    const Event& ev = req->event();
-    if (Errors e = validate(ev, *taxonomies_.snapshot()); !e.empty()) return rpc::invalid(e);
-    return pool_.transaction([&](db::Tx& tx) {
-      store::EventRow fresh;
-      fresh.id = crypto::uuid_v4();
-      fresh.submitted_by = p.account_id();
-      fresh.state = "review";
-      store::EventRow row = row_of(ev, sealer_, fresh);
-      store::insert_event(tx, row);
-      workflow::record(tx, {"event", row.id, "submit", std::nullopt, workflow::State::review, p.account_id(), ""});
-      rpc::request_mail(tx, "recruitment.event_received", ev.submitter_email(), p.account_id(),
-                        {{"submitter_name", ev.submitter_name()}, {"title", ev.title()}});
-      rpc::request_mail(tx, "recruitment.event_to_review", rpc::kCentre, "",
-                        {{"title", ev.title()}, {"organizer", ev.organizer()},
-                         {"url", config_.public_base_url + "/admin/events/" + row.id}});
-      resp->set_id(row.id);
-      resp->set_state(row.state);
-      log::info("event_submitted", {{"id", row.id}, {"request_id", p.request_id()}});
-      return Status::OK;
+    return rpc::idempotent(pool_, config_.hmac_key, p, "ProposeEvent", *req, resp, [&]() -> Status {
+      const Event& ev = req->event();
+      if (Errors e = validate(ev, *taxonomies_.snapshot()); !e.empty()) return rpc::invalid(e);
+      return pool_.transaction([&](db::Tx& tx) {
+        store::EventRow fresh;
+        fresh.id = crypto::uuid_v4();
+        fresh.submitted_by = p.account_id();
+        fresh.state = "review";
+        store::EventRow row = row_of(ev, sealer_, fresh);
+        store::insert_event(tx, row);
+        workflow::record(tx, {"event", row.id, "submit", std::nullopt, workflow::State::review, p.account_id(), ""});
+        rpc::request_mail(tx, "recruitment.event_received", ev.submitter_email(), p.account_id(),
+                          {{"submitter_name", ev.submitter_name()}, {"title", ev.title()}});
+        rpc::request_mail(tx, "recruitment.event_to_review", rpc::kCentre, "",
+                          {{"title", ev.title()}, {"organizer", ev.organizer()},
+                           {"url", config_.public_base_url + "/admin/events/" + row.id}});
+        resp->set_id(row.id);
+        resp->set_state(row.state);
+        log::info("event_submitted", {{"id", row.id}, {"request_id", p.request_id()}});
+        return Status::OK;
+      });
     });
   });
   if (st.ok()) events_written_();

@@ -357,6 +357,72 @@ Status RecruitmentServiceImpl::UpdateRecruitment(grpc::ServerContext* ctx, const
   return st;
 }
 
+// The organiser's own recruitment, locked; another member's is as good as absent.
+static std::optional<store::RecruitmentRow> own(db::Tx& tx, const Principal& p, const std::string& id) {
+  auto row = store::find(tx, id, true);
+  if (!row || (!rpc::is_staff(p) && row->owner_account_id != p.account_id())) return std::nullopt;
+  return row;
+}
+
+Status RecruitmentServiceImpl::WithdrawRecruitment(grpc::ServerContext* ctx, const civic::common::ActionRequest* req,
+                                                   Recruitment* resp) {
+  Status st = rpc::guarded(ctx, config_.hmac_key, "WithdrawRecruitment", [&](const Principal& p) {
+    if (Status s = rpc::require_login(p); !s.ok()) return s;
+    if (!validation::is_uuid(req->id())) return not_found();
+    Errors e;
+    e.text("note", req->note(), {.required = false, .max_chars = 2000, .multiline = true});
+    if (!e.empty()) return rpc::invalid(e);
+    // Whom to tell: the applicants' current addresses come from matching, asked before
+    // the transaction (and only for the organiser's own recruitment).
+    auto applicants = pool_.read([&](db::Tx& tx) {
+      auto row = store::find(tx, req->id());
+      if (!row || (!rpc::is_staff(p) && row->owner_account_id != p.account_id())) return std::vector<std::string>{};
+      return store::applicants(tx, row->id);
+    });
+    std::vector<civic::matching::ContactResponse> tell;
+    for (const auto& member_id : applicants)
+      if (auto c = contacts_(p, member_id, ""); c && !c->email().empty() && !c->mail_stopped()) tell.push_back(*c);
+    return pool_.transaction([&](db::Tx& tx) {
+      auto row = own(tx, p, req->id());
+      if (!row) return not_found();
+      if (row->state != "published")
+        return Status(StatusCode::FAILED_PRECONDITION, "公開中の募集だけを取り下げできます");
+      std::string note = "withdrawn by the organiser" + (req->note().empty() ? "" : ": " + req->note());
+      workflow::apply(tx, "recruitment", row->id, row->state, "archive", p.account_id(), note.substr(0, 2000));
+      store::set_state(tx, row->id, "archived");
+      withdraw(tx, row->id);  // matching stops offering it; one-click links stop working
+      for (const auto& c : tell)
+        rpc::request_mail(tx, "recruitment.withdrawn", c.email(), "",
+                          {{"name", c.name()}, {"title", row->title}, {"organization_name", row->organization_name}});
+      log::info("recruitment_withdrawn", {{"id", row->id}, {"applicants_told", tell.size()}});
+      render(*store::find(tx, row->id), true, resp);
+      return Status::OK;
+    });
+  });
+  if (st.ok()) events_written_();
+  return st;
+}
+
+Status RecruitmentServiceImpl::DeleteOwnRecruitment(grpc::ServerContext* ctx, const civic::common::ActionRequest* req,
+                                                    civic::common::Empty*) {
+  return rpc::guarded(ctx, config_.hmac_key, "DeleteOwnRecruitment", [&](const Principal& p) {
+    if (Status s = rpc::require_login(p); !s.ok()) return s;
+    if (!validation::is_uuid(req->id())) return not_found();
+    return pool_.transaction([&](db::Tx& tx) {
+      auto row = own(tx, p, req->id());
+      if (!row) return not_found();
+      // A published recruitment is withdrawn first, so its applicants are told.
+      if (row->state == "published")
+        return Status(StatusCode::FAILED_PRECONDITION, "公開中の募集は先に取り下げてください");
+      store::erase(tx, row->id);
+      workflow::record(tx, {"recruitment", row->id, "delete", workflow::parse(row->state), workflow::State::deleted,
+                            p.account_id(), "deleted by the organiser"});
+      log::info("recruitment_deleted", {{"id", row->id}, {"account_id", p.account_id()}});
+      return Status::OK;
+    });
+  });
+}
+
 Status RecruitmentServiceImpl::MyRecruitments(grpc::ServerContext* ctx, const ListRecruitmentsRequest* req,
                                               ListRecruitmentsResponse* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "MyRecruitments", [&](const Principal& p) {

@@ -56,6 +56,9 @@ class RecruitmentServiceImpl final : public RecruitmentService::Service {
   grpc::Status RecruitmentCalendar(grpc::ServerContext*, const CalendarRequest*, CalendarResponse*) override;
   grpc::Status CreateRecruitment(grpc::ServerContext*, const SaveRecruitmentRequest*, Recruitment*) override;
   grpc::Status UpdateRecruitment(grpc::ServerContext*, const SaveRecruitmentRequest*, Recruitment*) override;
+  grpc::Status WithdrawRecruitment(grpc::ServerContext*, const civic::common::ActionRequest*, Recruitment*) override;
+  grpc::Status DeleteOwnRecruitment(grpc::ServerContext*, const civic::common::ActionRequest*,
+                                    civic::common::Empty*) override;
   grpc::Status MyRecruitments(grpc::ServerContext*, const ListRecruitmentsRequest*, ListRecruitmentsResponse*) override;
   grpc::Status Apply(grpc::ServerContext*, const ApplyRequest*, SubmittedResponse*) override;
   grpc::Status Inquire(grpc::ServerContext*, const InquireRequest*, SubmittedResponse*) override;

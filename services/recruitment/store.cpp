@@ -166,6 +166,15 @@ bool insert_submission(db::Tx& tx, const std::string& id, std::string_view kind,
              .affected() == 1;
 }
 
+std::vector<std::string> applicants(db::Tx& tx, const std::string& recruitment_id) {
+  std::vector<std::string> out;
+  db::Result r = tx.exec("SELECT DISTINCT from_member_id::text FROM submissions "
+                         "WHERE recruitment_id = $1::uuid AND kind = 'application'",
+                         recruitment_id);
+  for (int i = 0; i < r.size(); ++i) out.push_back(r[i].text(0));
+  return out;
+}
+
 bool oneclick_used(db::Tx& tx, const std::string& token_hash) { return !tx.exec(kUsed, db::Bytes{token_hash}).empty(); }
 
 bool use_oneclick(db::Tx& tx, const std::string& token_hash, const std::string& member_id,

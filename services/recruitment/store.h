@@ -64,6 +64,8 @@ bool insert_submission(db::Tx& tx, const std::string& id, std::string_view kind,
                        const std::string& to_member_id, const std::string& from_member_id, bool via_oneclick,
                        const std::string& sealed);
 bool oneclick_used(db::Tx& tx, const std::string& token_hash);
+/// The members who applied to the recruitment.
+std::vector<std::string> applicants(db::Tx& tx, const std::string& recruitment_id);
 /// Records a confirmed token; false when it had been confirmed before.
 bool use_oneclick(db::Tx& tx, const std::string& token_hash, const std::string& member_id,
                   const std::string& recruitment_id, std::string_view action);

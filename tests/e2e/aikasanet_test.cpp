@@ -578,3 +578,64 @@ TEST_CASE("Applications and inquiries reach the organiser with a copy to the cen
   CHECK(profile.json()["display_name"].get<std::string>().find("周南みまもり隊") == 0);
   CHECK(profile.body.find(rid) != std::string::npos);
 }
+
+TEST_CASE("admins export members as CSV with the labels staff read and the codes beside them", "[e2e]") {
+  Client admin, volunteer, editor, anyone;
+  ready_admin(admin, unique("aika_export_"));
+  auto [id, mail] = published_volunteer(volunteer, admin, "hagi", "sat");
+  Response csv = admin.get("/api/v1/admin/members/export?type=individual");
+  REQUIRE(csv.status == 200);
+  CHECK(csv.header("content-type").rfind("text/csv", 0) == 0);
+  REQUIRE(csv.body.rfind("\xEF\xBB\xBF" "id,種別,", 0) == 0);
+  auto start = csv.body.find(id);
+  REQUIRE(start != std::string::npos);
+  std::string line = csv.body.substr(start, csv.body.find("\r\n", start) - start);
+  CHECK(line.find(",個人,") != std::string::npos);
+  CHECK(line.find(",山口 花子,") != std::string::npos);  // private items: for admins only
+  CHECK(line.find(",萩市,") != std::string::npos);        // an activity municipality's label
+  CHECK(line.find(",女性,") != std::string::npos);
+  CHECK(line.find(",hagi,") != std::string::npos);        // and its code
+  CHECK(line.find(",f13;f01,") != std::string::npos);
+
+  ready_editor(admin, editor, unique("aika_ed_"));
+  CHECK(editor.get("/api/v1/admin/members/export").status == 403);  // staff, but not an admin
+  CHECK(volunteer.get("/api/v1/admin/members/export").status == 403);
+  CHECK(anyone.get("/api/v1/admin/members/export").status == 401);
+  CHECK(admin.get("/api/v1/admin/members/export?type=robot").status == 400);
+}
+
+TEST_CASE("The organiser withdraws a recruitment (applicants are told) and deletes it, nobody else can", "[e2e]") {
+  Client admin, group, volunteer, other_group;
+  ready_admin(admin, unique("aika_withdraw_"));
+  std::string organizer = unique("wd_org_") + "@example.jp";
+  published_group(group, admin, unique("wd_group_") + "@example.jp");
+  std::string title = "河川清掃" + unique("");
+  Response posted = post_recruitment(group, recruitment(title, organizer));
+  REQUIRE(posted.status == 201);
+  std::string rid = posted.json()["id"];
+  REQUIRE(admin.post("/api/v1/admin/recruitments/" + rid + "/publish").status == 200);
+  auto [v_id, v_mail] = published_volunteer(volunteer, admin, "hagi", "mon");
+  REQUIRE(volunteer.post("/api/v1/recruitments/" + rid + "/applications", {{"message", "参加します"}}).status == 201);
+
+  // Another group's account, a volunteer and the anonymous cannot touch it.
+  published_group(other_group, admin, unique("wd_other_") + "@example.jp");
+  CHECK(other_group.post("/api/v1/recruitments/" + rid + "/withdraw").status == 404);
+  CHECK(volunteer.post("/api/v1/recruitments/" + rid + "/withdraw").status == 404);
+  CHECK(Client().post("/api/v1/recruitments/" + rid + "/withdraw").status == 401);
+  CHECK(other_group.del("/api/v1/recruitments/" + rid).status == 404);
+  CHECK(group.del("/api/v1/recruitments/" + rid).status == 400);  // published: withdraw first
+
+  Response withdrawn = group.post("/api/v1/recruitments/" + rid + "/withdraw", {{"note", "雨天のため中止"}});
+  REQUIRE(withdrawn.status == 200);
+  CHECK(withdrawn.json()["state"] == "archived");
+  CHECK(wait_for_mail(v_mail, "取り下げられました"));
+  CHECK(volunteer.post("/api/v1/recruitments/" + rid + "/applications").status == 404);  // applications closed
+  CHECK(Client().get("/api/v1/recruitments/" + rid).status == 404);
+  CHECK(group.post("/api/v1/recruitments/" + rid + "/withdraw").status == 400);  // not published any more
+
+  CHECK(group.del("/api/v1/recruitments/" + rid).status == 204);
+  CHECK(group.get("/api/v1/recruitments/" + rid).status == 404);
+  Response history = admin.get("/api/v1/admin/recruitments/" + rid + "/history");
+  REQUIRE(history.status == 200);
+  CHECK(history.json()["items"].back()["action"] == "delete");
+}

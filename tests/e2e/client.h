@@ -148,9 +148,14 @@ class Client {
   std::string ip_;
 };
 
-/// The decoded texts of every mail to `to` in the SMTP sink's Maildir.
-inline std::vector<std::string> mail_texts(const std::string& to) {
-  std::vector<std::string> out;
+struct Mail {
+  std::string raw;   // as received, headers included
+  std::string text;  // the decoded body
+};
+
+/// Every mail to `to` in the SMTP sink's Maildir.
+inline std::vector<Mail> mails(const std::string& to) {
+  std::vector<Mail> out;
   auto dir = std::filesystem::path(env("MAILDIR")) / "new";
   if (!std::filesystem::exists(dir)) return out;
   for (const auto& f : std::filesystem::directory_iterator(dir)) {
@@ -167,8 +172,15 @@ inline std::vector<std::string> mail_texts(const std::string& to) {
     std::string b64;
     for (char ch : raw.substr(start + 2, end - start - 2))
       if (!std::isspace(static_cast<unsigned char>(ch))) b64 += ch;
-    if (auto text = crypto::base64_decode(b64)) out.push_back(std::move(*text));
+    if (auto text = crypto::base64_decode(b64)) out.push_back({std::move(raw), std::move(*text)});
   }
+  return out;
+}
+
+/// The decoded texts of every mail to `to`.
+inline std::vector<std::string> mail_texts(const std::string& to) {
+  std::vector<std::string> out;
+  for (auto& m : mails(to)) out.push_back(std::move(m.text));
   return out;
 }
 

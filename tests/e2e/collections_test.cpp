@@ -255,3 +255,34 @@ TEST_CASE("staff correct an organisation's record directly, checked as on regist
   CHECK(last["changed_fields"] == nlohmann::json::array({"name", "registrant_phone"}));
   CHECK(history.body.find("0838-11-1111") == std::string::npos);
 }
+
+TEST_CASE("staff remove and replace the images of articles and the photos of reports", "[e2e]") {
+  Client admin, member;
+  ready_admin(admin, unique("admin_"));
+  auto [login, mail] = verified_member(member);
+  REQUIRE(member.login(login, kPassword).status == 200);
+  const std::string png = std::string("\x89PNG\r\n\x1a\n", 8) + std::string(32, '\0');
+  std::string token = unique("");
+  Response article = admin.post("/api/v1/admin/articles",
+                                {{"article", {{"site", "supernet"}, {"kind", "notice"}, {"title", "お知らせ " + token},
+                                              {"body", "本文"}}}});
+  REQUIRE(article.status == 201);
+  Response report = admin.post("/api/v1/admin/reports", {{"report", {{"title", "報告 " + token}, {"content", "本文"},
+                                                                       {"organization", "椹野川を守る会"}}}});
+  REQUIRE(report.status == 201);
+  for (const auto& [base, part] : std::vector<std::pair<std::string, std::string>>{
+           {"/api/v1/admin/articles/" + article.json()["id"].get<std::string>(), "images"},
+           {"/api/v1/admin/reports/" + report.json()["id"].get<std::string>(), "photos"}}) {
+    INFO(base);
+    Response up = post_form(admin, base + "/" + part, {{"alt", "川の写真"}}, "river.png", "image/png", png);
+    REQUIRE(up.status == 201);
+    std::string one = base + "/" + part + "/" + up.json()["id"].get<std::string>();
+    CHECK(member.del(one).status == 403);
+    CHECK(Client().del(one).status == 401);
+    CHECK(admin.del(one).status == 204);
+    CHECK(admin.del(one).status == 404);
+    CHECK(admin.get(base).json()[part].empty());
+    REQUIRE(post_form(admin, base + "/" + part, {{"alt", "新しい写真"}}, "new.png", "image/png", png).status == 201);
+    CHECK(admin.get(base).json()[part].size() == 1);
+  }
+}

@@ -62,6 +62,13 @@ void check_no_private_fields(const nlohmann::json& public_json) {
   }
 }
 
+// An item left out of a JSON answer, or given empty.
+bool blank(const nlohmann::json& j, const char* key) {
+  if (!j.contains(key)) return true;
+  const auto& v = j[key];
+  return v.is_null() || (v.is_string() && v.get<std::string>().empty()) || (v.is_array() && v.empty());
+}
+
 std::string registered(Client& c, const nlohmann::json& organization) {
   Response r = c.post("/api/v1/organizations", {{"organization", organization}});
   if (r.status != 201) FAIL("registration answered " << r.status << ": " << r.body);
@@ -139,14 +146,24 @@ TEST_CASE("registration -> review -> publication, found by 1-character and half-
   REQUIRE(wait_for_mail(mail, "登録申請を受け付けました"));
   CHECK(wait_for_mail("centre@civic.example.jp", name));  // DIR-2: the centre is told
 
-  // DIR-5: the hand-off token pre-fills the other site's form once, without private data.
+  // DIR-5: the hand-off token pre-fills the other site's form once, with the items that
+  // form accepts: Supernet's 登録担当者 becomes Aikasanet's 担当者名; Supernet-only items stay.
   std::string handoff = reg.json()["handoff_token"];
   CHECK(handoff.size() >= 43);
   Response prefill = anyone.get("/api/v1/registrations/handoff/" + handoff);
   REQUIRE(prefill.status == 200);
-  CHECK(prefill.json()["organization"]["name"] == name);
-  CHECK(prefill.json()["organization"]["address"] == "萩市大字椿東1-1");
-  check_no_private_fields(prefill.json());
+  CHECK(prefill.json()["to_site"] == "aikasanet");
+  nlohmann::json pre = prefill.json()["organization"];
+  CHECK(pre["site"] == "aikasanet");
+  CHECK(pre["name"] == name);
+  CHECK(pre["address"] == "萩市大字椿東1-1");
+  CHECK(pre["registrant_name"] == "登録 担当");
+  CHECK(pre["phone"] == "0838-00-0000");  // the registrant's contact, as Aikasanet reaches the group
+  for (const char* supernet_only : {"contact_person", "fields", "target_area", "target_municipalities",
+                                    "registrant_phone", "registrant_email", "registration_requirements"}) {
+    INFO(supernet_only);
+    CHECK(blank(pre, supernet_only));
+  }
   CHECK(anyone.get("/api/v1/registrations/handoff/" + handoff).status == 404);  // single use
   CHECK(anyone.get("/api/v1/registrations/handoff/" + handoff.substr(1) + "A").status == 404);
 
@@ -319,6 +336,14 @@ TEST_CASE("admins export every organisation as spreadsheet-safe CSV, nobody else
   std::string line = csv.body.substr(line_start, csv.body.find("\r\n", line_start) - line_start);
   CHECK(line.find(",\"'=HYPERLINK(\"\"http://evil.example/\"\",\"\"" + token + "\"\")\",") != std::string::npos);
   CHECK(csv.body.find("\n") == csv.body.find("\r\n") + 1);  // CRLF line ends
+  // Labels as staff read them, the codes in their own columns.
+  CHECK(line.find(",任意団体,") != std::string::npos);
+  CHECK(line.find("保健、医療又は福祉の増進を図る活動;") != std::string::npos);
+  CHECK(line.find(",萩市,") != std::string::npos);
+  CHECK(line.find(",審査中,") != std::string::npos);
+  CHECK(line.find(",voluntary,") != std::string::npos);
+  CHECK(line.find(",f01;f13,") != std::string::npos);
+  CHECK(csv.body.find("活動分野(コード)") != std::string::npos);
 
   Client member;
   auto [login, mail] = verified_member(member);
@@ -380,6 +405,15 @@ TEST_CASE("attachments: type decided by content, stored under generated ids, alw
   CHECK(disposition.find('<') == std::string::npos);
   CHECK(anyone.get("/api/v1/organizations/" + id).json()["attachments"].size() == 1);
   CHECK(anyone.get("/api/v1/organizations/" + id + "/attachments/00000000-0000-4000-8000-000000000000").status == 404);
+
+  // Removal: the owning account or staff only.
+  std::string one = "/api/v1/organizations/" + id + "/attachments/" + attachment;
+  CHECK(anyone.del(one).status == 401);
+  CHECK(stranger.del(one).status == 404);
+  CHECK(owner.del(one).status == 204);
+  CHECK(anyone.get(one).status == 404);
+  CHECK(owner.del(one).status == 404);
+  CHECK(anyone.get("/api/v1/organizations/" + id).json()["attachments"].empty());
 }
 
 TEST_CASE("an upload route takes a 2 MiB file although JSON routes stop at 1 MiB, above 10 MiB is refused", "[e2e]") {
@@ -459,8 +493,24 @@ TEST_CASE("Aikasanet groups and companies register from a member account with th
   Response prefill = anyone.get("/api/v1/registrations/handoff/" + r.json()["handoff_token"].get<std::string>());
   REQUIRE(prefill.status == 200);
   CHECK(prefill.json()["from_site"] == "aikasanet");
-  CHECK(prefill.json()["organization"]["postal_code"] == "745-0001");
-  check_no_private_fields(prefill.json());
+  CHECK(prefill.json()["to_site"] == "supernet");
+  nlohmann::json pre = prefill.json()["organization"];
+  CHECK(pre["postal_code"] == "745-0001");
+  CHECK(pre["contact_person"] == "担当 次郎");  // Aikasanet's 担当者名 is Supernet's 担当者 and 登録担当者
+  CHECK(pre["registrant_name"] == "担当 次郎");
+  CHECK(pre["registrant_email"] == email);
+  CHECK(blank(pre, "registrant_department"));  // Supernet does not ask it
+
+  // DIR-5: registered on the other site from the pre-fill, nothing typed again: only
+  // Supernet's own choices (fields, area), its requirements and its terms are added.
+  pre["fields"] = {"f01"};
+  pre["target_area"] = "prefecture";
+  pre["registration_requirements"] = codes("registration_requirements");
+  pre["guardian_consent"] = true;
+  pre["accepted_terms_version"] = supernet_terms();
+  Response other_site = member.post("/api/v1/organizations", {{"organization", pre}});
+  INFO(other_site.body);
+  CHECK(other_site.status == 201);
 
   Client admin;
   ready_admin(admin, unique("admin_"));
@@ -524,4 +574,42 @@ TEST_CASE("staff count new registrations per month by site and kind", "[e2e]") {
   Response old = admin.get("/api/v1/admin/organizations/registrations?from=2000-01&to=2000-12");
   REQUIRE(old.status == 200);
   CHECK(old.json()["months"].empty());
+}
+
+TEST_CASE("the owning account edits its record: private items at once, public items after the centre applies them",
+          "[e2e]") {
+  Client admin, owner, other;
+  ready_admin(admin, unique("admin_"));
+  auto [login, mail] = verified_member(owner);
+  REQUIRE(owner.login(login, kPassword).status == 200);
+  auto [other_login, other_mail] = verified_member(other);
+  REQUIRE(other.login(other_login, kPassword).status == 200);
+  Response r = owner.post("/api/v1/organizations",
+                          {{"organization", aikasanet_group("周南見守り隊" + unique(""), unique("own_") + "@example.jp")}});
+  REQUIRE(r.status == 201);
+  std::string id = r.json()["id"];
+  std::string path = "/api/v1/organizations/" + id;
+  REQUIRE(admin.post("/api/v1/admin/organizations/" + id + "/publish").status == 200);
+
+  nlohmann::json record = owner.get(path).json();
+  REQUIRE(record.contains("version"));  // the owner reads its full record
+  std::string before = record["activities"];
+  record["registrant_name"] = "新任 担当";      // private: at once
+  record["activities"] = "配食と見守り（更新）";  // public: after the centre
+  CHECK(other.put(path, {{"organization", record}}).status == 404);
+  CHECK(Client().put(path, {{"organization", record}}).status == 401);
+  nlohmann::json bad = record;
+  bad["phone"] = "でんわ";
+  CHECK(error_fields(owner.put(path, {{"organization", bad}})) == std::set<std::string>{"phone"});
+
+  Response edited = owner.put(path, {{"organization", record}});
+  REQUIRE(edited.status == 200);
+  CHECK(edited.json()["organization"]["registrant_name"] == "新任 担当");
+  CHECK(edited.json()["organization"]["activities"] == before);
+  std::string correction = edited.json()["correction_id"];
+  CHECK(Client().get(path).json()["activities"] == before);
+  CHECK(owner.put(path, {{"organization", record}}).status == 409);  // the version read is gone
+
+  REQUIRE(admin.post("/api/v1/admin/correction-requests/" + correction + "/apply").status == 200);
+  CHECK(Client().get(path).json()["activities"] == "配食と見守り（更新）");
 }

@@ -140,3 +140,73 @@ TEST_CASE("a member changes the e-mail address only through a link sent to the n
   REQUIRE(Client().post("/api/v1/accounts/verify", {{"token", token_in(*text)}}).status == 200);
   CHECK(member.get("/api/v1/me").json()["email"] == new_mail);
 }
+
+TEST_CASE("admins manage one staff account: name, address (confirmed), temporary password, TOTP reset", "[e2e]") {
+  Client admin, editor, member, anyone;
+  ready_admin(admin, unique("admin_"));
+  std::string login = unique("editor_");
+  ready_editor(admin, editor, login);
+  std::string id = editor.get("/api/v1/me").json()["id"];
+  std::string path = "/api/v1/admin/accounts/" + id;
+  auto [member_login, member_mail] = verified_member(member);
+  REQUIRE(member.login(member_login, kPassword).status == 200);
+  std::string member_id = member.get("/api/v1/me").json()["id"];
+
+  // Admins only, every route.
+  for (Client* c : {&anyone, &member, &editor}) {
+    int expected = c == &anyone ? 401 : 403;
+    CHECK(c->get(path).status == expected);
+    CHECK(c->put(path, {{"display_name", "x"}}).status == expected);
+    CHECK(c->post(path + "/temporary-password").status == expected);
+    CHECK(c->del(path + "/totp").status == expected);
+  }
+  Response got = admin.get(path);
+  REQUIRE(got.status == 200);
+  CHECK(got.json()["login_id"] == login);
+
+  // Display name; control characters refused and nothing changed.
+  CHECK(admin.put(path, {{"display_name", "広報\n担当"}}).status == 400);
+  Response named = admin.put(path, {{"display_name", "広報担当 山口"}});
+  REQUIRE(named.status == 200);
+  CHECK(named.json()["account"]["display_name"] == "広報担当 山口");
+
+  // A new address takes effect only once its owner confirms it.
+  std::string new_mail = unique("new_") + "@pref.example.jp";
+  Response moved = admin.put(path, {{"email", new_mail}});
+  REQUIRE(moved.status == 200);
+  CHECK(moved.json()["email_confirmation_sent"] == true);
+  CHECK(moved.json()["account"]["email"] == login + "@pref.example.jp");
+  auto link = wait_for_mail(new_mail, "token=");
+  REQUIRE(link);
+  REQUIRE(anyone.post("/api/v1/accounts/verify", {{"token", token_in(*link)}}).status == 200);
+  CHECK(admin.get(path).json()["email"] == new_mail);
+
+  // Not on members, not on oneself.
+  CHECK(admin.post("/api/v1/admin/accounts/" + member_id + "/temporary-password").status == 400);
+  std::string own = admin.get("/api/v1/me").json()["id"];
+  CHECK(admin.post("/api/v1/admin/accounts/" + own + "/temporary-password").status == 400);
+
+  // A temporary password: every session ends, the new one must be changed at login.
+  Response reissued = admin.post(path + "/temporary-password");
+  REQUIRE(reissued.status == 200);
+  std::string temporary = reissued.json()["temporary_password"];
+  CHECK(temporary.size() >= 16);
+  CHECK(editor.get("/api/v1/me").status == 401);
+
+  // TOTP reset (a lost phone): enrolment pending again, sessions end.
+  Response reset = admin.del(path + "/totp");
+  REQUIRE(reset.status == 200);
+  CHECK(reset.json()["totp_enabled"] == false);
+  CHECK(Client().login(login, kAdminPassword).status == 401);  // the old password is gone
+  Client again;
+  Response fresh = again.login(login, temporary);
+  REQUIRE(fresh.status == 200);  // no second factor to give any more
+  CHECK(fresh.json()["account"]["pending"] == nlohmann::json::array({"password_change", "totp_enrolment"}));
+  CHECK(again.get("/api/v1/admin/grants").status == 403);  // no staff rights until both are done
+
+  // Each in the audit log.
+  std::string log = admin.get("/api/v1/admin/audit-events?account_id=" + id + "&page_size=100").body;
+  for (const char* action : {"staff.display_name_changed", "staff.email_change_requested", "staff.password_reissued",
+                             "staff.totp_reset"})
+    CHECK(log.find(action) != std::string::npos);
+}
