@@ -2,6 +2,8 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "grants/service.h"
+#include "rpc/outbox.h"
+#include "rpc/reseal.h"
 #include "rpc/server.h"
 
 namespace civic::generated {
@@ -16,11 +18,17 @@ int main(int argc, char** argv) {
     std::string db_url = config::str("DATABASE_URL", "postgresql:///grants");
     std::string command = argc > 1 ? argv[1] : "serve";
     if (rpc::migrate_at_start(command, db_url, generated::grants_lib_schema(), "grants")) return 0;
+    if (rpc::reseal_at_start(command, db_url, {{"submitters", "email_sealed"}})) return 0;
 
-    grants::GrantsConfig cfg{config::secret("INTERNAL_HMAC_KEY")};
+    grants::GrantsConfig cfg{config::secret("INTERNAL_HMAC_KEY"), config::str("PUBLIC_BASE_URL", "http://127.0.0.1:8080")};
     db::Pool pool(db_url, size_t(config::integer("DB_POOL_SIZE", 8, 1, 200)));
     auto content = grpc::CreateChannel(config::str("CONTENT_SERVICE_ADDR", "127.0.0.1:50053"),
                                        grpc::InsecureChannelCredentials());
+    auto notification = grpc::CreateChannel(config::str("NOTIFICATION_SERVICE_ADDR", "127.0.0.1:50052"),
+                                            grpc::InsecureChannelCredentials());
+    std::map<std::string, std::vector<rpc::Subscriber>> routes;
+    routes["mail.requested"].push_back({"notification", civic::events::EventSink::NewStub(notification)});
+    rpc::OutboxRelay relay(pool, "grants", cfg.hmac_key, std::move(routes));
     rpc::TaxonomyCache taxonomies(content, cfg.hmac_key,
                                   std::chrono::milliseconds(config::integer("TAXONOMY_CACHE_MS", 60000, 0, 3600000)));
     // The public grant list answers from memory (ADR 0007): load it before serving, then
@@ -35,8 +43,11 @@ int main(int argc, char** argv) {
     std::chrono::milliseconds refresh(config::integer("SEARCH_REFRESH_MS", 1000, 50, 600000));
     index.start(refresh);
     books.start(refresh);
-    grants::GrantsServiceImpl service(pool, cfg, taxonomies, index, books);
-    rpc::serve("0.0.0.0:" + config::str("PORT", "50055"), {&service}, [&index, &books] {
+    grants::GrantsServiceImpl service(pool, cfg, taxonomies, index, books, crypto::Sealer::from_env(),
+                                      [&relay] { relay.notify(); });
+    relay.start();
+    rpc::serve("0.0.0.0:" + config::str("PORT", "50055"), {&service}, [&relay, &index, &books] {
+      relay.stop();
       index.stop();
       books.stop();
     });

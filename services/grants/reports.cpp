@@ -167,8 +167,16 @@ rpc::Collection<ReportRow, Report> GrantsServiceImpl::report_collection() {
       .pool = &pool_,
       .hmac_key = &config_.hmac_key,
       .find = [](db::Tx& tx, const std::string& id, bool lock) { return store::find_report(tx, id, lock); },
-      .render = [](db::Tx& tx, const ReportRow& row, Report* out) { to_proto(tx, row, true, out); },
+      .render =
+          [this](db::Tx& tx, const ReportRow& row, Report* out) {
+            to_proto(tx, row, true, out);
+            add_submitter(tx, row.id, out);
+          },
       .set_state = store::set_report_state,
+      .on_step =
+          [this](db::Tx& tx, const ReportRow& row, workflow::State to, const Principal&) {
+            if (to == workflow::State::published) tell_submitter(tx, row.id, row.title, "/reports/" + row.id);
+          },
       .copy =
           [](db::Tx& tx, const ReportRow& row, const Principal& p) {
             Report content;
@@ -181,7 +189,24 @@ rpc::Collection<ReportRow, Report> GrantsServiceImpl::report_collection() {
             return copy.id;
           },
       .erase = [](db::Tx& tx, const ReportRow& row) { store::erase_report(tx, row.id); },
+      .written = [this] { events_written_(); },
   };
+}
+
+Status GrantsServiceImpl::ProposeReport(grpc::ServerContext* ctx, const SaveReportRequest* req, ProposeResponse* resp) {
+  const Report& r = req->report();
+  return propose(
+      ctx, "ProposeReport", *req, "report", r.title(), r.submitter_name(), r.submitter_email(),
+      [&] { return validate(r); },
+      [&](db::Tx& tx, const Principal& p) {
+        ReportRow row = row_of(r);
+        row.id = crypto::uuid_v4();
+        row.state = "review";
+        row.created_by = p.account_id();
+        store::insert_report(tx, row);
+        return row.id;
+      },
+      resp);
 }
 
 Status GrantsServiceImpl::CreateReport(grpc::ServerContext* ctx, const SaveReportRequest* req, Report* resp) {
@@ -204,7 +229,7 @@ Status GrantsServiceImpl::UpdateReport(grpc::ServerContext* ctx, const SaveRepor
         Report before;
         to_proto(tx, current, true, &before);
         changed = rpc::changed_fields(before, req->report(), {"id", "version", "state", "photos", "published_at",
-                                                               "updated_at"});
+                                                               "updated_at", "submitter_name", "submitter_email"});
         ReportRow row = row_of(req->report());
         row.id = current.id;
         row.version = req->report().version();

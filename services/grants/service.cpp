@@ -127,15 +127,30 @@ void to_proto(const GrantRow& row, bool full, Grant* out) {
 }
 
 GrantsServiceImpl::GrantsServiceImpl(db::Pool& pool, GrantsConfig config, rpc::TaxonomyCache& taxonomies,
-                                     GrantIndex& index, BookIndex& books)
-    : pool_(pool), config_(std::move(config)), taxonomies_(taxonomies), index_(index), books_(books) {
+                                     GrantIndex& index, BookIndex& books, crypto::Sealer sealer,
+                                     std::function<void()> events_written)
+    : pool_(pool),
+      config_(std::move(config)),
+      taxonomies_(taxonomies),
+      index_(index),
+      books_(books),
+      sealer_(std::move(sealer)),
+      events_written_(std::move(events_written)) {
   grants_ = {
       .entity = "grant",
       .pool = &pool_,
       .hmac_key = &config_.hmac_key,
       .find = [](db::Tx& tx, const std::string& id, bool lock) { return store::find(tx, id, lock); },
-      .render = [](db::Tx&, const GrantRow& row, Grant* out) { to_proto(row, true, out); },
+      .render =
+          [this](db::Tx& tx, const GrantRow& row, Grant* out) {
+            to_proto(row, true, out);
+            add_submitter(tx, row.id, out);
+          },
       .set_state = store::set_state,
+      .on_step =
+          [this](db::Tx& tx, const GrantRow& row, workflow::State to, const Principal&) {
+            if (to == workflow::State::published) tell_submitter(tx, row.id, row.name, "/grants/" + row.id);
+          },
       .copy =
           [](db::Tx& tx, const GrantRow& row, const Principal& p) {
             Grant content;
@@ -148,7 +163,11 @@ GrantsServiceImpl::GrantsServiceImpl(db::Pool& pool, GrantsConfig config, rpc::T
             return copy.id;
           },
       .erase = [](db::Tx& tx, const GrantRow& row) { store::erase(tx, row.id); },
-      .written = [this] { index_.catch_up(); },
+      .written =
+          [this] {
+            index_.catch_up();
+            events_written_();
+          },
   };
   books_admin_ = book_collection();
   reports_ = report_collection();
@@ -224,6 +243,22 @@ Status GrantsServiceImpl::AdminListGrants(grpc::ServerContext* ctx, const AdminL
   });
 }
 
+Status GrantsServiceImpl::ProposeGrant(grpc::ServerContext* ctx, const SaveGrantRequest* req, ProposeResponse* resp) {
+  const Grant& g = req->grant();
+  return propose(
+      ctx, "ProposeGrant", *req, "grant", g.name(), g.submitter_name(), g.submitter_email(),
+      [&] { return validate(g, *taxonomies_.snapshot()); },
+      [&](db::Tx& tx, const Principal& p) {
+        GrantRow row = row_of(g);
+        row.id = crypto::uuid_v4();
+        row.state = "review";
+        row.created_by = p.account_id();
+        store::insert(tx, row);
+        return row.id;
+      },
+      resp);
+}
+
 Status GrantsServiceImpl::CreateGrant(grpc::ServerContext* ctx, const SaveGrantRequest* req, Grant* resp) {
   return grants_.create(
       ctx, "CreateGrant", [&] { return validate(req->grant(), *taxonomies_.snapshot()); },
@@ -243,7 +278,9 @@ Status GrantsServiceImpl::UpdateGrant(grpc::ServerContext* ctx, const SaveGrantR
       [&](db::Tx& tx, const GrantRow& current, std::vector<std::string>& changed) {
         Grant before;
         to_proto(current, true, &before);
-        changed = rpc::changed_fields(before, req->grant());
+        changed = rpc::changed_fields(before, req->grant(),
+                                      {"id", "version", "state", "published_at", "updated_at", "submitter_name",
+                                       "submitter_email"});
         GrantRow row = row_of(req->grant());
         row.id = current.id;
         row.version = req->grant().version();

@@ -5,6 +5,7 @@
 
 #include "civic/grants.grpc.pb.h"
 #include "db/db.h"
+#include "core/crypto.h"
 #include "grants/store.h"
 #include "rpc/collection.h"
 #include "rpc/taxonomies.h"
@@ -13,14 +14,16 @@ namespace civic::grants {
 
 struct GrantsConfig {
   std::string hmac_key;
+  std::string public_base_url = "http://127.0.0.1:8080";  // links in mails
 };
 
 class GrantsServiceImpl final : public GrantsService::Service {
  public:
   /// `index` and `books` are the public grant list and library catalogue in memory; the
   /// service refreshes them after its own writes.
+  /// `events_written` wakes the outbox relay (mails of public submissions).
   GrantsServiceImpl(db::Pool& pool, GrantsConfig config, rpc::TaxonomyCache& taxonomies, GrantIndex& index,
-                    BookIndex& books);
+                    BookIndex& books, crypto::Sealer sealer, std::function<void()> events_written);
 
   grpc::Status ListGrants(grpc::ServerContext*, const ListGrantsRequest*, ListGrantsResponse*) override;
   grpc::Status GrantCalendar(grpc::ServerContext*, const CalendarRequest*, CalendarResponse*) override;
@@ -36,6 +39,9 @@ class GrantsServiceImpl final : public GrantsService::Service {
   grpc::Status GetReportPhoto(grpc::ServerContext*, const PhotoRequest*, civic::common::HttpBody*) override;
   grpc::Status AdminListReports(grpc::ServerContext*, const ListReportsRequest*, ListReportsResponse*) override;
   grpc::Status UploadReportPhoto(grpc::ServerContext*, const UploadPhotoRequest*, ReportPhoto*) override;
+  // HOME 掲載登録 (submissions.cpp).
+  grpc::Status ProposeGrant(grpc::ServerContext*, const SaveGrantRequest*, ProposeResponse*) override;
+  grpc::Status ProposeReport(grpc::ServerContext*, const SaveReportRequest*, ProposeResponse*) override;
   grpc::Status DeleteReportPhoto(grpc::ServerContext*, const PhotoRequest*, civic::common::Empty*) override;
 
   // The staff surface of each collection (rpc/collection.h): create and edit here,
@@ -54,6 +60,23 @@ class GrantsServiceImpl final : public GrantsService::Service {
   CIVIC_STAFF_DUPLICATE(Report, reports_)
 
  private:
+  /// A public submission of either kind: `validate` names every bad item of the record,
+  /// `insert` writes it in review; the submitter is stored sealed, the receipt and the
+  /// centre's notice queued, in one transaction.
+  grpc::Status propose(grpc::ServerContext* ctx, const char* method, const google::protobuf::Message& req,
+                       const std::string& entity, const std::string& title, const std::string& submitter_name,
+                       const std::string& submitter_email, const std::function<validation::Errors()>& validate,
+                       const std::function<std::string(db::Tx&, const rpc::Principal&)>& insert, ProposeResponse* resp);
+  /// The submitter's name and address on a staff rendering, when the public sent it.
+  template <class Msg>
+  void add_submitter(db::Tx& tx, const std::string& id, Msg* out) const {
+    if (auto s = store::find_submitter(tx, id)) {
+      out->set_submitter_name(s->name);
+      out->set_submitter_email(sealer_.open(s->email_sealed, id).value_or(""));
+    }
+  }
+  /// The publication mail to whoever submitted `id` from the public form.
+  void tell_submitter(db::Tx& tx, const std::string& id, const std::string& title, const std::string& path) const;
   rpc::Collection<BookRow, Book> book_collection();
   rpc::Collection<ReportRow, Report> report_collection();
   grpc::Status list_reports(grpc::ServerContext* ctx, const ListReportsRequest* req, bool staff_only,
@@ -66,6 +89,8 @@ class GrantsServiceImpl final : public GrantsService::Service {
   rpc::TaxonomyCache& taxonomies_;
   GrantIndex& index_;
   BookIndex& books_;
+  crypto::Sealer sealer_;
+  std::function<void()> events_written_;
   rpc::Collection<GrantRow, Grant> grants_;
   rpc::Collection<BookRow, Book> books_admin_;
   rpc::Collection<ReportRow, Report> reports_;

@@ -124,11 +124,17 @@ std::vector<Deadline> deadlines(db::Tx& tx, std::string_view first, std::string_
 
 void set_state(db::Tx& tx, std::string_view id, std::string_view state) { tx.exec(kSetState, id, state); }
 
-void erase(db::Tx& tx, std::string_view id) { tx.exec("DELETE FROM grants WHERE id = $1::uuid", id); }
+void erase(db::Tx& tx, std::string_view id) {
+  tx.exec("DELETE FROM submitters WHERE id = $1::uuid", id);
+  tx.exec("DELETE FROM grants WHERE id = $1::uuid", id);
+}
 
 void erase_book(db::Tx& tx, std::string_view id) { tx.exec("DELETE FROM books WHERE id = $1::uuid", id); }
 
-void erase_report(db::Tx& tx, std::string_view id) { tx.exec("DELETE FROM reports WHERE id = $1::uuid", id); }
+void erase_report(db::Tx& tx, std::string_view id) {
+  tx.exec("DELETE FROM submitters WHERE id = $1::uuid", id);
+  tx.exec("DELETE FROM reports WHERE id = $1::uuid", id);
+}
 
 void copy_photos(db::Tx& tx, std::string_view from, std::string_view to, std::string_view by) {
   tx.exec("INSERT INTO report_photos (id, report_id, alt, content_type, data, uploaded_by) "
@@ -285,6 +291,17 @@ void set_report_state(db::Tx& tx, std::string_view id, std::string_view state) {
 
 bool delete_photo(db::Tx& tx, std::string_view report_id, std::string_view id) {
   return tx.exec("DELETE FROM report_photos WHERE report_id = $1::uuid AND id = $2::uuid", report_id, id).affected() == 1;
+}
+
+void insert_submitter(db::Tx& tx, std::string_view id, std::string_view entity_type, const SubmitterRow& s) {
+  tx.exec("INSERT INTO submitters (id, entity_type, name, email_sealed) VALUES ($1::uuid, $2, $3, $4::bytea)", id,
+          entity_type, s.name, db::Bytes{s.email_sealed});
+}
+
+std::optional<SubmitterRow> find_submitter(db::Tx& tx, std::string_view id) {
+  db::Result r = tx.exec("SELECT name, email_sealed FROM submitters WHERE id = $1::uuid", id);
+  if (r.empty()) return std::nullopt;
+  return SubmitterRow{r[0].text(0), r[0].bytes(1)};
 }
 
 void insert_photo(db::Tx& tx, const PhotoRow& p, std::string_view uploaded_by) {

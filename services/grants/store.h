@@ -132,6 +132,13 @@ void erase_report(db::Tx& tx, std::string_view id);
 /// Copies every photo of report `from` to report `to` (a duplicate), as `by`.
 void copy_photos(db::Tx& tx, std::string_view from, std::string_view to, std::string_view by);
 void insert_photo(db::Tx& tx, const PhotoRow& p, std::string_view uploaded_by);
+
+/// Who submitted a grant or report from the public form (name, sealed address).
+struct SubmitterRow {
+  std::string name, email_sealed;
+};
+void insert_submitter(db::Tx& tx, std::string_view id, std::string_view entity_type, const SubmitterRow& s);
+std::optional<SubmitterRow> find_submitter(db::Tx& tx, std::string_view id);
 /// False when the report has no such photo.
 bool delete_photo(db::Tx& tx, std::string_view report_id, std::string_view id);
 /// The photos of every report in `report_ids` (without data), oldest first: one query for a whole page.

@@ -30,7 +30,7 @@ void to_proto(const TemplateRow& t, MailTemplate* out) {
 // mailbox; at most receipts_per_recipient_hour a template and address, the rest recorded
 // as rejected (never silently dropped).
 const std::set<std::string> kReceipts = {"directory.registered", "recruitment.event_received", "recruitment.received",
-                                         "matching.member_received"};
+                                         "matching.member_received", "grants.received"};
 
 } // namespace
 

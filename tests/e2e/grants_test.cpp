@@ -6,6 +6,8 @@
 #include <thread>
 
 #include "client.h"
+#include "core/time.h"
+#include "db/db.h"
 
 using namespace civic;
 using namespace civic::e2e;
@@ -259,4 +261,50 @@ TEST_CASE("activity reports: photos need alternative text, drafts and archived r
         std::set<std::string>{"held_on", "headcount", "url", "content"});
   REQUIRE(admin.post("/api/v1/admin/reports/" + id + "/archive").status == 200);
   CHECK(anyone.get("/api/v1/reports/" + id).status == 404);
+}
+
+TEST_CASE("the public submits grants and activity reports: review, receipt, centre notice, sealed address", "[e2e]") {
+  Client admin;
+  ready_admin(admin, unique("admin_"));
+  std::string token = unique("");
+  nlohmann::json g = grant("公募の助成 " + token, time::tokyo_date(40));
+  nlohmann::json r = {{"title", "公募の活動報告 " + token}, {"content", "公園の花壇を手入れしました"},
+                      {"organization", "花の会"}};
+  for (const auto& [kind, body] : std::vector<std::pair<std::string, nlohmann::json>>{{"grants", g}, {"reports", r}}) {
+    INFO(kind);
+    std::string wrapper = kind == "grants" ? "grant" : "report";
+    std::string submitter = unique("sub_") + "@example.jp";
+    Response missing = Client().post("/api/v1/" + kind, {{wrapper, body}});
+    CHECK(missing.status == 400);
+    CHECK(fields_of(missing) == std::set<std::string>{"submitter_name", "submitter_email"});
+
+    nlohmann::json sent = body;
+    sent["submitter_name"] = "花田 一郎";
+    sent["submitter_email"] = submitter;
+    Response created = Client().post("/api/v1/" + kind, {{wrapper, sent}});
+    REQUIRE(created.status == 201);
+    CHECK(created.json()["state"] == "review");
+    std::string id = created.json()["id"];
+    CHECK(wait_for_mail(submitter, "掲載依頼を受け付けました"));
+    CHECK(wait_for_mail("centre@civic.example.jp", "/admin/" + kind + "/" + id));
+    CHECK(Client().get("/api/v1/" + kind + "/" + id).status == 404);  // not public before review
+
+    Response staff_view = admin.get("/api/v1/admin/" + kind + "/" + id);
+    REQUIRE(staff_view.status == 200);
+    CHECK(staff_view.json()["submitter_email"] == submitter);
+    Response public_view;
+    REQUIRE(admin.post("/api/v1/admin/" + kind + "/" + id + "/publish").status == 200);
+    CHECK(wait_for_mail(submitter, "/" + kind + "/" + id));
+    public_view = Client().get("/api/v1/" + kind + "/" + id);
+    REQUIRE(public_view.status == 200);
+    CHECK(public_view.body.find(submitter) == std::string::npos);
+    CHECK(public_view.body.find("花田") == std::string::npos);
+
+    db::Pool pool(env("TEST_GRANTS_DB_URL"), 1);
+    pool.read([&](db::Tx& tx) {
+      db::Result row = tx.exec("SELECT email_sealed FROM submitters WHERE id = $1::uuid", id);
+      REQUIRE(row.size() == 1);
+      CHECK(row[0].bytes(0).find(submitter) == std::string::npos);
+    });
+  }
 }
