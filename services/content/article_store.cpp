@@ -132,6 +132,39 @@ std::optional<ImageRow> find_image(db::Tx& tx, std::string_view article_id, std:
   return i;
 }
 
+void insert_file(db::Tx& tx, const FileRow& f, std::string_view uploaded_by) {
+  std::optional<std::string> by = uploaded_by.empty() ? std::nullopt : std::optional<std::string>(uploaded_by);
+  tx.exec("INSERT INTO article_files (id, article_id, title, filename, content_type, data, uploaded_by) "
+          "VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6::bytea, $7::uuid)",
+          f.id, f.article_id, f.title, f.filename, f.content_type, db::Bytes{f.data}, by);
+}
+
+bool delete_file(db::Tx& tx, std::string_view article_id, std::string_view id) {
+  return tx.exec("DELETE FROM article_files WHERE article_id = $1::uuid AND id = $2::uuid", article_id, id)
+             .affected() == 1;
+}
+
+std::vector<FileRow> files(db::Tx& tx, const std::vector<std::string>& article_ids) {
+  std::vector<FileRow> out;
+  if (article_ids.empty()) return out;
+  db::Result r = tx.exec("SELECT id, article_id, title, filename, content_type, octet_length(data) FROM article_files "
+                         "WHERE article_id = ANY($1::uuid[]) ORDER BY created_at, id",
+                         article_ids);
+  for (int i = 0; i < r.size(); ++i)
+    out.push_back({r[i].text(0), r[i].text(1), r[i].text(2), r[i].text(3), r[i].text(4), "", r[i].int64(5)});
+  return out;
+}
+
+std::optional<FileRow> find_file(db::Tx& tx, std::string_view article_id, std::string_view id) {
+  db::Result r = tx.exec("SELECT id, article_id, title, filename, content_type, data FROM article_files "
+                         "WHERE article_id = $1::uuid AND id = $2::uuid",
+                         article_id, id);
+  if (r.empty()) return std::nullopt;
+  FileRow f{r[0].text(0), r[0].text(1), r[0].text(2), r[0].text(3), r[0].text(4), r[0].bytes(5), 0};
+  f.size = int64_t(f.data.size());
+  return f;
+}
+
 std::optional<BlocksRow> find_blocks(db::Tx& tx, std::string_view site) {
   db::Result r = tx.exec(std::string("SELECT site, emergency_enabled, emergency_title, emergency_body, variable_block, "
                                      "to_char(updated_at AT TIME ZONE 'UTC', ") + kTime +

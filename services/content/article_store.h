@@ -21,6 +21,11 @@ struct ImageRow {
   int64_t size = 0;
 };
 
+struct FileRow {
+  std::string id, article_id, title, filename, content_type, data;
+  int64_t size = 0;
+};
+
 struct ArticleFilters {
   std::string site, kind;                                // site: also items for both sites
   std::vector<std::string> terms, grams, like_patterns;  // from text::query (terms: the index's, the rest SQL's)
@@ -78,6 +83,12 @@ bool delete_image(db::Tx& tx, std::string_view article_id, std::string_view id);
 /// The images of every article in `article_ids` (without data), oldest first: one query for a whole page.
 std::vector<ImageRow> images(db::Tx& tx, const std::vector<std::string>& article_ids);
 std::optional<ImageRow> find_image(db::Tx& tx, std::string_view article_id, std::string_view id);
+void insert_file(db::Tx& tx, const FileRow& f, std::string_view uploaded_by);
+/// False when the article has no such file.
+bool delete_file(db::Tx& tx, std::string_view article_id, std::string_view id);
+/// The forms of every article in `article_ids` (without data), oldest first.
+std::vector<FileRow> files(db::Tx& tx, const std::vector<std::string>& article_ids);
+std::optional<FileRow> find_file(db::Tx& tx, std::string_view article_id, std::string_view id);
 
 std::optional<BlocksRow> find_blocks(db::Tx& tx, std::string_view site);
 /// Writes the blocks if the version is still `b.version`; false otherwise.

@@ -22,6 +22,7 @@ using rpc::Principal;
 using validation::Errors;
 
 constexpr size_t kMaxImageBytes = 5 << 20;
+constexpr size_t kMaxFormBytes = 10 << 20;
 const std::regex kSlug("[a-z0-9]+(-[a-z0-9]+)*");
 
 using rpc::not_found;
@@ -46,7 +47,8 @@ Errors validate(const Article& a) {
   e.text("title", a.title(), {.max_chars = 200});
   bool link = a.kind() == "link" || a.kind() == "form";
   e.text("body", a.body(), {.required = !link, .max_chars = 50000, .multiline = true});
-  e.http_url("url", a.url(), link);
+  // A form is either linked (url) or hosted here (its files, uploaded after saving).
+  e.http_url("url", a.url(), a.kind() == "link");
   return e;
 }
 
@@ -81,9 +83,18 @@ void to_proto(const BlocksRow& b, SiteBlocks* out) {
   out->set_updated_at(b.updated_at);
 }
 
-// `row` with its images (of any articles; those of `row` are taken); `full` adds what
-// only staff see.
-void to_proto(const ArticleRow& row, const std::vector<ImageRow>& images, bool full, Article* out) {
+void to_proto(const FileRow& f, ArticleFile* out) {
+  out->set_id(f.id);
+  out->set_title(f.title);
+  out->set_filename(f.filename);
+  out->set_content_type(f.content_type);
+  out->set_size(int32_t(f.size));
+}
+
+// `row` with its images and forms (of any articles; those of `row` are taken); `full`
+// adds what only staff see.
+void to_proto(const ArticleRow& row, const std::vector<ImageRow>& images, const std::vector<FileRow>& files, bool full,
+              Article* out) {
   out->set_id(row.id);
   out->set_site(row.site);
   out->set_kind(row.kind);
@@ -93,6 +104,8 @@ void to_proto(const ArticleRow& row, const std::vector<ImageRow>& images, bool f
   out->set_url(row.url);
   for (const auto& i : images)
     if (i.article_id == row.id) to_proto(i, out->add_images());
+  for (const auto& f : files)
+    if (f.article_id == row.id) to_proto(f, out->add_files());
   out->set_published_at(row.published_at);
   out->set_updated_at(row.updated_at);
   if (!full) return;
@@ -101,7 +114,7 @@ void to_proto(const ArticleRow& row, const std::vector<ImageRow>& images, bool f
 }
 
 void to_proto(db::Tx& tx, const ArticleRow& row, bool full, Article* out) {
-  to_proto(row, store::images(tx, {row.id}), full, out);
+  to_proto(row, store::images(tx, {row.id}), store::files(tx, {row.id}), full, out);
 }
 
 // A page of articles with the images of all of them read at once.
@@ -109,7 +122,8 @@ void to_proto(db::Tx& tx, const std::vector<ArticleRow>& rows, bool full, ListAr
   std::vector<std::string> ids;
   for (const auto& row : rows) ids.push_back(row.id);
   auto images = store::images(tx, ids);
-  for (const auto& row : rows) to_proto(row, images, full, resp->add_items());
+  auto files = store::files(tx, ids);
+  for (const auto& row : rows) to_proto(row, images, files, full, resp->add_items());
 }
 
 ArticleFilters filters_of(Errors& e, const std::string& q) {
@@ -273,6 +287,65 @@ Status ContentServiceImpl::AdminListArticles(grpc::ServerContext* ctx, const Adm
   });
 }
 
+Status ContentServiceImpl::UploadArticleFile(grpc::ServerContext* ctx, const UploadFileRequest* req, ArticleFile* resp) {
+  return admin_.staff(ctx, "UploadArticleFile", true, [&](const Principal& p) {
+    if (!validation::is_uuid(req->id())) return not_found();
+    Errors e;
+    e.text("title", req->title(), {.max_chars = 200});
+    const std::string& data = req->file().data();
+    std::optional<files::Kind> kind;
+    if (data.empty()) e.add("file", "required", "ファイルを選んでください", "a file is required");
+    else if (data.size() > kMaxFormBytes) e.add("file", "too_large", "ファイルは10MBまでです", "at most 10 MB");
+    else if (!(kind = files::sniff(data)) || (kind->extension != "pdf" && kind->extension != "docx" &&
+                                               kind->extension != "xlsx"))
+      // Whatever the name or declared type says: a disguised program is refused here.
+      e.add("file", "type_not_allowed", "PDF・Word(docx)・Excel(xlsx) のファイルだけを掲載できます",
+            "only PDF, DOCX and XLSX content");
+    if (!e.empty()) return rpc::invalid(e);
+    FileRow f{crypto::uuid_v4(), req->id(), req->title(), files::display_name(req->file().filename()), kind->mime,
+              data, int64_t(data.size())};
+    return pool_.transaction([&](db::Tx& tx) {
+      auto article = store::find_article(tx, req->id(), true);
+      if (!article) return not_found();
+      if (article->kind != "form")
+        return rpc::invalid("file", "not_applicable", "申請書などのファイルは「様式」の記事にだけ掲載できます",
+                            "files belong to articles of kind form");
+      store::insert_file(tx, f, p.account_id());
+      to_proto(f, resp);
+      log::info("article_file_uploaded", {{"article_id", article->id}, {"id", f.id}, {"bytes", f.size}});
+      return Status::OK;
+    });
+  });
+}
+
+Status ContentServiceImpl::GetArticleFile(grpc::ServerContext* ctx, const FileRequest* req,
+                                          civic::common::HttpBody* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "GetArticleFile", [&](const Principal& p) {
+    if (!validation::is_uuid(req->id()) || !validation::is_uuid(req->file_id())) return not_found();
+    return pool_.read([&](db::Tx& tx) {
+      auto row = store::find_article(tx, req->id());
+      if (!row || (row->state != "published" && !rpc::is_staff(p))) return not_found();
+      auto f = store::find_file(tx, row->id, req->file_id());
+      if (!f) return not_found();
+      resp->set_content_type(f->content_type);
+      resp->set_filename(f->filename);  // always a download (Content-Disposition: attachment)
+      resp->set_data(std::move(f->data));
+      return Status::OK;
+    });
+  });
+}
+
+Status ContentServiceImpl::DeleteArticleFile(grpc::ServerContext* ctx, const FileRequest* req, civic::common::Empty*) {
+  return admin_.staff(ctx, "DeleteArticleFile", true, [&](const Principal& p) {
+    if (!validation::is_uuid(req->id()) || !validation::is_uuid(req->file_id())) return not_found();
+    return pool_.transaction([&](db::Tx& tx) {
+      if (!store::delete_file(tx, req->id(), req->file_id())) return not_found();
+      log::info("article_file_deleted", {{"article_id", req->id()}, {"id", req->file_id()}, {"account_id", p.account_id()}});
+      return Status::OK;
+    });
+  });
+}
+
 Status ContentServiceImpl::DeleteArticleImage(grpc::ServerContext* ctx, const ImageRequest* req, civic::common::Empty*) {
   return admin_.staff(ctx, "DeleteArticleImage", true, [&](const Principal& p) {
     if (!validation::is_uuid(req->id()) || !validation::is_uuid(req->image_id())) return not_found();
@@ -334,7 +407,7 @@ Status ContentServiceImpl::UpdateArticle(grpc::ServerContext* ctx, const SaveArt
         Article before;
         to_proto(tx, current, true, &before);
         changed = rpc::changed_fields(before, req->article(),
-                                      {"id", "version", "state", "images", "published_at", "updated_at"});
+                                      {"id", "version", "state", "images", "files", "published_at", "updated_at"});
         ArticleRow row = row_of(req->article());
         row.id = current.id;
         row.version = req->article().version();

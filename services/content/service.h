@@ -43,6 +43,9 @@ class ContentServiceImpl final : public ContentService::Service {
   grpc::Status UpdateArticle(grpc::ServerContext*, const SaveArticleRequest*, Article*) override;
   grpc::Status UploadArticleImage(grpc::ServerContext*, const UploadImageRequest*, ArticleImage*) override;
   grpc::Status DeleteArticleImage(grpc::ServerContext*, const ImageRequest*, civic::common::Empty*) override;
+  grpc::Status UploadArticleFile(grpc::ServerContext*, const UploadFileRequest*, ArticleFile*) override;
+  grpc::Status GetArticleFile(grpc::ServerContext*, const FileRequest*, civic::common::HttpBody*) override;
+  grpc::Status DeleteArticleFile(grpc::ServerContext*, const FileRequest*, civic::common::Empty*) override;
   CIVIC_STAFF_COLLECTION(Article, Article, admin_)
   CIVIC_STAFF_DUPLICATE(Article, admin_)
 

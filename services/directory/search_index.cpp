@@ -25,14 +25,15 @@ SearchIndex::SearchIndex(db::Pool& pool)
           out.rows.push_back({std::move(r.id), r.state == "published", r.version, r.published_us,
                               std::move(r.search_text),
                               Hot{code(kSites, r.site), code(kKinds, r.kind), code(kStatuses, r.status)},
-                              Cold{std::move(r.target_area), std::move(r.fields), std::move(r.target_municipalities),
-                                   std::move(r.features)}});
+                              Cold{std::move(r.target_area), std::move(r.class_code), std::move(r.fields),
+                                   std::move(r.target_municipalities), std::move(r.features)}});
         return out;
       }) {}
 
 SearchPage SearchIndex::search(const Filters& f, int limit, int offset) const {
   const Hot want{code(kSites, f.site), code(kKinds, f.kind), code(kStatuses, f.status)};
-  const bool lists = !f.area.empty() || !f.field.empty() || !f.municipality.empty() || !f.feature.empty();
+  const bool lists = !f.area.empty() || !f.field.empty() || !f.municipality.empty() || !f.feature.empty() ||
+                     !f.class_code.empty();
   return index_.search(
       f.terms,
       [&](const Hot& h, const Cold& c) {
@@ -41,7 +42,8 @@ SearchPage SearchIndex::search(const Filters& f, int limit, int offset) const {
           return false;
         return !lists || ((f.area.empty() || c.target_area == f.area) && (f.field.empty() || has(c.fields, f.field)) &&
                           (f.municipality.empty() || has(c.municipalities, f.municipality)) &&
-                          (f.feature.empty() || has(c.features, f.feature)));
+                          (f.feature.empty() || has(c.features, f.feature)) &&
+                          (f.class_code.empty() || c.class_code == f.class_code));
       },
       limit, offset);
 }

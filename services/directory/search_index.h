@@ -35,7 +35,7 @@ class SearchIndex {
     uint8_t site = 0, kind = 0, status = 0;
   };
   struct Cold {
-    std::string target_area;
+    std::string target_area, class_code;
     std::vector<std::string> fields, municipalities, features;
   };
   search::LiveIndex<Hot, Cold> index_;

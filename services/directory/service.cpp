@@ -300,7 +300,8 @@ Status DirectoryServiceImpl::ListOrganizations(grpc::ServerContext* ctx, const L
     e.one_of("kind", req->kind(), {"group", "npo", "company"}, false);
     e.one_of("status", req->status(), {"active", "dissolved", "withdrawn", "all"}, false);
     for (const auto& [field, value] : {std::pair{"field", req->field()}, std::pair{"area", req->area()},
-                                       std::pair{"municipality", req->municipality()}, std::pair{"feature", req->feature()}})
+                                       std::pair{"municipality", req->municipality()}, std::pair{"feature", req->feature()},
+                                       std::pair{"class_code", req->class_code()}})
       if (!value.empty() && !matches(value, kCode))
         e.add(field, "invalid_format", "選択肢のコードを指定してください", "must be a taxonomy code");
     paging::Page page = paging::read(e, req->page_size(), req->page_token());
@@ -311,6 +312,7 @@ Status DirectoryServiceImpl::ListOrganizations(grpc::ServerContext* ctx, const L
     f.area = req->area();
     f.municipality = req->municipality();
     f.feature = req->feature();
+    f.class_code = req->class_code();
     f.status = req->status().empty() ? "active" : req->status() == "all" ? "" : req->status();
     SearchPage found = search_.search(f, page.limit, page.offset);
     auto rows = pool_.read([&](db::Tx& tx) { return store::find_published(tx, found.ids); });

@@ -174,15 +174,15 @@ Changes changed_since(db::Tx& tx, int64_t since_us) {
   out.asked_at_us = search::database_clock_us(tx);
   db::Result r = tx.exec(
       std::string("SELECT id, state, site, kind, status, target_area, fields, target_municipalities, features, "
-                  "search_text, coalesce((extract(epoch FROM published_at) * 1000000)::bigint, 0), version "
+                  "search_text, coalesce((extract(epoch FROM published_at) * 1000000)::bigint, 0), version, class_code "
                   "FROM organizations WHERE ") + search::kChangedSince,
       since_us);
   out.rows.reserve(size_t(r.size()));
   for (int i = 0; i < r.size(); ++i) {
     const db::Row& row = r[i];
     out.rows.push_back({row.text(0), row.text(1), row.text(2), row.text(3), row.text(4), row.text(5),
-                        row.text_array(6), row.text_array(7), row.text_array(8), row.text(9), row.int64(10),
-                        int(row.int64(11))});
+                        row.text_array(6), row.text_array(7), row.text_array(8), row.text(9), row.text(12),
+                        row.int64(10), int(row.int64(11))});
   }
   return out;
 }

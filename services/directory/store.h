@@ -31,7 +31,7 @@ struct OrgRow {
 
 struct Filters {
   std::vector<std::string> terms, grams, like_patterns;  // from text::query
-  std::string site, kind, field, area, municipality, feature, status;  // "" = any
+  std::string site, kind, field, area, municipality, feature, status, class_code;  // "" = any
 };
 
 /// Totals above this are reported as this number with `capped` set.
@@ -47,7 +47,7 @@ struct OrgPage {
 struct IndexRow {
   std::string id, state, site, kind, status, target_area;
   std::vector<std::string> fields, target_municipalities, features;
-  std::string search_text;
+  std::string search_text, class_code;
   int64_t published_us = 0;  // microseconds since the epoch
   int version = 0;
 };

@@ -240,3 +240,53 @@ TEST_CASE("each site's emergency notice and variable block: staff edit them, eve
   blocks["version"] = shown.json()["version"];
   CHECK(editor.request("PUT", "/api/v1/admin/site/aikasanet/blocks", nlohmann::json{{"blocks", blocks}}.dump()).status == 200);
 }
+
+TEST_CASE("「form」 articles host application forms: PDF, DOCX or XLSX by content, served as downloads", "[e2e]") {
+  Client admin, member, anyone;
+  ready_admin(admin, unique("admin_"));
+  auto [login, mail] = verified_member(member);
+  REQUIRE(member.login(login, kPassword).status == 200);
+  std::string token = unique("");
+  Response form = admin.post("/api/v1/admin/articles", {{"article", {{"site", "supernet"}, {"kind", "form"},
+                                                                     {"title", "助成金申請書 " + token},
+                                                                     {"body", "様式をダウンロードしてください"}}}});
+  REQUIRE(form.status == 201);
+  std::string id = form.json()["id"];
+  std::string files = "/api/v1/admin/articles/" + id + "/files";
+  std::string pdf = std::string("%PDF-1.4\n%\xE2\xE3\xCF\xD3\n1 0 obj<<>>endobj\n", 31);
+
+  std::string exe = std::string("MZ\x90\x00\x03\x00\x00\x00", 8) + "This program cannot be run in DOS mode.";
+  Response disguised = post_form(admin, files, {{"title", "申請書"}}, "申請書.pdf", "application/pdf", exe);
+  CHECK(disguised.status == 400);
+  CHECK(fields_of(disguised) == std::set<std::string>{"file"});
+  CHECK(fields_of(post_form(admin, files, {{"title", ""}}, "a.pdf", "application/pdf", pdf)) ==
+        std::set<std::string>{"title"});
+  CHECK(post_form(member, files, {{"title", "申請書"}}, "a.pdf", "application/pdf", pdf).status == 403);
+  Response notice = admin.post("/api/v1/admin/articles", {{"article", {{"site", "supernet"}, {"kind", "notice"},
+                                                                       {"title", "お知らせ"}, {"body", "本文"}}}});
+  REQUIRE(notice.status == 201);
+  CHECK(post_form(admin, "/api/v1/admin/articles/" + notice.json()["id"].get<std::string>() + "/files",
+                  {{"title", "申請書"}}, "a.pdf", "application/pdf", pdf)
+            .status == 400);  // only 「form」 articles carry forms
+
+  Response up = post_form(admin, files, {{"title", "申請書（様式第1号）"}}, "../様式第1号.pdf", "text/html", pdf);
+  REQUIRE(up.status == 201);
+  std::string file = "/api/v1/articles/" + id + "/files/" + up.json()["id"].get<std::string>();
+  CHECK(up.json()["content_type"] == "application/pdf");
+  CHECK(up.json()["size"] == int(pdf.size()));
+  CHECK(anyone.get(file).status == 404);  // a draft's forms are not public
+  REQUIRE(admin.post("/api/v1/admin/articles/" + id + "/publish").status == 200);
+  Response shown = anyone.get("/api/v1/articles/" + id);
+  REQUIRE(shown.status == 200);
+  CHECK(shown.json()["files"][0]["title"] == "申請書（様式第1号）");
+  CHECK(shown.json()["files"][0]["size"] == int(pdf.size()));
+  Response download = anyone.get(file);
+  REQUIRE(download.status == 200);
+  CHECK(download.body == pdf);
+  CHECK(download.header("content-disposition").rfind("attachment;", 0) == 0);
+  CHECK(download.header("content-disposition").find("..") == std::string::npos);
+
+  CHECK(member.del("/api/v1/admin/articles/" + id + "/files/" + up.json()["id"].get<std::string>()).status == 403);
+  CHECK(admin.del("/api/v1/admin/articles/" + id + "/files/" + up.json()["id"].get<std::string>()).status == 204);
+  CHECK(anyone.get(file).status == 404);
+}

@@ -213,6 +213,10 @@ TEST_CASE("registration -> review -> publication, found by 1-character and half-
   CHECK(anyone.get("/api/v1/organizations?municipality=ube&q=" + token).json()["total_size"] == 0);
   CHECK(anyone.get("/api/v1/organizations?field=f13&kind=group&q=" + token).json()["total_size"] == 1);
   CHECK(anyone.get("/api/v1/organizations?kind=alien").status == 400);
+  // 組織形態 (DIR-6).
+  CHECK(anyone.get("/api/v1/organizations?class_code=voluntary&q=" + token).json()["total_size"] == 1);
+  CHECK(anyone.get("/api/v1/organizations?class_code=npo_corporation&q=" + token).json()["total_size"] == 0);
+  CHECK(anyone.get("/api/v1/organizations?class_code=Bad%20Code").status == 400);
 
   Response history = admin.get("/api/v1/admin/organizations/" + id + "/history");
   REQUIRE(history.status == 200);
