@@ -27,6 +27,13 @@ using validation::Errors;
 
 constexpr size_t kLongText = 4000;
 constexpr size_t kMaxFlyerBytes = 5 * 1024 * 1024;
+constexpr int64_t kMaxFlyers = 5;          // files on one recruitment or event
+constexpr int kUploadTokenHours = 24;      // an event submitter's upload token
+const std::vector<std::string> kFlyerTypes = {"application/pdf", "image/png", "image/jpeg"};
+const std::vector<std::string> kMaterialTypes = {
+    "application/pdf", "image/png", "image/jpeg",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"};
 const std::regex kCode("[a-z0-9_]{1,40}");
 
 using rpc::not_found;
@@ -207,6 +214,9 @@ Status RecruitmentServiceImpl::ProposeEvent(grpc::ServerContext* ctx, const Save
         store::EventRow row = row_of(ev, sealer_, fresh);
         store::insert_event(tx, row);
         workflow::record(tx, {"event", row.id, "submit", std::nullopt, workflow::State::review, p.account_id(), ""});
+        std::string upload_token = crypto::random_token();
+        store::insert_upload_token(tx, crypto::sha256(upload_token), row.id, kUploadTokenHours);
+        resp->set_upload_token(upload_token);
         rpc::request_mail(tx, "recruitment.event_received", ev.submitter_email(), p.account_id(),
                           {{"submitter_name", ev.submitter_name()}, {"title", ev.title()}});
         rpc::request_mail(tx, "recruitment.event_to_review", rpc::kCentre, "",
@@ -245,7 +255,11 @@ rpc::Collection<store::EventRow, Event> RecruitmentServiceImpl::event_collection
       .pool = &pool_,
       .hmac_key = &config_.hmac_key,
       .find = [](db::Tx& tx, const std::string& id, bool lock) { return store::find_event(tx, id, lock); },
-      .render = [this](db::Tx&, const store::EventRow& row, Event* out) { render(row, true, out); },
+      .render =
+          [this](db::Tx& tx, const store::EventRow& row, Event* out) {
+            render(row, true, out);
+            flyers_to_proto(store::flyers_of(tx, "event", row.id), out->mutable_flyers());
+          },
       .set_state = store::set_event_state,
       .on_step =
           [this](db::Tx& tx, const store::EventRow& row, workflow::State to, const Principal&) {
@@ -291,21 +305,29 @@ Status RecruitmentServiceImpl::UpdateEvent(grpc::ServerContext* ctx, const SaveE
 }
 
 // A flyer: PDF, PNG or JPEG by content, whatever its name or declared type says.
-Status RecruitmentServiceImpl::add_flyer(const Principal& p, const UploadFlyerRequest* req, std::string_view owner,
-                                         Flyer* resp) {
+Status RecruitmentServiceImpl::add_flyer(const Principal& p, const std::string& id,
+                                         const civic::common::HttpBody& file, std::string_view owner,
+                                         const std::vector<std::string>& allowed, Flyer* resp) {
   Errors e;
   std::optional<files::Kind> kind;
-  const std::string& data = req->file().data();
+  const std::string& data = file.data();
   if (data.empty()) e.add("file", "required", "ファイルを選んでください", "a file is required");
   else if (data.size() > kMaxFlyerBytes) e.add("file", "too_large", "ファイルは5MBまでです", "at most 5 MB");
-  else if (!(kind = files::sniff(data)) ||
-           (kind->mime != "application/pdf" && kind->mime != "image/png" && kind->mime != "image/jpeg"))
-    e.add("file", "type_not_allowed", "PDF・PNG・JPEG のファイルだけを添付できます", "only PDF, PNG and JPEG content");
+  else if (!(kind = files::sniff(data)) || std::find(allowed.begin(), allowed.end(), kind->mime) == allowed.end())
+    e.add("file", "type_not_allowed",
+          allowed.size() > 3 ? "PDF・PNG・JPEG・Word(docx)・Excel(xlsx) のファイルだけを添付できます"
+                             : "PDF・PNG・JPEG のファイルだけを添付できます",
+          allowed.size() > 3 ? "only PDF, PNG, JPEG, DOCX and XLSX content" : "only PDF, PNG and JPEG content");
   if (!e.empty()) return rpc::invalid(e);
-  store::FlyerRow f{crypto::uuid_v4(), files::display_name(req->file().filename()), kind->mime, data,
-                    int64_t(data.size())};
-  pool_.transaction([&](db::Tx& tx) { store::insert_flyer(tx, owner, req->id(), f, p.account_id()); });
-  log::info("flyer_uploaded", {{"id", f.id}, {std::string(owner) + "_id", req->id()}, {"type", f.content_type},
+  store::FlyerRow f{crypto::uuid_v4(), files::display_name(file.filename()), kind->mime, data, int64_t(data.size())};
+  Status st = pool_.transaction([&](db::Tx& tx) {
+    if (store::flyer_count(tx, owner, id) >= kMaxFlyers)
+      return rpc::invalid("file", "too_many", "添付できるファイルは5件までです", "at most 5 files");
+    store::insert_flyer(tx, owner, id, f, p.account_id());
+    return Status::OK;
+  });
+  if (!st.ok()) return st;
+  log::info("flyer_uploaded", {{"id", f.id}, {std::string(owner) + "_id", id}, {"type", f.content_type},
                                {"bytes", f.size}, {"account_id", p.account_id()}});
   resp->set_id(f.id);
   resp->set_filename(f.filename);
@@ -323,7 +345,7 @@ Status RecruitmentServiceImpl::UploadRecruitmentFlyer(grpc::ServerContext* ctx, 
     // Another member's recruitment is as good as absent.
     if (!row || (!rpc::is_staff(p) && row->owner_account_id != p.account_id())) return not_found();
     if (row->state == "archived") return Status(StatusCode::FAILED_PRECONDITION, "終了した募集には添付できません");
-    return add_flyer(p, req, "recruitment", resp);
+    return add_flyer(p, req->id(), req->file(), "recruitment", kFlyerTypes, resp);
   });
 }
 
@@ -332,7 +354,25 @@ Status RecruitmentServiceImpl::UploadEventFlyer(grpc::ServerContext* ctx, const 
     if (Status s = rpc::require_staff(p); !s.ok()) return s;
     if (!validation::is_uuid(req->id())) return not_found();
     if (!pool_.read([&](db::Tx& tx) { return store::find_event(tx, req->id()).has_value(); })) return not_found();
-    return add_flyer(p, req, "event", resp);
+    return add_flyer(p, req->id(), req->file(), "event", kFlyerTypes, resp);
+  });
+}
+
+// The submitter's reference material: from the submitting account, or with the upload
+// token of the submission; PDF, PNG, JPEG, DOCX or XLSX by content. Anything else
+// about the event is as good as absent (404), so a token cannot probe other events.
+Status RecruitmentServiceImpl::AddEventMaterial(grpc::ServerContext* ctx, const UploadMaterialRequest* req,
+                                                Flyer* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "AddEventMaterial", [&](const Principal& p) {
+    if (!validation::is_uuid(req->id()) || req->token().size() > 100) return not_found();
+    bool allowed = pool_.read([&](db::Tx& tx) {
+      auto row = store::find_event(tx, req->id());
+      if (!row || row->state == "archived") return false;
+      if (rpc::is_staff(p) || (!row->submitted_by.empty() && row->submitted_by == p.account_id())) return true;
+      return !req->token().empty() && store::upload_token_valid(tx, crypto::sha256(req->token()), row->id);
+    });
+    if (!allowed) return not_found();
+    return add_flyer(p, req->id(), req->file(), "event", kMaterialTypes, resp);
   });
 }
 

@@ -611,7 +611,11 @@ rpc::Collection<store::RecruitmentRow, Recruitment> RecruitmentServiceImpl::recr
       .pool = &pool_,
       .hmac_key = &config_.hmac_key,
       .find = [](db::Tx& tx, const std::string& id, bool lock) { return store::find(tx, id, lock); },
-      .render = [this](db::Tx&, const store::RecruitmentRow& row, Recruitment* out) { render(row, true, out); },
+      .render =
+          [this](db::Tx& tx, const store::RecruitmentRow& row, Recruitment* out) {
+            render(row, true, out);
+            flyers_to_proto(store::flyers_of(tx, "recruitment", row.id), out->mutable_flyers());
+          },
       .set_state = store::set_state,
       .on_step =
           [this](db::Tx& tx, const store::RecruitmentRow& before, workflow::State to, const Principal&) {

@@ -75,6 +75,7 @@ class RecruitmentServiceImpl final : public RecruitmentService::Service {
   grpc::Status ListEvents(grpc::ServerContext*, const ListEventsRequest*, ListEventsResponse*) override;
   grpc::Status GetEvent(grpc::ServerContext*, const GetEventRequest*, Event*) override;
   grpc::Status ProposeEvent(grpc::ServerContext*, const SaveEventRequest*, ProposeEventResponse*) override;
+  grpc::Status AddEventMaterial(grpc::ServerContext*, const UploadMaterialRequest*, Flyer*) override;
   grpc::Status GetEventFlyer(grpc::ServerContext*, const FlyerRequest*, civic::common::HttpBody*) override;
   grpc::Status AdminListEvents(grpc::ServerContext*, const AdminListEventsRequest*, ListEventsResponse*) override;
   grpc::Status UpdateEvent(grpc::ServerContext*, const SaveEventRequest*, Event*) override;
@@ -91,7 +92,10 @@ class RecruitmentServiceImpl final : public RecruitmentService::Service {
               const std::string& text, bool via_oneclick, std::string* id);
   void render(const store::RecruitmentRow& row, bool full, Recruitment* out) const;
   void render(const store::EventRow& row, bool full, Event* out) const;
-  grpc::Status add_flyer(const rpc::Principal& p, const UploadFlyerRequest* req, std::string_view owner, Flyer* resp);
+  /// Stores `file` on the recruitment or event `id` when it is one of `allowed` (MIME
+  /// types, decided by content) within the flyers' limits.
+  grpc::Status add_flyer(const rpc::Principal& p, const std::string& id, const civic::common::HttpBody& file,
+                         std::string_view owner, const std::vector<std::string>& allowed, Flyer* resp);
   void announce(db::Tx& tx, const store::RecruitmentRow& row);
   void withdraw(db::Tx& tx, const std::string& id);
   grpc::Status respond(grpc::ServerContext* ctx, const char* method, const std::string& recruitment_id,

@@ -283,6 +283,25 @@ bool update_event(db::Tx& tx, const EventRow& e) {
              .affected() == 1;
 }
 
+void insert_upload_token(db::Tx& tx, const std::string& token_hash, const std::string& event_id, int hours) {
+  tx.exec("INSERT INTO event_upload_tokens (token_hash, event_id, expires_at) "
+          "VALUES ($1::bytea, $2::uuid, now() + make_interval(hours => $3::int))",
+          db::Bytes{token_hash}, event_id, hours);
+}
+
+bool upload_token_valid(db::Tx& tx, const std::string& token_hash, const std::string& event_id) {
+  return !tx.exec("SELECT 1 FROM event_upload_tokens WHERE token_hash = $1::bytea AND event_id = $2::uuid "
+                  "AND expires_at > now()",
+                  db::Bytes{token_hash}, event_id)
+              .empty();
+}
+
+int64_t flyer_count(db::Tx& tx, std::string_view owner, const std::string& id) {
+  const char* sql = owner == "event" ? "SELECT count(*) FROM flyers WHERE event_id = $1::uuid"
+                                     : "SELECT count(*) FROM flyers WHERE recruitment_id = $1::uuid";
+  return tx.exec(sql, id)[0].int64(0);
+}
+
 void erase_event(db::Tx& tx, const std::string& id) { tx.exec("DELETE FROM events WHERE id = $1::uuid", id); }
 
 void set_event_state(db::Tx& tx, const std::string& id, std::string_view state) { tx.exec(kSetEventState, id, state); }

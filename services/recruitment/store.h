@@ -98,6 +98,11 @@ std::optional<EventRow> find_event(db::Tx& tx, const std::string& id, bool for_u
 void insert_event(db::Tx& tx, const EventRow& e);
 bool update_event(db::Tx& tx, const EventRow& e);  // false when e.version is no longer current
 void set_event_state(db::Tx& tx, const std::string& id, std::string_view state);
+void insert_upload_token(db::Tx& tx, const std::string& token_hash, const std::string& event_id, int hours);
+/// True when `token_hash` lets one attach to `event_id` now.
+bool upload_token_valid(db::Tx& tx, const std::string& token_hash, const std::string& event_id);
+/// How many files the event has.
+int64_t flyer_count(db::Tx& tx, std::string_view owner, const std::string& id);
 /// Deletes the event with its flyers.
 void erase_event(db::Tx& tx, const std::string& id);
 struct EventFilters {

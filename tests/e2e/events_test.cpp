@@ -159,3 +159,34 @@ TEST_CASE("An event whose dates are over moves from the current list to the past
   CHECK(past.json()["items"][0]["past"] == true);
   CHECK(anyone.get("/api/v1/events/" + id).status == 200);  // a record of what took place
 }
+
+TEST_CASE("whoever submits an event attaches its reference material with the submission's token, nobody else", "[e2e]") {
+  Client admin, anyone;
+  ready_admin(admin, unique("admin_"));
+  Response a = Client().post("/api/v1/events", {{"event", event("資料付き講座" + unique(""), unique("ev_") + "@example.jp",
+                                                                time::tokyo_date(12))}});
+  Response b = Client().post("/api/v1/events", {{"event", event("別の講座" + unique(""), unique("ev_") + "@example.jp",
+                                                                time::tokyo_date(12))}});
+  REQUIRE(a.status == 201);
+  REQUIRE(b.status == 201);
+  std::string id = a.json()["id"], token = a.json()["upload_token"], other = b.json()["id"];
+  CHECK(token.size() >= 43);
+  std::string pdf = std::string("%PDF-1.4\n%\xE2\xE3\xCF\xD3\n1 0 obj<<>>endobj\n", 31);
+  auto attach = [&](const std::string& event_id, const std::string& with, const std::string& data) {
+    return post_form(anyone, "/api/v1/events/" + event_id + "/materials", {{"token", with}}, "資料.pdf",
+                     "application/pdf", data);
+  };
+  CHECK(attach(id, "", pdf).status == 404);             // neither the account nor the token
+  CHECK(attach(id, token + "x", pdf).status == 404);
+  CHECK(attach(other, token, pdf).status == 404);       // a token is for its own event only
+  std::string exe = std::string("MZ\x90\x00\x03\x00\x00\x00", 8) + "This program cannot be run in DOS mode.";
+  Response disguised = attach(id, token, exe);
+  CHECK(disguised.status == 400);
+  Response up = attach(id, token, pdf);
+  REQUIRE(up.status == 201);
+  CHECK(up.json()["content_type"] == "application/pdf");
+  CHECK(attach(id, token, kPng).status == 201);
+  for (int i = 0; i < 3; ++i) REQUIRE(attach(id, token, pdf).status == 201);
+  CHECK(attach(id, token, pdf).status == 400);  // five files at most
+  CHECK(admin.get("/api/v1/admin/events/" + id).json()["flyers"].size() == 5);
+}
