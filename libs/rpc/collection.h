@@ -84,15 +84,16 @@ struct Collection {
 
   /// `validate` (after the role check: it may ask other services) names every bad field;
   /// in one transaction `insert` writes the record and returns its id, "create" is
-  /// recorded in draft and the record rendered.
+  /// recorded in draft (with `note`) and the record rendered.
   grpc::Status create(const grpc::ServerContext* ctx, const char* method,
                       const std::function<validation::Errors()>& validate,
-                      const std::function<std::string(db::Tx&, const Principal&)>& insert, Msg* out) const {
+                      const std::function<std::string(db::Tx&, const Principal&)>& insert, Msg* out,
+                      const std::string& note = "") const {
     return staff(ctx, method, true, [&](const Principal& p) {
       if (validation::Errors e = validate(); !e.empty()) return invalid(e);
       return pool->transaction([&](db::Tx& tx) {
         std::string id = insert(tx, p);
-        workflow::record(tx, {entity, id, "create", std::nullopt, workflow::State::draft, p.account_id(), ""});
+        workflow::record(tx, {entity, id, "create", std::nullopt, workflow::State::draft, p.account_id(), note});
         render(tx, *find(tx, id, false), out);
         log::info(entity + "_created", {{"id", id}, {"account_id", p.account_id()}});
         return grpc::Status::OK;

@@ -382,6 +382,46 @@ rpc::Collection<OrgRow, Organization> DirectoryServiceImpl::organization_collect
   };
 }
 
+// Staff register an organisation from its paper form (the organisation accepted the
+// current terms and ticked the requirements there): checked as any registration, a
+// draft without an owning account, recorded in the history as done on its behalf.
+// Aikasanet records belong to a member account, so only Supernet's.
+Status DirectoryServiceImpl::CreateOrganization(grpc::ServerContext* ctx, const RegisterOrganizationRequest* req,
+                                                Organization* resp) {
+  Organization o = req->organization();
+  if (o.site().empty()) o.set_site("supernet");
+  return admin_.create(
+      ctx, "CreateOrganization",
+      [&] {
+        Errors e;
+        if (o.site() != "supernet")
+          e.add("site", "not_applicable", "あいかさねっとの登録は会員のアカウントから行います",
+                "Aikasanet records are registered from a member account");
+        else
+          e = validate(o, *taxonomies_.snapshot(), terms_version_("supernet"));
+        return e;
+      },
+      [&](db::Tx& tx, const Principal&) {
+        OrgRow row;
+        row.id = crypto::uuid_v4();
+        row.site = o.site();
+        row.kind = o.kind();
+        set_content(o, row);
+        row.registrant_name = o.registrant_name();
+        row.registrant_title = o.registrant_title();
+        auto [contact_phone, contact_email] = contact_of(o);
+        row.registrant_phone_sealed = sealer_.seal(contact_phone, row.id);
+        row.registrant_email_sealed = sealer_.seal(contact_email, row.id);
+        row.registration_requirements = list(o.registration_requirements());
+        row.accepted_terms_version = o.accepted_terms_version();
+        row.guardian_consent = o.guardian_consent();
+        row.state = "draft";
+        store::insert(tx, row);
+        return row.id;
+      },
+      resp, "registered by staff on the organisation's behalf, from its form");
+}
+
 Status DirectoryServiceImpl::UpdateOrganization(grpc::ServerContext* ctx, const UpdateOrganizationRequest* req,
                                                 Organization* resp) {
   const Organization& o = req->organization();

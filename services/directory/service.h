@@ -34,6 +34,7 @@ class DirectoryServiceImpl final : public DirectoryService::Service {
                                  ListOrganizationsResponse*) override;
   grpc::Status AdminListOrganizations(grpc::ServerContext*, const AdminListOrganizationsRequest*,
                                       ListOrganizationsResponse*) override;
+  grpc::Status CreateOrganization(grpc::ServerContext*, const RegisterOrganizationRequest*, Organization*) override;
   grpc::Status UpdateOrganization(grpc::ServerContext*, const UpdateOrganizationRequest*, Organization*) override;
   grpc::Status UpdateOwnOrganization(grpc::ServerContext*, const UpdateOrganizationRequest*,
                                      UpdateOwnOrganizationResponse*) override;

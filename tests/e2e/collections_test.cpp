@@ -42,6 +42,30 @@ std::vector<Collection> staff_collections(const std::string& token) {
   };
 }
 
+/// A complete Supernet group (別紙3) named `name`.
+nlohmann::json supernet_group(const std::string& name) {
+  return {{"kind", "group"},
+          {"class_code", "voluntary"},
+          {"name", name},
+          {"name_kana", "ごじのあるかい"},
+          {"representative", "山口 太郎"},
+          {"contact_person", "萩 花子"},
+          {"fields", {"f01"}},
+          {"target_area", "municipalities"},
+          {"target_municipalities", {"hagi"}},
+          {"purpose", "地域の子どもの居場所づくり"},
+          {"activities", "学習支援"},
+          {"prefecture", "p35"},
+          {"municipality", "hagi"},
+          {"address", "萩市大字椿東1-1"},
+          {"registrant_name", "登録 担当"},
+          {"registrant_phone", "0838-00-0000"},
+          {"registrant_email", unique("org_") + "@example.jp"},
+          {"registration_requirements", codes("registration_requirements")},
+          {"guardian_consent", true},
+          {"accepted_terms_version", Client().get("/api/v1/terms-of-use/supernet").json()["version"]}};
+}
+
 std::vector<std::string> actions(const nlohmann::json& history) {
   std::vector<std::string> out;
   for (const auto& h : history["items"]) out.push_back(h["action"]);
@@ -192,26 +216,7 @@ TEST_CASE("staff correct an organisation's record directly, checked as on regist
   auto [login, mail] = verified_member(member);
   REQUIRE(member.login(login, kPassword).status == 200);
   std::string name = "誤字のある会 " + unique("");
-  nlohmann::json org = {{"kind", "group"},
-                        {"class_code", "voluntary"},
-                        {"name", name},
-                        {"name_kana", "ごじのあるかい"},
-                        {"representative", "山口 太郎"},
-                        {"contact_person", "萩 花子"},
-                        {"fields", {"f01"}},
-                        {"target_area", "municipalities"},
-                        {"target_municipalities", {"hagi"}},
-                        {"purpose", "地域の子どもの居場所づくり"},
-                        {"activities", "学習支援"},
-                        {"prefecture", "p35"},
-                        {"municipality", "hagi"},
-                        {"address", "萩市大字椿東1-1"},
-                        {"registrant_name", "登録 担当"},
-                        {"registrant_phone", "0838-00-0000"},
-                        {"registrant_email", unique("org_") + "@example.jp"},
-                        {"registration_requirements", codes("registration_requirements")},
-                        {"guardian_consent", true},
-                        {"accepted_terms_version", Client().get("/api/v1/terms-of-use/supernet").json()["version"]}};
+  nlohmann::json org = supernet_group(name);
   Response registered = Client().post("/api/v1/organizations", {{"organization", org}});
   INFO(registered.body);
   REQUIRE(registered.status == 201);
@@ -285,4 +290,35 @@ TEST_CASE("staff remove and replace the images of articles and the photos of rep
     REQUIRE(post_form(admin, base + "/" + part, {{"alt", "新しい写真"}}, "new.png", "image/png", png).status == 201);
     CHECK(admin.get(base).json()[part].size() == 1);
   }
+}
+
+TEST_CASE("staff register a Supernet organisation on its behalf: a draft, checked as any registration, recorded", "[e2e]") {
+  Client admin, member;
+  ready_admin(admin, unique("admin_"));
+  auto [login, mail] = verified_member(member);
+  REQUIRE(member.login(login, kPassword).status == 200);
+  nlohmann::json org = supernet_group("紙の申込書の会 " + unique(""));
+  CHECK(member.post("/api/v1/admin/organizations", {{"organization", org}}).status == 403);
+  CHECK(Client().post("/api/v1/admin/organizations", {{"organization", org}}).status == 401);
+  nlohmann::json incomplete = org;
+  incomplete.erase("registrant_name");
+  incomplete["registration_requirements"] = nlohmann::json::array();
+  CHECK(error_fields(admin.post("/api/v1/admin/organizations", {{"organization", incomplete}})) ==
+        std::set<std::string>{"registrant_name", "registration_requirements"});
+  nlohmann::json aikasanet = org;
+  aikasanet["site"] = "aikasanet";
+  CHECK(error_fields(admin.post("/api/v1/admin/organizations", {{"organization", aikasanet}})) ==
+        std::set<std::string>{"site"});
+
+  Response created = admin.post("/api/v1/admin/organizations", {{"organization", org}});
+  REQUIRE(created.status == 201);
+  CHECK(created.json()["state"] == "draft");
+  CHECK(created.json()["registrant_phone"] == "0838-00-0000");
+  std::string id = created.json()["id"];
+  nlohmann::json history = admin.get("/api/v1/admin/organizations/" + id + "/history").json();
+  CHECK(actions(history) == std::vector<std::string>{"create"});
+  CHECK(history["items"][0]["note"].get<std::string>().find("on the organisation's behalf") != std::string::npos);
+  CHECK(Client().get("/api/v1/organizations/" + id).status == 404);  // a draft until staff publish it
+  REQUIRE(admin.post("/api/v1/admin/organizations/" + id + "/publish").status == 200);
+  CHECK(Client().get("/api/v1/organizations/" + id).status == 200);
 }
