@@ -69,8 +69,9 @@ void to_proto(const BookRow& row, bool full, Book* out) {
 } // namespace
 
 Status GrantsServiceImpl::list_books(grpc::ServerContext* ctx, const std::string& state, const std::string& q,
-                                     int32_t page_size, const std::string& page_token, bool staff_only,
+                                     int32_t page_size, const std::string& page_token, const ListBooksRequest* detailed,
                                      ListBooksResponse* resp) {
+  bool staff_only = detailed == nullptr;
   return rpc::guarded(ctx, config_.hmac_key, staff_only ? "AdminListBooks" : "ListBooks", [&](const Principal& p) {
     if (staff_only)
       if (Status s = rpc::require_staff(p); !s.ok()) return s;
@@ -78,11 +79,28 @@ Status GrantsServiceImpl::list_books(grpc::ServerContext* ctx, const std::string
     text::Query query;
     if (e.text("q", q, {.required = false, .max_chars = 100})) query = text::query(q);
     e.one_of("state", state, {"draft", "review", "published", "archived"}, false);
+    std::string author, publisher;
+    int year = 0;
+    if (detailed) {
+      if (e.text("author", detailed->author(), {.required = false, .max_chars = 100}))
+        author = text::normalize(detailed->author());
+      if (e.text("publisher", detailed->publisher(), {.required = false, .max_chars = 100}))
+        publisher = text::normalize(detailed->publisher());
+      year = detailed->year();
+      if (year != 0 && (year < 1000 || year > 9999))
+        e.add("year", "out_of_range", "発行年は4桁の西暦で指定してください", "a four-digit year");
+    }
     paging::Page page = paging::read(e, page_size, page_token);
     if (!e.empty()) return rpc::invalid(e);
     if (!staff_only) {  // the public catalogue: from memory
-      search::Page found = books_.search(query.terms, [](const auto&, const auto&) { return true; }, page.limit,
-                                         page.offset);
+      search::Page found = books_.search(
+          query.terms,
+          [&](const BookHot& h, const BookCold& c) {
+            return (year == 0 || h.year == year) &&
+                   (author.empty() || c.author.find(author) != std::string::npos) &&
+                   (publisher.empty() || c.publisher.find(publisher) != std::string::npos);
+          },
+          page.limit, page.offset);
       for (const auto& row : pool_.read([&](db::Tx& tx) { return store::find_published_books(tx, found.ids); }))
         to_proto(row, false, resp->add_items());
       resp->set_total_size(int32_t(found.total));
@@ -99,12 +117,12 @@ Status GrantsServiceImpl::list_books(grpc::ServerContext* ctx, const std::string
 }
 
 Status GrantsServiceImpl::ListBooks(grpc::ServerContext* ctx, const ListBooksRequest* req, ListBooksResponse* resp) {
-  return list_books(ctx, "published", req->q(), req->page_size(), req->page_token(), false, resp);
+  return list_books(ctx, "published", req->q(), req->page_size(), req->page_token(), req, resp);
 }
 
 Status GrantsServiceImpl::AdminListBooks(grpc::ServerContext* ctx, const AdminListBooksRequest* req,
                                          ListBooksResponse* resp) {
-  return list_books(ctx, req->state(), req->q(), req->page_size(), req->page_token(), true, resp);
+  return list_books(ctx, req->state(), req->q(), req->page_size(), req->page_token(), nullptr, resp);
 }
 
 Status GrantsServiceImpl::GetBook(grpc::ServerContext* ctx, const GetBookRequest* req, Book* resp) {

@@ -81,8 +81,10 @@ class GrantsServiceImpl final : public GrantsService::Service {
   rpc::Collection<ReportRow, Report> report_collection();
   grpc::Status list_reports(grpc::ServerContext* ctx, const ListReportsRequest* req, bool staff_only,
                             ListReportsResponse* resp);
+  /// The staff list (`detailed` null: SQL, any state) or the public catalogue with its
+  /// detailed search (from memory).
   grpc::Status list_books(grpc::ServerContext* ctx, const std::string& state, const std::string& q, int32_t page_size,
-                          const std::string& page_token, bool staff_only, ListBooksResponse* resp);
+                          const std::string& page_token, const ListBooksRequest* detailed, ListBooksResponse* resp);
 
   db::Pool& pool_;
   GrantsConfig config_;

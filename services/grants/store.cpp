@@ -1,5 +1,7 @@
 #include "grants/store.h"
 
+#include "text/text.h"
+
 #include <algorithm>
 #include <map>
 
@@ -200,12 +202,18 @@ BookPage list_books(db::Tx& tx, std::string_view state, const std::vector<std::s
   return {std::move(items), total};
 }
 
-search::Changes<NoFilter, NoFilter> changed_books(db::Tx& tx, int64_t since_us) {
-  return search::changed_rows<NoFilter, NoFilter>(
+search::Changes<BookHot, BookCold> changed_books(db::Tx& tx, int64_t since_us) {
+  return search::changed_rows<BookHot, BookCold>(
       tx, "id, state = 'published', version, coalesce((extract(epoch FROM published_at) * 1000000)::bigint, 0), "
-          "search_text",
+          "search_text, coalesce(nullif(substr(published_on, 1, 4), '')::int, 0), author, publisher",
       "books", since_us, [](const db::Row& r) {
-        return search::Row<NoFilter, NoFilter>{r.text(0), r.boolean(1), int(r.int64(2)), r.int64(3), r.text(4), {}, {}};
+        return search::Row<BookHot, BookCold>{r.text(0),
+                                              r.boolean(1),
+                                              int(r.int64(2)),
+                                              r.int64(3),
+                                              r.text(4),
+                                              BookHot{int16_t(r.int64(5))},
+                                              BookCold{text::normalize(r.text(6)), text::normalize(r.text(7))}};
       });
 }
 

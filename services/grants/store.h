@@ -84,8 +84,15 @@ struct GrantCold {
 };
 using GrantIndex = search::LiveIndex<GrantHot, GrantCold>;
 /// The public library catalogue in memory: keywords only, no filters.
-struct NoFilter {};
-using BookIndex = search::LiveIndex<NoFilter, NoFilter>;
+/// The public library catalogue in memory, with the items of its detailed search
+/// (蔵書 詳細検索): the year of publication, and author and publisher normalised.
+struct BookHot {
+  int16_t year = 0;  // 0: unknown
+};
+struct BookCold {
+  std::string author, publisher;  // text::normalize()d
+};
+using BookIndex = search::LiveIndex<BookHot, BookCold>;
 
 namespace store {
 
@@ -108,7 +115,7 @@ void erase(db::Tx& tx, std::string_view id);
 
 void insert_book(db::Tx& tx, const BookRow& b);
 /// Books changed since `since_us` (the database's clock), for the BookIndex.
-search::Changes<NoFilter, NoFilter> changed_books(db::Tx& tx, int64_t since_us);
+search::Changes<BookHot, BookCold> changed_books(db::Tx& tx, int64_t since_us);
 /// The published ones of `ids`, in that order.
 std::vector<BookRow> find_published_books(db::Tx& tx, const std::vector<std::string>& ids);
 /// Rewrites the content if the version is still `b.version`; false otherwise.

@@ -202,6 +202,12 @@ TEST_CASE("library books: staff catalogue and publish, the public searches, rece
   REQUIRE(shown.status == 200);
   CHECK(shown.json()["author"] == "山口 花子");
   CHECK_FALSE(shown.json().contains("state"));
+  // 詳細検索: author and publisher by any part (any width), year of publication.
+  CHECK(anyone.get("/api/v1/books?author=%E8%8A%B1%E5%AD%90&q=" + token).json()["total_size"] == 1);  // 花子
+  CHECK(anyone.get("/api/v1/books?author=%E5%A4%AA%E9%83%8E&q=" + token).json()["total_size"] == 0);  // 太郎
+  CHECK(anyone.get("/api/v1/books?publisher=%E5%B8%82%E6%B0%91&year=2021&q=" + token).json()["total_size"] == 1);
+  CHECK(anyone.get("/api/v1/books?year=2020&q=" + token).json()["total_size"] == 0);
+  CHECK(anyone.get("/api/v1/books?year=21").status == 400);
 
   nlohmann::json bad = book;
   bad["title"] = "";
