@@ -50,10 +50,8 @@ struct Collection {
   /// Writes a draft copy of `row` (sealed items sealed anew for the copy) and returns
   /// its id. Without it, the collection has no duplicate.
   std::function<std::string(db::Tx&, const Row&, const Principal&)> copy = {};
-  /// Removes the record and what belongs to it alone (files, photos), after `on_delete`.
+  /// Removes the record and what belongs to it alone (files, photos).
   std::function<void(db::Tx&, const Row&)> erase = {};
-  /// Optional: what deleting the record means elsewhere (an event for other services).
-  std::function<void(db::Tx&, const Row&, const Principal&)> on_delete = {};
   /// Optional: after a committed write (the in-memory public list catching up, the
   /// outbox relay woken).
   std::function<void()> written = {};
@@ -192,7 +190,6 @@ struct Collection {
         if (row->state != "draft" && row->state != "archived")
           return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
                               "今の状態（" + row->state + "）では削除できません。先にアーカイブしてください");
-        if (on_delete) on_delete(tx, *row, p);
         erase(tx, *row);
         workflow::record(tx, {entity, req.id(), "delete", workflow::parse(row->state), workflow::State::deleted,
                               p.account_id(), req.note()});

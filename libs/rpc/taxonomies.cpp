@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "civic/content.grpc.pb.h"
+#include "core/csv.h"
 #include "core/log.h"
 #include "rpc/principal.h"
 #include "rpc/server.h"
@@ -50,11 +51,10 @@ std::string Taxonomies::label(const std::string& name, const std::string& code) 
   return code;
 }
 
-std::string Taxonomies::labels(const std::string& name, const std::vector<std::string>& codes,
-                               const std::string& sep) const {
-  std::string out;
-  for (const auto& c : codes) out += (out.empty() ? "" : sep) + label(name, c);
-  return out;
+std::string Taxonomies::labels(const std::string& name, const std::vector<std::string>& codes) const {
+  std::vector<std::string> out;
+  for (const auto& c : codes) out.push_back(label(name, c));
+  return csv::join(out);
 }
 
 TaxonomyCache::TaxonomyCache(std::shared_ptr<grpc::Channel> content, std::string hmac_key,

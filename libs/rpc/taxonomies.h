@@ -40,8 +40,8 @@ class Taxonomies {
   /// The label of `code` in taxonomy `name` (retired codes too); the code itself when
   /// it has none.
   std::string label(const std::string& name, const std::string& code) const;
-  /// The labels of `codes`, joined with `sep`.
-  std::string labels(const std::string& name, const std::vector<std::string>& codes, const std::string& sep = ";") const;
+  /// The labels of `codes`, in one CSV cell ("a;b", as csv::join).
+  std::string labels(const std::string& name, const std::vector<std::string>& codes) const;
 
  private:
   const std::vector<Term>& of(const std::string& name) const;

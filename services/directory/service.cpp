@@ -36,6 +36,26 @@ constexpr size_t kMaxAttachmentBytes = 10 << 20;
 
 using rpc::not_found;
 
+// What an edit leaves as it was: bookkeeping, the registration's consents, the files.
+const std::set<std::string> kNotEdited = {"id",
+                                          "version",
+                                          "state",
+                                          "status",
+                                          "published_at",
+                                          "updated_at",
+                                          "owner_account_id",
+                                          "accepted_terms_version",
+                                          "accepted_terms_at",
+                                          "registration_requirements",
+                                          "guardian_consent",
+                                          "attachments"};
+
+// Site and kind stay as registered.
+void fixed_items(const Organization& o, const OrgRow& row, Errors& e) {
+  if (o.site() != row.site) e.add("site", "not_changeable", "サイトは変更できません", "the site cannot be changed");
+  if (o.kind() != row.kind) e.add("kind", "not_changeable", "区分は変更できません", "the kind cannot be changed");
+}
+
 const std::map<std::string, std::string> kKindLabels = {{"group", "団体"}, {"npo", "NPO法人"}, {"company", "企業"}};
 const std::map<std::string, std::string> kStatusLabels = {
     {"active", "活動中"}, {"dissolved", "解散"}, {"withdrawn", "退会"}};
@@ -164,6 +184,28 @@ void DirectoryServiceImpl::announce(db::Tx& tx, const std::string& id) {
   rpc::enqueue_event(tx, "organization.changed", ev);
 }
 
+void DirectoryServiceImpl::fill(const Organization& o, OrgRow& row) const {
+  set_content(o, row);
+  row.registrant_name = o.registrant_name();
+  row.registrant_title = o.registrant_title();
+  row.registrant_department = o.registrant_department();
+  auto [phone, email] = contact_of(o);
+  row.registrant_phone_sealed = sealer_.seal(phone, row.id);
+  row.registrant_email_sealed = sealer_.seal(email, row.id);
+}
+
+OrgRow DirectoryServiceImpl::registration_row(const Organization& o) const {
+  OrgRow row;
+  row.id = crypto::uuid_v4();
+  row.site = o.site();
+  row.kind = o.kind();
+  fill(o, row);
+  row.registration_requirements = list(o.registration_requirements());
+  row.accepted_terms_version = o.accepted_terms_version();
+  row.guardian_consent = o.guardian_consent();
+  return row;
+}
+
 void DirectoryServiceImpl::written(bool listing_changed) {
   events_written_();
   if (listing_changed) search_.catch_up();  // this replica's own change is searchable at once
@@ -215,20 +257,8 @@ Status DirectoryServiceImpl::RegisterOrganization(grpc::ServerContext* ctx, cons
       Errors e = validate(o, *taxonomies_.snapshot(), known_site ? terms_version_(o.site()) : 1);
       if (!e.empty()) return rpc::invalid(e);
   
-      OrgRow row;
-      row.id = crypto::uuid_v4();
-      row.site = o.site();
-      row.kind = o.kind();
-      set_content(o, row);
-      row.registrant_name = o.registrant_name();
-      row.registrant_title = o.registrant_title();
-      row.registrant_department = o.registrant_department();
-      auto [contact_phone, contact_email] = contact_of(o);
-      row.registrant_phone_sealed = sealer_.seal(contact_phone, row.id);
-      row.registrant_email_sealed = sealer_.seal(contact_email, row.id);
-      row.registration_requirements = list(o.registration_requirements());
-      row.accepted_terms_version = o.accepted_terms_version();
-      row.guardian_consent = o.guardian_consent();
+      OrgRow row = registration_row(o);
+      std::string contact_email = contact_of(o).second;
       row.state = "review";
       row.owner_account_id = p.account_id();
       std::string handoff = crypto::random_token();
@@ -402,19 +432,7 @@ Status DirectoryServiceImpl::CreateOrganization(grpc::ServerContext* ctx, const 
         return e;
       },
       [&](db::Tx& tx, const Principal&) {
-        OrgRow row;
-        row.id = crypto::uuid_v4();
-        row.site = o.site();
-        row.kind = o.kind();
-        set_content(o, row);
-        row.registrant_name = o.registrant_name();
-        row.registrant_title = o.registrant_title();
-        auto [contact_phone, contact_email] = contact_of(o);
-        row.registrant_phone_sealed = sealer_.seal(contact_phone, row.id);
-        row.registrant_email_sealed = sealer_.seal(contact_email, row.id);
-        row.registration_requirements = list(o.registration_requirements());
-        row.accepted_terms_version = o.accepted_terms_version();
-        row.guardian_consent = o.guardian_consent();
+        OrgRow row = registration_row(o);
         row.state = "draft";
         store::insert(tx, row);
         return row.id;
@@ -429,25 +447,15 @@ Status DirectoryServiceImpl::UpdateOrganization(grpc::ServerContext* ctx, const 
       ctx, "UpdateOrganization", req->id(), [&] { return validate(o, *taxonomies_.snapshot(), 0); },
       [&](const OrgRow& current) {
         Errors e;
-        if (o.site() != current.site) e.add("site", "not_changeable", "サイトは変更できません", "the site cannot be changed");
-        if (o.kind() != current.kind) e.add("kind", "not_changeable", "区分は変更できません", "the kind cannot be changed");
+        fixed_items(o, current, e);
         return e.empty() ? Status::OK : rpc::invalid(e);
       },
       [&](db::Tx& tx, const OrgRow& current, std::vector<std::string>& changed) {
         Organization before;
         to_proto(current, true, &before);
-        changed = rpc::changed_fields(before, o,
-                                      {"id", "version", "state", "status", "published_at", "updated_at",
-                                       "owner_account_id", "accepted_terms_version", "accepted_terms_at",
-                                       "registration_requirements", "guardian_consent", "attachments"});
+        changed = rpc::changed_fields(before, o, kNotEdited);
         OrgRow updated = current;
-        set_content(o, updated);
-        updated.registrant_name = o.registrant_name();
-        updated.registrant_title = o.registrant_title();
-        updated.registrant_department = o.registrant_department();
-        auto [contact_phone, contact_email] = contact_of(o);
-        updated.registrant_phone_sealed = sealer_.seal(contact_phone, current.id);
-        updated.registrant_email_sealed = sealer_.seal(contact_email, current.id);
+        fill(o, updated);
         updated.version = o.version();
         if (!store::edit_content(tx, updated)) return false;
         announce(tx, current.id);  // matching and recruitment follow at once
@@ -467,8 +475,7 @@ Status DirectoryServiceImpl::UpdateOwnOrganization(grpc::ServerContext* ctx, con
       auto row = store::find(tx, req->id(), true);
       // Another account's record (or one nobody owns) is as good as absent.
       if (!row || row->owner_account_id.empty() || row->owner_account_id != p.account_id()) return not_found();
-      if (o.site() != row->site) e.add("site", "not_changeable", "サイトは変更できません", "the site cannot be changed");
-      if (o.kind() != row->kind) e.add("kind", "not_changeable", "区分は変更できません", "the kind cannot be changed");
+      fixed_items(o, *row, e);
       if (!e.empty()) return rpc::invalid(e);
       if (row->state == "archived")
         return Status(StatusCode::FAILED_PRECONDITION, "公開を終えた登録は変更できません。センターへお問い合わせください");
@@ -476,10 +483,7 @@ Status DirectoryServiceImpl::UpdateOwnOrganization(grpc::ServerContext* ctx, con
         return Status(StatusCode::ABORTED, "ほかの画面で先に更新されました。読み込み直してから編集してください");
       Organization current;
       to_proto(*row, true, &current);
-      auto changed = rpc::changed_fields(current, o,
-                                         {"id", "version", "state", "status", "published_at", "updated_at",
-                                          "owner_account_id", "accepted_terms_version", "accepted_terms_at",
-                                          "registration_requirements", "guardian_consent", "attachments"});
+      auto changed = rpc::changed_fields(current, o, kNotEdited);
       // On a published record, public items wait for the centre (as a confirmed
       // correction request); the registrant's private items take effect at once.
       Organization now = o, waiting;
@@ -501,13 +505,7 @@ Status DirectoryServiceImpl::UpdateOwnOrganization(grpc::ServerContext* ctx, con
         applied = changed;  // nothing public yet: the centre reviews the whole record anyway
       }
       OrgRow updated = *row;
-      set_content(now, updated);
-      updated.registrant_name = now.registrant_name();
-      updated.registrant_title = now.registrant_title();
-      updated.registrant_department = now.registrant_department();
-      auto [contact_phone, contact_email] = contact_of(now);
-      updated.registrant_phone_sealed = sealer_.seal(contact_phone, row->id);
-      updated.registrant_email_sealed = sealer_.seal(contact_email, row->id);
+      fill(now, updated);
       updated.version = row->version;
       if (!store::edit_content(tx, updated))
         return Status(StatusCode::ABORTED, "ほかの画面で先に更新されました。読み込み直してから編集してください");
@@ -522,7 +520,7 @@ Status DirectoryServiceImpl::UpdateOwnOrganization(grpc::ServerContext* ctx, con
         opts.preserve_proto_field_names = true;
         (void)google::protobuf::util::MessageToJsonString(waiting, &c.changes, opts);
         c.requester_name = (now.registrant_name().empty() ? row->name : now.registrant_name()).substr(0, 100);
-        c.requester_email_sealed = sealer_.seal(contact_email, c.id);
+        c.requester_email_sealed = sealer_.seal(contact_of(now).second, c.id);
         c.reason = "団体の登録者による修正";
         store::insert_confirmed_correction(tx, c);
         resp->set_correction_id(c.id);
@@ -840,10 +838,8 @@ Status DirectoryServiceImpl::decide(grpc::ServerContext* ctx, const civic::commo
         if (check.empty()) prefix_errors(validate(result, *taxonomies_.snapshot(), 0), "changes.", check);
         if (!check.empty()) throw rpc::Abort{rpc::invalid(check)};  // e.g. a code retired since
         OrgRow updated = *row;
-        set_content(result, updated);
-        auto [contact_phone, contact_email] = contact_of(result);
-        updated.registrant_phone_sealed = sealer_.seal(contact_phone, row->id);
-        updated.registrant_email_sealed = sealer_.seal(contact_email, row->id);
+        fill(result, updated);  // update_content writes the content and the sealed contact
+        std::string contact_email = contact_of(result).second;
         store::update_content(tx, updated);
         announce(tx, row->id);
         auto state = workflow::parse(row->state).value_or(workflow::State::published);

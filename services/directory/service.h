@@ -65,6 +65,12 @@ class DirectoryServiceImpl final : public DirectoryService::Service {
   /// After a committed write: wakes the outbox relay and, when the public listing may
   /// have changed, refreshes the search index.
   void written(bool listing_changed);
+  /// `row` (its id set) with the content and registrant items of `o`, the registrant's
+  /// contact sealed for the row.
+  void fill(const Organization& o, OrgRow& row) const;
+  /// A new record from a registration form: id, site, kind, content, registrant,
+  /// requirements and consents (the caller sets state and owner).
+  OrgRow registration_row(const Organization& o) const;
   /// organization.changed for matching and recruitment when `id` is an Aikasanet organisation.
   void announce(db::Tx& tx, const std::string& id);
 

@@ -86,6 +86,16 @@ void to_proto(const ReportRow& row, const std::vector<PhotoRow>& photos, bool fu
 void to_proto(db::Tx& tx, const ReportRow& row, bool full, Report* out) {
   to_proto(row, store::photos(tx, {row.id}), full, out);
 }
+
+// A new report from `r` in `state`, entered by `p`; its id.
+std::string insert_new(db::Tx& tx, const Report& r, const Principal& p, const char* state) {
+  ReportRow row = row_of(r);
+  row.id = crypto::uuid_v4();
+  row.state = state;
+  row.created_by = p.account_id();
+  store::insert_report(tx, row);
+  return row.id;
+}
 } // namespace
 
 Status GrantsServiceImpl::list_reports(grpc::ServerContext* ctx, const ListReportsRequest* req, bool staff_only,
@@ -198,28 +208,13 @@ Status GrantsServiceImpl::ProposeReport(grpc::ServerContext* ctx, const SaveRepo
   return propose(
       ctx, "ProposeReport", *req, "report", r.title(), r.submitter_name(), r.submitter_email(),
       [&] { return validate(r); },
-      [&](db::Tx& tx, const Principal& p) {
-        ReportRow row = row_of(r);
-        row.id = crypto::uuid_v4();
-        row.state = "review";
-        row.created_by = p.account_id();
-        store::insert_report(tx, row);
-        return row.id;
-      },
-      resp);
+      [&](db::Tx& tx, const Principal& p) { return insert_new(tx, r, p, "review"); }, resp);
 }
 
 Status GrantsServiceImpl::CreateReport(grpc::ServerContext* ctx, const SaveReportRequest* req, Report* resp) {
   return reports_.create(
       ctx, "CreateReport", [&] { return validate(req->report()); },
-      [&](db::Tx& tx, const Principal& p) {
-        ReportRow row = row_of(req->report());
-        row.id = crypto::uuid_v4();
-        row.created_by = p.account_id();
-        store::insert_report(tx, row);
-        return row.id;
-      },
-      resp);
+      [&](db::Tx& tx, const Principal& p) { return insert_new(tx, req->report(), p, "draft"); }, resp);
 }
 
 Status GrantsServiceImpl::UpdateReport(grpc::ServerContext* ctx, const SaveReportRequest* req, Report* resp) {

@@ -77,6 +77,16 @@ void fill_page(const paging::Page& page, const GrantPage& found, bool full, List
   resp->set_next_page_token(paging::next_token(page, found.items.size(), known));
 }
 
+// A new grant from `g` in `state`, entered by `p`; its id.
+std::string insert_new(db::Tx& tx, const Grant& g, const Principal& p, const char* state) {
+  GrantRow row = row_of(g);
+  row.id = crypto::uuid_v4();
+  row.state = state;
+  row.created_by = p.account_id();
+  store::insert(tx, row);
+  return row.id;
+}
+
 } // namespace
 
 search::Page public_grants(const GrantIndex& index, const GrantFilters& f, int32_t today, int limit, int offset) {
@@ -248,28 +258,13 @@ Status GrantsServiceImpl::ProposeGrant(grpc::ServerContext* ctx, const SaveGrant
   return propose(
       ctx, "ProposeGrant", *req, "grant", g.name(), g.submitter_name(), g.submitter_email(),
       [&] { return validate(g, *taxonomies_.snapshot()); },
-      [&](db::Tx& tx, const Principal& p) {
-        GrantRow row = row_of(g);
-        row.id = crypto::uuid_v4();
-        row.state = "review";
-        row.created_by = p.account_id();
-        store::insert(tx, row);
-        return row.id;
-      },
-      resp);
+      [&](db::Tx& tx, const Principal& p) { return insert_new(tx, g, p, "review"); }, resp);
 }
 
 Status GrantsServiceImpl::CreateGrant(grpc::ServerContext* ctx, const SaveGrantRequest* req, Grant* resp) {
   return grants_.create(
       ctx, "CreateGrant", [&] { return validate(req->grant(), *taxonomies_.snapshot()); },
-      [&](db::Tx& tx, const Principal& p) {
-        GrantRow row = row_of(req->grant());
-        row.id = crypto::uuid_v4();
-        row.created_by = p.account_id();
-        store::insert(tx, row);
-        return row.id;
-      },
-      resp);
+      [&](db::Tx& tx, const Principal& p) { return insert_new(tx, req->grant(), p, "draft"); }, resp);
 }
 
 Status GrantsServiceImpl::UpdateGrant(grpc::ServerContext* ctx, const SaveGrantRequest* req, Grant* resp) {
