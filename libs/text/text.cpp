@@ -113,4 +113,14 @@ Query query(std::string_view keyword) {
   return q;
 }
 
+std::string prefix(std::string_view utf8, size_t max_chars) {
+  size_t end = 0, chars = 0;
+  while (end < utf8.size() && chars < max_chars) {
+    ++end;  // past the lead byte, then its continuation bytes
+    while (end < utf8.size() && (static_cast<unsigned char>(utf8[end]) & 0xC0) == 0x80) ++end;
+    ++chars;
+  }
+  return std::string(utf8.substr(0, end));
+}
+
 } // namespace civic::text

@@ -19,6 +19,10 @@ namespace civic::text {
 /// The normalised form of `utf8` (invalid UTF-8 sequences are dropped).
 std::string normalize(std::string_view utf8);
 
+/// At most the first `max_chars` code points of the valid UTF-8 `utf8` (never a
+/// character cut in two).
+std::string prefix(std::string_view utf8, size_t max_chars);
+
 /// The distinct 1- and 2-grams of the normalised `parts`, joined by a separator that
 /// keeps grams from spanning two parts. Spaces never start or end a gram.
 std::vector<std::string> index_grams(const std::vector<std::string_view>& parts);

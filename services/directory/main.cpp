@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
     if (rpc::migrate_at_start(command, db_url, generated::directory_lib_schema(), "directory")) return 0;
     if (rpc::reseal_at_start(command, db_url,
                              {{"organizations", "registrant_phone_sealed"}, {"organizations", "registrant_email_sealed"},
-                              {"correction_requests", "requester_email_sealed"}}))
+                              {"corrections", "requester_email_sealed"}}))
       return 0;
 
     directory::DirectoryConfig cfg{config::secret("INTERNAL_HMAC_KEY"),

@@ -108,8 +108,6 @@ void set_totals(const paging::Page& page, const OrgPage& found, ListOrganization
   resp->set_next_page_token(paging::next_token(page, found.items.size(), known));
 }
 
-constexpr int kCorrectionTokenHours = 72;
-
 // A correction may change any public item but the kind; never private items or state.
 bool correctable(const google::protobuf::FieldDescriptor* f) {
   static const std::set<std::string> kFixed = {"id",         "site",       "kind",       "status",
@@ -117,31 +115,7 @@ bool correctable(const google::protobuf::FieldDescriptor* f) {
   return !f->options().GetExtension(civic::private_field) && !kFixed.count(f->name());
 }
 
-/// `current` with every item set in `changes` replaced; an item that may not be
-/// corrected adds an error for "changes.<item>".
-Organization merged(const Organization& current, const Organization& changes, Errors& e) {
-  Organization out = current;
-  const auto* refl = changes.GetReflection();
-  std::vector<const google::protobuf::FieldDescriptor*> set;
-  refl->ListFields(changes, &set);
-  if (set.empty()) e.add("changes", "required", "修正する項目を1つ以上入力してください", "change at least one item");
-  for (const auto* f : set) {
-    if (!correctable(f)) {
-      e.add("changes." + f->name(), "not_correctable", "この項目は修正依頼では変更できません", "cannot be changed by a correction");
-      continue;
-    }
-    out.GetReflection()->ClearField(&out, f);
-  }
-  Organization allowed = changes;
-  for (const auto* f : set)
-    if (!correctable(f)) allowed.GetReflection()->ClearField(&allowed, f);
-  out.MergeFrom(allowed);
-  return out;
-}
 
-void prefix_errors(const Errors& in, const std::string& prefix, Errors& out) {
-  for (const auto& v : in.list()) out.add(prefix + v.field, v.reason, v.message, v.message_en);
-}
 
 Filters filters_of(Errors& e, const std::string& q) {
   Filters f;
@@ -166,7 +140,8 @@ DirectoryServiceImpl::DirectoryServiceImpl(db::Pool& pool, DirectoryConfig confi
       taxonomies_(taxonomies),
       terms_version_(std::move(terms_version)),
       events_written_(std::move(events_written)),
-      admin_(organization_collection()) {}
+      admin_(organization_collection()),
+      corrections_(correction_desk()) {}
 
 void DirectoryServiceImpl::announce(db::Tx& tx, const std::string& id) {
   auto row = store::find(tx, id);
@@ -407,8 +382,50 @@ rpc::Collection<OrgRow, Organization> DirectoryServiceImpl::organization_collect
             return copy.id;
           },
       // Its recruitments stay (ADR 0013): they were hidden when it was archived.
-      .erase = [](db::Tx& tx, const OrgRow& row) { store::erase(tx, row.id); },
+      .erase =
+          [](db::Tx& tx, const OrgRow& row) {
+            workflow::corrections::erase_of(tx, "organization", row.id);
+            store::erase(tx, row.id);
+          },
       .written = [this] { written(true); },
+  };
+}
+
+// DIR-4: the registered contact confirms, staff apply; the search and the services
+// following Aikasanet organisations catch up at once.
+DirectoryServiceImpl::Corrections DirectoryServiceImpl::correction_desk() {
+  return {
+      .entity = "organization",
+      .pool = &pool_,
+      .hmac_key = &config_.hmac_key,
+      .sealer = &sealer_,
+      .id_field = "organization_id",
+      .subject_field = "organization_name",
+      .confirm_template = "directory.correction_confirm",
+      .applied_template = "directory.correction_applied",
+      .confirm_url = config_.public_base_url + "/correction-requests/confirm",
+      .find = [](db::Tx& tx, const std::string& id, bool lock) { return store::find(tx, id, lock); },
+      .is_public = [](const OrgRow& row) { return row.state == "published"; },
+      .render = [this](const OrgRow& row, Organization* out) { to_proto(row, true, out); },
+      .correctable = correctable,
+      .validate = [this](const Organization& o) { return validate(o, *taxonomies_.snapshot(), 0); },
+      .contact = [this](const OrgRow& row) { return sealer_.open(row.registrant_email_sealed, row.id).value_or(""); },
+      .subject = [](const OrgRow& row) { return row.name; },
+      .mail_variables =
+          [this](const OrgRow& row) {
+            return std::map<std::string, std::string>{
+                {"organization_name", row.name},
+                {"site_name", site_name(row.site)},
+                {"url", config_.public_base_url + "/organizations/" + row.id}};
+          },
+      .apply =
+          [this](db::Tx& tx, const OrgRow& row, const Organization& result) {
+            OrgRow updated = row;
+            fill(result, updated);  // update_content writes the content and the sealed contact
+            store::update_content(tx, updated);
+            announce(tx, row.id);
+          },
+      .written = [this](bool record_changed) { written(record_changed); },
   };
 }
 
@@ -512,19 +529,10 @@ Status DirectoryServiceImpl::UpdateOwnOrganization(grpc::ServerContext* ctx, con
       auto state = workflow::parse(row->state).value_or(workflow::State::review);
       if (!applied.empty())
         workflow::record(tx, {"organization", row->id, "edit", state, state, p.account_id(), "by the owner"}, applied);
-      if (waiting.ByteSizeLong() > 0) {
-        CorrectionRow c;
-        c.id = crypto::uuid_v4();
-        c.organization_id = row->id;
-        google::protobuf::util::JsonPrintOptions opts;
-        opts.preserve_proto_field_names = true;
-        (void)google::protobuf::util::MessageToJsonString(waiting, &c.changes, opts);
-        c.requester_name = (now.registrant_name().empty() ? row->name : now.registrant_name()).substr(0, 100);
-        c.requester_email_sealed = sealer_.seal(contact_of(now).second, c.id);
-        c.reason = "団体の登録者による修正";
-        store::insert_confirmed_correction(tx, c);
-        resp->set_correction_id(c.id);
-      }
+      if (waiting.ByteSizeLong() > 0)
+        resp->set_correction_id(corrections_.propose_confirmed(
+            tx, *row, waiting, text::prefix(now.registrant_name().empty() ? row->name : now.registrant_name(), 100),
+            contact_of(now).second, "団体の登録者による修正"));
       announce(tx, row->id);
       to_proto(*store::find(tx, row->id), true, resp->mutable_organization());
       log::info("organization_edited_by_owner",
@@ -726,148 +734,31 @@ Status DirectoryServiceImpl::GetAttachment(grpc::ServerContext* ctx, const Attac
   });
 }
 
-void DirectoryServiceImpl::to_proto(const CorrectionRow& row, CorrectionRequest* out) const {
-  out->set_id(row.id);
-  out->set_organization_id(row.organization_id);
-  out->set_organization_name(row.organization_name);
-  (void)rpc::message_from_json(row.changes, out->mutable_changes());
-  out->set_requester_name(row.requester_name);
-  out->set_requester_email(sealer_.open(row.requester_email_sealed, row.id).value_or(""));
-  out->set_reason(row.reason);
-  out->set_state(row.state);
-  out->set_note(row.note);
-  out->set_created_at(row.created_at);
-  out->set_confirmed_at(row.confirmed_at);
-}
-
 Status DirectoryServiceImpl::SubmitCorrection(grpc::ServerContext* ctx, const SubmitCorrectionRequest* req,
                                               SubmitCorrectionResponse* resp) {
-  Status st = rpc::guarded(ctx, config_.hmac_key, "SubmitCorrection", [&](const Principal& p) {
-    if (!validation::is_uuid(req->id())) return not_found();
-    auto row = pool_.read([&](db::Tx& tx) { return store::find(tx, req->id()); });
-    if (!row || row->state != "published") return not_found();  // anyone may correct what is public
-    Errors e;
-    e.text("requester_name", req->requester_name(), {.max_chars = 100});
-    e.email("requester_email", req->requester_email());
-    e.text("reason", req->reason(), {.max_chars = 2000, .multiline = true});
-    Organization current;
-    to_proto(*row, true, &current);
-    Organization result = merged(current, req->changes(), e);
-    if (e.empty()) prefix_errors(validate(result, *taxonomies_.snapshot(), 0), "changes.", e);
-    if (!e.empty()) return rpc::invalid(e);
-
-    CorrectionRow c;
-    c.id = crypto::uuid_v4();
-    c.organization_id = row->id;
-    google::protobuf::util::JsonPrintOptions opts;
-    opts.preserve_proto_field_names = true;
-    (void)google::protobuf::util::MessageToJsonString(req->changes(), &c.changes, opts);
-    c.requester_name = req->requester_name();
-    c.requester_email_sealed = sealer_.seal(req->requester_email(), c.id);
-    c.reason = req->reason();
-    std::string token = crypto::random_token();
-    auto contact = sealer_.open(row->registrant_email_sealed, row->id);
-    if (!contact) return Status(StatusCode::INTERNAL, "内部エラーが発生しました");
-    pool_.transaction([&](db::Tx& tx) {
-      store::insert_correction(tx, c, crypto::sha256(token), kCorrectionTokenHours);
-      // The link goes to the organisation's registered contact, never to the requester.
-      rpc::request_mail(tx, "directory.correction_confirm", *contact, "",
-                        {{"organization_name", row->name}, {"requester_name", c.requester_name}, {"reason", c.reason},
-                         {"site_name", site_name(row->site)},
-                         {"url", config_.public_base_url + "/correction-requests/confirm?token=" + token}});
-    });
-    log::info("correction_submitted", {{"id", c.id}, {"organization_id", row->id}, {"request_id", p.request_id()}});
-    resp->set_id(c.id);
-    resp->set_state("unconfirmed");
-    return Status::OK;
-  });
-  if (st.ok()) written(false);
-  return st;
+  return corrections_.submit(ctx, "SubmitCorrection", req->id(), req->changes(), req->requester_name(),
+                             req->requester_email(), req->reason(), resp->mutable_id(), resp->mutable_state());
 }
 
 Status DirectoryServiceImpl::ConfirmCorrection(grpc::ServerContext* ctx, const ConfirmCorrectionRequest* req,
                                                ConfirmCorrectionResponse* resp) {
-  return rpc::guarded(ctx, config_.hmac_key, "ConfirmCorrection", [&](const Principal&) {
-    if (req->token().empty() || req->token().size() > 100) return not_found();
-    auto id = pool_.transaction([&](db::Tx& tx) { return store::confirm_correction(tx, crypto::sha256(req->token())); });
-    if (!id) return not_found();  // unknown, used or expired: all look the same
-    log::info("correction_confirmed", {{"id", *id}});
-    resp->set_state("confirmed");
-    return Status::OK;
-  });
+  resp->set_state("confirmed");
+  return corrections_.confirm(ctx, "ConfirmCorrection", req->token());
 }
 
 Status DirectoryServiceImpl::AdminListCorrections(grpc::ServerContext* ctx, const AdminListCorrectionsRequest* req,
                                                   ListCorrectionsResponse* resp) {
-  return rpc::guarded(ctx, config_.hmac_key, "AdminListCorrections", [&](const Principal& p) {
-    if (Status s = rpc::require_staff(p); !s.ok()) return s;
-    Errors e;
-    e.one_of("state", req->state(), {"unconfirmed", "confirmed", "applied", "rejected"}, false);
-    paging::Page page = paging::read(e, req->page_size(), req->page_token());
-    if (!e.empty()) return rpc::invalid(e);
-    auto found = pool_.read([&](db::Tx& tx) { return store::list_corrections(tx, req->state(), page.limit, page.offset); });
-    for (const auto& c : found.items) to_proto(c, resp->add_items());
-    resp->set_total_size(int32_t(found.total));
-    resp->set_next_page_token(paging::next_token(page, found.items.size(), found.total));
-    return Status::OK;
-  });
-}
-
-Status DirectoryServiceImpl::decide(grpc::ServerContext* ctx, const civic::common::ActionRequest* req,
-                                    CorrectionRequest* resp, const char* method, bool apply) {
-  Status st = rpc::guarded(ctx, config_.hmac_key, method, [&](const Principal& p) {
-    if (Status s = rpc::require_staff(p); !s.ok()) return s;
-    if (!validation::is_uuid(req->id())) return not_found();
-    Errors e;
-    e.text("note", req->note(), {.required = !apply, .max_chars = 2000, .multiline = true});
-    if (!e.empty()) return rpc::invalid(e);
-    return pool_.transaction([&](db::Tx& tx) {
-      auto c = store::find_correction(tx, req->id(), true);
-      if (!c) return not_found();
-      if (apply ? c->state != "confirmed" : (c->state != "confirmed" && c->state != "unconfirmed"))
-        return Status(StatusCode::FAILED_PRECONDITION,
-                      apply ? "団体の確認が済んだ修正依頼だけを反映できます" : "この修正依頼はすでに処理されています");
-      if (apply) {
-        auto row = store::find(tx, c->organization_id, true);
-        if (!row) return not_found();
-        Organization current, changes;
-        to_proto(*row, true, &current);
-        (void)rpc::message_from_json(c->changes, &changes);
-        Errors check;
-        Organization result = merged(current, changes, check);
-        if (check.empty()) prefix_errors(validate(result, *taxonomies_.snapshot(), 0), "changes.", check);
-        if (!check.empty()) throw rpc::Abort{rpc::invalid(check)};  // e.g. a code retired since
-        OrgRow updated = *row;
-        fill(result, updated);  // update_content writes the content and the sealed contact
-        std::string contact_email = contact_of(result).second;
-        store::update_content(tx, updated);
-        announce(tx, row->id);
-        auto state = workflow::parse(row->state).value_or(workflow::State::published);
-        workflow::record(tx, {"organization", row->id, "correct", state, state, p.account_id(),
-                              "correction " + c->id + (req->note().empty() ? "" : ": " + req->note())});
-        if (!contact_email.empty())
-          rpc::request_mail(tx, "directory.correction_applied", contact_email, "",
-                            {{"organization_name", result.name()}, {"site_name", site_name(row->site)},
-                             {"url", config_.public_base_url + "/organizations/" + row->id}});
-      }
-      store::decide_correction(tx, c->id, apply ? "applied" : "rejected", p.account_id(), req->note());
-      to_proto(*store::find_correction(tx, c->id), resp);
-      log::info(apply ? "correction_applied" : "correction_rejected", {{"id", c->id}, {"account_id", p.account_id()}});
-      return Status::OK;
-    });
-  });
-  if (st.ok()) written(true);
-  return st;
+  return corrections_.list(ctx, "AdminListCorrections", req->state(), req->page_size(), req->page_token(), resp);
 }
 
 Status DirectoryServiceImpl::ApplyCorrection(grpc::ServerContext* ctx, const civic::common::ActionRequest* req,
                                              CorrectionRequest* resp) {
-  return decide(ctx, req, resp, "ApplyCorrection", true);
+  return corrections_.decide(ctx, "ApplyCorrection", *req, true, resp);
 }
 
 Status DirectoryServiceImpl::RejectCorrection(grpc::ServerContext* ctx, const civic::common::ActionRequest* req,
                                               CorrectionRequest* resp) {
-  return decide(ctx, req, resp, "RejectCorrection", false);
+  return corrections_.decide(ctx, "RejectCorrection", *req, false, resp);
 }
 
 } // namespace civic::directory

@@ -9,6 +9,7 @@
 #include "directory/search_index.h"
 #include "directory/store.h"
 #include "rpc/collection.h"
+#include "rpc/corrections.h"
 #include "rpc/taxonomies.h"
 
 namespace civic::directory {
@@ -56,12 +57,11 @@ class DirectoryServiceImpl final : public DirectoryService::Service {
   grpc::Status RejectCorrection(grpc::ServerContext*, const civic::common::ActionRequest*, CorrectionRequest*) override;
 
  private:
+  using Corrections = rpc::CorrectionDesk<OrgRow, Organization, CorrectionRequest>;
   rpc::Collection<OrgRow, Organization> organization_collection();
+  Corrections correction_desk();
   void to_proto(const OrgRow& row, bool full, Organization* out) const;
-  void to_proto(const CorrectionRow& row, CorrectionRequest* out) const;
   void to_proto(const AttachmentRow& a, Attachment* out) const;
-  grpc::Status decide(grpc::ServerContext* ctx, const civic::common::ActionRequest* req, CorrectionRequest* resp,
-                      const char* method, bool apply);
   /// After a committed write: wakes the outbox relay and, when the public listing may
   /// have changed, refreshes the search index.
   void written(bool listing_changed);
@@ -82,6 +82,7 @@ class DirectoryServiceImpl final : public DirectoryService::Service {
   TermsVersion terms_version_;
   std::function<void()> events_written_;
   rpc::Collection<OrgRow, Organization> admin_;
+  Corrections corrections_;
 };
 
 } // namespace civic::directory

@@ -42,28 +42,6 @@ constexpr const char* kEditContent =
     "search_grams = $11::text[], search_text = $12, registrant_phone_sealed = $13::bytea, "
     "registrant_email_sealed = $14::bytea, registrant_name = $15, registrant_title = $16, "
     "registrant_department = $17, version = version + 1, updated_at = now() WHERE id = $1::uuid AND version = $18";
-constexpr const char* kInsertCorrection =
-    "INSERT INTO correction_requests (id, organization_id, changes, requester_name, requester_email_sealed, reason, "
-    "token_hash, token_expires_at) VALUES ($1::uuid, $2::uuid, $3::jsonb, $4, $5::bytea, $6, $7::bytea, "
-    "now() + $8::int * interval '1 hour')";
-constexpr const char* kConfirmCorrection =
-    "UPDATE correction_requests SET state = 'confirmed', confirmed_at = now(), version = version + 1, "
-    "updated_at = now() WHERE token_hash = $1::bytea AND state = 'unconfirmed' AND token_expires_at > now() "
-    "RETURNING id::text";
-const std::string kCorrectionColumns = std::string(
-    "c.id, c.organization_id, o.name, c.changes::text, c.requester_name, c.requester_email_sealed, c.reason, "
-    "c.state, c.note, to_char(c.created_at AT TIME ZONE 'UTC', ") + kTime + "), coalesce(to_char(c.confirmed_at "
-    "AT TIME ZONE 'UTC', " + kTime + "), '')";
-const std::string kFindCorrection = "SELECT " + kCorrectionColumns +
-    " FROM correction_requests c JOIN organizations o ON o.id = c.organization_id WHERE c.id = $1::uuid";
-const std::string kFindCorrectionForUpdate = kFindCorrection + " FOR UPDATE OF c";
-const std::string kListCorrections = "SELECT " + kCorrectionColumns +
-    " FROM correction_requests c JOIN organizations o ON o.id = c.organization_id WHERE ($1 = '' OR c.state = $1) "
-    "ORDER BY c.created_at DESC, c.id LIMIT $2 OFFSET $3";
-constexpr const char* kCountCorrections = "SELECT count(*) FROM correction_requests WHERE ($1 = '' OR state = $1)";
-constexpr const char* kDecideCorrection =
-    "UPDATE correction_requests SET state = $2, decided_by = $3::uuid, decided_at = now(), note = $4, "
-    "version = version + 1, updated_at = now() WHERE id = $1::uuid";
 constexpr const char* kSetState =
     "UPDATE organizations SET state = $2, published_at = CASE WHEN $2 = 'published' THEN coalesce(published_at, now()) "
     "ELSE published_at END, version = version + 1, updated_at = now() WHERE id = $1::uuid";
@@ -235,50 +213,7 @@ bool edit_content(db::Tx& tx, const OrgRow& o) {
 }
 
 namespace {
-CorrectionRow read_correction(const db::Row& r) {
-  return {r.text(0), r.text(1), r.text(2), r.text(3), r.text(4), r.bytes(5), r.text(6), r.text(7), r.text(8),
-          r.text(9), r.text(10)};
-}
 } // namespace
-
-void insert_confirmed_correction(db::Tx& tx, const CorrectionRow& c) {
-  tx.exec("INSERT INTO correction_requests (id, organization_id, changes, requester_name, requester_email_sealed, "
-          "reason, token_hash, token_expires_at, state, confirmed_at) VALUES ($1::uuid, $2::uuid, $3::jsonb, $4, "
-          "$5::bytea, $6, $7::bytea, now(), 'confirmed', now())",
-          c.id, c.organization_id, c.changes, c.requester_name, db::Bytes{c.requester_email_sealed}, c.reason,
-          db::Bytes{crypto::sha256(crypto::random_bytes(32))});
-}
-
-void insert_correction(db::Tx& tx, const CorrectionRow& c, std::string_view token_hash, int valid_hours) {
-  tx.exec(kInsertCorrection, c.id, c.organization_id, c.changes, c.requester_name, db::Bytes{c.requester_email_sealed},
-          c.reason, db::Bytes{token_hash}, valid_hours);
-}
-
-std::optional<std::string> confirm_correction(db::Tx& tx, std::string_view token_hash) {
-  db::Result r = tx.exec(kConfirmCorrection, db::Bytes{token_hash});
-  if (r.empty()) return std::nullopt;
-  return r[0].text(0);
-}
-
-std::optional<CorrectionRow> find_correction(db::Tx& tx, std::string_view id, bool for_update) {
-  db::Result r = tx.exec(for_update ? kFindCorrectionForUpdate : kFindCorrection, id);
-  if (r.empty()) return std::nullopt;
-  return read_correction(r[0]);
-}
-
-CorrectionPage list_corrections(db::Tx& tx, std::string_view state, int limit, int offset) {
-  CorrectionPage page;
-  db::Result r = tx.exec(kListCorrections, state, limit, offset);
-  for (int i = 0; i < r.size(); ++i) page.items.push_back(read_correction(r[i]));
-  page.total = tx.exec(kCountCorrections, state)[0].int64(0);
-  return page;
-}
-
-void decide_correction(db::Tx& tx, std::string_view id, std::string_view state, std::string_view actor,
-                       std::string_view note) {
-  std::optional<std::string> by = actor.empty() ? std::nullopt : std::optional<std::string>(actor);
-  tx.exec(kDecideCorrection, id, state, by, note);
-}
 
 bool delete_attachment(db::Tx& tx, std::string_view organization_id, std::string_view id) {
   return tx.exec("DELETE FROM attachments WHERE organization_id = $1::uuid AND id = $2::uuid", organization_id, id)

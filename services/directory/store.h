@@ -57,16 +57,6 @@ struct CountRow {
   int64_t count = 0;
 };
 
-struct CorrectionRow {
-  std::string id, organization_id, organization_name, changes;  // changes: Organization JSON
-  std::string requester_name, requester_email_sealed, reason, state, note, created_at, confirmed_at;
-};
-
-struct CorrectionPage {
-  std::vector<CorrectionRow> items;
-  int64_t total = 0;
-};
-
 struct AttachmentRow {
   std::string id, organization_id, category, filename, content_type, data;
   int64_t size = 0;
@@ -92,8 +82,8 @@ OrgPage admin_list(db::Tx& tx, std::string_view state, const Filters& f, int lim
 std::vector<OrgRow> export_all(db::Tx& tx, std::string_view state, std::string_view site);
 /// Moves to `state` (published_at set on first publication); bumps the version.
 void set_state(db::Tx& tx, std::string_view id, std::string_view state);
-/// Deletes the organisation with its attachments, correction requests and hand-off
-/// tokens (a copy of it keeps its content).
+/// Deletes the organisation with its attachments and hand-off tokens (a copy of it
+/// keeps its content; its correction requests are the caller's to erase).
 void erase(db::Tx& tx, std::string_view id);
 void set_status(db::Tx& tx, std::string_view id, std::string_view status);
 /// Keeps the hash of a hand-off token for `organization_id`, valid for `minutes`.
@@ -107,17 +97,6 @@ void update_content(db::Tx& tx, const OrgRow& o);
 /// The same and the registrant's name, title and department, if the version is still
 /// `o.version` (a staff edit); false otherwise.
 bool edit_content(db::Tx& tx, const OrgRow& o);
-
-void insert_correction(db::Tx& tx, const CorrectionRow& c, std::string_view token_hash, int valid_hours);
-/// A correction the owning account made itself: confirmed already, no link mailed.
-void insert_confirmed_correction(db::Tx& tx, const CorrectionRow& c);
-/// Confirms an unconfirmed, unexpired request by its token; its id, or nullopt.
-std::optional<std::string> confirm_correction(db::Tx& tx, std::string_view token_hash);
-std::optional<CorrectionRow> find_correction(db::Tx& tx, std::string_view id, bool for_update = false);
-CorrectionPage list_corrections(db::Tx& tx, std::string_view state, int limit, int offset);
-/// Records staff's decision (applied or rejected).
-void decide_correction(db::Tx& tx, std::string_view id, std::string_view state, std::string_view actor,
-                       std::string_view note);
 
 void insert_attachment(db::Tx& tx, const AttachmentRow& a, std::string_view uploaded_by);
 /// False when the organisation has no such attachment.

@@ -440,6 +440,41 @@ Status MatchingServiceImpl::ExportMembers(grpc::ServerContext* ctx, const AdminL
   });
 }
 
+// Staff correct a record (管理画面により各種情報の修正が可能): checked as on registration
+// for the member's type; the type, organisation and the member's own consents
+// (guardian, mail magazine) stay as they are; matching and the public search read the
+// row, so both follow at once.
+Status MatchingServiceImpl::UpdateMember(grpc::ServerContext* ctx, const UpdateMemberRequest* req, Member* resp) {
+  static const std::set<std::string> kNotEdited = {
+      "id",      "type",       "organization_id", "display_name", "state",        "status", "mail_stopped",
+      "magazine", "guardian_consent", "published_at", "updated_at", "version", "recruitments"};
+  auto tax = taxonomies_.snapshot();
+  Member edited;
+  return admin_.edit(
+      ctx, "UpdateMember", req->id(), [] { return Errors{}; },
+      [&](const store::MemberRow& current) {
+        if (current.status == "withdrawn") return Status(StatusCode::FAILED_PRECONDITION, "退会済みです");
+        edited = req->member();
+        edited.set_guardian_consent(open_private(sealer_, current).guardian_consent);
+        edited.set_magazine(current.magazine);
+        Errors e = validate(edited, current.type, *tax);
+        if (!edited.type().empty() && edited.type() != current.type)
+          e.add("type", "immutable", "会員種別は変更できません", "the member type cannot change");
+        if (current.type != "individual" && edited.organization_id() != current.organization_id)
+          e.add("organization_id", "immutable", "団体・企業は変更できません", "the organisation cannot change");
+        return e.empty() ? Status::OK : rpc::invalid(e);
+      },
+      [&](db::Tx& tx, const store::MemberRow& current, std::vector<std::string>& changed) {
+        Member before;
+        render(current, true, &before);
+        changed = rpc::changed_fields(before, edited, kNotEdited);
+        store::MemberRow row = row_of(edited, sealer_, current);
+        row.version = edited.version();
+        return store::update(tx, row);
+      },
+      resp);
+}
+
 rpc::Collection<store::MemberRow, Member> MatchingServiceImpl::member_collection() {
   return {
       .entity = "member",

@@ -34,6 +34,7 @@ class MatchingServiceImpl final : public MatchingService::Service {
   grpc::Status MemberSummary(grpc::ServerContext*, const MemberSummaryRequest*, MemberSummaryResponse*) override;
   grpc::Status AdminListMembers(grpc::ServerContext*, const AdminListMembersRequest*, ListMembersResponse*) override;
   grpc::Status ExportMembers(grpc::ServerContext*, const AdminListMembersRequest*, civic::common::HttpBody*) override;
+  grpc::Status UpdateMember(grpc::ServerContext*, const UpdateMemberRequest*, Member*) override;
   CIVIC_STAFF_COLLECTION(Member, Member, admin_)
   grpc::Status SetMemberStatus(grpc::ServerContext*, const SetMemberStatusRequest*, Member*) override;
   grpc::Status GetContact(grpc::ServerContext*, const ContactRequest*, ContactResponse*) override;

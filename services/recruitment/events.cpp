@@ -4,6 +4,7 @@
 #include <regex>
 #include <set>
 
+#include "civic/http_options.pb.h"
 #include "core/files.h"
 #include "core/log.h"
 #include "core/paging.h"
@@ -280,13 +281,97 @@ rpc::Collection<store::EventRow, Event> RecruitmentServiceImpl::event_collection
             store::insert_event(tx, row_of(content, sealer_, fresh));  // sealed anew for the new id
             return fresh.id;
           },
-      .erase = [](db::Tx& tx, const store::EventRow& row) { store::erase_event(tx, row.id); },
+      .erase =
+          [](db::Tx& tx, const store::EventRow& row) {
+            workflow::corrections::erase_of(tx, "event", row.id);
+            store::erase_event(tx, row.id);
+          },
       .written =
           [this] {
             events_written_();
             events_.catch_up();  // a published event's new dates and text are listed at once
           },
   };
+}
+
+// 募集情報修正依頼: the address that submitted the event confirms, staff apply; the
+// public list catches up at once.
+RecruitmentServiceImpl::EventCorrections RecruitmentServiceImpl::event_correction_desk() {
+  static const std::set<std::string> kFixed = {"id", "state", "version", "published_at", "updated_at", "past", "flyers"};
+  return {
+      .entity = "event",
+      .pool = &pool_,
+      .hmac_key = &config_.hmac_key,
+      .sealer = &sealer_,
+      .id_field = "event_id",
+      .subject_field = "event_title",
+      .confirm_template = "recruitment.event_correction_confirm",
+      .applied_template = "recruitment.event_correction_applied",
+      .confirm_url = config_.public_base_url + "/event-correction-requests/confirm",
+      .find = [](db::Tx& tx, const std::string& id, bool lock) { return store::find_event(tx, id, lock); },
+      .is_public = [](const store::EventRow& row) { return row.state == "published"; },
+      .render = [this](const store::EventRow& row, Event* out) { render(row, true, out); },
+      .correctable =
+          [](const google::protobuf::FieldDescriptor* f) {
+            return !f->options().GetExtension(civic::private_field) && !kFixed.count(f->name());
+          },
+      .validate = [this](const Event& ev) { return validate(ev, *taxonomies_.snapshot()); },
+      .contact =
+          [this](const store::EventRow& row) {
+            std::string submitter = sealer_.open(row.submitter_email_sealed, row.id).value_or("");
+            if (!submitter.empty()) return submitter;
+            Event ev;
+            render(row, false, &ev);
+            return ev.contact_email();
+          },
+      .subject = [](const store::EventRow& row) { return row.title; },
+      .mail_variables =
+          [this](const store::EventRow& row) {
+            return std::map<std::string, std::string>{{"title", row.title},
+                                                      {"url", config_.public_base_url + "/events/" + row.id}};
+          },
+      .apply =
+          [this](db::Tx& tx, const store::EventRow& row, const Event& result) {
+            store::EventRow updated = row_of(result, sealer_, row);
+            updated.version = row.version;  // locked: still current
+            store::update_event(tx, updated);
+          },
+      .written =
+          [this](bool record_changed) {
+            events_written_();
+            if (record_changed) events_.catch_up();
+          },
+  };
+}
+
+Status RecruitmentServiceImpl::SubmitEventCorrection(grpc::ServerContext* ctx, const SubmitEventCorrectionRequest* req,
+                                                     SubmitEventCorrectionResponse* resp) {
+  return event_corrections_.submit(ctx, "SubmitEventCorrection", req->id(), req->changes(), req->requester_name(),
+                                   req->requester_email(), req->reason(), resp->mutable_id(), resp->mutable_state());
+}
+
+Status RecruitmentServiceImpl::ConfirmEventCorrection(grpc::ServerContext* ctx,
+                                                      const ConfirmEventCorrectionRequest* req,
+                                                      ConfirmEventCorrectionResponse* resp) {
+  resp->set_state("confirmed");
+  return event_corrections_.confirm(ctx, "ConfirmEventCorrection", req->token());
+}
+
+Status RecruitmentServiceImpl::AdminListEventCorrections(grpc::ServerContext* ctx,
+                                                         const ListEventCorrectionsRequest* req,
+                                                         ListEventCorrectionsResponse* resp) {
+  return event_corrections_.list(ctx, "AdminListEventCorrections", req->state(), req->page_size(), req->page_token(),
+                                 resp);
+}
+
+Status RecruitmentServiceImpl::ApplyEventCorrection(grpc::ServerContext* ctx, const civic::common::ActionRequest* req,
+                                                    EventCorrection* resp) {
+  return event_corrections_.decide(ctx, "ApplyEventCorrection", *req, true, resp);
+}
+
+Status RecruitmentServiceImpl::RejectEventCorrection(grpc::ServerContext* ctx, const civic::common::ActionRequest* req,
+                                                     EventCorrection* resp) {
+  return event_corrections_.decide(ctx, "RejectEventCorrection", *req, false, resp);
 }
 
 Status RecruitmentServiceImpl::UpdateEvent(grpc::ServerContext* ctx, const SaveEventRequest* req, Event* resp) {

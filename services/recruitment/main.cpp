@@ -20,7 +20,7 @@ int main(int argc, char** argv) {
     if (rpc::migrate_at_start(command, db_url, generated::recruitment_lib_schema(), "recruitment")) return 0;
     if (rpc::reseal_at_start(command, db_url,
                              {{"recruitments", "organizer_email_sealed"}, {"events", "submitter_email_sealed"},
-                              {"submissions", "sealed"}}))
+                              {"submissions", "sealed"}, {"corrections", "requester_email_sealed"}}))
       return 0;
 
     recruitment::RecruitmentConfig cfg{config::secret("INTERNAL_HMAC_KEY"),

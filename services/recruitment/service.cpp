@@ -154,7 +154,8 @@ RecruitmentServiceImpl::RecruitmentServiceImpl(db::Pool& pool, RecruitmentConfig
                                                std::function<void()> events_written, store::EventIndex& events)
     : pool_(pool), config_(std::move(config)), sealer_(std::move(sealer)), taxonomies_(taxonomies),
       contacts_(std::move(contacts)), events_written_(std::move(events_written)), events_(events),
-      recruitments_(recruitment_collection()), events_admin_(event_collection()) {}
+      recruitments_(recruitment_collection()), events_admin_(event_collection()),
+      event_corrections_(event_correction_desk()) {}
 
 void RecruitmentServiceImpl::render(const store::RecruitmentRow& row, bool full, Recruitment* out) const {
   (void)rpc::message_from_json(row.profile, out);  // written by row_of, so always valid

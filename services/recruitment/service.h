@@ -15,6 +15,7 @@
 #include "db/db.h"
 #include "recruitment/store.h"
 #include "rpc/collection.h"
+#include "rpc/corrections.h"
 #include "rpc/principal.h"
 #include "rpc/taxonomies.h"
 
@@ -82,10 +83,20 @@ class RecruitmentServiceImpl final : public RecruitmentService::Service {
   grpc::Status UploadEventFlyer(grpc::ServerContext*, const UploadFlyerRequest*, Flyer*) override;
   CIVIC_STAFF_COLLECTION(Event, Event, events_admin_)
   CIVIC_STAFF_DUPLICATE(Event, events_admin_)
+  grpc::Status SubmitEventCorrection(grpc::ServerContext*, const SubmitEventCorrectionRequest*,
+                                     SubmitEventCorrectionResponse*) override;
+  grpc::Status ConfirmEventCorrection(grpc::ServerContext*, const ConfirmEventCorrectionRequest*,
+                                      ConfirmEventCorrectionResponse*) override;
+  grpc::Status AdminListEventCorrections(grpc::ServerContext*, const ListEventCorrectionsRequest*,
+                                         ListEventCorrectionsResponse*) override;
+  grpc::Status ApplyEventCorrection(grpc::ServerContext*, const civic::common::ActionRequest*, EventCorrection*) override;
+  grpc::Status RejectEventCorrection(grpc::ServerContext*, const civic::common::ActionRequest*, EventCorrection*) override;
 
  private:
   rpc::Collection<store::RecruitmentRow, Recruitment> recruitment_collection();
   rpc::Collection<store::EventRow, Event> event_collection();
+  using EventCorrections = rpc::CorrectionDesk<store::EventRow, Event, EventCorrection>;
+  EventCorrections event_correction_desk();
   /// Stores an application or inquiry from `from` on `r` and mails the organiser (BCC
   /// the centre). False when `from` had already applied.
   bool submit(db::Tx& tx, const store::RecruitmentRow& r, const civic::matching::ContactResponse& from, bool apply,
@@ -110,6 +121,7 @@ class RecruitmentServiceImpl final : public RecruitmentService::Service {
   store::EventIndex& events_;
   rpc::Collection<store::RecruitmentRow, Recruitment> recruitments_;
   rpc::Collection<store::EventRow, Event> events_admin_;
+  EventCorrections event_corrections_;
 };
 
 class EventSinkImpl final : public civic::events::EventSink::Service {

@@ -639,3 +639,58 @@ TEST_CASE("The organiser withdraws a recruitment (applicants are told) and delet
   REQUIRE(history.status == 200);
   CHECK(history.json()["items"].back()["action"] == "delete");
 }
+
+TEST_CASE("Staff correct a member record: checked as on registration, the history names the fields, search follows", "[e2e]") {
+  Client admin, volunteer, editor, anyone;
+  ready_admin(admin, unique("aika_fix_"));
+  auto [id, mail] = published_volunteer(volunteer, admin, "hagi", "sun");
+  std::string path = "/api/v1/admin/members/" + id;
+  nlohmann::json record = admin.get(path).json();
+  std::string word = unique("点字翻訳");
+
+  nlohmann::json fixed = record;
+  fixed["name"] = "山口 華子";          // a typo in a private item
+  fixed["selling_point"] = word + "ができます";  // a public item
+  fixed["magazine"] = false;          // the member's own consent: not staff's to change
+  Response r = admin.put(path, {{"member", fixed}});
+  REQUIRE(r.status == 200);
+  CHECK(r.json()["name"] == "山口 華子");
+  CHECK(r.json()["magazine"] == true);
+  CHECK(r.json()["state"] == "published");  // a staff correction needs no second review
+  CHECK(r.json()["version"] == record["version"].get<int>() + 1);
+  // The public search follows at once; the private name never leaves.
+  Response found = anyone.get("/api/v1/members?q=" + url_encode(word));
+  REQUIRE(found.status == 200);
+  REQUIRE(found.json()["items"].size() == 1);
+  CHECK(found.body.find("華子") == std::string::npos);
+  // The history names the fields, never their values.
+  Response history = admin.get(path + "/history");
+  nlohmann::json last = history.json()["items"].back();
+  CHECK(last["action"] == "edit");
+  CHECK(last["changed_fields"] == nlohmann::json::array({"name", "selling_point"}));
+  CHECK(history.body.find("華子") == std::string::npos);
+
+  // A stale version, a bad field, a type change: refused, nothing changed.
+  CHECK(admin.put(path, {{"member", fixed}}).status == 409);
+  nlohmann::json bad = r.json();
+  bad["phone"] = "phone me";
+  bad["fields"] = nlohmann::json::array();
+  Response refused = admin.put(path, {{"member", bad}});
+  REQUIRE(refused.status == 400);
+  CHECK(refused.body.find("\"phone\"") != std::string::npos);
+  CHECK(refused.body.find("\"fields\"") != std::string::npos);
+  bad = r.json();
+  bad["type"] = "company";
+  CHECK(admin.put(path, {{"member", bad}}).status == 400);
+  CHECK(admin.get(path).json()["phone"] == "0834-11-2222");
+  CHECK(admin.get(path).json()["version"] == r.json()["version"]);
+
+  // Staff only; an unknown id is absent.
+  ready_editor(admin, editor, unique("aika_fix_ed_"));
+  nlohmann::json current = admin.get(path).json();
+  CHECK(volunteer.put(path, {{"member", current}}).status == 403);
+  CHECK(anyone.put(path, {{"member", current}}).status == 401);
+  CHECK(editor.put("/api/v1/admin/members/" + crypto::uuid_v4(), {{"member", current}}).status == 404);
+  current["occupation"] = "自営業";
+  CHECK(editor.put(path, {{"member", current}}).status == 200);  // editors correct records too
+}

@@ -4,6 +4,7 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -33,6 +34,17 @@ inline std::string env(const char* name) {
 }
 
 inline std::string unique(const std::string& prefix) { return prefix + crypto::hex(crypto::random_bytes(4)); }
+
+/// `text` percent-encoded for a query string (every byte outside A-Z a-z 0-9 -._~).
+inline std::string url_encode(std::string_view text) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') out += char(c);
+    else out += {'%', kHex[c >> 4], kHex[c & 15]};
+  }
+  return out;
+}
 
 struct Response {
   long status = 0;

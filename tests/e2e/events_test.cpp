@@ -190,3 +190,94 @@ TEST_CASE("whoever submits an event attaches its reference material with the sub
   CHECK(attach(id, token, pdf).status == 400);  // five files at most
   CHECK(admin.get("/api/v1/admin/events/" + id).json()["flyers"].size() == 5);
 }
+
+TEST_CASE("An event correction reaches the public page only after its submitter confirmed it and staff applied it",
+          "[e2e]") {
+  Client anyone, admin, member;
+  ready_admin(admin, unique("evc_admin_"));
+  std::string tag = unique("");
+  std::string submitter = unique("evc_submitter_") + "@example.jp";
+  Response made = anyone.post("/api/v1/events", {{"event", event("会計講座" + tag, submitter, time::tokyo_date(-15))}});
+  REQUIRE(made.status == 201);
+  std::string id = made.json()["id"];
+  std::string path = "/api/v1/events/" + id + "/correction-requests";
+  std::string requester = unique("evc_req_") + "@example.jp";
+  nlohmann::json proposal = {{"changes", {{"venue", "萩市民館 第2会議室"}, {"dates", {time::tokyo_date(-16)}}}},
+                             {"requester_name", "参加者 一郎"},
+                             {"requester_email", requester},
+                             {"reason", "会場と日程が変わったと聞きました"}};
+  CHECK(anyone.post(path, proposal).status == 404);  // not public yet: nothing to correct
+  REQUIRE(admin.post("/api/v1/admin/events/" + id + "/publish").status == 200);
+
+  // Only public items, each checked as a staff edit is; nothing is stored when refused.
+  nlohmann::json sneaky = proposal;
+  sneaky["changes"] = {{"submitter_email", "attacker@example.jp"}, {"state", "archived"}};
+  Response r = anyone.post(path, sneaky);
+  REQUIRE(r.status == 400);
+  CHECK(error_fields(r) == std::set<std::string>{"changes.submitter_email", "changes.state"});
+  sneaky["changes"] = {{"title", std::string(201, 'x')}, {"dates", {"2026-02-30"}}};
+  CHECK(error_fields(anyone.post(path, sneaky)) == std::set<std::string>{"changes.title", "changes.dates[0]"});
+  sneaky = proposal;
+  sneaky["changes"] = nlohmann::json::object();
+  sneaky["requester_email"] = "nobody";
+  CHECK(error_fields(anyone.post(path, sneaky)) == std::set<std::string>{"changes", "requester_email"});
+  CHECK(anyone.post("/api/v1/events/" + crypto::uuid_v4() + "/correction-requests", proposal).status == 404);
+
+  r = anyone.post(path, proposal);
+  REQUIRE(r.status == 201);
+  CHECK(r.json()["state"] == "unconfirmed");
+  std::string correction = r.json()["id"];
+  auto confirm_mail = wait_for_mail(submitter, "/event-correction-requests/confirm?token=");
+  REQUIRE(confirm_mail);               // to whoever submitted the event ...
+  CHECK(mail_count(requester) == 0);   // ... never to whoever asked
+
+  // Unconfirmed: staff cannot apply it, the public page is unchanged; members cannot decide.
+  std::string base = "/api/v1/admin/event-correction-requests/";
+  CHECK(admin.post(base + correction + "/apply").status == 400);
+  CHECK(anyone.get("/api/v1/events/" + id).json()["venue"] == "萩市民館");
+  auto [login, mail] = verified_member(member);
+  REQUIRE(member.login(login, kPassword).status == 200);
+  CHECK(member.get("/api/v1/admin/event-correction-requests").status == 403);
+  CHECK(anyone.get("/api/v1/admin/event-correction-requests").status == 401);
+  CHECK(member.post(base + correction + "/apply").status == 403);
+  CHECK(member.post(base + correction + "/reject", {{"note", "x"}}).status == 403);
+  // A token of the organisations' desk confirms nothing here, and the other way round.
+  std::string token = token_in(*confirm_mail);
+  CHECK(anyone.post("/api/v1/correction-requests/confirm", {{"token", token}}).status == 404);
+  CHECK(anyone.post("/api/v1/event-correction-requests/confirm", {{"token", token + "x"}}).status == 404);
+  REQUIRE(anyone.post("/api/v1/event-correction-requests/confirm", {{"token", token}}).status == 200);
+  CHECK(anyone.post("/api/v1/event-correction-requests/confirm", {{"token", token}}).status == 404);  // once
+
+  Response queue = admin.get("/api/v1/admin/event-correction-requests?state=confirmed");
+  REQUIRE(queue.status == 200);
+  nlohmann::json queued;
+  for (const auto& item : queue.json()["items"])
+    if (item["id"] == correction) queued = item;
+  REQUIRE(queued.is_object());
+  CHECK(queued["event_id"] == id);
+  CHECK(queued["event_title"] == "会計講座" + tag);
+  CHECK(queued["requester_email"] == requester);  // staff may contact the requester
+  CHECK(queued["changes"]["venue"] == "萩市民館 第2会議室");
+  CHECK(admin.get("/api/v1/admin/event-correction-requests?state=lost").status == 400);
+
+  CHECK(admin.post(base + correction + "/reject").status == 400);  // a rejection needs its note
+  Response applied = admin.post(base + correction + "/apply", {{"note", "主催者に確認済み"}});
+  REQUIRE(applied.status == 200);
+  CHECK(applied.json()["state"] == "applied");
+  Response page = anyone.get("/api/v1/events/" + id);
+  CHECK(page.json()["venue"] == "萩市民館 第2会議室");
+  CHECK(page.json()["dates"] == nlohmann::json::array({time::tokyo_date(-16)}));  // replaced, not added to
+  CHECK(page.json()["title"] == "会計講座" + tag);                                  // the rest unchanged
+  CHECK(anyone.get("/api/v1/events?q=" + url_encode(tag + " 第2会議室")).json()["total_size"] == 1);
+  CHECK(wait_for_mail(submitter, "掲載中の情報に反映しました"));
+  CHECK(admin.post(base + correction + "/apply").status == 400);  // done already
+  Response history = admin.get("/api/v1/admin/events/" + id + "/history");
+  CHECK(history.json()["items"].back()["action"] == "correct");
+  CHECK(history.json()["items"].back()["changed_fields"] == nlohmann::json::array({"dates", "venue"}));
+
+  // Deleting the event takes its requests along.
+  REQUIRE(admin.post("/api/v1/admin/events/" + id + "/archive").status == 200);
+  REQUIRE(admin.del("/api/v1/admin/events/" + id).status == 204);
+  nlohmann::json left = admin.get("/api/v1/admin/event-correction-requests").json();
+  for (const auto& item : left["items"]) CHECK(item["event_id"] != id);
+}
