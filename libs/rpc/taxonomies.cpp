@@ -78,11 +78,22 @@ std::shared_ptr<const Taxonomies> TaxonomyCache::snapshot() {
     if (!cached_) throw Abort{grpc::Status(grpc::StatusCode::UNAVAILABLE, "しばらくしてからもう一度お試しください")};
     return cached_;
   }
+  grpc::ClientContext vctx;
+  vctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(3));
+  attach(vctx, self, hmac_key_);
+  civic::content::SearchVariants dictionary;
+  if (grpc::Status vst = stub->GetSearchVariants(&vctx, civic::common::Empty(), &dictionary); !vst.ok()) {
+    log::warn("search_variants_unavailable", {{"grpc_status", int(vst.error_code())}});
+    if (!cached_) throw Abort{grpc::Status(grpc::StatusCode::UNAVAILABLE, "しばらくしてからもう一度お試しください")};
+    return cached_;
+  }
   std::map<std::string, std::vector<Taxonomies::Term>> fresh;
   for (const auto& t : resp.items())
     for (const auto& term : t.terms())
       fresh[t.name()].push_back({term.code(), {term.sites().begin(), term.sites().end()}, term.label(), term.active()});
-  cached_ = std::make_shared<const Taxonomies>(std::move(fresh));
+  std::vector<std::vector<std::string>> groups;
+  for (const auto& g : dictionary.groups()) groups.emplace_back(g.words().begin(), g.words().end());
+  cached_ = std::make_shared<const Taxonomies>(std::move(fresh), text::Variants(groups));
   expires_ = now + ttl_;
   return cached_;
 }

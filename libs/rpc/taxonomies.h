@@ -1,5 +1,6 @@
-// Other services' view of the content service's taxonomies: a cached copy of every
-// active term (refreshed after `ttl`), so validating a form costs no call most of the
+// Other services' view of the content service's taxonomies and search dictionary: a
+// cached copy of every active term and every group of variant words (refreshed after
+// `ttl`), so validating a form or making a keyword query costs no call most of the
 // time (SPEC section 2: codes are data, never enums).
 #pragma once
 #include <grpcpp/grpcpp.h>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "core/validation.h"
+#include "text/text.h"
 
 namespace civic::rpc {
 
@@ -25,7 +27,8 @@ class Taxonomies {
     std::string label = {};          // what the sites and staff read: 「保健・医療・福祉」
     bool active = true;              // inactive: kept for the labels of stored records only
   };
-  explicit Taxonomies(std::map<std::string, std::vector<Term>> terms) : terms_(std::move(terms)) {}
+  explicit Taxonomies(std::map<std::string, std::vector<Term>> terms, text::Variants variants = {})
+      : terms_(std::move(terms)), variants_(std::move(variants)) {}
 
   /// The entries of `codes` that are not active terms of taxonomy `name` offered on
   /// `site` (empty: any site).
@@ -42,10 +45,13 @@ class Taxonomies {
   std::string label(const std::string& name, const std::string& code) const;
   /// The labels of `codes`, in one CSV cell ("a;b", as csv::join).
   std::string labels(const std::string& name, const std::vector<std::string>& codes) const;
+  /// The search dictionary: every public keyword query applies it (text::query).
+  const text::Variants& variants() const { return variants_; }
 
  private:
   const std::vector<Term>& of(const std::string& name) const;
   std::map<std::string, std::vector<Term>> terms_;
+  text::Variants variants_;
 };
 
 class TaxonomyCache {

@@ -31,6 +31,7 @@
 #include "core/log.h"
 #include "db/db.h"
 #include "text/index.h"
+#include "text/text.h"
 
 namespace civic::search {
 
@@ -115,14 +116,15 @@ class LiveIndex {
   }
   void stop() { poller_.stop(); }
 
-  /// The rows containing every term (normalised, as text::Query::terms) for which
-  /// `keep(hot, cold)` holds: one page in order, and their exact number.
+  /// The rows matching the keyword query `q` (every term, one form of each term with
+  /// variants) for which `keep(hot, cold)` holds: one page in order, and their exact
+  /// number.
   template <typename Keep>
-  Page search(const std::vector<std::string>& terms, Keep&& keep, int limit, int offset) const {
+  Page search(const text::Query& q, Keep&& keep, int limit, int offset) const {
     size_t from = size_t(offset), to = size_t(offset) + size_t(limit);
     Page page;
     std::shared_lock read(mutex_);
-    if (terms.empty()) {  // the plain list: walk the order once
+    if (q.empty()) {  // the plain list: walk the order once
       for (auto doc : order_) {
         if (!keep(hot_[doc], cold_[doc])) continue;
         size_t at = size_t(page.total++);
@@ -131,7 +133,7 @@ class LiveIndex {
       return page;
     }
     std::vector<text::Index::Doc> hits;
-    for (auto doc : text_.match(terms))
+    for (auto doc : text_.match(q.terms, q.any_of))
       if (keep(hot_[doc], cold_[doc])) hits.push_back(doc);
     page.total = int64_t(hits.size());
     from = std::min(hits.size(), from);

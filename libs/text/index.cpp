@@ -112,7 +112,35 @@ void Index::remove(Doc doc) {
   --count_;
 }
 
-std::vector<Index::Doc> Index::match(const std::vector<std::string>& terms) const {
+std::vector<Index::Doc> Index::match(const std::vector<std::string>& terms,
+                                     const std::vector<std::vector<std::string>>& any_of) const {
+  if (any_of.empty()) return match_all(terms);
+  // The terms without variants narrow first; each term with variants keeps the
+  // documents holding one of its forms (the union of each form's matches).
+  std::vector<Doc> out;
+  bool all = terms.empty();
+  if (!all) out = match_all(terms);
+  for (const auto& forms : any_of) {
+    if (!all && out.empty()) break;
+    std::vector<Doc> either;
+    for (const auto& form : forms) {
+      std::vector<Doc> hits = match_all({form}), merged;
+      std::set_union(either.begin(), either.end(), hits.begin(), hits.end(), std::back_inserter(merged));
+      either.swap(merged);
+    }
+    if (all) {
+      out.swap(either);
+      all = false;
+    } else {
+      std::vector<Doc> kept;
+      std::set_intersection(out.begin(), out.end(), either.begin(), either.end(), std::back_inserter(kept));
+      out.swap(kept);
+    }
+  }
+  return out;
+}
+
+std::vector<Index::Doc> Index::match_all(const std::vector<std::string>& terms) const {
   std::vector<Doc> out;
   if (terms.empty()) {
     for (Doc d = 0; d < spans_.size(); ++d)

@@ -30,8 +30,10 @@ class Index {
   bool contains(Doc doc) const { return doc < spans_.size() && spans_[doc].present; }
 
   /// Every document whose text contains each of `terms` (normalised, as in
-  /// text::Query::terms), ascending. No terms: every document.
-  std::vector<Doc> match(const std::vector<std::string>& terms) const;
+  /// text::Query::terms) and, of each entry of `any_of`, at least one form;
+  /// ascending. Neither: every document.
+  std::vector<Doc> match(const std::vector<std::string>& terms,
+                         const std::vector<std::vector<std::string>>& any_of = {}) const;
 
   size_t size() const { return count_; }
 
@@ -42,6 +44,7 @@ class Index {
     bool present = false;
   };
   std::string_view text(Doc doc) const { return {texts_.data() + spans_[doc].at, spans_[doc].size}; }
+  std::vector<Doc> match_all(const std::vector<std::string>& terms) const;
   void compact();  // drops the texts of removed and replaced documents, in document order again
 
   std::unordered_map<char32_t, std::vector<Doc>> postings_;

@@ -4,6 +4,7 @@
 #include <unicode/uchar.h>
 #include <unicode/unistr.h>
 
+#include <algorithm>
 #include <set>
 #include <stdexcept>
 
@@ -91,7 +92,47 @@ std::string search_text(const std::vector<std::string_view>& parts) {
   return out;
 }
 
-Query query(std::string_view keyword) {
+Variants::Variants(const std::vector<std::vector<std::string>>& groups) {
+  for (const auto& group : groups) {
+    std::vector<std::string> words;
+    for (const auto& w : group) {
+      std::string n = normalize(w);
+      if (!n.empty() && std::find(words.begin(), words.end(), n) == words.end()) words.push_back(n);
+    }
+    if (words.size() < 2) continue;
+    for (const auto& w : words) words_.push_back({w, groups_.size()});
+    groups_.push_back(std::move(words));
+  }
+  // The longest word first: 特定非営利活動法人 before a shorter word inside it.
+  std::stable_sort(words_.begin(), words_.end(),
+                   [](const Word& a, const Word& b) { return a.text.size() > b.text.size(); });
+}
+
+std::vector<std::string> Variants::forms(const std::string& term) const {
+  std::vector<std::string> out = {term};
+  for (size_t next = 0; next < out.size() && out.size() < kMaxForms; ++next) {
+    for (const auto& word : words_) {
+      size_t at = out[next].find(word.text);
+      if (at == std::string::npos) continue;
+      for (const auto& other : groups_[word.group]) {
+        if (other == word.text) continue;
+        std::string form = out[next];
+        form.replace(at, word.text.size(), other);
+        if (std::find(out.begin(), out.end(), form) == out.end()) out.push_back(std::move(form));
+        if (out.size() == kMaxForms) return out;
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> Query::typed() const {
+  std::vector<std::string> out = terms;
+  for (const auto& forms : any_of) out.push_back(forms.front());
+  return out;
+}
+
+Query query(std::string_view keyword, const Variants& variants) {
   Query q;
   auto cps = normalized_code_points(keyword);
   std::set<std::string> grams;
@@ -102,6 +143,10 @@ Query query(std::string_view keyword) {
     start = i + 1;
     if (term.empty()) continue;
     std::string t = utf8_of(term.data(), term.size());
+    if (auto forms = variants.forms(t); forms.size() > 1) {
+      q.any_of.push_back(std::move(forms));
+      continue;
+    }
     q.terms.push_back(t);
     // A term of one or two characters is one of the row's grams exactly when it is a
     // substring of its text, so only longer terms need the LIKE recheck.

@@ -30,18 +30,51 @@ std::vector<std::string> index_grams(const std::vector<std::string_view>& parts)
 /// The normalised `parts` joined for the LIKE recheck (same separator as index_grams).
 std::string search_text(const std::vector<std::string_view>& parts);
 
-/// A keyword query: white space separates terms, and every term must match.
+/// Words that mean the same to someone searching (障害/障がい/障碍, 子供/子ども/こども,
+/// 高齢者/お年寄り, NPO/特定非営利活動法人): a query term holding one of them also finds
+/// texts with any other. Applied when a query is made, so an edit of the dictionary
+/// counts at once without re-indexing anything. Immutable once built.
+class Variants {
+ public:
+  static constexpr size_t kMaxForms = 16;  // per term, the typed form included
+
+  Variants() = default;
+  /// Groups of words in any form (normalised here); a group of fewer than two
+  /// distinct words adds nothing.
+  explicit Variants(const std::vector<std::vector<std::string>>& groups);
+
+  /// The forms of the normalised `term`: itself first, then the term with every
+  /// dictionary word it holds replaced by each other word of its group (and so on for
+  /// the next word), at most kMaxForms.
+  std::vector<std::string> forms(const std::string& term) const;
+  bool empty() const { return words_.empty(); }
+
+ private:
+  struct Word {
+    std::string text;
+    size_t group = 0;
+  };
+  std::vector<Word> words_;                   // longest first
+  std::vector<std::vector<std::string>> groups_;
+};
+
+/// A keyword query: white space separates terms, and every term must match. A term
+/// with variants matches when any of its forms does.
 struct Query {
-  std::vector<std::string> terms;          // normalised
-  std::vector<std::string> grams;          // every one must be among the row's grams
-  std::vector<std::string> like_patterns;  // %term% (% _ \ escaped) of terms of 3+ characters, for the recheck
-  bool empty() const { return terms.empty(); }
+  std::vector<std::string> terms;                // normalised terms without variants
+  std::vector<std::string> grams;                // of `terms`: every one must be among the row's grams
+  std::vector<std::string> like_patterns;        // %term% (% _ \ escaped) of `terms` of 3+ characters, for the recheck
+  std::vector<std::vector<std::string>> any_of;  // per term with variants: its forms (the typed one first)
+  bool empty() const { return terms.empty() && any_of.empty(); }
+  /// Every term as typed: `terms` and the first form of each `any_of`.
+  std::vector<std::string> typed() const;
 };
 
 /// "%term%" for LIKE, with % _ \\ of the (normalised) term escaped.
 std::string like_pattern(std::string_view term);
 
-/// The index query of `keyword`; empty when nothing searchable is left.
-Query query(std::string_view keyword);
+/// The index query of `keyword` with the forms `variants` knows; empty when nothing
+/// searchable is left.
+Query query(std::string_view keyword, const Variants& variants = {});
 
 } // namespace civic::text

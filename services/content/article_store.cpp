@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 
+#include "search/keywords.h"
+
 namespace civic::content::store {
 namespace {
 constexpr const char* kTime = "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'";
@@ -70,8 +72,7 @@ ArticlePage list_articles(db::Tx& tx, std::string_view state, const ArticleFilte
   if (!state.empty()) w.add(kState.at(state));
   if (!f.site.empty()) w.add("(site = $? OR site = 'both')", db::to_param(f.site));
   if (!f.kind.empty()) w.add("kind = $?", db::to_param(f.kind));
-  if (!f.grams.empty()) w.add("search_grams @> $?::text[]", db::to_param(f.grams));
-  if (!f.like_patterns.empty()) w.add("search_text LIKE ALL ($?::text[])", db::to_param(f.like_patterns));
+  search::where_keywords(w, f.keywords);
   const char* order = state == "published" ? "published_at DESC NULLS LAST, id" : "created_at DESC, id";
   auto [items, total] = db::select_page<ArticleRow>(tx, "SELECT " + kColumns + " FROM articles", w, order, limit, offset, read);
   return {std::move(items), total};

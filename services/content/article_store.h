@@ -28,7 +28,7 @@ struct FileRow {
 
 struct ArticleFilters {
   std::string site, kind;                                // site: also items for both sites
-  std::vector<std::string> terms, grams, like_patterns;  // from text::query (terms: the index's, the rest SQL's)
+  text::Query keywords;                                  // from text::query, with the search dictionary
 };
 
 /// What the in-memory public lists (search::LiveIndex) keep of a published article:

@@ -126,14 +126,9 @@ void to_proto(db::Tx& tx, const std::vector<ArticleRow>& rows, bool full, ListAr
   for (const auto& row : rows) to_proto(row, images, files, full, resp->add_items());
 }
 
-ArticleFilters filters_of(Errors& e, const std::string& q) {
+ArticleFilters filters_of(Errors& e, const std::string& q, const text::Variants& variants) {
   ArticleFilters f;
-  if (e.text("q", q, {.required = false, .max_chars = 100})) {
-    auto query = text::query(q);
-    f.terms = query.terms;
-    f.grams = query.grams;
-    f.like_patterns = query.like_patterns;
-  }
+  if (e.text("q", q, {.required = false, .max_chars = 100})) f.keywords = text::query(q, variants);
   return f;
 }
 } // namespace
@@ -195,7 +190,7 @@ search::Page public_articles(const ArticleIndex& index, const ArticleFilters& f,
   const uint8_t kind = f.kind.empty() ? search::kUnknown : search::code(kArticleKinds, f.kind);
   const uint8_t site = search::code(kArticleSites, f.site), both = search::code(kArticleSites, "both");
   return index.search(
-      f.terms,
+      f.keywords,
       [&](const ArticleHot& h, const ArticleCold&) {
         return h.kind == kind && (site == search::kAny || h.site == site || h.site == both);
       },
@@ -206,7 +201,7 @@ Status ContentServiceImpl::list_public(grpc::ServerContext* ctx, const ListArtic
                                        ListArticlesResponse* resp, const char* method, const std::string& kind) {
   return rpc::guarded(ctx, config_.hmac_key, method, [&](const Principal&) {
     Errors e;
-    ArticleFilters f = filters_of(e, req->q());
+    ArticleFilters f = filters_of(e, req->q(), *variants());
     e.one_of("site", req->site(), {"supernet", "aikasanet"}, false);
     if (kind.empty()) e.one_of("kind", req->kind(), {"interview", "faq", "link", "form"});
     paging::Page page = paging::read(e, req->page_size(), req->page_token());
@@ -271,7 +266,7 @@ Status ContentServiceImpl::AdminListArticles(grpc::ServerContext* ctx, const Adm
   return rpc::guarded(ctx, config_.hmac_key, "AdminListArticles", [&](const Principal& p) {
     if (Status s = rpc::require_staff(p); !s.ok()) return s;
     Errors e;
-    ArticleFilters f = filters_of(e, req->q());
+    ArticleFilters f = filters_of(e, req->q(), *variants());
     e.one_of("state", req->state(), {"draft", "review", "published", "archived"}, false);
     e.one_of("kind", req->kind(), {"page", "notice", "center_news", "interview", "faq", "link", "form"}, false);
     paging::Page page = paging::read(e, req->page_size(), req->page_token());

@@ -1,11 +1,13 @@
 #include "content/service.h"
 
+#include <map>
 #include <regex>
 #include <set>
 
 #include "content/store.h"
 #include "core/log.h"
 #include "core/validation.h"
+#include "text/text.h"
 #include "rpc/server.h"
 
 namespace civic::content {
@@ -62,6 +64,15 @@ void to_proto(const TermsRow& t, TermsDocument* out) {
   out->set_title(t.title);
   out->set_body(t.body);
   out->set_published_at(t.published_at);
+}
+
+void to_proto(const VariantsRow& row, SearchVariants* out) {
+  for (const auto& group : row.groups) {
+    auto* g = out->add_groups();
+    for (const auto& w : group) g->add_words(w);
+  }
+  out->set_version(row.version);
+  out->set_updated_at(row.updated_at);
 }
 
 void version_field(validation::Errors& e, int32_t version) {
@@ -129,6 +140,76 @@ Status ContentServiceImpl::PutTaxonomy(grpc::ServerContext* ctx, const PutTaxono
       log::info("taxonomy_updated", {{"name", req->name()}, {"account_id", p.account_id()}, {"terms", terms.size()}});
       return Status::OK;
     });
+  });
+}
+
+
+std::shared_ptr<const text::Variants> ContentServiceImpl::variants() {
+  constexpr auto kFresh = std::chrono::seconds(5);
+  auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(variants_mutex_);
+  if (!variants_ || now >= variants_expire_) {
+    auto row = pool_.read([](db::Tx& tx) { return store::search_variants(tx); });
+    variants_ = std::make_shared<const text::Variants>(row.groups);
+    variants_expire_ = now + kFresh;
+  }
+  return variants_;
+}
+
+Status ContentServiceImpl::GetSearchVariants(grpc::ServerContext* ctx, const civic::common::Empty*,
+                                             SearchVariants* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "GetSearchVariants", [&](const Principal&) {
+    to_proto(pool_.read([](db::Tx& tx) { return store::search_variants(tx); }), resp);
+    return Status::OK;
+  });
+}
+
+// Staff keep the dictionary: every word one term of a query (no spaces), in one group
+// only (as searched: ＮＰＯ and npo are the same word).
+Status ContentServiceImpl::PutSearchVariants(grpc::ServerContext* ctx, const PutSearchVariantsRequest* req,
+                                             SearchVariants* resp) {
+  constexpr int kMaxGroups = 500, kMaxWords = 10;
+  return rpc::guarded(ctx, config_.hmac_key, "PutSearchVariants", [&](const Principal& p) {
+    if (Status s = rpc::require_staff(p); !s.ok()) return s;
+    validation::Errors e;
+    version_field(e, req->version());
+    if (req->groups_size() > kMaxGroups) e.add("groups", "too_many", "500組までです", "at most 500 groups");
+    std::vector<std::vector<std::string>> groups;
+    std::map<std::string, std::string> seen;  // normalised word -> where
+    for (int i = 0; i < req->groups_size() && i < kMaxGroups; ++i) {
+      const auto& words = req->groups(i).words();
+      std::string at = "groups[" + std::to_string(i) + "]";
+      if (words.size() < 2 || words.size() > kMaxWords)
+        e.add(at + ".words", "count", "1組に2語から10語までです", "a group has 2 to 10 words");
+      std::vector<std::string> group;
+      for (int k = 0; k < words.size() && k < kMaxWords; ++k) {
+        std::string field = at + ".words[" + std::to_string(k) + "]";
+        if (!e.text(field, words[k], {.max_chars = 40})) continue;
+        std::string n = text::normalize(words[k]);
+        if (n.empty() || n.find(' ') != std::string::npos) {
+          e.add(field, "invalid_format", "空白を含まない1語にしてください", "must be one word without spaces");
+          continue;
+        }
+        if (auto [it, fresh] = seen.emplace(n, field); !fresh) {
+          e.add(field, "duplicate", it->second + " と同じ語です", "the same word as " + it->second);
+          continue;
+        }
+        group.push_back(words[k]);
+      }
+      groups.push_back(std::move(group));
+    }
+    if (!e.empty()) return rpc::invalid(e);
+    Status st = pool_.transaction([&](db::Tx& tx) {
+      if (!store::put_search_variants(tx, groups, req->version(), p.account_id())) return stale();
+      to_proto(store::search_variants(tx), resp);
+      log::info("search_variants_updated", {{"groups", groups.size()}, {"account_id", p.account_id()}});
+      return Status::OK;
+    });
+    if (st.ok()) {
+      std::lock_guard lock(variants_mutex_);
+      variants_.reset();  // this replica's searches apply the edit at once
+    }
+    return st;
   });
 }
 

@@ -1,12 +1,16 @@
 // Content gRPC service: taxonomies, site settings (maintenance), terms of use; articles
 // and site blocks (articles.cpp); access statistics (views.cpp).
 #pragma once
+#include <chrono>
+#include <memory>
+#include <mutex>
 #include <string>
 
 #include "civic/content.grpc.pb.h"
 #include "content/article_store.h"
 #include "db/db.h"
 #include "rpc/collection.h"
+#include "text/text.h"
 
 namespace civic::content {
 
@@ -22,6 +26,8 @@ class ContentServiceImpl final : public ContentService::Service {
   grpc::Status ListTaxonomies(grpc::ServerContext*, const civic::common::Empty*, ListTaxonomiesResponse*) override;
   grpc::Status GetTaxonomy(grpc::ServerContext*, const GetTaxonomyRequest*, Taxonomy*) override;
   grpc::Status PutTaxonomy(grpc::ServerContext*, const PutTaxonomyRequest*, Taxonomy*) override;
+  grpc::Status GetSearchVariants(grpc::ServerContext*, const civic::common::Empty*, SearchVariants*) override;
+  grpc::Status PutSearchVariants(grpc::ServerContext*, const PutSearchVariantsRequest*, SearchVariants*) override;
   grpc::Status ValidateCodes(grpc::ServerContext*, const ValidateCodesRequest*, ValidateCodesResponse*) override;
   grpc::Status GetSite(grpc::ServerContext*, const civic::common::Empty*, SiteSettings*) override;
   grpc::Status UpdateSite(grpc::ServerContext*, const UpdateSiteRequest*, SiteSettings*) override;
@@ -58,15 +64,21 @@ class ContentServiceImpl final : public ContentService::Service {
   grpc::Status list_public(grpc::ServerContext* ctx, const ListArticlesRequest* req, ListArticlesResponse* resp,
                            const char* method, const std::string& kind);
   rpc::Collection<ArticleRow, Article> article_collection();
+  /// The search dictionary as keyword queries apply it: read again every few seconds
+  /// (another replica's edit) and at once after this replica's own.
+  std::shared_ptr<const text::Variants> variants();
 
   db::Pool& pool_;
   ContentConfig config_;
   ArticleIndex& articles_;
   rpc::Collection<ArticleRow, Article> admin_;
+  std::mutex variants_mutex_;
+  std::shared_ptr<const text::Variants> variants_;
+  std::chrono::steady_clock::time_point variants_expire_{};
 };
 
 /// One page of a public article list from the index: published articles of `f.kind`
-/// for `f.site` (with those for both sites), containing `f.terms`, newest first.
+/// for `f.site` (with those for both sites), matching `f.keywords`, newest first.
 search::Page public_articles(const ArticleIndex& index, const ArticleFilters& f, int limit, int offset);
 
 } // namespace civic::content

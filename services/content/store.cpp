@@ -1,5 +1,7 @@
 #include "content/store.h"
 
+#include <nlohmann/json.hpp>
+
 namespace civic::content::store {
 namespace {
 constexpr const char* kTime = "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'";
@@ -97,6 +99,26 @@ std::vector<std::string> unknown_codes(db::Tx& tx, std::string_view name, const 
   db::Result r = tx.exec(kUnknownCodes, name, codes, site);
   for (int i = 0; i < r.size(); ++i) out.push_back(r[i].text(0));
   return out;
+}
+
+VariantsRow search_variants(db::Tx& tx) {
+  db::Result r = tx.exec("SELECT groups::text, version, to_char(updated_at AT TIME ZONE 'UTC', "
+                         "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM search_variants WHERE id = 1");
+  VariantsRow row;
+  if (r.empty()) return row;
+  // Written by put_search_variants or the migration: an array of arrays of strings.
+  row.groups = nlohmann::json::parse(r[0].text(0)).get<std::vector<std::vector<std::string>>>();
+  row.version = int(r[0].int64(1));
+  row.updated_at = r[0].text(2);
+  return row;
+}
+
+bool put_search_variants(db::Tx& tx, const std::vector<std::vector<std::string>>& groups, int version,
+                         std::string_view actor) {
+  return tx.exec("UPDATE search_variants SET groups = $1::jsonb, version = version + 1, updated_at = now(), "
+                 "updated_by = $3::uuid WHERE id = 1 AND version = $2",
+                 nlohmann::json(groups).dump(), version, actor_param(actor))
+             .affected() == 1;
 }
 
 SiteRow site(db::Tx& tx) {

@@ -21,6 +21,12 @@ struct TaxonomyRow {
   std::vector<TermRow> terms;  // in display order
 };
 
+struct VariantsRow {
+  std::vector<std::vector<std::string>> groups;  // as staff typed them
+  int version = 0;
+  std::string updated_at;
+};
+
 struct SiteRow {
   bool maintenance_enabled = false;
   std::string maintenance_message;
@@ -46,6 +52,11 @@ bool put_taxonomy(db::Tx& tx, std::string_view name, const std::vector<TermRow>&
 /// The `codes` that are not active terms of taxonomy `name` (offered on `site` unless empty).
 std::vector<std::string> unknown_codes(db::Tx& tx, std::string_view name, const std::vector<std::string>& codes,
                                        std::string_view site);
+
+VariantsRow search_variants(db::Tx& tx);
+/// Replaces the dictionary when `version` is the stored one; false when it is stale.
+bool put_search_variants(db::Tx& tx, const std::vector<std::vector<std::string>>& groups, int version,
+                         std::string_view actor);
 
 SiteRow site(db::Tx& tx);
 /// False when `version` is stale.

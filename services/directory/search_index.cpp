@@ -35,7 +35,7 @@ SearchPage SearchIndex::search(const Filters& f, int limit, int offset) const {
   const bool lists = !f.area.empty() || !f.field.empty() || !f.municipality.empty() || !f.feature.empty() ||
                      !f.class_code.empty();
   return index_.search(
-      f.terms,
+      f.keywords,
       [&](const Hot& h, const Cold& c) {
         if ((want.site != kAny && h.site != want.site) || (want.kind != kAny && h.kind != want.kind) ||
             (want.status != kAny && h.status != want.status))

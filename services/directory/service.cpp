@@ -117,14 +117,9 @@ bool correctable(const google::protobuf::FieldDescriptor* f) {
 
 
 
-Filters filters_of(Errors& e, const std::string& q) {
+Filters filters_of(Errors& e, const std::string& q, const rpc::Taxonomies& tax) {
   Filters f;
-  if (e.text("q", q, {.required = false, .max_chars = 100})) {
-    text::Query query = text::query(q);
-    f.terms = query.terms;
-    f.grams = query.grams;
-    f.like_patterns = query.like_patterns;
-  }
+  if (e.text("q", q, {.required = false, .max_chars = 100})) f.keywords = text::query(q, tax.variants());
   return f;
 }
 
@@ -300,7 +295,7 @@ Status DirectoryServiceImpl::ListOrganizations(grpc::ServerContext* ctx, const L
                                                ListOrganizationsResponse* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "ListOrganizations", [&](const Principal&) {
     Errors e;
-    Filters f = filters_of(e, req->q());
+    Filters f = filters_of(e, req->q(), *taxonomies_.snapshot());
     e.one_of("site", req->site(), {"supernet", "aikasanet"}, false);
     e.one_of("kind", req->kind(), {"group", "npo", "company"}, false);
     e.one_of("status", req->status(), {"active", "dissolved", "withdrawn", "all"}, false);
@@ -333,7 +328,7 @@ Status DirectoryServiceImpl::AdminListOrganizations(grpc::ServerContext* ctx, co
   return rpc::guarded(ctx, config_.hmac_key, "AdminListOrganizations", [&](const Principal& p) {
     if (Status s = rpc::require_staff(p); !s.ok()) return s;
     Errors e;
-    Filters f = filters_of(e, req->q());
+    Filters f = filters_of(e, req->q(), *taxonomies_.snapshot());
     e.one_of("state", req->state(), {"draft", "review", "published", "archived"}, false);
     e.one_of("site", req->site(), {"supernet", "aikasanet"}, false);
     paging::Page page = paging::read(e, req->page_size(), req->page_token());

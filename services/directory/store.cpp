@@ -3,6 +3,7 @@
 #include <map>
 
 #include "core/crypto.h"
+#include "search/keywords.h"
 #include "search/live_index.h"
 
 namespace civic::directory::store {
@@ -98,8 +99,7 @@ db::Where where_clause(std::string_view state, const Filters& f) {
                                                                   {"archived", "state = 'archived'"}};
   db::Where w;
   if (!state.empty()) w.add(kState.at(state));
-  if (!f.grams.empty()) w.add("search_grams @> $?::text[]", db::to_param(f.grams));
-  if (!f.like_patterns.empty()) w.add("search_text LIKE ALL ($?::text[])", db::to_param(f.like_patterns));
+  search::where_keywords(w, f.keywords);
   if (!f.site.empty()) w.add("site = $?", db::to_param(f.site));
   if (!f.kind.empty()) w.add("kind = $?", db::to_param(f.kind));
   if (!f.field.empty()) w.add("fields @> ARRAY[$?]", db::to_param(f.field));

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "db/db.h"
+#include "text/text.h"
 
 namespace civic::directory {
 
@@ -30,7 +31,7 @@ struct OrgRow {
 };
 
 struct Filters {
-  std::vector<std::string> terms, grams, like_patterns;  // from text::query
+  text::Query keywords;  // from text::query, with the search dictionary
   std::string site, kind, field, area, municipality, feature, status, class_code;  // "" = any
 };
 

@@ -68,37 +68,33 @@ void to_proto(const BookRow& row, bool full, Book* out) {
 }
 } // namespace
 
-Status GrantsServiceImpl::list_books(grpc::ServerContext* ctx, const std::string& state, const std::string& q,
-                                     int32_t page_size, const std::string& page_token, const ListBooksRequest* detailed,
-                                     ListBooksResponse* resp) {
-  bool staff_only = detailed == nullptr;
+template <class Request>
+Status GrantsServiceImpl::list_books(grpc::ServerContext* ctx, bool staff_only, const std::string& state,
+                                     const Request& req, ListBooksResponse* resp) {
   return rpc::guarded(ctx, config_.hmac_key, staff_only ? "AdminListBooks" : "ListBooks", [&](const Principal& p) {
     if (staff_only)
       if (Status s = rpc::require_staff(p); !s.ok()) return s;
     Errors e;
     text::Query query;
-    if (e.text("q", q, {.required = false, .max_chars = 100})) query = text::query(q);
+    if (e.text("q", req.q(), {.required = false, .max_chars = 100}))
+      query = text::query(req.q(), taxonomies_.snapshot()->variants());
     e.one_of("state", state, {"draft", "review", "published", "archived"}, false);
-    std::string author, publisher;
-    int year = 0;
-    if (detailed) {
-      if (e.text("author", detailed->author(), {.required = false, .max_chars = 100}))
-        author = text::normalize(detailed->author());
-      if (e.text("publisher", detailed->publisher(), {.required = false, .max_chars = 100}))
-        publisher = text::normalize(detailed->publisher());
-      year = detailed->year();
-      if (year != 0 && (year < 1000 || year > 9999))
-        e.add("year", "out_of_range", "発行年は4桁の西暦で指定してください", "a four-digit year");
-    }
-    paging::Page page = paging::read(e, page_size, page_token);
+    store::BookDetail detail;
+    if (e.text("author", req.author(), {.required = false, .max_chars = 100})) detail.author = text::normalize(req.author());
+    if (e.text("publisher", req.publisher(), {.required = false, .max_chars = 100}))
+      detail.publisher = text::normalize(req.publisher());
+    detail.year = req.year();
+    if (detail.year != 0 && (detail.year < 1000 || detail.year > 9999))
+      e.add("year", "out_of_range", "発行年は4桁の西暦で指定してください", "a four-digit year");
+    paging::Page page = paging::read(e, req.page_size(), req.page_token());
     if (!e.empty()) return rpc::invalid(e);
     if (!staff_only) {  // the public catalogue: from memory
       search::Page found = books_.search(
-          query.terms,
+          query,
           [&](const BookHot& h, const BookCold& c) {
-            return (year == 0 || h.year == year) &&
-                   (author.empty() || c.author.find(author) != std::string::npos) &&
-                   (publisher.empty() || c.publisher.find(publisher) != std::string::npos);
+            return (detail.year == 0 || h.year == detail.year) &&
+                   (detail.author.empty() || c.author.find(detail.author) != std::string::npos) &&
+                   (detail.publisher.empty() || c.publisher.find(detail.publisher) != std::string::npos);
           },
           page.limit, page.offset);
       for (const auto& row : pool_.read([&](db::Tx& tx) { return store::find_published_books(tx, found.ids); }))
@@ -108,7 +104,7 @@ Status GrantsServiceImpl::list_books(grpc::ServerContext* ctx, const std::string
       return Status::OK;
     }
     auto found = pool_.read(
-        [&](db::Tx& tx) { return store::list_books(tx, state, query.grams, query.like_patterns, page.limit, page.offset); });
+        [&](db::Tx& tx) { return store::list_books(tx, state, query, detail, page.limit, page.offset); });
     for (const auto& row : found.items) to_proto(row, staff_only, resp->add_items());
     resp->set_total_size(int32_t(found.total));
     resp->set_next_page_token(paging::next_token(page, found.items.size(), found.total));
@@ -117,12 +113,12 @@ Status GrantsServiceImpl::list_books(grpc::ServerContext* ctx, const std::string
 }
 
 Status GrantsServiceImpl::ListBooks(grpc::ServerContext* ctx, const ListBooksRequest* req, ListBooksResponse* resp) {
-  return list_books(ctx, "published", req->q(), req->page_size(), req->page_token(), req, resp);
+  return list_books(ctx, false, "published", *req, resp);
 }
 
 Status GrantsServiceImpl::AdminListBooks(grpc::ServerContext* ctx, const AdminListBooksRequest* req,
                                          ListBooksResponse* resp) {
-  return list_books(ctx, req->state(), req->q(), req->page_size(), req->page_token(), nullptr, resp);
+  return list_books(ctx, true, req->state(), *req, resp);
 }
 
 Status GrantsServiceImpl::GetBook(grpc::ServerContext* ctx, const GetBookRequest* req, Book* resp) {

@@ -105,14 +105,14 @@ Status GrantsServiceImpl::list_reports(grpc::ServerContext* ctx, const ListRepor
       if (Status s = rpc::require_staff(p); !s.ok()) return s;
     Errors e;
     text::Query query;
-    if (e.text("q", req->q(), {.required = false, .max_chars = 100})) query = text::query(req->q());
+    if (e.text("q", req->q(), {.required = false, .max_chars = 100})) query = text::query(req->q(), taxonomies_.snapshot()->variants());
     if (staff_only) e.one_of("state", req->state(), {"draft", "review", "published", "archived"}, false);
     else if (!req->state().empty()) e.add("state", "not_applicable", "公開中の報告だけを一覧できます", "public lists are published only");
     paging::Page page = paging::read(e, req->page_size(), req->page_token());
     if (!e.empty()) return rpc::invalid(e);
     std::string state = staff_only ? req->state() : "published";
     return pool_.read([&](db::Tx& tx) {
-      auto found = store::list_reports(tx, state, query.grams, query.like_patterns, page.limit, page.offset);
+      auto found = store::list_reports(tx, state, query, page.limit, page.offset);
       std::vector<std::string> ids;
       for (const auto& row : found.items) ids.push_back(row.id);
       auto photos = store::photos(tx, ids);  // one query for the page

@@ -57,14 +57,9 @@ Errors validate(const Grant& g, const rpc::Taxonomies& tax) {
 }
 
 // Search, filter and page parameters of the public and staff lists.
-GrantFilters filters_of(Errors& e, const std::string& q) {
+GrantFilters filters_of(Errors& e, const std::string& q, const rpc::Taxonomies& tax) {
   GrantFilters f;
-  if (e.text("q", q, {.required = false, .max_chars = 100})) {
-    text::Query query = text::query(q);
-    f.terms = query.terms;
-    f.grams = query.grams;
-    f.like_patterns = query.like_patterns;
-  }
+  if (e.text("q", q, {.required = false, .max_chars = 100})) f.keywords = text::query(q, tax.variants());
   return f;
 }
 
@@ -91,7 +86,7 @@ std::string insert_new(db::Tx& tx, const Grant& g, const Principal& p, const cha
 
 search::Page public_grants(const GrantIndex& index, const GrantFilters& f, int32_t today, int limit, int offset) {
   return index.search(
-      f.terms,
+      f.keywords,
       [&](const GrantHot& h, const GrantCold& c) {
         return (!f.open || ((h.anytime || h.end_day >= today) && h.start_day <= today)) &&
                (f.area.empty() || c.target_area == f.area) &&
@@ -186,7 +181,7 @@ GrantsServiceImpl::GrantsServiceImpl(db::Pool& pool, GrantsConfig config, rpc::T
 Status GrantsServiceImpl::ListGrants(grpc::ServerContext* ctx, const ListGrantsRequest* req, ListGrantsResponse* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "ListGrants", [&](const Principal&) {
     Errors e;
-    GrantFilters f = filters_of(e, req->q());
+    GrantFilters f = filters_of(e, req->q(), *taxonomies_.snapshot());
     for (const auto& [field, value] : {std::pair{"field", req->field()}, std::pair{"area", req->area()}})
       if (!value.empty() && !std::regex_match(value, kCode))
         e.add(field, "invalid_format", "選択肢のコードを指定してください", "must be a taxonomy code");
@@ -243,7 +238,7 @@ Status GrantsServiceImpl::AdminListGrants(grpc::ServerContext* ctx, const AdminL
   return rpc::guarded(ctx, config_.hmac_key, "AdminListGrants", [&](const Principal& p) {
     if (Status s = rpc::require_staff(p); !s.ok()) return s;
     Errors e;
-    GrantFilters f = filters_of(e, req->q());
+    GrantFilters f = filters_of(e, req->q(), *taxonomies_.snapshot());
     e.one_of("state", req->state(), {"draft", "review", "published", "archived"}, false);
     paging::Page page = paging::read(e, req->page_size(), req->page_token());
     if (!e.empty()) return rpc::invalid(e);

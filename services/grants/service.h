@@ -81,10 +81,11 @@ class GrantsServiceImpl final : public GrantsService::Service {
   rpc::Collection<ReportRow, Report> report_collection();
   grpc::Status list_reports(grpc::ServerContext* ctx, const ListReportsRequest* req, bool staff_only,
                             ListReportsResponse* resp);
-  /// The staff list (`detailed` null: SQL, any state) or the public catalogue with its
-  /// detailed search (from memory).
-  grpc::Status list_books(grpc::ServerContext* ctx, const std::string& state, const std::string& q, int32_t page_size,
-                          const std::string& page_token, const ListBooksRequest* detailed, ListBooksResponse* resp);
+  /// The staff list (SQL, any state) or the public catalogue (from memory), each with
+  /// the keyword and detailed search of `req` (a ListBooksRequest or AdminListBooksRequest).
+  template <class Request>
+  grpc::Status list_books(grpc::ServerContext* ctx, bool staff_only, const std::string& state, const Request& req,
+                          ListBooksResponse* resp);
 
   db::Pool& pool_;
   GrantsConfig config_;

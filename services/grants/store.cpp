@@ -1,5 +1,6 @@
 #include "grants/store.h"
 
+#include "search/keywords.h"
 #include "text/text.h"
 
 #include <algorithm>
@@ -69,8 +70,7 @@ const std::map<std::string_view, const char*> kState = {{"draft", "state = 'draf
 GrantPage list(db::Tx& tx, std::string_view state, const GrantFilters& f, int limit, int offset) {
   db::Where w;
   if (!state.empty()) w.add(kState.at(state));  // a constant, so even a generic plan matches the partial indexes
-  if (!f.grams.empty()) w.add("search_grams @> $?::text[]", db::to_param(f.grams));
-  if (!f.like_patterns.empty()) w.add("search_text LIKE ALL ($?::text[])", db::to_param(f.like_patterns));
+  search::where_keywords(w, f.keywords);
   auto [items, total] = db::select_page<GrantRow>(tx, "SELECT " + kColumns + " FROM grants", w, "created_at DESC, id",
                                                   limit, offset, read, kCountCap);
   return {std::move(items), std::min(total, kCountCap), total > kCountCap};
@@ -191,12 +191,17 @@ std::optional<BookRow> find_book(db::Tx& tx, std::string_view id, bool for_updat
   return read_book(r[0]);
 }
 
-BookPage list_books(db::Tx& tx, std::string_view state, const std::vector<std::string>& grams,
-                    const std::vector<std::string>& like_patterns, int limit, int offset) {
+BookPage list_books(db::Tx& tx, std::string_view state, const text::Query& keywords, const BookDetail& detail,
+                    int limit, int offset) {
   db::Where w;
   if (!state.empty()) w.add(kState.at(state));
-  if (!grams.empty()) w.add("search_grams @> $?::text[]", db::to_param(grams));
-  if (!like_patterns.empty()) w.add("search_text LIKE ALL ($?::text[])", db::to_param(like_patterns));
+  search::where_keywords(w, keywords);
+  // PostgreSQL's NFKC and lower case: as text::normalize for what a catalogue holds.
+  if (!detail.author.empty())
+    w.add("lower(normalize(author, NFKC)) LIKE $?", db::to_param(text::like_pattern(detail.author)));
+  if (!detail.publisher.empty())
+    w.add("lower(normalize(publisher, NFKC)) LIKE $?", db::to_param(text::like_pattern(detail.publisher)));
+  if (detail.year != 0) w.add("left(published_on, 4) = $?", db::to_param(std::to_string(detail.year)));
   auto [items, total] =
       db::select_page<BookRow>(tx, "SELECT " + kBookColumns + " FROM books", w, newest(state), limit, offset, read_book);
   return {std::move(items), total};
@@ -280,12 +285,10 @@ std::optional<ReportRow> find_report(db::Tx& tx, std::string_view id, bool for_u
   return read_report(r[0]);
 }
 
-ReportPage list_reports(db::Tx& tx, std::string_view state, const std::vector<std::string>& grams,
-                        const std::vector<std::string>& like_patterns, int limit, int offset) {
+ReportPage list_reports(db::Tx& tx, std::string_view state, const text::Query& keywords, int limit, int offset) {
   db::Where w;
   if (!state.empty()) w.add(kState.at(state));
-  if (!grams.empty()) w.add("search_grams @> $?::text[]", db::to_param(grams));
-  if (!like_patterns.empty()) w.add("search_text LIKE ALL ($?::text[])", db::to_param(like_patterns));
+  search::where_keywords(w, keywords);
   auto [items, total] = db::select_page<ReportRow>(tx, "SELECT " + kReportColumns + " FROM reports", w, newest(state),
                                                    limit, offset, read_report);
   return {std::move(items), total};

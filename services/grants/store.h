@@ -6,6 +6,7 @@
 
 #include "db/db.h"
 #include "search/live_index.h"
+#include "text/text.h"
 
 namespace civic::grants {
 
@@ -23,7 +24,7 @@ struct GrantRow {
 };
 
 struct GrantFilters {
-  std::vector<std::string> terms, grams, like_patterns;  // from text::query (terms: the index's, the rest SQL's)
+  text::Query keywords;                                   // from text::query, with the search dictionary
   std::string field, area;                                // the public list's
   bool open = false;                                      // accepting applications today (Asia/Tokyo)
 };
@@ -121,9 +122,15 @@ std::vector<BookRow> find_published_books(db::Tx& tx, const std::vector<std::str
 /// Rewrites the content if the version is still `b.version`; false otherwise.
 bool update_book(db::Tx& tx, const BookRow& b);
 std::optional<BookRow> find_book(db::Tx& tx, std::string_view id, bool for_update = false);
-/// In `state` (empty: any) matching the keyword grams / patterns, newest first.
-BookPage list_books(db::Tx& tx, std::string_view state, const std::vector<std::string>& grams,
-                    const std::vector<std::string>& like_patterns, int limit, int offset);
+/// The detailed search of the catalogue (蔵書 詳細検索): author and publisher by any
+/// part (text::normalize()d), year of publication; empty or 0: any.
+struct BookDetail {
+  std::string author, publisher;
+  int year = 0;
+};
+/// In `state` (empty: any) matching `keywords` and `detail`, newest first (staff).
+BookPage list_books(db::Tx& tx, std::string_view state, const text::Query& keywords, const BookDetail& detail,
+                    int limit, int offset);
 void set_book_state(db::Tx& tx, std::string_view id, std::string_view state);
 void erase_book(db::Tx& tx, std::string_view id);
 
@@ -131,8 +138,7 @@ void insert_report(db::Tx& tx, const ReportRow& r);
 /// Rewrites the content if the version is still `r.version`; false otherwise.
 bool update_report(db::Tx& tx, const ReportRow& r);
 std::optional<ReportRow> find_report(db::Tx& tx, std::string_view id, bool for_update = false);
-ReportPage list_reports(db::Tx& tx, std::string_view state, const std::vector<std::string>& grams,
-                        const std::vector<std::string>& like_patterns, int limit, int offset);
+ReportPage list_reports(db::Tx& tx, std::string_view state, const text::Query& keywords, int limit, int offset);
 void set_report_state(db::Tx& tx, std::string_view id, std::string_view state);
 /// Deletes the report with its photos.
 void erase_report(db::Tx& tx, std::string_view id);

@@ -321,11 +321,9 @@ Status MatchingServiceImpl::ListMembers(grpc::ServerContext* ctx, const ListMemb
   return rpc::guarded(ctx, config_.hmac_key, "ListMembers", [&](const Principal&) {
     Errors e;
     store::Filters f;
-    if (e.text("q", req->q(), {.required = false, .max_chars = 100})) {
-      text::Query q = text::query(req->q());
-      // Member profiles are short: every term is checked on the normalised text.
-      for (const auto& t : q.terms) f.like_patterns.push_back(text::like_pattern(t));
-    }
+    // Member profiles are short: every term is checked on the normalised text.
+    if (e.text("q", req->q(), {.required = false, .max_chars = 100}))
+      f.keywords = text::query(req->q(), taxonomies_.snapshot()->variants());
     e.one_of("type", req->type(), {"individual", "group", "company"}, false);
     for (auto [field, value] : {std::pair{"municipality", &req->municipality()}, std::pair{"field", &req->field()},
                                 std::pair{"probono_field", &req->probono_field()}})

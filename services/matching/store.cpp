@@ -2,6 +2,8 @@
 
 #include <map>
 
+#include "search/keywords.h"
+
 namespace civic::matching::store {
 namespace {
 constexpr const char* kTime = "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'";
@@ -168,7 +170,7 @@ void set_status(db::Tx& tx, const std::string& id, std::string_view status, bool
 MemberPage list_public(db::Tx& tx, const Filters& f, int limit, int offset) {
   db::Where w;
   w.add("state = 'published' AND status = 'active'");  // as the partial index says
-  if (!f.like_patterns.empty()) w.add("search_text LIKE ALL ($?::text[])", db::to_param(f.like_patterns));
+  search::where_keywords(w, f.keywords, {.grams = "", .text = "search_text"});
   if (!f.type.empty()) w.add(kType.at(f.type));
   if (!f.municipality.empty()) w.add("activity_municipalities @> ARRAY[$?]", db::to_param(f.municipality));
   if (!f.field.empty()) w.add("fields @> ARRAY[$?]", db::to_param(f.field));

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "db/db.h"
+#include "text/text.h"
 
 namespace civic::matching::store {
 
@@ -34,7 +35,7 @@ void erase(db::Tx& tx, const std::string& id);
 void set_status(db::Tx& tx, const std::string& id, std::string_view status, bool mail_stopped);
 
 struct Filters {
-  std::vector<std::string> like_patterns;  // every one must match search_text
+  text::Query keywords;  // from text::query, with the search dictionary (no grams: LIKE only)
   std::string type, municipality, field, probono_field;
 };
 struct MemberPage {

@@ -136,7 +136,7 @@ search::Page coming_events(const store::EventIndex& index, const store::EventFil
   const int32_t from = std::max(today, f.from.empty() ? today : time::day_number(f.from));
   const int32_t to = f.to.empty() ? INT32_MAX : time::day_number(f.to);
   return index.search(
-      f.terms,
+      f.keywords,
       [&](const store::EventHot& h, const store::EventCold& c) {
         return h.last_day >= from && h.first_day <= to && (wanted == search::kAny || h.category == wanted) &&
                (f.municipality.empty() || c.municipality == f.municipality) &&
@@ -150,12 +150,8 @@ Status RecruitmentServiceImpl::ListEvents(grpc::ServerContext* ctx, const ListEv
   return rpc::guarded(ctx, config_.hmac_key, "ListEvents", [&](const Principal&) {
     Errors e;
     store::EventFilters f;
-    if (e.text("q", req->q(), {.required = false, .max_chars = 100})) {
-      text::Query q = text::query(req->q());
-      f.terms = q.terms;
-      f.grams = q.grams;
-      f.like_patterns = q.like_patterns;
-    }
+    if (e.text("q", req->q(), {.required = false, .max_chars = 100}))
+      f.keywords = text::query(req->q(), taxonomies_.snapshot()->variants());
     e.one_of("category", req->category(), {"event", "course", "participation", "other"}, false);
     for (auto [field, value] : {std::pair{"field", &req->field()}, std::pair{"municipality", &req->municipality()}})
       if (!value->empty() && !std::regex_match(*value, kCode))

@@ -212,11 +212,8 @@ Status RecruitmentServiceImpl::ListRecruitments(grpc::ServerContext* ctx, const 
   return rpc::guarded(ctx, config_.hmac_key, "ListRecruitments", [&](const Principal&) {
     Errors e;
     store::Filters f;
-    if (e.text("q", req->q(), {.required = false, .max_chars = 100})) {
-      text::Query q = text::query(req->q());
-      f.grams = q.grams;
-      f.like_patterns = q.like_patterns;
-    }
+    if (e.text("q", req->q(), {.required = false, .max_chars = 100}))
+      f.keywords = text::query(req->q(), taxonomies_.snapshot()->variants());
     for (auto [field, value] : {std::pair{"field", &req->field()}, std::pair{"municipality", &req->municipality()}})
       if (!value->empty() && !std::regex_match(*value, kCode))
         e.add(field, "invalid_format", "選択肢のコードを指定してください", "must be a taxonomy code");

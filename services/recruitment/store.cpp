@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "search/keywords.h"
+
 namespace civic::recruitment::store {
 namespace {
 constexpr const char* kTime = "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'";
@@ -121,8 +123,7 @@ Page list_public(db::Tx& tx, const Filters& f, int limit, int offset) {
   w.add("r.state = 'published' AND o.visible");
   if (f.past) w.add(std::string("NOT r.anytime AND r.period_end < ") + kToday);
   else w.add(kOpen);
-  if (!f.grams.empty()) w.add("r.search_grams @> $?::text[]", db::to_param(f.grams));
-  if (!f.like_patterns.empty()) w.add("r.search_text LIKE ALL ($?::text[])", db::to_param(f.like_patterns));
+  search::where_keywords(w, f.keywords, {.grams = "r.search_grams", .text = "r.search_text"});
   if (!f.field.empty()) w.add("r.fields @> ARRAY[$?]", db::to_param(f.field));
   if (!f.municipality.empty()) w.add("(r.prefecture_wide OR r.municipalities @> ARRAY[$?])", db::to_param(f.municipality));
   // A recruitment without dates (by arrangement) fits any date range.
@@ -310,8 +311,7 @@ EventPage list_events(db::Tx& tx, const EventFilters& f, int limit, int offset) 
   db::Where w;
   w.add("state = 'published'");
   w.add(std::string(f.past ? "last_date < " : "last_date >= ") + kToday);
-  if (!f.grams.empty()) w.add("search_grams @> $?::text[]", db::to_param(f.grams));
-  if (!f.like_patterns.empty()) w.add("search_text LIKE ALL ($?::text[])", db::to_param(f.like_patterns));
+  search::where_keywords(w, f.keywords);
   if (!f.category.empty()) w.add("category = $?", db::to_param(f.category));
   if (!f.field.empty()) w.add("fields @> ARRAY[$?]", db::to_param(f.field));
   if (!f.municipality.empty()) w.add("municipality = $?", db::to_param(f.municipality));

@@ -6,6 +6,7 @@
 
 #include "db/db.h"
 #include "search/live_index.h"
+#include "text/text.h"
 
 namespace civic::recruitment::store {
 
@@ -40,7 +41,7 @@ void set_state(db::Tx& tx, const std::string& id, std::string_view state);
 void erase(db::Tx& tx, const std::string& id);
 
 struct Filters {
-  std::vector<std::string> grams, like_patterns;
+  text::Query keywords;  // from text::query, with the search dictionary
   std::string field, municipality, from, to, organization_id;
   bool past = false;
 };
@@ -106,7 +107,7 @@ int64_t flyer_count(db::Tx& tx, std::string_view owner, const std::string& id);
 /// Deletes the event with its flyers.
 void erase_event(db::Tx& tx, const std::string& id);
 struct EventFilters {
-  std::vector<std::string> terms, grams, like_patterns;  // from text::query (terms: the index's, the rest SQL's)
+  text::Query keywords;                                   // from text::query, with the search dictionary
   std::string category, field, municipality, from, to;    // from/to: YYYY-MM-DD or ""
   bool past = false;
 };

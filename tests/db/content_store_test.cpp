@@ -121,7 +121,7 @@ TEST_CASE("the public article lists come from memory: published, by kind and sit
     ArticleFilters f;
     f.site = site;
     f.kind = kind;
-    f.terms = text::query(q).terms;
+    f.keywords = text::query(q);
     return public_articles(index, f, 20, 0);
   };
   CHECK(page("supernet", "notice", "").total == 2);  // its own and those for both sites

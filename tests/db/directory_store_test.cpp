@@ -47,11 +47,8 @@ OrgRow org(const std::string& name, const std::string& activities = "清掃活�
 }
 
 Filters keyword(const std::string& q) {
-  text::Query query = text::query(q);
   Filters f;
-  f.terms = query.terms;
-  f.grams = query.grams;
-  f.like_patterns = query.like_patterns;
+  f.keywords = text::query(q);
   return f;
 }
 

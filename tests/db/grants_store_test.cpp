@@ -36,11 +36,8 @@ GrantRow grant(const std::string& name, const std::string& end) {
 }
 
 GrantFilters keywords(const std::string& q) {
-  text::Query query = text::query(q);
   GrantFilters f;
-  f.terms = query.terms;
-  f.grams = query.grams;
-  f.like_patterns = query.like_patterns;
+  f.keywords = text::query(q);
   return f;
 }
 
@@ -192,7 +189,7 @@ TEST_CASE("the public library catalogue comes from memory: published books only,
   BookIndex index(d.pool, store::changed_books);
   index.refresh();
   auto found = [&](const std::string& q) {
-    return index.search(text::query(q).terms, [](const BookHot&, const BookCold&) { return true; }, 20, 0);
+    return index.search(text::query(q), [](const BookHot&, const BookCold&) { return true; }, 20, 0);
   };
   CHECK(found("萩").ids == std::vector<std::string>{a});
   CHECK(found("ﾎﾞﾗﾝﾃｨｱ").ids == std::vector<std::string>{c});

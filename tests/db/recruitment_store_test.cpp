@@ -43,7 +43,7 @@ store::EventRow event(const std::string& title, std::vector<std::string> dates, 
 
 store::EventFilters keywords(const std::string& q) {
   store::EventFilters f;
-  f.terms = text::query(q).terms;
+  f.keywords = text::query(q);
   return f;
 }
 

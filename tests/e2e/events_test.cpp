@@ -11,28 +11,6 @@ using namespace civic::e2e;
 
 namespace {
 
-nlohmann::json event(const std::string& title, const std::string& submitter_email, const std::string& date) {
-  return {{"category", "course"},
-          {"organizer", "萩まちづくりネット"},
-          {"title", title},
-          {"dates", {date}},
-          {"time_note", "13:30～15:30"},
-          {"venue", "萩市民館"},
-          {"municipality", "hagi"},
-          {"purpose", "地域の担い手づくり"},
-          {"content", "NPOの会計の基本を学ぶ講座です"},
-          {"fields", {"f03"}},
-          {"fee", "無料"},
-          {"target", "どなたでも"},
-          {"how_to_apply", "電話またはメール"},
-          {"contact_organization", "萩まちづくりネット"},
-          {"contact_phone", "0838-00-0000"},
-          {"contact_email", "info@hagi-machi.example.jp"},
-          {"url", "https://hagi-machi.example.jp/"},
-          {"submitter_name", "萩 花子"},
-          {"submitter_email", submitter_email}};
-}
-
 const std::string kPng = std::string("\x89PNG\r\n\x1a\n", 8) + std::string(32, '\0');
 
 } // namespace
@@ -40,7 +18,7 @@ const std::string kPng = std::string("\x89PNG\r\n\x1a\n", 8) + std::string(32, '
 TEST_CASE("receipts of submissions reach one address at most three times an hour, whoever submits", "[e2e]") {
   std::string submitter = unique("receipts_") + "@example.jp";
   for (int i = 0; i < 5; ++i) {  // five sources: the per-client throttle does not apply
-    Response r = Client().post("/api/v1/events", {{"event", event("講座" + unique(""), submitter, time::tokyo_date(9))}});
+    Response r = Client().post("/api/v1/events", {{"event", supernet_event("講座" + unique(""), submitter, time::tokyo_date(9))}});
     CHECK(r.status == 201);  // every submission is taken; only its receipt is held back
   }
   CHECK(settled_mail_count(submitter, "掲載依頼を受け付けました", 3) == 3);
@@ -56,7 +34,7 @@ TEST_CASE("Anyone submits an event, the centre publishes it, the public finds it
   std::string submitter = unique("ev_submitter_") + "@example.jp";
   std::string date = time::tokyo_date(-20);
 
-  nlohmann::json bad = event(std::string(201, 'x'), "nobody", "2026-02-30");
+  nlohmann::json bad = supernet_event(std::string(201, 'x'), "nobody", "2026-02-30");
   bad["category"] = "party";
   bad["url"] = "javascript:alert(1)";
   bad["fields"] = {"f99"};
@@ -68,7 +46,7 @@ TEST_CASE("Anyone submits an event, the centre publishes it, the public finds it
     CHECK(fields.count(f));
   }
 
-  Response submitted = anyone.post("/api/v1/events", {{"event", event(title, submitter, date)}});
+  Response submitted = anyone.post("/api/v1/events", {{"event", supernet_event(title, submitter, date)}});
   REQUIRE(submitted.status == 201);
   CHECK(submitted.json()["state"] == "review");
   std::string id = submitted.json()["id"];
@@ -118,7 +96,7 @@ TEST_CASE("Anyone submits an event, the centre publishes it, the public finds it
   CHECK(search.json()["items"][0]["type"] == "event");
 
   // Staff edits keep the version rule; archived events leave the site with their flyers.
-  nlohmann::json edit = event(title + "（会場変更）", submitter, date);
+  nlohmann::json edit = supernet_event(title + "（会場変更）", submitter, date);
   edit["version"] = 1;
   CHECK(admin.request("PUT", "/api/v1/admin/events/" + id, nlohmann::json({{"event", edit}}).dump()).status == 409);
   edit["version"] = published.json()["version"];
@@ -148,7 +126,7 @@ TEST_CASE("An event whose dates are over moves from the current list to the past
   ready_admin(admin, unique("ev_past_"));
   std::string tag = unique("");
   Response submitted = anyone.post(
-      "/api/v1/events", {{"event", event("清掃活動" + tag, unique("ev_p_") + "@example.jp", time::tokyo_date(3))}});
+      "/api/v1/events", {{"event", supernet_event("清掃活動" + tag, unique("ev_p_") + "@example.jp", time::tokyo_date(3))}});
   REQUIRE(submitted.status == 201);
   std::string id = submitted.json()["id"];
   REQUIRE(admin.post("/api/v1/admin/events/" + id + "/publish").status == 200);
@@ -163,9 +141,9 @@ TEST_CASE("An event whose dates are over moves from the current list to the past
 TEST_CASE("whoever submits an event attaches its reference material with the submission's token, nobody else", "[e2e]") {
   Client admin, anyone;
   ready_admin(admin, unique("admin_"));
-  Response a = Client().post("/api/v1/events", {{"event", event("資料付き講座" + unique(""), unique("ev_") + "@example.jp",
+  Response a = Client().post("/api/v1/events", {{"event", supernet_event("資料付き講座" + unique(""), unique("ev_") + "@example.jp",
                                                                 time::tokyo_date(12))}});
-  Response b = Client().post("/api/v1/events", {{"event", event("別の講座" + unique(""), unique("ev_") + "@example.jp",
+  Response b = Client().post("/api/v1/events", {{"event", supernet_event("別の講座" + unique(""), unique("ev_") + "@example.jp",
                                                                 time::tokyo_date(12))}});
   REQUIRE(a.status == 201);
   REQUIRE(b.status == 201);
@@ -197,7 +175,7 @@ TEST_CASE("An event correction reaches the public page only after its submitter 
   ready_admin(admin, unique("evc_admin_"));
   std::string tag = unique("");
   std::string submitter = unique("evc_submitter_") + "@example.jp";
-  Response made = anyone.post("/api/v1/events", {{"event", event("会計講座" + tag, submitter, time::tokyo_date(-15))}});
+  Response made = anyone.post("/api/v1/events", {{"event", supernet_event("会計講座" + tag, submitter, time::tokyo_date(-15))}});
   REQUIRE(made.status == 201);
   std::string id = made.json()["id"];
   std::string path = "/api/v1/events/" + id + "/correction-requests";

@@ -45,6 +45,30 @@ inline nlohmann::json aikasanet_group(const std::string& name, const std::string
           {"accepted_terms_version", aikasanet_terms()}};
 }
 
+/// A complete Supernet event (REC-1) on `date`, submitted from `submitter_email`.
+inline nlohmann::json supernet_event(const std::string& title, const std::string& submitter_email, const std::string& date) {
+  return {{"category", "course"},
+          {"organizer", "萩まちづくりネット"},
+          {"title", title},
+          {"dates", {date}},
+          {"time_note", "13:30～15:30"},
+          {"venue", "萩市民館"},
+          {"municipality", "hagi"},
+          {"purpose", "地域の担い手づくり"},
+          {"content", "NPOの会計の基本を学ぶ講座です"},
+          {"fields", {"f03"}},
+          {"fee", "無料"},
+          {"target", "どなたでも"},
+          {"how_to_apply", "電話またはメール"},
+          {"contact_organization", "萩まちづくりネット"},
+          {"contact_phone", "0838-00-0000"},
+          {"contact_email", "info@hagi-machi.example.jp"},
+          {"url", "https://hagi-machi.example.jp/"},
+          {"submitter_name", "萩 花子"},
+          {"submitter_email", submitter_email}};
+}
+
+
 inline std::set<std::string> error_fields(const Response& r) {
   std::set<std::string> out;
   for (const auto& d : r.json()["error"]["details"]) out.insert(d["field"].get<std::string>());

@@ -208,6 +208,12 @@ TEST_CASE("library books: staff catalogue and publish, the public searches, rece
   CHECK(anyone.get("/api/v1/books?publisher=%E5%B8%82%E6%B0%91&year=2021&q=" + token).json()["total_size"] == 1);
   CHECK(anyone.get("/api/v1/books?year=2020&q=" + token).json()["total_size"] == 0);
   CHECK(anyone.get("/api/v1/books?year=21").status == 400);
+  // Staff search their list (any state) the same way.
+  CHECK(admin.get("/api/v1/admin/books?author=%EF%BC%88%E8%8A%B1%E5%AD%90&q=" + token).json()["total_size"] == 0);
+  CHECK(admin.get("/api/v1/admin/books?author=%E8%8A%B1%E5%AD%90&q=" + token).json()["total_size"] == 1);
+  CHECK(admin.get("/api/v1/admin/books?publisher=%E5%B8%82%E6%B0%91&year=2021&q=" + token).json()["total_size"] == 1);
+  CHECK(admin.get("/api/v1/admin/books?year=2020&q=" + token).json()["total_size"] == 0);
+  CHECK(admin.get("/api/v1/admin/books?year=21").status == 400);
 
   nlohmann::json bad = book;
   bad["title"] = "";

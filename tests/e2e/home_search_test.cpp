@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include "client.h"
+#include "core/time.h"
+#include "fixtures.h"
 
 using namespace civic;
 using namespace civic::e2e;
@@ -63,4 +65,72 @@ TEST_CASE("each site's home page comes in one call with its sections", "[e2e]") 
   CHECK(aikasanet.json()["member_counts"].contains("company"));
   CHECK(anyone.get("/api/v1/home?site=other").status == 400);
   CHECK(anyone.request("POST", "/api/v1/home", "{}", {"X-Requested-With: t", "Content-Type: application/json"}).status == 405);
+}
+
+TEST_CASE("the search dictionary: staff keep it, and either form finds both in every public search", "[e2e]") {
+  std::string tag = unique("");
+  std::string kanji = "山彦" + tag, kana = "やまびこ" + tag;  // words only this test uses
+  Client anyone, admin, member;
+  ready_admin(admin, unique("dict_admin_"));
+  auto [login, mail] = verified_member(member);
+  REQUIRE(member.login(login, kPassword).status == 200);
+  nlohmann::json grant = {{"funder", "山口県"}, {"name", "地域の助成 " + tag},
+                          {"purpose", kanji + "の会と子ども食堂を応援します"}, {"application_end", "2099-12-31"}};
+  Response g = admin.post("/api/v1/admin/grants", {{"grant", grant}});
+  REQUIRE(g.status == 201);
+  REQUIRE(admin.post("/api/v1/admin/grants/" + g.json()["id"].get<std::string>() + "/publish").status == 200);
+  nlohmann::json ev = supernet_event("交流会" + tag, unique("dict_ev_") + "@example.jp", time::tokyo_date(-10));
+  ev["content"] = kanji + "と歩く自然観察会";
+  Response e = anyone.post("/api/v1/events", {{"event", ev}});
+  REQUIRE(e.status == 201);
+  REQUIRE(admin.post("/api/v1/admin/events/" + e.json()["id"].get<std::string>() + "/publish").status == 200);
+  auto total = [&](const std::string& path, const std::string& q) {
+    return anyone.get(path + "?q=" + url_encode(q)).json()["total_size"].get<int>();
+  };
+
+  // Seeded: 子供/子ども/こども — today's 子ども finds with any form.
+  CHECK(total("/api/v1/grants", "子供食堂 " + tag) == 1);
+  CHECK(total("/api/v1/grants", "こども食堂 " + tag) == 1);
+  // Not in the dictionary yet: the other form finds nothing.
+  CHECK(total("/api/v1/grants", kana) == 0);
+  Response before = anyone.get("/api/v1/search-variants");
+  REQUIRE(before.status == 200);
+  nlohmann::json original = before.json();
+  CHECK(original["groups"][1]["words"] == nlohmann::json::array({"子供", "子ども", "こども"}));
+
+  // Staff only; every word checked; one word in one group only; the version guards.
+  nlohmann::json groups = original["groups"];
+  groups.push_back({{"words", {kanji, kana}}});
+  nlohmann::json put = {{"groups", groups}, {"version", original["version"]}};
+  CHECK(member.put("/api/v1/admin/search-variants", put).status == 403);
+  CHECK(anyone.put("/api/v1/admin/search-variants", put).status == 401);
+  nlohmann::json bad = put;
+  bad["groups"].push_back({{"words", {"ひとつ"}}});
+  bad["groups"].push_back({{"words", {"子供", "こどもたち"}}});
+  bad["groups"].push_back({{"words", {"二つの 語", std::string(41, 'x')}}});
+  size_t n = groups.size();
+  auto at = [&](size_t i, const std::string& rest) { return "groups[" + std::to_string(i) + "]" + rest; };
+  CHECK(error_fields(admin.put("/api/v1/admin/search-variants", bad)) ==
+        std::set<std::string>{at(n, ".words"), at(n + 1, ".words[0]"), at(n + 2, ".words[0]"), at(n + 2, ".words[1]")});
+  bad = put;
+  bad["version"] = original["version"].get<int>() + 7;
+  CHECK(admin.put("/api/v1/admin/search-variants", bad).status == 409);
+  CHECK(anyone.get("/api/v1/search-variants").json()["version"] == original["version"]);  // nothing changed
+
+  Response saved = admin.put("/api/v1/admin/search-variants", put);
+  REQUIRE(saved.status == 200);
+  CHECK(saved.json()["version"] == original["version"].get<int>() + 1);
+  // Either form now finds both, in the lists and the site-wide search.
+  CHECK(total("/api/v1/grants", kana) == 1);
+  CHECK(total("/api/v1/grants", kanji) == 1);
+  CHECK(total("/api/v1/events", kana) == 1);
+  Response site = anyone.get("/api/v1/search?q=" + url_encode(kana));
+  REQUIRE(site.status == 200);
+  CHECK(site.json()["totals"]["grants"] == 1);
+  CHECK(site.json()["totals"]["events"] == 1);
+
+  // Put back as it was (other tests read the seeded groups).
+  nlohmann::json restore = {{"groups", original["groups"]}, {"version", saved.json()["version"]}};
+  REQUIRE(admin.put("/api/v1/admin/search-variants", restore).status == 200);
+  CHECK(total("/api/v1/grants", kana) == 0);
 }

@@ -128,3 +128,49 @@ TEST_CASE("substrings are found at every place of long texts, and texts survive 
   CHECK(index.match({"萩の会"}) == expected);  // the others' texts moved intact
   CHECK(index.size() == 43);
 }
+
+TEST_CASE("variants: a term holding a dictionary word has every form of it, whatever form was typed", "[unit]") {
+  text::Variants v({{"子供", "子ども", "こども"}, {"ＮＰＯ", "特定非営利活動法人"}, {"障害", "障がい", "障碍"}, {"孤立"}});
+  using Forms = std::vector<std::string>;
+  CHECK(v.forms("子ども") == Forms{"子ども", "子供", "こども"});  // the typed form first
+  CHECK(v.forms("こども") == Forms{"こども", "子供", "子ども"});
+  CHECK(v.forms("子供食堂") == Forms{"子供食堂", "子ども食堂", "こども食堂"});
+  CHECK(v.forms("npo") == Forms{"npo", "特定非営利活動法人"});  // words are normalised: ＮＰＯ is npo
+  CHECK(v.forms("孤立") == Forms{"孤立"});                      // a group of one word adds nothing
+  CHECK(v.forms("防災") == Forms{"防災"});
+  auto both = v.forms("障害のある子供");  // two words: every combination
+  CHECK(both.size() == 9);
+  CHECK(has(both, "障がいのあるこども"));
+  CHECK(has(both, "障碍のある子ども"));
+  text::Variants wide({{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"}});
+  CHECK(wide.forms("abc").size() == text::Variants::kMaxForms);  // bounded whatever the dictionary holds
+
+  text::Query q = text::query("子ども　食堂", v);
+  CHECK(q.terms == Forms{"食堂"});  // only the term without variants goes to grams and LIKE ALL
+  REQUIRE(q.any_of.size() == 1);
+  CHECK(q.any_of[0] == Forms{"子ども", "子供", "こども"});
+  CHECK(q.typed() == Forms{"食堂", "子ども"});
+  CHECK(!q.empty());
+  CHECK(text::query("子ども").any_of.empty());  // no dictionary: as before
+}
+
+TEST_CASE("the in-memory index answers a term with variants by any of its forms", "[unit]") {
+  text::Variants v({{"子供", "子ども", "こども"}, {"高齢者", "お年寄り"}});
+  text::Index index;
+  index.put(0, text::search_text({"子供食堂の運営"}));
+  index.put(1, text::search_text({"こども食堂", "お年寄りの見守り"}));
+  index.put(2, text::search_text({"子ども会"}));
+  index.put(3, text::search_text({"食堂", "高齢者サロン"}));
+  using Docs = std::vector<text::Index::Doc>;
+  auto find = [&](std::string_view keyword, const text::Variants& with) {
+    text::Query q = text::query(keyword, with);
+    return index.match(q.terms, q.any_of);
+  };
+  CHECK(find("子供", {}) == Docs{0});
+  CHECK(find("子供", v) == Docs{0, 1, 2});
+  CHECK(find("子ども 食堂", v) == Docs{0, 1});
+  CHECK(find("こども お年寄り", v) == Docs{1});
+  CHECK(find("高齢者", v) == Docs{1, 3});
+  CHECK(find("子ども 高齢者", v) == Docs{1});
+  CHECK(find("子ども 図書館", v).empty());
+}

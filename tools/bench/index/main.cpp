@@ -23,7 +23,7 @@ int main(int argc, char** argv) {
               std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
   for (int i = 1; i < argc; ++i) {
     grants::GrantFilters f;
-    f.terms = text::query(argv[i]).terms;
+    f.keywords = text::query(argv[i]);
     std::vector<double> ms;
     int64_t hits = 0;
     for (int run = 0; run < 50; ++run) {
