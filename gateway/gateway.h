@@ -175,6 +175,7 @@ class Gateway {
   void register_portal();
   grpc::Status home(RequestContext& ctx, const google::protobuf::Message& in, google::protobuf::Message& out);
   grpc::Status search(RequestContext& ctx, const google::protobuf::Message& in, google::protobuf::Message& out);
+  grpc::Status sitemap(RequestContext& ctx, const google::protobuf::Message& in, google::protobuf::Message& out);
 
  public:
   /// One call of a fan-out: `section` names its part of the composite response.

@@ -7,6 +7,8 @@
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/impl/codegen/proto_utils.h>
 
+#include <algorithm>
+#include <functional>
 #include <future>
 
 #include "civic/content.pb.h"
@@ -47,24 +49,111 @@ Gateway::Call section(std::string section, const Request& request, const char* m
 constexpr int kPerSection = 20;
 constexpr size_t kShown = 50;
 
-// A hit of the site-wide search, comparable across services.
-struct Hit {
-  std::string type, id, title, summary, published_at;
-  int score = 0;
+// What a public list says of one item, comparable across services.
+struct Item {
+  std::string type, id, title, about, published_at, updated_at;
 };
 
-std::string summary_of(const std::string& text) {  // the first 100 characters
-  std::string out;
-  size_t chars = 0;
-  for (size_t i = 0; i < text.size() && chars < 100; ++chars) {
-    size_t len = (static_cast<unsigned char>(text[i]) & 0xE0) == 0xC0 ? 2
-                 : (static_cast<unsigned char>(text[i]) & 0xF0) == 0xE0 ? 3
-                 : (static_cast<unsigned char>(text[i]) & 0xF8) == 0xF0 ? 4 : 1;
-    out.append(text, i, len);
-    i += len;
-  }
-  return out;
+// One public list the site-wide search and the sitemap read: how to ask it for a
+// keyword `q` (none: newest first) and `size` items, and how to read its total and
+// items.
+struct Listing {
+  std::string section;
+  std::string site;  // only on this site's search and sitemap; empty: both
+  bool searchable;   // false: the sitemap only (a list without a keyword search)
+  std::function<Gateway::Call(const std::string& site, const std::string& q, int size)> ask;
+  std::function<int32_t(const Message&, std::vector<Item>&)> read;
+};
+
+template <class Request, class Response, class Ask, class Read>
+Listing listing(std::string name, std::string site, bool searchable, const char* method, Ask ask, Read read_item) {
+  return {name, std::move(site), searchable,
+          [=](const std::string& on, const std::string& q, int size) {
+            Request r;
+            ask(r, on, q);
+            r.set_page_size(size);
+            return section<Response>(name, r, method);
+          },
+          [=](const Message& m, std::vector<Item>& out) {
+            const auto& r = static_cast<const Response&>(m);
+            for (const auto& x : r.items()) out.push_back(read_item(x));
+            return r.total_size();
+          }};
 }
+
+// Every public list of the two sites, in the order the sitemap shows them.
+const std::vector<Listing>& listings() {
+  static const std::vector<Listing> all = [] {
+    auto keyword = [](auto& r, const std::string&, const std::string& q) { r.set_q(q); };
+    auto on_site = [](auto& r, const std::string& site, const std::string& q) {
+      r.set_site(site);
+      r.set_q(q);
+    };
+    std::vector<Listing> l;
+    l.push_back(listing<directory::ListOrganizationsRequest, directory::ListOrganizationsResponse>(
+        "organizations", "", true, "ListOrganizations", on_site, [](const directory::Organization& o) {
+          return Item{"organization", o.id(), o.name(), o.activities(), o.published_at(), o.updated_at()};
+        }));
+    l.push_back(listing<matching::ListMembersRequest, matching::ListMembersResponse>(
+        "members", "aikasanet", true, "ListMembers", keyword, [](const matching::Member& m) {
+          // The public profile only: an individual has no name in public.
+          std::string title = m.display_name().empty() ? "個人会員" : m.display_name();
+          return Item{"member", m.id(), title, m.selling_point(), m.published_at(), m.updated_at()};
+        }));
+    l.push_back(listing<recruitment::ListRecruitmentsRequest, recruitment::ListRecruitmentsResponse>(
+        "recruitments", "", true, "ListRecruitments", keyword, [](const recruitment::Recruitment& x) {
+          return Item{"recruitment", x.id(), x.title(), x.content(), x.published_at(), x.updated_at()};
+        }));
+    l.push_back(listing<recruitment::ListEventsRequest, recruitment::ListEventsResponse>(
+        "events", "", true, "ListEvents",
+        [](auto& r, const std::string&, const std::string& q) {
+          r.set_q(q);  // a keyword: the coming ones by date; none: 新着順
+          if (q.empty()) r.set_sort("newest");
+        },
+        [](const recruitment::Event& x) {
+          return Item{"event", x.id(), x.title(), x.content(), x.published_at(), x.updated_at()};
+        }));
+    l.push_back(listing<grants::ListGrantsRequest, grants::ListGrantsResponse>(
+        "grants", "", true, "ListGrants", keyword, [](const grants::Grant& g) {
+          return Item{"grant", g.id(), g.name(), g.purpose(), g.published_at(), g.updated_at()};
+        }));
+    l.push_back(listing<grants::ListBooksRequest, grants::ListBooksResponse>(
+        "books", "", true, "ListBooks", keyword, [](const grants::Book& b) {
+          return Item{"book", b.id(), b.title(), b.description(), b.published_at(), b.updated_at()};
+        }));
+    l.push_back(listing<grants::ListReportsRequest, grants::ListReportsResponse>(
+        "reports", "", true, "ListReports", keyword, [](const grants::Report& x) {
+          return Item{"report", x.id(), x.title(), x.content(), x.published_at(), x.updated_at()};
+        }));
+    auto article = [](const content::Article& a) {
+      return Item{a.kind(), a.id(), a.title(), a.body(), a.published_at(), a.updated_at()};
+    };
+    l.push_back(listing<content::ListArticlesRequest, content::ListArticlesResponse>("notices", "", true, "ListNotices",
+                                                                                     on_site, article));
+    l.push_back(listing<content::ListArticlesRequest, content::ListArticlesResponse>(
+        "center_news", "", true, "ListCenterNews", on_site, article));
+    for (std::string kind : {"page", "interview", "faq", "link", "form"})
+      l.push_back(listing<content::ListArticlesRequest, content::ListArticlesResponse>(
+          kind, "", true, "ListArticles",
+          [kind](auto& r, const std::string& site, const std::string& q) {
+            r.set_site(site);
+            r.set_kind(kind);
+            r.set_q(q);
+          },
+          article));
+    l.push_back(listing<notification::ListNewslettersRequest, notification::ListNewslettersResponse>(
+        "newsletters", "", false, "ListNewsletters",
+        [](auto& r, const std::string& site, const std::string&) { r.set_site(site); },
+        [](const notification::Newsletter& n) {
+          return Item{"newsletter", n.id(), n.title(), "", n.published_at(), n.updated_at()};
+        }));
+    return l;
+  }();
+  return all;
+}
+
+bool on(const Listing& l, const std::string& site) { return l.site.empty() || l.site == site; }
+
 } // namespace
 
 void Gateway::call_all(std::vector<Call>& calls, const std::string& request_id) {
@@ -95,6 +184,7 @@ void Gateway::register_portal() {
   auto path = [service](const char* method) { return "/" + service->full_name() + "/" + method; };
   local_[path("Home")] = std::bind(&Gateway::home, this, _1, _2, _3);
   local_[path("Search")] = std::bind(&Gateway::search, this, _1, _2, _3);
+  local_[path("Sitemap")] = std::bind(&Gateway::sitemap, this, _1, _2, _3);
   local_[path("OpenApi")] = [this](RequestContext& ctx, const Message&, Message& out) {
     auto& doc = static_cast<common::HttpBody&>(out);
     doc.set_content_type("application/json");
@@ -141,6 +231,14 @@ grpc::Status Gateway::home(RequestContext& ctx, const Message& in, Message& out_
     grants::ListGrantsRequest grants;
     grants.set_page_size(3);
     calls.push_back(section<grants::ListGrantsResponse>("grants", grants, "ListGrants"));
+    recruitment::ListEventsRequest newest;  // 募集情報 新着順: the 3 newest published
+    newest.set_sort("newest");
+    newest.set_page_size(3);
+    calls.push_back(section<recruitment::ListEventsResponse>("newest_events", newest, "ListEvents"));
+    content::ListArticlesRequest center_news;  // センターからのお知らせ
+    center_news.set_site(site);
+    center_news.set_page_size(5);
+    calls.push_back(section<content::ListArticlesResponse>("center_news", center_news, "ListCenterNews"));
   } else {
     // MAT-5 in one call: member counts by type and the 6 newest members.
     calls.push_back(section<matching::MemberSummaryResponse>("members", matching::MemberSummaryRequest(), "MemberSummary"));
@@ -190,47 +288,13 @@ grpc::Status Gateway::search(RequestContext& ctx, const Message& in, Message& ou
   e.text("q", q, {.max_chars = 100});
   if (!e.empty()) return rpc::invalid(e);
 
+  std::vector<const Listing*> asked;
   std::vector<Call> calls;
-  directory::ListOrganizationsRequest orgs;
-  orgs.set_site(site);
-  orgs.set_q(q);
-  orgs.set_page_size(kPerSection);
-  calls.push_back(section<directory::ListOrganizationsResponse>("organizations", orgs, "ListOrganizations"));
-  grants::ListGrantsRequest grants;
-  grants.set_q(q);
-  grants.set_page_size(kPerSection);
-  calls.push_back(section<grants::ListGrantsResponse>("grants", grants, "ListGrants"));
-  recruitment::ListEventsRequest events;  // coming ones
-  events.set_q(q);
-  events.set_page_size(kPerSection);
-  calls.push_back(section<recruitment::ListEventsResponse>("events", events, "ListEvents"));
-  recruitment::ListRecruitmentsRequest recruitments;  // open ones
-  recruitments.set_q(q);
-  recruitments.set_page_size(kPerSection);
-  calls.push_back(section<recruitment::ListRecruitmentsResponse>("recruitments", recruitments, "ListRecruitments"));
-  grants::ListBooksRequest books;
-  books.set_q(q);
-  books.set_page_size(kPerSection);
-  calls.push_back(section<grants::ListBooksResponse>("books", books, "ListBooks"));
-  grants::ListReportsRequest reports;
-  reports.set_q(q);
-  reports.set_page_size(kPerSection);
-  calls.push_back(section<grants::ListReportsResponse>("reports", reports, "ListReports"));
-  for (const auto& [name, method] : {std::pair{"notices", "ListNotices"}, {"center_news", "ListCenterNews"}}) {
-    content::ListArticlesRequest articles;
-    articles.set_site(site);
-    articles.set_q(q);
-    articles.set_page_size(kPerSection);
-    calls.push_back(section<content::ListArticlesResponse>(name, articles, method));
-  }
-  for (const char* kind : {"interview", "faq"}) {
-    content::ListArticlesRequest articles;
-    articles.set_site(site);
-    articles.set_kind(kind);
-    articles.set_q(q);
-    articles.set_page_size(kPerSection);
-    calls.push_back(section<content::ListArticlesResponse>(kind, articles, "ListArticles"));
-  }
+  for (const auto& l : listings())
+    if (l.searchable && on(l, site)) {
+      asked.push_back(&l);
+      calls.push_back(l.ask(site, q, kPerSection));
+    }
   call_all(calls, ctx.request_id);
 
   out.set_site(site);
@@ -238,57 +302,81 @@ grpc::Status Gateway::search(RequestContext& ctx, const Message& in, Message& ou
   note_missing(calls, out, ctx);
   // Merged by relevance (each keyword in the title counts double), then recency.
   auto terms = text::query(q).terms;
-  std::vector<Hit> hits;
-  auto add = [&](const std::string& type, const std::string& id, const std::string& title, const std::string& about,
-                 const std::string& published_at) {
-    Hit h{type, id, title, summary_of(about), published_at, 0};
-    std::string t = text::normalize(title);
-    for (const auto& term : terms) h.score += t.find(term) != std::string::npos ? 2 : 1;
-    hits.push_back(std::move(h));
+  struct Hit {
+    Item item;
+    int score = 0;
   };
+  std::vector<Hit> hits;
   auto& totals = *out.mutable_totals();
-  for (auto& c : calls) {
-    if (!c.status.ok()) continue;
-    if (c.section == "organizations") {
-      auto& r = static_cast<directory::ListOrganizationsResponse&>(*c.response);
-      totals[c.section] = r.total_size();
-      for (const auto& o : r.items()) add("organization", o.id(), o.name(), o.activities(), o.published_at());
-    } else if (c.section == "grants") {
-      auto& r = static_cast<grants::ListGrantsResponse&>(*c.response);
-      totals[c.section] = r.total_size();
-      for (const auto& g : r.items()) add("grant", g.id(), g.name(), g.purpose(), g.published_at());
-    } else if (c.section == "events") {
-      auto& r = static_cast<recruitment::ListEventsResponse&>(*c.response);
-      totals[c.section] = r.total_size();
-      for (const auto& x : r.items()) add("event", x.id(), x.title(), x.content(), x.published_at());
-    } else if (c.section == "recruitments") {
-      auto& r = static_cast<recruitment::ListRecruitmentsResponse&>(*c.response);
-      totals[c.section] = r.total_size();
-      for (const auto& x : r.items()) add("recruitment", x.id(), x.title(), x.content(), x.published_at());
-    } else if (c.section == "books") {
-      auto& r = static_cast<grants::ListBooksResponse&>(*c.response);
-      totals[c.section] = r.total_size();
-      for (const auto& b : r.items()) add("book", b.id(), b.title(), b.description(), b.published_at());
-    } else if (c.section == "reports") {
-      auto& r = static_cast<grants::ListReportsResponse&>(*c.response);
-      totals[c.section] = r.total_size();
-      for (const auto& x : r.items()) add("report", x.id(), x.title(), x.content(), x.published_at());
-    } else {
-      auto& r = static_cast<content::ListArticlesResponse&>(*c.response);
-      totals[c.section] = r.total_size();
-      for (const auto& a : r.items()) add(a.kind(), a.id(), a.title(), a.body(), a.published_at());
+  for (size_t i = 0; i < calls.size(); ++i) {
+    if (!calls[i].status.ok()) continue;
+    std::vector<Item> items;
+    totals[calls[i].section] = asked[i]->read(*calls[i].response, items);
+    for (auto& item : items) {
+      std::string t = text::normalize(item.title);
+      int score = 0;
+      for (const auto& term : terms) score += t.find(term) != std::string::npos ? 2 : 1;
+      hits.push_back({std::move(item), score});
     }
   }
   std::stable_sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) {
-    return a.score != b.score ? a.score > b.score : a.published_at > b.published_at;
+    return a.score != b.score ? a.score > b.score : a.item.published_at > b.item.published_at;
   });
   for (size_t i = 0; i < hits.size() && i < kShown; ++i) {
+    const Item& h = hits[i].item;
     auto* item = out.add_items();
-    item->set_type(hits[i].type);
-    item->set_id(hits[i].id);
-    item->set_title(hits[i].title);
-    item->set_summary(hits[i].summary);
-    item->set_published_at(hits[i].published_at);
+    item->set_type(h.type);
+    item->set_id(h.id);
+    item->set_title(h.title);
+    item->set_summary(text::prefix(h.about, 100));
+    item->set_published_at(h.published_at);
+  }
+  return grpc::Status::OK;
+}
+
+// The sitemap (サイトマップ) of a site: its fixed pages one by one, and every public list
+// with its total and the time its newest item was published or updated.
+grpc::Status Gateway::sitemap(RequestContext& ctx, const Message& in, Message& out_message) {
+  const auto& req = static_cast<const portal::SitemapRequest&>(in);
+  auto& out = static_cast<portal::SitemapResponse&>(out_message);
+  validation::Errors e;
+  std::string site = site_of(req.site(), e);
+  if (!e.empty()) return rpc::invalid(e);
+  constexpr int kPages = 100;  // every fixed page (the sites have a few dozen)
+  std::vector<const Listing*> asked;
+  std::vector<Call> calls;
+  for (const auto& l : listings())
+    if (on(l, site)) {
+      asked.push_back(&l);
+      calls.push_back(l.ask(site, "", l.section == "page" ? kPages : 1));
+    }
+  call_all(calls, ctx.request_id);
+
+  out.set_site(site);
+  note_missing(calls, out, ctx);
+  for (size_t i = 0; i < calls.size(); ++i) {
+    if (!calls[i].status.ok()) continue;
+    std::vector<Item> items;
+    int32_t total = asked[i]->read(*calls[i].response, items);
+    if (calls[i].section == "page") {
+      const auto& pages = static_cast<const content::ListArticlesResponse&>(*calls[i].response).items();
+      std::vector<const content::Article*> by_title;
+      for (const auto& a : pages) by_title.push_back(&a);
+      std::sort(by_title.begin(), by_title.end(), [](const auto* a, const auto* b) { return a->title() < b->title(); });
+      for (const auto* a : by_title) {
+        auto* entry = out.add_pages();
+        entry->set_type("page");
+        entry->set_id(a->id());
+        entry->set_slug(a->slug());
+        entry->set_title(a->title());
+        entry->set_last_modified(std::max(a->published_at(), a->updated_at()));
+      }
+      continue;
+    }
+    auto* entry = out.add_collections();
+    entry->set_type(calls[i].section);
+    entry->set_total(total);
+    if (!items.empty()) entry->set_last_modified(std::max(items.front().published_at, items.front().updated_at));
   }
   return grpc::Status::OK;
 }

@@ -203,7 +203,7 @@ Status ContentServiceImpl::list_public(grpc::ServerContext* ctx, const ListArtic
     Errors e;
     ArticleFilters f = filters_of(e, req->q(), *variants());
     e.one_of("site", req->site(), {"supernet", "aikasanet"}, false);
-    if (kind.empty()) e.one_of("kind", req->kind(), {"interview", "faq", "link", "form"});
+    if (kind.empty()) e.one_of("kind", req->kind(), {"page", "interview", "faq", "link", "form"});
     paging::Page page = paging::read(e, req->page_size(), req->page_token());
     if (!e.empty()) return rpc::invalid(e);
     f.site = req->site();

@@ -159,6 +159,7 @@ Status RecruitmentServiceImpl::ListEvents(grpc::ServerContext* ctx, const ListEv
     e.date("from", req->from(), false);
     e.date("to", req->to(), false);
     e.one_of("status", req->status(), {"open", "past"}, false);
+    e.one_of("sort", req->sort(), {"date", "newest"}, false);
     paging::Page page = paging::read(e, req->page_size(), req->page_token());
     if (!e.empty()) return rpc::invalid(e);
     f.category = req->category();
@@ -167,7 +168,8 @@ Status RecruitmentServiceImpl::ListEvents(grpc::ServerContext* ctx, const ListEv
     f.from = req->from();
     f.to = req->to();
     f.past = req->status() == "past";
-    if (!f.past) {  // coming events, the busy list: from memory
+    f.newest = req->sort() == "newest";
+    if (!f.past && !f.newest) {  // coming events by date, the busy list: from memory
       search::Page found = coming_events(events_, f, time::tokyo_day(), page.limit, page.offset);
       auto rows = pool_.read([&](db::Tx& tx) { return store::find_published_events(tx, found.ids); });
       for (const auto& row : rows) render(row, false, resp->add_items());

@@ -318,7 +318,10 @@ EventPage list_events(db::Tx& tx, const EventFilters& f, int limit, int offset) 
   if (!f.from.empty()) w.add("last_date >= $?::date", db::to_param(f.from));
   if (!f.to.empty()) w.add("first_date <= $?::date", db::to_param(f.to));
   auto [items, total] = db::select_page<EventRow>(tx, kEventSelect, w,
-                                                  f.past ? "last_date DESC, id" : "first_date, id", limit, offset,
+                                                  f.newest ? "published_at DESC, id"
+                                                  : f.past ? "last_date DESC, id"
+                                                           : "first_date, id",
+                                                  limit, offset,
                                                   read_event);
   return {std::move(items), total};
 }

@@ -110,6 +110,7 @@ struct EventFilters {
   text::Query keywords;                                   // from text::query, with the search dictionary
   std::string category, field, municipality, from, to;    // from/to: YYYY-MM-DD or ""
   bool past = false;
+  bool newest = false;                                    // newest published first (新着順), not by date
 };
 /// What the in-memory list of coming events (search::LiveIndex) keeps of a published
 /// event: its first and last day as days since 1970-01-01, its category as a code.

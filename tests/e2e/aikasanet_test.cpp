@@ -694,3 +694,33 @@ TEST_CASE("Staff correct a member record: checked as on registration, the histor
   current["occupation"] = "自営業";
   CHECK(editor.put(path, {{"member", current}}).status == 200);  // editors correct records too
 }
+
+TEST_CASE("Aikasanet's site-wide search finds members by their public profile, never by a private item", "[e2e]") {
+  Client admin, volunteer, anyone;
+  ready_admin(admin, unique("aika_search_"));
+  std::string open_word = unique("手話通訳"), private_word = unique("内緒");
+  auto [login, mail] = verified_member(volunteer);
+  REQUIRE(volunteer.login(login, kPassword).status == 200);
+  nlohmann::json profile = individual(mail, "hagi", "sun");
+  profile["selling_point"] = open_word + "ができます";
+  profile["other_note"] = private_word;       // private
+  profile["address"] = "萩市" + private_word;  // private
+  Response saved = volunteer.put("/api/v1/me/volunteer-profile", {{"profile", profile}});
+  REQUIRE(saved.status == 200);
+  std::string id = saved.json()["id"];
+  CHECK(anyone.get("/api/v1/search?site=aikasanet&q=" + url_encode(open_word)).json()["totals"]["members"] == 0);  // in review
+  REQUIRE(admin.post("/api/v1/admin/members/" + id + "/publish").status == 200);
+
+  Response found = anyone.get("/api/v1/search?site=aikasanet&q=" + url_encode(open_word));
+  REQUIRE(found.status == 200);
+  CHECK(found.json()["totals"]["members"] == 1);
+  REQUIRE(found.json()["items"].size() == 1);
+  CHECK(found.json()["items"][0]["type"] == "member");
+  CHECK(found.json()["items"][0]["id"] == id);
+  CHECK(found.json()["items"][0]["title"] == "個人会員");  // an individual has no name in public
+  for (const std::string& secret : {std::string("山口 花子"), std::string("0834-11-2222"), std::string("1990-05-01"), private_word})
+    CHECK(found.body.find(secret) == std::string::npos);
+  CHECK(found.body.find(mail) == std::string::npos);
+  CHECK(anyone.get("/api/v1/search?site=aikasanet&q=" + url_encode(private_word)).json()["totals"]["members"] == 0);
+  CHECK_FALSE(anyone.get("/api/v1/search?q=" + url_encode(open_word)).json()["totals"].contains("members"));  // Supernet's
+}

@@ -259,3 +259,24 @@ TEST_CASE("An event correction reaches the public page only after its submitter 
   nlohmann::json left = admin.get("/api/v1/admin/event-correction-requests").json();
   for (const auto& item : left["items"]) CHECK(item["event_id"] != id);
 }
+
+TEST_CASE("The newest published events come first in the 新着順 list and on the Supernet home", "[e2e]") {
+  Client anyone, admin;
+  ready_admin(admin, unique("ev_new_admin_"));
+  // Dated far ahead, published now: 新着順 puts it first.
+  Response made = anyone.post("/api/v1/events", {{"event", supernet_event("新着講座" + unique(""), unique("ev_new_") + "@example.jp",
+                                                                         time::tokyo_date(-300))}});
+  REQUIRE(made.status == 201);
+  std::string id = made.json()["id"];
+  REQUIRE(admin.post("/api/v1/admin/events/" + id + "/publish").status == 200);
+  auto contains = [&](const nlohmann::json& items) {
+    for (const auto& x : items)
+      if (x["id"] == id) return true;
+    return false;
+  };
+  Response newest = anyone.get("/api/v1/events?sort=newest&page_size=3");
+  REQUIRE(newest.status == 200);
+  CHECK(contains(newest.json()["items"]));
+  CHECK(contains(anyone.get("/api/v1/home?site=supernet").json()["newest_events"]["items"]));
+  CHECK(anyone.get("/api/v1/events?sort=random").status == 400);
+}

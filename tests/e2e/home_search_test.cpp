@@ -2,6 +2,9 @@
 // across organisations, grants and articles, merged by relevance then recency.
 #include <catch2/catch.hpp>
 
+#include <map>
+#include <set>
+
 #include "client.h"
 #include "core/time.h"
 #include "fixtures.h"
@@ -33,9 +36,11 @@ TEST_CASE("one search box finds organisations, grants and notices, title hits fi
   CHECK(r.json()["totals"]["grants"] == 1);
   CHECK(r.json()["totals"]["organizations"] == 0);
   CHECK(r.json()["totals"]["notices"] == 1);
-  for (const char* empty : {"books", "reports", "events", "recruitments", "center_news", "interview", "faq"})
+  for (const char* empty : {"books", "reports", "events", "recruitments", "center_news", "interview", "faq", "page", "link",
+                            "form"})
     CHECK(r.json()["totals"][empty] == 0);
-  CHECK(r.json()["totals"].size() == 10);  // every section answered, under its list's name
+  CHECK(r.json()["totals"].size() == 13);  // every section answered, under its list's name
+  CHECK_FALSE(r.json()["totals"].contains("members"));  // Aikasanet's search only
 
   CHECK(anyone.get("/api/v1/search").status == 400);  // a keyword is required
   CHECK(anyone.get("/api/v1/search?q=" + std::string(101, 'x')).status == 400);
@@ -49,7 +54,7 @@ TEST_CASE("each site's home page comes in one call with its sections", "[e2e]") 
   Response supernet = anyone.get("/api/v1/home?site=supernet");
   REQUIRE(supernet.status == 200);
   CHECK(supernet.json()["partial"] == false);
-  for (const char* section : {"organizations", "events", "grants", "notices", "blocks"}) {
+  for (const char* section : {"organizations", "events", "grants", "notices", "blocks", "newest_events", "center_news"}) {
     INFO(section);
     CHECK(supernet.json().contains(section));
   }
@@ -133,4 +138,68 @@ TEST_CASE("the search dictionary: staff keep it, and either form finds both in e
   nlohmann::json restore = {{"groups", original["groups"]}, {"version", saved.json()["version"]}};
   REQUIRE(admin.put("/api/v1/admin/search-variants", restore).status == 200);
   CHECK(total("/api/v1/grants", kana) == 0);
+}
+
+TEST_CASE("the site-wide search finds fixed pages, links and forms, and the sitemap lists pages and every public list",
+          "[e2e]") {
+  std::string tag = unique("");
+  std::string slug = "guide-" + tag;
+  Client anyone, admin;
+  ready_admin(admin, unique("map_admin_"));
+  std::map<std::string, std::string> ids;
+  for (const nlohmann::json& a :
+       {nlohmann::json{{"site", "supernet"}, {"kind", "page"}, {"slug", slug}, {"title", "利用の手引き " + tag},
+                       {"body", "センターの使い方"}},
+        nlohmann::json{{"site", "both"}, {"kind", "link"}, {"title", "関連団体 " + tag}, {"url", "https://example.jp/"}},
+        nlohmann::json{{"site", "supernet"}, {"kind", "form"}, {"title", "会議室申込書 " + tag}},
+        nlohmann::json{{"site", "supernet"}, {"kind", "center_news"}, {"title", "センター便り " + tag}, {"body", "休館日"}}}) {
+    Response made = admin.post("/api/v1/admin/articles", {{"article", a}});
+    REQUIRE(made.status == 201);
+    std::string id = made.json()["id"];
+    REQUIRE(admin.post("/api/v1/admin/articles/" + id + "/publish").status == 200);
+    ids[a["kind"]] = id;
+  }
+  Response r = anyone.get("/api/v1/search?q=" + tag);
+  REQUIRE(r.status == 200);
+  std::set<std::string> types;
+  for (const auto& hit : r.json()["items"]) types.insert(hit["type"].get<std::string>());
+  CHECK(types == std::set<std::string>{"page", "link", "form", "center_news"});
+  CHECK(r.json()["totals"]["page"] == 1);
+  CHECK(r.json()["totals"]["form"] == 1);
+  CHECK(anyone.get("/api/v1/search?site=aikasanet&q=" + tag).json()["totals"]["link"] == 1);  // for both sites
+  CHECK(anyone.get("/api/v1/search?site=aikasanet&q=" + tag).json()["totals"]["page"] == 0);  // Supernet's page
+
+  // The sitemap: every published page of the site by title with its slug, and every
+  // public list with its total and last change.
+  Response map = anyone.get("/api/v1/sitemap?site=supernet");
+  REQUIRE(map.status == 200);
+  CHECK(map.json()["partial"] == false);
+  nlohmann::json page;
+  for (const auto& p : map.json()["pages"])
+    if (p["id"] == ids["page"]) page = p;
+  REQUIRE(page.is_object());
+  CHECK(page["slug"] == slug);
+  CHECK(page["title"] == "利用の手引き " + tag);
+  CHECK(page["last_modified"].get<std::string>().size() == 20);  // 2026-12-01T09:00:00Z
+  std::set<std::string> lists;
+  for (const auto& c : map.json()["collections"]) {
+    lists.insert(c["type"].get<std::string>());
+    if (c["type"] == "center_news") CHECK(c["total"].get<int>() >= 1);
+  }
+  CHECK(lists == std::set<std::string>{"organizations", "recruitments", "events", "grants", "books", "reports", "notices",
+                                       "center_news", "interview", "faq", "link", "form", "newsletters"});
+  Response aika = anyone.get("/api/v1/sitemap?site=aikasanet");
+  REQUIRE(aika.status == 200);
+  bool members = false;
+  for (const auto& c : aika.json()["collections"]) members |= c["type"] == "members";
+  CHECK(members);
+  for (const auto& p : aika.json()["pages"]) CHECK(p["id"] != ids["page"]);  // Supernet's page
+  CHECK(anyone.get("/api/v1/sitemap?site=mars").status == 400);
+  CHECK(anyone.get("/api/v1/sitemap?page=2").status == 400);
+
+  // The Supernet home shows centre news.
+  Response home = anyone.get("/api/v1/home?site=supernet");
+  bool news = false;
+  for (const auto& a : home.json()["center_news"]["items"]) news |= a["id"] == ids["center_news"];
+  CHECK(news);
 }
