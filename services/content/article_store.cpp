@@ -169,19 +169,20 @@ std::optional<FileRow> find_file(db::Tx& tx, std::string_view article_id, std::s
 std::optional<BlocksRow> find_blocks(db::Tx& tx, std::string_view site) {
   db::Result r = tx.exec(std::string("SELECT site, emergency_enabled, emergency_title, emergency_body, variable_block, "
                                      "to_char(updated_at AT TIME ZONE 'UTC', ") + kTime +
-                             "), version FROM site_blocks WHERE site = $1",
+                             "), version, variable_links::text, embed_url, embed_title FROM site_blocks WHERE site = $1",
                          site);
   if (r.empty()) return std::nullopt;
   return BlocksRow{r[0].text(0), r[0].boolean(1), r[0].text(2), r[0].text(3), r[0].text(4), r[0].text(5),
-                   int(r[0].int64(6))};
+                   int(r[0].int64(6)), r[0].text(7), r[0].text(8), r[0].text(9)};
 }
 
 bool update_blocks(db::Tx& tx, const BlocksRow& b, std::string_view actor) {
   std::optional<std::string> by = actor.empty() ? std::nullopt : std::optional<std::string>(actor);
   return tx.exec("UPDATE site_blocks SET emergency_enabled = $2, emergency_title = $3, emergency_body = $4, "
-                 "variable_block = $5, version = version + 1, updated_by = $7::uuid, updated_at = now() "
-                 "WHERE site = $1 AND version = $6",
-                 b.site, b.emergency_enabled, b.emergency_title, b.emergency_body, b.variable_block, b.version, by)
+                 "variable_block = $5, variable_links = $8::jsonb, embed_url = $9, embed_title = $10, "
+                 "version = version + 1, updated_by = $7::uuid, updated_at = now() WHERE site = $1 AND version = $6",
+                 b.site, b.emergency_enabled, b.emergency_title, b.emergency_body, b.variable_block, b.version, by,
+                 b.variable_links, b.embed_url, b.embed_title)
              .affected() == 1;
 }
 

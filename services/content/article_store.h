@@ -52,6 +52,8 @@ struct BlocksRow {
   bool emergency_enabled = false;
   std::string emergency_title, emergency_body, variable_block, updated_at;
   int version = 0;
+  std::string variable_links = "[]";  // JSON [{label, url}]
+  std::string embed_url = {}, embed_title = {};
 };
 
 struct ViewRow {

@@ -1,10 +1,12 @@
 // Content service, CNT-1 (articles under the review workflow, images with alternative
 // text) and CNT-2 (each site's emergency notice and variable block).
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <regex>
 
 #include "content/article_store.h"
 #include "content/service.h"
+#include "content/store.h"
 #include "core/crypto.h"
 #include "core/files.h"
 #include "core/log.h"
@@ -73,12 +75,42 @@ void to_proto(const ImageRow& i, ArticleImage* out) {
   out->set_size(int32_t(i.size));
 }
 
-void to_proto(const BlocksRow& b, SiteBlocks* out) {
+// The host of an absolute https URL without user or port ("https://Host/x" -> "host");
+// empty for anything else.
+std::string https_host(std::string_view url) {
+  constexpr std::string_view kScheme = "https://";
+  if (url.size() <= kScheme.size() || url.substr(0, kScheme.size()) != kScheme) return "";
+  std::string_view rest = url.substr(kScheme.size());
+  std::string host(rest.substr(0, rest.find_first_of("/?#")));
+  if (host.empty() || host.find_first_of("@:\\") != std::string::npos) return "";
+  for (auto& c : host) c = char(std::tolower(static_cast<unsigned char>(c)));
+  return host;
+}
+
+bool allowed(const std::vector<std::string>& hosts, std::string_view url) {
+  std::string host = https_host(url);
+  return !host.empty() && std::find(hosts.begin(), hosts.end(), host) != hosts.end();
+}
+
+// `embed_hosts`: a frame is shown only while its host is still allowed.
+void to_proto(const BlocksRow& b, const std::vector<std::string>& embed_hosts, SiteBlocks* out) {
   out->set_site(b.site);
   out->set_emergency_enabled(b.emergency_enabled);
   out->set_emergency_title(b.emergency_title);
   out->set_emergency_body(b.emergency_body);
-  out->set_variable_block(b.variable_block);
+  auto* v = out->mutable_variable();
+  v->set_text(b.variable_block);
+  auto links = nlohmann::json::parse(b.variable_links, nullptr, false);
+  if (links.is_array())
+    for (const auto& l : links) {
+      auto* link = v->add_links();
+      link->set_label(l.value("label", ""));
+      link->set_url(l.value("url", ""));
+    }
+  if (allowed(embed_hosts, b.embed_url)) {
+    v->set_embed_url(b.embed_url);
+    v->set_embed_title(b.embed_title);
+  }
   out->set_version(b.version);
   out->set_updated_at(b.updated_at);
 }
@@ -138,10 +170,12 @@ Status ContentServiceImpl::GetSiteBlocks(grpc::ServerContext* ctx, const GetSite
     Errors e;
     e.one_of("site", req->site(), {"supernet", "aikasanet"});
     if (!e.empty()) return rpc::invalid(e);
-    auto b = pool_.read([&](db::Tx& tx) { return store::find_blocks(tx, req->site()); });
-    if (!b) return not_found();
-    to_proto(*b, resp);
-    return Status::OK;
+    return pool_.read([&](db::Tx& tx) {
+      auto b = store::find_blocks(tx, req->site());
+      if (!b) return not_found();
+      to_proto(*b, store::site(tx).embed_hosts, resp);
+      return Status::OK;
+    });
   });
 }
 
@@ -154,15 +188,32 @@ Status ContentServiceImpl::UpdateSiteBlocks(grpc::ServerContext* ctx, const Upda
     e.one_of("site", req->site(), {"supernet", "aikasanet"});
     e.text("blocks.emergency_title", b.emergency_title(), {.required = b.emergency_enabled(), .max_chars = 200});
     e.text("blocks.emergency_body", b.emergency_body(), {.required = false, .max_chars = 5000, .multiline = true});
-    e.text("blocks.variable_block", b.variable_block(), {.required = false, .max_chars = 20000, .multiline = true});
+    const VariableBlock& v = b.variable();
+    e.text("blocks.variable.text", v.text(), {.required = false, .max_chars = 20000, .multiline = true});
+    constexpr int kMaxLinks = 10;
+    if (v.links_size() > kMaxLinks) e.add("blocks.variable.links", "too_many", "リンクは10件までです", "at most 10 links");
+    nlohmann::json links = nlohmann::json::array();
+    for (int i = 0; i < v.links_size() && i < kMaxLinks; ++i) {
+      std::string at = "blocks.variable.links[" + std::to_string(i) + "]";
+      e.text(at + ".label", v.links(i).label(), {.max_chars = 100});
+      e.http_url(at + ".url", v.links(i).url());
+      links.push_back({{"label", v.links(i).label()}, {"url", v.links(i).url()}});
+    }
+    e.http_url("blocks.variable.embed_url", v.embed_url(), false);
+    e.text("blocks.variable.embed_title", v.embed_title(), {.required = !v.embed_url().empty(), .max_chars = 200});
     if (b.version() <= 0)
       e.add("blocks.version", "required", "読み込んだ版番号を指定してください", "the version that was read is required");
-    if (!e.empty()) return rpc::invalid(e);
-    BlocksRow row{req->site(), b.emergency_enabled(), b.emergency_title(), b.emergency_body(), b.variable_block(), "",
-                  b.version()};
+    BlocksRow row{req->site(), b.emergency_enabled(), b.emergency_title(), b.emergency_body(), v.text(), "",
+                  b.version(), links.dump(), v.embed_url(), v.embed_title()};
     return pool_.transaction([&](db::Tx& tx) {
+      // A frame only of a page on a host the admins allowed (an https page of theirs).
+      auto hosts = store::site(tx).embed_hosts;
+      if (!v.embed_url().empty() && !allowed(hosts, v.embed_url()))
+        e.add("blocks.variable.embed_url", "not_allowed", "埋め込みを許可されたサイト（https）のページを指定してください",
+              "must be an https page of an allowed host");
+      if (!e.empty()) return rpc::invalid(e);
       if (!store::update_blocks(tx, row, p.account_id())) return stale();
-      to_proto(*store::find_blocks(tx, req->site()), resp);
+      to_proto(*store::find_blocks(tx, req->site()), hosts, resp);
       log::info("site_blocks_updated", {{"site", req->site()}, {"emergency", b.emergency_enabled()},
                                         {"account_id", p.account_id()}});
       return Status::OK;

@@ -1,5 +1,6 @@
 #include "content/service.h"
 
+#include <algorithm>
 #include <map>
 #include <regex>
 #include <set>
@@ -56,6 +57,7 @@ void to_proto(const SiteRow& s, SiteSettings* out) {
   out->mutable_maintenance()->set_retry_after_seconds(s.retry_after_seconds);
   out->set_version(s.version);
   out->set_updated_at(s.updated_at);
+  for (const auto& h : s.embed_hosts) out->add_embed_hosts(h);
 }
 
 void to_proto(const TermsRow& t, TermsDocument* out) {
@@ -253,6 +255,39 @@ Status ContentServiceImpl::UpdateSite(grpc::ServerContext* ctx, const UpdateSite
       if (!store::update_site(tx, {m.enabled(), m.message(), retry, req->version(), ""}, p.account_id())) return stale();
       to_proto(store::site(tx), resp);
       log::info("maintenance_changed", {{"enabled", m.enabled()}, {"account_id", p.account_id()}});
+      return Status::OK;
+    });
+  });
+}
+
+// Admins keep the hosts whose pages the variable blocks may show in a frame (a booking
+// calendar): host names only, so a block can never frame a page elsewhere.
+Status ContentServiceImpl::PutEmbedHosts(grpc::ServerContext* ctx, const PutEmbedHostsRequest* req,
+                                         SiteSettings* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "PutEmbedHosts", [&](const Principal& p) {
+    if (Status s = rpc::require_admin(p); !s.ok()) return s;
+    static const std::regex kHost("([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}");
+    constexpr int kMaxHosts = 20;
+    validation::Errors e;
+    version_field(e, req->version());
+    if (req->hosts_size() > kMaxHosts) e.add("hosts", "too_many", "20件までです", "at most 20 hosts");
+    std::vector<std::string> hosts;
+    for (int i = 0; i < req->hosts_size() && i < kMaxHosts; ++i) {
+      const std::string& h = req->hosts(i);
+      std::string field = "hosts[" + std::to_string(i) + "]";
+      if (h.size() > 253 || !std::regex_match(h, kHost))
+        e.add(field, "invalid_format", "ホスト名（例: calendar.google.com）を小文字で指定してください",
+              "must be a lower-case host name such as calendar.google.com");
+      else if (std::find(hosts.begin(), hosts.end(), h) != hosts.end())
+        e.add(field, "duplicate", "同じホスト名が重複しています", "appears twice");
+      else
+        hosts.push_back(h);
+    }
+    if (!e.empty()) return rpc::invalid(e);
+    return pool_.transaction([&](db::Tx& tx) {
+      if (!store::put_embed_hosts(tx, hosts, req->version(), p.account_id())) return stale();
+      to_proto(store::site(tx), resp);
+      log::info("embed_hosts_changed", {{"hosts", hosts.size()}, {"account_id", p.account_id()}});
       return Status::OK;
     });
   });

@@ -26,6 +26,7 @@ class ContentServiceImpl final : public ContentService::Service {
   grpc::Status ListTaxonomies(grpc::ServerContext*, const civic::common::Empty*, ListTaxonomiesResponse*) override;
   grpc::Status GetTaxonomy(grpc::ServerContext*, const GetTaxonomyRequest*, Taxonomy*) override;
   grpc::Status PutTaxonomy(grpc::ServerContext*, const PutTaxonomyRequest*, Taxonomy*) override;
+  grpc::Status PutEmbedHosts(grpc::ServerContext*, const PutEmbedHostsRequest*, SiteSettings*) override;
   grpc::Status GetSearchVariants(grpc::ServerContext*, const civic::common::Empty*, SearchVariants*) override;
   grpc::Status PutSearchVariants(grpc::ServerContext*, const PutSearchVariantsRequest*, SearchVariants*) override;
   grpc::Status ValidateCodes(grpc::ServerContext*, const ValidateCodesRequest*, ValidateCodesResponse*) override;

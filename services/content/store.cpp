@@ -28,7 +28,7 @@ constexpr const char* kUnknownCodes =
     "  AND ($3 = '' OR t.sites = '{}' OR $3 = ANY(t.sites)))";
 const std::string kSite = std::string(
     "SELECT maintenance_enabled, maintenance_message, retry_after_seconds, version, "
-    "to_char(updated_at AT TIME ZONE 'UTC', ") + kTime + ") FROM site_settings WHERE id = 1";
+    "to_char(updated_at AT TIME ZONE 'UTC', ") + kTime + "), embed_hosts FROM site_settings WHERE id = 1";
 constexpr const char* kUpdateSite =
     "UPDATE site_settings SET maintenance_enabled = $1, maintenance_message = $2, retry_after_seconds = $3, "
     "version = version + 1, updated_by = $5::uuid, updated_at = now() WHERE id = 1 AND version = $4";
@@ -123,12 +123,19 @@ bool put_search_variants(db::Tx& tx, const std::vector<std::vector<std::string>>
 
 SiteRow site(db::Tx& tx) {
   db::Result r = tx.exec(kSite);
-  return {r[0].boolean(0), r[0].text(1), int(r[0].int64(2)), int(r[0].int64(3)), r[0].text(4)};
+  return {r[0].boolean(0), r[0].text(1), int(r[0].int64(2)), int(r[0].int64(3)), r[0].text(4), r[0].text_array(5)};
 }
 
 bool update_site(db::Tx& tx, const SiteRow& s, std::string_view actor) {
   return tx.exec(kUpdateSite, s.maintenance_enabled, s.maintenance_message, s.retry_after_seconds, s.version,
                  actor_param(actor)).affected() == 1;
+}
+
+bool put_embed_hosts(db::Tx& tx, const std::vector<std::string>& hosts, int version, std::string_view actor) {
+  return tx.exec("UPDATE site_settings SET embed_hosts = $1::text[], version = version + 1, updated_by = $3::uuid, "
+                 "updated_at = now() WHERE id = 1 AND version = $2",
+                 hosts, version, actor_param(actor))
+             .affected() == 1;
 }
 
 std::optional<TermsRow> current_terms(db::Tx& tx, std::string_view site) {

@@ -33,6 +33,7 @@ struct SiteRow {
   int retry_after_seconds = 3600;
   int version = 0;
   std::string updated_at;
+  std::vector<std::string> embed_hosts = {};
 };
 
 struct TermsRow {
@@ -61,6 +62,8 @@ bool put_search_variants(db::Tx& tx, const std::vector<std::vector<std::string>>
 SiteRow site(db::Tx& tx);
 /// False when `version` is stale.
 bool update_site(db::Tx& tx, const SiteRow& s, std::string_view actor);
+/// False when `version` is stale.
+bool put_embed_hosts(db::Tx& tx, const std::vector<std::string>& hosts, int version, std::string_view actor);
 
 std::optional<TermsRow> current_terms(db::Tx& tx, std::string_view site);
 std::vector<TermsRow> list_terms(db::Tx& tx, std::string_view site);

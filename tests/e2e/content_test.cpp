@@ -6,6 +6,7 @@
 
 #include "civic/content.grpc.pb.h"
 #include "client.h"
+#include "fixtures.h"
 #include "rpc/principal.h"
 
 using namespace civic;
@@ -81,9 +82,7 @@ TEST_CASE("only admins edit a taxonomy, stale versions and bad terms change noth
                                    {{"code", "long"}, {"label", std::string(101, 'x')}}}}};
   Response r = admin.request("PUT", "/api/v1/admin/taxonomies/probono_fields", bad.dump());
   REQUIRE(r.status == 400);
-  std::set<std::string> fields;
-  for (const auto& d : r.json()["error"]["details"]) fields.insert(d["field"].get<std::string>());
-  CHECK(fields == std::set<std::string>{"terms[0].code", "terms[1].label", "terms[2].code", "terms[2].sites",
+  CHECK(error_fields(r) == std::set<std::string>{"terms[0].code", "terms[1].label", "terms[2].code", "terms[2].sites",
                                         "terms[3].label"});
 
   // Drop "other", add "nursing".
@@ -135,11 +134,6 @@ TEST_CASE("terms of use are versioned: admins publish, everyone reads the curren
 }
 
 namespace {
-std::set<std::string> fields_of(const Response& r) {
-  std::set<std::string> out;
-  for (const auto& d : r.json()["error"]["details"]) out.insert(d["field"].get<std::string>());
-  return out;
-}
 const std::string kPng = std::string("\x89PNG\r\n\x1a\n", 8) + std::string(64, '\0');
 } // namespace
 
@@ -167,8 +161,8 @@ TEST_CASE("articles: editors write and publish, drafts and archived items stay p
 
   // An image needs its alternative text; only PNG and JPEG content.
   std::string images = "/api/v1/admin/articles/" + id + "/images";
-  CHECK(fields_of(post_form(editor, images, {{"alt", ""}}, "map.png", "image/png", kPng)) == std::set<std::string>{"alt"});
-  CHECK(fields_of(post_form(editor, images, {{"alt", "地図"}}, "map.png", "image/png", "<svg onload=alert(1)>")) ==
+  CHECK(error_fields(post_form(editor, images, {{"alt", ""}}, "map.png", "image/png", kPng)) == std::set<std::string>{"alt"});
+  CHECK(error_fields(post_form(editor, images, {{"alt", "地図"}}, "map.png", "image/png", "<svg onload=alert(1)>")) ==
         std::set<std::string>{"file"});
   CHECK(post_form(member, images, {{"alt", "地図"}}, "map.png", "image/png", kPng).status == 403);
   Response image = post_form(editor, images, {{"alt", "センターまでの地図"}}, "map.png", "image/png", kPng);
@@ -191,9 +185,9 @@ TEST_CASE("articles: editors write and publish, drafts and archived items stay p
     INFO(bad);
     Response r = anyone.get(std::string("/api/v1/pages/") + bad);
     CHECK((r.status == 400 || r.status == 404));
-    if (r.status == 400) CHECK(fields_of(r) == std::set<std::string>{"slug"});
+    if (r.status == 400) CHECK(error_fields(r) == std::set<std::string>{"slug"});
   }
-  CHECK(fields_of(editor.post("/api/v1/admin/articles", {{"article", {{"site", "supernet"}, {"kind", "page"},
+  CHECK(error_fields(editor.post("/api/v1/admin/articles", {{"article", {{"site", "supernet"}, {"kind", "page"},
                                                                        {"slug", "../x"}, {"title", "t"}, {"body", "b"}}}})) ==
         std::set<std::string>{"slug"});
 
@@ -223,12 +217,12 @@ TEST_CASE("each site's emergency notice and variable block: staff edit them, eve
   Response current = anyone.get("/api/v1/site/aikasanet/blocks");
   REQUIRE(current.status == 200);
   nlohmann::json blocks = {{"emergency_enabled", true}, {"emergency_title", "大雨による活動中止"},
-                           {"emergency_body", "本日の活動はすべて中止です"}, {"variable_block", "今月の特集"},
+                           {"emergency_body", "本日の活動はすべて中止です"}, {"variable", {{"text", "今月の特集"}}},
                            {"version", current.json()["version"]}};
   CHECK(member.request("PUT", "/api/v1/admin/site/aikasanet/blocks", nlohmann::json{{"blocks", blocks}}.dump()).status == 403);
   nlohmann::json untitled = blocks;
   untitled["emergency_title"] = "";
-  CHECK(fields_of(editor.request("PUT", "/api/v1/admin/site/aikasanet/blocks", nlohmann::json{{"blocks", untitled}}.dump())) ==
+  CHECK(error_fields(editor.request("PUT", "/api/v1/admin/site/aikasanet/blocks", nlohmann::json{{"blocks", untitled}}.dump())) ==
         std::set<std::string>{"blocks.emergency_title"});
   REQUIRE(editor.request("PUT", "/api/v1/admin/site/aikasanet/blocks", nlohmann::json{{"blocks", blocks}}.dump()).status == 200);
   CHECK(editor.request("PUT", "/api/v1/admin/site/aikasanet/blocks", nlohmann::json{{"blocks", blocks}}.dump()).status == 409);
@@ -258,8 +252,8 @@ TEST_CASE("「form」 articles host application forms: PDF, DOCX or XLSX by cont
   std::string exe = std::string("MZ\x90\x00\x03\x00\x00\x00", 8) + "This program cannot be run in DOS mode.";
   Response disguised = post_form(admin, files, {{"title", "申請書"}}, "申請書.pdf", "application/pdf", exe);
   CHECK(disguised.status == 400);
-  CHECK(fields_of(disguised) == std::set<std::string>{"file"});
-  CHECK(fields_of(post_form(admin, files, {{"title", ""}}, "a.pdf", "application/pdf", pdf)) ==
+  CHECK(error_fields(disguised) == std::set<std::string>{"file"});
+  CHECK(error_fields(post_form(admin, files, {{"title", ""}}, "a.pdf", "application/pdf", pdf)) ==
         std::set<std::string>{"title"});
   CHECK(post_form(member, files, {{"title", "申請書"}}, "a.pdf", "application/pdf", pdf).status == 403);
   Response notice = admin.post("/api/v1/admin/articles", {{"article", {{"site", "supernet"}, {"kind", "notice"},
@@ -289,4 +283,60 @@ TEST_CASE("「form」 articles host application forms: PDF, DOCX or XLSX by cont
   CHECK(member.del("/api/v1/admin/articles/" + id + "/files/" + up.json()["id"].get<std::string>()).status == 403);
   CHECK(admin.del("/api/v1/admin/articles/" + id + "/files/" + up.json()["id"].get<std::string>()).status == 204);
   CHECK(anyone.get(file).status == 404);
+}
+
+TEST_CASE("the variable block carries text, links and a frame of an allowed host only", "[e2e]") {
+  Client anyone, member, editor, admin;
+  auto [login, mail] = verified_member(member);
+  REQUIRE(member.login(login, kPassword).status == 200);
+  ready_admin(admin, unique("vb_admin_"));
+  ready_editor(admin, editor, unique("vb_editor_"));
+  std::string path = "/api/v1/admin/site/supernet/blocks";
+  auto put = [&](Client& c, const nlohmann::json& variable) {
+    nlohmann::json blocks = anyone.get("/api/v1/site/supernet/blocks").json();
+    blocks["variable"] = variable;
+    return c.put(path, {{"blocks", blocks}});
+  };
+  std::string calendar = "https://calendar.google.com/calendar/embed?src=center%40example.jp";
+  nlohmann::json variable = {{"text", "プリンター・Zoom部屋の予約状況"},
+                             {"links", {{{"label", "予約のしかた"}, {"url", "https://example.jp/booking"}}}},
+                             {"embed_url", calendar},
+                             {"embed_title", "センター設備の予約カレンダー"}};
+  // Every item checked; a frame only of an allowed host, over https, without user or port.
+  nlohmann::json bad = variable;
+  bad["links"] = {{{"label", ""}, {"url", "javascript:alert(1)"}}};
+  bad["embed_title"] = "";
+  CHECK(error_fields(put(editor, bad)) == std::set<std::string>{"blocks.variable.links[0].label",
+                                                               "blocks.variable.links[0].url",
+                                                               "blocks.variable.embed_title"});
+  for (std::string url : {"https://evil.example/calendar", "http://calendar.google.com/x",
+                          "https://calendar.google.com@evil.example/", "https://calendar.google.com:8443/x",
+                          "https://calendar.google.com.evil.example/"}) {
+    INFO(url);
+    bad = variable;
+    bad["embed_url"] = url;
+    CHECK(error_fields(put(editor, bad)) == std::set<std::string>{"blocks.variable.embed_url"});
+  }
+  CHECK(put(member, variable).status == 403);
+  REQUIRE(put(editor, variable).status == 200);
+  nlohmann::json shown = anyone.get("/api/v1/site/supernet/blocks").json()["variable"];
+  CHECK(shown["text"] == "プリンター・Zoom部屋の予約状況");
+  CHECK(shown["links"][0]["url"] == "https://example.jp/booking");
+  CHECK(shown["embed_url"] == calendar);
+  CHECK(anyone.get("/api/v1/home?site=supernet").json()["blocks"]["variable"]["embed_title"] == "センター設備の予約カレンダー");
+
+  // Admins keep the allow-list; a host taken off it stops the frame at once.
+  nlohmann::json site = anyone.get("/api/v1/site").json();
+  CHECK(site["embed_hosts"] == nlohmann::json::array({"calendar.google.com"}));
+  nlohmann::json hosts = {{"hosts", {"calendar.google.com", "Bad Host"}}, {"version", site["version"]}};
+  CHECK(editor.put("/api/v1/admin/site/embed-hosts", hosts).status == 403);  // admins only
+  CHECK(error_fields(admin.put("/api/v1/admin/site/embed-hosts", hosts)) == std::set<std::string>{"hosts[1]"});
+  hosts["hosts"] = {"reserve.example.jp"};
+  Response changed = admin.put("/api/v1/admin/site/embed-hosts", hosts);
+  REQUIRE(changed.status == 200);
+  CHECK(admin.put("/api/v1/admin/site/embed-hosts", hosts).status == 409);  // the version moved on
+  CHECK(anyone.get("/api/v1/site/supernet/blocks").json()["variable"]["embed_url"] == "");
+  hosts = {{"hosts", {"calendar.google.com"}}, {"version", changed.json()["version"]}};
+  REQUIRE(admin.put("/api/v1/admin/site/embed-hosts", hosts).status == 200);  // as it was
+  CHECK(anyone.get("/api/v1/site/supernet/blocks").json()["variable"]["embed_url"] == calendar);
 }

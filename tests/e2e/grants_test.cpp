@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "client.h"
+#include "fixtures.h"
 #include "core/time.h"
 #include "db/db.h"
 
@@ -29,11 +30,6 @@ nlohmann::json grant(const std::string& name, const std::string& deadline) {
           {"url", "https://example.jp/grant"}};
 }
 
-std::set<std::string> fields_of(const Response& r) {
-  std::set<std::string> out;
-  for (const auto& d : r.json()["error"]["details"]) out.insert(d["field"].get<std::string>());
-  return out;
-}
 } // namespace
 
 TEST_CASE("staff enter a grant, an editor publishes it, the public finds it by keyword and deadline", "[e2e]") {
@@ -117,7 +113,7 @@ TEST_CASE("a grant with bad items is refused field by field and nothing is store
   std::string token = unique("");
   Response r = admin.post("/api/v1/admin/grants", {{"grant", nlohmann::json::object()}});
   REQUIRE(r.status == 400);
-  CHECK(fields_of(r) == std::set<std::string>{"funder", "name", "purpose", "application_end"});
+  CHECK(error_fields(r) == std::set<std::string>{"funder", "name", "purpose", "application_end"});
 
   nlohmann::json bad = grant("助成" + token, "2026-02-30");
   bad["fields"] = {"f99"};
@@ -130,15 +126,15 @@ TEST_CASE("a grant with bad items is refused field by field and nothing is store
   bad["purpose"] = "改行は可\n制御文字は不可\x07";
   r = admin.post("/api/v1/admin/grants", {{"grant", bad}});
   REQUIRE(r.status == 400);
-  CHECK(fields_of(r) == std::set<std::string>{"fields", "target_area", "application_start", "application_end",
+  CHECK(error_fields(r) == std::set<std::string>{"fields", "target_area", "application_start", "application_end",
                                                  "contact_email", "contact_phone", "url", "name", "purpose"});
   nlohmann::json reversed = grant("助成" + token, "2026-01-01");
   reversed["application_start"] = "2026-02-01";
-  CHECK(fields_of(admin.post("/api/v1/admin/grants", {{"grant", reversed}})) ==
+  CHECK(error_fields(admin.post("/api/v1/admin/grants", {{"grant", reversed}})) ==
         std::set<std::string>{"application_end"});
   nlohmann::json anytime = grant("助成" + token, "2026-03-01");
   anytime["anytime"] = true;
-  CHECK(fields_of(admin.post("/api/v1/admin/grants", {{"grant", anytime}})) ==
+  CHECK(error_fields(admin.post("/api/v1/admin/grants", {{"grant", anytime}})) ==
         std::set<std::string>{"application_end"});
   CHECK(admin.get("/api/v1/admin/grants?q=" + token).json()["total_size"] == 0);
   CHECK(admin.post("/api/v1/admin/grants/not-a-uuid/publish").status == 404);
@@ -219,7 +215,7 @@ TEST_CASE("library books: staff catalogue and publish, the public searches, rece
   bad["title"] = "";
   bad["published_on"] = "2021-13";
   bad["receipt_number"] = "R 1/..";
-  CHECK(fields_of(admin.post("/api/v1/admin/books", {{"book", bad}})) ==
+  CHECK(error_fields(admin.post("/api/v1/admin/books", {{"book", bad}})) ==
         std::set<std::string>{"title", "published_on", "receipt_number"});
   Response archived = admin.post("/api/v1/admin/books/" + id + "/archive");
   REQUIRE(archived.status == 200);
@@ -246,8 +242,8 @@ TEST_CASE("activity reports: photos need alternative text, drafts and archived r
   std::string id = created.json()["id"];
   std::string photos = "/api/v1/admin/reports/" + id + "/photos";
   const std::string png = std::string("\x89PNG\r\n\x1a\n", 8) + std::string(32, '\0');
-  CHECK(fields_of(post_form(admin, photos, {{"alt", ""}}, "river.png", "image/png", png)) == std::set<std::string>{"alt"});
-  CHECK(fields_of(post_form(admin, photos, {{"alt", "河川敷"}}, "river.png", "image/png", "MZ\x90\x00 not an image")) ==
+  CHECK(error_fields(post_form(admin, photos, {{"alt", ""}}, "river.png", "image/png", png)) == std::set<std::string>{"alt"});
+  CHECK(error_fields(post_form(admin, photos, {{"alt", "河川敷"}}, "river.png", "image/png", "MZ\x90\x00 not an image")) ==
         std::set<std::string>{"file"});
   Response photo = post_form(admin, photos, {{"alt", "ごみ袋を手にした参加者たち"}}, "river.png", "image/png", png);
   REQUIRE(photo.status == 201);
@@ -269,7 +265,7 @@ TEST_CASE("activity reports: photos need alternative text, drafts and archived r
   bad["headcount"] = -1;
   bad["url"] = "ftp://example.jp";
   bad["content"] = "";
-  CHECK(fields_of(admin.post("/api/v1/admin/reports", {{"report", bad}})) ==
+  CHECK(error_fields(admin.post("/api/v1/admin/reports", {{"report", bad}})) ==
         std::set<std::string>{"held_on", "headcount", "url", "content"});
   REQUIRE(admin.post("/api/v1/admin/reports/" + id + "/archive").status == 200);
   CHECK(anyone.get("/api/v1/reports/" + id).status == 404);
@@ -288,7 +284,7 @@ TEST_CASE("the public submits grants and activity reports: review, receipt, cent
     std::string submitter = unique("sub_") + "@example.jp";
     Response missing = Client().post("/api/v1/" + kind, {{wrapper, body}});
     CHECK(missing.status == 400);
-    CHECK(fields_of(missing) == std::set<std::string>{"submitter_name", "submitter_email"});
+    CHECK(error_fields(missing) == std::set<std::string>{"submitter_name", "submitter_email"});
 
     nlohmann::json sent = body;
     sent["submitter_name"] = "花田 一郎";
