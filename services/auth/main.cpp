@@ -43,8 +43,22 @@ int main(int argc, char** argv) {
     auto channel = grpc::CreateChannel(config::str("NOTIFICATION_SERVICE_ADDR", "127.0.0.1:50052"),
                                        grpc::InsecureChannelCredentials());
     routes["mail.requested"].push_back({"notification", civic::events::EventSink::NewStub(channel)});
+    // What becomes of a login reaches every service that keeps something of its owner
+    // (issue 14): matching (the member), directory (its organisations), notification
+    // (its subscriptions).
+    struct Follower {
+      const char *name, *addr_var, *fallback;
+    };
+    for (auto [name, var, fallback] : {Follower{"matching", "MATCHING_SERVICE_ADDR", "127.0.0.1:50056"},
+                                       Follower{"directory", "DIRECTORY_SERVICE_ADDR", "127.0.0.1:50054"},
+                                       Follower{"notification", "NOTIFICATION_SERVICE_ADDR", "127.0.0.1:50052"}}) {
+      auto follower = grpc::CreateChannel(config::str(var, fallback), grpc::InsecureChannelCredentials());
+      for (const char* type : {"account.suspended", "account.resumed", "account.deleted", "account.email_changed"})
+        routes[type].push_back({name, civic::events::EventSink::NewStub(follower)});
+    }
     rpc::OutboxRelay relay(pool, "auth", cfg.hmac_key, std::move(routes));
     auth::AuthServiceImpl service(pool, cfg, crypto::Sealer::from_env(), [&relay] { relay.notify(); });
+    auth::AccountEventSink sink(pool, cfg.hmac_key, [&relay] { relay.notify(); });
 
     if (command == "create-admin") {
       if (argc != 4) {
@@ -57,7 +71,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     relay.start();
-    rpc::serve("0.0.0.0:" + config::str("PORT", "50051"), {&service}, [&relay] { relay.stop(); });
+    rpc::serve("0.0.0.0:" + config::str("PORT", "50051"), {&service, &sink}, [&relay] { relay.stop(); });
     return 0;
   } catch (const std::exception& e) {
     log::error("fatal", {{"what", e.what()}});

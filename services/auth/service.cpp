@@ -8,6 +8,7 @@
 #include "core/time.h"
 #include "core/totp.h"
 #include "core/validation.h"
+#include "civic/events.pb.h"
 #include "rpc/outbox.h"
 #include "rpc/idempotency.h"
 #include "rpc/server.h"
@@ -58,6 +59,25 @@ void audit(db::Tx& tx, const Principal& p, const std::string& action, const std:
            nlohmann::json detail = nlohmann::json::object()) {
   if (!p.user_agent().empty()) detail["user_agent"] = p.user_agent().substr(0, 200);
   store::append_audit(tx, {p.account_id(), p.client_ip(), action, target, detail.dump()});
+}
+
+// Tells matching, directory and notification what became of a login (issue 14), in the
+// transaction of the change: account.suspended / resumed / deleted / email_changed.
+void announce(db::Tx& tx, const std::string& type, const AccountRow& a, const std::string& email = "",
+              const std::string& by = "") {
+  civic::events::AccountChanged ev;
+  ev.set_account_id(a.id);
+  ev.set_email(email);
+  ev.set_by(by);
+  rpc::enqueue_event(tx, type, ev);
+}
+
+// The whole deletion of a login, whoever asks: the row (sessions and tokens go with it),
+// the audit entry and the announcement.
+void delete_login(db::Tx& tx, const Principal& p, const AccountRow& a, const std::string& by) {
+  store::delete_account(tx, a.id);
+  audit(tx, p, "account.deleted_by_" + by, a.id, {{"login_id", log::mask(a.login_id)}});
+  announce(tx, "account.deleted", a, a.email, by);
 }
 
 
@@ -179,6 +199,7 @@ Status AuthServiceImpl::VerifyEmail(Ctx* ctx, const VerifyEmailRequest* req, Ver
           throw rpc::Abort{Status(StatusCode::ALREADY_EXISTS, "このメールアドレスは既に登録されています")};
         store::set_email(tx, account->id, used->new_email);
         store::spend_account_tokens(tx, account->id);  // a reset link sent to the old address
+        announce(tx, "account.email_changed", *account, used->new_email);
         rpc::request_mail(tx, "auth.email_changed", account->email, account->id, {{"login_id", account->login_id}});
         resp->set_email(used->new_email);
         audit(tx, p, "account.email_changed", account->id,
@@ -332,10 +353,8 @@ Status AuthServiceImpl::DeleteMe(Ctx* ctx, const DeleteMeRequest* req, Empty*) {
     if (!a) return unauthenticated();
     if (!verify_password(a->password_hash, req->password()))
       return rpc::invalid("password", "mismatch", "パスワードが正しくありません", "is not correct");
-    pool_.transaction([&](db::Tx& tx) {
-      store::delete_account(tx, a->id);
-      audit(tx, p, "account.deleted_by_self", a->id);
-    });
+    pool_.transaction([&](db::Tx& tx) { delete_login(tx, p, *a, "self"); });
+    events_written_();
     return Status::OK;
   });
 }
@@ -651,7 +670,7 @@ Status AuthServiceImpl::SetRoles(Ctx* ctx, const SetRolesRequest* req, Account* 
 
 Status AuthServiceImpl::set_status_by_admin(Ctx* ctx, const AccountIdRequest* req, Account* resp, const char* method,
                                             const char* action) {
-  return rpc::guarded(ctx, config_.hmac_key, method, [&](const Principal& p) {
+  Status st = rpc::guarded(ctx, config_.hmac_key, method, [&](const Principal& p) {
     if (Status s = rpc::require_admin(p); !s.ok()) return s;
     std::string act(action);
     if (req->id() == p.account_id() && act != "account.unlocked")
@@ -664,9 +683,11 @@ Status AuthServiceImpl::set_status_by_admin(Ctx* ctx, const AccountIdRequest* re
         store::set_status(tx, a->id, "suspended");
         store::delete_sessions_of(tx, a->id);
         store::spend_account_tokens(tx, a->id);
+        announce(tx, act, *a);
       } else if (act == "account.resumed") {
         if (a->status != "suspended") return Status(StatusCode::FAILED_PRECONDITION, "休止中ではありません");
         store::set_status(tx, a->id, a->email_verified ? "active" : "pending");
+        announce(tx, act, *a);
       } else {
         store::unlock(tx, a->id);
       }
@@ -675,6 +696,8 @@ Status AuthServiceImpl::set_status_by_admin(Ctx* ctx, const AccountIdRequest* re
       return Status::OK;
     });
   });
+  if (st.ok()) events_written_();
+  return st;
 }
 
 Status AuthServiceImpl::SuspendAccount(Ctx* ctx, const AccountIdRequest* req, Account* resp) {
@@ -776,17 +799,56 @@ Status AuthServiceImpl::ResetTotp(Ctx* ctx, const AccountIdRequest* req, Account
 }
 
 Status AuthServiceImpl::DeleteAccount(Ctx* ctx, const AccountIdRequest* req, Empty*) {
-  return rpc::guarded(ctx, config_.hmac_key, "DeleteAccount", [&](const Principal& p) {
+  Status st = rpc::guarded(ctx, config_.hmac_key, "DeleteAccount", [&](const Principal& p) {
     if (Status s = rpc::require_admin(p); !s.ok()) return s;
     if (req->id() == p.account_id()) return Status(StatusCode::FAILED_PRECONDITION, "自分自身は削除できません");
     return pool_.transaction([&](db::Tx& tx) {
       auto a = store::account_by_id(tx, req->id(), true);
       if (!a) return not_found();
-      store::delete_account(tx, a->id);
-      audit(tx, p, "account.deleted_by_admin", a->id, {{"login_id", log::mask(a->login_id)}});
+      delete_login(tx, p, *a, "admin");
       return Status::OK;
     });
   });
+  if (st.ok()) events_written_();
+  return st;
+}
+
+Status AuthServiceImpl::GetAccountContact(Ctx* ctx, const AccountIdRequest* req, AccountContact* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "GetAccountContact", [&](const Principal& p) {
+    // Personal data for the services that mail an account's owner, never for a browser.
+    if (!rpc::has_role(p, "service") || (p.caller() != "matching" && p.caller() != "directory"))
+      return Status(StatusCode::PERMISSION_DENIED, "権限がありません");
+    if (!validation::is_uuid(req->id())) return not_found();
+    auto a = pool_.read([&](db::Tx& tx) { return store::account_by_id(tx, req->id()); });
+    if (!a) return not_found();
+    resp->set_account_id(a->id);
+    resp->set_email_verified(a->email_verified);
+    if (a->email_verified) resp->set_email(a->email);
+    resp->set_status(a->status);
+    return Status::OK;
+  });
+}
+
+AccountEventSink::AccountEventSink(db::Pool& pool, std::string hmac_key, std::function<void()> events_written)
+    : pool_(pool), hmac_key_(std::move(hmac_key)), events_written_(std::move(events_written)) {}
+
+// member.withdrawn (matching): an Aikasanet member withdrew, so the login ends too. A
+// login deleted already (the member deleted it, or a redelivery) is nothing to do.
+Status AccountEventSink::Deliver(grpc::ServerContext* ctx, const civic::events::Event* event,
+                                 civic::events::DeliverResponse*) {
+  Status st = rpc::deliver_once(ctx, hmac_key_, pool_, *event, [&](db::Tx& tx) {
+    civic::events::MemberWithdrawn w;
+    if (event->type() != "member.withdrawn" || !w.ParseFromString(event->payload()) ||
+        !validation::is_uuid(w.account_id()))
+      return log::warn("event_ignored", {{"event_id", event->id()}, {"type", event->type()}});
+    auto a = store::account_by_id(tx, w.account_id(), true);
+    if (!a) return;
+    Principal by;
+    by.set_caller("matching");
+    delete_login(tx, by, *a, "withdrawal");
+  });
+  if (st.ok()) events_written_();
+  return st;
 }
 
 Status AuthServiceImpl::ListAuditEvents(Ctx* ctx, const ListAuditEventsRequest* req, ListAuditEventsResponse* resp) {

@@ -7,6 +7,7 @@
 #include "auth/password.h"
 #include "auth/store.h"
 #include "civic/auth.grpc.pb.h"
+#include "civic/events.grpc.pb.h"
 #include "core/crypto.h"
 #include "db/db.h"
 #include "rpc/principal.h"
@@ -71,6 +72,7 @@ class AuthServiceImpl final : public civic::auth::AuthService::Service {
   grpc::Status UnlockAccount(Ctx*, const AccountIdRequest*, Account*) override;
   grpc::Status DeleteAccount(Ctx*, const AccountIdRequest*, Empty*) override;
   grpc::Status ListAuditEvents(Ctx*, const ListAuditEventsRequest*, ListAuditEventsResponse*) override;
+  grpc::Status GetAccountContact(Ctx*, const AccountIdRequest*, AccountContact*) override;
 
  private:
   /// When `a` is staff and nothing is pending any more, replaces the caller's session by
@@ -88,6 +90,19 @@ class AuthServiceImpl final : public civic::auth::AuthService::Service {
   crypto::Sealer sealer_;
   std::function<void()> events_written_;
   std::string dummy_hash_;  // verified against for unknown login ids, so timing reveals nothing
+};
+
+/// Follows the other services' events about logins: member.withdrawn (matching) ends the
+/// login of a member who withdrew from Aikasanet.
+class AccountEventSink final : public civic::events::EventSink::Service {
+ public:
+  AccountEventSink(db::Pool& pool, std::string hmac_key, std::function<void()> events_written);
+  grpc::Status Deliver(grpc::ServerContext*, const civic::events::Event*, civic::events::DeliverResponse*) override;
+
+ private:
+  db::Pool& pool_;
+  std::string hmac_key_;
+  std::function<void()> events_written_;
 };
 
 } // namespace civic::auth

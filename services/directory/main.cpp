@@ -70,10 +70,15 @@ int main(int argc, char** argv) {
     search.refresh();
     log::info("search_index_loaded", {{"organizations", search.size()}});
     search.start(std::chrono::milliseconds(config::integer("SEARCH_REFRESH_MS", 1000, 50, 600000)));
+    // Logins (auth): the account staff hand an organisation to is checked there, and a
+    // deleted login orphans its organisations (OwnerEventSink).
+    auto auth = grpc::CreateChannel(config::str("AUTH_SERVICE_ADDR", "127.0.0.1:50051"), grpc::InsecureChannelCredentials());
     directory::DirectoryServiceImpl service(pool, cfg, crypto::Sealer::from_env(), taxonomies, terms_version, search,
+                                            rpc::account_lookup(auth, cfg.hmac_key, "directory"),
                                             [&relay] { relay.notify(); });
+    directory::OwnerEventSink sink(pool, cfg.hmac_key, service);
     relay.start();
-    rpc::serve("0.0.0.0:" + config::str("PORT", "50054"), {&service}, [&relay, &search] {
+    rpc::serve("0.0.0.0:" + config::str("PORT", "50054"), {&service, &sink}, [&relay, &search] {
       relay.stop();
       search.stop();
     });

@@ -127,13 +127,15 @@ Filters filters_of(Errors& e, const std::string& q, const rpc::Taxonomies& tax) 
 
 DirectoryServiceImpl::DirectoryServiceImpl(db::Pool& pool, DirectoryConfig config, crypto::Sealer sealer,
                                            rpc::TaxonomyCache& taxonomies, TermsVersion terms_version,
-                                           SearchIndex& search, std::function<void()> events_written)
+                                           SearchIndex& search, rpc::AccountLookup accounts,
+                                           std::function<void()> events_written)
     : pool_(pool),
       search_(search),
       config_(std::move(config)),
       sealer_(std::move(sealer)),
       taxonomies_(taxonomies),
       terms_version_(std::move(terms_version)),
+      accounts_(std::move(accounts)),
       events_written_(std::move(events_written)),
       admin_(organization_collection()),
       corrections_(correction_desk()) {}
@@ -149,7 +151,7 @@ void DirectoryServiceImpl::announce(db::Tx& tx, const std::string& id) {
   ev.set_site(row->site);
   ev.set_kind(row->kind);
   ev.set_name(row->name);
-  ev.set_visible(row->state == "published" && row->status == "active");
+  ev.set_visible(row->is_public() && row->status == "active");
   ev.set_recruits(o.recruits_volunteers());
   rpc::enqueue_event(tx, "organization.changed", ev);
 }
@@ -212,6 +214,7 @@ void DirectoryServiceImpl::to_proto(const OrgRow& row, bool full, Organization* 
   out->set_state(row.state);
   out->set_version(row.version);
   out->set_owner_account_id(row.owner_account_id);
+  out->set_orphaned_at(row.orphaned_at);
 }
 
 Status DirectoryServiceImpl::RegisterOrganization(grpc::ServerContext* ctx, const RegisterOrganizationRequest* req,
@@ -283,7 +286,7 @@ Status DirectoryServiceImpl::GetOrganization(grpc::ServerContext* ctx, const Get
       auto row = store::find(tx, req->id());
       if (!row) return not_found();
       bool full = rpc::is_staff(p) || (!row->owner_account_id.empty() && row->owner_account_id == p.account_id());
-      if (row->state != "published" && !full) return not_found();
+      if (!row->is_public() && !full) return not_found();
       to_proto(*row, full, resp);
       for (const auto& a : store::attachments(tx, row->id)) to_proto(a, resp->add_attachments());
       return Status::OK;
@@ -334,6 +337,7 @@ Status DirectoryServiceImpl::AdminListOrganizations(grpc::ServerContext* ctx, co
     paging::Page page = paging::read(e, req->page_size(), req->page_token());
     if (!e.empty()) return rpc::invalid(e);
     f.site = req->site();
+    f.orphaned = req->orphaned();
     auto found = pool_.read([&](db::Tx& tx) { return store::admin_list(tx, req->state(), f, page.limit, page.offset); });
     for (const auto& row : found.items) to_proto(row, true, resp->add_items());
     set_totals(page, found, resp);
@@ -400,7 +404,7 @@ DirectoryServiceImpl::Corrections DirectoryServiceImpl::correction_desk() {
       .applied_template = "directory.correction_applied",
       .confirm_url = config_.public_base_url + "/correction-requests/confirm",
       .find = [](db::Tx& tx, const std::string& id, bool lock) { return store::find(tx, id, lock); },
-      .is_public = [](const OrgRow& row) { return row.state == "published"; },
+      .is_public = [](const OrgRow& row) { return row.is_public(); },
       .render = [this](const OrgRow& row, Organization* out) { to_proto(row, true, out); },
       .correctable = correctable,
       .validate = [this](const Organization& o) { return validate(o, *taxonomies_.snapshot(), 0); },
@@ -474,6 +478,64 @@ Status DirectoryServiceImpl::UpdateOrganization(grpc::ServerContext* ctx, const 
         return true;
       },
       resp);
+}
+
+// Staff hand an organisation (typically one orphaned by a deleted login) to another
+// account, which must exist and be able to log in; it is public again when published.
+Status DirectoryServiceImpl::SetOrganizationOwner(grpc::ServerContext* ctx, const SetOwnerRequest* req,
+                                                  Organization* resp) {
+  return admin_.staff(ctx, "SetOrganizationOwner", true, [&](const Principal& p) {
+    if (!validation::is_uuid(req->id())) return not_found();
+    if (!validation::is_uuid(req->account_id()))
+      return rpc::invalid("account_id", "invalid_format", "アカウントIDを指定してください", "must be an account id");
+    auto account = accounts_(p, req->account_id());
+    if (!account || account->status() != "active")
+      return rpc::invalid("account_id", "not_active", "ログインできるアカウントを指定してください",
+                          "must be an account that can log in");
+    return pool_.transaction([&](db::Tx& tx) {
+      auto row = store::find(tx, req->id(), true);
+      if (!row) return not_found();
+      store::set_owner(tx, row->id, req->account_id());
+      auto state = workflow::parse(row->state).value_or(workflow::State::draft);
+      workflow::record(tx, {"organization", row->id, "reassign", state, state, p.account_id(),
+                            row->orphaned_at.empty() ? "" : "orphaned since " + row->orphaned_at},
+                       {"owner_account_id"});
+      announce(tx, row->id);
+      to_proto(*store::find(tx, row->id), true, resp);
+      log::info("organization_reassigned", {{"id", row->id}, {"account_id", p.account_id()}});
+      return Status::OK;
+    });
+  });
+}
+
+// account.deleted: the organisations of that login leave the public site (their
+// recruitments follow), for staff to hand to another account or archive.
+void DirectoryServiceImpl::owner_deleted(db::Tx& tx, const std::string& account_id, const std::string& by) {
+  for (const auto& id : store::orphan_of(tx, account_id)) {
+    auto row = store::find(tx, id);
+    auto state = workflow::parse(row->state).value_or(workflow::State::draft);
+    workflow::record(tx, {"organization", id, "orphan", state, state, "", "the owner's login was deleted (" + by + ")"});
+    announce(tx, id);
+    log::info("organization_orphaned", {{"id", id}});
+  }
+}
+
+OwnerEventSink::OwnerEventSink(db::Pool& pool, std::string hmac_key, DirectoryServiceImpl& directory)
+    : pool_(pool), hmac_key_(std::move(hmac_key)), directory_(directory) {}
+
+Status OwnerEventSink::Deliver(grpc::ServerContext* ctx, const civic::events::Event* event,
+                               civic::events::DeliverResponse*) {
+  bool changed = false;
+  Status st = rpc::deliver_once(ctx, hmac_key_, pool_, *event, [&](db::Tx& tx) {
+    civic::events::AccountChanged a;
+    if (!a.ParseFromString(event->payload()) || !validation::is_uuid(a.account_id()))
+      return log::warn("event_payload_invalid", {{"event_id", event->id()}});
+    if (event->type() != "account.deleted") return;  // suspensions touch no organisation
+    directory_.owner_deleted(tx, a.account_id(), a.by());
+    changed = true;
+  });
+  if (st.ok() && changed) directory_.written(true);
+  return st;
 }
 
 Status DirectoryServiceImpl::UpdateOwnOrganization(grpc::ServerContext* ctx, const UpdateOrganizationRequest* req,
@@ -678,7 +740,7 @@ Status DirectoryServiceImpl::UploadAttachment(grpc::ServerContext* ctx, const Up
     if (!row) return not_found();
     bool owner = !row->owner_account_id.empty() && row->owner_account_id == p.account_id();
     if (!owner && !rpc::is_staff(p)) {
-      if (row->state != "published") return not_found();
+      if (!row->is_public()) return not_found();
       return Status(StatusCode::PERMISSION_DENIED, "この団体の登録者だけが添付できます");
     }
     Errors e;
@@ -718,7 +780,7 @@ Status DirectoryServiceImpl::GetAttachment(grpc::ServerContext* ctx, const Attac
       auto row = store::find(tx, req->id());
       if (!row) return not_found();
       bool full = rpc::is_staff(p) || (!row->owner_account_id.empty() && row->owner_account_id == p.account_id());
-      if (row->state != "published" && !full) return not_found();
+      if (!row->is_public() && !full) return not_found();
       auto a = store::find_attachment(tx, row->id, req->attachment_id());
       if (!a) return not_found();
       resp->set_content_type(a->content_type);

@@ -8,6 +8,8 @@
 #include "db/db.h"
 #include "directory/search_index.h"
 #include "directory/store.h"
+#include "civic/events.grpc.pb.h"
+#include "rpc/accounts.h"
 #include "rpc/collection.h"
 #include "rpc/corrections.h"
 #include "rpc/taxonomies.h"
@@ -25,7 +27,8 @@ using TermsVersion = std::function<int(const std::string& site)>;
 class DirectoryServiceImpl final : public DirectoryService::Service {
  public:
   DirectoryServiceImpl(db::Pool& pool, DirectoryConfig config, crypto::Sealer sealer, rpc::TaxonomyCache& taxonomies,
-                       TermsVersion terms_version, SearchIndex& search, std::function<void()> events_written);
+                       TermsVersion terms_version, SearchIndex& search, rpc::AccountLookup accounts,
+                       std::function<void()> events_written);
 
   grpc::Status RegisterOrganization(grpc::ServerContext*, const RegisterOrganizationRequest*,
                                     RegisterOrganizationResponse*) override;
@@ -39,6 +42,13 @@ class DirectoryServiceImpl final : public DirectoryService::Service {
   grpc::Status UpdateOrganization(grpc::ServerContext*, const UpdateOrganizationRequest*, Organization*) override;
   grpc::Status UpdateOwnOrganization(grpc::ServerContext*, const UpdateOrganizationRequest*,
                                      UpdateOwnOrganizationResponse*) override;
+  grpc::Status SetOrganizationOwner(grpc::ServerContext*, const SetOwnerRequest*, Organization*) override;
+
+  /// account.deleted: takes the organisations of `account_id` off the public site.
+  void owner_deleted(db::Tx& tx, const std::string& account_id, const std::string& by);
+  /// After a committed write: wakes the outbox relay and, when the public listing may
+  /// have changed, refreshes the search index.
+  void written(bool listing_changed);
   CIVIC_STAFF_COLLECTION(Organization, Organization, admin_)
   CIVIC_STAFF_DUPLICATE(Organization, admin_)
   grpc::Status SetOrganizationStatus(grpc::ServerContext*, const SetStatusRequest*, Organization*) override;
@@ -62,9 +72,6 @@ class DirectoryServiceImpl final : public DirectoryService::Service {
   Corrections correction_desk();
   void to_proto(const OrgRow& row, bool full, Organization* out) const;
   void to_proto(const AttachmentRow& a, Attachment* out) const;
-  /// After a committed write: wakes the outbox relay and, when the public listing may
-  /// have changed, refreshes the search index.
-  void written(bool listing_changed);
   /// `row` (its id set) with the content and registrant items of `o`, the registrant's
   /// contact sealed for the row.
   void fill(const Organization& o, OrgRow& row) const;
@@ -80,9 +87,22 @@ class DirectoryServiceImpl final : public DirectoryService::Service {
   crypto::Sealer sealer_;
   rpc::TaxonomyCache& taxonomies_;
   TermsVersion terms_version_;
+  rpc::AccountLookup accounts_;
   std::function<void()> events_written_;
   rpc::Collection<OrgRow, Organization> admin_;
   Corrections corrections_;
+};
+
+/// Follows auth's account events: a deleted login orphans its organisations.
+class OwnerEventSink final : public civic::events::EventSink::Service {
+ public:
+  OwnerEventSink(db::Pool& pool, std::string hmac_key, DirectoryServiceImpl& directory);
+  grpc::Status Deliver(grpc::ServerContext*, const civic::events::Event*, civic::events::DeliverResponse*) override;
+
+ private:
+  db::Pool& pool_;
+  std::string hmac_key_;
+  DirectoryServiceImpl& directory_;
 };
 
 } // namespace civic::directory

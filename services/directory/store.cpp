@@ -15,7 +15,8 @@ const std::string kColumns = std::string(
     "registration_requirements, accepted_terms_version, to_char(accepted_terms_at AT TIME ZONE 'UTC', ") + kTime +
     "), guardian_consent, status, state, coalesce(owner_account_id::text, ''), coalesce(duplicated_from::text, ''), "
     "coalesce(to_char(published_at AT TIME ZONE 'UTC', " + kTime + "), ''), to_char(updated_at AT TIME ZONE 'UTC', " +
-    kTime + "), version, site, registrant_department";
+    kTime + "), version, site, registrant_department, coalesce(to_char(orphaned_at AT TIME ZONE 'UTC', " + kTime +
+    "), '')";
 constexpr const char* kInsert =
     "INSERT INTO organizations (id, kind, class_code, name, name_kana, fields, target_area, target_municipalities, "
     "municipality, features, profile, registrant_name, registrant_title, registrant_phone_sealed, "
@@ -82,6 +83,7 @@ OrgRow read(const db::Row& r) {
   o.version = int(r.int64(25));
   o.site = r.text(26);
   o.registrant_department = r.text(27);
+  o.orphaned_at = r.text(28);
   return o;
 }
 
@@ -107,6 +109,7 @@ db::Where where_clause(std::string_view state, const Filters& f) {
   if (!f.municipality.empty()) w.add("target_municipalities @> ARRAY[$?]", db::to_param(f.municipality));
   if (!f.feature.empty()) w.add("features @> ARRAY[$?]", db::to_param(f.feature));
   if (!f.status.empty()) w.add("status = $?", db::to_param(f.status));
+  if (f.orphaned) w.add("orphaned_at IS NOT NULL");
   return w;
 }
 
@@ -152,15 +155,15 @@ Changes changed_since(db::Tx& tx, int64_t since_us) {
   out.asked_at_us = search::database_clock_us(tx);
   db::Result r = tx.exec(
       std::string("SELECT id, state, site, kind, status, target_area, fields, target_municipalities, features, "
-                  "search_text, coalesce((extract(epoch FROM published_at) * 1000000)::bigint, 0), version, class_code "
-                  "FROM organizations WHERE ") + search::kChangedSince,
+                  "search_text, coalesce((extract(epoch FROM published_at) * 1000000)::bigint, 0), version, class_code, "
+                  "orphaned_at IS NOT NULL FROM organizations WHERE ") + search::kChangedSince,
       since_us);
   out.rows.reserve(size_t(r.size()));
   for (int i = 0; i < r.size(); ++i) {
     const db::Row& row = r[i];
     out.rows.push_back({row.text(0), row.text(1), row.text(2), row.text(3), row.text(4), row.text(5),
                         row.text_array(6), row.text_array(7), row.text_array(8), row.text(9), row.text(12),
-                        row.int64(10), int(row.int64(11))});
+                        row.int64(10), int(row.int64(11)), row.boolean(13)});
   }
   return out;
 }
@@ -187,6 +190,21 @@ void erase(db::Tx& tx, std::string_view id) { tx.exec("DELETE FROM organizations
 void set_state(db::Tx& tx, std::string_view id, std::string_view state) { tx.exec(kSetState, id, state); }
 
 void set_status(db::Tx& tx, std::string_view id, std::string_view status) { tx.exec(kSetStatus, id, status); }
+
+std::vector<std::string> orphan_of(db::Tx& tx, std::string_view account_id) {
+  db::Result r = tx.exec("UPDATE organizations SET orphaned_at = now(), version = version + 1, updated_at = now() "
+                         "WHERE owner_account_id = $1::uuid AND orphaned_at IS NULL RETURNING id::text",
+                         account_id);
+  std::vector<std::string> ids;
+  for (int i = 0; i < r.size(); ++i) ids.push_back(r[i].text(0));
+  return ids;
+}
+
+void set_owner(db::Tx& tx, std::string_view id, std::string_view account_id) {
+  tx.exec("UPDATE organizations SET owner_account_id = $2::uuid, orphaned_at = NULL, version = version + 1, "
+          "updated_at = now() WHERE id = $1::uuid",
+          id, account_id);
+}
 
 void insert_handoff(db::Tx& tx, std::string_view token_hash, std::string_view organization_id, int minutes) {
   tx.exec(kInsertHandoff, db::Bytes{token_hash}, organization_id, minutes);

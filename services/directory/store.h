@@ -28,11 +28,15 @@ struct OrgRow {
   std::string published_at, updated_at;
   int version = 0;
   std::string site = "supernet", registrant_department;
+  std::string orphaned_at = {};  // set when the owning login was deleted: off the public site
+  /// Published and not orphaned: what the public sees.
+  bool is_public() const { return state == "published" && orphaned_at.empty(); }
 };
 
 struct Filters {
   text::Query keywords;  // from text::query, with the search dictionary
   std::string site, kind, field, area, municipality, feature, status, class_code;  // "" = any
+  bool orphaned = false;  // staff: only those whose owning login was deleted
 };
 
 /// Totals above this are reported as this number with `capped` set.
@@ -51,6 +55,7 @@ struct IndexRow {
   std::string search_text, class_code;
   int64_t published_us = 0;  // microseconds since the epoch
   int version = 0;
+  bool orphaned = false;
 };
 
 struct CountRow {
@@ -87,6 +92,11 @@ void set_state(db::Tx& tx, std::string_view id, std::string_view state);
 /// keeps its content; its correction requests are the caller's to erase).
 void erase(db::Tx& tx, std::string_view id);
 void set_status(db::Tx& tx, std::string_view id, std::string_view status);
+/// Takes every organisation of `account_id` off the public site (its login was
+/// deleted); the ids of those it took.
+std::vector<std::string> orphan_of(db::Tx& tx, std::string_view account_id);
+/// Hands organisation `id` to `account_id` (on the public site again when published).
+void set_owner(db::Tx& tx, std::string_view id, std::string_view account_id);
 /// Keeps the hash of a hand-off token for `organization_id`, valid for `minutes`.
 void insert_handoff(db::Tx& tx, std::string_view token_hash, std::string_view organization_id, int minutes);
 /// Marks an unused, unexpired token used and returns its organisation; nullopt otherwise.

@@ -33,9 +33,13 @@ int main(int argc, char** argv) {
     std::map<std::string, std::vector<rpc::Subscriber>> routes;
     for (const char* type : {"mail.requested", "mail.batch"})
       routes[type].push_back({"notification", civic::events::EventSink::NewStub(notification)});
+    // Logins: a member's verified address is read from auth, a withdrawal ends the login.
+    auto auth = grpc::CreateChannel(config::str("AUTH_SERVICE_ADDR", "127.0.0.1:50051"), grpc::InsecureChannelCredentials());
+    routes["member.withdrawn"].push_back({"auth", civic::events::EventSink::NewStub(auth)});
     rpc::OutboxRelay relay(pool, "matching", cfg.hmac_key, std::move(routes));
     auto sealer = crypto::Sealer::from_env();
-    matching::MatchingServiceImpl service(pool, cfg, sealer, taxonomies, [&relay] { relay.notify(); });
+    matching::MatchingServiceImpl service(pool, cfg, sealer, taxonomies, rpc::account_lookup(auth, cfg.hmac_key, "matching"),
+                                          [&relay] { relay.notify(); });
     matching::EventSinkImpl sink(pool, cfg, sealer, [&relay] { relay.notify(); });
     relay.start();
     rpc::serve("0.0.0.0:" + config::str("PORT", "50056"), {&service, &sink}, [&relay] { relay.stop(); });

@@ -155,12 +155,38 @@ void summary_to_proto(const store::RecruitmentRow& r, RecruitmentSummary* out) {
 }
 
 bool is_group_kind(const std::string& kind) { return kind == "group" || kind == "npo"; }
+
+// 退会, or a login deleted: the record leaves the site and its personal items are
+// erased (not just archived); the row stays for the history and the organisers'
+// records of applications.
+void erase_member(db::Tx& tx, const crypto::Sealer& sealer, const store::MemberRow& row, const std::string& actor,
+                  const std::string& note) {
+  store::set_status(tx, row.id, "withdrawn", row.mail_stopped);
+  store::MemberRow erased = row;
+  erased.private_sealed = seal_private(sealer, row.id, {});
+  erased.magazine = false;
+  erased.version = row.version + 1;  // set_status bumped it
+  store::update(tx, erased);
+  if (row.state != "archived") {
+    workflow::apply(tx, "member", row.id, row.state, "archive", actor, note);
+    store::set_state(tx, row.id, "archived");
+  }
+}
+
+// The login of a member who withdrew ends too (auth deletes it).
+void end_login(db::Tx& tx, const store::MemberRow& row) {
+  civic::events::MemberWithdrawn ev;
+  ev.set_account_id(row.account_id);
+  ev.set_member_id(row.id);
+  rpc::enqueue_event(tx, "member.withdrawn", ev);
+}
 } // namespace
 
 MatchingServiceImpl::MatchingServiceImpl(db::Pool& pool, MatchingConfig config, crypto::Sealer sealer,
-                                         rpc::TaxonomyCache& taxonomies, std::function<void()> events_written)
+                                         rpc::TaxonomyCache& taxonomies, rpc::AccountLookup accounts,
+                                         std::function<void()> events_written)
     : pool_(pool), config_(std::move(config)), sealer_(std::move(sealer)), taxonomies_(taxonomies),
-      events_written_(std::move(events_written)), admin_(member_collection()) {}
+      accounts_(std::move(accounts)), events_written_(std::move(events_written)), admin_(member_collection()) {}
 
 void MatchingServiceImpl::render(const store::MemberRow& row, bool full, Member* out) const {
   out->set_id(row.id);
@@ -205,6 +231,7 @@ void MatchingServiceImpl::render(const store::MemberRow& row, bool full, Member*
   out->set_state(row.state);
   out->set_status(row.status);
   out->set_mail_stopped(row.mail_stopped);
+  out->set_account_suspended(row.account_suspended);
   out->set_version(row.version);
 }
 
@@ -221,7 +248,13 @@ Status MatchingServiceImpl::GetMyProfile(grpc::ServerContext* ctx, const civic::
 Status MatchingServiceImpl::SaveMyProfile(grpc::ServerContext* ctx, const SaveProfileRequest* req, Member* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "SaveMyProfile", [&](const Principal& p) {
     if (Status s = rpc::require_login(p); !s.ok()) return s;
-    const Member& m = req->profile();
+    // Matching mails go to the login's verified address, never to one typed here.
+    auto account = accounts_(p, p.account_id());
+    if (!account) return Status(StatusCode::UNAUTHENTICATED, "ログインしてください");
+    if (!account->email_verified())
+      return Status(StatusCode::FAILED_PRECONDITION, "メールアドレスの確認を済ませてから登録してください");
+    Member m = req->profile();
+    m.set_email(account->email());
     auto tax = taxonomies_.snapshot();
     return pool_.transaction([&](db::Tx& tx) {
       auto current = store::find_by_account(tx, p.account_id(), true);
@@ -292,18 +325,11 @@ Status MatchingServiceImpl::RequestMembershipChange(grpc::ServerContext* ctx, co
                      (a == "withdraw" && row->status != "withdrawn");
       if (!allowed) return Status(StatusCode::FAILED_PRECONDITION, "今の状態（" + row->status + "）ではこの操作はできません");
       std::string email = open_private(sealer_, *row).email;
-      store::set_status(tx, row->id, to, row->mail_stopped);
       if (a == "withdraw") {
-        // 退会: the record leaves the site and its personal items are erased.
-        store::MemberRow erased = *row;
-        erased.private_sealed = seal_private(sealer_, row->id, {});
-        erased.magazine = false;
-        erased.version = row->version + 1;  // set_status bumped it
-        store::update(tx, erased);
-        if (row->state != "archived") {
-          workflow::apply(tx, "member", row->id, row->state, "archive", p.account_id(), "withdrawn by the member");
-          store::set_state(tx, row->id, "archived");
-        }
+        erase_member(tx, sealer_, *row, p.account_id(), "withdrawn by the member");
+        end_login(tx, *row);
+      } else {
+        store::set_status(tx, row->id, to, row->mail_stopped);
       }
       rpc::request_mail(tx, "matching.membership_changed", rpc::kCentre, "",
                         {{"action", a}, {"url", config_.triggers.public_base_url + "/admin/members/" + row->id}});
@@ -348,7 +374,7 @@ Status MatchingServiceImpl::GetMember(grpc::ServerContext* ctx, const GetMemberR
     if (!validation::is_uuid(req->id())) return not_found();
     return pool_.transaction([&](db::Tx& tx) {
       auto row = store::find(tx, req->id());
-      if (!row || row->state != "published" || row->status != "active") return not_found();
+      if (!row || row->state != "published" || row->status != "active" || row->account_suspended) return not_found();
       render(*row, false, resp);
       if (!row->organization_id.empty())
         for (const auto& r : store::recruitments_of(tx, row->organization_id)) summary_to_proto(r, resp->add_recruitments());
@@ -445,7 +471,8 @@ Status MatchingServiceImpl::ExportMembers(grpc::ServerContext* ctx, const AdminL
 Status MatchingServiceImpl::UpdateMember(grpc::ServerContext* ctx, const UpdateMemberRequest* req, Member* resp) {
   static const std::set<std::string> kNotEdited = {
       "id",      "type",       "organization_id", "display_name", "state",        "status", "mail_stopped",
-      "magazine", "guardian_consent", "published_at", "updated_at", "version", "recruitments"};
+      "magazine", "guardian_consent", "published_at", "updated_at", "version", "recruitments", "email",
+      "account_suspended"};
   auto tax = taxonomies_.snapshot();
   Member edited;
   return admin_.edit(
@@ -453,7 +480,9 @@ Status MatchingServiceImpl::UpdateMember(grpc::ServerContext* ctx, const UpdateM
       [&](const store::MemberRow& current) {
         if (current.status == "withdrawn") return Status(StatusCode::FAILED_PRECONDITION, "退会済みです");
         edited = req->member();
-        edited.set_guardian_consent(open_private(sealer_, current).guardian_consent);
+        PrivateItems kept = open_private(sealer_, current);
+        edited.set_email(kept.email);  // the login's verified address, not staff's to change
+        edited.set_guardian_consent(kept.guardian_consent);
         edited.set_magazine(current.magazine);
         Errors e = validate(edited, current.type, *tax);
         if (!edited.type().empty() && edited.type() != current.type)
@@ -504,14 +533,22 @@ Status MatchingServiceImpl::SetMemberStatus(grpc::ServerContext* ctx, const SetM
     Errors e;
     e.one_of("status", req->status(), {"active", "suspended", "withdrawn"});
     if (!e.empty()) return rpc::invalid(e);
-    return pool_.transaction([&](db::Tx& tx) {
-      if (!store::find(tx, req->id(), true)) return not_found();
+    Status st = pool_.transaction([&](db::Tx& tx) {
+      auto row = store::find(tx, req->id(), true);
+      if (!row) return not_found();
+      if (req->status() == "withdrawn" && row->status != "withdrawn") {
+        // Staff approve a withdrawal asked by mail or phone: as the member's own 退会.
+        erase_member(tx, sealer_, *row, p.account_id(), "withdrawal approved by staff");
+        end_login(tx, *row);
+      }
       store::set_status(tx, req->id(), req->status(), req->mail_stopped());
       log::info("member_status_set", {{"id", req->id()}, {"status", req->status()}, {"mail_stopped", req->mail_stopped()},
                                       {"account_id", p.account_id()}});
       render(*store::find(tx, req->id()), true, resp);
       return Status::OK;
     });
+    if (st.ok()) events_written_();
+    return st;
   });
 }
 
@@ -532,7 +569,7 @@ Status MatchingServiceImpl::GetContact(grpc::ServerContext* ctx, const ContactRe
     resp->set_name(row->type == "individual" ? priv.name : row->display_name);
     resp->set_email(priv.email);
     resp->set_phone(priv.phone);
-    resp->set_reachable(row->state == "published" && row->status == "active");
+    resp->set_reachable(row->state == "published" && row->status == "active" && !row->account_suspended);
     resp->set_organization_id(row->organization_id);
     resp->set_mail_stopped(row->mail_stopped);
     return Status::OK;
@@ -542,6 +579,28 @@ Status MatchingServiceImpl::GetContact(grpc::ServerContext* ctx, const ContactRe
 EventSinkImpl::EventSinkImpl(db::Pool& pool, MatchingConfig config, crypto::Sealer sealer,
                              std::function<void()> events_written)
     : pool_(pool), config_(std::move(config)), sealer_(std::move(sealer)), events_written_(std::move(events_written)) {}
+
+// What became of a member's login (issue 14): suspended, the member is hidden and
+// matched or mailed by nothing until resumed; deleted, its personal items are erased;
+// a new verified address is where matching mails go from now on.
+void EventSinkImpl::account_changed(db::Tx& tx, const std::string& type, const civic::events::AccountChanged& a) {
+  if (type == "account.suspended" || type == "account.resumed") {
+    store::set_account_suspended(tx, a.account_id(), type == "account.suspended");
+    return;
+  }
+  auto row = store::find_by_account(tx, a.account_id(), true);
+  if (!row) return;
+  if (type == "account.deleted") {
+    if (row->status != "withdrawn") erase_member(tx, sealer_, *row, "", "the login was deleted (" + a.by() + ")");
+  } else if (type == "account.email_changed" && row->status != "withdrawn") {
+    PrivateItems items = open_private(sealer_, *row);
+    items.email = a.email();
+    store::MemberRow changed = *row;
+    changed.private_sealed = seal_private(sealer_, row->id, items);
+    store::update(tx, changed);
+  }
+  log::info("member_account_" + type.substr(8), {{"id", row->id}});
+}
 
 Status EventSinkImpl::Deliver(grpc::ServerContext* ctx, const civic::events::Event* event,
                               civic::events::DeliverResponse*) {
@@ -566,6 +625,11 @@ Status EventSinkImpl::Deliver(grpc::ServerContext* ctx, const civic::events::Eve
     } else if (type == "recruitment.closed") {
       civic::events::RecruitmentClosed r;
       if (r.ParseFromString(event->payload()) && validation::is_uuid(r.id())) store::close_recruitment(tx, r.id());
+    } else if (type.rfind("account.", 0) == 0) {
+      civic::events::AccountChanged a;
+      if (!a.ParseFromString(event->payload()) || !validation::is_uuid(a.account_id()))
+        return log::warn("event_payload_invalid", {{"event_id", event->id()}});
+      account_changed(tx, type, a);
     } else {
       log::warn("event_type_ignored", {{"event_id", event->id()}, {"type", type}});
     }

@@ -10,6 +10,7 @@
 #include "civic/matching.grpc.pb.h"
 #include "core/crypto.h"
 #include "db/db.h"
+#include "rpc/accounts.h"
 #include "rpc/collection.h"
 #include "matching/triggers.h"
 #include "rpc/taxonomies.h"
@@ -23,8 +24,9 @@ struct MatchingConfig {
 
 class MatchingServiceImpl final : public MatchingService::Service {
  public:
+  /// `accounts` reads a login's verified address from auth (where matching mails go).
   MatchingServiceImpl(db::Pool& pool, MatchingConfig config, crypto::Sealer sealer, rpc::TaxonomyCache& taxonomies,
-                      std::function<void()> events_written);
+                      rpc::AccountLookup accounts, std::function<void()> events_written);
 
   grpc::Status GetMyProfile(grpc::ServerContext*, const civic::common::Empty*, Member*) override;
   grpc::Status SaveMyProfile(grpc::ServerContext*, const SaveProfileRequest*, Member*) override;
@@ -47,6 +49,7 @@ class MatchingServiceImpl final : public MatchingService::Service {
   MatchingConfig config_;
   crypto::Sealer sealer_;
   rpc::TaxonomyCache& taxonomies_;
+  rpc::AccountLookup accounts_;
   std::function<void()> events_written_;
   rpc::Collection<store::MemberRow, Member> admin_;
 };
@@ -57,6 +60,8 @@ class EventSinkImpl final : public civic::events::EventSink::Service {
   grpc::Status Deliver(grpc::ServerContext*, const civic::events::Event*, civic::events::DeliverResponse*) override;
 
  private:
+  void account_changed(db::Tx& tx, const std::string& type, const civic::events::AccountChanged& a);
+
   db::Pool& pool_;
   MatchingConfig config_;
   crypto::Sealer sealer_;

@@ -12,7 +12,7 @@ const std::string kColumns = std::string(
     "links::text, occupation, qualifications, selling_point, activity_municipalities, fields, weekdays, time_slot, "
     "probono_field, probono_content, probono_needs, magazine, private_sealed, search_text, state, status, "
     "mail_stopped, coalesce(to_char(published_at AT TIME ZONE 'UTC', ") + kTime +
-    "), ''), to_char(updated_at AT TIME ZONE 'UTC', " + kTime + "), version";
+    "), ''), to_char(updated_at AT TIME ZONE 'UTC', " + kTime + "), version, account_suspended";
 const std::string kSelect = "SELECT " + kColumns + " FROM members";
 const std::string kFind = kSelect + " WHERE id = $1::uuid";
 const std::string kFindForUpdate = kFind + " FOR UPDATE";
@@ -36,9 +36,10 @@ constexpr const char* kSetState =
 constexpr const char* kSetStatus =
     "UPDATE members SET status = $2, mail_stopped = $3, version = version + 1, updated_at = now() WHERE id = $1::uuid";
 constexpr const char* kCounts =
-    "SELECT type, count(*) FROM members WHERE state = 'published' AND status = 'active' GROUP BY type";
+    "SELECT type, count(*) FROM members WHERE state = 'published' AND status = 'active' AND NOT account_suspended "
+    "GROUP BY type";
 const std::string kCandidateWhere =
-    " FROM members WHERE state = 'published' AND status = 'active' AND NOT mail_stopped "
+    " FROM members WHERE state = 'published' AND status = 'active' AND NOT mail_stopped AND NOT account_suspended "
     "AND ($1 OR activity_municipalities && $2::text[]) AND ($3 OR weekdays && $4::text[])";
 const std::string kCandidates = "SELECT id, type, time_slot, activity_municipalities, fields, weekdays, ''::bytea" + kCandidateWhere;
 const std::string kCandidatesSealed =
@@ -106,6 +107,7 @@ MemberRow read(const db::Row& r) {
   m.published_at = r.text(24);
   m.updated_at = r.text(25);
   m.version = int(r.int64(26));
+  m.account_suspended = r.boolean(27);
   return m;
 }
 
@@ -167,9 +169,16 @@ void set_status(db::Tx& tx, const std::string& id, std::string_view status, bool
   tx.exec(kSetStatus, id, status, mail_stopped);
 }
 
+void set_account_suspended(db::Tx& tx, const std::string& account_id, bool suspended) {
+  tx.exec("UPDATE members SET account_suspended = $2, version = version + 1, updated_at = now() "
+          "WHERE account_id = $1::uuid AND account_suspended <> $2",
+          account_id, suspended);
+}
+
 MemberPage list_public(db::Tx& tx, const Filters& f, int limit, int offset) {
   db::Where w;
   w.add("state = 'published' AND status = 'active'");  // as the partial index says
+  w.add("NOT account_suspended");
   search::where_keywords(w, f.keywords, {.grams = "", .text = "search_text"});
   if (!f.type.empty()) w.add(kType.at(f.type));
   if (!f.municipality.empty()) w.add("activity_municipalities @> ARRAY[$?]", db::to_param(f.municipality));

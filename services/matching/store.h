@@ -22,6 +22,7 @@ struct MemberRow {
   bool mail_stopped = false;
   std::string published_at, updated_at;
   int version = 1;
+  bool account_suspended = false;  // the login is suspended by an admin (issue 14)
 };
 
 std::optional<MemberRow> find(db::Tx& tx, const std::string& id, bool for_update = false);
@@ -33,6 +34,8 @@ void set_state(db::Tx& tx, const std::string& id, std::string_view state);
 /// Deletes the member record (its login account is auth's).
 void erase(db::Tx& tx, const std::string& id);
 void set_status(db::Tx& tx, const std::string& id, std::string_view status, bool mail_stopped);
+/// Hides (or shows again) the member of a suspended (resumed) login.
+void set_account_suspended(db::Tx& tx, const std::string& account_id, bool suspended);
 
 struct Filters {
   text::Query keywords;  // from text::query, with the search dictionary (no grams: LIKE only)

@@ -138,6 +138,14 @@ std::optional<SubscriberRow> unsubscribe(db::Tx& tx, std::string_view id) {
       id));
 }
 
+int64_t unsubscribe_address(db::Tx& tx, std::string_view email_key) {
+  return tx.exec("UPDATE newsletter_subscribers SET state = 'unsubscribed', confirm_hash = NULL, confirm_expires_at = NULL, "
+                 "unsubscribed_at = coalesce(unsubscribed_at, now()), updated_at = now() "
+                 "WHERE email_key = $1::bytea AND state <> 'unsubscribed'",
+                 db::Bytes{email_key})
+      .affected();
+}
+
 std::optional<DeliveryBatch> next_delivery_batch(db::Tx& tx, int limit) {
   db::Result d = tx.exec(kNextDelivery);
   if (d.empty()) return std::nullopt;

@@ -23,11 +23,6 @@ using validation::Errors;
 
 using rpc::not_found;
 
-// The same address in any letter case is one subscriber.
-std::string email_key(const std::string& hmac_key, const std::string& email) {
-  return address_key(hmac_key, "newsletter.email", email);
-}
-
 // A message id for (issue, subscriber): a second queueing of the same mail is ignored.
 std::string mail_id(const std::string& newsletter_id, const std::string& subscriber_id) {
   std::string h = crypto::hex(crypto::sha256("newsletter:" + newsletter_id + ":" + subscriber_id)).substr(0, 32);
@@ -198,7 +193,7 @@ Status NotificationServiceImpl::Subscribe(grpc::ServerContext* ctx, const Subscr
     e.one_of("site", req->site(), {"supernet", "aikasanet"}, false);
     if (!e.empty()) return rpc::invalid(e);
     std::string site = req->site().empty() ? "supernet" : req->site();
-    std::string key = email_key(config_.hmac_key, req->email());
+    std::string key = subscriber_key(config_.hmac_key, req->email());
     std::string token = crypto::random_token(32), hash = crypto::sha256(token);
     bool mailed = pool_.transaction([&](db::Tx& tx) {
       auto existing = store::find_subscriber(tx, site, key);

@@ -59,6 +59,17 @@ Status EventSinkImpl::Deliver(grpc::ServerContext* ctx, const civic::events::Eve
       for (const auto& mail : batch.mails())
         if (validation::is_uuid(mail.id())) rows.push_back(compose(templates, mail.id(), mail.mail(), config_));
       log::info("mail_batch_queued", {{"event_id", event->id()}, {"mails", rows.size()}});
+    } else if (event->type() == "account.deleted") {
+      // The login is gone: so are the mail-magazine subscriptions of its address.
+      civic::events::AccountChanged a;
+      if (!a.ParseFromString(event->payload())) return log::error("event_payload_invalid", {{"event_id", event->id()}});
+      if (!a.email().empty()) {
+        int64_t ended = store::unsubscribe_address(tx, subscriber_key(config_.hmac_key, a.email()));
+        log::info("subscriptions_ended", {{"event_id", event->id()}, {"count", ended}});
+      }
+      return;
+    } else if (event->type().rfind("account.", 0) == 0) {
+      return;  // suspension and address changes: the mails come from the other services
     } else {
       return log::warn("event_type_ignored", {{"event_id", event->id()}, {"type", event->type()}});
     }

@@ -73,6 +73,11 @@ std::string derived_key(const std::string& hmac_key, std::string_view purpose);
 /// An address as a keyed hash for `purpose` (any letter case alike): to find or count
 /// what one address did without keeping it in clear.
 std::string address_key(const std::string& hmac_key, std::string_view purpose, std::string email);
+/// The key of a mail-magazine subscriber's address (the same address in any letter
+/// case is one subscriber).
+inline std::string subscriber_key(const std::string& hmac_key, const std::string& email) {
+  return address_key(hmac_key, "newsletter.email", email);
+}
 
 /// The token of a subscriber's unsubscribe link: its id and an HMAC of it under a key
 /// derived from `hmac_key` (no column, no expiry); unsubscriber_of() gives the id back,

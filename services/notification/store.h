@@ -102,6 +102,8 @@ bool renew_confirmation(db::Tx& tx, std::string_view id, std::string_view confir
 std::optional<SubscriberRow> confirm_subscriber(db::Tx& tx, std::string_view confirm_hash);
 /// Unsubscribes `id`; nullopt when there is no such subscriber.
 std::optional<SubscriberRow> unsubscribe(db::Tx& tx, std::string_view id);
+/// Ends the subscriptions of one address (`email_key`) on both sites; how many ended.
+int64_t unsubscribe_address(db::Tx& tx, std::string_view email_key);
 
 /// Locks the oldest delivery still sending (others' locks skipped) and reads up to
 /// `limit` active subscribers of its site after its cursor, in id order.

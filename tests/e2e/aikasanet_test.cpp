@@ -5,6 +5,8 @@
 #include <catch2/catch.hpp>
 #include <grpcpp/grpcpp.h>
 
+#include <tuple>
+
 #include "civic/events.grpc.pb.h"
 #include "civic/matching.pb.h"
 #include "client.h"
@@ -359,7 +361,7 @@ TEST_CASE("Volunteer profiles: every item checked, private items never public, o
   Response r = a.put("/api/v1/me/volunteer-profile", {{"profile", bad}});
   REQUIRE(r.status == 400);
   auto fields = error_fields(r);
-  for (const char* f : {"email", "activity_municipalities", "weekdays", "guardian_consent", "fields", "occupation",
+  for (const char* f : {"activity_municipalities", "weekdays", "guardian_consent", "fields", "occupation",
                         "organization_id", "time_slot"}) {
     INFO(f);
     CHECK(fields.count(f));
@@ -431,7 +433,9 @@ TEST_CASE("Volunteer profiles: every item checked, private items never public, o
   REQUIRE(gone.status == 200);
   CHECK(gone.json().value("phone", "") == "");
   CHECK(gone.json()["status"] == "withdrawn");
-  CHECK(a.post("/api/v1/me/membership-requests", {{"action", "resume"}}).status == 400);
+  // ... and ends the login (auth follows matching's member.withdrawn).
+  CHECK(eventually([&] { return a.get("/api/v1/me").status == 401; }));
+  CHECK(Client().login(login, kPassword).status == 401);
 }
 
 TEST_CASE("A recruitment of an unpublished organisation or past its period is invisible", "[e2e]") {
@@ -529,8 +533,11 @@ TEST_CASE("Applications and inquiries reach the organiser with a copy to the cen
   REQUIRE(admin.post("/api/v1/admin/recruitments/" + rid + "/publish").status == 200);
   auto [v_id, v_mail] = published_volunteer(volunteer, admin, "hagi", "mon");
   std::string group_member_id = group_member(group, admin, org, group_mail);
-  // MAT-3 (b): the group hears of the members who fit its own areas, days and fields.
-  CHECK(wait_for_mail(group_mail, "活動地域・曜日・分野に合う会員"));
+  // MAT-3 (b): the group hears of the members who fit its own areas, days and fields, at
+  // its login's verified address (not at the organisation's, typed into a form).
+  std::string group_login_mail = group.get("/api/v1/me").json()["email"];
+  CHECK(wait_for_mail(group_login_mail, "活動地域・曜日・分野に合う会員"));
+  CHECK(mail_count(group_mail, "活動地域・曜日・分野に合う会員") == 0);
 
   // Only a published member applies.
   auto [s_login, s_mail] = verified_member(stranger);
@@ -566,7 +573,7 @@ TEST_CASE("Applications and inquiries reach the organiser with a copy to the cen
   REQUIRE(asked.status == 201);
   auto to_member = wait_for_mail(v_mail, "秋の行事も手伝えますか");
   REQUIRE(to_member);
-  CHECK(to_member->find(group_mail) != std::string::npos);  // the reply address is the group's
+  CHECK(to_member->find(group_login_mail) != std::string::npos);  // the reply address is the group's
   CHECK(volunteer.post("/api/v1/members/" + v_id + "/inquiries", {{"question", "?"}}).status == 403);
   CHECK(group.post("/api/v1/members/" + crypto::uuid_v4() + "/inquiries", {{"question", "?"}}).status == 404);
   CHECK(group.post("/api/v1/members/" + group_member_id + "/inquiries", {{"question", "?"}}).status == 404);  // itself
@@ -723,4 +730,179 @@ TEST_CASE("Aikasanet's site-wide search finds members by their public profile, n
   CHECK(found.body.find(mail) == std::string::npos);
   CHECK(anyone.get("/api/v1/search?site=aikasanet&q=" + url_encode(private_word)).json()["totals"]["members"] == 0);
   CHECK_FALSE(anyone.get("/api/v1/search?q=" + url_encode(open_word)).json()["totals"].contains("members"));  // Supernet's
+}
+
+namespace {
+/// A verified, logged-in member with a published individual profile in Shunan on
+/// Saturdays (what recruitment() asks for); returns {login id, e-mail, member id}.
+std::tuple<std::string, std::string, std::string> matched_volunteer(Client& c, Client& admin) {
+  auto [login, mail] = verified_member(c);
+  REQUIRE(c.login(login, kPassword).status == 200);
+  Response r = c.put("/api/v1/me/volunteer-profile", {{"profile", individual(mail, "shunan", "sat")}});
+  REQUIRE(r.status == 200);
+  std::string id = r.json()["id"];
+  REQUIRE(admin.post("/api/v1/admin/members/" + id + "/publish").status == 200);
+  return {login, mail, id};
+}
+
+/// The mail-magazine state of `email` on `site`, as notification keeps it (by keyed hash).
+std::string subscription_state(const std::string& email, const std::string& site) {
+  std::string key = crypto::hmac_sha256(crypto::hmac_sha256(env("INTERNAL_HMAC_KEY"), "newsletter.email"), email);
+  db::Pool pool(env("TEST_NOTIFICATION_DB_URL"), 1);
+  return pool.read([&](db::Tx& tx) {
+    db::Result r = tx.exec("SELECT state FROM newsletter_subscribers WHERE site = $1 AND email_key = $2::bytea", site,
+                           db::Bytes{key});
+    return r.empty() ? std::string("none") : r[0].text(0);
+  });
+}
+} // namespace
+
+TEST_CASE("What becomes of a login reaches every service: suspended, resumed, new address, deleted, withdrawn",
+          "[e2e]") {
+  Client admin, group, v, w, heir, anyone;
+  ready_admin(admin, unique("life_admin_"));
+  std::string organizer = unique("life_org_") + "@example.jp";
+  std::string org = published_group(group, admin, unique("life_group_") + "@example.jp");
+  std::string group_account = group.get("/api/v1/me").json()["id"];
+  auto [v_login, v_mail, v_id] = matched_volunteer(v, admin);
+  auto [w_login, w_mail, w_id] = matched_volunteer(w, admin);
+  std::string v_account = v.get("/api/v1/me").json()["id"];
+  auto publish = [&](const std::string& title) {
+    Response posted = post_recruitment(group, recruitment(title, organizer));
+    REQUIRE(posted.status == 201);
+    std::string rid = posted.json()["id"];
+    REQUIRE(admin.post("/api/v1/admin/recruitments/" + rid + "/publish").status == 200);
+    REQUIRE(wait_for_mail(w_mail, title));  // the other volunteer's mail: the fan-out is done
+    return rid;
+  };
+
+  // Before: V is public, matched and applies.
+  std::string t1 = "見守り" + unique("");
+  std::string r1 = publish(t1);
+  CHECK(wait_for_mail(v_mail, t1));
+  REQUIRE(v.post("/api/v1/recruitments/" + r1 + "/applications", {{"message", "参加します"}}).status == 201);
+  CHECK(anyone.get("/api/v1/members/" + v_id).status == 200);
+
+  // Suspended by an admin: hidden, matched and mailed by nothing; its application stays.
+  REQUIRE(admin.post("/api/v1/admin/accounts/" + v_account + "/suspend").status == 200);
+  CHECK(eventually([&] { return anyone.get("/api/v1/members/" + v_id).status == 404; }));
+  nlohmann::json staff_view = admin.get("/api/v1/admin/members/" + v_id).json();
+  CHECK(staff_view["account_suspended"] == true);
+  CHECK(staff_view["status"] == "active");  // the member's own status is untouched
+  std::string t2 = "清掃" + unique("");
+  publish(t2);
+  CHECK(mail_count(v_mail, t2) == 0);
+  db::Pool recruitment_db(env("TEST_RECRUITMENT_DB_URL"), 1);
+  auto applications = [&] {
+    return recruitment_db.read([&](db::Tx& tx) {
+      return tx.exec("SELECT count(*) FROM submissions WHERE from_member_id = $1::uuid AND kind = 'application'", v_id)[0]
+          .int64(0);
+    });
+  };
+  CHECK(applications() == 1);
+
+  // Resumed: back as it was.
+  REQUIRE(admin.post("/api/v1/admin/accounts/" + v_account + "/resume").status == 200);
+  CHECK(eventually([&] { return anyone.get("/api/v1/members/" + v_id).status == 200; }));
+  CHECK(admin.get("/api/v1/admin/members/" + v_id).json().value("account_suspended", false) == false);  // proto3 JSON leaves false out
+
+  // A new verified address: matching mails go there from then on, and never to the old.
+  REQUIRE(v.login(v_login, kPassword).status == 200);  // the suspension ended its sessions
+  std::string new_mail = unique("life_new_") + "@example.jp";
+  REQUIRE(v.post("/api/v1/me/email", {{"new_email", new_mail}, {"password", kPassword}}).status == 202);
+  auto verify = wait_for_mail(new_mail, "/accounts/verify?token=");
+  REQUIRE(verify);
+  REQUIRE(anyone.post("/api/v1/accounts/verify", {{"token", token_in(*verify)}}).status == 200);
+  CHECK(eventually([&] { return admin.get("/api/v1/admin/members/" + v_id).json()["email"] == new_mail; }));
+  std::string t3 = "配食" + unique("");
+  publish(t3);
+  auto matched = wait_for_mail(new_mail, t3);
+  REQUIRE(matched);
+  CHECK(mail_count(v_mail, t3) == 0);
+  std::string apply_token = oneclick_token(*matched, "参加を申し込む");
+  CHECK(anyone.get("/api/v1/oneclick/" + apply_token).status == 200);
+  {
+    Client c;  // the mail magazine, at the new address
+    REQUIRE(c.post("/api/v1/newsletter/subscriptions", {{"email", new_mail}, {"site", "aikasanet"}}).status == 202);
+    auto confirm = wait_for_mail(new_mail, "/newsletter/confirm?token=");
+    REQUIRE(confirm);
+    REQUIRE(c.post("/api/v1/newsletter/confirmations", {{"token", token_in(*confirm)}}).status == 200);
+  }
+  CHECK(subscription_state(new_mail, "aikasanet") == "active");
+
+  // Deleted by the member: personal items erased, off the site, links dead, subscriptions ended.
+  REQUIRE(v.del("/api/v1/me", nlohmann::json{{"password", kPassword}}.dump()).status == 200);
+  CHECK(eventually([&] { return admin.get("/api/v1/admin/members/" + v_id).json()["status"] == "withdrawn"; }));
+  nlohmann::json erased = admin.get("/api/v1/admin/members/" + v_id).json();
+  for (const char* item : {"name", "kana", "phone", "email", "address", "birth_date"}) {
+    INFO(item);
+    CHECK(erased.value(item, "") == "");
+  }
+  CHECK(erased["state"] == "archived");
+  CHECK(anyone.get("/api/v1/members/" + v_id).status == 404);
+  CHECK(anyone.get("/api/v1/oneclick/" + apply_token).status == 404);
+  CHECK(anyone.post("/api/v1/oneclick/" + apply_token).status == 404);
+  CHECK(eventually([&] { return subscription_state(new_mail, "aikasanet") == "unsubscribed"; }));
+  CHECK(applications() == 1);  // the organiser's record of the application stays
+
+  // A replayed account.deleted erases nothing twice and fails nothing.
+  civic::events::Event event;
+  db::Pool auth_db(env("AUTH_DATABASE_URL"), 1);
+  auth_db.read([&](db::Tx& tx) {
+    db::Result r = tx.exec("SELECT id, payload FROM outbox WHERE type = 'account.deleted' ORDER BY created_at");
+    for (int i = 0; i < r.size(); ++i) {
+      civic::events::AccountChanged a;
+      REQUIRE(a.ParseFromString(r[i].bytes(1)));
+      if (a.account_id() != v_account) continue;
+      event.set_id(r[i].text(0));
+      event.set_payload(r[i].bytes(1));
+    }
+  });
+  REQUIRE_FALSE(event.id().empty());
+  event.set_type("account.deleted");
+  event.set_producer("auth");
+  auto sink = civic::events::EventSink::NewStub(
+      grpc::CreateChannel(env("MATCHING_SERVICE_ADDR"), grpc::InsecureChannelCredentials()));
+  for (std::string id : {event.id(), crypto::uuid_v4()}) {  // the same event, and as if it were new
+    event.set_id(id);
+    grpc::ClientContext ctx;
+    rpc::Principal p;
+    p.add_roles("service");
+    p.set_caller("auth");
+    rpc::attach(ctx, p, env("INTERNAL_HMAC_KEY"));
+    civic::events::DeliverResponse resp;
+    CHECK(sink->Deliver(&ctx, event, &resp).ok());
+  }
+  CHECK(admin.get("/api/v1/admin/members/" + v_id).json()["status"] == "withdrawn");
+
+  // The group's login deleted by an admin: its organisation and recruitments leave the
+  // public site; staff see it orphaned and hand it to another account.
+  CHECK(anyone.get("/api/v1/organizations/" + org).status == 200);
+  REQUIRE(admin.del("/api/v1/admin/accounts/" + group_account).status == 200);
+  CHECK(eventually([&] { return anyone.get("/api/v1/organizations/" + org).status == 404; }));
+  CHECK(eventually([&] { return anyone.get("/api/v1/recruitments/" + r1).status == 404; }));
+  Response orphans = admin.get("/api/v1/admin/organizations?orphaned=true&site=aikasanet");
+  REQUIRE(orphans.status == 200);
+  bool listed = false;
+  for (const auto& o : orphans.json()["items"]) listed |= o["id"] == org;
+  CHECK(listed);
+  auto [heir_login, heir_mail] = verified_member(heir);
+  REQUIRE(heir.login(heir_login, kPassword).status == 200);
+  std::string heir_account = heir.get("/api/v1/me").json()["id"];
+  std::string owner_path = "/api/v1/admin/organizations/" + org + "/owner";
+  CHECK(heir.put(owner_path, {{"account_id", heir_account}}).status == 403);
+  CHECK(error_fields(admin.put(owner_path, {{"account_id", group_account}})) == std::set<std::string>{"account_id"});
+  CHECK(error_fields(admin.put(owner_path, {{"account_id", "x"}})) == std::set<std::string>{"account_id"});
+  Response handed = admin.put(owner_path, {{"account_id", heir_account}});
+  REQUIRE(handed.status == 200);
+  CHECK(handed.json()["owner_account_id"] == heir_account);
+  CHECK(handed.json().value("orphaned_at", "") == "");
+  CHECK(anyone.get("/api/v1/organizations/" + org).status == 200);
+  CHECK(eventually([&] { return anyone.get("/api/v1/recruitments/" + r1).status == 200; }));
+
+  // A withdrawal staff approve ends the login too.
+  REQUIRE(admin.post("/api/v1/admin/members/" + w_id + "/status", {{"status", "withdrawn"}}).status == 200);
+  CHECK(eventually([&] { return w.get("/api/v1/me").status == 401; }));
+  CHECK(Client().login(w_login, kPassword).status == 401);
+  CHECK(admin.get("/api/v1/admin/members/" + w_id).json().value("phone", "") == "");
 }

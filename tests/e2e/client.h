@@ -209,6 +209,18 @@ inline std::optional<std::string> wait_for_mail(const std::string& to, std::stri
   return std::nullopt;
 }
 
+/// Whether `done()` holds within `wait` (asked every 100 ms): for effects that travel
+/// through the outbox to another service.
+template <class F>
+bool eventually(F&& done, std::chrono::seconds wait = std::chrono::seconds(20)) {
+  auto deadline = std::chrono::steady_clock::now() + wait;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return true;
+}
+
 /// How many mails to `to` there are (whose text contains `contains`, when given).
 inline size_t mail_count(const std::string& to, std::string_view contains = "") {
   auto texts = mail_texts(to);
