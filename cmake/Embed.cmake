@@ -30,6 +30,7 @@ function(civic_embed_migrations target dir)
     endif()
     math(EXPR version "${version}")
     file(READ "${f}" sql)
+    set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${f}")  # an edited migration is embedded again
     string(APPEND body "    {${version}, \"${name}\", R\"civicsql(${sql})civicsql\"},\n")
   endforeach()
   string(APPEND body "  };\n  return all;\n}\n")

@@ -372,10 +372,11 @@ Gateway::Outcome Gateway::route(RequestContext& ctx) {
 
 Gateway::Outcome Gateway::size_limits(RequestContext& ctx) {
   const Route& route = *ctx.route;
-  ctx.body_limit = route.body.empty() ? kNoBodyLimit : route.max_body_bytes ? route.max_body_bytes : config_.max_body_bytes;
+  size_t declared = route.max_body_bytes ? route.max_body_bytes : config_.max_body_bytes;
+  ctx.body_limit = route.body.empty() && !route.server_to_server ? kNoBodyLimit : declared;
   if (ctx.declared_length.value_or(0) > ctx.body_limit) return errors::http(413, ctx.english);
   bool body_coming = !ctx.declared_length || *ctx.declared_length > 0;
-  if (body_coming && !route.body.empty()) {
+  if (body_coming && !route.body.empty() && !route.server_to_server) {
     bool multipart = ctx.content_type.rfind("multipart/form-data", 0) == 0 && route.body == "*";
     if (!multipart && ctx.content_type.rfind("application/json", 0) != 0) return errors::http(415, ctx.english);
   }
@@ -395,7 +396,8 @@ Gateway::Outcome Gateway::rate_limit(RequestContext& ctx) {
 }
 
 Gateway::Outcome Gateway::session(RequestContext& ctx) {
-  if (!ctx.session_token.empty() && ctx.session_token.size() <= 100)
+  // A server calling carries no session of ours: a cookie it may send is not read.
+  if (!ctx.session_token.empty() && ctx.session_token.size() <= 100 && !ctx.route->server_to_server)
     ctx.session = resolve_session(ctx.session_token, ctx.request_id);
   if (ctx.route->needs_session && !ctx.session)
     return errors::status(grpc::StatusCode::UNAUTHENTICATED, "ログインが必要です", ctx.english);
@@ -429,7 +431,8 @@ Gateway::Outcome Gateway::cache(RequestContext& ctx) {
 }
 
 Gateway::Outcome Gateway::csrf(RequestContext& ctx) {
-  if (!unsafe(ctx.method)) return std::nullopt;
+  // Nothing to protect where no session is read (server-to-server routes).
+  if (!unsafe(ctx.method) || ctx.route->server_to_server) return std::nullopt;
   if (!ctx.origin_allowed) return origin_refused(ctx.english);
   if (ctx.session) {
     if (!crypto::equal_constant_time(ctx.csrf_header, ctx.session->csrf_token))
@@ -462,6 +465,13 @@ Gateway::Outcome Gateway::transcode(RequestContext& ctx) {
                              ctx.english);
     violations = build_upload_request(route, ctx.vars, ctx.query, *parts, ctx.request.get());
     std::string().swap(ctx.body);  // the file now lives in the message only
+  } else if (route.server_to_server) {
+    // Path and query as usual; the body as it came, for the service to check (a
+    // signature is over the exact bytes).
+    violations = build_request(route, ctx.vars, ctx.query, "", ctx.request.get());
+    if (const auto* raw = ctx.request->GetDescriptor()->FindFieldByName("raw_body");
+        raw && raw->type() == google::protobuf::FieldDescriptor::TYPE_BYTES)
+      ctx.request->GetReflection()->SetString(ctx.request.get(), raw, std::move(ctx.body));
   } else {
     violations = build_request(route, ctx.vars, ctx.query, ctx.body, ctx.request.get());
   }

@@ -106,6 +106,7 @@ std::string openapi_document(const RouteTable& routes) {
       for (int i = 0; i < in->field_count(); ++i) {
         const auto* f = in->field(i);
         if (bound.count(f->name()) || f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) continue;
+        if (r.server_to_server && f->name() == "raw_body") continue;  // the body, below
         json s = scalar_schema(f);
         if (f->is_repeated()) s = {{"type", "array"}, {"items", s}};
         params.push_back({{"name", f->name()}, {"in", "query"}, {"required", false}, {"schema", s}});
@@ -115,6 +116,12 @@ std::string openapi_document(const RouteTable& routes) {
       add_schema(body, schemas, done);
       op["requestBody"] = {{"required", true},
                            {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/" + body->full_name()}}}}}}}};
+    }
+    if (r.server_to_server) {
+      op["requestBody"] = {{"required", false},
+                           {"content", {{"*/*", {{"schema", {{"type", "string"}, {"format", "binary"}}}}}}}};
+      op["security"] = json::array();  // another server calls: no session
+      op["x-server-to-server"] = true;
     }
     if (!params.empty()) op["parameters"] = params;
     json ok_schema = {{"$ref", "#/components/schemas/" + out->full_name()}};

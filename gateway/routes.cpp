@@ -65,6 +65,9 @@ RouteTable RouteTable::build(const std::vector<const google::protobuf::FileDescr
         r.max_body_bytes = size_t(std::max(0, rule.max_body_kib())) * 1024;
         r.view_type = rule.view_type();
         r.needs_session = rule.needs_session();
+        r.server_to_server = rule.server_to_server();
+        if (r.server_to_server && (r.needs_session || !r.body.empty()))
+          throw std::invalid_argument(method->full_name() + ": a server-to-server route has no session and no JSON body");
         r.rate_class = !rule.rate_class().empty() ? rule.rate_class()
                        : r.rate_limited       ? "login"
                        : r.max_body_bytes     ? "uploads"

@@ -26,6 +26,7 @@ struct Route {
   size_t max_body_bytes = 0;  // 0: the gateway's MAX_BODY_BYTES
   std::string view_type;      // CNT-4: counts a view of the item named by the (single) path variable
   bool needs_session = false; // 401 from the head, before the body is read
+  bool server_to_server = false;  // no session, no CSRF rule, raw body into `raw_body`
   std::string rate_class;     // login, uploads, reads or writes (RATE_LIMIT_*)
   std::string summary;
   std::string grpc_path;    // "/civic.auth.AuthService/Login"

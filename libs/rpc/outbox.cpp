@@ -18,7 +18,12 @@ constexpr const char* kDue =
     "SELECT id, type, payload, (extract(epoch FROM created_at) * 1000)::bigint, attempts FROM outbox "
     "WHERE delivered_at IS NULL AND next_attempt_at <= now() "
     "ORDER BY created_at LIMIT 50 FOR UPDATE SKIP LOCKED";
-constexpr const char* kDelivered = "UPDATE outbox SET delivered_at = now(), attempts = attempts + 1 WHERE id = $1";
+// Events that carry addresses or one-time links (mails; a login's address) keep only
+// their id and type once every subscriber has them (SEC-17, docs/personal-data.md).
+constexpr const char* kDelivered =
+    "UPDATE outbox SET delivered_at = now(), attempts = attempts + 1, payload = CASE WHEN type IN "
+    "('mail.requested', 'mail.batch', 'account.deleted', 'account.email_changed') THEN ''::bytea ELSE payload END "
+    "WHERE id = $1";
 // Back-off: 1 s, 2 s, 4 s ... capped at 10 minutes.
 constexpr const char* kFailed =
     "UPDATE outbox SET attempts = attempts + 1, last_error = $2, "

@@ -3,6 +3,7 @@
 #include "core/crypto.h"
 #include "core/validation.h"
 #include "notification/store.h"
+#include "notification/suppression.h"
 #include "notification/template.h"
 
 namespace civic::notification {
@@ -44,6 +45,10 @@ MessageRow compose(Templates& templates, const std::string& id, const civic::eve
   else if (!header_safe(m.subject)) reject("CR/LF in subject");
   else if (!m.reply_to.empty() && !validation::is_email(m.reply_to)) reject("invalid reply-to");
   if (m.status == "rejected" && !header_safe(m.reply_to)) m.reply_to.clear();
+  // A matching mail says how to stop such mails (a magazine issue has its own link).
+  if (m.status == "queued" && unsubscribable(m.template_key) && m.template_key != "newsletter.issue")
+    m.body += "\n\n--\nこのアドレスへのお知らせメールを止める（配信停止）:\n" + config.public_base_url +
+              "/mail/unsubscribe?token=" + mail_stop_token(config.hmac_key, m.id);
   return m;
 }
 } // namespace civic::notification

@@ -11,6 +11,7 @@
 #include "notification/compose.h"
 #include "notification/service.h"
 #include "notification/store.h"
+#include "notification/suppression.h"
 #include "rpc/idempotency.h"
 #include "rpc/outbox.h"
 #include "rpc/server.h"
@@ -53,7 +54,7 @@ grpc::Status NotificationServiceImpl::SubmitContact(grpc::ServerContext* ctx, co
       vars["subject"] = req->subject();
       vars["body"] = req->body();
       Templates templates(tx);
-      store::insert_message(tx, compose(templates, id, mail, config_));
+      queue(tx, {compose(templates, id, mail, config_)}, config_.hmac_key, sealer_);
       return grpc::Status::OK;
     });
     if (!st.ok()) return st;

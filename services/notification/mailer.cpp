@@ -31,12 +31,12 @@ SmtpMailer::SmtpMailer(std::string url, std::string user, std::string password, 
   static CurlGlobal global;
 }
 
-std::string SmtpMailer::send(const OutgoingMail& m) {
-  for (const std::string* h : {&m.message_id, &m.from, &m.to, &m.bcc, &m.subject, &m.reply_to})
-    if (!header_safe(*h)) return "header contains CR/LF";
+SendResult SmtpMailer::send(const OutgoingMail& m) {
+  for (const std::string* h : {&m.message_id, &m.from, &m.to, &m.bcc, &m.subject, &m.reply_to, &m.list_unsubscribe})
+    if (!header_safe(*h)) return {"header contains CR/LF"};
 
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
-  if (!curl) return "curl init failed";
+  if (!curl) return {"curl init failed"};
   CURL* c = curl.get();
 
   curl_slist* rcpt = curl_slist_append(nullptr, angle(m.to).c_str());
@@ -49,6 +49,10 @@ std::string SmtpMailer::send(const OutgoingMail& m) {
                                std::string("MIME-Version: 1.0")})
     headers = curl_slist_append(headers, h.c_str());
   if (!m.reply_to.empty()) headers = curl_slist_append(headers, ("Reply-To: " + m.reply_to).c_str());
+  if (!m.list_unsubscribe.empty()) {  // RFC 8058: a mail client unsubscribes with one POST
+    headers = curl_slist_append(headers, ("List-Unsubscribe: <" + m.list_unsubscribe + ">").c_str());
+    headers = curl_slist_append(headers, "List-Unsubscribe-Post: List-Unsubscribe=One-Click");
+  }
   std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> header_guard(headers, curl_slist_free_all);
 
   curl_mime* mime = curl_mime_init(c);
@@ -73,8 +77,12 @@ std::string SmtpMailer::send(const OutgoingMail& m) {
   curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout_);
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   CURLcode rc = curl_easy_perform(c);
-  if (rc != CURLE_OK) return curl_easy_strerror(rc);
-  return "";
+  if (rc == CURLE_OK) return {};
+  long code = 0;
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+  std::string error = curl_easy_strerror(rc);
+  if (code > 0) error += " (SMTP " + std::to_string(code) + ")";
+  return {error, code};
 }
 
 } // namespace civic::notification

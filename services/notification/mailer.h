@@ -12,20 +12,29 @@ struct OutgoingMail {
   std::string subject;
   std::string body;        // UTF-8 text
   std::string reply_to;    // optional Reply-To (a sender to answer); From stays ours
+  std::string list_unsubscribe;  // bulk and matching mails: the one-click URL (RFC 8058)
+};
+
+struct SendResult {
+  std::string error;  // "" when the relay took the mail
+  long smtp_code = 0; // the relay's last reply code when it refused
+  /// 5xx: the relay refused for good (an unknown mailbox): retrying cannot help.
+  bool permanent() const { return smtp_code >= 500 && smtp_code < 600; }
 };
 
 class Mailer {
  public:
   virtual ~Mailer() = default;
-  /// Sends `mail`; returns "" on success, otherwise the reason (for the attempt record).
-  virtual std::string send(const OutgoingMail& mail) = 0;
+  /// Sends `mail`; an empty error on success, otherwise the reason (for the attempt
+  /// record) and the relay's reply code.
+  virtual SendResult send(const OutgoingMail& mail) = 0;
 };
 
 class SmtpMailer final : public Mailer {
  public:
   /// `url` like "smtp://127.0.0.1:2525" or "smtps://relay:465"; user/password may be empty.
   SmtpMailer(std::string url, std::string user, std::string password, long timeout_seconds = 20);
-  std::string send(const OutgoingMail& mail) override;
+  SendResult send(const OutgoingMail& mail) override;
 
  private:
   std::string url_, user_, password_;

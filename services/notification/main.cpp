@@ -21,15 +21,20 @@ int main(int argc, char** argv) {
     std::string command = argc > 1 ? argv[1] : "serve";
     if (rpc::migrate_at_start(command, db_url, generated::notification_lib_schema(), "notification")) return 0;
 
-    if (rpc::reseal_at_start(command, db_url, {{"newsletter_subscribers", "email_sealed"}, {"contact_messages", "sealed"}})) return 0;
+    if (rpc::reseal_at_start(command, db_url, {{"newsletter_subscribers", "email_sealed"}, {"contact_messages", "sealed"},
+                                                 {"suppressions", "email_sealed"},
+                                                 {"messages", "recipient_sealed"}})) return 0;
     notification::NotificationConfig cfg{config::secret("INTERNAL_HMAC_KEY"), config::str("MAIL_CENTRE_BCC", ""),
                                          config::str("PUBLIC_BASE_URL", "http://127.0.0.1:8080"),
                                          int(config::integer("RECEIPTS_PER_RECIPIENT_HOUR", 3, 1, 1000)),
-                                         int(config::integer("CONTACTS_PER_SENDER_HOUR", 5, 1, 1000))};
+                                         int(config::integer("CONTACTS_PER_SENDER_HOUR", 5, 1, 1000)),
+                                         int(config::integer("MAIL_BOUNCE_LIMIT", 3, 1, 100))};
     notification::SenderConfig sender_cfg;
     sender_cfg.from = config::str("MAIL_FROM", "noreply@civic.example.jp");
     sender_cfg.message_id_domain = sender_cfg.from.substr(sender_cfg.from.find('@') + 1);
     sender_cfg.max_attempts = int(config::integer("MAIL_MAX_ATTEMPTS", 8, 1, 50));
+    sender_cfg.hmac_key = cfg.hmac_key;
+    sender_cfg.public_base_url = cfg.public_base_url;
 
     db::Pool pool(db_url, size_t(config::integer("DB_POOL_SIZE", 8, 1, 200)));
     notification::SmtpMailer mailer(config::str("SMTP_URL", "smtp://127.0.0.1:2525"), config::str("SMTP_USER", ""),
@@ -39,8 +44,10 @@ int main(int argc, char** argv) {
     // A published newsletter is queued a batch at a time by the sender's own loop (NTF-4).
     int batch = int(config::integer("NEWSLETTER_BATCH", 500, 1, 10000));
     sender.set_feed([&] { return notification::queue_newsletter_batch(pool, cfg, sealer, batch); });
-    notification::EventSinkImpl sink(pool, cfg, [&sender] { sender.notify(); });
+    notification::EventSinkImpl sink(pool, cfg, sealer, [&sender] { sender.notify(); });
     notification::NotificationServiceImpl api(pool, cfg, sealer, [&sender] { sender.notify(); });
+    sender.set_on_permanent_failure(
+        [&api](db::Tx& tx, const notification::MessageRow& m, const std::string& error) { api.bounced(tx, m, error); });
     sender.start();
     rpc::serve("0.0.0.0:" + config::str("PORT", "50052"), {&sink, &api}, [&sender] { sender.stop(); });
     return 0;

@@ -11,6 +11,7 @@
 #include "notification/compose.h"
 #include "notification/service.h"
 #include "notification/store.h"
+#include "notification/suppression.h"
 #include "rpc/outbox.h"
 #include "rpc/server.h"
 
@@ -143,12 +144,13 @@ int queue_newsletter_batch(db::Pool& pool, const NotificationConfig& config, con
           config.public_base_url + "/newsletter/unsubscribe?token=" + unsubscribe_token(config.hmac_key, s.id);
       rows.push_back(compose(templates, mail_id(batch->newsletter_id, s.id), mail, config));
     }
-    store::insert_messages(tx, rows);
+    int queued = int(rows.size());
+    queue(tx, std::move(rows), config.hmac_key, sealer);  // a stopped address is recorded, not mailed
     bool done = int(batch->subscribers.size()) < limit;
     store::advance_delivery(tx, batch->newsletter_id, batch->subscribers.empty() ? "" : batch->subscribers.back().id,
-                            int(rows.size()), done);
+                            queued, done);
     if (done) log::info("newsletter_delivered", {{"newsletter_id", batch->newsletter_id}});
-    return std::max(1, int(rows.size()));  // an advanced cursor is progress too
+    return std::max(1, queued);  // an advanced cursor is progress too
   });
 }
 
@@ -211,7 +213,7 @@ Status NotificationServiceImpl::Subscribe(grpc::ServerContext* ctx, const Subscr
       (*mail.mutable_variables())["site_name"] = rpc::site_name(site);
       (*mail.mutable_variables())["url"] = config_.public_base_url + "/newsletter/confirm?token=" + token;
       Templates templates(tx);
-      store::insert_message(tx, compose(templates, crypto::uuid_v4(), mail, config_));
+      queue(tx, {compose(templates, crypto::uuid_v4(), mail, config_)}, config_.hmac_key, sealer_);
       return true;
     });
     if (mailed) queued_();

@@ -2,6 +2,7 @@
 
 #include "core/log.h"
 #include "notification/store.h"
+#include "notification/suppression.h"
 
 namespace civic::notification {
 
@@ -34,13 +35,24 @@ int MailSender::send_due() {
   auto batch = pool_.transaction([&](db::Tx& tx) { return store::claim_due(tx, config_.batch); });
   int sent = 0;
   for (const auto& m : batch) {
+    std::string unsubscribe = unsubscribable(m.template_key) ? config_.public_base_url + "/api/v1/mail/unsubscribe/" +
+                                                                   mail_stop_token(config_.hmac_key, m.id)
+                                                             : "";
     OutgoingMail mail{"<" + m.id + "@" + config_.message_id_domain + ">", config_.from, m.recipient, m.bcc,
-                      m.subject, m.body, m.reply_to};
-    std::string error = mailer_.send(mail);
+                      m.subject, m.body, m.reply_to, unsubscribe};
+    SendResult result = mailer_.send(mail);
+    const std::string& error = result.error;
     pool_.transaction([&](db::Tx& tx) {
       store::record_attempt(tx, m.id, m.attempts, error.empty(), error);
-      if (error.empty()) store::mark_sent(tx, m.id);
-      else store::mark_retry(tx, m.id, error, m.attempts >= config_.max_attempts);
+      // Once final, the record keeps the recipient sealed and masked only (SEC-17).
+      std::string masked = log::mask_email(m.recipient);
+      if (error.empty()) {
+        store::mark_sent(tx, m.id, masked);
+      } else {
+        // A refused mailbox stays refused: no retry, and the bounce is counted.
+        store::mark_retry(tx, m.id, error, result.permanent() || m.attempts >= config_.max_attempts, masked);
+        if (result.permanent() && on_permanent_) on_permanent_(tx, m, error);
+      }
     });
     if (error.empty()) {
       ++sent;

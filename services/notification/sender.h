@@ -10,6 +10,7 @@
 
 #include "db/db.h"
 #include "notification/mailer.h"
+#include "notification/store.h"
 
 namespace civic::notification {
 
@@ -18,6 +19,8 @@ struct SenderConfig {
   std::string message_id_domain = "civic.local";
   int max_attempts = 8;
   int batch = 20;
+  std::string hmac_key = {};         // one-click unsubscribe tokens
+  std::string public_base_url = {};  // where they point
 };
 
 class MailSender {
@@ -32,6 +35,10 @@ class MailSender {
   /// Called before each round of sending (before start()): queues more mail (the
   /// newsletter's next batch) and returns how many; the loop goes on while it does.
   void set_feed(std::function<int()> feed) { feed_ = std::move(feed); }
+  /// Called in the transaction that records a permanent failure (the relay refused the
+  /// recipient with 5xx): counts the bounce and may stop the address.
+  using PermanentFailure = std::function<void(db::Tx&, const MessageRow&, const std::string& error)>;
+  void set_on_permanent_failure(PermanentFailure f) { on_permanent_ = std::move(f); }
 
  private:
   void loop();
@@ -40,6 +47,7 @@ class MailSender {
   Mailer& mailer_;
   SenderConfig config_;
   std::function<int()> feed_;
+  PermanentFailure on_permanent_;
   std::mutex mutex_;
   std::condition_variable cv_;
   bool wake_ = false;

@@ -8,6 +8,7 @@
 #include "core/validation.h"
 #include "notification/compose.h"
 #include "notification/store.h"
+#include "notification/suppression.h"
 #include "rpc/outbox.h"
 #include "rpc/server.h"
 
@@ -34,8 +35,9 @@ const std::set<std::string> kReceipts = {"directory.registered", "recruitment.ev
 
 } // namespace
 
-EventSinkImpl::EventSinkImpl(db::Pool& pool, NotificationConfig config, std::function<void()> queued)
-    : pool_(pool), config_(std::move(config)), queued_(std::move(queued)) {}
+EventSinkImpl::EventSinkImpl(db::Pool& pool, NotificationConfig config, crypto::Sealer sealer,
+                             std::function<void()> queued)
+    : pool_(pool), config_(std::move(config)), sealer_(std::move(sealer)), queued_(std::move(queued)) {}
 
 Status EventSinkImpl::Deliver(grpc::ServerContext* ctx, const civic::events::Event* event,
                               civic::events::DeliverResponse*) {
@@ -48,7 +50,7 @@ Status EventSinkImpl::Deliver(grpc::ServerContext* ctx, const civic::events::Eve
       rows.push_back(compose(templates, event->id(), req, config_));
       MessageRow& m = rows.back();
       if (kReceipts.count(m.template_key) && m.status == "queued" &&
-          store::recent_messages_to(tx, m.recipient, m.template_key, 60) >= config_.receipts_per_recipient_hour) {
+          store::recent_messages_to(tx, suppression_key(config_.hmac_key, m.recipient), m.template_key, 60) >= config_.receipts_per_recipient_hour) {
         m.status = "rejected";
         m.last_error = "throttled: receipts per recipient and hour";
       }
@@ -73,10 +75,10 @@ Status EventSinkImpl::Deliver(grpc::ServerContext* ctx, const civic::events::Eve
     } else {
       return log::warn("event_type_ignored", {{"event_id", event->id()}, {"type", event->type()}});
     }
-    store::insert_messages(tx, rows);
     for (const auto& m : rows)
       if (m.status == "rejected")
         log::warn("mail_rejected", {{"event_id", event->id()}, {"template", m.template_key}, {"reason", m.last_error}});
+    queue(tx, std::move(rows), config_.hmac_key, sealer_);
   });
   if (st.ok()) queued_();
   return st;
@@ -127,7 +129,7 @@ Status NotificationServiceImpl::ListMessages(grpc::ServerContext* ctx, const Lis
   return rpc::guarded(ctx, config_.hmac_key, "ListMessages", [&](const rpc::Principal& p) {
     if (Status s = rpc::require_staff(p); !s.ok()) return s;
     validation::Errors e;
-    e.one_of("status", req->status(), {"queued", "sending", "sent", "failed", "rejected"}, false);
+    e.one_of("status", req->status(), {"queued", "sending", "sent", "failed", "rejected", "suppressed"}, false);
     paging::Page page = paging::read(e, req->page_size(), req->page_token());
     if (!e.empty()) return rpc::invalid(e);
     auto found = pool_.transaction([&](db::Tx& tx) {

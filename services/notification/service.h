@@ -21,17 +21,19 @@ struct NotificationConfig {
   std::string public_base_url = "http://127.0.0.1:8080";  // links in mails
   int receipts_per_recipient_hour = 3;
   int contacts_per_sender_hour = 5;     // contact-form messages from one address an hour  // receipts of public submissions to one address an hour (issue 12)
+  int bounce_limit = 3;                 // permanent failures that stop an address (MAIL_BOUNCE_LIMIT)
 };
 
 class EventSinkImpl final : public civic::events::EventSink::Service {
  public:
-  EventSinkImpl(db::Pool& pool, NotificationConfig config, std::function<void()> queued);
+  EventSinkImpl(db::Pool& pool, NotificationConfig config, crypto::Sealer sealer, std::function<void()> queued);
   grpc::Status Deliver(grpc::ServerContext* ctx, const civic::events::Event* event,
                        civic::events::DeliverResponse* resp) override;
 
  private:
   db::Pool& pool_;
   NotificationConfig config_;
+  crypto::Sealer sealer_;  // recipients are kept sealed (SEC-17)
   std::function<void()> queued_;
 };
 
@@ -57,9 +59,22 @@ class NotificationServiceImpl final : public NotificationService::Service {
   // お問い合わせ (contact.cpp).
   grpc::Status SubmitContact(grpc::ServerContext*, const ContactRequest*, ContactReceipt*) override;
   CIVIC_STAFF_DUPLICATE(Newsletter, newsletters_)
+  // NTF-3 mail stop (suppressions.cpp).
+  grpc::Status ListSuppressions(grpc::ServerContext*, const ListSuppressionsRequest*, ListSuppressionsResponse*) override;
+  grpc::Status AddSuppression(grpc::ServerContext*, const AddSuppressionRequest*, Suppression*) override;
+  grpc::Status DeleteSuppression(grpc::ServerContext*, const SuppressionIdRequest*, civic::common::Empty*) override;
+  grpc::Status ExportSuppressions(grpc::ServerContext*, const ExportSuppressionsRequest*, civic::common::HttpBody*) override;
+  grpc::Status OneClickUnsubscribe(grpc::ServerContext*, const OneClickUnsubscribeRequest*,
+                                   OneClickUnsubscribeResponse*) override;
+  /// The sender's hook for a permanent failure: counts it and stops the address at the limit.
+  void bounced(db::Tx& tx, const MessageRow& m, const std::string& error) const;
 
  private:
   rpc::Collection<NewsletterRow, Newsletter> newsletter_collection();
+  void render(const SuppressionRow& s, Suppression* out) const;
+  /// Stops `email` for `reason`; false when it was stopped already.
+  bool stop_address(db::Tx& tx, const std::string& email, const std::string& reason, const std::string& note,
+                    const std::string& by, SuppressionRow* made) const;
 
   db::Pool& pool_;
   NotificationConfig config_;

@@ -1,5 +1,7 @@
 #include "notification/store.h"
 
+#include "core/crypto.h"
+
 namespace civic::notification::store {
 namespace {
 constexpr const char* kTime = "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'";
@@ -12,7 +14,7 @@ const std::string kUpdateTemplate =
 const std::string kMessageColumns = std::string(
     "id, event_id, template, recipient, bcc, subject, body, status, attempts, "
     "to_char(created_at AT TIME ZONE 'UTC', ") + kTime + "), coalesce(to_char(sent_at AT TIME ZONE 'UTC', " + kTime +
-    "), ''), last_error, reply_to";
+    "), ''), last_error, reply_to, coalesce(recipient_sealed, ''::bytea)";
 // A message whose sender died mid-send gets its lease back only after a minute.
 const std::string kClaimDue =
     "UPDATE messages SET status = 'sending', attempts = attempts + 1, lease_until = now() + interval '1 minute', "
@@ -24,10 +26,11 @@ constexpr const char* kAttempt =
     "INSERT INTO message_attempts (message_id, attempt, ok, detail) VALUES ($1::uuid, $2, $3, $4) "
     "ON CONFLICT (message_id, attempt) DO UPDATE SET ok = excluded.ok, detail = excluded.detail, updated_at = now()";
 constexpr const char* kSent =
-    "UPDATE messages SET status = 'sent', sent_at = now(), body = '', lease_until = NULL, last_error = '', "
-    "updated_at = now() WHERE id = $1::uuid";
+    "UPDATE messages SET status = 'sent', sent_at = now(), body = '', recipient = $2, lease_until = NULL, "
+    "last_error = '', updated_at = now() WHERE id = $1::uuid";
 constexpr const char* kRetry =
     "UPDATE messages SET status = CASE WHEN $3 THEN 'failed' ELSE 'queued' END, last_error = $2, lease_until = NULL, "
+    "recipient = CASE WHEN $3 THEN $4 ELSE recipient END, "
     "next_attempt_at = now() + least(interval '1 hour', interval '2 seconds' * power(2, least(attempts, 12))), "
     "updated_at = now() WHERE id = $1::uuid";
 const std::string kListMessages = "SELECT " + kMessageColumns +
@@ -52,6 +55,7 @@ MessageRow read_message(const db::Row& r) {
   m.sent_at = r.text(10);
   m.last_error = r.text(11);
   m.reply_to = r.text(12);
+  m.recipient_sealed = r.bytes(13);
   return m;
 }
 } // namespace
@@ -75,25 +79,32 @@ std::optional<TemplateRow> update_template(db::Tx& tx, const TemplateRow& t) {
   return read_template(r[0]);
 }
 
-int64_t recent_messages_to(db::Tx& tx, std::string_view recipient, std::string_view template_key, int minutes) {
+int64_t recent_messages_to(db::Tx& tx, std::string_view recipient_key, std::string_view template_key, int minutes) {
   static constexpr const char* kRecentTo =
-      "SELECT count(*) FROM messages WHERE recipient = $1 AND template = $2 "
+      "SELECT count(*) FROM messages WHERE recipient_key = $1::bytea AND template = $2 "
       "AND created_at > now() - make_interval(mins => $3::int)";
-  return tx.exec(kRecentTo, recipient, template_key, minutes)[0].int64(0);
+  return tx.exec(kRecentTo, db::Bytes{recipient_key}, template_key, minutes)[0].int64(0);
 }
 
 void insert_messages(db::Tx& tx, const std::vector<MessageRow>& ms) {
+  // The keyed hash and the sealed recipient travel as hex (bytea has no array literal).
   static constexpr const char* kInsertMany =
-      "INSERT INTO messages (id, event_id, template, recipient, bcc, subject, body, status, last_error, reply_to) "
-      "SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], "
-      "$8::text[], $9::text[], $10::text[]) ON CONFLICT (event_id) DO NOTHING";
-  std::vector<std::string> cols[10];
+      "INSERT INTO messages (id, event_id, template, recipient, bcc, subject, body, status, last_error, reply_to, "
+      "recipient_key, recipient_sealed) "
+      "SELECT i, e, t, r, b, s, body, st, le, rt, nullif(decode(k, 'hex'), ''), nullif(decode(sealed, 'hex'), '') "
+      "FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], "
+      "$9::text[], $10::text[], $11::text[], $12::text[]) AS x(i, e, t, r, b, s, body, st, le, rt, k, sealed) "
+      "ON CONFLICT (event_id) DO NOTHING";
+  std::vector<std::string> cols[12];
   for (const auto& m : ms) {
     const std::string* values[] = {&m.id,      &m.event_id, &m.template_key, &m.recipient,  &m.bcc,
                                    &m.subject, &m.body,     &m.status,       &m.last_error, &m.reply_to};
     for (size_t i = 0; i < 10; ++i) cols[i].push_back(*values[i]);
+    cols[10].push_back(crypto::hex(m.recipient_key));
+    cols[11].push_back(crypto::hex(m.recipient_sealed));
   }
-  tx.exec(kInsertMany, cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], cols[6], cols[7], cols[8], cols[9]);
+  tx.exec(kInsertMany, cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], cols[6], cols[7], cols[8], cols[9],
+          cols[10], cols[11]);
 }
 
 void insert_message(db::Tx& tx, const MessageRow& m) { insert_messages(tx, {m}); }
@@ -122,8 +133,10 @@ std::vector<MessageRow> claim_due(db::Tx& tx, int limit) {
 void record_attempt(db::Tx& tx, std::string_view id, int attempt, bool ok, std::string_view detail) {
   tx.exec(kAttempt, id, attempt, ok, detail);
 }
-void mark_sent(db::Tx& tx, std::string_view id) { tx.exec(kSent, id); }
-void mark_retry(db::Tx& tx, std::string_view id, std::string_view error, bool final) { tx.exec(kRetry, id, error, final); }
+void mark_sent(db::Tx& tx, std::string_view id, std::string_view masked) { tx.exec(kSent, id, masked); }
+void mark_retry(db::Tx& tx, std::string_view id, std::string_view error, bool final, std::string_view masked) {
+  tx.exec(kRetry, id, error, final, masked);
+}
 
 MessagePage list_messages(db::Tx& tx, std::string_view status, int limit, int offset) {
   MessagePage page;
@@ -131,6 +144,59 @@ MessagePage list_messages(db::Tx& tx, std::string_view status, int limit, int of
   for (int i = 0; i < r.size(); ++i) page.items.push_back(read_message(r[i]));
   page.total = tx.exec(kCountMessages, status)[0].int64(0);
   return page;
+}
+
+std::optional<MessageRow> find_message(db::Tx& tx, std::string_view id) {
+  db::Result r = tx.exec("SELECT " + kMessageColumns + " FROM messages WHERE id = $1::uuid", id);
+  if (r.empty()) return std::nullopt;
+  return read_message(r[0]);
+}
+
+std::map<std::string, std::string> suppressed(db::Tx& tx, const std::vector<std::string>& keys) {
+  std::map<std::string, std::string> out;
+  if (keys.empty()) return out;
+  std::vector<std::string> hex;
+  for (const auto& k : keys) hex.push_back(crypto::hex(k));
+  db::Result r = tx.exec("SELECT email_key, reason FROM suppressions "
+                         "WHERE email_key = ANY (ARRAY(SELECT decode(k, 'hex') FROM unnest($1::text[]) AS k))",
+                         hex);
+  for (int i = 0; i < r.size(); ++i) out[r[i].bytes(0)] = r[i].text(1);
+  return out;
+}
+
+bool insert_suppression(db::Tx& tx, const SuppressionRow& s, std::string_view key) {
+  std::optional<std::string> by = s.created_by.empty() ? std::nullopt : std::optional<std::string>(s.created_by);
+  return tx.exec("INSERT INTO suppressions (id, email_key, email_sealed, reason, note, created_by) "
+                 "VALUES ($1::uuid, $2::bytea, $3::bytea, $4, $5, $6::uuid) ON CONFLICT (email_key) DO NOTHING",
+                 s.id, db::Bytes{key}, db::Bytes{s.email_sealed}, s.reason, s.note, by)
+             .affected() == 1;
+}
+
+bool delete_suppression(db::Tx& tx, std::string_view id) {
+  return tx.exec("DELETE FROM suppressions WHERE id = $1::uuid", id).affected() == 1;
+}
+
+SuppressionPage list_suppressions(db::Tx& tx, std::string_view reason, const std::optional<std::string>& key, int limit,
+                                  int offset) {
+  db::Where w;
+  if (!reason.empty()) w.add("reason = $?", db::to_param(reason));
+  if (key) w.add("email_key = $?::bytea", db::to_param(db::Bytes{*key}));
+  auto [items, total] = db::select_page<SuppressionRow>(
+      tx,
+      std::string("SELECT id, email_sealed, reason, note, coalesce(created_by::text, ''), "
+                  "to_char(created_at AT TIME ZONE 'UTC', ") + kTime + ") FROM suppressions",
+      w, "created_at DESC, id", limit, offset, [](const db::Row& r) {
+        return SuppressionRow{r.text(0), r.bytes(1), r.text(2), r.text(3), r.text(4), r.text(5)};
+      });
+  return {std::move(items), total};
+}
+
+int add_bounce(db::Tx& tx, std::string_view key, std::string_view error) {
+  return int(tx.exec("INSERT INTO bounces (email_key, permanent, last_error) VALUES ($1::bytea, 1, left($2, 500)) "
+                     "ON CONFLICT (email_key) DO UPDATE SET permanent = bounces.permanent + 1, "
+                     "last_error = excluded.last_error, updated_at = now() RETURNING permanent",
+                     db::Bytes{key}, error)[0]
+                 .int64(0));
 }
 
 } // namespace civic::notification::store

@@ -19,6 +19,7 @@ struct MessageRow {
   std::string id, event_id, template_key, recipient, bcc, subject, body, status, reply_to;
   int attempts = 0;
   std::string created_at, sent_at, last_error;
+  std::string recipient_key = {}, recipient_sealed = {};  // keyed hash; sealed under the id (SEC-17)
 };
 
 struct NewsletterRow {
@@ -39,6 +40,14 @@ struct DeliveryBatch {
   std::vector<SubscriberRow> subscribers;
 };
 
+struct SuppressionRow {
+  std::string id, email_sealed, reason, note, created_by, created_at;
+};
+struct SuppressionPage {
+  std::vector<SuppressionRow> items;
+  int64_t total = 0;
+};
+
 namespace store {
 
 std::optional<TemplateRow> find_template(db::Tx& tx, std::string_view key, std::string_view locale);
@@ -49,8 +58,9 @@ std::optional<TemplateRow> update_template(db::Tx& tx, const TemplateRow& t);
 /// Queues a message; a second message for the same event is ignored.
 void insert_message(db::Tx& tx, const MessageRow& m);
 /// The same for many messages in one statement (a mail.batch event).
-/// Messages with `template_key` to `recipient` queued in the last `minutes` (any status).
-int64_t recent_messages_to(db::Tx& tx, std::string_view recipient, std::string_view template_key, int minutes);
+/// Messages with `template_key` to the address of `recipient_key` queued in the last
+/// `minutes` (any status).
+int64_t recent_messages_to(db::Tx& tx, std::string_view recipient_key, std::string_view template_key, int minutes);
 void insert_messages(db::Tx& tx, const std::vector<MessageRow>& messages);
 /// Takes up to `limit` due messages, marks them `sending` under a lease and counts the attempt.
 std::vector<MessageRow> claim_due(db::Tx& tx, int limit);
@@ -60,15 +70,30 @@ void insert_contact(db::Tx& tx, std::string_view id, std::string_view site, std:
 /// Contact-form messages from `sender_key` in the last `minutes`.
 int64_t recent_contacts(db::Tx& tx, std::string_view sender_key, int minutes);
 void record_attempt(db::Tx& tx, std::string_view id, int attempt, bool ok, std::string_view detail);
-void mark_sent(db::Tx& tx, std::string_view id);
-/// Back to `queued` after a back-off, or `failed` for good once `final`.
-void mark_retry(db::Tx& tx, std::string_view id, std::string_view error, bool final);
+/// Sent: the body is cleared and the readable recipient becomes `masked`.
+void mark_sent(db::Tx& tx, std::string_view id, std::string_view masked);
+/// Back to `queued` after a back-off, or `failed` for good once `final` (the readable
+/// recipient then becomes `masked`).
+void mark_retry(db::Tx& tx, std::string_view id, std::string_view error, bool final, std::string_view masked);
 
 struct MessagePage {
   std::vector<MessageRow> items;
   int64_t total = 0;
 };
 MessagePage list_messages(db::Tx& tx, std::string_view status, int limit, int offset);
+std::optional<MessageRow> find_message(db::Tx& tx, std::string_view id);
+
+// NTF-3 mail stop (suppression.h), store.cpp.
+/// The stopped addresses among `keys`: key -> reason.
+std::map<std::string, std::string> suppressed(db::Tx& tx, const std::vector<std::string>& keys);
+/// Stops address `key`; false when it was stopped already (the first reason stays).
+bool insert_suppression(db::Tx& tx, const SuppressionRow& s, std::string_view key);
+bool delete_suppression(db::Tx& tx, std::string_view id);
+/// Newest first; `reason` empty for any; `key` (one address) when given.
+SuppressionPage list_suppressions(db::Tx& tx, std::string_view reason, const std::optional<std::string>& key, int limit,
+                                  int offset);
+/// One more permanent delivery failure to `key`; how many there are now.
+int add_bounce(db::Tx& tx, std::string_view key, std::string_view error);
 
 // The mail magazine (NTF-4), newsletter_store.cpp.
 void insert_newsletter(db::Tx& tx, const NewsletterRow& n);

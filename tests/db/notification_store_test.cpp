@@ -38,9 +38,9 @@ struct NotificationDb {
 class FailingMailer : public Mailer {
  public:
   int calls = 0;
-  std::string send(const OutgoingMail&) override {
+  SendResult send(const OutgoingMail&) override {
     ++calls;
-    return "connection refused";
+    return {"connection refused"};
   }
 };
 } // namespace

@@ -13,6 +13,7 @@
 #include "core/time.h"
 #include "db/db.h"
 #include "fixtures.h"
+#include "raw_http.h"
 #include "rpc/principal.h"
 #include "rpc/privacy.h"
 
@@ -845,20 +846,22 @@ TEST_CASE("What becomes of a login reaches every service: suspended, resumed, ne
   CHECK(eventually([&] { return subscription_state(new_mail, "aikasanet") == "unsubscribed"; }));
   CHECK(applications() == 1);  // the organiser's record of the application stays
 
-  // A replayed account.deleted erases nothing twice and fails nothing.
+  // A replayed account.deleted erases nothing twice and fails nothing. (The delivered
+  // event kept only its id: its payload, an address, was dropped.)
   civic::events::Event event;
   db::Pool auth_db(env("AUTH_DATABASE_URL"), 1);
   auth_db.read([&](db::Tx& tx) {
-    db::Result r = tx.exec("SELECT id, payload FROM outbox WHERE type = 'account.deleted' ORDER BY created_at");
-    for (int i = 0; i < r.size(); ++i) {
-      civic::events::AccountChanged a;
-      REQUIRE(a.ParseFromString(r[i].bytes(1)));
-      if (a.account_id() != v_account) continue;
-      event.set_id(r[i].text(0));
-      event.set_payload(r[i].bytes(1));
-    }
+    db::Result r = tx.exec("SELECT id, octet_length(payload) FROM outbox WHERE type = 'account.deleted' "
+                           "AND delivered_at IS NOT NULL ORDER BY created_at DESC LIMIT 1");
+    REQUIRE(r.size() == 1);
+    CHECK(r[0].int64(1) == 0);
+    event.set_id(r[0].text(0));
   });
-  REQUIRE_FALSE(event.id().empty());
+  civic::events::AccountChanged replayed;
+  replayed.set_account_id(v_account);
+  replayed.set_email(new_mail);
+  replayed.set_by("self");
+  event.set_payload(replayed.SerializeAsString());
   event.set_type("account.deleted");
   event.set_producer("auth");
   auto sink = civic::events::EventSink::NewStub(
@@ -905,4 +908,63 @@ TEST_CASE("What becomes of a login reaches every service: suspended, resumed, ne
   CHECK(eventually([&] { return w.get("/api/v1/me").status == 401; }));
   CHECK(Client().login(w_login, kPassword).status == 401);
   CHECK(admin.get("/api/v1/admin/members/" + w_id).json().value("phone", "") == "");
+}
+
+TEST_CASE("A matching mail unsubscribes with one click (RFC 8058), without login or CSRF header, for its address only",
+          "[e2e]") {
+  Client admin, group, v, w;
+  ready_admin(admin, unique("stop_admin_"));
+  published_group(group, admin, unique("stop_group_") + "@example.jp");
+  auto [v_login, v_mail, v_id] = matched_volunteer(v, admin);
+  auto [w_login, w_mail, w_id] = matched_volunteer(w, admin);
+  auto publish = [&](const std::string& title) {
+    Response posted = post_recruitment(group, recruitment(title, unique("stop_org_") + "@example.jp"));
+    REQUIRE(posted.status == 201);
+    REQUIRE(admin.post("/api/v1/admin/recruitments/" + posted.json()["id"].get<std::string>() + "/publish").status == 200);
+  };
+  std::string t1 = "防災訓練" + unique("");
+  publish(t1);
+  REQUIRE(wait_for_mail(v_mail, t1));
+  Mail match;
+  for (auto& m : mails(v_mail))
+    if (m.text.find(t1) != std::string::npos) match = m;
+  // The headers a mail client offers as an unsubscribe button, and the link in the text.
+  std::smatch header;
+  REQUIRE(std::regex_search(match.raw, header, std::regex("List-Unsubscribe: <https?://[^/]+(/api/v1/mail/unsubscribe/([A-Za-z0-9_.-]+))>")));
+  CHECK(match.raw.find("List-Unsubscribe-Post: List-Unsubscribe=One-Click") != std::string::npos);
+  std::string path = header[1], token = header[2];
+  CHECK(match.text.find("/mail/unsubscribe?token=" + token) != std::string::npos);
+
+  auto one_click = [](const std::string& target) {
+    RawConnection c;  // as a mail client posts: a form body, no cookie, no X-Requested-With
+    std::string body = "List-Unsubscribe=One-Click";
+    c.send("POST " + target + " HTTP/1.1\r\nHost: mail.example\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+           "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
+    auto r = c.read_response();
+    return r ? r->status : 0;
+  };
+  std::string forged = token;
+  forged.back() = forged.back() == 'A' ? 'B' : 'A';
+  CHECK(one_click("/api/v1/mail/unsubscribe/" + forged) == 404);  // a token is its own proof
+  CHECK(one_click("/api/v1/mail/unsubscribe/" + crypto::uuid_v4() + ".x") == 404);
+  CHECK(one_click(path) == 200);
+  CHECK(one_click(path) == 200);  // again: the same, nothing more
+
+  // The address is stopped ("unsubscribe"); the other volunteer's is not.
+  Response listed = admin.get("/api/v1/admin/mail-suppressions?email=" + url_encode(v_mail));
+  REQUIRE(listed.status == 200);
+  REQUIRE(listed.json()["items"].size() == 1);
+  CHECK(listed.json()["items"][0]["reason"] == "unsubscribe");
+  CHECK(admin.get("/api/v1/admin/mail-suppressions?email=" + url_encode(w_mail)).json()["total_size"] == 0);
+  std::string t2 = "炊き出し" + unique("");
+  publish(t2);
+  REQUIRE(wait_for_mail(w_mail, t2));
+  CHECK(mail_count(v_mail, t2) == 0);  // not mailed ...
+  bool recorded = false;                // ... but recorded as suppressed
+  for (int i = 0; i < 50 && !recorded; ++i) {
+    nlohmann::json list = admin.get("/api/v1/admin/mail-messages?status=suppressed&page_size=100").json();
+    for (const auto& m : list["items"]) recorded |= m["last_error"] == "suppressed: unsubscribe";
+    if (!recorded) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  CHECK(recorded);
 }

@@ -181,3 +181,85 @@ TEST_CASE("bad newsletter input gets field errors and changes nothing", "[e2e]")
   CHECK(anyone.get("/api/v1/newsletters?site=elsewhere").status == 400);
   CHECK(anyone.get("/api/v1/newsletters/not-a-uuid").status == 404);
 }
+
+TEST_CASE("Staff stop an address: every mail but account security is recorded as suppressed, and mails again once removed",
+          "[e2e]") {
+  Client admin, editor, member, anyone;
+  ready_admin(admin, unique("stop_admin_"));
+  ready_editor(admin, editor, unique("stop_editor_"));
+  auto [login, mail] = verified_member(member);
+  REQUIRE(member.login(login, kPassword).status == 200);
+  std::string stopped = unique("stopped_") + "@example.jp";
+  std::string path = "/api/v1/admin/mail-suppressions";
+
+  CHECK(anyone.post(path, {{"email", stopped}}).status == 401);
+  CHECK(member.post(path, {{"email", stopped}}).status == 403);
+  CHECK(error_fields(editor.post(path, {{"email", "not-an-address"}, {"reason", "bounce"}, {"note", std::string(501, 'x')}})) ==
+        std::set<std::string>{"email", "reason", "note"});
+  Response added = editor.post(path, {{"email", stopped}, {"note", "苦情の電話あり"}});
+  REQUIRE(added.status == 201);
+  CHECK(added.json()["reason"] == "staff");
+  CHECK(added.json()["email"] == stopped);
+  CHECK(editor.post(path, {{"email", stopped}}).status == 409);  // stopped already, in any letter case
+  std::string upper = stopped;
+  std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);
+  CHECK(editor.post(path, {{"email", upper}}).status == 409);
+
+  // The magazine's confirmation is not mailed, but recorded; account security still is.
+  REQUIRE(Client().post("/api/v1/newsletter/subscriptions", {{"email", stopped}, {"site", "supernet"}}).status == 202);
+  Client registering;
+  REQUIRE(registering.post("/api/v1/accounts", {{"login_id", unique("stopuser")}, {"password", kPassword}, {"email", stopped}})
+              .status == 202);
+  CHECK(wait_for_mail(stopped, "/accounts/verify?token="));
+  CHECK(mail_count(stopped, "/newsletter/confirm?token=") == 0);
+  bool recorded = false;
+  for (int i = 0; i < 50 && !recorded; ++i) {
+    nlohmann::json list = editor.get("/api/v1/admin/mail-messages?status=suppressed&page_size=100").json();
+    for (const auto& m : list["items"]) recorded |= m["template"] == "newsletter.confirm" && m["last_error"] == "suppressed: staff";
+    if (!recorded) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  CHECK(recorded);
+
+  // Staff list (by address), admins export; nobody else.
+  Response listed = editor.get(path + "?email=" + url_encode(upper));
+  REQUIRE(listed.status == 200);
+  REQUIRE(listed.json()["items"].size() == 1);
+  CHECK(listed.json()["items"][0]["note"] == "苦情の電話あり");
+  CHECK(member.get(path).status == 403);
+  CHECK(editor.get(path + "?reason=spam").status == 400);
+  CHECK(editor.get(path + "/export").status == 403);
+  Response csv = admin.get(path + "/export?reason=staff");
+  REQUIRE(csv.status == 200);
+  CHECK(csv.body.find(stopped) != std::string::npos);
+  CHECK(csv.body.find("センターが停止") != std::string::npos);
+
+  // Removed: mailed again.
+  std::string id = added.json()["id"];
+  CHECK(member.del(path + "/" + id).status == 403);
+  REQUIRE(editor.del(path + "/" + id).status == 204);
+  CHECK(editor.del(path + "/" + id).status == 404);
+  REQUIRE(Client().post("/api/v1/newsletter/subscriptions", {{"email", stopped}, {"site", "aikasanet"}}).status == 202);
+  CHECK(wait_for_mail(stopped, "/newsletter/confirm?token="));
+}
+
+TEST_CASE("A mailbox the relay refuses for good is not retried, and the third refusal stops the address", "[e2e]") {
+  Client admin;
+  ready_admin(admin, unique("bounce_admin_"));
+  std::string refused = unique("refused-") + "@example.jp";  // the loopback relay answers 550 to it
+  for (int i = 0; i < 3; ++i) {  // three mails: its verification, then two "already registered" notices
+    Client c;
+    REQUIRE(c.post("/api/v1/accounts", {{"login_id", unique("bounce")}, {"password", kPassword}, {"email", refused}})
+                .status == 202);
+  }
+  std::string path = "/api/v1/admin/mail-suppressions?email=" + url_encode(refused);
+  CHECK(eventually([&] { return admin.get(path).json()["total_size"] == 1; }));
+  nlohmann::json stop = admin.get(path).json()["items"][0];
+  CHECK(stop["reason"] == "bounce");
+  CHECK(stop["note"].get<std::string>().find("3 permanent failures") == 0);
+  // Each refused mail failed at its first attempt (a 5xx is final), none retried.
+  nlohmann::json failed = admin.get("/api/v1/admin/mail-messages?status=failed&page_size=100").json();
+  int refusals = 0;
+  for (const auto& m : failed["items"])
+    if (m["last_error"].get<std::string>().find("SMTP 550") != std::string::npos && m["attempts"] == 1) ++refusals;
+  CHECK(refusals >= 3);
+}
