@@ -1,4 +1,5 @@
 #include "core/validation.h"
+#include "core/time.h"
 
 #include <algorithm>
 #include <regex>
@@ -177,6 +178,19 @@ bool Errors::one_of(std::string_view field, std::string_view value, const std::v
   if (std::find(allowed.begin(), allowed.end(), value) != allowed.end()) return true;
   add(std::string(field), "invalid_choice", "選択肢にない値です", "is not one of the allowed values");
   return false;
+}
+
+MonthRange month_range(Errors& e, std::string_view from, std::string_view to) {
+  static const std::regex kMonth("[0-9]{4}-(0[1-9]|1[0-2])");
+  MonthRange r{from.empty() ? time::tokyo_month(11) : std::string(from), to.empty() ? time::tokyo_month() : std::string(to)};
+  bool ok = true;
+  for (const auto& [field, value] : {std::pair{"from", &r.from}, std::pair{"to", &r.to}})
+    if (!std::regex_match(*value, kMonth)) {
+      e.add(field, "invalid_format", "月は YYYY-MM の形で指定してください", "must be YYYY-MM");
+      ok = false;
+    }
+  if (ok && r.from > r.to) e.add("to", "before_start", "終了月は開始月より後にしてください", "must not be before from");
+  return r;
 }
 
 } // namespace civic::validation

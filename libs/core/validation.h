@@ -63,4 +63,11 @@ class Errors {
   std::vector<Violation> list_;
 };
 
+/// A period of whole months, "YYYY-MM" to "YYYY-MM" inclusive; an empty end is the
+/// last twelve months' (Asia/Tokyo). Bad or reversed ends are named in `e`.
+struct MonthRange {
+  std::string from, to;
+};
+MonthRange month_range(Errors& e, std::string_view from, std::string_view to);
+
 } // namespace civic::validation

@@ -34,20 +34,7 @@ int main(int argc, char** argv) {
                                   std::chrono::milliseconds(config::integer("TAXONOMY_CACHE_MS", 60000, 0, 3600000)));
     // The current terms-of-use version is read at each registration: a new version
     // must apply at once.
-    auto terms_version = [content, key = cfg.hmac_key](const std::string& site) {
-      auto stub = civic::content::ContentService::NewStub(content);
-      grpc::ClientContext ctx;
-      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(3));
-      rpc::Principal self;
-      self.set_caller("directory");
-      rpc::attach(ctx, self, key);
-      civic::content::GetTermsRequest req;
-      req.set_site(site);
-      civic::content::TermsDocument doc;
-      grpc::Status st = stub->GetTerms(&ctx, req, &doc);
-      if (!st.ok()) throw rpc::Abort{grpc::Status(grpc::StatusCode::UNAVAILABLE, "しばらくしてからもう一度お試しください")};
-      return int(doc.version());
-    };
+    auto terms_version = rpc::terms_lookup(content, cfg.hmac_key, "directory");
 
     std::map<std::string, std::vector<rpc::Subscriber>> routes;
     auto notification = grpc::CreateChannel(config::str("NOTIFICATION_SERVICE_ADDR", "127.0.0.1:50052"),

@@ -685,13 +685,8 @@ Status DirectoryServiceImpl::RegistrationsByMonth(grpc::ServerContext* ctx, cons
                                                   RegistrationsResponse* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "RegistrationsByMonth", [&](const Principal& p) {
     if (Status s = rpc::require_staff(p); !s.ok()) return s;
-    static const std::regex kMonth("[0-9]{4}-(0[1-9]|1[0-2])");
-    std::string from = req->from().empty() ? time::tokyo_month(11) : req->from();
-    std::string to = req->to().empty() ? time::tokyo_month() : req->to();
     Errors e;
-    for (const auto& [field, value] : {std::pair{"from", from}, std::pair{"to", to}})
-      if (!matches(value, kMonth)) e.add(field, "invalid_format", "月は YYYY-MM の形で指定してください", "must be YYYY-MM");
-    if (e.empty() && from > to) e.add("to", "before_start", "終了月は開始月より後にしてください", "must not be before from");
+    auto [from, to] = validation::month_range(e, req->from(), req->to());
     if (!e.empty()) return rpc::invalid(e);
     for (const auto& m : pool_.read([&](db::Tx& tx) { return store::registrations_by_month(tx, from, to); })) {
       auto* out = resp->add_months();

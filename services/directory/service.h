@@ -13,6 +13,7 @@
 #include "rpc/collection.h"
 #include "rpc/corrections.h"
 #include "rpc/taxonomies.h"
+#include "rpc/terms.h"
 
 namespace civic::directory {
 
@@ -21,8 +22,7 @@ struct DirectoryConfig {
   std::string public_base_url;  // links in mails
 };
 
-/// Reads the current terms-of-use version of a site (from content).
-using TermsVersion = std::function<int(const std::string& site)>;
+using rpc::TermsVersion;
 
 class DirectoryServiceImpl final : public DirectoryService::Service {
  public:

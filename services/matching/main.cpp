@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
     rpc::OutboxRelay relay(pool, "matching", cfg.hmac_key, std::move(routes));
     auto sealer = crypto::Sealer::from_env();
     matching::MatchingServiceImpl service(pool, cfg, sealer, taxonomies, rpc::account_lookup(auth, cfg.hmac_key, "matching"),
-                                          [&relay] { relay.notify(); });
+                                          rpc::terms_lookup(content, cfg.hmac_key, "matching"), [&relay] { relay.notify(); });
     matching::EventSinkImpl sink(pool, cfg, sealer, [&relay] { relay.notify(); });
     relay.start();
     rpc::serve("0.0.0.0:" + config::str("PORT", "50056"), {&service, &sink}, [&relay] { relay.stop(); });

@@ -184,9 +184,10 @@ void end_login(db::Tx& tx, const store::MemberRow& row) {
 
 MatchingServiceImpl::MatchingServiceImpl(db::Pool& pool, MatchingConfig config, crypto::Sealer sealer,
                                          rpc::TaxonomyCache& taxonomies, rpc::AccountLookup accounts,
-                                         std::function<void()> events_written)
+                                         rpc::TermsVersion terms, std::function<void()> events_written)
     : pool_(pool), config_(std::move(config)), sealer_(std::move(sealer)), taxonomies_(taxonomies),
-      accounts_(std::move(accounts)), events_written_(std::move(events_written)), admin_(member_collection()) {}
+      accounts_(std::move(accounts)), terms_(std::move(terms)), events_written_(std::move(events_written)),
+      admin_(member_collection()) {}
 
 void MatchingServiceImpl::render(const store::MemberRow& row, bool full, Member* out) const {
   out->set_id(row.id);
@@ -232,6 +233,8 @@ void MatchingServiceImpl::render(const store::MemberRow& row, bool full, Member*
   out->set_status(row.status);
   out->set_mail_stopped(row.mail_stopped);
   out->set_account_suspended(row.account_suspended);
+  out->set_accepted_terms_version(row.accepted_terms_version);
+  out->set_accepted_terms_at(row.accepted_terms_at);
   out->set_version(row.version);
 }
 
@@ -265,6 +268,10 @@ Status MatchingServiceImpl::SaveMyProfile(grpc::ServerContext* ctx, const SavePr
       if (!current) e.one_of("type", m.type(), {"individual", "group", "company"});
       if (!e.empty()) return rpc::invalid(e);
       e = validate(m, type, *tax);
+      // An individual joining accepts the current terms (DIR-1, as an organisation does).
+      if (!current && type == "individual" && m.accepted_terms_version() != terms_("aikasanet"))
+        e.add("accepted_terms_version", "not_current", "最新の利用規約に同意してください",
+              "the current terms of use must be accepted");
       std::optional<store::OrgRow> org;
       if (!current && type != "individual" && validation::is_uuid(m.organization_id())) {
         org = store::find_organization(tx, m.organization_id());
@@ -289,6 +296,7 @@ Status MatchingServiceImpl::SaveMyProfile(grpc::ServerContext* ctx, const SavePr
       fresh.id = crypto::uuid_v4();
       fresh.account_id = p.account_id();
       fresh.type = type;
+      if (type == "individual") fresh.accepted_terms_version = m.accepted_terms_version();
       if (org) {
         fresh.organization_id = org->id;
         fresh.display_name = org->name;
@@ -472,7 +480,7 @@ Status MatchingServiceImpl::UpdateMember(grpc::ServerContext* ctx, const UpdateM
   static const std::set<std::string> kNotEdited = {
       "id",      "type",       "organization_id", "display_name", "state",        "status", "mail_stopped",
       "magazine", "guardian_consent", "published_at", "updated_at", "version", "recruitments", "email",
-      "account_suspended"};
+      "account_suspended", "accepted_terms_version", "accepted_terms_at"};
   auto tax = taxonomies_.snapshot();
   Member edited;
   return admin_.edit(
@@ -500,6 +508,25 @@ Status MatchingServiceImpl::UpdateMember(grpc::ServerContext* ctx, const UpdateM
         return store::update(tx, row);
       },
       resp);
+}
+
+// CNT-4: new members per month by type, individuals included (organisations are the
+// directory's count).
+Status MatchingServiceImpl::MemberRegistrations(grpc::ServerContext* ctx, const MemberRegistrationsRequest* req,
+                                                MemberRegistrationsResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "MemberRegistrations", [&](const Principal& p) {
+    if (Status s = rpc::require_staff(p); !s.ok()) return s;
+    Errors e;
+    auto [from, to] = validation::month_range(e, req->from(), req->to());
+    if (!e.empty()) return rpc::invalid(e);
+    for (const auto& m : pool_.read([&](db::Tx& tx) { return store::registrations_by_month(tx, from, to); })) {
+      auto* out = resp->add_months();
+      out->set_month(m.month);
+      out->set_type(m.type);
+      out->set_count(int32_t(m.count));
+    }
+    return Status::OK;
+  });
 }
 
 rpc::Collection<store::MemberRow, Member> MatchingServiceImpl::member_collection() {

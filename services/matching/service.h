@@ -14,6 +14,7 @@
 #include "rpc/collection.h"
 #include "matching/triggers.h"
 #include "rpc/taxonomies.h"
+#include "rpc/terms.h"
 
 namespace civic::matching {
 
@@ -26,7 +27,7 @@ class MatchingServiceImpl final : public MatchingService::Service {
  public:
   /// `accounts` reads a login's verified address from auth (where matching mails go).
   MatchingServiceImpl(db::Pool& pool, MatchingConfig config, crypto::Sealer sealer, rpc::TaxonomyCache& taxonomies,
-                      rpc::AccountLookup accounts, std::function<void()> events_written);
+                      rpc::AccountLookup accounts, rpc::TermsVersion terms, std::function<void()> events_written);
 
   grpc::Status GetMyProfile(grpc::ServerContext*, const civic::common::Empty*, Member*) override;
   grpc::Status SaveMyProfile(grpc::ServerContext*, const SaveProfileRequest*, Member*) override;
@@ -37,6 +38,8 @@ class MatchingServiceImpl final : public MatchingService::Service {
   grpc::Status AdminListMembers(grpc::ServerContext*, const AdminListMembersRequest*, ListMembersResponse*) override;
   grpc::Status ExportMembers(grpc::ServerContext*, const AdminListMembersRequest*, civic::common::HttpBody*) override;
   grpc::Status UpdateMember(grpc::ServerContext*, const UpdateMemberRequest*, Member*) override;
+  grpc::Status MemberRegistrations(grpc::ServerContext*, const MemberRegistrationsRequest*,
+                                   MemberRegistrationsResponse*) override;
   CIVIC_STAFF_COLLECTION(Member, Member, admin_)
   grpc::Status SetMemberStatus(grpc::ServerContext*, const SetMemberStatusRequest*, Member*) override;
   grpc::Status GetContact(grpc::ServerContext*, const ContactRequest*, ContactResponse*) override;
@@ -50,6 +53,7 @@ class MatchingServiceImpl final : public MatchingService::Service {
   crypto::Sealer sealer_;
   rpc::TaxonomyCache& taxonomies_;
   rpc::AccountLookup accounts_;
+  rpc::TermsVersion terms_;
   std::function<void()> events_written_;
   rpc::Collection<store::MemberRow, Member> admin_;
 };

@@ -12,7 +12,8 @@ const std::string kColumns = std::string(
     "links::text, occupation, qualifications, selling_point, activity_municipalities, fields, weekdays, time_slot, "
     "probono_field, probono_content, probono_needs, magazine, private_sealed, search_text, state, status, "
     "mail_stopped, coalesce(to_char(published_at AT TIME ZONE 'UTC', ") + kTime +
-    "), ''), to_char(updated_at AT TIME ZONE 'UTC', " + kTime + "), version, account_suspended";
+    "), ''), to_char(updated_at AT TIME ZONE 'UTC', " + kTime + "), version, account_suspended, "
+    "coalesce(accepted_terms_version, 0), coalesce(to_char(accepted_terms_at AT TIME ZONE 'UTC', " + kTime + "), '')";
 const std::string kSelect = "SELECT " + kColumns + " FROM members";
 const std::string kFind = kSelect + " WHERE id = $1::uuid";
 const std::string kFindForUpdate = kFind + " FOR UPDATE";
@@ -21,9 +22,10 @@ const std::string kFindByAccountForUpdate = kFindByAccount + " FOR UPDATE";
 constexpr const char* kInsert =
     "INSERT INTO members (id, account_id, type, organization_id, display_name, prefecture, municipality, links, "
     "occupation, qualifications, selling_point, activity_municipalities, fields, weekdays, time_slot, probono_field, "
-    "probono_content, probono_needs, magazine, private_sealed, search_text, state) VALUES ($1::uuid, $2::uuid, $3, "
-    "nullif($4, '')::uuid, $5, $6, $7, $8::jsonb, $9, $10, $11, $12::text[], $13::text[], $14::text[], $15, $16, $17, "
-    "$18, $19, $20, $21, $22)";
+    "probono_content, probono_needs, magazine, private_sealed, search_text, state, accepted_terms_version, "
+    "accepted_terms_at) VALUES ($1::uuid, $2::uuid, $3, nullif($4, '')::uuid, $5, $6, $7, $8::jsonb, $9, $10, $11, "
+    "$12::text[], $13::text[], $14::text[], $15, $16, $17, $18, $19, $20, $21, $22, nullif($23, 0), "
+    "CASE WHEN $23 > 0 THEN now() END)";
 constexpr const char* kUpdate =
     "UPDATE members SET display_name = $2, prefecture = $3, municipality = $4, links = $5::jsonb, occupation = $6, "
     "qualifications = $7, selling_point = $8, activity_municipalities = $9::text[], fields = $10::text[], "
@@ -108,6 +110,8 @@ MemberRow read(const db::Row& r) {
   m.updated_at = r.text(25);
   m.version = int(r.int64(26));
   m.account_suspended = r.boolean(27);
+  m.accepted_terms_version = int(r.int64(28));
+  m.accepted_terms_at = r.text(29);
   return m;
 }
 
@@ -151,7 +155,19 @@ void insert(db::Tx& tx, const MemberRow& m) {
   tx.exec(kInsert, m.id, m.account_id, m.type, m.organization_id, m.display_name, m.prefecture, m.municipality,
           m.links_json, m.occupation, m.qualifications, m.selling_point, m.activity_municipalities, m.fields,
           m.weekdays, m.time_slot, m.probono_field, m.probono_content, m.probono_needs, m.magazine,
-          db::Bytes{m.private_sealed}, m.search_text, m.state);
+          db::Bytes{m.private_sealed}, m.search_text, m.state, m.accepted_terms_version);
+}
+
+std::vector<MonthRow> registrations_by_month(db::Tx& tx, std::string_view from, std::string_view to) {
+  std::vector<MonthRow> out;
+  db::Result r = tx.exec(
+      "SELECT to_char(created_at AT TIME ZONE 'Asia/Tokyo', 'YYYY-MM') AS month, type, count(*) FROM members "
+      "WHERE created_at >= to_date($1, 'YYYY-MM')::timestamp AT TIME ZONE 'Asia/Tokyo' "
+      "AND created_at < (to_date($2, 'YYYY-MM') + interval '1 month')::timestamp AT TIME ZONE 'Asia/Tokyo' "
+      "GROUP BY month, type ORDER BY month, type",
+      from, to);
+  for (int i = 0; i < r.size(); ++i) out.push_back({r[i].text(0), r[i].text(1), r[i].int64(2)});
+  return out;
 }
 
 bool update(db::Tx& tx, const MemberRow& m) {

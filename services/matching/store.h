@@ -23,6 +23,8 @@ struct MemberRow {
   std::string published_at, updated_at;
   int version = 1;
   bool account_suspended = false;  // the login is suspended by an admin (issue 14)
+  int accepted_terms_version = 0;  // individuals: the terms accepted when joining
+  std::string accepted_terms_at = {};
 };
 
 std::optional<MemberRow> find(db::Tx& tx, const std::string& id, bool for_update = false);
@@ -53,6 +55,13 @@ struct Counts {
   int individuals = 0, groups = 0, companies = 0;
 };
 Counts counts(db::Tx& tx);
+
+struct MonthRow {
+  std::string month, type;
+  int64_t count = 0;
+};
+/// Members registered per month (Asia/Tokyo) from `from` to `to` (YYYY-MM), by type.
+std::vector<MonthRow> registrations_by_month(db::Tx& tx, std::string_view from, std::string_view to);
 
 /// What MAT-2 needs of a member who may be mailed (published, active, not stopped).
 struct Candidate {

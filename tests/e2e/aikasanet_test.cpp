@@ -41,7 +41,8 @@ nlohmann::json individual(const std::string& email, const std::string& municipal
           {"fields", {"f13", "f01"}},
           {"weekdays", {weekday}},
           {"time_slot", "morning"},
-          {"magazine", true}};
+          {"magazine", true},
+          {"accepted_terms_version", aikasanet_terms()}};
 }
 
 /// A verified account logged in on `c` with a published individual profile; returns
@@ -377,8 +378,30 @@ TEST_CASE("Volunteer profiles: every item checked, private items never public, o
   company["organization_id"] = crypto::uuid_v4();  // somebody else's (or nobody's) organisation
   CHECK(error_fields(a.put("/api/v1/me/volunteer-profile", {{"profile", company}})).count("organization_id"));
 
+  // An individual joining accepts the current terms of use (DIR-1, as organisations do).
+  nlohmann::json unaccepted = individual(mail, "shunan", "sun");
+  unaccepted.erase("accepted_terms_version");
+  CHECK(error_fields(a.put("/api/v1/me/volunteer-profile", {{"profile", unaccepted}})) ==
+        std::set<std::string>{"accepted_terms_version"});
+  unaccepted["accepted_terms_version"] = aikasanet_terms() + 1;  // not the current version
+  CHECK(error_fields(a.put("/api/v1/me/volunteer-profile", {{"profile", unaccepted}})) ==
+        std::set<std::string>{"accepted_terms_version"});
   Response created = a.put("/api/v1/me/volunteer-profile", {{"profile", individual(mail, "shunan", "sun")}});
   REQUIRE(created.status == 200);
+  CHECK(created.json()["accepted_terms_version"] == aikasanet_terms());
+  CHECK(created.json()["accepted_terms_at"].get<std::string>().size() == 20);
+  // CNT-4: the month's new members, individuals included (staff).
+  Response months = admin.get("/api/v1/admin/members/registrations");
+  REQUIRE(months.status == 200);
+  int individuals = 0;
+  for (const auto& m : months.json()["months"])
+    if (m["month"] == time::tokyo_month() && m["type"] == "individual") individuals = m["count"];
+  CHECK(individuals >= 1);
+  CHECK(a.get("/api/v1/admin/members/registrations").status == 403);
+  CHECK(error_fields(admin.get("/api/v1/admin/members/registrations?from=2026-13&to=2025-01")) ==
+        std::set<std::string>{"from"});
+  CHECK(error_fields(admin.get("/api/v1/admin/members/registrations?from=2026-05&to=2026-01")) ==
+        std::set<std::string>{"to"});
   std::string id = created.json()["id"];
   int version = created.json()["version"];
   CHECK(anyone.get("/api/v1/members/" + id).status == 404);  // in review
