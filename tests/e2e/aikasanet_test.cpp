@@ -117,6 +117,17 @@ std::string oneclick_token(const std::string& mail, const char* label) {
   return m[1];
 }
 
+/// Delivers `event` to an EventSink as the relay of service `caller` would.
+grpc::Status deliver_as(civic::events::EventSink::Stub& sink, const civic::events::Event& event, const char* caller) {
+  grpc::ClientContext ctx;
+  rpc::Principal p;
+  p.add_roles("service");
+  p.set_caller(caller);
+  rpc::attach(ctx, p, env("INTERNAL_HMAC_KEY"));
+  civic::events::DeliverResponse resp;
+  return sink.Deliver(&ctx, event, &resp);
+}
+
 /// Every key anywhere in `j`.
 void keys_of(const nlohmann::json& j, std::set<std::string>& out) {
   if (j.is_object())
@@ -321,13 +332,7 @@ TEST_CASE("A replayed recruitment.published event sends no second matching mail"
       grpc::CreateChannel(env("MATCHING_SERVICE_ADDR"), grpc::InsecureChannelCredentials()));
   for (std::string id : {event.id(), crypto::uuid_v4()}) {
     event.set_id(id);
-    grpc::ClientContext ctx;
-    rpc::Principal p;
-    p.add_roles("service");
-    p.set_caller("recruitment");
-    rpc::attach(ctx, p, env("INTERNAL_HMAC_KEY"));
-    civic::events::DeliverResponse resp;
-    CHECK(stub->Deliver(&ctx, event, &resp).ok());
+    CHECK(deliver_as(*stub, event, "recruitment").ok());
   }
   // A caller without the service role is refused.
   {
@@ -891,13 +896,7 @@ TEST_CASE("What becomes of a login reaches every service: suspended, resumed, ne
       grpc::CreateChannel(env("MATCHING_SERVICE_ADDR"), grpc::InsecureChannelCredentials()));
   for (std::string id : {event.id(), crypto::uuid_v4()}) {  // the same event, and as if it were new
     event.set_id(id);
-    grpc::ClientContext ctx;
-    rpc::Principal p;
-    p.add_roles("service");
-    p.set_caller("auth");
-    rpc::attach(ctx, p, env("INTERNAL_HMAC_KEY"));
-    civic::events::DeliverResponse resp;
-    CHECK(sink->Deliver(&ctx, event, &resp).ok());
+    CHECK(deliver_as(*sink, event, "auth").ok());
   }
   CHECK(admin.get("/api/v1/admin/members/" + v_id).json()["status"] == "withdrawn");
 
