@@ -22,7 +22,8 @@ constexpr const char* kDue =
 // their id and type once every subscriber has them (SEC-17, docs/personal-data.md).
 constexpr const char* kDelivered =
     "UPDATE outbox SET delivered_at = now(), attempts = attempts + 1, payload = CASE WHEN type IN "
-    "('mail.requested', 'mail.batch', 'account.deleted', 'account.email_changed') THEN ''::bytea ELSE payload END "
+    "('mail.requested', 'mail.batch', 'account.deleted', 'account.email_changed', 'member.magazine') "
+    "THEN ''::bytea ELSE payload END "
     "WHERE id = $1";
 // Back-off: 1 s, 2 s, 4 s ... capped at 10 minutes.
 constexpr const char* kFailed =

@@ -156,6 +156,16 @@ void summary_to_proto(const store::RecruitmentRow& r, RecruitmentSummary* out) {
 
 bool is_group_kind(const std::string& kind) { return kind == "group" || kind == "npo"; }
 
+// The profile's 「メルマガ配信を希望する」 reaches notification: the login's verified
+// address subscribes to (or leaves) Aikasanet's mail magazine.
+void magazine_choice(db::Tx& tx, const std::string& email, bool subscribe) {
+  civic::events::MagazineChoice c;
+  c.set_email(email);
+  c.set_site("aikasanet");
+  c.set_subscribe(subscribe);
+  rpc::enqueue_event(tx, "member.magazine", c);
+}
+
 // 退会, or a login deleted: the record leaves the site and its personal items are
 // erased (not just archived); the row stays for the history and the organisers'
 // records of applications.
@@ -289,6 +299,10 @@ Status MatchingServiceImpl::SaveMyProfile(grpc::ServerContext* ctx, const SavePr
         store::MemberRow row = row_of(m, sealer_, *current);
         if (!store::update(tx, row))
           return Status(StatusCode::ABORTED, "ほかの画面で先に更新されました。読み込み直してから編集してください");
+        if (m.magazine() != current->magazine) {
+          magazine_choice(tx, m.email(), m.magazine());
+          events_written_();
+        }
         render(*store::find(tx, row.id), true, resp);
         return Status::OK;
       }
@@ -303,6 +317,7 @@ Status MatchingServiceImpl::SaveMyProfile(grpc::ServerContext* ctx, const SavePr
       }
       store::MemberRow row = row_of(m, sealer_, fresh);
       store::insert(tx, row);
+      if (m.magazine()) magazine_choice(tx, m.email(), true);
       workflow::record(tx, {"member", row.id, "submit", std::nullopt, workflow::State::review, p.account_id(), ""});
       rpc::request_mail(tx, "matching.member_received", m.email(), p.account_id(), {});
       rpc::request_mail(tx, "matching.member_to_review", rpc::kCentre, "",

@@ -138,6 +138,58 @@ std::optional<SubscriberRow> unsubscribe(db::Tx& tx, std::string_view id) {
       id));
 }
 
+namespace {
+#define CIVIC_TIME(column) "coalesce(to_char(" column " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '')"
+constexpr const char* kViewColumns =
+    "SELECT id, site, email_sealed, state, source, note, coalesce(added_by::text, ''), " CIVIC_TIME("created_at") ", "
+    CIVIC_TIME("confirmed_at") ", " CIVIC_TIME("unsubscribed_at") " FROM newsletter_subscribers";
+#undef CIVIC_TIME
+SubscriberView read_view(const db::Row& r) {
+  return {r.text(0), r.text(1), r.bytes(2), r.text(3), r.text(4), r.text(5), r.text(6), r.text(7), r.text(8), r.text(9)};
+}
+} // namespace
+
+SubscriberPage list_subscribers(db::Tx& tx, std::string_view site, std::string_view state,
+                                const std::optional<std::string>& key, int limit, int offset) {
+  db::Where w;
+  if (!site.empty()) w.add("site = $?", db::to_param(site));
+  if (!state.empty()) w.add("state = $?", db::to_param(state));
+  if (key) w.add("email_key = $?::bytea", db::to_param(db::Bytes{*key}));
+  auto [items, total] = db::select_page<SubscriberView>(tx, kViewColumns, w, "created_at DESC, id", limit, offset, read_view);
+  return {std::move(items), total};
+}
+
+std::optional<SubscriberView> find_subscriber_view(db::Tx& tx, std::string_view id) {
+  db::Result r = tx.exec(std::string(kViewColumns) + " WHERE id = $1::uuid", id);
+  if (r.empty()) return std::nullopt;
+  return read_view(r[0]);
+}
+
+std::string activate_subscriber(db::Tx& tx, const SubscriberRow& s, std::string_view email_key, std::string_view source,
+                                std::string_view added_by, std::string_view note) {
+  std::optional<std::string> by = added_by.empty() ? std::nullopt : std::optional<std::string>(added_by);
+  return tx.exec("INSERT INTO newsletter_subscribers (id, site, email_key, email_sealed, state, confirmed_at, source, "
+                 "added_by, note) VALUES ($1::uuid, $2, $3::bytea, $4::bytea, 'active', now(), $5, $6::uuid, $7) "
+                 "ON CONFLICT (site, email_key) DO UPDATE SET state = 'active', confirm_hash = NULL, "
+                 "confirm_expires_at = NULL, confirmed_at = coalesce(newsletter_subscribers.confirmed_at, now()), "
+                 "unsubscribed_at = NULL, source = excluded.source, added_by = excluded.added_by, note = excluded.note, "
+                 "updated_at = now() RETURNING id::text",
+                 s.id, s.site, db::Bytes{email_key}, db::Bytes{s.email_sealed}, source, by, note)[0]
+      .text(0);
+}
+
+bool unsubscribe_on(db::Tx& tx, std::string_view site, std::string_view email_key) {
+  return tx.exec("UPDATE newsletter_subscribers SET state = 'unsubscribed', confirm_hash = NULL, confirm_expires_at = NULL, "
+                 "unsubscribed_at = now(), updated_at = now() WHERE site = $1 AND email_key = $2::bytea "
+                 "AND state <> 'unsubscribed'",
+                 site, db::Bytes{email_key})
+             .affected() == 1;
+}
+
+bool delete_subscriber(db::Tx& tx, std::string_view id) {
+  return tx.exec("DELETE FROM newsletter_subscribers WHERE id = $1::uuid", id).affected() == 1;
+}
+
 int64_t unsubscribe_address(db::Tx& tx, std::string_view email_key) {
   return tx.exec("UPDATE newsletter_subscribers SET state = 'unsubscribed', confirm_hash = NULL, confirm_expires_at = NULL, "
                  "unsubscribed_at = coalesce(unsubscribed_at, now()), updated_at = now() "

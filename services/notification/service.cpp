@@ -70,6 +70,10 @@ Status EventSinkImpl::Deliver(grpc::ServerContext* ctx, const civic::events::Eve
         log::info("subscriptions_ended", {{"event_id", event->id()}, {"count", ended}});
       }
       return;
+    } else if (event->type() == "member.magazine") {
+      civic::events::MagazineChoice c;
+      if (!c.ParseFromString(event->payload())) return log::error("event_payload_invalid", {{"event_id", event->id()}});
+      return magazine_choice(tx, config_, sealer_, c);
     } else if (event->type().rfind("account.", 0) == 0) {
       return;  // suspension and address changes: the mails come from the other services
     } else {

@@ -66,12 +66,19 @@ class NotificationServiceImpl final : public NotificationService::Service {
   grpc::Status ExportSuppressions(grpc::ServerContext*, const ExportSuppressionsRequest*, civic::common::HttpBody*) override;
   grpc::Status OneClickUnsubscribe(grpc::ServerContext*, const OneClickUnsubscribeRequest*,
                                    OneClickUnsubscribeResponse*) override;
+  // NTF-4 mail-magazine members for staff (subscribers.cpp).
+  grpc::Status ListSubscribers(grpc::ServerContext*, const ListSubscribersRequest*, ListSubscribersResponse*) override;
+  grpc::Status AddSubscriber(grpc::ServerContext*, const AddSubscriberRequest*, Subscriber*) override;
+  grpc::Status StopSubscriber(grpc::ServerContext*, const SubscriberIdRequest*, Subscriber*) override;
+  grpc::Status DeleteSubscriber(grpc::ServerContext*, const SubscriberIdRequest*, civic::common::Empty*) override;
+  grpc::Status ExportSubscribers(grpc::ServerContext*, const ExportSubscribersRequest*, civic::common::HttpBody*) override;
   /// The sender's hook for a permanent failure: counts it and stops the address at the limit.
   void bounced(db::Tx& tx, const MessageRow& m, const std::string& error) const;
 
  private:
   rpc::Collection<NewsletterRow, Newsletter> newsletter_collection();
   void render(const SuppressionRow& s, Suppression* out) const;
+  void render(const SubscriberView& s, Subscriber* out) const;
   /// Stops `email` for `reason`; false when it was stopped already.
   bool stop_address(db::Tx& tx, const std::string& email, const std::string& reason, const std::string& note,
                     const std::string& by, SuppressionRow* made) const;
@@ -88,6 +95,10 @@ std::string derived_key(const std::string& hmac_key, std::string_view purpose);
 /// An address as a keyed hash for `purpose` (any letter case alike): to find or count
 /// what one address did without keeping it in clear.
 std::string address_key(const std::string& hmac_key, std::string_view purpose, std::string email);
+/// member.magazine (matching): subscribes or unsubscribes a member's verified address.
+void magazine_choice(db::Tx& tx, const NotificationConfig& config, const crypto::Sealer& sealer,
+                     const civic::events::MagazineChoice& c);
+
 /// The key of a mail-magazine subscriber's address (the same address in any letter
 /// case is one subscriber).
 inline std::string subscriber_key(const std::string& hmac_key, const std::string& email) {

@@ -40,6 +40,14 @@ struct DeliveryBatch {
   std::vector<SubscriberRow> subscribers;
 };
 
+struct SubscriberView {
+  std::string id, site, email_sealed, state, source, note, added_by, created_at, confirmed_at, unsubscribed_at;
+};
+struct SubscriberPage {
+  std::vector<SubscriberView> items;
+  int64_t total = 0;
+};
+
 struct SuppressionRow {
   std::string id, email_sealed, reason, note, created_by, created_at;
 };
@@ -127,6 +135,17 @@ bool renew_confirmation(db::Tx& tx, std::string_view id, std::string_view confir
 std::optional<SubscriberRow> confirm_subscriber(db::Tx& tx, std::string_view confirm_hash);
 /// Unsubscribes `id`; nullopt when there is no such subscriber.
 std::optional<SubscriberRow> unsubscribe(db::Tx& tx, std::string_view id);
+/// Staff's view: newest first; `site`, `state` empty for any; `key` (one address) when given.
+SubscriberPage list_subscribers(db::Tx& tx, std::string_view site, std::string_view state,
+                                const std::optional<std::string>& key, int limit, int offset);
+std::optional<SubscriberView> find_subscriber_view(db::Tx& tx, std::string_view id);
+/// An active subscription without a confirmation mail (staff on request, or a member's
+/// verified address): a new row, or the address's row on `site` made active again. Its id.
+std::string activate_subscriber(db::Tx& tx, const SubscriberRow& s, std::string_view email_key, std::string_view source,
+                                std::string_view added_by, std::string_view note);
+/// Ends the subscription of `email_key` on `site`; false when there was none active.
+bool unsubscribe_on(db::Tx& tx, std::string_view site, std::string_view email_key);
+bool delete_subscriber(db::Tx& tx, std::string_view id);
 /// Ends the subscriptions of one address (`email_key`) on both sites; how many ended.
 int64_t unsubscribe_address(db::Tx& tx, std::string_view email_key);
 

@@ -990,3 +990,25 @@ TEST_CASE("A matching mail unsubscribes with one click (RFC 8058), without login
   }
   CHECK(recorded);
 }
+
+TEST_CASE("The profile's mail-magazine choice subscribes the login's verified address and ends it again", "[e2e]") {
+  Client admin, v;
+  ready_admin(admin, unique("mag_admin_"));
+  auto [login, mail] = verified_member(v);
+  REQUIRE(v.login(login, kPassword).status == 200);
+  std::string path = "/api/v1/admin/newsletter-subscribers?site=aikasanet&email=" + url_encode(mail);
+  auto state = [&] {
+    nlohmann::json items = admin.get(path).json()["items"];
+    return items.empty() ? std::string("none") : items[0]["state"].get<std::string>();
+  };
+  nlohmann::json profile = individual(mail, "hagi", "sun");  // 「メルマガ配信を希望する」 ticked
+  Response saved = v.put("/api/v1/me/volunteer-profile", {{"profile", profile}});
+  REQUIRE(saved.status == 200);
+  CHECK(eventually([&] { return state() == "active"; }));
+  CHECK(admin.get(path).json()["items"][0]["source"] == "profile");
+  CHECK(mail_count(mail, "/newsletter/confirm?token=") == 0);  // the address is verified already
+  profile = saved.json();
+  profile["magazine"] = false;
+  REQUIRE(v.put("/api/v1/me/volunteer-profile", {{"profile", profile}}).status == 200);
+  CHECK(eventually([&] { return state() == "unsubscribed"; }));
+}

@@ -263,3 +263,47 @@ TEST_CASE("A mailbox the relay refuses for good is not retried, and the third re
     if (m["last_error"].get<std::string>().find("SMTP 550") != std::string::npos && m["attempts"] == 1) ++refusals;
   CHECK(refusals >= 3);
 }
+
+TEST_CASE("Staff manage mail-magazine members: list, add on request, stop, delete, export", "[e2e]") {
+  Client admin, editor, member;
+  ready_admin(admin, unique("subs_admin_"));
+  ready_editor(admin, editor, unique("subs_editor_"));
+  auto [login, mail] = verified_member(member);
+  REQUIRE(member.login(login, kPassword).status == 200);
+  std::string path = "/api/v1/admin/newsletter-subscribers";
+  std::string reader = unique("subs_reader_") + "@example.jp";
+
+  CHECK(member.post(path, {{"email", reader}, {"site", "supernet"}, {"note", "電話で依頼"}}).status == 403);
+  CHECK(error_fields(editor.post(path, {{"email", "nobody"}, {"site", "mars"}, {"note", std::string(501, 'x')}})) ==
+        std::set<std::string>{"email", "site", "note"});
+  Response added = editor.post(path, {{"email", reader}, {"site", "supernet"}, {"note", "窓口で用紙により依頼"}});
+  REQUIRE(added.status == 201);
+  CHECK(added.json()["state"] == "active");  // the person asked the centre: no confirmation mail
+  CHECK(added.json()["source"] == "staff");
+  CHECK(added.json()["note"] == "窓口で用紙により依頼");
+  CHECK(mail_count(reader, "/newsletter/confirm?token=") == 0);
+  std::string id = added.json()["id"];
+
+  Response listed = editor.get(path + "?site=supernet&state=active&email=" + url_encode(reader));
+  REQUIRE(listed.status == 200);
+  REQUIRE(listed.json()["items"].size() == 1);
+  CHECK(listed.json()["items"][0]["email"] == reader);
+  CHECK(editor.get(path + "?state=gone").status == 400);
+  CHECK(member.get(path).status == 403);
+
+  Response stopped = editor.post(path + "/" + id + "/stop");
+  REQUIRE(stopped.status == 200);
+  CHECK(stopped.json()["state"] == "unsubscribed");
+  CHECK(stopped.json()["unsubscribed_at"].get<std::string>().size() == 20);
+  CHECK(editor.post(path + "/" + crypto::uuid_v4() + "/stop").status == 404);
+
+  CHECK(editor.get(path + "/export").status == 403);  // admins only
+  Response csv = admin.get(path + "/export?site=supernet");
+  REQUIRE(csv.status == 200);
+  CHECK(csv.body.find(reader) != std::string::npos);
+  CHECK(csv.body.find("センター登録") != std::string::npos);
+
+  CHECK(member.del(path + "/" + id).status == 403);
+  REQUIRE(editor.del(path + "/" + id).status == 204);
+  CHECK(editor.get(path + "?email=" + url_encode(reader)).json()["total_size"] == 0);
+}
