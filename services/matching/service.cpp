@@ -269,6 +269,7 @@ Status MatchingServiceImpl::SaveMyProfile(grpc::ServerContext* ctx, const SavePr
     Member m = req->profile();
     m.set_email(account->email());
     auto tax = taxonomies_.snapshot();
+    int current_terms = terms_("aikasanet");  // asked before the row is locked
     return pool_.transaction([&](db::Tx& tx) {
       auto current = store::find_by_account(tx, p.account_id(), true);
       std::string type = current ? current->type : m.type();
@@ -279,7 +280,7 @@ Status MatchingServiceImpl::SaveMyProfile(grpc::ServerContext* ctx, const SavePr
       if (!e.empty()) return rpc::invalid(e);
       e = validate(m, type, *tax);
       // An individual joining accepts the current terms (DIR-1, as an organisation does).
-      if (!current && type == "individual" && m.accepted_terms_version() != terms_("aikasanet"))
+      if (!current && type == "individual" && m.accepted_terms_version() != current_terms)
         e.add("accepted_terms_version", "not_current", "最新の利用規約に同意してください",
               "the current terms of use must be accepted");
       std::optional<store::OrgRow> org;
