@@ -12,6 +12,7 @@
 #include "rpc/outbox.h"
 #include "rpc/idempotency.h"
 #include "rpc/server.h"
+#include "text/text.h"
 
 namespace civic::auth {
 namespace {
@@ -57,7 +58,7 @@ using rpc::not_found;
 
 void audit(db::Tx& tx, const Principal& p, const std::string& action, const std::string& target,
            nlohmann::json detail = nlohmann::json::object()) {
-  if (!p.user_agent().empty()) detail["user_agent"] = p.user_agent().substr(0, 200);
+  if (!p.user_agent().empty()) detail["user_agent"] = text::prefix(p.user_agent(), 200);
   store::append_audit(tx, {p.account_id(), p.client_ip(), action, target, detail.dump()});
 }
 
@@ -292,7 +293,7 @@ Status AuthServiceImpl::Login(Ctx* ctx, const LoginRequest* req, LoginResponse* 
       int idle = staff ? config_.staff_idle_seconds : config_.member_idle_seconds;
       int absolute = staff ? config_.staff_absolute_seconds : config_.member_absolute_seconds;
       store::insert_session(tx, token_hash(token), public_id, account->id, csrf, idle, absolute, p.client_ip(),
-                            p.user_agent().substr(0, 200));
+                            text::prefix(p.user_agent(), 200));
       audit(tx, p, "login.succeeded", account->id, {{"session", public_id}});
       resp->set_session_token(token);
       resp->set_csrf_token(csrf);
@@ -364,7 +365,7 @@ void AuthServiceImpl::rotate_if_privileged(db::Tx& tx, const Principal& p, const
   if (!is_staff_roles(a.roles) || !pending_of(a.must_change_password, true, a.totp_enabled).empty()) return;
   std::string new_token = crypto::random_token(), new_csrf = crypto::random_token(), public_id = crypto::uuid_v4();
   store::insert_session(tx, token_hash(new_token), public_id, a.id, new_csrf, config_.staff_idle_seconds,
-                        config_.staff_absolute_seconds, p.client_ip(), p.user_agent().substr(0, 200));
+                        config_.staff_absolute_seconds, p.client_ip(), text::prefix(p.user_agent(), 200));
   if (!p.session_id().empty()) store::delete_session(tx, p.session_id());
   audit(tx, p, "session.rotated", a.id, {{"session", public_id}, {"reason", "staff_rights"}});
   *token = std::move(new_token);

@@ -174,3 +174,11 @@ TEST_CASE("the in-memory index answers a term with variants by any of its forms"
   CHECK(find("子ども 高齢者", v) == Docs{1});
   CHECK(find("子ども 図書館", v).empty());
 }
+
+TEST_CASE("a prefix of UTF-8 text never cuts a character in two", "[unit]") {
+  CHECK(text::prefix("あいう", 2) == "あい");
+  CHECK(text::prefix("aあb", 2) == "aあ");
+  CHECK(text::prefix("abc", 10) == "abc");
+  CHECK(text::prefix("", 3).empty());
+  CHECK(text::prefix("😀x", 1) == "😀");  // four bytes, one character
+}
