@@ -23,4 +23,13 @@ Page read(validation::Errors& e, int32_t page_size, std::string_view page_token)
 /// empty when nothing follows.
 std::string next_token(const Page& page, size_t returned, int64_t total);
 
+/// Fills a list response from one page of rows (`found.items`, `found.total`): each row
+/// rendered into a new item, the total and the next page's token.
+template <class Found, class Response, class Render>
+void fill(const Page& page, const Found& found, Response* out, Render&& render) {
+  for (const auto& row : found.items) render(row, out->add_items());
+  out->set_total_size(int32_t(found.total));
+  out->set_next_page_token(next_token(page, found.items.size(), found.total));
+}
+
 } // namespace civic::paging

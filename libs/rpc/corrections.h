@@ -156,9 +156,7 @@ struct CorrectionDesk {
       if (!e.empty()) return invalid(e);
       auto found = pool->read(
           [&](db::Tx& tx) { return workflow::corrections::list(tx, entity, state, page.limit, page.offset); });
-      for (const auto& c : found.items) to_proto(c, out->add_items());
-      out->set_total_size(int32_t(found.total));
-      out->set_next_page_token(paging::next_token(page, found.items.size(), found.total));
+      paging::fill(page, found, out, [&](const workflow::corrections::Row& c, auto* item) { to_proto(c, item); });
       return grpc::Status::OK;
     });
   }
@@ -189,7 +187,7 @@ struct CorrectionDesk {
           Msg result = merged(current, changes, check);
           if (!check.empty()) throw Abort{invalid(check)};  // e.g. a code retired since
           apply(tx, *row, result);
-          auto state = workflow::parse(row_state(*row)).value_or(workflow::State::published);
+          auto state = workflow::parse(row->state).value_or(workflow::State::published);
           workflow::record(tx, {entity, c->entity_id, "correct", state, state, p.account_id(),
                                 "correction " + c->id + (req.note().empty() ? "" : ": " + req.note())},
                            workflow::corrections::changed(changes));
@@ -230,8 +228,6 @@ struct CorrectionDesk {
   }
 
  private:
-  static std::string row_state(const Row& row) { return row.state; }
-
   workflow::corrections::Row request_row(const Row& row, const Msg& changes, const std::string& requester_name,
                                          const std::string& requester_email, const std::string& reason) const {
     workflow::corrections::Row c;

@@ -126,12 +126,6 @@ std::vector<std::string> Variants::forms(const std::string& term) const {
   return out;
 }
 
-std::vector<std::string> Query::typed() const {
-  std::vector<std::string> out = terms;
-  for (const auto& forms : any_of) out.push_back(forms.front());
-  return out;
-}
-
 Query query(std::string_view keyword, const Variants& variants) {
   Query q;
   auto cps = normalized_code_points(keyword);

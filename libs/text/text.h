@@ -66,8 +66,6 @@ struct Query {
   std::vector<std::string> like_patterns;        // %term% (% _ \ escaped) of `terms` of 3+ characters, for the recheck
   std::vector<std::vector<std::string>> any_of;  // per term with variants: its forms (the typed one first)
   bool empty() const { return terms.empty() && any_of.empty(); }
-  /// Every term as typed: `terms` and the first form of each `any_of`.
-  std::vector<std::string> typed() const;
 };
 
 /// "%term%" for LIKE, with % _ \\ of the (normalised) term escaped.

@@ -169,11 +169,12 @@ std::optional<FileRow> find_file(db::Tx& tx, std::string_view article_id, std::s
 std::optional<BlocksRow> find_blocks(db::Tx& tx, std::string_view site) {
   db::Result r = tx.exec(std::string("SELECT site, emergency_enabled, emergency_title, emergency_body, variable_block, "
                                      "to_char(updated_at AT TIME ZONE 'UTC', ") + kTime +
-                             "), version, variable_links::text, embed_url, embed_title FROM site_blocks WHERE site = $1",
+                             "), version, variable_links::text, embed_url, embed_title, "
+                             "(SELECT embed_hosts FROM site_settings WHERE id = 1) FROM site_blocks WHERE site = $1",
                          site);
   if (r.empty()) return std::nullopt;
   return BlocksRow{r[0].text(0), r[0].boolean(1), r[0].text(2), r[0].text(3), r[0].text(4), r[0].text(5),
-                   int(r[0].int64(6)), r[0].text(7), r[0].text(8), r[0].text(9)};
+                   int(r[0].int64(6)), r[0].text(7), r[0].text(8), r[0].text(9), r[0].text_array(10)};
 }
 
 bool update_blocks(db::Tx& tx, const BlocksRow& b, std::string_view actor) {

@@ -54,6 +54,7 @@ struct BlocksRow {
   int version = 0;
   std::string variable_links = "[]";  // JSON [{label, url}]
   std::string embed_url = {}, embed_title = {};
+  std::vector<std::string> embed_hosts = {};  // read with the row: the site settings' allow-list
 };
 
 struct ViewRow {

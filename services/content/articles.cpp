@@ -92,8 +92,8 @@ bool allowed(const std::vector<std::string>& hosts, std::string_view url) {
   return !host.empty() && std::find(hosts.begin(), hosts.end(), host) != hosts.end();
 }
 
-// `embed_hosts`: a frame is shown only while its host is still allowed.
-void to_proto(const BlocksRow& b, const std::vector<std::string>& embed_hosts, SiteBlocks* out) {
+// A frame is shown only while its host is still allowed (`b.embed_hosts`).
+void to_proto(const BlocksRow& b, SiteBlocks* out) {
   out->set_site(b.site);
   out->set_emergency_enabled(b.emergency_enabled);
   out->set_emergency_title(b.emergency_title);
@@ -107,7 +107,7 @@ void to_proto(const BlocksRow& b, const std::vector<std::string>& embed_hosts, S
       link->set_label(l.value("label", ""));
       link->set_url(l.value("url", ""));
     }
-  if (allowed(embed_hosts, b.embed_url)) {
+  if (allowed(b.embed_hosts, b.embed_url)) {
     v->set_embed_url(b.embed_url);
     v->set_embed_title(b.embed_title);
   }
@@ -170,12 +170,10 @@ Status ContentServiceImpl::GetSiteBlocks(grpc::ServerContext* ctx, const GetSite
     Errors e;
     e.one_of("site", req->site(), {"supernet", "aikasanet"});
     if (!e.empty()) return rpc::invalid(e);
-    return pool_.read([&](db::Tx& tx) {
-      auto b = store::find_blocks(tx, req->site());
-      if (!b) return not_found();
-      to_proto(*b, store::site(tx).embed_hosts, resp);
-      return Status::OK;
-    });
+    auto b = pool_.read([&](db::Tx& tx) { return store::find_blocks(tx, req->site()); });  // one query
+    if (!b) return not_found();
+    to_proto(*b, resp);
+    return Status::OK;
   });
 }
 
@@ -213,7 +211,7 @@ Status ContentServiceImpl::UpdateSiteBlocks(grpc::ServerContext* ctx, const Upda
               "must be an https page of an allowed host");
       if (!e.empty()) return rpc::invalid(e);
       if (!store::update_blocks(tx, row, p.account_id())) return stale();
-      to_proto(*store::find_blocks(tx, req->site()), hosts, resp);
+      to_proto(*store::find_blocks(tx, req->site()), resp);
       log::info("site_blocks_updated", {{"site", req->site()}, {"emergency", b.emergency_enabled()},
                                         {"account_id", p.account_id()}});
       return Status::OK;

@@ -178,23 +178,15 @@ std::string activate_subscriber(db::Tx& tx, const SubscriberRow& s, std::string_
       .text(0);
 }
 
-bool unsubscribe_on(db::Tx& tx, std::string_view site, std::string_view email_key) {
-  return tx.exec("UPDATE newsletter_subscribers SET state = 'unsubscribed', confirm_hash = NULL, confirm_expires_at = NULL, "
-                 "unsubscribed_at = now(), updated_at = now() WHERE site = $1 AND email_key = $2::bytea "
-                 "AND state <> 'unsubscribed'",
-                 site, db::Bytes{email_key})
-             .affected() == 1;
-}
-
 bool delete_subscriber(db::Tx& tx, std::string_view id) {
   return tx.exec("DELETE FROM newsletter_subscribers WHERE id = $1::uuid", id).affected() == 1;
 }
 
-int64_t unsubscribe_address(db::Tx& tx, std::string_view email_key) {
+int64_t unsubscribe_address(db::Tx& tx, std::string_view email_key, std::string_view site) {
   return tx.exec("UPDATE newsletter_subscribers SET state = 'unsubscribed', confirm_hash = NULL, confirm_expires_at = NULL, "
                  "unsubscribed_at = coalesce(unsubscribed_at, now()), updated_at = now() "
-                 "WHERE email_key = $1::bytea AND state <> 'unsubscribed'",
-                 db::Bytes{email_key})
+                 "WHERE email_key = $1::bytea AND ($2 = '' OR site = $2) AND state <> 'unsubscribed'",
+                 db::Bytes{email_key}, site)
       .affected();
 }
 

@@ -143,11 +143,10 @@ std::optional<SubscriberView> find_subscriber_view(db::Tx& tx, std::string_view 
 /// verified address): a new row, or the address's row on `site` made active again. Its id.
 std::string activate_subscriber(db::Tx& tx, const SubscriberRow& s, std::string_view email_key, std::string_view source,
                                 std::string_view added_by, std::string_view note);
-/// Ends the subscription of `email_key` on `site`; false when there was none active.
-bool unsubscribe_on(db::Tx& tx, std::string_view site, std::string_view email_key);
 bool delete_subscriber(db::Tx& tx, std::string_view id);
-/// Ends the subscriptions of one address (`email_key`) on both sites; how many ended.
-int64_t unsubscribe_address(db::Tx& tx, std::string_view email_key);
+/// Ends the subscriptions of one address (`email_key`) on `site`, or on both sites when
+/// it is empty; how many ended.
+int64_t unsubscribe_address(db::Tx& tx, std::string_view email_key, std::string_view site = "");
 
 /// Locks the oldest delivery still sending (others' locks skipped) and reads up to
 /// `limit` active subscribers of its site after its cursor, in id order.

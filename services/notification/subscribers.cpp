@@ -50,9 +50,7 @@ Status NotificationServiceImpl::ListSubscribers(grpc::ServerContext* ctx, const 
     auto found = pool_.read([&](db::Tx& tx) {
       return store::list_subscribers(tx, req->site(), req->state(), key, page.limit, page.offset);
     });
-    for (const auto& s : found.items) render(s, resp->add_items());
-    resp->set_total_size(int32_t(found.total));
-    resp->set_next_page_token(paging::next_token(page, found.items.size(), found.total));
+    paging::fill(page, found, resp, [&](const SubscriberView& s, Subscriber* out) { render(s, out); });
     return Status::OK;
   });
 }
@@ -146,7 +144,7 @@ void magazine_choice(db::Tx& tx, const NotificationConfig& config, const crypto:
     s.email_sealed = sealer.seal(c.email(), s.id);
     store::activate_subscriber(tx, s, key, "profile", "", "");
   } else {
-    store::unsubscribe_on(tx, c.site(), key);
+    store::unsubscribe_address(tx, key, c.site());
   }
   log::info("magazine_choice", {{"site", c.site()}, {"subscribe", c.subscribe()}, {"to", log::mask_email(c.email())}});
 }

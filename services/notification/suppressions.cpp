@@ -54,9 +54,7 @@ Status NotificationServiceImpl::ListSuppressions(grpc::ServerContext* ctx, const
     if (!req->email().empty()) key = suppression_key(config_.hmac_key, req->email());
     auto found = pool_.read(
         [&](db::Tx& tx) { return store::list_suppressions(tx, req->reason(), key, page.limit, page.offset); });
-    for (const auto& s : found.items) render(s, resp->add_items());
-    resp->set_total_size(int32_t(found.total));
-    resp->set_next_page_token(paging::next_token(page, found.items.size(), found.total));
+    paging::fill(page, found, resp, [&](const SuppressionRow& s, Suppression* out) { render(s, out); });
     return Status::OK;
   });
 }
