@@ -107,4 +107,29 @@ int migrate(const std::string& conninfo, const std::vector<Schema>& schemas, con
   return applied;
 }
 
+void provision(const std::string& conninfo, const std::string& script,
+               const std::vector<std::pair<std::string, std::string>>& settings) {
+  PGconn* conn = PQconnectdb(conninfo.c_str());
+  std::unique_ptr<PGconn, decltype(&PQfinish)> guard(conn, PQfinish);
+  if (PQstatus(conn) != CONNECTION_OK)
+    throw Error(ErrorKind::connection, "08000", "", std::string("cannot connect: ") + PQerrorMessage(conn));
+  run_script(conn, "SET client_min_messages = warning");
+  run_script(conn, "BEGIN");
+  try {
+    for (const auto& [name, value] : settings) {
+      const char* v[] = {name.c_str(), value.c_str()};
+      PGresult* r = PQexecParams(conn, "SELECT set_config($1, $2, true)", 2, nullptr, v, nullptr, nullptr, 0);
+      bool ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+      std::string msg = ok ? "" : PQresultErrorMessage(r);
+      PQclear(r);
+      if (!ok) throw Error(ErrorKind::other, "", "", msg);
+    }
+    run_script(conn, script);
+    run_script(conn, "COMMIT");
+  } catch (...) {
+    run_script(conn, "ROLLBACK");
+    throw;
+  }
+}
+
 } // namespace civic::db

@@ -4,6 +4,7 @@
 // libs/rpc's outbox and inbox): a library owns its tables and their migrations.
 #pragma once
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "db/db.h"
@@ -29,5 +30,13 @@ struct Schema {
 /// std::runtime_error when an applied migration's checksum no longer matches its file
 /// (edited after release) or versions repeat. Returns how many were applied.
 int migrate(const std::string& conninfo, const std::vector<Schema>& schemas, const std::string& lock_name);
+
+/// Runs `script` (several statements, idempotent) in one transaction on an
+/// administrator's connection `conninfo`, with each of `settings` set for the
+/// transaction (read in the script with current_setting(name)): what a service's own
+/// role must not be able to do itself, such as creating a table owned by another role
+/// (auth's audit log, ADR 0017). Throws db::Error.
+void provision(const std::string& conninfo, const std::string& script,
+               const std::vector<std::pair<std::string, std::string>>& settings);
 
 } // namespace civic::db

@@ -1,6 +1,7 @@
 // A service's read of a login's verified address and status from auth (issue 14):
 // matching mails a member there, never at an address typed into a profile; directory
-// checks the account staff hand an orphaned organisation to.
+// checks the account staff hand an orphaned organisation to; notification shows a member
+// the subscriptions of that address.
 #pragma once
 #include <grpcpp/grpcpp.h>
 

@@ -25,6 +25,7 @@
 #include "core/log.h"
 #include "core/validation.h"
 #include "db/db.h"
+#include "rpc/audit.h"
 #include "rpc/json.h"  // changed_fields, for edits
 #include "rpc/principal.h"
 #include "rpc/server.h"
@@ -91,7 +92,7 @@ struct Collection {
       if (validation::Errors e = validate(); !e.empty()) return invalid(e);
       return pool->transaction([&](db::Tx& tx) {
         std::string id = insert(tx, p);
-        workflow::record(tx, {entity, id, "create", std::nullopt, workflow::State::draft, p.account_id(), note});
+        record_step(tx, p, {entity, id, "create", std::nullopt, workflow::State::draft, p.account_id(), note});
         render(tx, *find(tx, id, false), out);
         log::info(entity + "_created", {{"id", id}, {"account_id", p.account_id()}});
         return grpc::Status::OK;
@@ -125,7 +126,7 @@ struct Collection {
           return grpc::Status(grpc::StatusCode::ABORTED,
                               "ほかの人が先に更新しました。読み込み直してから編集してください");
         auto state = workflow::parse(current->state).value_or(workflow::State::draft);
-        workflow::record(tx, {entity, id, "edit", state, state, p.account_id(), ""}, changed);
+        record_step(tx, p, {entity, id, "edit", state, state, p.account_id(), ""}, changed);
         render(tx, *find(tx, id, false), out);
         return grpc::Status::OK;
       });
@@ -145,7 +146,7 @@ struct Collection {
       return pool->transaction([&](db::Tx& tx) {
         auto row = find(tx, req.id(), true);
         if (!row) return not_found();
-        auto to = workflow::apply(tx, entity, req.id(), row->state, action, p.account_id(), req.note());
+        auto to = apply_step(tx, p, entity, req.id(), row->state, action, req.note());
         if (!to)
           return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
                               "今の状態（" + row->state + "）ではこの操作はできません");
@@ -167,7 +168,7 @@ struct Collection {
         auto row = find(tx, req.id(), false);
         if (!row) return not_found();
         std::string made = copy(tx, *row, p);
-        workflow::record(tx, {entity, made, "duplicate", std::nullopt, workflow::State::draft, p.account_id(),
+        record_step(tx, p, {entity, made, "duplicate", std::nullopt, workflow::State::draft, p.account_id(),
                               "from " + req.id()});
         out->set_id(made);
         return grpc::Status::OK;
@@ -191,7 +192,7 @@ struct Collection {
           return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
                               "今の状態（" + row->state + "）では削除できません。先にアーカイブしてください");
         erase(tx, *row);
-        workflow::record(tx, {entity, req.id(), "delete", workflow::parse(row->state), workflow::State::deleted,
+        record_step(tx, p, {entity, req.id(), "delete", workflow::parse(row->state), workflow::State::deleted,
                               p.account_id(), req.note()});
         log::info(entity + "_deleted", {{"id", req.id()}, {"account_id", p.account_id()}});
         return grpc::Status::OK;

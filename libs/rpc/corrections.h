@@ -27,6 +27,7 @@
 #include "core/paging.h"
 #include "core/validation.h"
 #include "db/db.h"
+#include "rpc/audit.h"
 #include "rpc/json.h"
 #include "rpc/outbox.h"
 #include "rpc/principal.h"
@@ -188,7 +189,7 @@ struct CorrectionDesk {
           if (!check.empty()) throw Abort{invalid(check)};  // e.g. a code retired since
           apply(tx, *row, result);
           auto state = workflow::parse(row->state).value_or(workflow::State::published);
-          workflow::record(tx, {entity, c->entity_id, "correct", state, state, p.account_id(),
+          record_step(tx, p, {entity, c->entity_id, "correct", state, state, p.account_id(),
                                 "correction " + c->id + (req.note().empty() ? "" : ": " + req.note())},
                            workflow::corrections::changed(changes));
           auto after = find(tx, c->entity_id, false);
@@ -196,6 +197,7 @@ struct CorrectionDesk {
             request_mail(tx, applied_template, to, "", mail_variables(*after));
         }
         workflow::corrections::decide(tx, c->id, applying ? "applied" : "rejected", p.account_id(), req.note());
+        if (!applying) audit(tx, p, "reject_correction", entity, c->entity_id, {{"correction_id", c->id}});
         to_proto(*workflow::corrections::find(tx, entity, c->id), out);
         log::info(entity + (applying ? "_correction_applied" : "_correction_rejected"),
                   {{"id", c->id}, {"account_id", p.account_id()}});

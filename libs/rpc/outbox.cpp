@@ -19,10 +19,12 @@ constexpr const char* kDue =
     "WHERE delivered_at IS NULL AND next_attempt_at <= now() "
     "ORDER BY created_at LIMIT 50 FOR UPDATE SKIP LOCKED";
 // Events that carry addresses or one-time links (mails; a login's address) keep only
-// their id and type once every subscriber has them (SEC-17, docs/personal-data.md).
+// their id and type once every subscriber has them (SEC-17, docs/personal-data.md);
+// so do audit records, which name the client's address.
 constexpr const char* kDelivered =
     "UPDATE outbox SET delivered_at = now(), attempts = attempts + 1, payload = CASE WHEN type IN "
-    "('mail.requested', 'mail.batch', 'account.deleted', 'account.email_changed', 'member.magazine') "
+    "('mail.requested', 'mail.batch', 'account.deleted', 'account.email_changed', 'member.magazine', "
+    "'audit.recorded') "
     "THEN ''::bytea ELSE payload END "
     "WHERE id = $1";
 // Back-off: 1 s, 2 s, 4 s ... capped at 10 minutes.

@@ -4,15 +4,15 @@
 
 namespace civic::search {
 
-void Poller::start(std::chrono::milliseconds interval, std::function<void()> work) {
-  thread_ = std::thread([this, interval, work = std::move(work)] {
+void Poller::start(std::chrono::milliseconds interval, std::function<void()> work, std::string name) {
+  thread_ = std::thread([this, interval, work = std::move(work), failed = name + "_failed"] {
     std::unique_lock lock(mutex_);
     while (!stop_cv_.wait_for(lock, interval, [this] { return stopping_; })) {
       lock.unlock();
       try {
         work();
-      } catch (const std::exception& e) {  // the database is away: keep serving the last copy
-        log::warn("search_index_refresh_failed", {{"what", e.what()}});
+      } catch (const std::exception& e) {  // the database is away: try again next round
+        log::warn(failed, {{"what", e.what()}});
       }
       lock.lock();
     }

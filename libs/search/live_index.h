@@ -69,14 +69,15 @@ struct Page {
 };
 
 /// Runs `work` every `interval` on a thread of its own until stop() (or destruction);
-/// an exception is logged and the next round tried (the database may be away).
+/// an exception is logged as `<name>_failed` and the next round tried (the database may
+/// be away).
 class Poller {
  public:
   Poller() = default;
   ~Poller() { stop(); }
   Poller(const Poller&) = delete;
   Poller& operator=(const Poller&) = delete;
-  void start(std::chrono::milliseconds interval, std::function<void()> work);
+  void start(std::chrono::milliseconds interval, std::function<void()> work, std::string name = "search_index_refresh");
   void stop();
 
  private:

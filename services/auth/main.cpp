@@ -1,14 +1,19 @@
 // auth_server: wiring only. `auth_server` serves; `auth_server migrate` applies the
-// schema and exits; `auth_server create-admin LOGIN_ID EMAIL` creates the first admin
-// and prints its temporary password once.
+// schema and exits; `auth_server provision` makes the audit log's schema and owner role
+// over an administrator's connection (PROVISION_DATABASE_URL; the role auth logs in as:
+// AUTH_DB_ROLE, default auth) and exits; `auth_server create-admin LOGIN_ID EMAIL`
+// creates the first admin and prints its temporary password once.
 #include <iostream>
 
+#include "auth/audit_log.h"
 #include "auth/service.h"
+#include "auth/store.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "rpc/outbox.h"
 #include "rpc/reseal.h"
 #include "rpc/server.h"
+#include "search/live_index.h"
 
 namespace civic::generated {
 std::vector<civic::db::Schema> auth_lib_schema();
@@ -21,6 +26,16 @@ int main(int argc, char** argv) {
   try {
     std::string db_url = config::str("DATABASE_URL", "postgresql:///auth");
     std::string command = argc > 1 ? argv[1] : "serve";
+    if (command == "provision") {
+      std::string admin_url = config::str("PROVISION_DATABASE_URL", "");
+      if (admin_url.empty()) {
+        std::cerr << "auth_server provision: set PROVISION_DATABASE_URL to an administrator's URL of auth's database\n";
+        return 2;
+      }
+      auth::provision_audit_log(admin_url, config::str("AUTH_DB_ROLE", "auth"));
+      log::info("audit_log_provisioned");
+      return 0;
+    }
     if (rpc::migrate_at_start(command, db_url, generated::auth_lib_schema(), "auth")) return 0;
     if (rpc::reseal_at_start(command, db_url, {{"accounts", "totp_secret"}})) return 0;
 
@@ -71,7 +86,18 @@ int main(int argc, char** argv) {
       return 0;
     }
     relay.start();
-    rpc::serve("0.0.0.0:" + config::str("PORT", "50051"), {&service, &sink}, [&relay] { relay.stop(); });
+    // OPS-4: the audit log keeps AUDIT_RETENTION_MONTHS (13 at the least, which the
+    // database enforces too); what is older goes, checked hourly.
+    int keep_months = int(config::integer("AUDIT_RETENTION_MONTHS", 13, 13, 1200));
+    search::Poller retention;
+    retention.start(std::chrono::hours(1), [&] {
+      if (int64_t n = pool.transaction([&](db::Tx& tx) { return auth::store::purge_audit(tx, keep_months); }); n > 0)
+        log::info("audit_events_purged", {{"rows", n}});
+    }, "audit_retention");
+    rpc::serve("0.0.0.0:" + config::str("PORT", "50051"), {&service, &sink}, [&] {
+      retention.stop();
+      relay.stop();
+    });
     return 0;
   } catch (const std::exception& e) {
     log::error("fatal", {{"what", e.what()}});

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "auth/store.h"
+#include "core/csv.h"
 #include "core/log.h"
 #include "core/paging.h"
 #include "core/time.h"
@@ -59,7 +60,7 @@ using rpc::not_found;
 void audit(db::Tx& tx, const Principal& p, const std::string& action, const std::string& target,
            nlohmann::json detail = nlohmann::json::object()) {
   if (!p.user_agent().empty()) detail["user_agent"] = text::prefix(p.user_agent(), 200);
-  store::append_audit(tx, {p.account_id(), p.client_ip(), action, target, detail.dump()});
+  store::append_audit(tx, {p.account_id(), p.client_ip(), action, target, detail.dump(), p.request_id()});
 }
 
 // Tells matching, directory and notification what became of a login (issue 14), in the
@@ -817,7 +818,8 @@ Status AuthServiceImpl::DeleteAccount(Ctx* ctx, const AccountIdRequest* req, Emp
 Status AuthServiceImpl::GetAccountContact(Ctx* ctx, const AccountIdRequest* req, AccountContact* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "GetAccountContact", [&](const Principal& p) {
     // Personal data for the services that mail an account's owner, never for a browser.
-    if (!rpc::has_role(p, "service") || (p.caller() != "matching" && p.caller() != "directory"))
+    if (!rpc::has_role(p, "service") ||
+        (p.caller() != "matching" && p.caller() != "directory" && p.caller() != "notification"))
       return Status(StatusCode::PERMISSION_DENIED, "権限がありません");
     if (!validation::is_uuid(req->id())) return not_found();
     auto a = pool_.read([&](db::Tx& tx) { return store::account_by_id(tx, req->id()); });
@@ -835,9 +837,22 @@ AccountEventSink::AccountEventSink(db::Pool& pool, std::string hmac_key, std::fu
 
 // member.withdrawn (matching): an Aikasanet member withdrew, so the login ends too. A
 // login deleted already (the member deleted it, or a redelivery) is nothing to do.
+// audit.recorded (every service): a staff action joins the one audit log, under the
+// name of the service that signed the delivery.
 Status AccountEventSink::Deliver(grpc::ServerContext* ctx, const civic::events::Event* event,
                                  civic::events::DeliverResponse*) {
+  std::string producer;
+  if (auto p = rpc::verify(*ctx, hmac_key_)) producer = p->caller();
   Status st = rpc::deliver_once(ctx, hmac_key_, pool_, *event, [&](db::Tx& tx) {
+    if (event->type() == "audit.recorded") {
+      civic::events::AuditRecorded a;
+      if (!a.ParseFromString(event->payload()) || producer.empty() || !nlohmann::json::accept(a.detail()))
+        return log::warn("event_ignored", {{"event_id", event->id()}, {"type", event->type()}});
+      NewAudit row{a.actor_account_id(), a.client_ip(), a.action(), a.entity_id(), a.detail(), a.request_id(),
+                          producer, a.entity_type(), a.at_unix_us()};
+      store::append_audit(tx, row);
+      return;
+    }
     civic::events::MemberWithdrawn w;
     if (event->type() != "member.withdrawn" || !w.ParseFromString(event->payload()) ||
         !validation::is_uuid(w.account_id()))
@@ -852,34 +867,98 @@ Status AccountEventSink::Deliver(grpc::ServerContext* ctx, const civic::events::
   return st;
 }
 
+namespace {
+// The audit list's and export's filters, checked; `from`/`to` are JST dates, inclusive.
+std::optional<AuditFilter> audit_filter(const ListAuditEventsRequest& req, validation::Errors& e) {
+  e.text("action", req.action(), {.required = false, .max_chars = 64});
+  e.text("account_id", req.account_id(), {.required = false, .max_chars = 36});
+  e.text("actor", req.actor(), {.required = false, .max_chars = 36});
+  e.one_of("service", req.service(),
+           {"auth", "content", "directory", "grants", "matching", "notification", "recruitment"}, false);
+  e.text("entity_type", req.entity_type(), {.required = false, .max_chars = 64});
+  e.text("entity_id", req.entity_id(), {.required = false, .max_chars = 128});
+  e.date("from", req.from(), false);
+  e.date("to", req.to(), false);
+  if (validation::is_date(req.from()) && validation::is_date(req.to()) && req.to() < req.from())
+    e.add("to", "invalid_range", "終了日は開始日以降にしてください", "must not be before from");
+  if (!e.empty()) return std::nullopt;
+  // Midnight in Tokyo (UTC+9) of a day, in microseconds since the epoch.
+  auto tokyo_midnight_us = [](int32_t day) { return (int64_t(day) * 86400 - 9 * 3600) * 1000000; };
+  AuditFilter f{req.action(), req.account_id(), req.actor(), req.service(), req.entity_type(), req.entity_id()};
+  if (!req.from().empty()) f.from_us = tokyo_midnight_us(time::day_number(req.from()));
+  if (!req.to().empty()) f.to_us = tokyo_midnight_us(time::day_number(req.to()) + 1);
+  return f;
+}
+
+void render_audit(const AuditRow& r, AuditEvent* out) {
+  out->set_seq(r.seq);
+  out->set_at(time::iso8601(time::Clock::time_point(std::chrono::microseconds(r.at_us)), true));
+  out->set_service(r.service);
+  out->set_actor_account_id(r.actor);
+  out->set_client_ip(r.ip);
+  out->set_request_id(r.request_id);
+  out->set_action(r.action);
+  out->set_entity_type(r.entity_type);
+  out->set_entity_id(r.entity_id);
+  if (r.entity_type == "account") out->set_target_account_id(r.entity_id);
+  out->set_detail(r.detail);
+  out->set_hash(crypto::hex(r.hash));
+}
+} // namespace
+
 Status AuthServiceImpl::ListAuditEvents(Ctx* ctx, const ListAuditEventsRequest* req, ListAuditEventsResponse* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "ListAuditEvents", [&](const Principal& p) {
     if (Status s = rpc::require_admin(p); !s.ok()) return s;
     validation::Errors e;
-    e.text("action", req->action(), {.required = false, .max_chars = 64});
-    e.text("account_id", req->account_id(), {.required = false, .max_chars = 36});
+    auto filter = audit_filter(*req, e);
     paging::Page page = paging::read(e, req->page_size(), req->page_token());
     if (!e.empty()) return rpc::invalid(e);
-    return pool_.transaction([&](db::Tx& tx) {
+    return pool_.read([&](db::Tx& tx) {
       int64_t total = 0;
-      auto rows = store::list_audit(tx, req->action(), req->account_id(), page.limit, page.offset, total);
-      for (const auto& r : rows) {
-        auto* out = resp->add_items();
-        out->set_seq(r.seq);
-        out->set_at(time::iso8601(time::Clock::time_point(std::chrono::microseconds(r.at_us)), true));
-        out->set_actor_account_id(r.actor);
-        out->set_client_ip(r.ip);
-        out->set_action(r.action);
-        out->set_target_account_id(r.target);
-        out->set_detail(r.detail);
-        out->set_hash(crypto::hex(r.hash));
-      }
+      auto rows = store::list_audit(tx, *filter, page.limit, page.offset, total);
+      for (const auto& r : rows) render_audit(r, resp->add_items());
       resp->set_total_size(int32_t(total));
       resp->set_next_page_token(paging::next_token(page, rows.size(), total));
       resp->set_chain_intact(store::audit_chain_intact(tx));
       return Status::OK;
     });
   });
+}
+
+// The log as CSV (OPS-4), with the list's filters; the export is itself audited.
+Status AuthServiceImpl::ExportAuditEvents(Ctx* ctx, const ListAuditEventsRequest* req, civic::common::HttpBody* resp) {
+  Status st = rpc::guarded(ctx, config_.hmac_key, "ExportAuditEvents", [&](const Principal& p) {
+    if (Status s = rpc::require_admin(p); !s.ok()) return s;
+    validation::Errors e;
+    auto filter = audit_filter(*req, e);
+    if (!e.empty()) return rpc::invalid(e);
+    return pool_.transaction([&](db::Tx& tx) {
+      constexpr int kAll = 1000000;
+      int64_t total = 0;
+      auto rows = store::list_audit(tx, *filter, kAll, 0, total);
+      std::string out(csv::kBom);
+      out += csv::row({"seq", "日時", "サービス", "操作者", "接続元", "リクエストID", "操作", "対象種別", "対象ID",
+                       "詳細", "ハッシュ"});
+      for (const auto& r : rows) {
+        AuditEvent a;
+        render_audit(r, &a);
+        out += csv::row({std::to_string(a.seq()), a.at(), a.service(), a.actor_account_id(), a.client_ip(),
+                         a.request_id(), a.action(), a.entity_type(), a.entity_id(), a.detail(), a.hash()});
+      }
+      nlohmann::json given = nlohmann::json::array();
+      for (auto [name, value] : {std::pair{"action", &req->action()}, {"account_id", &req->account_id()},
+                                 {"actor", &req->actor()}, {"service", &req->service()},
+                                 {"entity_type", &req->entity_type()}, {"entity_id", &req->entity_id()},
+                                 {"from", &req->from()}, {"to", &req->to()}})
+        if (!value->empty()) given.push_back(name);
+      audit(tx, p, "audit.exported", "", {{"rows", rows.size()}, {"filters", given}});
+      resp->set_content_type("text/csv; charset=utf-8");
+      resp->set_filename("監査ログ.csv");
+      resp->set_data(std::move(out));
+      return Status::OK;
+    });
+  });
+  return st;
 }
 
 } // namespace civic::auth

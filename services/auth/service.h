@@ -72,6 +72,7 @@ class AuthServiceImpl final : public civic::auth::AuthService::Service {
   grpc::Status UnlockAccount(Ctx*, const AccountIdRequest*, Account*) override;
   grpc::Status DeleteAccount(Ctx*, const AccountIdRequest*, Empty*) override;
   grpc::Status ListAuditEvents(Ctx*, const ListAuditEventsRequest*, ListAuditEventsResponse*) override;
+  grpc::Status ExportAuditEvents(Ctx*, const ListAuditEventsRequest*, civic::common::HttpBody*) override;
   grpc::Status GetAccountContact(Ctx*, const AccountIdRequest*, AccountContact*) override;
 
  private:
@@ -92,8 +93,8 @@ class AuthServiceImpl final : public civic::auth::AuthService::Service {
   std::string dummy_hash_;  // verified against for unknown login ids, so timing reveals nothing
 };
 
-/// Follows the other services' events about logins: member.withdrawn (matching) ends the
-/// login of a member who withdrew from Aikasanet.
+/// Follows the other services' events: member.withdrawn (matching) ends the login of a
+/// member who withdrew from Aikasanet; audit.recorded (every service) joins the audit log.
 class AccountEventSink final : public civic::events::EventSink::Service {
  public:
   AccountEventSink(db::Pool& pool, std::string hmac_key, std::function<void()> events_written);

@@ -60,7 +60,7 @@ constexpr const char* kCountAccounts =
     "AND ($3 = '' OR login_key LIKE '%' || lower($3) || '%' OR lower(email) LIKE '%' || lower($3) || '%')";
 
 constexpr const char* kRecentAudit =
-    "SELECT count(*) FROM audit_events WHERE target_account_id = $1 AND action = $2 "
+    "SELECT count(*) FROM audit.events WHERE entity_id = $1 AND action = $2 AND service = 'auth' "
     "AND created_at > now() - make_interval(mins => $3::int)";
 constexpr const char* kEmailTaken =
     "SELECT 1 FROM accounts WHERE lower(email) = lower($1) AND id::text <> $2";
@@ -160,36 +160,34 @@ constexpr const char* kSessionsOf =
     "FROM sessions WHERE account_id = $1::uuid AND expires_at > now() "
     "  AND last_seen_at > now() - make_interval(secs => idle_seconds) ORDER BY created_at DESC";
 
-constexpr const char* kAuditLock = "SELECT pg_advisory_xact_lock(hashtext('audit_events'))";
-constexpr const char* kAuditLast = "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1";
+constexpr const char* kAuditLock = "SELECT pg_advisory_xact_lock(hashtext('audit.events'))";
+constexpr const char* kAuditLast = "SELECT seq, hash FROM audit.events ORDER BY seq DESC LIMIT 1";
 constexpr const char* kAuditInsert =
-    "INSERT INTO audit_events (seq, at_us, actor_account_id, client_ip, action, target_account_id, detail, "
-    "prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9)";
+    "INSERT INTO audit.events (seq, at_us, service, actor_account_id, client_ip, request_id, action, entity_type, "
+    "entity_id, detail, hash_version, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, 2, $11, $12)";
 // detail is re-serialised by jsonb; the hash covers the text as PostgreSQL returns it,
 // so it is computed from the stored row (see append_audit).
 constexpr const char* kAuditDetailText = "SELECT $1::jsonb::text";
-constexpr const char* kAuditColumns =
-    "SELECT seq, at_us, actor_account_id, client_ip, action, target_account_id, detail::text, prev_hash, hash "
-    "FROM audit_events ";
-const std::string kAuditList = std::string(kAuditColumns) +
-    "WHERE ($1 = '' OR action = $1) AND ($2 = '' OR actor_account_id = $2 OR target_account_id = $2) "
-    "ORDER BY seq DESC LIMIT $3 OFFSET $4";
-constexpr const char* kAuditCount =
-    "SELECT count(*) FROM audit_events WHERE ($1 = '' OR action = $1) "
-    "AND ($2 = '' OR actor_account_id = $2 OR target_account_id = $2)";
-const std::string kAuditAll = std::string(kAuditColumns) + "ORDER BY seq";
+constexpr const char* kAuditSelect =
+    "SELECT seq, at_us, service, actor_account_id, client_ip, request_id, action, entity_type, entity_id, detail::text, "
+    "hash_version, prev_hash, hash FROM audit.events";
+constexpr const char* kAuditPurge = "SELECT audit.purge($1::int)";
 
 AuditRow read_audit(const db::Row& r) {
   AuditRow a;
   a.seq = r.int64(0);
   a.at_us = r.int64(1);
-  a.actor = r.text(2);
-  a.ip = r.text(3);
-  a.action = r.text(4);
-  a.target = r.text(5);
-  a.detail = r.text(6);
-  a.prev_hash = r.bytes(7);
-  a.hash = r.bytes(8);
+  a.service = r.text(2);
+  a.actor = r.text(3);
+  a.ip = r.text(4);
+  a.request_id = r.text(5);
+  a.action = r.text(6);
+  a.entity_type = r.text(7);
+  a.entity_id = r.text(8);
+  a.detail = r.text(9);
+  a.hash_version = int(r.int64(10));
+  a.prev_hash = r.bytes(11);
+  a.hash = r.bytes(12);
   return a;
 }
 } // namespace
@@ -345,8 +343,11 @@ AccountPage list_accounts(db::Tx& tx, std::string_view status, std::string_view 
 
 std::string audit_hash(const AuditRow& r) {
   std::string material = r.prev_hash;
-  for (const std::string& part : {std::to_string(r.seq), std::to_string(r.at_us), r.actor, r.ip, r.action, r.target,
-                                  r.detail}) {
+  std::vector<std::string> parts = {std::to_string(r.seq), std::to_string(r.at_us), r.actor, r.ip, r.action,
+                                    r.entity_id, r.detail};
+  if (r.hash_version >= 2)
+    for (const std::string& more : {r.service, r.entity_type, r.request_id}) parts.push_back(more);
+  for (const std::string& part : parts) {
     material += '\x1f';
     material += part;
   }
@@ -359,36 +360,53 @@ AuditRow append_audit(db::Tx& tx, const NewAudit& e) {
   db::Result last = tx.exec(kAuditLast);
   row.seq = last.empty() ? 1 : last[0].int64(0) + 1;
   row.prev_hash = last.empty() ? std::string(32, '\0') : last[0].bytes(1);
-  row.at_us = time::unix_ms(time::Clock::now()) * 1000;
+  row.at_us = e.at_us > 0 ? e.at_us : time::unix_ms(time::Clock::now()) * 1000;
+  row.service = e.service;
   row.actor = e.actor;
   row.ip = e.ip;
+  row.request_id = e.request_id;
   row.action = e.action;
-  row.target = e.target;
+  row.entity_id = e.target;
+  row.entity_type = !e.entity_type.empty() ? e.entity_type : e.target.empty() ? "" : "account";
   row.detail = tx.exec(kAuditDetailText, e.detail)[0].text(0);
   row.hash = audit_hash(row);
-  tx.exec(kAuditInsert, row.seq, row.at_us, row.actor, row.ip, row.action, row.target, row.detail,
-          db::Bytes{row.prev_hash}, db::Bytes{row.hash});
+  tx.exec(kAuditInsert, row.seq, row.at_us, row.service, row.actor, row.ip, row.request_id, row.action,
+          row.entity_type, row.entity_id, row.detail, db::Bytes{row.prev_hash}, db::Bytes{row.hash});
   return row;
 }
 
-std::vector<AuditRow> list_audit(db::Tx& tx, std::string_view action, std::string_view account, int limit, int offset,
-                                 int64_t& total) {
-  std::vector<AuditRow> out;
-  db::Result r = tx.exec(kAuditList, action, account, limit, offset);
-  for (int i = 0; i < r.size(); ++i) out.push_back(read_audit(r[i]));
-  total = tx.exec(kAuditCount, action, account)[0].int64(0);
-  return out;
+std::vector<AuditRow> list_audit(db::Tx& tx, const AuditFilter& f, int limit, int offset, int64_t& total) {
+  db::Where where;
+  if (!f.action.empty()) where.add("action = $?", f.action);
+  if (!f.account.empty()) where.add("(actor_account_id = $? OR (entity_type = 'account' AND entity_id = $?))", f.account);
+  if (!f.actor.empty()) where.add("actor_account_id = $?", f.actor);
+  if (!f.service.empty()) where.add("service = $?", f.service);
+  if (!f.entity_type.empty()) where.add("entity_type = $?", f.entity_type);
+  if (!f.entity_id.empty()) where.add("entity_id = $?", f.entity_id);
+  if (f.from_us > 0) where.add("at_us >= $?", db::to_param(f.from_us));
+  if (f.to_us > 0) where.add("at_us < $?", db::to_param(f.to_us));
+  auto [rows, count] = db::select_page<AuditRow>(tx, kAuditSelect, where, "seq DESC", limit, offset, read_audit);
+  total = count;
+  return rows;
 }
 
 bool audit_chain_intact(db::Tx& tx) {
-  db::Result r = tx.exec(kAuditAll);
-  std::string prev(32, '\0');
+  db::Result r = tx.exec(std::string(kAuditSelect) + " ORDER BY seq");
+  std::string prev;
+  int64_t first = 0;
   for (int i = 0; i < r.size(); ++i) {
     AuditRow row = read_audit(r[i]);
-    if (row.prev_hash != prev || audit_hash(row) != row.hash || row.seq != i + 1) return false;
+    if (i == 0) {
+      first = row.seq;
+      // The very first row links to zeros; after a purge the oldest kept anchors the chain.
+      prev = row.seq == 1 ? std::string(32, '\0') : row.prev_hash;
+    }
+    if (row.prev_hash != prev || audit_hash(row) != row.hash || row.seq != first + i) return false;
     prev = row.hash;
   }
   return true;
 }
+
+int64_t purge_audit(db::Tx& tx, int keep_months) { return tx.exec(kAuditPurge, keep_months)[0].int64(0); }
 
 } // namespace civic::auth::store

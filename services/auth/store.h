@@ -53,13 +53,27 @@ struct TokenUse {
 struct AuditRow {
   int64_t seq = 0;
   int64_t at_us = 0;
-  std::string actor, ip, action, target, detail;
+  std::string service = "auth";
+  std::string actor, ip, request_id, action, entity_type, entity_id, detail;
+  int hash_version = 2;
   std::string prev_hash, hash;
 };
 
+/// One entry for the audit log; auth's own name an account (or nothing) as the entity.
 struct NewAudit {
-  std::string actor, ip, action, target;
-  std::string detail = "{}";  // JSON object, secrets already masked
+  std::string actor, ip, action, target;  // target: the account acted on, if any
+  std::string detail = "{}";              // JSON object, secrets and personal values left out
+  std::string request_id = {};
+  // Another service's staff action (audit.recorded): its name, entity and time.
+  std::string service = "auth";
+  std::string entity_type = {};           // "account" when target is set and this is empty
+  int64_t at_us = 0;                      // 0: now
+};
+
+/// The list's filters; empty ones do not narrow it. from_us/to_us bound at_us.
+struct AuditFilter {
+  std::string action, account, actor, service, entity_type, entity_id;
+  int64_t from_us = 0, to_us = 0;
 };
 
 namespace store {
@@ -138,10 +152,13 @@ AuditRow append_audit(db::Tx& tx, const NewAudit& e);
 /// How many audit events of `action` about `target_account_id` the last `minutes` hold
 /// (the per-recipient mail throttle counts the mails it sent this way).
 int64_t recent_audit_count(db::Tx& tx, std::string_view target_account_id, std::string_view action, int minutes);
-std::vector<AuditRow> list_audit(db::Tx& tx, std::string_view action, std::string_view account, int limit, int offset,
-                                 int64_t& total);
-/// Recomputes every hash in order; false at the first broken link.
+std::vector<AuditRow> list_audit(db::Tx& tx, const AuditFilter& f, int limit, int offset, int64_t& total);
+/// Recomputes every hash kept in order; false at the first broken link or gap. The
+/// oldest row kept anchors the chain (older ones may have been purged).
 bool audit_chain_intact(db::Tx& tx);
+/// Deletes what is older than `keep_months` (13 at the least: the database refuses
+/// younger rows anyway); returns how many.
+int64_t purge_audit(db::Tx& tx, int keep_months);
 /// The hash of an audit row given its predecessor's.
 std::string audit_hash(const AuditRow& r);
 

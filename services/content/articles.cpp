@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "core/paging.h"
 #include "core/validation.h"
+#include "rpc/audit.h"
 #include "rpc/server.h"
 #include "text/text.h"
 #include "workflow/workflow.h"
@@ -212,8 +213,7 @@ Status ContentServiceImpl::UpdateSiteBlocks(grpc::ServerContext* ctx, const Upda
       if (!e.empty()) return rpc::invalid(e);
       if (!store::update_blocks(tx, row, p.account_id())) return stale();
       to_proto(*store::find_blocks(tx, req->site()), resp);
-      log::info("site_blocks_updated", {{"site", req->site()}, {"emergency", b.emergency_enabled()},
-                                        {"account_id", p.account_id()}});
+      rpc::audit(tx, p, "edit", "site_blocks", req->site(), {{"emergency", b.emergency_enabled()}});
       return Status::OK;
     });
   });
@@ -356,7 +356,7 @@ Status ContentServiceImpl::UploadArticleFile(grpc::ServerContext* ctx, const Upl
                             "files belong to articles of kind form");
       store::insert_file(tx, f, p.account_id());
       to_proto(f, resp);
-      log::info("article_file_uploaded", {{"article_id", article->id}, {"id", f.id}, {"bytes", f.size}});
+      rpc::audit(tx, p, "attach_file", "article", article->id, {{"file_id", f.id}, {"bytes", f.size}});
       return Status::OK;
     });
   });
@@ -384,7 +384,7 @@ Status ContentServiceImpl::DeleteArticleFile(grpc::ServerContext* ctx, const Fil
     if (!validation::is_uuid(req->id()) || !validation::is_uuid(req->file_id())) return not_found();
     return pool_.transaction([&](db::Tx& tx) {
       if (!store::delete_file(tx, req->id(), req->file_id())) return not_found();
-      log::info("article_file_deleted", {{"article_id", req->id()}, {"id", req->file_id()}, {"account_id", p.account_id()}});
+      rpc::audit(tx, p, "delete_file", "article", req->id(), {{"file_id", req->file_id()}});
       return Status::OK;
     });
   });
@@ -395,7 +395,7 @@ Status ContentServiceImpl::DeleteArticleImage(grpc::ServerContext* ctx, const Im
     if (!validation::is_uuid(req->id()) || !validation::is_uuid(req->image_id())) return not_found();
     return pool_.transaction([&](db::Tx& tx) {
       if (!store::delete_image(tx, req->id(), req->image_id())) return not_found();
-      log::info("article_image_deleted", {{"article_id", req->id()}, {"id", req->image_id()}, {"account_id", p.account_id()}});
+      rpc::audit(tx, p, "delete_image", "article", req->id(), {{"image_id", req->image_id()}});
       return Status::OK;
     });
   });
@@ -475,7 +475,7 @@ Status ContentServiceImpl::UploadArticleImage(grpc::ServerContext* ctx, const Up
       if (!article) return not_found();
       store::insert_image(tx, image, p.account_id());
       content::to_proto(image, resp);
-      log::info("article_image_uploaded", {{"article_id", article->id}, {"id", image.id}, {"bytes", image.size}});
+      rpc::audit(tx, p, "attach_image", "article", article->id, {{"image_id", image.id}, {"bytes", image.size}});
       return Status::OK;
     });
   });

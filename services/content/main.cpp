@@ -2,6 +2,7 @@
 #include "content/service.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "rpc/audit.h"
 #include "rpc/server.h"
 
 namespace civic::generated {
@@ -25,7 +26,15 @@ int main(int argc, char** argv) {
     log::info("search_index_loaded", {{"articles", articles.size()}});
     articles.start(std::chrono::milliseconds(config::integer("SEARCH_REFRESH_MS", 1000, 50, 600000)));
     content::ContentServiceImpl service(pool, {config::secret("INTERNAL_HMAC_KEY")}, articles);
-    rpc::serve("0.0.0.0:" + config::str("PORT", "50053"), {&service}, [&articles] { articles.stop(); });
+    // Its one event: staff actions, for auth's audit log.
+    std::map<std::string, std::vector<rpc::Subscriber>> routes;
+    rpc::route_audit_to_auth(routes);
+    rpc::OutboxRelay relay(pool, "content", config::secret("INTERNAL_HMAC_KEY"), std::move(routes));
+    relay.start();
+    rpc::serve("0.0.0.0:" + config::str("PORT", "50053"), {&service}, [&] {
+      relay.stop();
+      articles.stop();
+    });
     return 0;
   } catch (const std::exception& e) {
     log::error("fatal", {{"what", e.what()}});

@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "core/validation.h"
 #include "text/text.h"
+#include "rpc/audit.h"
 #include "rpc/server.h"
 
 namespace civic::content {
@@ -139,7 +140,7 @@ Status ContentServiceImpl::PutTaxonomy(grpc::ServerContext* ctx, const PutTaxono
       if (!store::find_taxonomy(tx, req->name())) return not_found();
       if (!store::put_taxonomy(tx, req->name(), terms, req->version(), p.account_id())) return stale();
       to_proto(*store::find_taxonomy(tx, req->name()), true, "", resp);
-      log::info("taxonomy_updated", {{"name", req->name()}, {"account_id", p.account_id()}, {"terms", terms.size()}});
+      rpc::audit(tx, p, "edit", "taxonomy", req->name(), {{"terms", terms.size()}});
       return Status::OK;
     });
   });
@@ -204,7 +205,7 @@ Status ContentServiceImpl::PutSearchVariants(grpc::ServerContext* ctx, const Put
     Status st = pool_.transaction([&](db::Tx& tx) {
       if (!store::put_search_variants(tx, groups, req->version(), p.account_id())) return stale();
       to_proto(store::search_variants(tx), resp);
-      log::info("search_variants_updated", {{"groups", groups.size()}, {"account_id", p.account_id()}});
+      rpc::audit(tx, p, "edit", "search_variants", "", {{"groups", groups.size()}});
       return Status::OK;
     });
     if (st.ok()) {
@@ -255,6 +256,7 @@ Status ContentServiceImpl::UpdateSite(grpc::ServerContext* ctx, const UpdateSite
       if (!store::update_site(tx, {m.enabled(), m.message(), retry, req->version(), ""}, p.account_id())) return stale();
       to_proto(store::site(tx), resp);
       log::info("maintenance_changed", {{"enabled", m.enabled()}, {"account_id", p.account_id()}});
+      rpc::audit(tx, p, "maintenance", "site", "", {{"enabled", m.enabled()}});
       return Status::OK;
     });
   });
@@ -287,7 +289,7 @@ Status ContentServiceImpl::PutEmbedHosts(grpc::ServerContext* ctx, const PutEmbe
     return pool_.transaction([&](db::Tx& tx) {
       if (!store::put_embed_hosts(tx, hosts, req->version(), p.account_id())) return stale();
       to_proto(store::site(tx), resp);
-      log::info("embed_hosts_changed", {{"hosts", hosts.size()}, {"account_id", p.account_id()}});
+      rpc::audit(tx, p, "edit", "embed_hosts", "", {{"hosts", hosts}});
       return Status::OK;
     });
   });
@@ -327,7 +329,7 @@ Status ContentServiceImpl::PublishTerms(grpc::ServerContext* ctx, const PublishT
     if (!e.empty()) return rpc::invalid(e);
     return pool_.transaction([&](db::Tx& tx) {
       to_proto(store::publish_terms(tx, req->site(), req->title(), req->body(), p.account_id()), resp);
-      log::info("terms_published", {{"site", req->site()}, {"version", resp->version()}, {"account_id", p.account_id()}});
+      rpc::audit(tx, p, "publish", "terms", req->site(), {{"version", resp->version()}});
       return Status::OK;
     });
   });

@@ -3,6 +3,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "directory/service.h"
+#include "rpc/audit.h"
 #include "rpc/outbox.h"
 #include "rpc/principal.h"
 #include "rpc/reseal.h"
@@ -50,6 +51,7 @@ int main(int argc, char** argv) {
       auto channel = grpc::CreateChannel(config::str(var, fallback), grpc::InsecureChannelCredentials());
       routes["organization.changed"].push_back({name, civic::events::EventSink::NewStub(channel)});
     }
+    rpc::route_audit_to_auth(routes);
     rpc::OutboxRelay relay(pool, "directory", cfg.hmac_key, std::move(routes));
     // The public search answers from memory: load it before serving, then follow the
     // table (other replicas' and tools' writes) every SEARCH_REFRESH_MS.

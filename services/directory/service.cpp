@@ -15,6 +15,7 @@
 #include "core/time.h"
 #include "core/validation.h"
 #include "directory/forms.h"
+#include "rpc/audit.h"
 #include "rpc/json.h"
 #include "rpc/outbox.h"
 #include "rpc/idempotency.h"
@@ -238,7 +239,7 @@ Status DirectoryServiceImpl::RegisterOrganization(grpc::ServerContext* ctx, cons
       pool_.transaction([&](db::Tx& tx) {
         store::insert(tx, row);
         store::insert_handoff(tx, crypto::sha256(handoff), row.id, kHandoffMinutes);
-        workflow::record(tx, {"organization", row.id, "create", std::nullopt, workflow::State::review, p.account_id(), ""});
+        rpc::record_step(tx, p, {"organization", row.id, "create", std::nullopt, workflow::State::review, p.account_id(), ""});
         announce(tx, row.id);
         // DIR-2: the registrant's receipt, and a notice to the centre that a new entry waits.
         rpc::request_mail(tx, "directory.registered", contact_email, "",
@@ -497,7 +498,7 @@ Status DirectoryServiceImpl::SetOrganizationOwner(grpc::ServerContext* ctx, cons
       if (!row) return not_found();
       store::set_owner(tx, row->id, req->account_id());
       auto state = workflow::parse(row->state).value_or(workflow::State::draft);
-      workflow::record(tx, {"organization", row->id, "reassign", state, state, p.account_id(),
+      rpc::record_step(tx, p, {"organization", row->id, "reassign", state, state, p.account_id(),
                             row->orphaned_at.empty() ? "" : "orphaned since " + row->orphaned_at},
                        {"owner_account_id"});
       announce(tx, row->id);
@@ -585,7 +586,7 @@ Status DirectoryServiceImpl::UpdateOwnOrganization(grpc::ServerContext* ctx, con
         return Status(StatusCode::ABORTED, "ほかの画面で先に更新されました。読み込み直してから編集してください");
       auto state = workflow::parse(row->state).value_or(workflow::State::review);
       if (!applied.empty())
-        workflow::record(tx, {"organization", row->id, "edit", state, state, p.account_id(), "by the owner"}, applied);
+        rpc::record_step(tx, p, {"organization", row->id, "edit", state, state, p.account_id(), "by the owner"}, applied);
       if (waiting.ByteSizeLong() > 0)
         resp->set_correction_id(corrections_.propose_confirmed(
             tx, *row, waiting, text::prefix(now.registrant_name().empty() ? row->name : now.registrant_name(), 100),
@@ -612,6 +613,7 @@ Status DirectoryServiceImpl::SetOrganizationStatus(grpc::ServerContext* ctx, con
     return pool_.transaction([&](db::Tx& tx) {
       if (!store::find(tx, req->id(), true)) return not_found();
       store::set_status(tx, req->id(), req->status());
+      rpc::audit(tx, p, "status", "organization", req->id(), {{"status", req->status()}});
       announce(tx, req->id());
       to_proto(*store::find(tx, req->id()), true, resp);
       return Status::OK;
@@ -662,7 +664,7 @@ Status DirectoryServiceImpl::ExportOrganizations(grpc::ServerContext* ctx, const
     resp->set_content_type("text/csv; charset=utf-8");
     resp->set_filename("団体一覧.csv");
     resp->set_data(std::move(out));
-    log::info("organizations_exported", {{"rows", rows.size()}, {"account_id", p.account_id()}});
+    rpc::audit_export(pool_, p, "organization", rows.size(), {{"state", req->state()}, {"site", req->site()}});
     return Status::OK;
   });
 }
@@ -721,6 +723,7 @@ Status DirectoryServiceImpl::DeleteAttachment(grpc::ServerContext* ctx, const At
       if (!store::delete_attachment(tx, row->id, req->attachment_id())) return not_found();
       log::info("attachment_deleted", {{"organization_id", row->id}, {"id", req->attachment_id()},
                                        {"account_id", p.account_id()}});
+      if (!owner) rpc::audit(tx, p, "delete_attachment", "organization", row->id, {{"attachment_id", req->attachment_id()}});
       return Status::OK;
     });
   });
@@ -759,7 +762,10 @@ Status DirectoryServiceImpl::UploadAttachment(grpc::ServerContext* ctx, const Up
     a.content_type = kind->mime;
     a.data = req->file().data();
     a.size = int64_t(a.data.size());
-    pool_.transaction([&](db::Tx& tx) { store::insert_attachment(tx, a, p.account_id()); });
+    pool_.transaction([&](db::Tx& tx) {
+      store::insert_attachment(tx, a, p.account_id());
+      if (!owner) rpc::audit(tx, p, "attach", "organization", row->id, {{"attachment_id", a.id}, {"bytes", a.size}});
+    });
     log::info("attachment_uploaded", {{"id", a.id}, {"organization_id", row->id}, {"type", a.content_type},
                                       {"bytes", a.size}, {"account_id", p.account_id()}});
     to_proto(a, resp);

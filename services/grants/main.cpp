@@ -2,6 +2,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "grants/service.h"
+#include "rpc/audit.h"
 #include "rpc/outbox.h"
 #include "rpc/reseal.h"
 #include "rpc/server.h"
@@ -28,6 +29,7 @@ int main(int argc, char** argv) {
                                             grpc::InsecureChannelCredentials());
     std::map<std::string, std::vector<rpc::Subscriber>> routes;
     routes["mail.requested"].push_back({"notification", civic::events::EventSink::NewStub(notification)});
+    rpc::route_audit_to_auth(routes);
     rpc::OutboxRelay relay(pool, "grants", cfg.hmac_key, std::move(routes));
     rpc::TaxonomyCache taxonomies(content, cfg.hmac_key,
                                   std::chrono::milliseconds(config::integer("TAXONOMY_CACHE_MS", 60000, 0, 3600000)));

@@ -6,6 +6,7 @@
 #include "core/paging.h"
 #include "core/validation.h"
 #include "grants/service.h"
+#include "rpc/audit.h"
 #include "rpc/server.h"
 #include "text/text.h"
 #include "workflow/workflow.h"
@@ -165,7 +166,7 @@ Status GrantsServiceImpl::DeleteReportPhoto(grpc::ServerContext* ctx, const Phot
     if (!validation::is_uuid(req->id()) || !validation::is_uuid(req->photo_id())) return not_found();
     return pool_.transaction([&](db::Tx& tx) {
       if (!store::delete_photo(tx, req->id(), req->photo_id())) return not_found();
-      log::info("report_photo_deleted", {{"report_id", req->id()}, {"id", req->photo_id()}, {"account_id", p.account_id()}});
+      rpc::audit(tx, p, "delete_photo", "report", req->id(), {{"photo_id", req->photo_id()}});
       return Status::OK;
     });
   });
@@ -245,6 +246,7 @@ Status GrantsServiceImpl::UploadReportPhoto(grpc::ServerContext* ctx, const Uplo
     return pool_.transaction([&](db::Tx& tx) {
       if (!store::find_report(tx, req->id(), true)) return not_found();
       store::insert_photo(tx, photo, p.account_id());
+      rpc::audit(tx, p, "attach_photo", "report", req->id(), {{"photo_id", photo.id}, {"bytes", photo.size}});
       resp->set_id(photo.id);
       resp->set_alt(photo.alt);
       resp->set_content_type(photo.content_type);

@@ -2,6 +2,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "matching/service.h"
+#include "rpc/audit.h"
 #include "rpc/outbox.h"
 #include "rpc/reseal.h"
 #include "rpc/server.h"
@@ -36,6 +37,7 @@ int main(int argc, char** argv) {
     // Logins: a member's verified address is read from auth, a withdrawal ends the login.
     auto auth = grpc::CreateChannel(config::str("AUTH_SERVICE_ADDR", "127.0.0.1:50051"), grpc::InsecureChannelCredentials());
     routes["member.withdrawn"].push_back({"auth", civic::events::EventSink::NewStub(auth)});
+    rpc::route_audit_to_auth(routes);
     rpc::OutboxRelay relay(pool, "matching", cfg.hmac_key, std::move(routes));
     auto sealer = crypto::Sealer::from_env();
     matching::MatchingServiceImpl service(pool, cfg, sealer, taxonomies, rpc::account_lookup(auth, cfg.hmac_key, "matching"),

@@ -10,6 +10,7 @@
 #include "core/paging.h"
 #include "core/time.h"
 #include "core/validation.h"
+#include "rpc/audit.h"
 #include "rpc/outbox.h"
 #include "rpc/server.h"
 #include "rpc/status.h"
@@ -319,7 +320,7 @@ Status MatchingServiceImpl::SaveMyProfile(grpc::ServerContext* ctx, const SavePr
       store::MemberRow row = row_of(m, sealer_, fresh);
       store::insert(tx, row);
       if (m.magazine()) magazine_choice(tx, m.email(), true);
-      workflow::record(tx, {"member", row.id, "submit", std::nullopt, workflow::State::review, p.account_id(), ""});
+      rpc::record_step(tx, p, {"member", row.id, "submit", std::nullopt, workflow::State::review, p.account_id(), ""});
       rpc::request_mail(tx, "matching.member_received", m.email(), p.account_id(), {});
       rpc::request_mail(tx, "matching.member_to_review", rpc::kCentre, "",
                         {{"member_type", type == "individual" ? "個人" : type == "group" ? "団体" : "企業"},
@@ -483,7 +484,7 @@ Status MatchingServiceImpl::ExportMembers(grpc::ServerContext* ctx, const AdminL
     resp->set_content_type("text/csv; charset=utf-8");
     resp->set_filename("会員一覧.csv");
     resp->set_data(std::move(out));
-    log::info("members_exported", {{"rows", rows.size()}, {"account_id", p.account_id()}});
+    rpc::audit_export(pool_, p, "member", rows.size(), {{"state", req->state()}, {"type", req->type()}});
     return Status::OK;
   });
 }
@@ -585,8 +586,8 @@ Status MatchingServiceImpl::SetMemberStatus(grpc::ServerContext* ctx, const SetM
         end_login(tx, *row);
       }
       store::set_status(tx, req->id(), req->status(), req->mail_stopped());
-      log::info("member_status_set", {{"id", req->id()}, {"status", req->status()}, {"mail_stopped", req->mail_stopped()},
-                                      {"account_id", p.account_id()}});
+      rpc::audit(tx, p, "status", "member", req->id(),
+                 {{"from", row->status}, {"status", req->status()}, {"mail_stopped", req->mail_stopped()}});
       render(*store::find(tx, req->id()), true, resp);
       return Status::OK;
     });

@@ -6,6 +6,8 @@
 #include "notification/sender.h"
 #include "notification/service.h"
 #include "rpc/reseal.h"
+#include "rpc/accounts.h"
+#include "rpc/audit.h"
 #include "rpc/server.h"
 
 namespace civic::generated {
@@ -44,12 +46,27 @@ int main(int argc, char** argv) {
     // A published newsletter is queued a batch at a time by the sender's own loop (NTF-4).
     int batch = int(config::integer("NEWSLETTER_BATCH", 500, 1, 10000));
     sender.set_feed([&] { return notification::queue_newsletter_batch(pool, cfg, sealer, batch); });
+    // Its one event: staff actions, for auth's audit log.
+    std::map<std::string, std::vector<rpc::Subscriber>> routes;
+    rpc::route_audit_to_auth(routes);
+    rpc::OutboxRelay relay(pool, "notification", cfg.hmac_key, std::move(routes));
     notification::EventSinkImpl sink(pool, cfg, sealer, [&sender] { sender.notify(); });
-    notification::NotificationServiceImpl api(pool, cfg, sealer, [&sender] { sender.notify(); });
+    auto auth = grpc::CreateChannel(config::str("AUTH_SERVICE_ADDR", "127.0.0.1:50051"), grpc::InsecureChannelCredentials());
+    notification::NotificationServiceImpl api(
+        pool, cfg, sealer,
+        [&] {
+          sender.notify();
+          relay.notify();
+        },
+        rpc::account_lookup(auth, cfg.hmac_key, "notification"));
     sender.set_on_permanent_failure(
         [&api](db::Tx& tx, const notification::MessageRow& m, const std::string& error) { api.bounced(tx, m, error); });
     sender.start();
-    rpc::serve("0.0.0.0:" + config::str("PORT", "50052"), {&sink, &api}, [&sender] { sender.stop(); });
+    relay.start();
+    rpc::serve("0.0.0.0:" + config::str("PORT", "50052"), {&sink, &api}, [&] {
+      relay.stop();
+      sender.stop();
+    });
     return 0;
   } catch (const std::exception& e) {
     log::error("fatal", {{"what", e.what()}});

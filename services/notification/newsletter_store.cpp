@@ -165,6 +165,14 @@ std::optional<SubscriberView> find_subscriber_view(db::Tx& tx, std::string_view 
   return read_view(r[0]);
 }
 
+bool correct_subscriber(db::Tx& tx, std::string_view id, std::string_view email_key, std::string_view email_sealed,
+                        std::string_view note) {
+  return tx.exec("UPDATE newsletter_subscribers SET email_key = $2::bytea, email_sealed = $3::bytea, note = $4, "
+                 "updated_at = now() WHERE id = $1::uuid",
+                 id, db::Bytes{email_key}, db::Bytes{email_sealed}, note)
+             .affected() == 1;
+}
+
 std::string activate_subscriber(db::Tx& tx, const SubscriberRow& s, std::string_view email_key, std::string_view source,
                                 std::string_view added_by, std::string_view note) {
   std::optional<std::string> by = added_by.empty() ? std::nullopt : std::optional<std::string>(added_by);

@@ -9,6 +9,7 @@
 #include "notification/compose.h"
 #include "notification/store.h"
 #include "notification/suppression.h"
+#include "rpc/audit.h"
 #include "rpc/outbox.h"
 #include "rpc/server.h"
 
@@ -89,11 +90,12 @@ Status EventSinkImpl::Deliver(grpc::ServerContext* ctx, const civic::events::Eve
 }
 
 NotificationServiceImpl::NotificationServiceImpl(db::Pool& pool, NotificationConfig config, crypto::Sealer sealer,
-                                                 std::function<void()> queued)
+                                                 std::function<void()> queued, rpc::AccountLookup accounts)
     : pool_(pool),
       config_(std::move(config)),
       sealer_(std::move(sealer)),
       queued_(std::move(queued)),
+      accounts_(std::move(accounts)),
       newsletters_(newsletter_collection()) {}
 
 Status NotificationServiceImpl::ListTemplates(grpc::ServerContext* ctx, const ListTemplatesRequest*,
@@ -123,6 +125,7 @@ Status NotificationServiceImpl::UpdateTemplate(grpc::ServerContext* ctx, const U
       if (!updated)
         return Status(StatusCode::ABORTED, "他の人が先に更新しました。最新の内容を読み込んでから編集してください");
       to_proto(*updated, resp);
+      rpc::audit(tx, p, "edit", "mail_template", req->key() + "/" + req->locale());
       return Status::OK;
     });
   });

@@ -11,6 +11,7 @@
 #include "core/crypto.h"
 #include "db/db.h"
 #include "notification/store.h"
+#include "rpc/accounts.h"
 #include "rpc/collection.h"
 
 namespace civic::notification {
@@ -39,9 +40,10 @@ class EventSinkImpl final : public civic::events::EventSink::Service {
 
 class NotificationServiceImpl final : public NotificationService::Service {
  public:
-  /// `queued` wakes the mail sender after a confirmation mail is queued.
+  /// `queued` wakes the mail sender after a confirmation mail is queued; `accounts`
+  /// asks auth for a login's verified address (the member's own subscriptions).
   NotificationServiceImpl(db::Pool& pool, NotificationConfig config, crypto::Sealer sealer,
-                          std::function<void()> queued);
+                          std::function<void()> queued, rpc::AccountLookup accounts);
   grpc::Status ListTemplates(grpc::ServerContext*, const ListTemplatesRequest*, ListTemplatesResponse*) override;
   grpc::Status UpdateTemplate(grpc::ServerContext*, const UpdateTemplateRequest*, MailTemplate*) override;
   grpc::Status ListMessages(grpc::ServerContext*, const ListMessagesRequest*, ListMessagesResponse*) override;
@@ -69,9 +71,12 @@ class NotificationServiceImpl final : public NotificationService::Service {
   // NTF-4 mail-magazine members for staff (subscribers.cpp).
   grpc::Status ListSubscribers(grpc::ServerContext*, const ListSubscribersRequest*, ListSubscribersResponse*) override;
   grpc::Status AddSubscriber(grpc::ServerContext*, const AddSubscriberRequest*, Subscriber*) override;
+  grpc::Status UpdateSubscriber(grpc::ServerContext*, const UpdateSubscriberRequest*, Subscriber*) override;
   grpc::Status StopSubscriber(grpc::ServerContext*, const SubscriberIdRequest*, Subscriber*) override;
   grpc::Status DeleteSubscriber(grpc::ServerContext*, const SubscriberIdRequest*, civic::common::Empty*) override;
   grpc::Status ExportSubscribers(grpc::ServerContext*, const ExportSubscribersRequest*, civic::common::HttpBody*) override;
+  grpc::Status GetMySubscriptions(grpc::ServerContext*, const civic::common::Empty*, MySubscriptionsResponse*) override;
+  grpc::Status SetMySubscription(grpc::ServerContext*, const SetMySubscriptionRequest*, MySubscription*) override;
   /// The sender's hook for a permanent failure: counts it and stops the address at the limit.
   void bounced(db::Tx& tx, const MessageRow& m, const std::string& error) const;
 
@@ -82,11 +87,14 @@ class NotificationServiceImpl final : public NotificationService::Service {
   /// Stops `email` for `reason`; false when it was stopped already.
   bool stop_address(db::Tx& tx, const std::string& email, const std::string& reason, const std::string& note,
                     const std::string& by, SuppressionRow* made) const;
+  /// The caller's login address when verified, else empty.
+  std::string verified_address(const rpc::Principal& p) const;
 
   db::Pool& pool_;
   NotificationConfig config_;
   crypto::Sealer sealer_;
   std::function<void()> queued_;
+  rpc::AccountLookup accounts_;
   rpc::Collection<NewsletterRow, Newsletter> newsletters_;
 };
 

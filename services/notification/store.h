@@ -144,6 +144,11 @@ std::optional<SubscriberView> find_subscriber_view(db::Tx& tx, std::string_view 
 std::string activate_subscriber(db::Tx& tx, const SubscriberRow& s, std::string_view email_key, std::string_view source,
                                 std::string_view added_by, std::string_view note);
 bool delete_subscriber(db::Tx& tx, std::string_view id);
+/// Staff correct a subscriber's address (its keyed hash and sealed copy) and note; false
+/// when there is no such subscriber. Throws db::Error (unique_violation) when the site
+/// has the new address already.
+bool correct_subscriber(db::Tx& tx, std::string_view id, std::string_view email_key, std::string_view email_sealed,
+                        std::string_view note);
 /// Ends the subscriptions of one address (`email_key`) on `site`, or on both sites when
 /// it is empty; how many ended.
 int64_t unsubscribe_address(db::Tx& tx, std::string_view email_key, std::string_view site = "");

@@ -7,6 +7,7 @@
 #include "core/validation.h"
 #include "notification/service.h"
 #include "notification/store.h"
+#include "rpc/audit.h"
 #include "rpc/outbox.h"
 #include "rpc/server.h"
 
@@ -70,7 +71,33 @@ Status NotificationServiceImpl::AddSubscriber(grpc::ServerContext* ctx, const Ad
       std::string id = store::activate_subscriber(tx, s, subscriber_key(config_.hmac_key, req->email()), "staff",
                                                   p.account_id(), req->note());
       render(*store::find_subscriber_view(tx, id), resp);
-      log::info("subscriber_added_by_staff", {{"id", id}, {"site", req->site()}, {"account_id", p.account_id()}});
+      rpc::audit(tx, p, "create", "newsletter_subscriber", id, {{"site", req->site()}});
+      return Status::OK;
+    });
+  });
+}
+
+// A typo on the paper form, or a new address the person asked for: the address is
+// rekeyed and sealed anew, the note replaced; the site may not hold it twice (409).
+Status NotificationServiceImpl::UpdateSubscriber(grpc::ServerContext* ctx, const UpdateSubscriberRequest* req,
+                                                 Subscriber* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "UpdateSubscriber", [&](const Principal& p) {
+    if (Status s = rpc::require_staff(p); !s.ok()) return s;
+    if (!validation::is_uuid(req->id())) return rpc::not_found();
+    Errors e;
+    e.email("email", req->email());
+    e.text("note", req->note(), {.required = false, .max_chars = 500, .multiline = true});
+    if (!e.empty()) return rpc::invalid(e);
+    return pool_.transaction([&](db::Tx& tx) {
+      auto before = store::find_subscriber_view(tx, req->id());
+      if (!before) return rpc::not_found();
+      std::vector<std::string> changed;
+      if (sealer_.open(before->email_sealed, before->id).value_or("") != req->email()) changed.push_back("email");
+      if (before->note != req->note()) changed.push_back("note");
+      store::correct_subscriber(tx, req->id(), subscriber_key(config_.hmac_key, req->email()),
+                                sealer_.seal(req->email(), req->id()), req->note());
+      render(*store::find_subscriber_view(tx, req->id()), resp);
+      rpc::audit(tx, p, "edit", "newsletter_subscriber", req->id(), {{"changed", changed}});
       return Status::OK;
     });
   });
@@ -84,7 +111,7 @@ Status NotificationServiceImpl::StopSubscriber(grpc::ServerContext* ctx, const S
     return pool_.transaction([&](db::Tx& tx) {
       if (!store::unsubscribe(tx, req->id())) return rpc::not_found();
       render(*store::find_subscriber_view(tx, req->id()), resp);
-      log::info("subscriber_stopped_by_staff", {{"id", req->id()}, {"account_id", p.account_id()}});
+      rpc::audit(tx, p, "stop", "newsletter_subscriber", req->id());
       return Status::OK;
     });
   });
@@ -95,9 +122,11 @@ Status NotificationServiceImpl::DeleteSubscriber(grpc::ServerContext* ctx, const
   return rpc::guarded(ctx, config_.hmac_key, "DeleteSubscriber", [&](const Principal& p) {
     if (Status s = rpc::require_staff(p); !s.ok()) return s;
     if (!validation::is_uuid(req->id())) return rpc::not_found();
-    if (!pool_.transaction([&](db::Tx& tx) { return store::delete_subscriber(tx, req->id()); })) return rpc::not_found();
-    log::info("subscriber_deleted_by_staff", {{"id", req->id()}, {"account_id", p.account_id()}});
-    return Status::OK;
+    return pool_.transaction([&](db::Tx& tx) {
+      if (!store::delete_subscriber(tx, req->id())) return rpc::not_found();
+      rpc::audit(tx, p, "delete", "newsletter_subscriber", req->id());
+      return Status::OK;
+    });
   });
 }
 
@@ -128,9 +157,60 @@ Status NotificationServiceImpl::ExportSubscribers(grpc::ServerContext* ctx, cons
     resp->set_content_type("text/csv; charset=utf-8");
     resp->set_filename("メルマガ会員.csv");
     resp->set_data(std::move(out));
-    log::info("subscribers_exported", {{"rows", rows.size()}, {"account_id", p.account_id()}});
+    rpc::audit_export(pool_, p, "newsletter_subscriber", rows.size(), {{"site", req->site()}, {"state", req->state()}});
     return Status::OK;
   });
+}
+
+// The member's own page: the subscriptions of the login's verified address, and the
+// choice to join or leave — consent given there, with that address, needs no second
+// confirmation (as the profile's 「メルマガ配信を希望する」).
+Status NotificationServiceImpl::GetMySubscriptions(grpc::ServerContext* ctx, const civic::common::Empty*,
+                                                   MySubscriptionsResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "GetMySubscriptions", [&](const Principal& p) {
+    if (Status s = rpc::require_login(p); !s.ok()) return s;
+    std::string email = verified_address(p);
+    std::string key = email.empty() ? "" : subscriber_key(config_.hmac_key, email);
+    return pool_.read([&](db::Tx& tx) {
+      for (const char* site : {"supernet", "aikasanet"}) {
+        auto* item = resp->add_items();
+        item->set_site(site);
+        auto row = email.empty() ? std::nullopt : store::find_subscriber(tx, site, key);
+        item->set_state(row ? row->state : "none");
+      }
+      return Status::OK;
+    });
+  });
+}
+
+Status NotificationServiceImpl::SetMySubscription(grpc::ServerContext* ctx, const SetMySubscriptionRequest* req,
+                                                  MySubscription* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "SetMySubscription", [&](const Principal& p) {
+    if (Status s = rpc::require_login(p); !s.ok()) return s;
+    Errors e;
+    e.one_of("site", req->site(), {"supernet", "aikasanet"});
+    if (!e.empty()) return rpc::invalid(e);
+    std::string email = verified_address(p);
+    if (email.empty())
+      return rpc::invalid("email", "unverified", "メールアドレスの確認を済ませてから登録してください",
+                          "verify the account's address first");
+    civic::events::MagazineChoice choice;
+    choice.set_email(email);
+    choice.set_site(req->site());
+    choice.set_subscribe(req->subscribe());
+    return pool_.transaction([&](db::Tx& tx) {
+      magazine_choice(tx, config_, sealer_, choice);
+      resp->set_site(req->site());
+      auto row = store::find_subscriber(tx, req->site(), subscriber_key(config_.hmac_key, email));
+      resp->set_state(row ? row->state : "none");
+      return Status::OK;
+    });
+  });
+}
+
+std::string NotificationServiceImpl::verified_address(const Principal& p) const {
+  auto account = accounts_(p, p.account_id());
+  return account && account->email_verified() ? account->email() : "";
 }
 
 // member.magazine (matching): the profile's 「メルマガ配信を希望する」 with the login's

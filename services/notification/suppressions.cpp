@@ -7,6 +7,7 @@
 #include "notification/service.h"
 #include "notification/store.h"
 #include "notification/suppression.h"
+#include "rpc/audit.h"
 #include "rpc/server.h"
 
 namespace civic::notification {
@@ -73,6 +74,7 @@ Status NotificationServiceImpl::AddSuppression(grpc::ServerContext* ctx, const A
       SuppressionRow made;
       if (!stop_address(tx, req->email(), reason, req->note(), p.account_id(), &made))
         return Status(StatusCode::ALREADY_EXISTS, "このアドレスは既に配信停止されています");
+      rpc::audit(tx, p, "mail_stop", "mail_suppression", made.id, {{"reason", reason}});
       auto page = store::list_suppressions(tx, "", suppression_key(config_.hmac_key, req->email()), 1, 0);
       render(page.items.at(0), resp);
       return Status::OK;
@@ -85,10 +87,11 @@ Status NotificationServiceImpl::DeleteSuppression(grpc::ServerContext* ctx, cons
   return rpc::guarded(ctx, config_.hmac_key, "DeleteSuppression", [&](const Principal& p) {
     if (Status s = rpc::require_staff(p); !s.ok()) return s;
     if (!validation::is_uuid(req->id())) return rpc::not_found();
-    bool deleted = pool_.transaction([&](db::Tx& tx) { return store::delete_suppression(tx, req->id()); });
-    if (!deleted) return rpc::not_found();
-    log::info("mail_address_resumed", {{"id", req->id()}, {"account_id", p.account_id()}});
-    return Status::OK;
+    return pool_.transaction([&](db::Tx& tx) {
+      if (!store::delete_suppression(tx, req->id())) return rpc::not_found();
+      rpc::audit(tx, p, "mail_resume", "mail_suppression", req->id());
+      return Status::OK;
+    });
   });
 }
 
@@ -114,7 +117,7 @@ Status NotificationServiceImpl::ExportSuppressions(grpc::ServerContext* ctx, con
     resp->set_content_type("text/csv; charset=utf-8");
     resp->set_filename("配信停止アドレス.csv");
     resp->set_data(std::move(out));
-    log::info("suppressions_exported", {{"rows", rows.size()}, {"account_id", p.account_id()}});
+    rpc::audit_export(pool_, p, "mail_suppression", rows.size(), {{"reason", req->reason()}});
     return Status::OK;
   });
 }

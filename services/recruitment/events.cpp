@@ -11,6 +11,7 @@
 #include "core/time.h"
 #include "core/validation.h"
 #include "recruitment/service.h"
+#include "rpc/audit.h"
 #include "rpc/json.h"
 #include "rpc/outbox.h"
 #include "rpc/idempotency.h"
@@ -212,7 +213,7 @@ Status RecruitmentServiceImpl::ProposeEvent(grpc::ServerContext* ctx, const Save
         fresh.state = "review";
         store::EventRow row = row_of(ev, sealer_, fresh);
         store::insert_event(tx, row);
-        workflow::record(tx, {"event", row.id, "submit", std::nullopt, workflow::State::review, p.account_id(), ""});
+        rpc::record_step(tx, p, {"event", row.id, "submit", std::nullopt, workflow::State::review, p.account_id(), ""});
         std::string upload_token = crypto::random_token();
         store::insert_upload_token(tx, crypto::sha256(upload_token), row.id, kUploadTokenHours);
         resp->set_upload_token(upload_token);
@@ -407,6 +408,7 @@ Status RecruitmentServiceImpl::add_flyer(const Principal& p, const std::string& 
     if (store::flyer_count(tx, owner, id) >= kMaxFlyers)
       return rpc::invalid("file", "too_many", "添付できるファイルは5件までです", "at most 5 files");
     store::insert_flyer(tx, owner, id, f, p.account_id());
+    if (rpc::is_staff(p)) rpc::audit(tx, p, "attach_flyer", owner, id, {{"flyer_id", f.id}, {"bytes", f.size}});
     return Status::OK;
   });
   if (!st.ok()) return st;

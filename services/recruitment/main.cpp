@@ -2,6 +2,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "recruitment/service.h"
+#include "rpc/audit.h"
 #include "rpc/outbox.h"
 #include "rpc/reseal.h"
 #include "rpc/server.h"
@@ -39,6 +40,7 @@ int main(int argc, char** argv) {
     routes["mail.requested"].push_back({"notification", civic::events::EventSink::NewStub(notification)});
     for (const char* type : {"recruitment.published", "recruitment.closed"})
       routes[type].push_back({"matching", civic::events::EventSink::NewStub(matching)});
+    rpc::route_audit_to_auth(routes);
     rpc::OutboxRelay relay(pool, "recruitment", cfg.hmac_key, std::move(routes));
     // The public list of coming events answers from memory (ADR 0007): load it before
     // serving, then follow the table every SEARCH_REFRESH_MS.

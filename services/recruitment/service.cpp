@@ -11,6 +11,7 @@
 #include "core/paging.h"
 #include "core/time.h"
 #include "core/validation.h"
+#include "rpc/audit.h"
 #include "rpc/json.h"
 #include "rpc/oneclick.h"
 #include "rpc/outbox.h"
@@ -303,7 +304,7 @@ Status RecruitmentServiceImpl::CreateRecruitment(grpc::ServerContext* ctx, const
       fresh.state = "review";
       store::RecruitmentRow row = row_of(r, sealer_, fresh);
       store::insert(tx, row);
-      workflow::record(tx, {"recruitment", row.id, "submit", std::nullopt, workflow::State::review, p.account_id(), ""});
+      rpc::record_step(tx, p, {"recruitment", row.id, "submit", std::nullopt, workflow::State::review, p.account_id(), ""});
       rpc::request_mail(tx, "recruitment.received", r.organizer_email(), p.account_id(), {{"title", r.title()}});
       rpc::request_mail(tx, "recruitment.to_review", rpc::kCentre, "",
                         {{"title", r.title()}, {"organization_name", org->name},
@@ -337,10 +338,10 @@ Status RecruitmentServiceImpl::UpdateRecruitment(grpc::ServerContext* ctx, const
       if (!store::update(tx, row))
         return Status(StatusCode::ABORTED, "ほかの画面で先に更新されました。読み込み直してから編集してください");
       auto state = workflow::parse(current->state).value_or(workflow::State::review);
-      workflow::record(tx, {"recruitment", row.id, "edit", state, state, p.account_id(), ""});
+      rpc::record_step(tx, p, {"recruitment", row.id, "edit", state, state, p.account_id(), ""});
       if (!staff && state == workflow::State::published) {
         // A member's change to a published recruitment goes back to the centre.
-        workflow::record(tx, {"recruitment", row.id, "submit", state, workflow::State::review, p.account_id(),
+        rpc::record_step(tx, p, {"recruitment", row.id, "submit", state, workflow::State::review, p.account_id(),
                               "edited by the organiser"});
         store::set_state(tx, row.id, "review");
         withdraw(tx, row.id);
@@ -386,7 +387,7 @@ Status RecruitmentServiceImpl::WithdrawRecruitment(grpc::ServerContext* ctx, con
       if (row->state != "published")
         return Status(StatusCode::FAILED_PRECONDITION, "公開中の募集だけを取り下げできます");
       std::string note = "withdrawn by the organiser" + (req->note().empty() ? "" : ": " + req->note());
-      workflow::apply(tx, "recruitment", row->id, row->state, "archive", p.account_id(), note.substr(0, 2000));
+      rpc::apply_step(tx, p, "recruitment", row->id, row->state, "archive", note.substr(0, 2000));
       store::set_state(tx, row->id, "archived");
       withdraw(tx, row->id);  // matching stops offering it; one-click links stop working
       for (const auto& c : tell)
@@ -413,7 +414,7 @@ Status RecruitmentServiceImpl::DeleteOwnRecruitment(grpc::ServerContext* ctx, co
       if (row->state == "published")
         return Status(StatusCode::FAILED_PRECONDITION, "公開中の募集は先に取り下げてください");
       store::erase(tx, row->id);
-      workflow::record(tx, {"recruitment", row->id, "delete", workflow::parse(row->state), workflow::State::deleted,
+      rpc::record_step(tx, p, {"recruitment", row->id, "delete", workflow::parse(row->state), workflow::State::deleted,
                             p.account_id(), "deleted by the organiser"});
       log::info("recruitment_deleted", {{"id", row->id}, {"account_id", p.account_id()}});
       return Status::OK;

@@ -2,6 +2,7 @@
 // and the outbox relay with retries.
 #include <catch2/catch.hpp>
 
+#include "auth/audit_log.h"
 #include "auth/store.h"
 #include "civic/events.grpc.pb.h"
 #include "core/crypto.h"
@@ -20,7 +21,24 @@ namespace {
 struct AuthDb {
   testing::FreshDatabase fresh;
   db::Pool pool{fresh.url(), 4};
-  AuthDb() { db::migrate(fresh.url(), generated::auth_lib_schema(), "auth"); }
+  // As tools/dev does: the audit log provisioned by an administrator, then migrations.
+  AuthDb() {
+    auth::provision_audit_log(fresh.url(), "postgres");
+    db::migrate(fresh.url(), generated::auth_lib_schema(), "auth");
+  }
+
+  /// A login role of its own (as auth's is), given what provisioning grants the writer;
+  /// returns its URL for this database.
+  std::string writer_role() {
+    std::string role = "t_writer_" + crypto::hex(crypto::random_bytes(4));
+    std::string password = crypto::hex(crypto::random_bytes(12));
+    pool.transaction([&](db::Tx& tx) {
+      tx.exec(tx.exec("SELECT format('CREATE ROLE %I LOGIN PASSWORD %L', $1::text, $2::text)", role, password)[0].text(0));
+    });
+    auth::provision_audit_log(fresh.url(), role);
+    std::string url = fresh.url();
+    return "postgresql://" + role + ":" + password + url.substr(url.find('@'));
+  }
 
   std::string account(const std::string& login) {
     AccountRow a;
@@ -126,15 +144,115 @@ TEST_CASE("the audit log is append-only and its hash chain exposes tampering", "
   for (int i = 0; i < 5; ++i)
     db.pool.transaction([&](db::Tx& tx) { store::append_audit(tx, {"actor", "127.0.0.1", "login.failed", "t", R"({"n":1})"}); });
   CHECK(db.pool.transaction([](db::Tx& tx) { return store::audit_chain_intact(tx); }));
-  CHECK_THROWS_AS(db.pool.transaction([](db::Tx& tx) { tx.exec("UPDATE audit_events SET action = 'x' WHERE seq = 2"); }),
+  CHECK_THROWS_AS(db.pool.transaction([](db::Tx& tx) { tx.exec("UPDATE audit.events SET action = 'x' WHERE seq = 2"); }),
                   db::Error);
-  CHECK_THROWS_AS(db.pool.transaction([](db::Tx& tx) { tx.exec("DELETE FROM audit_events"); }), db::Error);
+  CHECK_THROWS_AS(db.pool.transaction([](db::Tx& tx) { tx.exec("DELETE FROM audit.events"); }), db::Error);
   // A superuser bypassing the trigger still cannot hide the change.
   db.pool.transaction([](db::Tx& tx) {
-    tx.exec("ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update");
-    tx.exec("UPDATE audit_events SET action = 'login.succeeded' WHERE seq = 3");
+    tx.exec("ALTER TABLE audit.events DISABLE TRIGGER events_change");
+    tx.exec("UPDATE audit.events SET action = 'login.succeeded' WHERE seq = 3");
   });
   CHECK_FALSE(db.pool.transaction([](db::Tx& tx) { return store::audit_chain_intact(tx); }));
+}
+
+TEST_CASE("auth's own role may only read and append to the audit log, never change or drop it", "[db]") {
+  AuthDb db;
+  db::Pool writer(db.writer_role(), 1);
+  for (int i = 0; i < 5; ++i)
+    writer.transaction([&](db::Tx& tx) {
+      NewAudit e{"actor", "127.0.0.1", "publish", "", "{}", "req-1", "directory", "organization"};
+      store::append_audit(tx, e);
+    });
+  CHECK(writer.read([](db::Tx& tx) { return store::audit_chain_intact(tx); }));
+  for (const char* sql : {"UPDATE audit.events SET action = 'x' WHERE seq = 2", "DELETE FROM audit.events WHERE seq = 1",
+                          "TRUNCATE audit.events", "DROP TABLE audit.events",
+                          "ALTER TABLE audit.events DISABLE TRIGGER events_change",
+                          "DROP TRIGGER events_change ON audit.events", "ALTER TABLE audit.events OWNER TO CURRENT_USER",
+                          "CREATE OR REPLACE FUNCTION audit.guard() RETURNS trigger LANGUAGE plpgsql AS "
+                          "'BEGIN RETURN NEW; END'",
+                          "DROP SCHEMA audit CASCADE"}) {
+    INFO(sql);
+    CHECK_THROWS_AS(writer.transaction([&](db::Tx& tx) { tx.exec(sql); }), db::Error);
+  }
+  CHECK(writer.read([](db::Tx& tx) { return tx.exec("SELECT count(*) FROM audit.events")[0].int64(0); }) == 5);
+  // Not even the table's owner deletes a row younger than 13 months.
+  CHECK_THROWS_AS(db.pool.transaction([](db::Tx& tx) {
+    tx.exec("SET LOCAL ROLE auth_audit");
+    tx.exec("DELETE FROM audit.events WHERE seq = 1");
+  }), db::Error);
+}
+
+TEST_CASE("retention purges only what is older than 13 months, and the chain stays whole from there", "[db]") {
+  AuthDb db;
+  db::Pool writer(db.writer_role(), 1);
+  for (int i = 0; i < 5; ++i)
+    writer.transaction([&](db::Tx& tx) { store::append_audit(tx, {"actor", "127.0.0.1", "login.failed", "t"}); });
+  // Time passes (a superuser back-dates rows 1 and 2 by 14 months, row 3 by 12).
+  db.pool.transaction([](db::Tx& tx) {
+    tx.exec("ALTER TABLE audit.events DISABLE TRIGGER events_change");
+    tx.exec("UPDATE audit.events SET created_at = now() - interval '14 months' WHERE seq <= 2");
+    tx.exec("UPDATE audit.events SET created_at = now() - interval '12 months' WHERE seq = 3");
+    tx.exec("ALTER TABLE audit.events ENABLE TRIGGER events_change");
+  });
+  // A shorter retention asked for is still 13 months.
+  CHECK(writer.transaction([](db::Tx& tx) { return store::purge_audit(tx, 1); }) == 2);
+  CHECK(writer.transaction([](db::Tx& tx) { return store::purge_audit(tx, 13); }) == 0);
+  CHECK(writer.read([](db::Tx& tx) { return tx.exec("SELECT min(seq), count(*) FROM audit.events")[0].int64(0); }) == 3);
+  CHECK(writer.read([](db::Tx& tx) { return store::audit_chain_intact(tx); }));
+  writer.transaction([&](db::Tx& tx) { store::append_audit(tx, {"actor", "127.0.0.1", "logout", "t"}); });
+  CHECK(writer.read([](db::Tx& tx) { return store::audit_chain_intact(tx); }));
+  // Cutting a row out of the middle is seen.
+  db.pool.transaction([](db::Tx& tx) {
+    tx.exec("ALTER TABLE audit.events DISABLE TRIGGER events_change");
+    tx.exec("DELETE FROM audit.events WHERE seq = 4");
+  });
+  CHECK_FALSE(writer.read([](db::Tx& tx) { return store::audit_chain_intact(tx); }));
+}
+
+TEST_CASE("audit rows from before the log took every service's actions move with their hashes intact", "[db]") {
+  testing::FreshDatabase fresh;
+  auth::provision_audit_log(fresh.url(), "postgres");
+  // The schema as it was up to auth's migration 003, with the old table filled.
+  std::vector<db::Schema> all = generated::auth_lib_schema(), before = all;
+  std::vector<db::Migration> early;
+  for (auto& schema : before)
+    if (schema.component.empty()) {
+      for (const auto& m : *schema.migrations)
+        if (m.version <= 3) early.push_back(m);
+      schema.migrations = &early;
+    }
+  db::migrate(fresh.url(), before, "auth");
+  db::Pool pool(fresh.url(), 1);
+  pool.transaction([](db::Tx& tx) {
+    std::string prev(32, '\0');
+    for (int seq = 1; seq <= 3; ++seq) {
+      AuditRow r;
+      r.hash_version = 1;
+      r.seq = seq;
+      r.at_us = 1700000000000000 + seq;
+      r.actor = "admin";
+      r.ip = "127.0.0.1";
+      r.action = seq == 2 ? "login.failed" : "account.suspended";
+      r.entity_id = seq == 2 ? "" : "acct-" + std::to_string(seq);
+      r.detail = tx.exec("SELECT $1::jsonb::text", std::string(R"({"n":1})"))[0].text(0);
+      r.prev_hash = prev;
+      r.hash = store::audit_hash(r);
+      tx.exec("INSERT INTO audit_events (seq, at_us, actor_account_id, client_ip, action, target_account_id, detail, "
+              "prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9)",
+              r.seq, r.at_us, r.actor, r.ip, r.action, r.entity_id, r.detail, db::Bytes{r.prev_hash}, db::Bytes{r.hash});
+      prev = r.hash;
+    }
+  });
+  db::migrate(fresh.url(), all, "auth");
+  CHECK(pool.read([](db::Tx& tx) { return store::audit_chain_intact(tx); }));
+  pool.transaction([](db::Tx& tx) { store::append_audit(tx, {"admin", "127.0.0.1", "logout", "acct-1"}); });
+  CHECK(pool.read([](db::Tx& tx) { return store::audit_chain_intact(tx); }));
+  int64_t total = 0;
+  auto rows = pool.read([&](db::Tx& tx) { return store::list_audit(tx, {.account = "acct-1"}, 10, 0, total); });
+  CHECK(total == 2);
+  CHECK(rows.at(1).service == "auth");
+  CHECK(rows.at(1).entity_type == "account");
+  CHECK(pool.read([](db::Tx& tx) { return tx.exec("SELECT to_regclass('public.audit_events') IS NULL")[0].boolean(0); }));
 }
 
 namespace {

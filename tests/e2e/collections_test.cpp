@@ -42,30 +42,6 @@ std::vector<Collection> staff_collections(const std::string& token) {
   };
 }
 
-/// A complete Supernet group (別紙3) named `name`.
-nlohmann::json supernet_group(const std::string& name) {
-  return {{"kind", "group"},
-          {"class_code", "voluntary"},
-          {"name", name},
-          {"name_kana", "ごじのあるかい"},
-          {"representative", "山口 太郎"},
-          {"contact_person", "萩 花子"},
-          {"fields", {"f01"}},
-          {"target_area", "municipalities"},
-          {"target_municipalities", {"hagi"}},
-          {"purpose", "地域の子どもの居場所づくり"},
-          {"activities", "学習支援"},
-          {"prefecture", "p35"},
-          {"municipality", "hagi"},
-          {"address", "萩市大字椿東1-1"},
-          {"registrant_name", "登録 担当"},
-          {"registrant_phone", "0838-00-0000"},
-          {"registrant_email", unique("org_") + "@example.jp"},
-          {"registration_requirements", codes("registration_requirements")},
-          {"guardian_consent", true},
-          {"accepted_terms_version", Client().get("/api/v1/terms-of-use/supernet").json()["version"]}};
-}
-
 std::vector<std::string> actions(const nlohmann::json& history) {
   std::vector<std::string> out;
   for (const auto& h : history["items"]) out.push_back(h["action"]);

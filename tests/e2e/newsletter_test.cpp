@@ -291,6 +291,25 @@ TEST_CASE("Staff manage mail-magazine members: list, add on request, stop, delet
   CHECK(editor.get(path + "?state=gone").status == 400);
   CHECK(member.get(path).status == 403);
 
+  // A typo on the form corrected: the address rekeyed (found by the new one only), the
+  // note replaced; another subscriber's address for the same site is refused.
+  std::string corrected = unique("subs_fixed_") + "@example.jp";
+  CHECK(member.put(path + "/" + id, {{"email", corrected}, {"note", ""}}).status == 403);
+  CHECK(error_fields(editor.put(path + "/" + id, {{"email", "typo@"}, {"note", std::string(501, 'x')}})) ==
+        std::set<std::string>{"email", "note"});
+  CHECK(editor.put(path + "/" + crypto::uuid_v4(), {{"email", corrected}}).status == 404);
+  std::string other = unique("subs_other_") + "@example.jp";
+  REQUIRE(editor.post(path, {{"email", other}, {"site", "supernet"}, {"note", "電話で依頼"}}).status == 201);
+  CHECK(editor.put(path + "/" + id, {{"email", other}, {"note", "x"}}).status == 409);
+  CHECK(editor.get(path + "?email=" + url_encode(reader)).json()["items"][0]["note"] == "窓口で用紙により依頼");
+  Response fixed = editor.put(path + "/" + id, {{"email", corrected}, {"note", "用紙の誤記を訂正"}});
+  REQUIRE(fixed.status == 200);
+  CHECK(fixed.json()["email"] == corrected);
+  CHECK(fixed.json()["state"] == "active");
+  CHECK(editor.get(path + "?email=" + url_encode(reader)).json().value("total_size", 0) == 0);
+  CHECK(editor.get(path + "?email=" + url_encode(corrected)).json()["items"][0]["id"] == id);
+  reader = corrected;
+
   Response stopped = editor.post(path + "/" + id + "/stop");
   REQUIRE(stopped.status == 200);
   CHECK(stopped.json()["state"] == "unsubscribed");
@@ -306,4 +325,37 @@ TEST_CASE("Staff manage mail-magazine members: list, add on request, stop, delet
   CHECK(member.del(path + "/" + id).status == 403);
   REQUIRE(editor.del(path + "/" + id).status == 204);
   CHECK(editor.get(path + "?email=" + url_encode(reader)).json()["total_size"] == 0);
+}
+
+TEST_CASE("A member sees and changes their own magazine subscriptions, at the login's verified address only", "[e2e]") {
+  Client member, other;
+  auto [login, mail] = verified_member(member);
+  REQUIRE(member.login(login, kPassword).status == 200);
+  std::string path = "/api/v1/me/newsletter-subscriptions";
+  auto states = [&](Client& c) {
+    std::map<std::string, std::string> out;
+    nlohmann::json listed = c.get(path).json();
+    for (const auto& i : listed["items"]) out[i["site"]] = i["state"];
+    return out;
+  };
+  CHECK(Client().get(path).status == 401);
+  CHECK(Client().put(path + "/supernet", {{"subscribe", true}}).status == 401);
+  CHECK(states(member) == std::map<std::string, std::string>{{"supernet", "none"}, {"aikasanet", "none"}});
+  CHECK(error_fields(member.put(path + "/mars", {{"subscribe", true}})) == std::set<std::string>{"site"});
+
+  // Joining with the verified address needs no confirmation mail; the magazine reaches it.
+  Response joined = member.put(path + "/supernet", {{"subscribe", true}});
+  REQUIRE(joined.status == 200);
+  CHECK(joined.json()["state"] == "active");
+  CHECK(mail_count(mail, "/newsletter/confirm?token=") == 0);
+  CHECK(states(member) == std::map<std::string, std::string>{{"supernet", "active"}, {"aikasanet", "none"}});
+
+  // Another member sees only their own; leaving is as simple.
+  auto [other_login, other_mail] = verified_member(other);
+  REQUIRE(other.login(other_login, kPassword).status == 200);
+  CHECK(states(other) == std::map<std::string, std::string>{{"supernet", "none"}, {"aikasanet", "none"}});
+  Response left = member.put(path + "/supernet", {{"subscribe", false}});
+  REQUIRE(left.status == 200);
+  CHECK(left.json()["state"] == "unsubscribed");
+  CHECK(member.put(path + "/aikasanet", {{"subscribe", false}}).json()["state"] == "none");  // nothing to leave
 }
