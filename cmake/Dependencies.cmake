@@ -10,6 +10,8 @@ find_package(PostgreSQL REQUIRED)
 find_package(nlohmann_json 3 REQUIRED)
 pkg_check_modules(PISTACHE REQUIRED IMPORTED_TARGET libpistache)
 pkg_check_modules(ARGON2 REQUIRED IMPORTED_TARGET libargon2)
+# bcrypt of the former system's password hashes (issue 15): libxcrypt's crypt_rn.
+pkg_check_modules(XCRYPT REQUIRED IMPORTED_TARGET libxcrypt)
 pkg_check_modules(ICU REQUIRED IMPORTED_TARGET icu-uc)
 find_library(ZXCVBN_LIBRARY NAMES zxcvbn REQUIRED)
 find_path(ZXCVBN_INCLUDE_DIR zxcvbn.h REQUIRED)

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "auth/legacy_hash.h"
 #include "core/crypto.h"
 
 namespace civic::auth {
@@ -62,6 +63,8 @@ std::string hash_password(std::string_view password, const Argon2Params& p) {
 }
 
 bool verify_password(std::string_view encoded, std::string_view password) {
+  // A login carried over from the former system keeps its hash until it is used once.
+  if (is_legacy_hash(encoded)) return verify_legacy_hash(encoded, password);
   std::string e(encoded);
   return argon2id_verify(e.c_str(), password.data(), password.size()) == ARGON2_OK;
 }

@@ -24,7 +24,8 @@ void check_password(validation::Errors& errors, std::string_view field, std::str
 
 /// Argon2id with a fresh 16-byte salt; returns the PHC encoded string.
 std::string hash_password(std::string_view password, const Argon2Params& params);
-/// Constant-time verification against an encoded hash; false for malformed hashes.
+/// Constant-time verification against an encoded hash — Argon2id, or one of the former
+/// system's (legacy_hash.h); false for malformed hashes.
 bool verify_password(std::string_view encoded, std::string_view password);
 /// True when `encoded` is not Argon2id at or above `params` (rehash on next login).
 bool needs_rehash(std::string_view encoded, const Argon2Params& params);

@@ -1,7 +1,9 @@
 #include "auth/service.h"
 
 #include <nlohmann/json.hpp>
+#include <regex>
 
+#include "auth/legacy_hash.h"
 #include "auth/store.h"
 #include "core/csv.h"
 #include "core/log.h"
@@ -813,6 +815,60 @@ Status AuthServiceImpl::DeleteAccount(Ctx* ctx, const AccountIdRequest* req, Emp
   });
   if (st.ok()) events_written_();
   return st;
+}
+
+// Issue 15 (OPS-5): a login of the former system, as tools/import hands it over. Its
+// password hash is kept as it was until its owner's first login replaces it by Argon2id
+// (verify_password, needs_rehash); an address confirmed there is not asked again. A
+// re-run finds it by its legacy id: what changed is updated — the hash only while it is
+// still the old system's — and an unchanged login is left alone.
+Status AuthServiceImpl::ImportAccount(Ctx* ctx, const ImportAccountRequest* req, ImportAccountResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "ImportAccount", [&](const Principal& p) {
+    if (!rpc::has_role(p, "service") || p.caller() != "import")
+      return Status(StatusCode::PERMISSION_DENIED, "権限がありません");
+    static const std::regex kCreated(R"(\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?)?)");
+    validation::Errors e;
+    e.text("legacy_id", req->legacy_id(), {.max_chars = 64});
+    check_login_id(e, req->login_id());
+    e.email("email", req->email());
+    if (!req->password_hash().empty() && !is_legacy_hash(req->password_hash()))
+      e.add("password_hash", "unsupported", "旧システムのパスワード形式（phpass・bcrypt・MD5）ではありません",
+            "not a password hash of the former system (phpass, bcrypt, MD5)");
+    if (!req->created_at().empty() &&
+        (!std::regex_match(req->created_at(), kCreated) || !validation::is_date(req->created_at().substr(0, 10))))
+      e.add("created_at", "invalid_format", "日時の形式が正しくありません", "must be a date or an RFC 3339 time");
+    if (!e.empty()) return rpc::invalid(e);
+    ImportedAccount in{req->legacy_id(), req->login_id(), req->email(), req->email_verified(),
+                       req->password_hash().empty() ? "!" : req->password_hash(), req->created_at()};
+    return pool_.transaction([&](db::Tx& tx) {
+      auto existing = store::account_by_legacy_id(tx, in.legacy_id);
+      auto other = [&](const std::optional<AccountRow>& a) { return a && (!existing || a->id != existing->id); };
+      if (other(store::account_by_login(tx, in.login_id)))
+        return rpc::invalid("login_id", "taken", "このログインIDは既に使われています", "is already taken");
+      if (other(store::account_by_email(tx, in.email)))
+        return rpc::invalid("email", "taken", "このメールアドレスは既に登録されています", "is already registered");
+      if (!existing) {
+        std::string id = crypto::uuid_v4();
+        store::insert_imported(tx, id, in);
+        audit(tx, p, "account.imported", id, {{"legacy_id", in.legacy_id}});
+        resp->set_id(id);
+        resp->set_outcome("created");
+        return Status::OK;
+      }
+      // The hash only while the owner has not logged in here (it is still the old one).
+      bool old_hash = existing->password_hash == "!" || is_legacy_hash(existing->password_hash);
+      std::optional<std::string> hash;
+      if (old_hash && existing->password_hash != in.password_hash) hash = in.password_hash;
+      bool changed = hash || existing->login_id != in.login_id || existing->email != in.email ||
+                     (in.email_verified && !existing->email_verified);
+      resp->set_id(existing->id);
+      resp->set_outcome(changed ? "updated" : "unchanged");
+      if (!changed) return Status::OK;
+      store::update_imported(tx, existing->id, in, hash);
+      audit(tx, p, "account.import_updated", existing->id, {{"legacy_id", in.legacy_id}});
+      return Status::OK;
+    });
+  });
 }
 
 Status AuthServiceImpl::GetAccountContact(Ctx* ctx, const AccountIdRequest* req, AccountContact* resp) {

@@ -51,6 +51,17 @@ const std::string kByLogin = account_query("login_key = $1");
 const std::string kById = account_query("id = $1::uuid");
 const std::string kByIdForUpdate = account_query("id = $1::uuid FOR UPDATE");
 const std::string kByEmail = account_query("lower(email) = lower($1)");
+const std::string kByLegacyId = account_query("legacy_id = $1 FOR UPDATE");
+constexpr const char* kInsertImported =
+    "INSERT INTO accounts (id, login_id, login_key, email, email_verified_at, password_hash, roles, status, legacy_id, "
+    "created_at) VALUES ($1::uuid, $2, $3, $4, CASE WHEN $5 THEN coalesce($7::timestamptz, now()) END, $6, '{member}', "
+    "CASE WHEN $5 THEN 'active' ELSE 'pending' END, $8, coalesce($7::timestamptz, now()))";
+constexpr const char* kUpdateImported =
+    "UPDATE accounts SET login_id = $2, login_key = $3, email = $4, "
+    "email_verified_at = CASE WHEN $5 THEN coalesce(email_verified_at, now()) "
+    "                         WHEN lower(email) <> lower($4) THEN NULL ELSE email_verified_at END, "
+    "status = CASE WHEN status = 'pending' AND $5 THEN 'active' ELSE status END, "
+    "password_hash = coalesce($6, password_hash), updated_at = now(), version = version + 1 WHERE id = $1::uuid";
 const std::string kListAccounts = account_query(
     "($1 = '' OR status = $1) AND ($2 = '' OR $2 = ANY (roles)) "
     "AND ($3 = '' OR login_key LIKE '%' || lower($3) || '%' OR lower(email) LIKE '%' || lower($3) || '%') "
@@ -201,6 +212,20 @@ std::string login_key(std::string_view login_id) {
 void insert_account(db::Tx& tx, const AccountRow& a) {
   tx.exec(kInsertAccount, a.id, a.login_id, login_key(a.login_id), a.email, a.email_verified, a.password_hash,
           a.roles, a.status, a.must_change_password);
+}
+
+std::optional<AccountRow> account_by_legacy_id(db::Tx& tx, std::string_view legacy_id) {
+  return first_account(tx.exec(kByLegacyId, legacy_id));
+}
+
+void insert_imported(db::Tx& tx, std::string_view id, const ImportedAccount& a) {
+  std::optional<std::string> created = a.created_at.empty() ? std::nullopt : std::optional<std::string>(a.created_at);
+  tx.exec(kInsertImported, id, a.login_id, login_key(a.login_id), a.email, a.email_verified, a.password_hash, created,
+          a.legacy_id);
+}
+
+void update_imported(db::Tx& tx, std::string_view id, const ImportedAccount& a, const std::optional<std::string>& hash) {
+  tx.exec(kUpdateImported, id, a.login_id, login_key(a.login_id), a.email, a.email_verified, hash);
 }
 
 std::optional<AccountRow> account_by_login(db::Tx& tx, std::string_view login_id) {

@@ -76,11 +76,26 @@ struct AuditFilter {
   int64_t from_us = 0, to_us = 0;
 };
 
+/// A login of the former system as tools/import hands it over (issue 15).
+struct ImportedAccount {
+  std::string legacy_id, login_id, email;
+  bool email_verified = false;
+  std::string password_hash;  // a legacy hash, or "!" (none: a reset is needed)
+  std::string created_at;     // YYYY-MM-DD or RFC 3339; empty: now
+};
+
 namespace store {
 
 std::string login_key(std::string_view login_id);
 
 void insert_account(db::Tx& tx, const AccountRow& a);
+/// The account carried over as `legacy_id`, locked; nullopt when there is none.
+std::optional<AccountRow> account_by_legacy_id(db::Tx& tx, std::string_view legacy_id);
+/// A new member login for `a`: active when its address was confirmed, pending otherwise.
+void insert_imported(db::Tx& tx, std::string_view id, const ImportedAccount& a);
+/// Brings the carried-over account `id` up to `a`; its password hash only when `hash`
+/// is given (it is still the former system's).
+void update_imported(db::Tx& tx, std::string_view id, const ImportedAccount& a, const std::optional<std::string>& hash);
 std::optional<AccountRow> account_by_login(db::Tx& tx, std::string_view login_id);
 std::optional<AccountRow> account_by_id(db::Tx& tx, std::string_view id, bool for_update = false);
 std::optional<AccountRow> account_by_email(db::Tx& tx, std::string_view email);

@@ -1,6 +1,7 @@
-// [unit] password policy (AUTH-2) and Argon2id hashing.
+// [unit] password policy (AUTH-2), Argon2id hashing and the former system's hashes.
 #include <catch2/catch.hpp>
 
+#include "auth/legacy_hash.h"
 #include "auth/password.h"
 
 using namespace civic;
@@ -69,4 +70,48 @@ TEST_CASE("Argon2id hashes verify, are salted, and report weaker parameters", "[
   auth::Argon2Params stronger = p;
   stronger.iterations = 3;
   CHECK(auth::needs_rehash(h1, stronger));
+}
+
+// Issue 15: the former system's hashes, against published vectors — phpass's from the
+// phpass distribution and passlib's tests, bcrypt's from Solar Designer's crypt_blowfish
+// wrapper tests (the OpenBSD vectors), WordPress 6.8's from a WordPress-made hash.
+TEST_CASE("the former system's password hashes verify against their published vectors", "[unit]") {
+  struct Vector {
+    const char *password, *hash;
+  };
+  for (auto [password, hash] : {
+           Vector{"test12345", "$P$9IQRaTwmfeRo7ud9Fh4E2PdI0S3r.L0"},
+           Vector{"test1", "$H$9aaaaaSXBjgypwqm.JsMssPLiS8YQ00"},
+           Vector{"123456", "$H$9PE8jEklgZhgLmZl5.HYJAzfGCQtzi1"},
+           Vector{"thisisalongertestPW", "$P$912345678LIjjb6PhecupozNBmDndU0"},
+           Vector{"JohnRipper", "$P$612345678si5M0DDyPpmRCmcltU/YW/"},
+           Vector{"JohnRipper", "$P$B12345678L6Lpt4BxNotVIMILOa9u81"},
+           Vector{"", "$P$7JaFQsPzJSuenezefD/3jHgt5hVfNH0"},
+           Vector{"compL3X!", "$P$FiS0N5L672xzQx1rt1vgdJQRYKnQM9/"},
+           Vector{"U*U", "$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW"},
+           Vector{"U*U*", "$2a$05$CCCCCCCCCCCCCCCCCCCCC.VGOzA784oUp/Z0DY336zx7pLYAy0lwK"},
+           Vector{"", "$2a$05$CCCCCCCCCCCCCCCCCCCCC.7uG0VCzI2bS7j6ymqJi9CdcdxiRTWNy"},
+           Vector{"U*U", "$2y$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW"},
+           Vector{"U*U", "$2b$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW"},
+           Vector{"Na101918!", "$wp$2y$10$y6/UfA/WhvVLZK6RxBSJE./L6YpJN8ChGg15a0Pqry/bTGsDuMR1q"},
+           Vector{"password", "5f4dcc3b5aa765d61d8327deb882cf99"},  // WordPress before 2.5: MD5
+       }) {
+    INFO(hash);
+    CHECK(auth::is_legacy_hash(hash));
+    CHECK(auth::verify_password(hash, password));
+    CHECK_FALSE(auth::verify_password(hash, std::string(password) + "x"));
+    CHECK(auth::needs_rehash(hash, {}));  // Argon2id at the first login that proves it
+  }
+}
+
+TEST_CASE("malformed or foreign hashes verify nothing", "[unit]") {
+  for (const char* hash : {"$P$9IQRaTwmfeRo7ud9Fh4E2PdI0S3r!L0x", "$P$9IQRaTwmf", "$P$!IQRaTwmfeRo7ud9Fh4E2PdI0S3r.L0",
+                           "$2y$05$short", "$wp$P$9IQRaTwmfeRo7ud9Fh4E2PdI0S3r.L0", "$1$saltsalt$abcdefghijklmnopqrstuv",
+                           "5F4DCC3B5AA765D61D8327DEB882CF99", "", "*"}) {
+    INFO(hash);
+    CHECK_FALSE(auth::verify_password(hash, "test12345"));
+    CHECK_FALSE(auth::verify_password(hash, "password"));
+  }
+  // A NUL byte never reaches crypt(), which would stop there.
+  CHECK_FALSE(auth::verify_password("$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW", std::string("U*U\0x", 5)));
 }

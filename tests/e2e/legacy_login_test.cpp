@@ -1,0 +1,110 @@
+// Issue 15 item 4: logins of the former system carry over (auth's ImportAccount, which
+// tools/import calls signed as "import"): the member logs in with the password they
+// already have, its old hash is replaced by Argon2id at once, an address confirmed there
+// is not asked again, and re-importing changes nothing.
+#include <catch2/catch.hpp>
+#include <grpcpp/grpcpp.h>
+
+#include "civic/auth.grpc.pb.h"
+#include "client.h"
+#include "db/db.h"
+#include "rpc/principal.h"
+
+using namespace civic;
+using namespace civic::e2e;
+
+namespace {
+struct Importer {
+  std::unique_ptr<civic::auth::AuthService::Stub> stub =
+      civic::auth::AuthService::NewStub(grpc::CreateChannel(env("AUTH_SERVICE_ADDR"), grpc::InsecureChannelCredentials()));
+
+  grpc::Status run(const civic::auth::ImportAccountRequest& req, civic::auth::ImportAccountResponse* resp,
+                   const char* caller = "import") {
+    grpc::ClientContext ctx;
+    rpc::Principal p;
+    p.add_roles("service");
+    p.set_caller(caller);
+    rpc::attach(ctx, p, env("INTERNAL_HMAC_KEY"));
+    return stub->ImportAccount(&ctx, req, resp);
+  }
+  std::string outcome(const civic::auth::ImportAccountRequest& req) {
+    civic::auth::ImportAccountResponse resp;
+    grpc::Status st = run(req, &resp);
+    return st.ok() ? resp.outcome() : "error " + std::to_string(int(st.error_code()));
+  }
+};
+
+civic::auth::ImportAccountRequest legacy(const std::string& login, const std::string& hash, bool verified = true) {
+  civic::auth::ImportAccountRequest req;
+  req.set_legacy_id(unique("wp-user-"));
+  req.set_login_id(login);
+  req.set_email(login + "@example.jp");
+  req.set_email_verified(verified);
+  req.set_password_hash(hash);
+  req.set_created_at("2015-04-01T09:00:00+09:00");
+  return req;
+}
+
+std::string stored_hash(const std::string& login) {
+  db::Connection c(env("AUTH_DATABASE_URL"));
+  return c.exec("SELECT password_hash FROM accounts WHERE login_key = lower($1)", login)[0].text(0);
+}
+} // namespace
+
+TEST_CASE("a login of the former system carries over: its password works, and is Argon2id from the first login", "[e2e]") {
+  Importer importer;
+  std::string login = unique("wp_");
+  auto req = legacy(login, "$P$9IQRaTwmfeRo7ud9Fh4E2PdI0S3r.L0");  // phpass of "test12345"
+  REQUIRE(importer.outcome(req) == "created");
+  CHECK(importer.outcome(req) == "unchanged");  // a second run duplicates nothing
+
+  Client member;
+  CHECK(member.login(login, "test12346").status == 401);
+  Response in = member.login(login, "test12345");
+  REQUIRE(in.status == 200);  // confirmed in the old system: no confirmation mail first
+  CHECK(mail_count(login + "@example.jp") == 0);
+  Response me = member.get("/api/v1/me");
+  CHECK(me.json()["created_at"] == "2015-04-01T00:00:00Z");  // registered then, not today
+  CHECK(me.body.find("$P$") == std::string::npos);
+  CHECK(stored_hash(login).rfind("$argon2id$", 0) == 0);  // replaced at once
+  CHECK(importer.outcome(req) == "unchanged");             // the new hash is never overwritten
+  CHECK(Client().login(login, "test12345").status == 200);
+
+  // WordPress 6.8's own format, as WordPress made it.
+  std::string wp = unique("wp68_");
+  REQUIRE(importer.outcome(legacy(wp, "$wp$2y$10$y6/UfA/WhvVLZK6RxBSJE./L6YpJN8ChGg15a0Pqry/bTGsDuMR1q")) == "created");
+  CHECK(Client().login(wp, "Na101918!").status == 200);
+  CHECK(stored_hash(wp).rfind("$argon2id$", 0) == 0);
+}
+
+TEST_CASE("the import is refused to anyone but the import tool, and bad logins change nothing", "[e2e]") {
+  Importer importer;
+  std::string login = unique("wp_");
+  auto req = legacy(login, "$2y$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW");  // bcrypt of "U*U"
+  civic::auth::ImportAccountResponse resp;
+  CHECK(importer.run(req, &resp, "matching").error_code() == grpc::StatusCode::PERMISSION_DENIED);
+  grpc::ClientContext unsigned_ctx;
+  CHECK(importer.stub->ImportAccount(&unsigned_ctx, req, &resp).error_code() == grpc::StatusCode::UNAUTHENTICATED);
+
+  auto bad = req;
+  bad.set_login_id("has space");
+  bad.set_email("not-an-address");
+  bad.set_password_hash("plain-text-password");
+  bad.set_created_at("2015-02-30");
+  CHECK(importer.run(bad, &resp).error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(Client().login("has space", "plain-text-password").status == 401);
+
+  REQUIRE(importer.outcome(req) == "created");
+  // Another legacy user with the same address or login id is refused, not merged.
+  auto twin = legacy(unique("wp_"), req.password_hash());
+  twin.set_email(req.email());
+  CHECK(importer.outcome(twin) == "error 3");
+  twin = legacy(login, req.password_hash());
+  CHECK(importer.outcome(twin) == "error 3");
+
+  // Not confirmed in the old system: it must be confirmed here first (a reset mail does it).
+  std::string pending = unique("wp_");
+  REQUIRE(importer.outcome(legacy(pending, req.password_hash(), false)) == "created");
+  CHECK(Client().login(pending, "U*U").status == 400);
+  CHECK(Client().login(login, "U*U").status == 200);
+}
