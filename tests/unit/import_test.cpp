@@ -1,0 +1,113 @@
+// [unit] the import's input layer (issue 15 item 6): CSV as it really comes, in UTF-8
+// or CP932, and the values people typed.
+#include <catch2/catch.hpp>
+
+#include "import/csv.h"
+#include "import/values.h"
+
+using namespace civic::import;
+
+namespace {
+std::vector<std::vector<std::string>> fields_of(const std::vector<Record>& records) {
+  std::vector<std::vector<std::string>> out;
+  for (const auto& r : records) out.push_back(r.fields);
+  return out;
+}
+// "山口県,表,ソ" and "下関市,\"萩, 長門\"" in CP932 (表 and ソ end in 0x5C, a backslash).
+const std::string kCp932 =
+    "\x8E\x52\x8C\xFB\x8C\xA7,\x95\x5C,\x83\x5C\r\n"
+    "\x89\xBA\x8A\xD6\x8E\x73,\"\x94\x8B,\x20\x92\xB7\x96\xE5\"\r\n";
+} // namespace
+
+TEST_CASE("CSV records follow RFC 4180: quoted commas, line breaks and doubled quotes", "[unit]") {
+  auto records = read_csv("id,name,note\r\n1,\"Hagi, Nagato\",\"said \"\"hello\"\"\"\n2,plain,\"two\nlines\"\r\n\r\n3,,last", Encoding::utf8);
+  CHECK(fields_of(records) == std::vector<std::vector<std::string>>{{"id", "name", "note"},
+                                                                      {"1", "Hagi, Nagato", "said \"hello\""},
+                                                                      {"2", "plain", "two\nlines"},
+                                                                      {"3", "", "last"}});
+  CHECK(records[3].line == 6);  // the line it starts on, the quoted break and the blank line counted
+  for (const auto& r : records) CHECK(r.error.empty());
+}
+
+TEST_CASE("a malformed CSV record is rejected with its line, and the others are read", "[unit]") {
+  auto records = read_csv("1,\"open\" tail,x\n2,fine\n3,\"never closed\n", Encoding::utf8);
+  REQUIRE(records.size() == 3);
+  CHECK(records[0].error.find("引用符") != std::string::npos);
+  CHECK(records[1].error.empty());
+  CHECK(records[1].fields == std::vector<std::string>{"2", "fine"});
+  CHECK(records[2].line == 3);
+  CHECK(records[2].error.find("閉じられていません") != std::string::npos);
+}
+
+TEST_CASE("UTF-8 with or without BOM and CP932 as Excel writes it read the same", "[unit]") {
+  std::string utf8 = "山口県,表,ソ\r\n下関市,\"萩, 長門\"\r\n";
+  auto expected = std::vector<std::vector<std::string>>{{"山口県", "表", "ソ"}, {"下関市", "萩, 長門"}};
+  CHECK(fields_of(read_csv(utf8, Encoding::utf8)) == expected);
+  CHECK(fields_of(read_csv("\xEF\xBB\xBF" + utf8, Encoding::utf8)) == expected);
+  CHECK(fields_of(read_csv(kCp932, Encoding::cp932)) == expected);
+  CHECK(to_utf8("\x87\x40", Encoding::cp932) == "①");  // NEC special characters are CP932's
+}
+
+TEST_CASE("the encoding is detected and said, or left to the operator, never guessed", "[unit]") {
+  Detection bom = detect("\xEF\xBB\xBFid,名前\n");
+  CHECK(bom.encoding == Encoding::utf8);
+  CHECK(bom.reason.find("BOM") != std::string::npos);
+  CHECK(detect("山口県,萩市\n").encoding == Encoding::utf8);
+  Detection sjis = detect(kCp932);
+  CHECK(sjis.encoding == Encoding::cp932);
+  CHECK(sjis.reason.find("CP932") != std::string::npos);
+  // Neither: a lone 0x80 is no character in either.
+  Detection neither = detect("id,name\n1,\x80\x80\x80\n2,\xFF\xFE\n");
+  CHECK_FALSE(neither.encoding);
+  CHECK(neither.reason.find("--encoding") != std::string::npos);
+  CHECK(encoding_named("Shift_JIS") == Encoding::cp932);
+  CHECK(encoding_named("UTF-8") == Encoding::utf8);
+  CHECK_FALSE(encoding_named("euc-jp"));
+}
+
+TEST_CASE("a broken byte in a UTF-8 file rejects its record only", "[unit]") {
+  std::string text;
+  for (int i = 0; i < 30; ++i) text += std::to_string(i) + ",萩市の団体\n";
+  text += "30,壊れた\xE3\x81\n";
+  CHECK(detect(text).encoding == Encoding::utf8);  // 30 of 31 lines are fine
+  auto records = read_csv(text, Encoding::utf8);
+  REQUIRE(records.size() == 31);
+  CHECK(records[29].error.empty());
+  CHECK(records[30].error.find("文字コード") != std::string::npos);
+  CHECK(records[30].line == 31);
+  CHECK_FALSE(to_utf8("\x81", Encoding::cp932));  // a lead byte alone: nothing is replaced silently
+}
+
+TEST_CASE("phone numbers and postal codes as people typed them", "[unit]") {
+  CHECK(phone("０８３－９２２－３１１１").value == "083-922-3111");
+  CHECK(phone("（０８３）９２２ー３１１１").value == "083-922-3111");
+  CHECK(phone("083 922 3111").value == "083-922-3111");
+  CHECK(phone("09012345678").value == "09012345678");
+  CHECK(phone("083‐922‐3111").value == "083-922-3111");
+  CHECK_FALSE(phone("922-3111").value);     // no area code
+  CHECK_FALSE(phone("083-922-3111 内線5").value);
+  CHECK(phone("tel").reason.find("数字") != std::string::npos);
+  CHECK(postal_code("〒７５３－００７４").value == "753-0074");
+  CHECK(postal_code("7530074").value == "753-0074");
+  CHECK_FALSE(postal_code("753-00741").value);
+  CHECK_FALSE(postal_code("75-30074").value);
+}
+
+TEST_CASE("dates in western and wareki forms, checked against the calendar and the eras", "[unit]") {
+  CHECK(date("2015-04-01").value == "2015-04-01");
+  CHECK(date("2015/4/1").value == "2015-04-01");
+  CHECK(date("２０１５年４月１日").value == "2015-04-01");
+  CHECK(date("平成27年4月1日").value == "2015-04-01");
+  CHECK(date("H27.4.1").value == "2015-04-01");
+  CHECK(date("令和元年5月1日").value == "2019-05-01");
+  CHECK(date("平成31年4月30日").value == "2019-04-30");
+  CHECK(date("昭和64年1月7日").value == "1989-01-07");
+  CHECK(date("㍻元年1月8日").value == "1989-01-08");
+  CHECK_FALSE(date("平成31年5月1日").value);  // 令和 by then
+  CHECK_FALSE(date("昭和64年1月8日").value);  // 平成 by then
+  CHECK_FALSE(date("令和元年4月30日").value);  // still 平成
+  CHECK_FALSE(date("2015-02-29").value);
+  CHECK(date("2015-02-29").reason == "存在しない日付です");
+  CHECK_FALSE(date("4/1/2015").value);  // month or day first: ambiguous, refused
+  CHECK_FALSE(date("").value);
+}
