@@ -49,6 +49,12 @@ int32_t day_number(std::string_view d) {
   return int32_t(std::chrono::sys_days(ymd).time_since_epoch().count());
 }
 
+std::string in_tokyo(std::string_view t) {
+  if (t.size() == 10) return std::string(t) + "T00:00:00+09:00";
+  bool zoned = t.substr(10).find_first_of("Z+-") != std::string_view::npos;
+  return zoned ? std::string(t) : std::string(t) + "+09:00";
+}
+
 std::string tokyo_month(int months_ago, std::time_t now) {
   std::time_t t = now + kTokyoOffset;
   std::tm tm{};

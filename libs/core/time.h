@@ -24,6 +24,9 @@ std::string tokyo_date(int days_ago = 0, std::time_t now = std::time(nullptr));
 int32_t tokyo_day(std::time_t now = std::time(nullptr));
 /// A valid YYYY-MM-DD as days since 1970-01-01.
 int32_t day_number(std::string_view yyyy_mm_dd);
+/// A valid validation::is_timestamp() text with its zone made explicit: a date, or a
+/// time without a zone, is Tokyo's ("2015-04-01" -> "2015-04-01T00:00:00+09:00").
+std::string in_tokyo(std::string_view timestamp);
 /// YYYY-MM in Asia/Tokyo, `months_ago` calendar months before `now`.
 std::string tokyo_month(int months_ago = 0, std::time_t now = std::time(nullptr));
 /// The month after a valid YYYY-MM, as YYYY-MM.

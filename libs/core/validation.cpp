@@ -134,6 +134,12 @@ bool is_date(std::string_view s) {
   return y >= 1 && mo >= 1 && mo <= 12 && d >= 1 && d <= kDays[mo - 1] + (mo == 2 && leap ? 1 : 0);
 }
 
+bool is_timestamp(std::string_view s) {
+  static const std::regex kTime(R"([T ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?(Z|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?)");
+  return s.size() >= 10 && is_date(s.substr(0, 10)) &&
+         (s.size() == 10 || std::regex_match(s.begin() + 10, s.end(), kTime));
+}
+
 namespace {
 bool formatted(Errors& e, std::string_view field, std::string_view value, bool required, size_t max_chars,
                const std::regex& pattern, const char* message, const char* message_en) {

@@ -26,6 +26,10 @@ bool is_email(std::string_view s);
 /// True when `s` is YYYY-MM-DD and names a real day.
 bool is_date(std::string_view s);
 
+/// True when `s` is such a date, or a time of it as PostgreSQL reads one: RFC 3339
+/// ("2015-04-01T09:00:00+09:00", "...Z", fractions of a second) or with a space for the T.
+bool is_timestamp(std::string_view s);
+
 /// Canonical lower- or upper-case hex UUID text (8-4-4-4-12).
 bool is_uuid(std::string_view s);
 

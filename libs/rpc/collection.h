@@ -92,7 +92,7 @@ struct Collection {
       if (validation::Errors e = validate(); !e.empty()) return invalid(e);
       return pool->transaction([&](db::Tx& tx) {
         std::string id = insert(tx, p);
-        record_step(tx, p, {entity, id, "create", std::nullopt, workflow::State::draft, p.account_id(), note});
+        record_step(tx, p, {entity, id, "create", std::nullopt, workflow::State::draft, {}, note});
         render(tx, *find(tx, id, false), out);
         log::info(entity + "_created", {{"id", id}, {"account_id", p.account_id()}});
         return grpc::Status::OK;
@@ -126,7 +126,7 @@ struct Collection {
           return grpc::Status(grpc::StatusCode::ABORTED,
                               "ほかの人が先に更新しました。読み込み直してから編集してください");
         auto state = workflow::parse(current->state).value_or(workflow::State::draft);
-        record_step(tx, p, {entity, id, "edit", state, state, p.account_id(), ""}, changed);
+        record_step(tx, p, {entity, id, "edit", state, state, {}, ""}, changed);
         render(tx, *find(tx, id, false), out);
         return grpc::Status::OK;
       });
@@ -168,7 +168,7 @@ struct Collection {
         auto row = find(tx, req.id(), false);
         if (!row) return not_found();
         std::string made = copy(tx, *row, p);
-        record_step(tx, p, {entity, made, "duplicate", std::nullopt, workflow::State::draft, p.account_id(),
+        record_step(tx, p, {entity, made, "duplicate", std::nullopt, workflow::State::draft, {},
                               "from " + req.id()});
         out->set_id(made);
         return grpc::Status::OK;
@@ -193,7 +193,7 @@ struct Collection {
                               "今の状態（" + row->state + "）では削除できません。先にアーカイブしてください");
         erase(tx, *row);
         record_step(tx, p, {entity, req.id(), "delete", workflow::parse(row->state), workflow::State::deleted,
-                              p.account_id(), req.note()});
+                              {}, req.note()});
         log::info(entity + "_deleted", {{"id", req.id()}, {"account_id", p.account_id()}});
         return grpc::Status::OK;
       });

@@ -189,7 +189,7 @@ struct CorrectionDesk {
           if (!check.empty()) throw Abort{invalid(check)};  // e.g. a code retired since
           apply(tx, *row, result);
           auto state = workflow::parse(row->state).value_or(workflow::State::published);
-          record_step(tx, p, {entity, c->entity_id, "correct", state, state, p.account_id(),
+          record_step(tx, p, {entity, c->entity_id, "correct", state, state, {},
                                 "correction " + c->id + (req.note().empty() ? "" : ": " + req.note())},
                            workflow::corrections::changed(changes));
           auto after = find(tx, c->entity_id, false);

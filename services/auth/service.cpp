@@ -1,7 +1,6 @@
 #include "auth/service.h"
 
 #include <nlohmann/json.hpp>
-#include <regex>
 
 #include "auth/legacy_hash.h"
 #include "auth/store.h"
@@ -826,7 +825,6 @@ Status AuthServiceImpl::ImportAccount(Ctx* ctx, const ImportAccountRequest* req,
   return rpc::guarded(ctx, config_.hmac_key, "ImportAccount", [&](const Principal& p) {
     if (!rpc::has_role(p, "service") || p.caller() != "import")
       return Status(StatusCode::PERMISSION_DENIED, "権限がありません");
-    static const std::regex kCreated(R"(\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?)?)");
     validation::Errors e;
     e.text("legacy_id", req->legacy_id(), {.max_chars = 64});
     check_login_id(e, req->login_id());
@@ -834,12 +832,12 @@ Status AuthServiceImpl::ImportAccount(Ctx* ctx, const ImportAccountRequest* req,
     if (!req->password_hash().empty() && !is_legacy_hash(req->password_hash()))
       e.add("password_hash", "unsupported", "旧システムのパスワード形式（phpass・bcrypt・MD5）ではありません",
             "not a password hash of the former system (phpass, bcrypt, MD5)");
-    if (!req->created_at().empty() &&
-        (!std::regex_match(req->created_at(), kCreated) || !validation::is_date(req->created_at().substr(0, 10))))
+    if (!req->created_at().empty() && !validation::is_timestamp(req->created_at()))
       e.add("created_at", "invalid_format", "日時の形式が正しくありません", "must be a date or an RFC 3339 time");
     if (!e.empty()) return rpc::invalid(e);
     ImportedAccount in{req->legacy_id(), req->login_id(), req->email(), req->email_verified(),
-                       req->password_hash().empty() ? "!" : req->password_hash(), req->created_at()};
+                       req->password_hash().empty() ? "!" : req->password_hash(),
+                       req->created_at().empty() ? "" : time::in_tokyo(req->created_at())};
     return pool_.transaction([&](db::Tx& tx) {
       auto existing = store::account_by_legacy_id(tx, in.legacy_id);
       auto other = [&](const std::optional<AccountRow>& a) { return a && (!existing || a->id != existing->id); };

@@ -239,7 +239,7 @@ Status DirectoryServiceImpl::RegisterOrganization(grpc::ServerContext* ctx, cons
       pool_.transaction([&](db::Tx& tx) {
         store::insert(tx, row);
         store::insert_handoff(tx, crypto::sha256(handoff), row.id, kHandoffMinutes);
-        rpc::record_step(tx, p, {"organization", row.id, "create", std::nullopt, workflow::State::review, p.account_id(), ""});
+        rpc::record_step(tx, p, {"organization", row.id, "create", std::nullopt, workflow::State::review, {}, ""});
         announce(tx, row.id);
         // DIR-2: the registrant's receipt, and a notice to the centre that a new entry waits.
         rpc::request_mail(tx, "directory.registered", contact_email, "",
@@ -498,7 +498,7 @@ Status DirectoryServiceImpl::SetOrganizationOwner(grpc::ServerContext* ctx, cons
       if (!row) return not_found();
       store::set_owner(tx, row->id, req->account_id());
       auto state = workflow::parse(row->state).value_or(workflow::State::draft);
-      rpc::record_step(tx, p, {"organization", row->id, "reassign", state, state, p.account_id(),
+      rpc::record_step(tx, p, {"organization", row->id, "reassign", state, state, {},
                             row->orphaned_at.empty() ? "" : "orphaned since " + row->orphaned_at},
                        {"owner_account_id"});
       announce(tx, row->id);
@@ -586,7 +586,7 @@ Status DirectoryServiceImpl::UpdateOwnOrganization(grpc::ServerContext* ctx, con
         return Status(StatusCode::ABORTED, "ほかの画面で先に更新されました。読み込み直してから編集してください");
       auto state = workflow::parse(row->state).value_or(workflow::State::review);
       if (!applied.empty())
-        rpc::record_step(tx, p, {"organization", row->id, "edit", state, state, p.account_id(), "by the owner"}, applied);
+        rpc::record_step(tx, p, {"organization", row->id, "edit", state, state, {}, "by the owner"}, applied);
       if (waiting.ByteSizeLong() > 0)
         resp->set_correction_id(corrections_.propose_confirmed(
             tx, *row, waiting, text::prefix(now.registrant_name().empty() ? row->name : now.registrant_name(), 100),

@@ -29,7 +29,7 @@ grpc::Status GrantsServiceImpl::propose(grpc::ServerContext* ctx, const char* me
       return pool_.transaction([&](db::Tx& tx) {
         std::string id = insert(tx, p);
         store::insert_submitter(tx, id, entity, {submitter_name, sealer_.seal(submitter_email, id)});
-        rpc::record_step(tx, p, {entity, id, "submit", std::nullopt, workflow::State::review, p.account_id(), ""});
+        rpc::record_step(tx, p, {entity, id, "submit", std::nullopt, workflow::State::review, {}, ""});
         const char* what = entity == "grant" ? "助成金情報" : "活動報告";
         rpc::request_mail(tx, "grants.received", submitter_email, p.account_id(),
                           {{"submitter_name", submitter_name}, {"title", title}, {"what", what}});

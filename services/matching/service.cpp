@@ -320,7 +320,7 @@ Status MatchingServiceImpl::SaveMyProfile(grpc::ServerContext* ctx, const SavePr
       store::MemberRow row = row_of(m, sealer_, fresh);
       store::insert(tx, row);
       if (m.magazine()) magazine_choice(tx, m.email(), true);
-      rpc::record_step(tx, p, {"member", row.id, "submit", std::nullopt, workflow::State::review, p.account_id(), ""});
+      rpc::record_step(tx, p, {"member", row.id, "submit", std::nullopt, workflow::State::review, {}, ""});
       rpc::request_mail(tx, "matching.member_received", m.email(), p.account_id(), {});
       rpc::request_mail(tx, "matching.member_to_review", rpc::kCentre, "",
                         {{"member_type", type == "individual" ? "個人" : type == "group" ? "団体" : "企業"},

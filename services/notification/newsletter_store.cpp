@@ -165,6 +165,25 @@ std::optional<SubscriberView> find_subscriber_view(db::Tx& tx, std::string_view 
   return read_view(r[0]);
 }
 
+std::optional<SubscriberView> find_subscriber_by_legacy_id(db::Tx& tx, std::string_view site, std::string_view legacy_id) {
+  db::Result r = tx.exec(std::string(kViewColumns) + " WHERE site = $1 AND legacy_id = $2 FOR UPDATE", site, legacy_id);
+  if (r.empty()) return std::nullopt;
+  return read_view(r[0]);
+}
+
+void set_subscriber_legacy_id(db::Tx& tx, std::string_view id, std::string_view legacy_id) {
+  tx.exec("UPDATE newsletter_subscribers SET legacy_id = $2, updated_at = now() WHERE id = $1::uuid", id, legacy_id);
+}
+
+void insert_imported_subscriber(db::Tx& tx, const SubscriberRow& s, std::string_view email_key,
+                                std::string_view legacy_id, std::string_view subscribed_at) {
+  std::optional<std::string> at = subscribed_at.empty() ? std::nullopt : std::optional<std::string>(subscribed_at);
+  tx.exec("INSERT INTO newsletter_subscribers (id, site, email_key, email_sealed, state, confirmed_at, created_at, "
+          "source, note, legacy_id) VALUES ($1::uuid, $2, $3::bytea, $4::bytea, 'active', coalesce($5::timestamptz, now()), "
+          "coalesce($5::timestamptz, now()), 'import', '旧システムから移行', $6)",
+          s.id, s.site, db::Bytes{email_key}, db::Bytes{s.email_sealed}, at, legacy_id);
+}
+
 bool correct_subscriber(db::Tx& tx, std::string_view id, std::string_view email_key, std::string_view email_sealed,
                         std::string_view note) {
   return tx.exec("UPDATE newsletter_subscribers SET email_key = $2::bytea, email_sealed = $3::bytea, note = $4, "

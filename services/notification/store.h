@@ -144,6 +144,14 @@ std::optional<SubscriberView> find_subscriber_view(db::Tx& tx, std::string_view 
 std::string activate_subscriber(db::Tx& tx, const SubscriberRow& s, std::string_view email_key, std::string_view source,
                                 std::string_view added_by, std::string_view note);
 bool delete_subscriber(db::Tx& tx, std::string_view id);
+/// The subscriber carried over from the former system as `legacy_id` for `site`.
+std::optional<SubscriberView> find_subscriber_by_legacy_id(db::Tx& tx, std::string_view site, std::string_view legacy_id);
+/// Gives the subscriber `id` its former system's id (it subscribed here first).
+void set_subscriber_legacy_id(db::Tx& tx, std::string_view id, std::string_view legacy_id);
+/// A confirmed subscriber carried over from the former system: source "import", consent
+/// dated `subscribed_at` (empty: now).
+void insert_imported_subscriber(db::Tx& tx, const SubscriberRow& s, std::string_view email_key,
+                                std::string_view legacy_id, std::string_view subscribed_at);
 /// Staff correct a subscriber's address (its keyed hash and sealed copy) and note; false
 /// when there is no such subscriber. Throws db::Error (unique_violation) when the site
 /// has the new address already.

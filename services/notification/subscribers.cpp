@@ -4,6 +4,7 @@
 #include "core/csv.h"
 #include "core/log.h"
 #include "core/paging.h"
+#include "core/time.h"
 #include "core/validation.h"
 #include "notification/service.h"
 #include "notification/store.h"
@@ -72,6 +73,49 @@ Status NotificationServiceImpl::AddSubscriber(grpc::ServerContext* ctx, const Ad
                                                   p.account_id(), req->note());
       render(*store::find_subscriber_view(tx, id), resp);
       rpc::audit(tx, p, "create", "newsletter_subscriber", id, {{"site", req->site()}});
+      return Status::OK;
+    });
+  });
+}
+
+// Issue 15 item 5: a mail-magazine member of the former system, a confirmed
+// subscriber from the start (its consent was given there, dated as it was). A re-run
+// finds it by its legacy id and follows a corrected address; it never subscribes again
+// someone who has left since. An address that subscribed here first keeps its row,
+// which gains the legacy id.
+Status NotificationServiceImpl::ImportSubscriber(grpc::ServerContext* ctx, const ImportSubscriberRequest* req,
+                                                 ImportSubscriberResponse* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "ImportSubscriber", [&](const Principal& p) {
+    if (!rpc::has_role(p, "service") || p.caller() != "import")
+      return Status(StatusCode::PERMISSION_DENIED, "権限がありません");
+    Errors e;
+    e.text("legacy_id", req->legacy_id(), {.max_chars = 64});
+    e.one_of("site", req->site(), {"supernet", "aikasanet"});
+    e.email("email", req->email());
+    if (!req->subscribed_at().empty() && !validation::is_timestamp(req->subscribed_at()))
+      e.add("subscribed_at", "invalid_format", "日時の形式が正しくありません", "must be a date or an RFC 3339 time");
+    if (!e.empty()) return rpc::invalid(e);
+    std::string key = subscriber_key(config_.hmac_key, req->email());
+    return pool_.transaction([&](db::Tx& tx) {
+      if (auto known = store::find_subscriber_by_legacy_id(tx, req->site(), req->legacy_id())) {
+        resp->set_id(known->id);
+        bool same = sealer_.open(known->email_sealed, known->id).value_or("") == req->email();
+        resp->set_outcome(same ? "unchanged" : "updated");
+        if (!same) store::correct_subscriber(tx, known->id, key, sealer_.seal(req->email(), known->id), known->note);
+        return Status::OK;
+      }
+      if (auto here = store::find_subscriber(tx, req->site(), key)) {
+        store::set_subscriber_legacy_id(tx, here->id, req->legacy_id());
+        resp->set_id(here->id);
+        resp->set_outcome("unchanged");
+        return Status::OK;
+      }
+      SubscriberRow s{crypto::uuid_v4(), req->site(), "", "active"};
+      s.email_sealed = sealer_.seal(req->email(), s.id);
+      store::insert_imported_subscriber(tx, s, key, req->legacy_id(),
+                                        req->subscribed_at().empty() ? "" : time::in_tokyo(req->subscribed_at()));
+      resp->set_id(s.id);
+      resp->set_outcome("created");
       return Status::OK;
     });
   });

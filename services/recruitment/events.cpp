@@ -213,7 +213,7 @@ Status RecruitmentServiceImpl::ProposeEvent(grpc::ServerContext* ctx, const Save
         fresh.state = "review";
         store::EventRow row = row_of(ev, sealer_, fresh);
         store::insert_event(tx, row);
-        rpc::record_step(tx, p, {"event", row.id, "submit", std::nullopt, workflow::State::review, p.account_id(), ""});
+        rpc::record_step(tx, p, {"event", row.id, "submit", std::nullopt, workflow::State::review, {}, ""});
         std::string upload_token = crypto::random_token();
         store::insert_upload_token(tx, crypto::sha256(upload_token), row.id, kUploadTokenHours);
         resp->set_upload_token(upload_token);

@@ -304,7 +304,7 @@ Status RecruitmentServiceImpl::CreateRecruitment(grpc::ServerContext* ctx, const
       fresh.state = "review";
       store::RecruitmentRow row = row_of(r, sealer_, fresh);
       store::insert(tx, row);
-      rpc::record_step(tx, p, {"recruitment", row.id, "submit", std::nullopt, workflow::State::review, p.account_id(), ""});
+      rpc::record_step(tx, p, {"recruitment", row.id, "submit", std::nullopt, workflow::State::review, {}, ""});
       rpc::request_mail(tx, "recruitment.received", r.organizer_email(), p.account_id(), {{"title", r.title()}});
       rpc::request_mail(tx, "recruitment.to_review", rpc::kCentre, "",
                         {{"title", r.title()}, {"organization_name", org->name},
@@ -338,10 +338,10 @@ Status RecruitmentServiceImpl::UpdateRecruitment(grpc::ServerContext* ctx, const
       if (!store::update(tx, row))
         return Status(StatusCode::ABORTED, "ほかの画面で先に更新されました。読み込み直してから編集してください");
       auto state = workflow::parse(current->state).value_or(workflow::State::review);
-      rpc::record_step(tx, p, {"recruitment", row.id, "edit", state, state, p.account_id(), ""});
+      rpc::record_step(tx, p, {"recruitment", row.id, "edit", state, state, {}, ""});
       if (!staff && state == workflow::State::published) {
         // A member's change to a published recruitment goes back to the centre.
-        rpc::record_step(tx, p, {"recruitment", row.id, "submit", state, workflow::State::review, p.account_id(),
+        rpc::record_step(tx, p, {"recruitment", row.id, "submit", state, workflow::State::review, {},
                               "edited by the organiser"});
         store::set_state(tx, row.id, "review");
         withdraw(tx, row.id);
@@ -415,7 +415,7 @@ Status RecruitmentServiceImpl::DeleteOwnRecruitment(grpc::ServerContext* ctx, co
         return Status(StatusCode::FAILED_PRECONDITION, "公開中の募集は先に取り下げてください");
       store::erase(tx, row->id);
       rpc::record_step(tx, p, {"recruitment", row->id, "delete", workflow::parse(row->state), workflow::State::deleted,
-                            p.account_id(), "deleted by the organiser"});
+                            {}, "deleted by the organiser"});
       log::info("recruitment_deleted", {{"id", row->id}, {"account_id", p.account_id()}});
       return Status::OK;
     });

@@ -215,3 +215,16 @@ TEST_CASE("day numbers count from 1970-01-01 as PostgreSQL's date subtraction do
   CHECK(time::day_number("2026-11-22") == 20779);
   CHECK(time::day_number("2028-03-01") - time::day_number("2028-02-28") == 2);  // a leap year
 }
+
+TEST_CASE("timestamps handed over are dates or RFC 3339 times, and a missing zone is Tokyo's", "[unit]") {
+  for (const char* ok : {"2015-04-01", "2015-04-01T09:00:00+09:00", "2015-04-01 09:00:00", "2015-04-01T00:00:00Z",
+                         "2015-04-01T09:00:00.123456+0900"})
+    CHECK(validation::is_timestamp(ok));
+  for (const char* bad : {"2015-02-29", "2015-04-01T24:00:00", "2015-04-01T09:00", "2015/04/01", "2015-04-01T09:00:00+9",
+                          "", "2015-04-01x"})
+    CHECK_FALSE(validation::is_timestamp(bad));
+  CHECK(time::in_tokyo("2015-04-01") == "2015-04-01T00:00:00+09:00");
+  CHECK(time::in_tokyo("2015-04-01 09:00:00") == "2015-04-01 09:00:00+09:00");
+  CHECK(time::in_tokyo("2015-04-01T00:00:00Z") == "2015-04-01T00:00:00Z");
+  CHECK(time::in_tokyo("2015-04-01T09:00:00-05:00") == "2015-04-01T09:00:00-05:00");
+}

@@ -1,11 +1,14 @@
-// Issue 15 item 4: logins of the former system carry over (auth's ImportAccount, which
-// tools/import calls signed as "import"): the member logs in with the password they
-// already have, its old hash is replaced by Argon2id at once, an address confirmed there
-// is not asked again, and re-importing changes nothing.
+// Issue 15: what the former system hands over enters through its owning service's
+// import call, which only tools/import may make (signed as "import"). Logins (item 4):
+// the member logs in with the password they already have, its old hash is replaced by
+// Argon2id at once, an address confirmed there is not asked again. Mail-magazine
+// members (item 5): confirmed subscribers, their consent recorded as imported. A re-run
+// changes nothing.
 #include <catch2/catch.hpp>
 #include <grpcpp/grpcpp.h>
 
 #include "civic/auth.grpc.pb.h"
+#include "civic/notification.grpc.pb.h"
 #include "client.h"
 #include "db/db.h"
 #include "rpc/principal.h"
@@ -14,6 +17,14 @@ using namespace civic;
 using namespace civic::e2e;
 
 namespace {
+/// A client context signed as the import tool (or as `caller`).
+void sign(grpc::ClientContext& ctx, const char* caller = "import") {
+  rpc::Principal p;
+  p.add_roles("service");
+  p.set_caller(caller);
+  rpc::attach(ctx, p, env("INTERNAL_HMAC_KEY"));
+}
+
 struct Importer {
   std::unique_ptr<civic::auth::AuthService::Stub> stub =
       civic::auth::AuthService::NewStub(grpc::CreateChannel(env("AUTH_SERVICE_ADDR"), grpc::InsecureChannelCredentials()));
@@ -21,10 +32,7 @@ struct Importer {
   grpc::Status run(const civic::auth::ImportAccountRequest& req, civic::auth::ImportAccountResponse* resp,
                    const char* caller = "import") {
     grpc::ClientContext ctx;
-    rpc::Principal p;
-    p.add_roles("service");
-    p.set_caller(caller);
-    rpc::attach(ctx, p, env("INTERNAL_HMAC_KEY"));
+    sign(ctx, caller);
     return stub->ImportAccount(&ctx, req, resp);
   }
   std::string outcome(const civic::auth::ImportAccountRequest& req) {
@@ -107,4 +115,51 @@ TEST_CASE("the import is refused to anyone but the import tool, and bad logins c
   REQUIRE(importer.outcome(legacy(pending, req.password_hash(), false)) == "created");
   CHECK(Client().login(pending, "U*U").status == 400);
   CHECK(Client().login(login, "U*U").status == 200);
+}
+
+TEST_CASE("mail-magazine members of the former system arrive confirmed, once, and leave as anyone does", "[e2e]") {
+  auto stub = civic::notification::NotificationService::NewStub(
+      grpc::CreateChannel(env("NOTIFICATION_SERVICE_ADDR"), grpc::InsecureChannelCredentials()));
+  auto import = [&](const std::string& legacy_id, const std::string& email, const char* caller = "import") {
+    civic::notification::ImportSubscriberRequest req;
+    req.set_legacy_id(legacy_id);
+    req.set_site("supernet");
+    req.set_email(email);
+    req.set_subscribed_at("2019-06-01");
+    civic::notification::ImportSubscriberResponse resp;
+    grpc::ClientContext ctx;
+    sign(ctx, caller);
+    grpc::Status st = stub->ImportSubscriber(&ctx, req, &resp);
+    return st.ok() ? resp.outcome() : "error " + std::to_string(int(st.error_code()));
+  };
+  Client admin;
+  ready_admin(admin, unique("imp_admin_"));
+  std::string legacy_id = unique("mm-"), reader = unique("mm_reader_") + "@example.jp";
+  CHECK(import(legacy_id, reader, "directory") == "error 7");  // PERMISSION_DENIED
+  CHECK(import(legacy_id, "not-an-address") == "error 3");
+  REQUIRE(import(legacy_id, reader) == "created");
+  CHECK(import(legacy_id, reader) == "unchanged");
+  CHECK(mail_count(reader) == 0);  // no second confirmation: consent was given there
+
+  std::string path = "/api/v1/admin/newsletter-subscribers?email=" + url_encode(reader);
+  nlohmann::json listed = admin.get(path).json();
+  REQUIRE(listed["items"].size() == 1);
+  CHECK(listed["items"][0]["state"] == "active");
+  CHECK(listed["items"][0]["source"] == "import");
+  CHECK(listed["items"][0]["confirmed_at"].get<std::string>().rfind("2019-05-31T15:00:00", 0) == 0);  // JST midnight
+  std::string id = listed["items"][0]["id"];
+
+  // A corrected address in the next hand-over follows; someone who left is not re-subscribed.
+  std::string corrected = unique("mm_fixed_") + "@example.jp";
+  CHECK(import(legacy_id, corrected) == "updated");
+  REQUIRE(admin.post("/api/v1/admin/newsletter-subscribers/" + id + "/stop").status == 200);
+  CHECK(import(legacy_id, corrected) == "unchanged");
+  nlohmann::json after = admin.get("/api/v1/admin/newsletter-subscribers?email=" + url_encode(corrected)).json();
+  CHECK(after["items"][0]["state"] == "unsubscribed");
+  // An address that subscribed here first keeps its own row.
+  std::string early = unique("mm_early_") + "@example.jp";
+  REQUIRE(admin.post("/api/v1/admin/newsletter-subscribers", {{"email", early}, {"site", "supernet"}, {"note", "窓口"}})
+              .status == 201);
+  CHECK(import(unique("mm-"), early) == "unchanged");
+  CHECK(admin.get("/api/v1/admin/newsletter-subscribers?email=" + url_encode(early)).json()["items"][0]["source"] == "staff");
 }
