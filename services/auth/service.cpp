@@ -820,7 +820,8 @@ Status AuthServiceImpl::DeleteAccount(Ctx* ctx, const AccountIdRequest* req, Emp
 // password hash is kept as it was until its owner's first login replaces it by Argon2id
 // (verify_password, needs_rehash); an address confirmed there is not asked again. A
 // re-run finds it by its legacy id: what changed is updated — the hash only while it is
-// still the old system's — and an unchanged login is left alone.
+// still the old system's — and an unchanged login is left alone. validate_only runs all
+// of it and rolls it back (tools/import --dry-run).
 Status AuthServiceImpl::ImportAccount(Ctx* ctx, const ImportAccountRequest* req, ImportAccountResponse* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "ImportAccount", [&](const Principal& p) {
     if (!rpc::has_role(p, "service") || p.caller() != "import")
@@ -851,6 +852,7 @@ Status AuthServiceImpl::ImportAccount(Ctx* ctx, const ImportAccountRequest* req,
         audit(tx, p, "account.imported", id, {{"legacy_id", in.legacy_id}});
         resp->set_id(id);
         resp->set_outcome("created");
+        if (req->validate_only()) throw rpc::Abort{Status::OK};  // checked; rolled back
         return Status::OK;
       }
       // The hash only while the owner has not logged in here (it is still the old one).
@@ -864,6 +866,7 @@ Status AuthServiceImpl::ImportAccount(Ctx* ctx, const ImportAccountRequest* req,
       if (!changed) return Status::OK;
       store::update_imported(tx, existing->id, in, hash);
       audit(tx, p, "account.import_updated", existing->id, {{"legacy_id", in.legacy_id}});
+      if (req->validate_only()) throw rpc::Abort{Status::OK};  // checked; rolled back
       return Status::OK;
     });
   });

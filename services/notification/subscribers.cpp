@@ -96,19 +96,24 @@ Status NotificationServiceImpl::ImportSubscriber(grpc::ServerContext* ctx, const
       e.add("subscribed_at", "invalid_format", "日時の形式が正しくありません", "must be a date or an RFC 3339 time");
     if (!e.empty()) return rpc::invalid(e);
     std::string key = subscriber_key(config_.hmac_key, req->email());
+    // validate_only (tools/import --dry-run) runs all of it and rolls it back.
+    auto done = [&]() -> Status {
+      if (req->validate_only()) throw rpc::Abort{Status::OK};
+      return Status::OK;
+    };
     return pool_.transaction([&](db::Tx& tx) {
       if (auto known = store::find_subscriber_by_legacy_id(tx, req->site(), req->legacy_id())) {
         resp->set_id(known->id);
         bool same = sealer_.open(known->email_sealed, known->id).value_or("") == req->email();
         resp->set_outcome(same ? "unchanged" : "updated");
         if (!same) store::correct_subscriber(tx, known->id, key, sealer_.seal(req->email(), known->id), known->note);
-        return Status::OK;
+        return done();
       }
       if (auto here = store::find_subscriber(tx, req->site(), key)) {
         store::set_subscriber_legacy_id(tx, here->id, req->legacy_id());
         resp->set_id(here->id);
         resp->set_outcome("unchanged");
-        return Status::OK;
+        return done();
       }
       SubscriberRow s{crypto::uuid_v4(), req->site(), "", "active"};
       s.email_sealed = sealer_.seal(req->email(), s.id);
@@ -116,7 +121,7 @@ Status NotificationServiceImpl::ImportSubscriber(grpc::ServerContext* ctx, const
                                         req->subscribed_at().empty() ? "" : time::in_tokyo(req->subscribed_at()));
       resp->set_id(s.id);
       resp->set_outcome("created");
-      return Status::OK;
+      return done();
     });
   });
 }

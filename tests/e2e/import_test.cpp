@@ -7,6 +7,10 @@
 #include <catch2/catch.hpp>
 #include <grpcpp/grpcpp.h>
 
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
 #include "civic/auth.grpc.pb.h"
 #include "civic/notification.grpc.pb.h"
 #include "client.h"
@@ -162,4 +166,93 @@ TEST_CASE("mail-magazine members of the former system arrive confirmed, once, an
               .status == 201);
   CHECK(import(unique("mm-"), early) == "unchanged");
   CHECK(admin.get("/api/v1/admin/newsletter-subscribers?email=" + url_encode(early)).json()["items"][0]["source"] == "staff");
+}
+
+namespace {
+struct ToolRun {
+  int code = -1;
+  std::string out, report;
+};
+/// Runs tools/import on the small hand-over fixture, as an operator would.
+ToolRun run_import(const std::string& extra = "") {
+  std::string dir = (std::filesystem::path(__FILE__).parent_path() / "fixtures" / "import").string();
+  std::string report = env("TEST_RUN_DIR") + "/" + unique("import-report-") + ".csv";
+  // Every part is the test's own: a fixed directory, a generated name, a fixed flag.
+  std::string command = env("IMPORT_BIN") + " --csv '" + dir + "' --report '" + report + "' " + extra + " 2>&1";
+  ToolRun run;
+  FILE* out = popen(command.c_str(), "r");
+  REQUIRE(out);
+  char buf[512];
+  while (size_t n = fread(buf, 1, sizeof buf, out)) run.out.append(buf, n);
+  run.code = pclose(out);
+  std::ifstream in(report, std::ios::binary);
+  run.report.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return run;
+}
+bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+} // namespace
+
+TEST_CASE("tools/import enters the hand-over through the services and reports every refused or changed row", "[e2e]") {
+  Client admin;
+  ready_admin(admin, unique("imp_admin_"));
+  auto subscribed = [&](const std::string& email) {
+    return admin.get("/api/v1/admin/newsletter-subscribers?email=" + url_encode(email)).json();
+  };
+  const std::string accounts_first = "accounts: read 7, created 3, updated 0, unchanged 0, rejected 4";
+  const std::string subscribers_first = "subscribers: read 24, created 22, updated 0, unchanged 0, rejected 2";
+
+  // A dry run checks every record as for real and writes nothing.
+  ToolRun dry = run_import("--dry-run");
+  INFO(dry.out);
+  REQUIRE(dry.code == 0);
+  CHECK(has(dry.out, accounts_first));
+  CHECK(has(dry.out, subscribers_first));
+  CHECK(Client().login("imp_taro", "test12345").status == 401);
+  CHECK(subscribed("imp.reader1@example.jp").value("total_size", 0) == 0);
+
+  ToolRun first = run_import();
+  INFO(first.out);
+  REQUIRE(first.code == 0);
+  CHECK(has(first.out, accounts_first));
+  CHECK(has(first.out, subscribers_first));
+  CHECK(has(first.out, "Shift_JIS (CP932) として読みます"));  // detected, and said so
+  // Each refused row with its file and line, field and reason, as the services word it.
+  const std::string& r = first.report;
+  CHECK(r.rfind("\xEF\xBB\xBF", 0) == 0);  // opens in Excel as UTF-8
+  CHECK(has(r, "ユーザー.csv:4,903,login_id,ログインIDは半角英数字"));
+  CHECK(has(r, "ユーザー.csv:4,903,password_hash,"));
+  CHECK(has(r, "ユーザー.csv:6,904,legacy_id,旧IDが重複しています（5行目と同じ）"));
+  CHECK(has(r, "ユーザー.csv:7,905,email,"));
+  CHECK(has(r, "ユーザー.csv:9,906,created_at,その日付は平成の期間にありません"));
+  CHECK(has(r, "メルマガ会員.csv:4,m3,site,「火星ネット」は対応表"));
+  CHECK(has(r, "メルマガ会員.csv:25,,,文字コード"));
+  CHECK(has(r, "変更,accounts,ユーザー.csv:3,902,created_at,「平成28年5月1日」を「2016-05-01」にしました"));
+  // Personal items are masked; a password hash never appears.
+  for (const char* secret : {"imp.crlf@example.jp", "plaintext-password", "$P$", "$wp$", "imp.bad@example"}) {
+    INFO(secret);
+    CHECK_FALSE(has(r, secret));
+  }
+  CHECK(has(r, "subscribers,24,22,0,0,2"));
+
+  // What was entered works as if registered today.
+  CHECK(Client().login("imp_taro", "test12345").status == 200);
+  CHECK(Client().login("imp_hanako", "Na101918!").status == 200);
+  CHECK(Client().login("imp_dup", "test12345").status == 200);
+  CHECK(Client().login("imp_dup2", "test12345").status == 401);
+  nlohmann::json reader = subscribed("imp.reader1@example.jp");
+  REQUIRE(reader.value("total_size", 0) == 1);
+  CHECK(reader["items"][0]["source"] == "import");
+  CHECK(reader["items"][0]["state"] == "active");
+  CHECK(subscribed("imp.reader2@example.jp")["items"][0]["site"] == "aikasanet");
+
+  // Once more: nothing duplicated, nothing changed.
+  ToolRun again = run_import();
+  INFO(again.out);
+  REQUIRE(again.code == 0);
+  CHECK(has(again.out, "accounts: read 7, created 0, updated 0, unchanged 3, rejected 4"));
+  CHECK(has(again.out, "subscribers: read 24, created 0, updated 0, unchanged 22, rejected 2"));
+
+  // Bad invocations are refused with a reason.
+  CHECK(run_import("--encoding euc-jp").code != 0);
+  CHECK(has(run_import("--dump x.sql").out, "not supported yet"));
 }

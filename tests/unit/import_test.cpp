@@ -1,8 +1,10 @@
-// [unit] the import's input layer (issue 15 item 6): CSV as it really comes, in UTF-8
-// or CP932, and the values people typed.
+// [unit] the import's input layer (issue 15 items 2, 6, 7): CSV as it really comes, in
+// UTF-8 or CP932, the values people typed, the mapping and the report.
 #include <catch2/catch.hpp>
 
 #include "import/csv.h"
+#include "import/mapping.h"
+#include "import/report.h"
 #include "import/values.h"
 
 using namespace civic::import;
@@ -110,4 +112,48 @@ TEST_CASE("dates in western and wareki forms, checked against the calendar and t
   CHECK(date("2015-02-29").reason == "存在しない日付です");
   CHECK_FALSE(date("4/1/2015").value);  // month or day first: ambiguous, refused
   CHECK_FALSE(date("").value);
+}
+
+TEST_CASE("a mapping turns a record into fields: labels to codes, defaults, normalised types", "[unit]") {
+  Mapping m;
+  m.entity = "subscribers";
+  m.columns = {{"legacy_id", "会員ID"}, {"site", "サイト"}, {"subscribed_at", "登録日"}, {"phone", "電話"}};
+  m.defaults = {{"site", "supernet"}};
+  m.values = {{"site", {{"あいかさねっと", "aikasanet"}}}};
+  m.types = {{"subscribed_at", "date"}, {"phone", "phone"}};
+  std::map<std::string, size_t> header = {{"会員ID", 0}, {"サイト", 1}, {"登録日", 2}, {"電話", 3}};
+
+  Row ok = map_row(m, header, {" m1 ", "あいかさねっと", "平成27年4月1日", "０８３－９２２－３１１１"});
+  CHECK(ok.problems.empty());
+  CHECK(ok.fields == std::map<std::string, std::string>{
+                         {"legacy_id", "m1"}, {"site", "aikasanet"}, {"subscribed_at", "2015-04-01"}, {"phone", "083-922-3111"}});
+  CHECK(ok.changed == std::vector<std::string>{"phone", "subscribed_at"});
+  CHECK(ok.given["subscribed_at"] == "平成27年4月1日");
+
+  Row defaults = map_row(m, header, {"m2", "", "2015-04-01 10:20:30", ""});
+  CHECK(defaults.problems.empty());
+  CHECK(defaults.fields["site"] == "supernet");
+  CHECK(defaults.fields["subscribed_at"] == "2015-04-01 10:20:30");  // a time is kept as it is
+  CHECK(defaults.changed.empty());
+
+  Row bad = map_row(m, header, {"m3", "火星ネット", "平成32年1月1日"});  // a short record: 電話 is empty
+  REQUIRE(bad.problems.size() == 2);
+  CHECK(bad.problems[0].first == "site");
+  CHECK(bad.problems[0].second.find("火星ネット") != std::string::npos);
+  CHECK(bad.problems[1].first == "subscribed_at");
+}
+
+TEST_CASE("the report lists refused and changed rows, then the counts, as Excel-safe CSV", "[unit]") {
+  Report r;
+  r.counts("accounts").read = 2;
+  r.counts("accounts").rejected = 1;
+  r.rejected("accounts", "ユーザー.csv:4", "903", "login_id", "形式が正しくありません", "=HYPERLINK(\"x\")");
+  r.changed("accounts", "ユーザー.csv:3", "902", "created_at", "平成28年5月1日", "2016-05-01");
+  std::string csv = r.csv();
+  CHECK(csv.rfind("\xEF\xBB\xBF", 0) == 0);
+  CHECK(csv.find("却下,accounts,ユーザー.csv:4,903,login_id,形式が正しくありません,\"'=HYPERLINK(\"\"x\"\")\"") !=
+        std::string::npos);  // a formula is neutralised
+  CHECK(csv.find("変更,accounts,ユーザー.csv:3,902,created_at") != std::string::npos);
+  CHECK(csv.find("accounts,2,0,0,0,1") != std::string::npos);
+  CHECK(r.summary() == "accounts: read 2, created 0, updated 0, unchanged 0, rejected 1\n");
 }

@@ -52,27 +52,25 @@ std::optional<std::string> to_utf8(std::string_view bytes, Encoding from) {
 
 Detection detect(std::string_view bytes) {
   if (bytes.substr(0, kBom.size()) == kBom) return {Encoding::utf8, "UTF-8 として読みます（BOM があります）"};
-  size_t lines = 0, valid = 0;
+  size_t lines = 0, utf8 = 0, cp932 = 0;
   for (size_t at = 0; at < bytes.size();) {
     size_t end = bytes.find('\n', at);
     if (end == std::string_view::npos) end = bytes.size();
     std::string_view line = bytes.substr(at, end - at);
     if (has_high_bytes(line)) {
       ++lines;
-      if (validation::valid_utf8(line)) ++valid;
+      if (validation::valid_utf8(line)) ++utf8;
+      if (to_utf8(line, Encoding::cp932)) ++cp932;
     }
     at = end + 1;
   }
   if (lines == 0) return {Encoding::utf8, "UTF-8 として読みます（ASCII の文字だけです）"};
-  if (valid * 100 >= lines * 95)
-    return {Encoding::utf8, "UTF-8 として読みます（日本語を含む " + std::to_string(lines) + " 行のうち " +
-                                std::to_string(valid) + " 行が UTF-8 として正しい）"};
-  if (to_utf8(bytes, Encoding::cp932))
-    return {Encoding::cp932, "Shift_JIS (CP932) として読みます（UTF-8 として正しい行は日本語を含む " +
-                                 std::to_string(lines) + " 行のうち " + std::to_string(valid) + " 行だけで、" +
-                                 "CP932 としては全体が正しい）"};
-  return {std::nullopt, "文字コードを判定できません（UTF-8 としても CP932 としても正しくない部分があります）。"
-                        "--encoding utf-8 か --encoding cp932 で指定してください"};
+  std::string counts = "（日本語を含む " + std::to_string(lines) + " 行のうち UTF-8 として正しい行 " +
+                       std::to_string(utf8) + "、CP932 として正しい行 " + std::to_string(cp932) + "）";
+  // Nearly every line must read: a few broken ones are then rejected one by one.
+  if (utf8 * 100 >= lines * 95) return {Encoding::utf8, "UTF-8 として読みます" + counts};
+  if (cp932 * 100 >= lines * 95) return {Encoding::cp932, "Shift_JIS (CP932) として読みます" + counts};
+  return {std::nullopt, "文字コードを判定できません" + counts + "。--encoding utf-8 か --encoding cp932 で指定してください"};
 }
 
 std::vector<Record> read_csv(std::string_view bytes, Encoding encoding) {

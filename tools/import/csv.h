@@ -24,8 +24,8 @@ struct Detection {
   std::string reason;                // Japanese, for the operator: what was chosen and why
 };
 /// A UTF-8 BOM, or text whose lines with non-ASCII bytes are nearly all (≥ 95 %) valid
-/// UTF-8, is UTF-8 (the few broken lines are rejected one by one); otherwise text that
-/// decodes as CP932 without a single error is CP932; anything else is left to the
+/// UTF-8, is UTF-8; otherwise text whose such lines are nearly all valid CP932 is CP932
+/// (the few broken lines are rejected one by one); anything else is left to the
 /// operator.
 Detection detect(std::string_view bytes);
 
