@@ -822,7 +822,7 @@ Status AuthServiceImpl::DeleteAccount(Ctx* ctx, const AccountIdRequest* req, Emp
 // re-run finds it by its legacy id: what changed is updated — the hash only while it is
 // still the old system's — and an unchanged login is left alone. validate_only runs all
 // of it and rolls it back (tools/import --dry-run).
-Status AuthServiceImpl::ImportAccount(Ctx* ctx, const ImportAccountRequest* req, ImportAccountResponse* resp) {
+Status AuthServiceImpl::ImportAccount(Ctx* ctx, const ImportAccountRequest* req, civic::common::ImportResult* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "ImportAccount", [&](const Principal& p) {
     if (!rpc::has_role(p, "service") || p.caller() != "import")
       return Status(StatusCode::PERMISSION_DENIED, "権限がありません");

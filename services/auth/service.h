@@ -74,7 +74,7 @@ class AuthServiceImpl final : public civic::auth::AuthService::Service {
   grpc::Status ListAuditEvents(Ctx*, const ListAuditEventsRequest*, ListAuditEventsResponse*) override;
   grpc::Status ExportAuditEvents(Ctx*, const ListAuditEventsRequest*, civic::common::HttpBody*) override;
   grpc::Status GetAccountContact(Ctx*, const AccountIdRequest*, AccountContact*) override;
-  grpc::Status ImportAccount(Ctx*, const ImportAccountRequest*, ImportAccountResponse*) override;
+  grpc::Status ImportAccount(Ctx*, const ImportAccountRequest*, civic::common::ImportResult*) override;
 
  private:
   /// When `a` is staff and nothing is pending any more, replaces the caller's session by

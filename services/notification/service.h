@@ -72,7 +72,7 @@ class NotificationServiceImpl final : public NotificationService::Service {
   grpc::Status ListSubscribers(grpc::ServerContext*, const ListSubscribersRequest*, ListSubscribersResponse*) override;
   grpc::Status AddSubscriber(grpc::ServerContext*, const AddSubscriberRequest*, Subscriber*) override;
   grpc::Status UpdateSubscriber(grpc::ServerContext*, const UpdateSubscriberRequest*, Subscriber*) override;
-  grpc::Status ImportSubscriber(grpc::ServerContext*, const ImportSubscriberRequest*, ImportSubscriberResponse*) override;
+  grpc::Status ImportSubscriber(grpc::ServerContext*, const ImportSubscriberRequest*, civic::common::ImportResult*) override;
   grpc::Status StopSubscriber(grpc::ServerContext*, const SubscriberIdRequest*, Subscriber*) override;
   grpc::Status DeleteSubscriber(grpc::ServerContext*, const SubscriberIdRequest*, civic::common::Empty*) override;
   grpc::Status ExportSubscribers(grpc::ServerContext*, const ExportSubscribersRequest*, civic::common::HttpBody*) override;

@@ -84,7 +84,7 @@ Status NotificationServiceImpl::AddSubscriber(grpc::ServerContext* ctx, const Ad
 // someone who has left since. An address that subscribed here first keeps its row,
 // which gains the legacy id.
 Status NotificationServiceImpl::ImportSubscriber(grpc::ServerContext* ctx, const ImportSubscriberRequest* req,
-                                                 ImportSubscriberResponse* resp) {
+                                                 civic::common::ImportResult* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "ImportSubscriber", [&](const Principal& p) {
     if (!rpc::has_role(p, "service") || p.caller() != "import")
       return Status(StatusCode::PERMISSION_DENIED, "権限がありません");

@@ -33,14 +33,14 @@ struct Importer {
   std::unique_ptr<civic::auth::AuthService::Stub> stub =
       civic::auth::AuthService::NewStub(grpc::CreateChannel(env("AUTH_SERVICE_ADDR"), grpc::InsecureChannelCredentials()));
 
-  grpc::Status run(const civic::auth::ImportAccountRequest& req, civic::auth::ImportAccountResponse* resp,
+  grpc::Status run(const civic::auth::ImportAccountRequest& req, civic::common::ImportResult* resp,
                    const char* caller = "import") {
     grpc::ClientContext ctx;
     sign(ctx, caller);
     return stub->ImportAccount(&ctx, req, resp);
   }
   std::string outcome(const civic::auth::ImportAccountRequest& req) {
-    civic::auth::ImportAccountResponse resp;
+    civic::common::ImportResult resp;
     grpc::Status st = run(req, &resp);
     return st.ok() ? resp.outcome() : "error " + std::to_string(int(st.error_code()));
   }
@@ -93,7 +93,7 @@ TEST_CASE("the import is refused to anyone but the import tool, and bad logins c
   Importer importer;
   std::string login = unique("wp_");
   auto req = legacy(login, "$2y$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW");  // bcrypt of "U*U"
-  civic::auth::ImportAccountResponse resp;
+  civic::common::ImportResult resp;
   CHECK(importer.run(req, &resp, "matching").error_code() == grpc::StatusCode::PERMISSION_DENIED);
   grpc::ClientContext unsigned_ctx;
   CHECK(importer.stub->ImportAccount(&unsigned_ctx, req, &resp).error_code() == grpc::StatusCode::UNAUTHENTICATED);
@@ -130,7 +130,7 @@ TEST_CASE("mail-magazine members of the former system arrive confirmed, once, an
     req.set_site("supernet");
     req.set_email(email);
     req.set_subscribed_at("2019-06-01");
-    civic::notification::ImportSubscriberResponse resp;
+    civic::common::ImportResult resp;
     grpc::ClientContext ctx;
     sign(ctx, caller);
     grpc::Status st = stub->ImportSubscriber(&ctx, req, &resp);

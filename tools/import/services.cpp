@@ -49,7 +49,7 @@ Services::Result Services::import(const std::string& entity, const std::map<std:
   p.set_caller("import");
   rpc::attach(ctx, p, key_);
   grpc::Status st;
-  std::string outcome;
+  civic::common::ImportResult result;
   if (entity == "accounts") {
     civic::auth::ImportAccountRequest req;
     req.set_legacy_id(field(f, "legacy_id"));
@@ -59,9 +59,7 @@ Services::Result Services::import(const std::string& entity, const std::map<std:
     req.set_password_hash(field(f, "password_hash"));
     req.set_created_at(field(f, "created_at"));
     req.set_validate_only(dry_run);
-    civic::auth::ImportAccountResponse resp;
-    st = auth_->ImportAccount(&ctx, req, &resp);
-    outcome = resp.outcome();
+    st = auth_->ImportAccount(&ctx, req, &result);
   } else if (entity == "subscribers") {
     civic::notification::ImportSubscriberRequest req;
     req.set_legacy_id(field(f, "legacy_id"));
@@ -69,14 +67,12 @@ Services::Result Services::import(const std::string& entity, const std::map<std:
     req.set_email(field(f, "email"));
     req.set_subscribed_at(field(f, "subscribed_at"));
     req.set_validate_only(dry_run);
-    civic::notification::ImportSubscriberResponse resp;
-    st = notification_->ImportSubscriber(&ctx, req, &resp);
-    outcome = resp.outcome();
+    st = notification_->ImportSubscriber(&ctx, req, &result);
   } else {
     throw std::logic_error("no import call for " + entity);
   }
   if (!st.ok()) return refused(st);
-  return {outcome, {}};
+  return {result.outcome(), {}};
 }
 
 } // namespace civic::import
