@@ -905,9 +905,8 @@ Status AccountEventSink::Deliver(grpc::ServerContext* ctx, const civic::events::
       civic::events::AuditRecorded a;
       if (!a.ParseFromString(event->payload()) || producer.empty() || !nlohmann::json::accept(a.detail()))
         return log::warn("event_ignored", {{"event_id", event->id()}, {"type", event->type()}});
-      NewAudit row{a.actor_account_id(), a.client_ip(), a.action(), a.entity_id(), a.detail(), a.request_id(),
-                          producer, a.entity_type(), a.at_unix_us()};
-      store::append_audit(tx, row);
+      store::append_audit(tx, {a.actor_account_id(), a.client_ip(), a.action(), a.entity_id(), a.detail(),
+                               a.request_id(), producer, a.entity_type(), a.at_unix_us()});
       return;
     }
     civic::events::MemberWithdrawn w;
@@ -984,7 +983,7 @@ Status AuthServiceImpl::ListAuditEvents(Ctx* ctx, const ListAuditEventsRequest* 
 
 // The log as CSV (OPS-4), with the list's filters; the export is itself audited.
 Status AuthServiceImpl::ExportAuditEvents(Ctx* ctx, const ListAuditEventsRequest* req, civic::common::HttpBody* resp) {
-  Status st = rpc::guarded(ctx, config_.hmac_key, "ExportAuditEvents", [&](const Principal& p) {
+  return rpc::guarded(ctx, config_.hmac_key, "ExportAuditEvents", [&](const Principal& p) {
     if (Status s = rpc::require_admin(p); !s.ok()) return s;
     validation::Errors e;
     auto filter = audit_filter(*req, e);
@@ -1015,7 +1014,6 @@ Status AuthServiceImpl::ExportAuditEvents(Ctx* ctx, const ListAuditEventsRequest
       return Status::OK;
     });
   });
-  return st;
 }
 
 } // namespace civic::auth
