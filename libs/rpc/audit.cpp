@@ -19,12 +19,26 @@ void audit(db::Tx& tx, const Principal& p, std::string_view action, std::string_
   enqueue_event(tx, "audit.recorded", a);
 }
 
-void audit_export(db::Pool& pool, const Principal& p, std::string_view entity_type, size_t rows,
-                  const std::vector<std::pair<std::string_view, std::string_view>>& filters) {
+nlohmann::json filters_given(const std::vector<std::pair<std::string_view, std::string_view>>& filters) {
   nlohmann::json given = nlohmann::json::array();
   for (const auto& [name, value] : filters)
     if (!value.empty()) given.push_back(name);
-  pool.transaction([&](db::Tx& tx) { audit(tx, p, "export", entity_type, "", {{"rows", rows}, {"filters", given}}); });
+  return given;
+}
+
+void csv_download(civic::common::HttpBody* out, std::string filename, std::string csv) {
+  out->set_content_type("text/csv; charset=utf-8");
+  out->set_filename(std::move(filename));
+  out->set_data(std::move(csv));
+}
+
+void export_csv(db::Pool& pool, const Principal& p, civic::common::HttpBody* out, std::string_view entity_type,
+                std::string filename, std::string csv, size_t rows,
+                const std::vector<std::pair<std::string_view, std::string_view>>& filters) {
+  pool.transaction([&](db::Tx& tx) {
+    audit(tx, p, "export", entity_type, "", {{"rows", rows}, {"filters", filters_given(filters)}});
+  });
+  csv_download(out, std::move(filename), std::move(csv));
 }
 
 void record_step(db::Tx& tx, const Principal& p, workflow::Change change, const std::vector<std::string>& changed) {

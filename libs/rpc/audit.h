@@ -27,11 +27,19 @@ namespace civic::rpc {
 void audit(db::Tx& tx, const Principal& p, std::string_view action, std::string_view entity_type,
            std::string_view entity_id, const nlohmann::json& detail = nlohmann::json::object());
 
-/// An export of records holding personal data, audited in a transaction of its own
-/// (the export only reads) with its row count and the names — not the values — of the
-/// filters given.
-void audit_export(db::Pool& pool, const Principal& p, std::string_view entity_type, size_t rows,
-                  const std::vector<std::pair<std::string_view, std::string_view>>& filters = {});
+/// The names — never the values — of the filters given (the non-empty ones), for an
+/// export's audit entry.
+nlohmann::json filters_given(const std::vector<std::pair<std::string_view, std::string_view>>& filters);
+
+/// A CSV file as the download a call answers with (the gateway sends it as an attachment).
+void csv_download(civic::common::HttpBody* out, std::string filename, std::string csv);
+
+/// Answers an export of records holding personal data: the CSV as a download, and the
+/// export audited — in a transaction of its own, as the export only reads — with its
+/// row count and the names of the filters given.
+void export_csv(db::Pool& pool, const Principal& p, civic::common::HttpBody* out, std::string_view entity_type,
+                std::string filename, std::string csv, size_t rows,
+                const std::vector<std::pair<std::string_view, std::string_view>>& filters);
 
 /// A step of a record's review workflow taken by `p`: recorded in its history as
 /// workflow::record does (the actor is `p`) and, when `p` is staff, in the audit trail

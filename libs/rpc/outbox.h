@@ -13,6 +13,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "civic/events.grpc.pb.h"
@@ -49,7 +50,8 @@ bool accept_event(db::Tx& tx, const std::string& event_id, const std::string& ty
 
 /// The whole of an EventSink's Deliver: the caller must hold the "service" role and the
 /// event id be a UUID; then, in one transaction, the id goes into the inbox and
-/// `apply(tx)` runs — unless the id was there already (a redelivery: nothing runs and
+/// `apply(tx)` runs — or `apply(tx, sender)`, with the verified principal of the
+/// producing service — unless the id was there already (a redelivery: nothing runs and
 /// the answer is still OK, so the relay stops retrying).
 template <class F>
 grpc::Status deliver_once(const grpc::ServerContext* ctx, const std::string& key, db::Pool& pool,
@@ -62,7 +64,8 @@ grpc::Status deliver_once(const grpc::ServerContext* ctx, const std::string& key
         log::info("event_duplicate_ignored", {{"event_id", event.id()}, {"type", event.type()}});
         return grpc::Status::OK;
       }
-      apply(tx);
+      if constexpr (std::is_invocable_v<F, db::Tx&, const Principal&>) apply(tx, p);
+      else apply(tx);
       return grpc::Status::OK;
     });
   });

@@ -11,6 +11,7 @@
 #include "core/totp.h"
 #include "core/validation.h"
 #include "civic/events.pb.h"
+#include "rpc/audit.h"
 #include "rpc/outbox.h"
 #include "rpc/idempotency.h"
 #include "rpc/server.h"
@@ -898,15 +899,13 @@ AccountEventSink::AccountEventSink(db::Pool& pool, std::string hmac_key, std::fu
 // name of the service that signed the delivery.
 Status AccountEventSink::Deliver(grpc::ServerContext* ctx, const civic::events::Event* event,
                                  civic::events::DeliverResponse*) {
-  std::string producer;
-  if (auto p = rpc::verify(*ctx, hmac_key_)) producer = p->caller();
-  Status st = rpc::deliver_once(ctx, hmac_key_, pool_, *event, [&](db::Tx& tx) {
+  Status st = rpc::deliver_once(ctx, hmac_key_, pool_, *event, [&](db::Tx& tx, const Principal& sender) {
     if (event->type() == "audit.recorded") {
       civic::events::AuditRecorded a;
-      if (!a.ParseFromString(event->payload()) || producer.empty() || !nlohmann::json::accept(a.detail()))
+      if (!a.ParseFromString(event->payload()) || sender.caller().empty() || !nlohmann::json::accept(a.detail()))
         return log::warn("event_ignored", {{"event_id", event->id()}, {"type", event->type()}});
       store::append_audit(tx, {a.actor_account_id(), a.client_ip(), a.action(), a.entity_id(), a.detail(),
-                               a.request_id(), producer, a.entity_type(), a.at_unix_us()});
+                               a.request_id(), sender.caller(), a.entity_type(), a.at_unix_us()});
       return;
     }
     civic::events::MemberWithdrawn w;
@@ -1001,16 +1000,13 @@ Status AuthServiceImpl::ExportAuditEvents(Ctx* ctx, const ListAuditEventsRequest
         out += csv::row({std::to_string(a.seq()), a.at(), a.service(), a.actor_account_id(), a.client_ip(),
                          a.request_id(), a.action(), a.entity_type(), a.entity_id(), a.detail(), a.hash()});
       }
-      nlohmann::json given = nlohmann::json::array();
-      for (auto [name, value] : {std::pair{"action", &req->action()}, {"account_id", &req->account_id()},
-                                 {"actor", &req->actor()}, {"service", &req->service()},
-                                 {"entity_type", &req->entity_type()}, {"entity_id", &req->entity_id()},
-                                 {"from", &req->from()}, {"to", &req->to()}})
-        if (!value->empty()) given.push_back(name);
+      // Recorded in the log itself, here (auth's entries need no outbox).
+      auto given = rpc::filters_given({{"action", req->action()}, {"account_id", req->account_id()},
+                                       {"actor", req->actor()}, {"service", req->service()},
+                                       {"entity_type", req->entity_type()}, {"entity_id", req->entity_id()},
+                                       {"from", req->from()}, {"to", req->to()}});
       audit(tx, p, "audit.exported", "", {{"rows", rows.size()}, {"filters", given}});
-      resp->set_content_type("text/csv; charset=utf-8");
-      resp->set_filename("監査ログ.csv");
-      resp->set_data(std::move(out));
+      rpc::csv_download(resp, "監査ログ.csv", std::move(out));
       return Status::OK;
     });
   });

@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "core/time.h"
 #include "core/validation.h"
+#include "rpc/audit.h"
 #include "rpc/server.h"
 
 namespace civic::content {
@@ -91,9 +92,7 @@ Status ContentServiceImpl::ExportViewStats(grpc::ServerContext* ctx, const Stats
     out += csv::row({"日付", "種類", "ID", "閲覧数"});
     for (const auto& v : pool_.read([&](db::Tx& tx) { return store::all_views(tx, from, to, req->type()); }))
       out += csv::row({v.day, v.type, v.item_id, std::to_string(v.views)});
-    resp->set_content_type("text/csv; charset=utf-8");
-    resp->set_filename("閲覧数_" + from + "_" + to + ".csv");
-    resp->set_data(std::move(out));
+    rpc::csv_download(resp, "閲覧数_" + from + "_" + to + ".csv", std::move(out));
     return Status::OK;
   });
 }

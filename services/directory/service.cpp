@@ -661,10 +661,8 @@ Status DirectoryServiceImpl::ExportOrganizations(grpc::ServerContext* ctx, const
                        o.class_code(), o.status(), o.state(), csv::join(o.fields()), o.target_area(),
                        csv::join(o.target_municipalities()), o.municipality(), csv::join(o.features())});
     }
-    resp->set_content_type("text/csv; charset=utf-8");
-    resp->set_filename("団体一覧.csv");
-    resp->set_data(std::move(out));
-    rpc::audit_export(pool_, p, "organization", rows.size(), {{"state", req->state()}, {"site", req->site()}});
+    rpc::export_csv(pool_, p, resp, "organization", "団体一覧.csv", std::move(out), rows.size(),
+                    {{"state", req->state()}, {"site", req->site()}});
     return Status::OK;
   });
 }

@@ -481,10 +481,8 @@ Status MatchingServiceImpl::ExportMembers(grpc::ServerContext* ctx, const AdminL
                        csv::join(m.activity_municipalities()), csv::join(m.fields()), csv::join(m.weekdays()), m.time_slot(),
                        m.probono_field(), m.state(), m.status()});
     }
-    resp->set_content_type("text/csv; charset=utf-8");
-    resp->set_filename("会員一覧.csv");
-    resp->set_data(std::move(out));
-    rpc::audit_export(pool_, p, "member", rows.size(), {{"state", req->state()}, {"type", req->type()}});
+    rpc::export_csv(pool_, p, resp, "member", "会員一覧.csv", std::move(out), rows.size(),
+                    {{"state", req->state()}, {"type", req->type()}});
     return Status::OK;
   });
 }

@@ -98,6 +98,20 @@ NotificationServiceImpl::NotificationServiceImpl(db::Pool& pool, NotificationCon
       accounts_(std::move(accounts)),
       newsletters_(newsletter_collection()) {}
 
+Status NotificationServiceImpl::staff_delete(const grpc::ServerContext* ctx, const char* method, const std::string& id,
+                                             const char* entity_type, const char* action,
+                                             const std::function<bool(db::Tx&)>& erase) const {
+  return rpc::guarded(ctx, config_.hmac_key, method, [&](const rpc::Principal& p) {
+    if (Status s = rpc::require_staff(p); !s.ok()) return s;
+    if (!validation::is_uuid(id)) return rpc::not_found();
+    return pool_.transaction([&](db::Tx& tx) {
+      if (!erase(tx)) return rpc::not_found();
+      rpc::audit(tx, p, action, entity_type, id);
+      return Status::OK;
+    });
+  });
+}
+
 Status NotificationServiceImpl::ListTemplates(grpc::ServerContext* ctx, const ListTemplatesRequest*,
                                               ListTemplatesResponse* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "ListTemplates", [&](const rpc::Principal& p) {

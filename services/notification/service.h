@@ -88,6 +88,11 @@ class NotificationServiceImpl final : public NotificationService::Service {
   /// Stops `email` for `reason`; false when it was stopped already.
   bool stop_address(db::Tx& tx, const std::string& email, const std::string& reason, const std::string& note,
                     const std::string& by, SuppressionRow* made) const;
+  /// A staff deletion of the record `id`, which `erase` removes (false: there is none,
+  /// NOT_FOUND), audited as `action` on `entity_type` in the same transaction.
+  grpc::Status staff_delete(const grpc::ServerContext* ctx, const char* method, const std::string& id,
+                            const char* entity_type, const char* action,
+                            const std::function<bool(db::Tx&)>& erase) const;
   /// The caller's login address when verified, else empty.
   std::string verified_address(const rpc::Principal& p) const;
 

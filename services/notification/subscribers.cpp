@@ -168,15 +168,8 @@ Status NotificationServiceImpl::StopSubscriber(grpc::ServerContext* ctx, const S
 
 Status NotificationServiceImpl::DeleteSubscriber(grpc::ServerContext* ctx, const SubscriberIdRequest* req,
                                                  civic::common::Empty*) {
-  return rpc::guarded(ctx, config_.hmac_key, "DeleteSubscriber", [&](const Principal& p) {
-    if (Status s = rpc::require_staff(p); !s.ok()) return s;
-    if (!validation::is_uuid(req->id())) return rpc::not_found();
-    return pool_.transaction([&](db::Tx& tx) {
-      if (!store::delete_subscriber(tx, req->id())) return rpc::not_found();
-      rpc::audit(tx, p, "delete", "newsletter_subscriber", req->id());
-      return Status::OK;
-    });
-  });
+  return staff_delete(ctx, "DeleteSubscriber", req->id(), "newsletter_subscriber", "delete",
+                      [&](db::Tx& tx) { return store::delete_subscriber(tx, req->id()); });
 }
 
 Status NotificationServiceImpl::ExportSubscribers(grpc::ServerContext* ctx, const ExportSubscribersRequest* req,
@@ -203,10 +196,8 @@ Status NotificationServiceImpl::ExportSubscribers(grpc::ServerContext* ctx, cons
                        csv::label(kSources, x.source()), x.note(), x.created_at(), x.confirmed_at(), x.unsubscribed_at(),
                        x.state(), x.source()});
     }
-    resp->set_content_type("text/csv; charset=utf-8");
-    resp->set_filename("メルマガ会員.csv");
-    resp->set_data(std::move(out));
-    rpc::audit_export(pool_, p, "newsletter_subscriber", rows.size(), {{"site", req->site()}, {"state", req->state()}});
+    rpc::export_csv(pool_, p, resp, "newsletter_subscriber", "メルマガ会員.csv", std::move(out), rows.size(),
+                    {{"site", req->site()}, {"state", req->state()}});
     return Status::OK;
   });
 }

@@ -84,15 +84,8 @@ Status NotificationServiceImpl::AddSuppression(grpc::ServerContext* ctx, const A
 
 Status NotificationServiceImpl::DeleteSuppression(grpc::ServerContext* ctx, const SuppressionIdRequest* req,
                                                   civic::common::Empty*) {
-  return rpc::guarded(ctx, config_.hmac_key, "DeleteSuppression", [&](const Principal& p) {
-    if (Status s = rpc::require_staff(p); !s.ok()) return s;
-    if (!validation::is_uuid(req->id())) return rpc::not_found();
-    return pool_.transaction([&](db::Tx& tx) {
-      if (!store::delete_suppression(tx, req->id())) return rpc::not_found();
-      rpc::audit(tx, p, "mail_resume", "mail_suppression", req->id());
-      return Status::OK;
-    });
-  });
+  return staff_delete(ctx, "DeleteSuppression", req->id(), "mail_suppression", "mail_resume",
+                      [&](db::Tx& tx) { return store::delete_suppression(tx, req->id()); });
 }
 
 Status NotificationServiceImpl::ExportSuppressions(grpc::ServerContext* ctx, const ExportSuppressionsRequest* req,
@@ -114,10 +107,8 @@ Status NotificationServiceImpl::ExportSuppressions(grpc::ServerContext* ctx, con
       out += csv::row({x.id(), x.email(), csv::label(kLabels, x.reason()), x.note(), x.created_by(), x.created_at(),
                        x.reason()});
     }
-    resp->set_content_type("text/csv; charset=utf-8");
-    resp->set_filename("配信停止アドレス.csv");
-    resp->set_data(std::move(out));
-    rpc::audit_export(pool_, p, "mail_suppression", rows.size(), {{"reason", req->reason()}});
+    rpc::export_csv(pool_, p, resp, "mail_suppression", "配信停止アドレス.csv", std::move(out), rows.size(),
+                    {{"reason", req->reason()}});
     return Status::OK;
   });
 }
