@@ -13,6 +13,8 @@ pkg_check_modules(ARGON2 REQUIRED IMPORTED_TARGET libargon2)
 # bcrypt of the former system's password hashes (issue 15): libxcrypt's crypt_rn.
 pkg_check_modules(XCRYPT REQUIRED IMPORTED_TARGET libxcrypt)
 pkg_check_modules(ICU REQUIRED IMPORTED_TARGET icu-uc)
+# The former system's WordPress dump is read with MariaDB's client library (tools/import).
+pkg_check_modules(MARIADB REQUIRED IMPORTED_TARGET libmariadb)
 find_library(ZXCVBN_LIBRARY NAMES zxcvbn REQUIRED)
 find_path(ZXCVBN_INCLUDE_DIR zxcvbn.h REQUIRED)
 add_library(zxcvbn::zxcvbn UNKNOWN IMPORTED)

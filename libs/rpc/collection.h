@@ -26,6 +26,7 @@
 #include "core/validation.h"
 #include "db/db.h"
 #include "rpc/audit.h"
+#include "rpc/imports.h"
 #include "rpc/json.h"  // changed_fields, for edits
 #include "rpc/principal.h"
 #include "rpc/server.h"
@@ -56,6 +57,15 @@ struct Collection {
   /// Optional: after a committed write (the in-memory public list catching up, the
   /// outbox relay woken).
   std::function<void()> written = {};
+  /// The table of the records, for the dates an import keeps (rpc::stamp_dates).
+  const char* table = nullptr;
+  /// Optional: what an imported record needs besides its state and dates, in the
+  /// import's transaction (an announcement other services replicate). on_step is not
+  /// run for imports: nothing is mailed or matched for an old record.
+  std::function<void(db::Tx&, const std::string& id)> imported = {};
+  /// Optional: how an imported record's state is written when set_state does more than
+  /// write it (a newsletter's delivery starts when published).
+  std::function<void(db::Tx&, const std::string& id, std::string_view state)> set_imported_state = {};
 
   /// Runs `fn(principal)` as method `method` for staff only, signalling `written` after
   /// a successful write.
@@ -157,6 +167,64 @@ struct Collection {
         return grpc::Status::OK;
       });
     });
+  }
+
+  /// One record of the former system (issue 15, tools/import), for the service "import"
+  /// only. `validate` names every bad field of `content` (meta's are checked here); in
+  /// one transaction the record `meta.legacy_id` became earlier (rpc/imports.h) is found:
+  /// none — `insert` writes it as a draft and returns its id, its dates and state are
+  /// set as they were there, `imported` run, "import" recorded: created; the digest of
+  /// the same content as last time: unchanged (a later edit here is kept); deleted here
+  /// since: unchanged (not brought back); else `update` rewrites the content (the row
+  /// as it is, locked, given) and the state follows: updated. validate_only: all of it,
+  /// rolled back.
+  grpc::Status import(const grpc::ServerContext* ctx, const char* method, const common::ImportMeta& meta,
+                      const google::protobuf::Message& content, const std::function<validation::Errors()>& validate,
+                      const std::function<std::string(db::Tx&, const Principal&)>& insert,
+                      const std::function<void(db::Tx&, const Row&)>& update, common::ImportResult* out) const {
+    grpc::Status st = guarded(ctx, *hmac_key, method, [&](const Principal& p) {
+      if (grpc::Status s = require_importer(p); !s.ok()) return s;
+      validation::Errors e = validate();
+      check_meta(e, meta);
+      if (!e.empty()) return invalid(e);
+      Imported how = rpc::imported(meta);
+      std::string digest = import_digest(meta, content);
+      return pool->transaction([&](db::Tx& tx) {
+        auto known = find_import(tx, entity, meta.legacy_id());
+        std::optional<Row> current;
+        if (known) current = find(tx, known->id, true);
+        if (known && (known->digest == digest || !current)) {
+          out->set_id(known->id);
+          out->set_outcome("unchanged");
+          return grpc::Status::OK;
+        }
+        std::string id;
+        if (current) {
+          id = current->id;
+          update(tx, *current);
+          if (current->state != how.state) (set_imported_state ? set_imported_state : set_state)(tx, id, how.state);
+          record_step(tx, p, {entity, id, "import", workflow::parse(current->state),
+                              workflow::parse(how.state).value_or(workflow::State::published), {},
+                              "旧システムから再移行（旧ID " + meta.legacy_id() + "）"});
+          out->set_outcome("updated");
+        } else {
+          id = insert(tx, p);
+          stamp_dates(tx, table, id, how);
+          (set_imported_state ? set_imported_state : set_state)(tx, id, how.state);
+          record_step(tx, p, {entity, id, "import", std::nullopt,
+                              workflow::parse(how.state).value_or(workflow::State::published), {},
+                              "旧システムから移行（旧ID " + meta.legacy_id() + "）"});
+          out->set_outcome("created");
+        }
+        if (imported) imported(tx, id);
+        save_import(tx, entity, meta.legacy_id(), id, digest);
+        out->set_id(id);
+        if (meta.validate_only()) throw Abort{grpc::Status::OK};  // checked; rolled back
+        return grpc::Status::OK;
+      });
+    });
+    if (st.ok() && !meta.validate_only() && out->outcome() != "unchanged" && written) written();
+    return st;
   }
 
   /// A draft copy of the record, "duplicate" recorded on the copy.

@@ -14,6 +14,7 @@
 #include "rpc/audit.h"
 #include "rpc/outbox.h"
 #include "rpc/idempotency.h"
+#include "rpc/imports.h"
 #include "rpc/server.h"
 #include "text/text.h"
 
@@ -825,21 +826,18 @@ Status AuthServiceImpl::DeleteAccount(Ctx* ctx, const AccountIdRequest* req, Emp
 // of it and rolls it back (tools/import --dry-run).
 Status AuthServiceImpl::ImportAccount(Ctx* ctx, const ImportAccountRequest* req, civic::common::ImportResult* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "ImportAccount", [&](const Principal& p) {
-    if (!rpc::has_role(p, "service") || p.caller() != "import")
-      return Status(StatusCode::PERMISSION_DENIED, "権限がありません");
+    if (Status s = rpc::require_importer(p); !s.ok()) return s;
     validation::Errors e;
-    e.text("legacy_id", req->legacy_id(), {.max_chars = 64});
+    rpc::check_meta(e, req->meta());
     check_login_id(e, req->login_id());
     e.email("email", req->email());
     if (!req->password_hash().empty() && !is_legacy_hash(req->password_hash()))
       e.add("password_hash", "unsupported", "旧システムのパスワード形式（phpass・bcrypt・MD5）ではありません",
             "not a password hash of the former system (phpass, bcrypt, MD5)");
-    if (!req->created_at().empty() && !validation::is_timestamp(req->created_at()))
-      e.add("created_at", "invalid_format", "日時の形式が正しくありません", "must be a date or an RFC 3339 time");
     if (!e.empty()) return rpc::invalid(e);
-    ImportedAccount in{req->legacy_id(), req->login_id(), req->email(), req->email_verified(),
+    ImportedAccount in{req->meta().legacy_id(), req->login_id(), req->email(), req->email_verified(),
                        req->password_hash().empty() ? "!" : req->password_hash(),
-                       req->created_at().empty() ? "" : time::in_tokyo(req->created_at())};
+                       rpc::imported(req->meta()).created_at};
     return pool_.transaction([&](db::Tx& tx) {
       auto existing = store::account_by_legacy_id(tx, in.legacy_id);
       auto other = [&](const std::optional<AccountRow>& a) { return a && (!existing || a->id != existing->id); };
@@ -853,7 +851,7 @@ Status AuthServiceImpl::ImportAccount(Ctx* ctx, const ImportAccountRequest* req,
         audit(tx, p, "account.imported", id, {{"legacy_id", in.legacy_id}});
         resp->set_id(id);
         resp->set_outcome("created");
-        if (req->validate_only()) throw rpc::Abort{Status::OK};  // checked; rolled back
+        if (req->meta().validate_only()) throw rpc::Abort{Status::OK};  // checked; rolled back
         return Status::OK;
       }
       // The hash only while the owner has not logged in here (it is still the old one).
@@ -867,7 +865,7 @@ Status AuthServiceImpl::ImportAccount(Ctx* ctx, const ImportAccountRequest* req,
       if (!changed) return Status::OK;
       store::update_imported(tx, existing->id, in, hash);
       audit(tx, p, "account.import_updated", existing->id, {{"legacy_id", in.legacy_id}});
-      if (req->validate_only()) throw rpc::Abort{Status::OK};  // checked; rolled back
+      if (req->meta().validate_only()) throw rpc::Abort{Status::OK};  // checked; rolled back
       return Status::OK;
     });
   });

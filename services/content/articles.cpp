@@ -164,6 +164,16 @@ ArticleFilters filters_of(Errors& e, const std::string& q, const text::Variants&
   if (e.text("q", q, {.required = false, .max_chars = 100})) f.keywords = text::query(q, variants);
   return f;
 }
+// A new article from `a`, a draft entered by `p`; its id. A live page's slug taken:
+// unique violation, 409.
+std::string insert_new(db::Tx& tx, const Article& a, const Principal& p) {
+  ArticleRow row = row_of(a);
+  row.id = crypto::uuid_v4();
+  row.created_by = p.account_id();
+  store::insert_article(tx, row);
+  return row.id;
+}
+
 } // namespace
 
 Status ContentServiceImpl::GetSiteBlocks(grpc::ServerContext* ctx, const GetSiteBlocksRequest* req, SiteBlocks* resp) {
@@ -424,18 +434,31 @@ rpc::Collection<ArticleRow, Article> ContentServiceImpl::article_collection() {
           },
       .erase = [](db::Tx& tx, const ArticleRow& row) { store::erase_article(tx, row.id); },
       .written = [this] { articles_.catch_up(); },  // a published article's new text is listed at once
+      .table = "articles",
   };
 }
 
 Status ContentServiceImpl::CreateArticle(grpc::ServerContext* ctx, const SaveArticleRequest* req, Article* resp) {
   return admin_.create(
       ctx, "CreateArticle", [&] { return validate(req->article()); },
-      [&](db::Tx& tx, const Principal& p) {
+      [&](db::Tx& tx, const Principal& p) { return insert_new(tx, req->article(), p); }, resp);
+}
+
+// Notices, centre news, interview reports and fixed pages of the former site. A page's
+// address (slug) stays unique per site (taken: 409).
+Status ContentServiceImpl::ImportArticle(grpc::ServerContext* ctx, const ImportArticleRequest* req,
+                                         civic::common::ImportResult* resp) {
+  return admin_.import(
+      ctx, "ImportArticle", req->meta(), req->article(), [&] { return validate(req->article()); },
+      [&](db::Tx& tx, const Principal& p) { return insert_new(tx, req->article(), p); },
+      [&](db::Tx& tx, const ArticleRow& current) {
+        if (current.kind != req->article().kind())
+          throw rpc::Abort{rpc::invalid("article.kind", "not_changeable", "種類は変更できません",
+                                        "the kind cannot be changed")};
         ArticleRow row = row_of(req->article());
-        row.id = crypto::uuid_v4();
-        row.created_by = p.account_id();
-        store::insert_article(tx, row);  // a live page's slug taken: unique violation, 409
-        return row.id;
+        row.id = current.id;
+        row.version = current.version;
+        store::update_article(tx, row);
       },
       resp);
 }

@@ -47,6 +47,7 @@ class ContentServiceImpl final : public ContentService::Service {
   grpc::Status GetArticleImage(grpc::ServerContext*, const ImageRequest*, civic::common::HttpBody*) override;
   grpc::Status AdminListArticles(grpc::ServerContext*, const AdminListArticlesRequest*, ListArticlesResponse*) override;
   grpc::Status CreateArticle(grpc::ServerContext*, const SaveArticleRequest*, Article*) override;
+  grpc::Status ImportArticle(grpc::ServerContext*, const ImportArticleRequest*, civic::common::ImportResult*) override;
   grpc::Status UpdateArticle(grpc::ServerContext*, const SaveArticleRequest*, Article*) override;
   grpc::Status UploadArticleImage(grpc::ServerContext*, const UploadImageRequest*, ArticleImage*) override;
   grpc::Status DeleteArticleImage(grpc::ServerContext*, const ImageRequest*, civic::common::Empty*) override;

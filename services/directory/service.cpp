@@ -388,6 +388,8 @@ rpc::Collection<OrgRow, Organization> DirectoryServiceImpl::organization_collect
             store::erase(tx, row.id);
           },
       .written = [this] { written(true); },
+      .table = "organizations",
+      .imported = [this](db::Tx& tx, const std::string& id) { announce(tx, id); },  // matching and recruitment learn of it
   };
 }
 
@@ -477,6 +479,37 @@ Status DirectoryServiceImpl::UpdateOrganization(grpc::ServerContext* ctx, const 
         if (!store::edit_content(tx, updated)) return false;
         announce(tx, current.id);  // matching and recruitment follow at once
         return true;
+      },
+      resp);
+}
+
+// An organisation of the former system (either site), owned by its imported login when
+// it had one; checked as a staff edit is (its registration consents were given there).
+Status DirectoryServiceImpl::ImportOrganization(grpc::ServerContext* ctx, const ImportOrganizationRequest* req,
+                                                civic::common::ImportResult* resp) {
+  Organization o = req->organization();
+  if (o.site().empty()) o.set_site("supernet");
+  const std::string& owner = req->owner_account_id();
+  return admin_.import(
+      ctx, "ImportOrganization", req->meta(), *req,
+      [&] {
+        Errors e = validate(o, *taxonomies_.snapshot(), 0);
+        if (!owner.empty() && !validation::is_uuid(owner))
+          e.add("owner_account_id", "invalid_format", "アカウントIDの形式が正しくありません", "must be a UUID");
+        return e;
+      },
+      [&](db::Tx& tx, const Principal&) {
+        OrgRow row = registration_row(o);
+        row.state = "draft";
+        row.owner_account_id = owner;
+        store::insert(tx, row);
+        return row.id;
+      },
+      [&](db::Tx& tx, const OrgRow& current) {
+        OrgRow updated = current;
+        fill(o, updated);
+        store::edit_content(tx, updated);
+        if (!owner.empty() && owner != current.owner_account_id) store::set_owner(tx, current.id, owner);
       },
       resp);
 }

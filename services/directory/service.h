@@ -39,6 +39,8 @@ class DirectoryServiceImpl final : public DirectoryService::Service {
   grpc::Status AdminListOrganizations(grpc::ServerContext*, const AdminListOrganizationsRequest*,
                                       ListOrganizationsResponse*) override;
   grpc::Status CreateOrganization(grpc::ServerContext*, const RegisterOrganizationRequest*, Organization*) override;
+  grpc::Status ImportOrganization(grpc::ServerContext*, const ImportOrganizationRequest*,
+                                  civic::common::ImportResult*) override;
   grpc::Status UpdateOrganization(grpc::ServerContext*, const UpdateOrganizationRequest*, Organization*) override;
   grpc::Status UpdateOwnOrganization(grpc::ServerContext*, const UpdateOrganizationRequest*,
                                      UpdateOwnOrganizationResponse*) override;

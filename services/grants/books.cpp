@@ -155,6 +155,7 @@ rpc::Collection<BookRow, Book> GrantsServiceImpl::book_collection() {
           },
       .erase = [](db::Tx& tx, const BookRow& row) { store::erase_book(tx, row.id); },
       .written = [this] { books_.catch_up(); },
+      .table = "books",
   };
 }
 
@@ -167,6 +168,28 @@ Status GrantsServiceImpl::CreateBook(grpc::ServerContext* ctx, const SaveBookReq
         row.created_by = p.account_id();
         store::insert_book(tx, row);  // a receipt number already catalogued: unique violation, 409
         return row.id;
+      },
+      resp);
+}
+
+// A book of the former catalogue; its receipt number stays unique (another record
+// with it: 409).
+Status GrantsServiceImpl::ImportBook(grpc::ServerContext* ctx, const ImportBookRequest* req,
+                                     civic::common::ImportResult* resp) {
+  return books_admin_.import(
+      ctx, "ImportBook", req->meta(), req->book(), [&] { return validate(req->book()); },
+      [&](db::Tx& tx, const Principal& p) {
+        BookRow row = row_of(req->book());
+        row.id = crypto::uuid_v4();
+        row.created_by = p.account_id();
+        store::insert_book(tx, row);
+        return row.id;
+      },
+      [&](db::Tx& tx, const BookRow& current) {
+        BookRow row = row_of(req->book());
+        row.id = current.id;
+        row.version = current.version;
+        store::update_book(tx, row);
       },
       resp);
 }

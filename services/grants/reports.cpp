@@ -201,6 +201,7 @@ rpc::Collection<ReportRow, Report> GrantsServiceImpl::report_collection() {
           },
       .erase = [](db::Tx& tx, const ReportRow& row) { store::erase_report(tx, row.id); },
       .written = [this] { events_written_(); },
+      .table = "reports",
   };
 }
 
@@ -216,6 +217,20 @@ Status GrantsServiceImpl::CreateReport(grpc::ServerContext* ctx, const SaveRepor
   return reports_.create(
       ctx, "CreateReport", [&] { return validate(req->report()); },
       [&](db::Tx& tx, const Principal& p) { return insert_new(tx, req->report(), p, "draft"); }, resp);
+}
+
+Status GrantsServiceImpl::ImportReport(grpc::ServerContext* ctx, const ImportReportRequest* req,
+                                       civic::common::ImportResult* resp) {
+  return reports_.import(
+      ctx, "ImportReport", req->meta(), req->report(), [&] { return validate(req->report()); },
+      [&](db::Tx& tx, const Principal& p) { return insert_new(tx, req->report(), p, "draft"); },
+      [&](db::Tx& tx, const ReportRow& current) {
+        ReportRow row = row_of(req->report());
+        row.id = current.id;
+        row.version = current.version;
+        store::update_report(tx, row);
+      },
+      resp);
 }
 
 Status GrantsServiceImpl::UpdateReport(grpc::ServerContext* ctx, const SaveReportRequest* req, Report* resp) {

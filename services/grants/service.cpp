@@ -173,6 +173,7 @@ GrantsServiceImpl::GrantsServiceImpl(db::Pool& pool, GrantsConfig config, rpc::T
             index_.catch_up();
             events_written_();
           },
+      .table = "grants",
   };
   books_admin_ = book_collection();
   reports_ = report_collection();
@@ -275,6 +276,20 @@ Status GrantsServiceImpl::UpdateGrant(grpc::ServerContext* ctx, const SaveGrantR
         row.id = current.id;
         row.version = req->grant().version();
         return store::update(tx, row);
+      },
+      resp);
+}
+
+Status GrantsServiceImpl::ImportGrant(grpc::ServerContext* ctx, const ImportGrantRequest* req,
+                                      civic::common::ImportResult* resp) {
+  return grants_.import(
+      ctx, "ImportGrant", req->meta(), req->grant(), [&] { return validate(req->grant(), *taxonomies_.snapshot()); },
+      [&](db::Tx& tx, const Principal& p) { return insert_new(tx, req->grant(), p, "draft"); },
+      [&](db::Tx& tx, const GrantRow& current) {
+        GrantRow row = row_of(req->grant());
+        row.id = current.id;
+        row.version = current.version;
+        store::update(tx, row);
       },
       resp);
 }

@@ -48,6 +48,9 @@ class GrantsServiceImpl final : public GrantsService::Service {
   // the rest one line each.
   grpc::Status CreateGrant(grpc::ServerContext*, const SaveGrantRequest*, Grant*) override;
   grpc::Status UpdateGrant(grpc::ServerContext*, const SaveGrantRequest*, Grant*) override;
+  grpc::Status ImportGrant(grpc::ServerContext*, const ImportGrantRequest*, civic::common::ImportResult*) override;
+  grpc::Status ImportBook(grpc::ServerContext*, const ImportBookRequest*, civic::common::ImportResult*) override;
+  grpc::Status ImportReport(grpc::ServerContext*, const ImportReportRequest*, civic::common::ImportResult*) override;
   grpc::Status CreateBook(grpc::ServerContext*, const SaveBookRequest*, Book*) override;
   grpc::Status UpdateBook(grpc::ServerContext*, const SaveBookRequest*, Book*) override;
   grpc::Status CreateReport(grpc::ServerContext*, const SaveReportRequest*, Report*) override;

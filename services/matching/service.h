@@ -31,6 +31,7 @@ class MatchingServiceImpl final : public MatchingService::Service {
 
   grpc::Status GetMyProfile(grpc::ServerContext*, const civic::common::Empty*, Member*) override;
   grpc::Status SaveMyProfile(grpc::ServerContext*, const SaveProfileRequest*, Member*) override;
+  grpc::Status ImportMember(grpc::ServerContext*, const ImportMemberRequest*, civic::common::ImportResult*) override;
   grpc::Status RequestMembershipChange(grpc::ServerContext*, const MembershipRequest*, Member*) override;
   grpc::Status ListMembers(grpc::ServerContext*, const ListMembersRequest*, ListMembersResponse*) override;
   grpc::Status GetMember(grpc::ServerContext*, const GetMemberRequest*, Member*) override;

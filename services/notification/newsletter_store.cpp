@@ -74,9 +74,11 @@ void erase_newsletter(db::Tx& tx, std::string_view id) {
 }
 
 void set_newsletter_state(db::Tx& tx, std::string_view id, std::string_view state) {
-  tx.exec(kSetState, id, state);
+  set_back_number_state(tx, id, state);
   if (state == "published") tx.exec(kStartDelivery, id);
 }
+
+void set_back_number_state(db::Tx& tx, std::string_view id, std::string_view state) { tx.exec(kSetState, id, state); }
 
 NewsletterPage published_newsletters(db::Tx& tx, std::string_view site, int limit, int offset) {
   db::Where w;

@@ -95,6 +95,15 @@ bool token_shaped(const std::string& token) {
     return std::isalnum(c) || c == '-' || c == '_' || c == '.';
   });
 }
+// A new issue from `n`, a draft entered by `p`; its id.
+std::string insert_new(db::Tx& tx, const Newsletter& n, const Principal& p) {
+  NewsletterRow row = row_of(n);
+  row.id = crypto::uuid_v4();
+  row.created_by = p.account_id();
+  store::insert_newsletter(tx, row);
+  return row.id;
+}
+
 } // namespace
 
 std::string derived_key(const std::string& hmac_key, std::string_view purpose) {
@@ -285,6 +294,8 @@ rpc::Collection<NewsletterRow, Newsletter> NotificationServiceImpl::newsletter_c
           },
       .erase = [](db::Tx& tx, const NewsletterRow& row) { store::erase_newsletter(tx, row.id); },
       .written = [this] { queued_(); },  // a published issue: the sender starts its delivery
+      .table = "newsletters",
+      .set_imported_state = store::set_back_number_state,
   };
 }
 
@@ -292,12 +303,20 @@ Status NotificationServiceImpl::CreateNewsletter(grpc::ServerContext* ctx, const
                                                  Newsletter* resp) {
   return newsletters_.create(
       ctx, "CreateNewsletter", [&] { return validate(req->newsletter()); },
-      [&](db::Tx& tx, const Principal& p) {
+      [&](db::Tx& tx, const Principal& p) { return insert_new(tx, req->newsletter(), p); }, resp);
+}
+
+// A back number of the former mail magazine: listed as it was, never sent again.
+Status NotificationServiceImpl::ImportNewsletter(grpc::ServerContext* ctx, const ImportNewsletterRequest* req,
+                                                 civic::common::ImportResult* resp) {
+  return newsletters_.import(
+      ctx, "ImportNewsletter", req->meta(), req->newsletter(), [&] { return validate(req->newsletter()); },
+      [&](db::Tx& tx, const Principal& p) { return insert_new(tx, req->newsletter(), p); },
+      [&](db::Tx& tx, const NewsletterRow& current) {
         NewsletterRow row = row_of(req->newsletter());
-        row.id = crypto::uuid_v4();
-        row.created_by = p.account_id();
-        store::insert_newsletter(tx, row);
-        return row.id;
+        row.id = current.id;
+        row.version = current.version;
+        store::update_newsletter(tx, row);
       },
       resp);
 }

@@ -110,6 +110,8 @@ bool update_newsletter(db::Tx& tx, const NewsletterRow& n);
 std::optional<NewsletterRow> find_newsletter(db::Tx& tx, std::string_view id, bool for_update = false);
 /// Moves to `state`; the first publication also starts its delivery (never a second one).
 void set_newsletter_state(db::Tx& tx, std::string_view id, std::string_view state);
+/// The state alone: a back number of the former system is published without being sent.
+void set_back_number_state(db::Tx& tx, std::string_view id, std::string_view state);
 /// Deletes the issue with its delivery cursor (its sent mails stay in the mail record).
 void erase_newsletter(db::Tx& tx, std::string_view id);
 struct NewsletterPage {

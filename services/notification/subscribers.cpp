@@ -9,6 +9,7 @@
 #include "notification/service.h"
 #include "notification/store.h"
 #include "rpc/audit.h"
+#include "rpc/imports.h"
 #include "rpc/outbox.h"
 #include "rpc/server.h"
 
@@ -86,23 +87,21 @@ Status NotificationServiceImpl::AddSubscriber(grpc::ServerContext* ctx, const Ad
 Status NotificationServiceImpl::ImportSubscriber(grpc::ServerContext* ctx, const ImportSubscriberRequest* req,
                                                  civic::common::ImportResult* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "ImportSubscriber", [&](const Principal& p) {
-    if (!rpc::has_role(p, "service") || p.caller() != "import")
-      return Status(StatusCode::PERMISSION_DENIED, "権限がありません");
+    if (Status s = rpc::require_importer(p); !s.ok()) return s;
     Errors e;
-    e.text("legacy_id", req->legacy_id(), {.max_chars = 64});
+    rpc::check_meta(e, req->meta());
     e.one_of("site", req->site(), {"supernet", "aikasanet"});
     e.email("email", req->email());
-    if (!req->subscribed_at().empty() && !validation::is_timestamp(req->subscribed_at()))
-      e.add("subscribed_at", "invalid_format", "日時の形式が正しくありません", "must be a date or an RFC 3339 time");
     if (!e.empty()) return rpc::invalid(e);
+    const std::string& legacy_id = req->meta().legacy_id();
     std::string key = subscriber_key(config_.hmac_key, req->email());
     // validate_only (tools/import --dry-run) runs all of it and rolls it back.
     auto done = [&]() -> Status {
-      if (req->validate_only()) throw rpc::Abort{Status::OK};
+      if (req->meta().validate_only()) throw rpc::Abort{Status::OK};
       return Status::OK;
     };
     return pool_.transaction([&](db::Tx& tx) {
-      if (auto known = store::find_subscriber_by_legacy_id(tx, req->site(), req->legacy_id())) {
+      if (auto known = store::find_subscriber_by_legacy_id(tx, req->site(), legacy_id)) {
         resp->set_id(known->id);
         bool same = sealer_.open(known->email_sealed, known->id).value_or("") == req->email();
         resp->set_outcome(same ? "unchanged" : "updated");
@@ -110,15 +109,14 @@ Status NotificationServiceImpl::ImportSubscriber(grpc::ServerContext* ctx, const
         return done();
       }
       if (auto here = store::find_subscriber(tx, req->site(), key)) {
-        store::set_subscriber_legacy_id(tx, here->id, req->legacy_id());
+        store::set_subscriber_legacy_id(tx, here->id, legacy_id);
         resp->set_id(here->id);
         resp->set_outcome("unchanged");
         return done();
       }
       SubscriberRow s{crypto::uuid_v4(), req->site(), "", "active"};
       s.email_sealed = sealer_.seal(req->email(), s.id);
-      store::insert_imported_subscriber(tx, s, key, req->legacy_id(),
-                                        req->subscribed_at().empty() ? "" : time::in_tokyo(req->subscribed_at()));
+      store::insert_imported_subscriber(tx, s, key, legacy_id, rpc::imported(req->meta()).created_at);
       resp->set_id(s.id);
       resp->set_outcome("created");
       return done();

@@ -42,8 +42,9 @@ using rpc::not_found;
 
 std::vector<std::string> list(const google::protobuf::RepeatedPtrField<std::string>& r) { return {r.begin(), r.end()}; }
 
-// Every REC-1 item, and who submits it.
-Errors validate(const Event& ev, const rpc::Taxonomies& tax) {
+// Every REC-1 item, and who submits it (an event of the former system may have no
+// submitter on record: `submitter_required` false).
+Errors validate(const Event& ev, const rpc::Taxonomies& tax, bool submitter_required = true) {
   Errors e;
   e.one_of("category", ev.category(), {"event", "course", "participation", "other"});
   e.text("organizer", ev.organizer(), {.max_chars = 200});
@@ -73,8 +74,8 @@ Errors validate(const Event& ev, const rpc::Taxonomies& tax) {
   e.email("contact_email", ev.contact_email(), false);
   e.text("co_organizers", ev.co_organizers(), {.required = false, .max_chars = 1000, .multiline = true});
   e.http_url("url", ev.url(), false);
-  e.text("submitter_name", ev.submitter_name(), {.max_chars = 100});
-  e.email("submitter_email", ev.submitter_email());
+  e.text("submitter_name", ev.submitter_name(), {.required = submitter_required, .max_chars = 100});
+  e.email("submitter_email", ev.submitter_email(), submitter_required);
   return e;
 }
 
@@ -290,7 +291,25 @@ rpc::Collection<store::EventRow, Event> RecruitmentServiceImpl::event_collection
             events_written_();
             events_.catch_up();  // a published event's new dates and text are listed at once
           },
+      .table = "events",
   };
+}
+
+// An event of the former system, with its submitter when it had one.
+Status RecruitmentServiceImpl::ImportEvent(grpc::ServerContext* ctx, const ImportEventRequest* req,
+                                           civic::common::ImportResult* resp) {
+  const Event& ev = req->event();
+  return events_admin_.import(
+      ctx, "ImportEvent", req->meta(), ev, [&] { return validate(ev, *taxonomies_.snapshot(), false); },
+      [&](db::Tx& tx, const Principal&) {
+        store::EventRow fresh;
+        fresh.id = crypto::uuid_v4();
+        fresh.state = "draft";
+        store::insert_event(tx, row_of(ev, sealer_, fresh));
+        return fresh.id;
+      },
+      [&](db::Tx& tx, const store::EventRow& current) { store::update_event(tx, row_of(ev, sealer_, current)); },
+      resp);
 }
 
 // 募集情報修正依頼: the address that submitted the event confirms, staff apply; the

@@ -183,8 +183,9 @@ void RecruitmentServiceImpl::render(const store::RecruitmentRow& row, bool full,
 }
 
 // recruitment.published for matching: MAT-2's inputs and where organiser mails go.
-void RecruitmentServiceImpl::announce(db::Tx& tx, const store::RecruitmentRow& row) {
+void RecruitmentServiceImpl::announce(db::Tx& tx, const store::RecruitmentRow& row, bool imported) {
   civic::events::RecruitmentPublished ev;
+  ev.set_imported(imported);
   ev.set_id(row.id);
   ev.set_organization_id(row.organization_id);
   ev.set_organization_name(row.organization_name);
@@ -643,7 +644,51 @@ rpc::Collection<store::RecruitmentRow, Recruitment> RecruitmentServiceImpl::recr
       // Drafts were never announced; an archived recruitment was withdrawn when archived.
       .erase = [](db::Tx& tx, const store::RecruitmentRow& row) { store::erase(tx, row.id); },
       .written = [this] { events_written_(); },
+      .table = "recruitments",
+      // Matching learns of a published one (its one-click links and the group's page),
+      // without mailing anyone; an archived one it never knew.
+      .imported =
+          [this](db::Tx& tx, const std::string& id) {
+            auto row = store::find(tx, id);
+            if (row->state == "published") announce(tx, *row, true);
+            else if (row->state == "archived") withdraw(tx, id);
+          },
   };
+}
+
+// A recruitment of the former system, of a group imported before it (its directory id
+// and name as given); published ones are known to matching but mailed to nobody.
+Status RecruitmentServiceImpl::ImportRecruitment(grpc::ServerContext* ctx, const ImportRecruitmentRequest* req,
+                                                 civic::common::ImportResult* resp) {
+  const Recruitment& r = req->recruitment();
+  auto content = [&](store::RecruitmentRow row) {
+    row.organization_id = r.organization_id();
+    row.organization_name = r.organization_name();
+    row.owner_account_id = req->owner_account_id();
+    return row_of(r, sealer_, std::move(row));
+  };
+  return recruitments_.import(
+      ctx, "ImportRecruitment", req->meta(), *req,
+      [&] {
+        Errors e = validate(r, *taxonomies_.snapshot());
+        if (!validation::is_uuid(r.organization_id()))
+          e.add("organization_id", "required", "募集する団体を指定してください", "the recruiting group is required");
+        e.text("organization_name", r.organization_name(), {.max_chars = 200});
+        if (!req->owner_account_id().empty() && !validation::is_uuid(req->owner_account_id()))
+          e.add("owner_account_id", "invalid_format", "アカウントIDの形式が正しくありません", "must be a UUID");
+        return e;
+      },
+      [&](db::Tx& tx, const Principal&) {
+        // The group may not have reached this replica yet (directory's announcement is on
+        // its way): it stands in, hidden, until the announcement says what it is.
+        store::expect_organization(tx, r.organization_id(), req->owner_account_id(), r.organization_name());
+        store::RecruitmentRow fresh;
+        fresh.id = crypto::uuid_v4();
+        fresh.state = "draft";
+        store::insert(tx, content(fresh));
+        return fresh.id;
+      },
+      [&](db::Tx& tx, const store::RecruitmentRow& current) { store::update(tx, content(current)); }, resp);
 }
 
 Status EventSinkImpl::Deliver(grpc::ServerContext* ctx, const civic::events::Event* event,

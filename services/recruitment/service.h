@@ -54,6 +54,8 @@ class RecruitmentServiceImpl final : public RecruitmentService::Service {
 
   grpc::Status ListRecruitments(grpc::ServerContext*, const ListRecruitmentsRequest*, ListRecruitmentsResponse*) override;
   grpc::Status GetRecruitment(grpc::ServerContext*, const GetRecruitmentRequest*, Recruitment*) override;
+  grpc::Status ImportRecruitment(grpc::ServerContext*, const ImportRecruitmentRequest*, civic::common::ImportResult*) override;
+  grpc::Status ImportEvent(grpc::ServerContext*, const ImportEventRequest*, civic::common::ImportResult*) override;
   grpc::Status RecruitmentCalendar(grpc::ServerContext*, const CalendarRequest*, CalendarResponse*) override;
   grpc::Status CreateRecruitment(grpc::ServerContext*, const SaveRecruitmentRequest*, Recruitment*) override;
   grpc::Status UpdateRecruitment(grpc::ServerContext*, const SaveRecruitmentRequest*, Recruitment*) override;
@@ -107,7 +109,7 @@ class RecruitmentServiceImpl final : public RecruitmentService::Service {
   /// types, decided by content) within the flyers' limits.
   grpc::Status add_flyer(const rpc::Principal& p, const std::string& id, const civic::common::HttpBody& file,
                          std::string_view owner, const std::vector<std::string>& allowed, Flyer* resp);
-  void announce(db::Tx& tx, const store::RecruitmentRow& row);
+  void announce(db::Tx& tx, const store::RecruitmentRow& row, bool imported = false);
   void withdraw(db::Tx& tx, const std::string& id);
   grpc::Status respond(grpc::ServerContext* ctx, const char* method, const std::string& recruitment_id,
                        const std::string& text, bool apply, SubmittedResponse* resp);

@@ -91,6 +91,14 @@ void upsert_organization(db::Tx& tx, const OrgRow& o) {
   tx.exec(kUpsertOrg, o.id, o.owner_account_id, o.kind, o.name, o.visible, o.recruits);
 }
 
+void expect_organization(db::Tx& tx, const std::string& id, const std::string& owner_account_id,
+                         const std::string& name) {
+  tx.exec("INSERT INTO organizations (id, owner_account_id, kind, name, visible, recruits) VALUES ($1::uuid, "
+          "coalesce(nullif($2, '')::uuid, '00000000-0000-0000-0000-000000000000'), 'group', $3, false, true) "
+          "ON CONFLICT (id) DO NOTHING",
+          id, owner_account_id, name);
+}
+
 std::optional<OrgRow> organization_of(db::Tx& tx, const std::string& account_id) {
   db::Result r = tx.exec(kOrgOf, account_id);
   if (r.empty()) return std::nullopt;

@@ -15,6 +15,10 @@ struct OrgRow {
   bool visible = false, recruits = false;
 };
 void upsert_organization(db::Tx& tx, const OrgRow& o);
+/// A group the directory has not announced yet (an import's): a hidden stand-in, which
+/// its announcement then overwrites; nothing when the group is known.
+void expect_organization(db::Tx& tx, const std::string& id, const std::string& owner_account_id,
+                         const std::string& name);
 /// The organisation `account_id` registered (at most one on Aikasanet).
 std::optional<OrgRow> organization_of(db::Tx& tx, const std::string& account_id);
 

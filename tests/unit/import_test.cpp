@@ -2,6 +2,11 @@
 // UTF-8 or CP932, the values people typed, the mapping and the report.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
 #include "import/csv.h"
 #include "import/mapping.h"
 #include "import/report.h"
@@ -141,6 +146,78 @@ TEST_CASE("a mapping turns a record into fields: labels to codes, defaults, norm
   CHECK(bad.problems[0].first == "site");
   CHECK(bad.problems[0].second.find("火星ネット") != std::string::npos);
   CHECK(bad.problems[1].first == "subscribed_at");
+}
+
+TEST_CASE("a mapping's lists, counts, HTML and constants: WordPress terms and posts as the services take them",
+          "[unit]") {
+  Mapping m;
+  m.entity = "grants";
+  m.columns = {{"meta.legacy_id", "ID"}, {"grant.fields", "terms:grant_field"}, {"grant.purpose", "post_content"},
+               {"report.headcount", "meta:headcount"}, {"meta.created_at", "post_date"}};
+  m.defaults = {{"meta.state", "published"}};  // no column: a constant
+  m.values = {{"grant.fields", {{"保健・医療・福祉", "f01"}, {"まちづくり", "f03"}}}};
+  m.types = {{"grant.fields", "list"}, {"grant.purpose", "html"}, {"report.headcount", "int"}, {"meta.created_at", "date"}};
+  std::map<std::string, size_t> header = {{"ID", 0}, {"terms:grant_field", 1}, {"post_content", 2},
+                                          {"meta:headcount", 3}, {"post_date", 4}};
+  Row ok = map_row(m, header, {"701", "保健・医療・福祉|まちづくり、保健・医療・福祉",
+                               "<!-- wp:paragraph --><p>一行目<br>二行目 &amp; &lt;三&gt;</p><p></p><p>次の段落</p>",
+                               "１，２００", "0000-00-00 00:00:00"});
+  CHECK(ok.problems.empty());
+  CHECK(ok.fields["grant.fields"] == std::string("f01") + kListSeparator + "f03");  // each once, in order
+  CHECK(ok.fields["grant.purpose"] == "一行目\n二行目 & <三>\n\n次の段落");
+  CHECK(ok.fields["report.headcount"] == "1200");
+  CHECK(ok.fields["meta.created_at"].empty());  // WordPress's "no date"
+  CHECK(ok.fields["meta.state"] == "published");
+
+  Row bad = map_row(m, header, {"702", "まちづくり|宇宙開発", "", "たくさん", ""});
+  REQUIRE(bad.problems.size() == 2);
+  CHECK(bad.problems[0].first == "grant.fields");
+  CHECK(bad.problems[0].second.find("宇宙開発") != std::string::npos);
+  CHECK(bad.problems[1] == std::pair<std::string, std::string>{"report.headcount", "数字で入力してください"});
+
+  // A service names its own field ("name" of ImportGrant); the report names the mapping's.
+  CHECK(field_of(m, "purpose") == "grant.purpose");
+  CHECK(field_of(m, "meta.legacy_id") == "meta.legacy_id");
+  CHECK(field_of(m, "unknown") == "unknown");
+}
+
+TEST_CASE("HTML of WordPress posts becomes plain text, nothing of the markup left", "[unit]") {
+  CHECK(html_to_text("<h2>見出し</h2>\n<ul><li>一</li><li>二</li></ul>") == "見出し\n\n一\n二");
+  CHECK(html_to_text("<script>alert(1)</script>本文") == "alert(1)本文");  // tags go; text stays text
+  CHECK(html_to_text("a < b and <!-- never closed") == "a < b and <!-- never closed");  // text, not markup
+  CHECK(html_to_text("&amp;lt;") == "&lt;");
+  CHECK(integer("０１２").value == "12");
+  CHECK_FALSE(integer("-3").value);
+  CHECK_FALSE(integer("1234567890").value);
+}
+
+TEST_CASE("mappings load in order with shared label tables, and a bad one is refused naming its file", "[unit]") {
+  auto dir = std::filesystem::temp_directory_path() / ("mappings-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir / "values");
+  std::ofstream(dir / "values" / "towns.json") << R"({"下関市": "shimonoseki"})";
+  std::ofstream(dir / "b.json") << R"({"entity": "events", "order": 2, "call": "civic.x.Y/Z",
+    "table": {"name": "wp_posts", "id": "ID", "where": {"post_type": ["event"]}, "terms": "wp_"},
+    "columns": {"meta.legacy_id": "ID", "event.municipality": "meta:town"},
+    "values": {"event.municipality": "@towns"}})";
+  std::ofstream(dir / "a.json") << R"({"entity": "accounts", "order": 1, "call": "civic.x.Y/Z", "file": "u.csv",
+    "columns": {"meta.legacy_id": "ID"}})";
+  auto loaded = load_mappings(dir.string());
+  REQUIRE(loaded.size() == 2);
+  CHECK(loaded[0].name == "a");
+  CHECK_FALSE(loaded[0].from_dump());
+  CHECK(loaded[1].table.where.at("post_type") == std::vector<std::string>{"event"});
+  CHECK(loaded[1].values.at("event.municipality").at("下関市") == "shimonoseki");
+
+  for (const char* bad : {
+           R"({"entity": "x", "call": "c", "file": "u.csv", "table": {"name": "t", "id": "ID"}, "columns": {"meta.legacy_id": "ID"}})",
+           R"({"entity": "x", "call": "c", "table": {"name": "t; DROP TABLE x", "id": "ID"}, "columns": {"meta.legacy_id": "ID"}})",
+           R"({"entity": "x", "call": "c", "file": "u.csv", "columns": {"name": "N"}})",
+           R"({"entity": "x", "call": "c", "file": "u.csv", "columns": {"meta.legacy_id": "ID"}, "types": {"meta.legacy_id": "money"}})"}) {
+    std::ofstream(dir / "c.json") << bad;
+    INFO(bad);
+    CHECK_THROWS_WITH(load_mappings(dir.string()), Catch::Contains("c.json"));
+  }
+  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("the report lists refused and changed rows, then the counts, as Excel-safe CSV", "[unit]") {

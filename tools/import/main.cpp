@@ -1,26 +1,30 @@
-// tools/import (issue 15, OPS-5): the former system's data, handed over as CSV files,
-// entered through the services' import calls, with a row-level report.
+// tools/import (issue 15, OPS-5): the former system's data — the WordPress MySQL dump
+// and the CSV files of the hand-over — entered through the services' import calls, with
+// a row-level report.
 //
-//   civic_import --csv DIR --report FILE.csv [--mapping DIR] [--encoding auto|utf-8|cp932] [--dry-run]
+//   civic_import [--dump FILE.sql] [--csv DIR] --report FILE.csv [--mapping DIR]
+//                [--encoding auto|utf-8|cp932] [--work DIR] [--dry-run]
 //
-// Each mapping (tools/import/mapping/*.json, in their order) names a file in DIR; its
-// first record is the header. Every record is read, mapped, normalised and handed to its
-// service; what is refused or changed goes to the report with its file and line. A
-// re-run is safe and resumes an interrupted one: every call is idempotent by legacy id.
-// --dry-run checks every record as for real and writes nothing. Not yet: --dump (the
-// WordPress MySQL dump, see docs/import.md).
+// Each mapping (tools/import/mapping/*.json, in their order) names a CSV file in DIR or
+// a table of the dump, and the import call taking its records. The dump is loaded into
+// a throwaway MariaDB (mariadb.h). Every record is read, mapped, normalised, its links
+// (legacy ids of records imported before it) resolved, and handed to its service; what
+// is refused or changed goes to the report with its source. A re-run is safe and
+// resumes an interrupted one: every call is idempotent by legacy id. --dry-run checks
+// every record as for real and writes nothing.
 #include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <set>
+#include <optional>
 #include <sstream>
 
 #include "core/log.h"
 #include "import/csv.h"
 #include "import/mapping.h"
+#include "import/mariadb.h"
 #include "import/report.h"
 #include "import/services.h"
 
@@ -30,13 +34,14 @@ using namespace civic::import;
 namespace {
 
 struct Options {
-  std::string csv_dir, report, mapping_dir = CIVIC_IMPORT_MAPPING_DIR, encoding = "auto";
+  std::string dump, csv_dir, report, mapping_dir = CIVIC_IMPORT_MAPPING_DIR, encoding = "auto", work_dir = ".run/import";
   bool dry_run = false;
 };
 
 int usage(const std::string& problem) {
   std::cerr << "civic_import: " << problem << "\n"
-            << "usage: civic_import --csv DIR --report FILE.csv [--mapping DIR] [--encoding auto|utf-8|cp932] [--dry-run]\n";
+            << "usage: civic_import [--dump FILE.sql] [--csv DIR] --report FILE.csv [--mapping DIR]\n"
+               "                    [--encoding auto|utf-8|cp932] [--work DIR] [--dry-run]\n";
   return 2;
 }
 
@@ -52,12 +57,14 @@ class Progress {
   void step(size_t done) {
     bool tty = isatty(STDOUT_FILENO);
     if (!tty && done % 1000 != 0 && done != total_) return;
-    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    if (tty && done % 20 != 0 && done != total_) return;
+    double secs = seconds();
     double eta = done ? secs / double(done) * double(total_ - done) : 0;
     std::ostringstream line;
     line << entity_ << ": " << done << "/" << total_ << " (" << int(secs) << " s, about " << int(eta) << " s left)";
     std::cout << (tty ? "\r" : "") << line.str() << (tty && done != total_ ? "" : "\n") << std::flush;
   }
+  double seconds() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count(); }
 
  private:
   std::string entity_;
@@ -65,12 +72,10 @@ class Progress {
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
-void import_file(const Mapping& m, const Options& o, Services& services, Report& report) {
+// The records of a CSV mapping's file: header first. nullopt when the file is not there.
+std::optional<std::vector<Record>> csv_records(const Mapping& m, const Options& o) {
   std::filesystem::path path = std::filesystem::path(o.csv_dir) / m.file;
-  if (!std::filesystem::exists(path)) {
-    std::cout << m.entity << ": " << path.string() << " is not there; skipped\n";
-    return;
-  }
+  if (!std::filesystem::exists(path)) return std::nullopt;
   std::ifstream in(path, std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   std::optional<Encoding> encoding = encoding_named(o.encoding);
@@ -82,51 +87,89 @@ void import_file(const Mapping& m, const Options& o, Services& services, Report&
   }
   auto records = read_csv(bytes, *encoding);
   if (records.empty() || !records[0].error.empty()) throw std::runtime_error(m.file + ": no readable header line");
-  std::map<std::string, size_t> header;
-  for (size_t i = 0; i < records[0].fields.size(); ++i) header[records[0].fields[i]] = i;
-  std::string missing;
-  for (const auto& [field, column] : m.columns)
-    if (!header.count(column)) missing += (missing.empty() ? "" : "、") + column;
-  if (!missing.empty())
-    throw std::runtime_error(m.file + ": the columns " + missing + " are missing (mapping " + m.entity + ".json)");
+  return records;
+}
 
-  Counts& counts = report.counts(m.entity);
-  std::map<std::string, size_t> seen;  // legacy id -> line
-  Progress progress(m.entity, records.size() - 1);
-  for (size_t i = 1; i < records.size(); ++i) {
-    const Record& r = records[i];
-    std::string source = m.file + ":" + std::to_string(r.line);
-    ++counts.read;
-    progress.step(i);
-    if (!r.error.empty()) {
-      report.rejected(m.entity, source, "", "", r.error, "");
-      ++counts.rejected;
-      continue;
+class Importer {
+ public:
+  Importer(const Options& o, Services& services, Report& report) : o_(o), services_(services), report_(report) {}
+
+  void run(const Mapping& m, const std::vector<Record>& records) {
+    std::map<std::string, size_t> header;
+    for (size_t i = 0; i < records[0].fields.size(); ++i) header[records[0].fields[i]] = i;
+    std::string missing;
+    // A meta key or taxonomy no row has is simply empty; a table column or CSV header must be there.
+    auto optional = [&](const std::string& c) { return m.from_dump() && (c.rfind("meta:", 0) == 0 || c.rfind("terms:", 0) == 0); };
+    for (const auto& [field, column] : m.columns)
+      if (!header.count(column) && !optional(column)) missing += (missing.empty() ? "" : "、") + column;
+    if (!missing.empty())
+      throw std::runtime_error((m.from_dump() ? m.table.name : m.file) + ": the columns " + missing +
+                               " are missing (mapping " + m.name + ".json)");
+    Counts& counts = report_.counts(m.entity);
+    std::map<std::string, size_t> seen;  // legacy id -> line
+    Progress progress(m.entity, records.size() - 1);
+    for (size_t i = 1; i < records.size(); ++i) {
+      one(m, header, records[i], counts, seen);
+      progress.step(i);
     }
+    counts.seconds += progress.seconds();
+  }
+
+ private:
+  const Options& o_;
+  Services& services_;
+  Report& report_;
+  std::map<std::string, std::map<std::string, std::string>> ids_;  // entity -> legacy id -> id here
+
+  void one(const Mapping& m, const std::map<std::string, size_t>& header, const Record& r, Counts& counts,
+           std::map<std::string, size_t>& seen) {
+    ++counts.read;
     Row row = map_row(m, header, r.fields);
-    std::string legacy_id = row.fields["legacy_id"];
+    const std::string legacy_id = row.fields["meta.legacy_id"];
+    std::string source = m.from_dump() ? m.table.name + " " + m.table.id + "=" + legacy_id
+                                       : m.file + ":" + std::to_string(r.line);
+    if (!r.error.empty()) {
+      report_.rejected(m.entity, source, "", "", r.error, "");
+      ++counts.rejected;
+      return;
+    }
     if (auto [at, fresh] = seen.emplace(legacy_id, r.line); !fresh && !legacy_id.empty())
-      row.problems.push_back({"legacy_id", "旧IDが重複しています（" + std::to_string(at->second) + "行目と同じ）"});
-    std::vector<std::pair<std::string, std::string>> problems = row.problems;
+      row.problems.push_back({"meta.legacy_id", m.from_dump() ? "旧IDが重複しています"
+                                                              : "旧IDが重複しています（" + std::to_string(at->second) +
+                                                                    "行目と同じ）"});
+    // Links: a legacy id of a record imported before becomes its id here.
+    for (const auto& [field, entity] : m.links) {
+      std::string& value = row.fields[field];
+      if (value.empty()) continue;
+      auto known = ids_[entity].find(value);
+      if (known == ids_[entity].end())
+        row.problems.push_back({field, "旧ID「" + value + "」の" + entity + "が取り込まれていません"});
+      else
+        value = known->second;
+    }
     Services::Result result;
+    std::vector<std::pair<std::string, std::string>> problems = row.problems;
     if (problems.empty()) {
-      result = services.import(m.entity, row.fields, o.dry_run);
+      result = services_.import(m, row.fields, o_.dry_run);
       problems = result.problems;
     }
-    for (const auto& [field, reason] : problems)
-      report.rejected(m.entity, source, legacy_id, field, reason, masked(m, field, row.given[field]));
+    for (const auto& [field, reason] : problems) {
+      std::string f = field_of(m, field);
+      report_.rejected(m.entity, source, legacy_id, f, reason, masked(m, f, row.given[f]));
+    }
     if (!problems.empty()) {
       ++counts.rejected;
-      continue;
+      return;
     }
+    ids_[m.entity][legacy_id] = result.id;
     for (const auto& field : row.changed)
-      report.changed(m.entity, source, legacy_id, field, masked(m, field, row.given[field]),
-                     masked(m, field, row.fields[field]));
+      report_.changed(m.entity, source, legacy_id, field, masked(m, field, row.given[field]),
+                      masked(m, field, row.fields[field]));
     if (result.outcome == "created") ++counts.created;
     else if (result.outcome == "updated") ++counts.updated;
     else ++counts.unchanged;
   }
-}
+};
 
 } // namespace
 
@@ -135,28 +178,45 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   for (size_t i = 0; i < args.size(); ++i) {
     auto value = [&]() -> std::string { return i + 1 < args.size() ? args[++i] : ""; };
-    if (args[i] == "--csv") o.csv_dir = value();
+    if (args[i] == "--dump") o.dump = value();
+    else if (args[i] == "--csv") o.csv_dir = value();
     else if (args[i] == "--report") o.report = value();
     else if (args[i] == "--mapping") o.mapping_dir = value();
     else if (args[i] == "--encoding") o.encoding = value();
+    else if (args[i] == "--work") o.work_dir = value();
     else if (args[i] == "--dry-run") o.dry_run = true;
-    else if (args[i] == "--dump") return usage("--dump (the WordPress MySQL dump) is not supported yet; see docs/import.md");
     else return usage("unknown argument " + args[i]);
   }
-  if (o.csv_dir.empty() || o.report.empty()) return usage("--csv and --report are required");
+  if ((o.dump.empty() && o.csv_dir.empty()) || o.report.empty())
+    return usage("--report and at least one of --dump and --csv are required");
   if (o.encoding != "auto" && !encoding_named(o.encoding)) return usage("unknown encoding " + o.encoding);
   log::init("import", "warn");
   try {
     auto mappings = load_mappings(o.mapping_dir);
     Services services;
+    for (const auto& m : mappings) services.check(m);
+    std::unique_ptr<ThrowawayMariaDB> legacy;
+    if (!o.dump.empty() && !std::filesystem::is_regular_file(o.dump)) throw std::runtime_error(o.dump + ": no such file");
+    if (!o.dump.empty()) {
+      auto t0 = std::chrono::steady_clock::now();
+      std::cout << "loading " << o.dump << " into a throwaway MariaDB..." << std::flush;
+      legacy = std::make_unique<ThrowawayMariaDB>(o.work_dir);
+      legacy->load(o.dump);
+      std::cout << " done in " << int(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count())
+                << " s\n";
+    }
     Report report;
+    Importer importer(o, services, report);
     if (o.dry_run) std::cout << "dry run: every record is checked, nothing is written\n";
     for (const auto& m : mappings) {
-      if (!Services::knows(m.entity)) {
-        std::cout << m.entity << ": no import call yet; skipped\n";
+      std::optional<std::vector<Record>> records;
+      if (m.from_dump() && legacy) records = legacy->rows(m.table);
+      else if (!m.from_dump() && !o.csv_dir.empty()) records = csv_records(m, o);
+      if (!records) {
+        std::cout << m.name << ": " << (m.from_dump() ? "no --dump" : "no " + m.file + " in --csv") << "; skipped\n";
         continue;
       }
-      import_file(m, o, services, report);
+      importer.run(m, *records);
     }
     std::ofstream(o.report, std::ios::binary) << report.csv();
     std::cout << report.summary() << "report: " << o.report << "\n";

@@ -37,7 +37,8 @@ std::string Report::summary() const {
   for (const auto& [entity, c] : counts_)
     out += entity + ": read " + std::to_string(c.read) + ", created " + std::to_string(c.created) + ", updated " +
            std::to_string(c.updated) + ", unchanged " + std::to_string(c.unchanged) + ", rejected " +
-           std::to_string(c.rejected) + "\n";
+           std::to_string(c.rejected) +
+           (c.seconds > 0 ? ", " + std::to_string(int(c.read / c.seconds)) + " rows/s" : "") + "\n";
   return out;
 }
 

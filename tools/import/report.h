@@ -11,6 +11,7 @@ namespace civic::import {
 
 struct Counts {
   int read = 0, created = 0, updated = 0, unchanged = 0, rejected = 0;
+  double seconds = 0;  // spent on the entity, for the rate in the summary
 };
 
 class Report {

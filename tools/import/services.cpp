@@ -1,19 +1,93 @@
 #include "import/services.h"
 
-#include <grpcpp/grpcpp.h>
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/message.h>
+#include <grpcpp/impl/client_unary_call.h>
+#include <grpcpp/impl/codegen/proto_utils.h>
+#include <grpcpp/impl/rpc_method.h>
 
+#include <algorithm>
 #include <stdexcept>
 
+#include "civic/auth.pb.h"
 #include "civic/common.pb.h"
+#include "civic/content.pb.h"
+#include "civic/directory.pb.h"
+#include "civic/grants.pb.h"
+#include "civic/matching.pb.h"
+#include "civic/notification.pb.h"
+#include "civic/recruitment.pb.h"
 #include "core/config.h"
 #include "rpc/principal.h"
 
 namespace civic::import {
 namespace {
 
-std::string field(const std::map<std::string, std::string>& f, const char* name) {
-  auto it = f.find(name);
-  return it == f.end() ? "" : it->second;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+
+// Every service's messages linked in, so the mappings can name any call.
+void link_descriptors() {
+  for (const auto* d : {civic::auth::ImportAccountRequest::descriptor(), civic::content::Article::descriptor(),
+                        civic::directory::Organization::descriptor(), civic::grants::Grant::descriptor(),
+                        civic::matching::Member::descriptor(), civic::notification::Newsletter::descriptor(),
+                        civic::recruitment::Event::descriptor()})
+    (void)d;
+}
+
+// The field at `path` ("grant.name") of `type`, with the messages on the way; nullptr
+// when a part is missing.
+const FieldDescriptor* field_at(const google::protobuf::Descriptor* type, const std::string& path,
+                                std::vector<const FieldDescriptor*>* way = nullptr) {
+  size_t start = 0;
+  while (true) {
+    size_t dot = path.find('.', start);
+    const FieldDescriptor* f = type->FindFieldByName(path.substr(start, dot == std::string::npos ? dot : dot - start));
+    if (!f) return nullptr;
+    if (dot == std::string::npos) return f;
+    if (f->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE || f->is_repeated()) return nullptr;
+    if (way) way->push_back(f);
+    type = f->message_type();
+    start = dot + 1;
+  }
+}
+
+// Sets `value` at `path` of `msg`; a reason when the value does not fit the field.
+std::string set(Message* msg, const std::string& path, const std::string& value) {
+  std::vector<const FieldDescriptor*> way;
+  const FieldDescriptor* f = field_at(msg->GetDescriptor(), path, &way);
+  for (const auto* step : way) msg = msg->GetReflection()->MutableMessage(msg, step);
+  const auto* r = msg->GetReflection();
+  std::vector<std::string> items;
+  if (f->is_repeated()) {
+    for (size_t start = 0; start <= value.size() && !value.empty();) {
+      size_t end = value.find(kListSeparator, start);
+      items.push_back(value.substr(start, end == std::string::npos ? end : end - start));
+      if (end == std::string::npos) break;
+      start = end + 1;
+    }
+  } else if (!value.empty()) {
+    items.push_back(value);
+  }
+  for (const auto& v : items) {
+    switch (f->cpp_type()) {
+      case FieldDescriptor::CPPTYPE_STRING:
+        f->is_repeated() ? r->AddString(msg, f, v) : r->SetString(msg, f, v);
+        break;
+      case FieldDescriptor::CPPTYPE_BOOL:
+        if (v != "true" && v != "false") return "「はい」か「いいえ」（1 か 0）で指定してください";
+        f->is_repeated() ? r->AddBool(msg, f, v == "true") : r->SetBool(msg, f, v == "true");
+        break;
+      case FieldDescriptor::CPPTYPE_INT32: {
+        if (v.empty() || v.size() > 9 || !std::all_of(v.begin(), v.end(), ::isdigit)) return "数字で入力してください";
+        f->is_repeated() ? r->AddInt32(msg, f, std::stoi(v)) : r->SetInt32(msg, f, std::stoi(v));
+        break;
+      }
+      default:
+        return "この項目には取り込めません";  // check() refuses such mappings first
+    }
+  }
+  return "";
 }
 
 // A refusal as the report lists it: each field violation, or the status message.
@@ -30,49 +104,66 @@ Services::Result refused(const grpc::Status& st) {
 
 } // namespace
 
-Services::Services() : key_(config::secret("INTERNAL_HMAC_KEY")) {
-  auto channel = [](const char* var, const char* fallback) {
-    return grpc::CreateChannel(config::str(var, fallback), grpc::InsecureChannelCredentials());
-  };
-  auth_ = civic::auth::AuthService::NewStub(channel("AUTH_SERVICE_ADDR", "127.0.0.1:50051"));
-  notification_ = civic::notification::NotificationService::NewStub(
-      channel("NOTIFICATION_SERVICE_ADDR", "127.0.0.1:50052"));
+Services::Services() : key_(config::secret("INTERNAL_HMAC_KEY")) { link_descriptors(); }
+
+const google::protobuf::MethodDescriptor* Services::method(const Mapping& m) const {
+  size_t slash = m.call.find('/');
+  const auto* pool = google::protobuf::DescriptorPool::generated_pool();
+  const auto* service = slash == std::string::npos ? nullptr : pool->FindServiceByName(m.call.substr(0, slash));
+  return service ? service->FindMethodByName(m.call.substr(slash + 1)) : nullptr;
 }
 
-bool Services::knows(const std::string& entity) { return entity == "accounts" || entity == "subscribers"; }
+void Services::check(const Mapping& m) const {
+  auto fail = [&](const std::string& what) { throw std::runtime_error("mapping " + m.name + ": " + what); };
+  const auto* call = method(m);
+  if (!call) fail("no call " + m.call + " (service/method, e.g. civic.grants.GrantsService/ImportGrant)");
+  if (call->output_type() != civic::common::ImportResult::descriptor() ||
+      !field_at(call->input_type(), "meta.validate_only"))
+    fail(m.call + " is not an import call");
+  auto check_field = [&](const std::string& path) {
+    const FieldDescriptor* f = field_at(call->input_type(), path);
+    if (!f) fail(path + " is not a field of " + call->input_type()->full_name());
+    if (f->cpp_type() != FieldDescriptor::CPPTYPE_STRING && f->cpp_type() != FieldDescriptor::CPPTYPE_BOOL &&
+        f->cpp_type() != FieldDescriptor::CPPTYPE_INT32)
+      fail(path + " is not a text, number or flag field");
+  };
+  for (const auto& [path, column] : m.columns) check_field(path);
+  for (const auto& [path, value] : m.defaults) check_field(path);
+}
 
-Services::Result Services::import(const std::string& entity, const std::map<std::string, std::string>& f, bool dry_run) {
+Services::Result Services::import(const Mapping& m, const std::map<std::string, std::string>& fields, bool dry_run) {
+  const auto* call = method(m);
+  const std::string& package = call->service()->file()->package();  // civic.grants
+  std::string service = package.substr(package.rfind('.') + 1);
+  auto& channel = channels_[service];
+  if (!channel) {
+    std::string var = service + "_SERVICE_ADDR";
+    std::transform(var.begin(), var.end(), var.begin(), ::toupper);
+    std::string address = config::str(var.c_str(), "");
+    if (address.empty()) throw std::runtime_error(var + " is not set (tools/dev import sets it)");
+    channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  }
+  auto* factory = google::protobuf::MessageFactory::generated_factory();
+  std::unique_ptr<Message> request(factory->GetPrototype(call->input_type())->New());
+  civic::common::ImportResult result;
+  Result refusals;
+  for (const auto& [path, value] : fields)
+    if (std::string reason = set(request.get(), path, value); !reason.empty()) refusals.problems.push_back({path, reason});
+  if (!refusals.problems.empty()) return refusals;
+  if (dry_run) set(request.get(), "meta.validate_only", "true");
+
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   rpc::Principal p;
   p.add_roles("service");
   p.set_caller("import");
   rpc::attach(ctx, p, key_);
-  grpc::Status st;
-  civic::common::ImportResult result;
-  if (entity == "accounts") {
-    civic::auth::ImportAccountRequest req;
-    req.set_legacy_id(field(f, "legacy_id"));
-    req.set_login_id(field(f, "login_id"));
-    req.set_email(field(f, "email"));
-    req.set_email_verified(field(f, "email_verified") == "true");
-    req.set_password_hash(field(f, "password_hash"));
-    req.set_created_at(field(f, "created_at"));
-    req.set_validate_only(dry_run);
-    st = auth_->ImportAccount(&ctx, req, &result);
-  } else if (entity == "subscribers") {
-    civic::notification::ImportSubscriberRequest req;
-    req.set_legacy_id(field(f, "legacy_id"));
-    req.set_site(field(f, "site"));
-    req.set_email(field(f, "email"));
-    req.set_subscribed_at(field(f, "subscribed_at"));
-    req.set_validate_only(dry_run);
-    st = notification_->ImportSubscriber(&ctx, req, &result);
-  } else {
-    throw std::logic_error("no import call for " + entity);
-  }
+  std::string path = "/" + call->service()->full_name() + "/" + call->name();
+  grpc::internal::RpcMethod rpc(path.c_str(), grpc::internal::RpcMethod::NORMAL_RPC);
+  grpc::Status st =
+      grpc::internal::BlockingUnaryCall<Message, Message>(channel.get(), rpc, &ctx, *request, &result);
   if (!st.ok()) return refused(st);
-  return {result.outcome(), {}};
+  return {result.id(), result.outcome(), {}};
 }
 
 } // namespace civic::import

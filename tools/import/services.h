@@ -1,39 +1,50 @@
 // The services' import calls (issue 15 item 3), signed as the service principal
 // "import": each record enters through its owning service, validated, sealed and
-// indexed as one entered today.
+// indexed as one entered today. The call and the request's fields come from the
+// mapping (civic.grants.GrantsService/ImportGrant, "grant.name", ...), so a new kind of
+// record is a mapping and an import call, not a change here. A service's address is
+// <PACKAGE>_SERVICE_ADDR (GRANTS_SERVICE_ADDR for civic.grants).
 #pragma once
+#include <grpcpp/grpcpp.h>
+
 #include <map>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "civic/auth.grpc.pb.h"
-#include "civic/notification.grpc.pb.h"
+#include "import/mapping.h"
+
+namespace google::protobuf {
+class MethodDescriptor;
+}
 
 namespace civic::import {
 
 class Services {
  public:
-  /// Addresses from AUTH_SERVICE_ADDR and NOTIFICATION_SERVICE_ADDR; the key from
-  /// INTERNAL_HMAC_KEY.
+  /// The key from INTERNAL_HMAC_KEY.
   Services();
 
+  /// Throws std::runtime_error naming the mapping when its call does not exist, is not
+  /// an import call (a request with `meta`, answering ImportResult), or a field path
+  /// is not a text, number, flag or list field of the request.
+  void check(const Mapping& m) const;
+
   struct Result {
+    std::string id;
     std::string outcome;                                        // created, updated, unchanged; empty when refused
     std::vector<std::pair<std::string, std::string>> problems;  // field (may be empty), reason
   };
-  /// Whether an entity of a mapping has an import call.
-  static bool knows(const std::string& entity);
-  /// One record of `entity`. `dry_run`: checked as for real, nothing written. Throws
-  /// std::runtime_error when a service cannot be reached (the run stops; re-running
-  /// resumes, as every call is idempotent).
-  Result import(const std::string& entity, const std::map<std::string, std::string>& fields, bool dry_run);
+  /// One record through the mapping's call. `dry_run`: checked as for real, nothing
+  /// written. Throws std::runtime_error when a service cannot be reached (the run stops;
+  /// re-running resumes, as every call is idempotent).
+  Result import(const Mapping& m, const std::map<std::string, std::string>& fields, bool dry_run);
 
  private:
   std::string key_;
-  std::unique_ptr<civic::auth::AuthService::Stub> auth_;
-  std::unique_ptr<civic::notification::NotificationService::Stub> notification_;
+  std::map<std::string, std::shared_ptr<grpc::Channel>> channels_;  // by package
+  const google::protobuf::MethodDescriptor* method(const Mapping& m) const;
 };
 
 } // namespace civic::import

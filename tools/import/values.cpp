@@ -1,5 +1,6 @@
 #include "import/values.h"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <regex>
@@ -112,6 +113,73 @@ Value date(std::string_view given) {
   }
   if (!real_date(y, mo, d)) return {std::nullopt, "存在しない日付です"};
   return {ymd(y, mo, d), ""};
+}
+
+Value integer(std::string_view given) {
+  std::string s = text::normalize(given);
+  s.erase(std::remove(s.begin(), s.end(), ','), s.end());
+  static const std::regex kInt("[0-9]{1,9}");
+  if (!std::regex_match(s, kInt)) return {std::nullopt, "数字で入力してください"};
+  s.erase(0, std::min(s.find_first_not_of('0'), s.size() - 1));
+  return {s, ""};
+}
+
+std::string html_to_text(std::string_view html) {
+  static const std::array<std::pair<std::string_view, std::string_view>, 8> kEntities = {
+      {{"&nbsp;", " "}, {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&#039;", "'"}, {"&#39;", "'"},
+       {"&hellip;", "…"}, {"&amp;", "&"}}};  // &amp; last: "&amp;lt;" is the text "&lt;"
+  std::string out;
+  size_t i = 0;
+  while (i < html.size()) {
+    if (html.compare(i, 4, "<!--") == 0) {
+      size_t end = html.find("-->", i + 4);
+      i = end == std::string_view::npos ? html.size() : end + 3;
+      continue;
+    }
+    if (html[i] == '<') {
+      size_t end = html.find('>', i + 1);
+      if (end == std::string_view::npos) {  // a lone "<" is text
+        out += html.substr(i);
+        break;
+      }
+      std::string tag(html.substr(i + 1, end - i - 1));
+      for (auto& c : tag) c = char(std::tolower(static_cast<unsigned char>(c)));
+      bool closing = !tag.empty() && tag[0] == '/';
+      std::string name = tag.substr(closing ? 1 : 0);
+      name = name.substr(0, name.find_first_of(" \t\n/"));
+      // A line ends at <br> and after a block; a paragraph leaves a blank line.
+      if (name == "br") out += '\n';
+      else if (closing && name == "p") out += "\n\n";
+      else if (closing && (name == "div" || name == "li" || name == "tr" || (name.size() == 2 && name[0] == 'h' &&
+                                                                                 name[1] >= '1' && name[1] <= '6')))
+        out += '\n';
+      i = end + 1;
+      continue;
+    }
+    out += html[i++];
+  }
+  for (const auto& [entity, text] : kEntities)
+    for (size_t at = 0; (at = out.find(entity, at)) != std::string::npos; at += text.size())
+      out.replace(at, entity.size(), text);
+  // Lines trimmed; at most one blank line in a row; none at either end.
+  std::string clean;
+  int blank = 0;
+  size_t start = 0;
+  while (start <= out.size()) {
+    size_t end = out.find('\n', start);
+    std::string line = out.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    line.erase(0, line.find_first_not_of(" \t\r"));
+    line.erase(line.find_last_not_of(" \t\r") + 1);
+    if (line.empty()) ++blank;
+    else {
+      if (!clean.empty()) clean += blank ? "\n\n" : "\n";
+      clean += line;
+      blank = 0;
+    }
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return clean;
 }
 
 } // namespace civic::import

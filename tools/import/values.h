@@ -28,4 +28,14 @@ Value postal_code(std::string_view given);
 /// (平成32年), is refused.
 Value date(std::string_view given);
 
+/// A count: full-width digits and thousands separators accepted ("１，２００" -> "1200");
+/// anything else refused.
+Value integer(std::string_view given);
+
+/// The text of HTML as WordPress stores a post (the block editor's comments, tags,
+/// entities): paragraphs and <br> become line breaks, tags and comments go, the common
+/// entities are decoded, runs of blank lines shrink to one. The result is plain text,
+/// escaped wherever it is shown like any text typed today.
+std::string html_to_text(std::string_view html);
+
 } // namespace civic::import
