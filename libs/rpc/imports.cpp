@@ -3,6 +3,8 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
+#include <memory>
+
 #include "core/crypto.h"
 #include "core/time.h"
 #include "rpc/server.h"
@@ -41,7 +43,15 @@ std::string import_digest(const common::ImportMeta& meta, const google::protobuf
     common::ImportMeta how = meta;
     how.clear_validate_only();
     how.SerializeToCodedStream(&out);
-    content.SerializeToCodedStream(&out);
+    // A request passed whole carries meta too: a dry run's digest is a real run's.
+    std::unique_ptr<google::protobuf::Message> copy(content.New());
+    copy->CopyFrom(content);
+    if (const auto* f = copy->GetDescriptor()->FindFieldByName("meta");
+        f && f->message_type() == common::ImportMeta::descriptor() && copy->GetReflection()->HasField(*copy, f)) {
+      auto* m = copy->GetReflection()->MutableMessage(copy.get(), f);
+      m->GetReflection()->ClearField(m, m->GetDescriptor()->FindFieldByName("validate_only"));
+    }
+    copy->SerializeToCodedStream(&out);
   }
   return crypto::sha256(bytes);
 }

@@ -58,6 +58,8 @@ class NotificationServiceImpl final : public NotificationService::Service {
   grpc::Status CreateNewsletter(grpc::ServerContext*, const SaveNewsletterRequest*, Newsletter*) override;
   grpc::Status ImportNewsletter(grpc::ServerContext*, const ImportNewsletterRequest*,
                                 civic::common::ImportResult*) override;
+  grpc::Status ImportLineFriend(grpc::ServerContext*, const ImportLineFriendRequest*,
+                                civic::common::ImportResult*) override;
   grpc::Status UpdateNewsletter(grpc::ServerContext*, const SaveNewsletterRequest*, Newsletter*) override;
   CIVIC_STAFF_COLLECTION(Newsletter, Newsletter, newsletters_)
   // お問い合わせ (contact.cpp).

@@ -199,4 +199,14 @@ int add_bounce(db::Tx& tx, std::string_view key, std::string_view error) {
                  .int64(0));
 }
 
+void save_line_friend(db::Tx& tx, const LineFriendRow& f) {
+  tx.exec("INSERT INTO line_friends_import (id, legacy_id, line_user_key, line_user_id_sealed, display_name_sealed, "
+          "account_id, followed_at) VALUES ($1::uuid, $2, $3::bytea, $4::bytea, $5::bytea, nullif($6, '')::uuid, "
+          "nullif($7, '')::timestamptz) ON CONFLICT (id) DO UPDATE SET line_user_key = excluded.line_user_key, "
+          "line_user_id_sealed = excluded.line_user_id_sealed, display_name_sealed = excluded.display_name_sealed, "
+          "account_id = excluded.account_id, followed_at = excluded.followed_at, updated_at = now()",
+          f.id, f.legacy_id, db::Bytes{f.line_user_key}, db::Bytes{f.line_user_id_sealed},
+          db::Bytes{f.display_name_sealed}, f.account_id, f.followed_at);
+}
+
 } // namespace civic::notification::store

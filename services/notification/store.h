@@ -169,5 +169,12 @@ std::optional<DeliveryBatch> next_delivery_batch(db::Tx& tx, int limit);
 /// Moves the cursor past `last_id`, counts `queued` more, and ends the delivery when `done`.
 void advance_delivery(db::Tx& tx, std::string_view newsletter_id, std::string_view last_id, int queued, bool done);
 
+/// A LINE friend of the former site (issue 15), written or refreshed by id; a user id
+/// already kept under another legacy id is a unique violation (409).
+struct LineFriendRow {
+  std::string id, legacy_id, line_user_key, line_user_id_sealed, display_name_sealed, account_id, followed_at;
+};
+void save_line_friend(db::Tx& tx, const LineFriendRow& f);
+
 } // namespace store
 } // namespace civic::notification

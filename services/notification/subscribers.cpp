@@ -1,6 +1,8 @@
 // NTF-4: staff manage mail-magazine members — list by site, state or address, add on a
 // person's request (recorded as staff-added with the note), stop, delete, export — and
 // a member's profile choice subscribes its verified address (issue 14).
+#include <regex>
+
 #include "core/csv.h"
 #include "core/log.h"
 #include "core/paging.h"
@@ -120,6 +122,43 @@ Status NotificationServiceImpl::ImportSubscriber(grpc::ServerContext* ctx, const
       resp->set_id(s.id);
       resp->set_outcome("created");
       return done();
+    });
+  });
+}
+
+// Issue 15 item 5: a LINE friend of the former site's official account, kept (user id
+// and name sealed, found by a keyed hash) in a staging table for the LINE integration
+// (issue 16). A re-run refreshes what changed there.
+Status NotificationServiceImpl::ImportLineFriend(grpc::ServerContext* ctx, const ImportLineFriendRequest* req,
+                                                 civic::common::ImportResult* resp) {
+  static const std::regex kLineUser("U[0-9a-f]{32}");
+  return rpc::guarded(ctx, config_.hmac_key, "ImportLineFriend", [&](const Principal& p) {
+    if (Status s = rpc::require_importer(p); !s.ok()) return s;
+    Errors e;
+    rpc::check_meta(e, req->meta());
+    if (!std::regex_match(req->line_user_id(), kLineUser))
+      e.add("line_user_id", "invalid_format", "LINEのユーザーIDは U と16進数32桁です", "must be U and 32 hex digits");
+    e.text("display_name", req->display_name(), {.required = false, .max_chars = 100});
+    if (!req->account_id().empty() && !validation::is_uuid(req->account_id()))
+      e.add("account_id", "invalid_format", "アカウントIDの形式が正しくありません", "must be a UUID");
+    if (!e.empty()) return rpc::invalid(e);
+    const std::string& legacy_id = req->meta().legacy_id();
+    std::string digest = rpc::import_digest(req->meta(), *req);
+    return pool_.transaction([&](db::Tx& tx) {
+      auto known = rpc::find_import(tx, "line_friend", legacy_id);
+      std::string id = known ? known->id : crypto::uuid_v4();
+      resp->set_id(id);
+      if (known && known->digest == digest) {
+        resp->set_outcome("unchanged");
+        return Status::OK;
+      }
+      store::save_line_friend(tx, {id, legacy_id, address_key(config_.hmac_key, "line.user", req->line_user_id()),
+                                   sealer_.seal(req->line_user_id(), id), sealer_.seal(req->display_name(), id),
+                                   req->account_id(), rpc::imported(req->meta()).created_at});
+      rpc::save_import(tx, "line_friend", legacy_id, id, digest);
+      resp->set_outcome(known ? "updated" : "created");
+      if (req->meta().validate_only()) throw rpc::Abort{Status::OK};  // checked; rolled back
+      return Status::OK;
     });
   });
 }

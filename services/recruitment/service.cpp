@@ -12,6 +12,7 @@
 #include "core/time.h"
 #include "core/validation.h"
 #include "rpc/audit.h"
+#include "rpc/imports.h"
 #include "rpc/json.h"
 #include "rpc/oneclick.h"
 #include "rpc/outbox.h"
@@ -689,6 +690,58 @@ Status RecruitmentServiceImpl::ImportRecruitment(grpc::ServerContext* ctx, const
         return fresh.id;
       },
       [&](db::Tx& tx, const store::RecruitmentRow& current) { store::update(tx, content(current)); }, resp);
+}
+
+// One entry of the former system's application and inquiry history: sealed as today's
+// (the sender's name, address and phone as they were, and the message), dated as sent,
+// counted by the one-application rule, mailed to nobody. A re-run leaves it as it is.
+Status RecruitmentServiceImpl::ImportSubmission(grpc::ServerContext* ctx, const ImportSubmissionRequest* req,
+                                                civic::common::ImportResult* resp) {
+  return rpc::guarded(ctx, config_.hmac_key, "ImportSubmission", [&](const Principal& p) {
+    if (Status s = rpc::require_importer(p); !s.ok()) return s;
+    Errors e;
+    rpc::check_meta(e, req->meta());
+    e.one_of("kind", req->kind(), {"application", "inquiry", "member_inquiry"});
+    bool to_member = req->kind() == "member_inquiry";
+    if (!validation::is_uuid(req->from_member_id()))
+      e.add("from_member_id", "required", "送信した会員を指定してください", "the sending member is required");
+    if (to_member && !validation::is_uuid(req->to_member_id()))
+      e.add("to_member_id", "required", "宛先の会員を指定してください", "the member asked is required");
+    if (!to_member && !validation::is_uuid(req->recruitment_id()))
+      e.add("recruitment_id", "required", "募集を指定してください", "the recruitment is required");
+    e.text("name", req->name(), {.required = false, .max_chars = 100});
+    e.email("email", req->email(), false);
+    e.phone("phone", req->phone(), false);
+    e.text("text", req->text(), {.required = false, .max_chars = kLongText, .multiline = true});
+    if (!e.empty()) return rpc::invalid(e);
+    const std::string& legacy_id = req->meta().legacy_id();
+    return pool_.transaction([&](db::Tx& tx) {
+      if (auto known = rpc::find_import(tx, "submission", legacy_id)) {
+        resp->set_id(known->id);
+        resp->set_outcome("unchanged");
+        return Status::OK;
+      }
+      if (!to_member && !store::find(tx, req->recruitment_id())) {
+        if (!req->meta().validate_only())
+          return rpc::invalid("recruitment_id", "not_found", "募集が見つかりません", "no such recruitment");
+        resp->set_outcome("created");  // a dry run did not write the recruitment it links to: checked so far
+        return Status::OK;
+      }
+      std::string id = crypto::uuid_v4();
+      nlohmann::json record = {{"name", req->name()}, {"email", req->email()}, {"phone", req->phone()},
+                               {"text", req->text()}};
+      if (!store::insert_submission(tx, id, req->kind(), to_member ? "" : req->recruitment_id(),
+                                    to_member ? req->to_member_id() : "", req->from_member_id(), false,
+                                    sealer_.seal(record.dump(), id)))
+        return Status(StatusCode::ALREADY_EXISTS, "この会員はこの募集に応募済みです");
+      store::date_submission(tx, id, rpc::imported(req->meta()).created_at);
+      rpc::save_import(tx, "submission", legacy_id, id, rpc::import_digest(req->meta(), *req));
+      resp->set_id(id);
+      resp->set_outcome("created");
+      if (req->meta().validate_only()) throw rpc::Abort{Status::OK};  // checked; rolled back
+      return Status::OK;
+    });
+  });
 }
 
 Status EventSinkImpl::Deliver(grpc::ServerContext* ctx, const civic::events::Event* event,

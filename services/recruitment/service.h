@@ -56,6 +56,8 @@ class RecruitmentServiceImpl final : public RecruitmentService::Service {
   grpc::Status GetRecruitment(grpc::ServerContext*, const GetRecruitmentRequest*, Recruitment*) override;
   grpc::Status ImportRecruitment(grpc::ServerContext*, const ImportRecruitmentRequest*, civic::common::ImportResult*) override;
   grpc::Status ImportEvent(grpc::ServerContext*, const ImportEventRequest*, civic::common::ImportResult*) override;
+  grpc::Status ImportSubmission(grpc::ServerContext*, const ImportSubmissionRequest*,
+                                civic::common::ImportResult*) override;
   grpc::Status RecruitmentCalendar(grpc::ServerContext*, const CalendarRequest*, CalendarResponse*) override;
   grpc::Status CreateRecruitment(grpc::ServerContext*, const SaveRecruitmentRequest*, Recruitment*) override;
   grpc::Status UpdateRecruitment(grpc::ServerContext*, const SaveRecruitmentRequest*, Recruitment*) override;

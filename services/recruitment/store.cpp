@@ -175,6 +175,10 @@ bool insert_submission(db::Tx& tx, const std::string& id, std::string_view kind,
              .affected() == 1;
 }
 
+void date_submission(db::Tx& tx, const std::string& id, const std::string& sent_at) {
+  if (!sent_at.empty()) tx.exec("UPDATE submissions SET created_at = $2::timestamptz WHERE id = $1::uuid", id, sent_at);
+}
+
 std::vector<std::string> applicants(db::Tx& tx, const std::string& recruitment_id) {
   std::vector<std::string> out;
   db::Result r = tx.exec("SELECT DISTINCT from_member_id::text FROM submissions "

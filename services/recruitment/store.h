@@ -68,6 +68,8 @@ std::vector<CalendarItem> calendar(db::Tx& tx, const std::string& first_day, con
 bool insert_submission(db::Tx& tx, const std::string& id, std::string_view kind, const std::string& recruitment_id,
                        const std::string& to_member_id, const std::string& from_member_id, bool via_oneclick,
                        const std::string& sealed);
+/// When a submission carried over from the former system was sent (a Tokyo time).
+void date_submission(db::Tx& tx, const std::string& id, const std::string& sent_at);
 bool oneclick_used(db::Tx& tx, const std::string& token_hash);
 /// The members who applied to the recruitment.
 std::vector<std::string> applicants(db::Tx& tx, const std::string& recruitment_id);

@@ -83,6 +83,7 @@ TEST_CASE("tools/import takes over the WordPress dump and the hand-over CSVs: pu
       "organizations: read 25, created 20, updated 0, unchanged 0, rejected 5",
       "members: read 14, created 13, updated 0, unchanged 0, rejected 1",
       "recruitments: read 5, created 4, updated 0, unchanged 0, rejected 1",
+      "inquiries: read 4, created 3, updated 0, unchanged 0, rejected 1",
       "grants: read 8, created 5, updated 0, unchanged 0, rejected 3",
       "books: read 4, created 4, updated 0, unchanged 0, rejected 0",
       "reports: read 3, created 3, updated 0, unchanged 0, rejected 0",
@@ -92,7 +93,8 @@ TEST_CASE("tools/import takes over the WordPress dump and the hand-over CSVs: pu
       "pages: read 2, created 2, updated 0, unchanged 0, rejected 0",
       "events: read 7, created 5, updated 0, unchanged 0, rejected 2",
       "newsletters: read 3, created 3, updated 0, unchanged 0, rejected 0",
-      "subscribers: read 4, created 4, updated 0, unchanged 0, rejected 0"};
+      "subscribers: read 4, created 4, updated 0, unchanged 0, rejected 0",
+      "line_friends: read 4, created 3, updated 0, unchanged 0, rejected 1"};
   int64_t grants_before = imported("TEST_GRANTS_DB_URL", "grant");
 
   // A dry run checks every record as for real (the same refusals) and writes nothing.
@@ -180,6 +182,16 @@ TEST_CASE("tools/import takes over the WordPress dump and the hand-over CSVs: pu
     db::Connection c(env("TEST_NOTIFICATION_DB_URL"));
     CHECK(c.exec("SELECT count(*) FROM newsletter_deliveries d JOIN import_records i ON i.id = d.newsletter_id")[0]
               .int64(0) == 0);
+  }
+  // The LINE friends wait, sealed, for the LINE integration.
+  {
+    db::Connection c(env("TEST_NOTIFICATION_DB_URL"));
+    auto friends = c.exec("SELECT line_user_id_sealed, display_name_sealed FROM line_friends_import "
+                          "WHERE legacy_id LIKE $1 ORDER BY legacy_id",
+                          "l" + std::to_string(seed) + "-%");
+    REQUIRE(friends.size() == 3);
+    CHECK_FALSE(has(friends[0].bytes(0), samples["line_friend"]["line_user_id"]));  // sealed, not in clear
+    CHECK(friends[0].bytes(1).size() > 20);
   }
   // The login works with the password it had, and is Argon2id from then on.
   CHECK(Client().login(samples["account"]["login"], samples["account"]["password"]).status == 200);
