@@ -3,7 +3,7 @@
 // a row-level report.
 //
 //   civic_import [--dump FILE.sql] [--csv DIR] --report FILE.csv [--mapping DIR]
-//                [--encoding auto|utf-8|cp932] [--work DIR] [--dry-run]
+//                [--encoding auto|utf-8|cp932] [--work DIR] [--jobs N] [--dry-run]
 //
 // Each mapping (tools/import/mapping/*.json, in their order) names a CSV file in DIR or
 // a table of the dump, and the import call taking its records. The dump is loaded into
@@ -14,12 +14,15 @@
 // every record as for real and writes nothing.
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <optional>
+#include <mutex>
 #include <sstream>
+#include <thread>
 
 #include "core/log.h"
 #include "import/csv.h"
@@ -36,12 +39,13 @@ namespace {
 struct Options {
   std::string dump, csv_dir, report, mapping_dir = CIVIC_IMPORT_MAPPING_DIR, encoding = "auto", work_dir = ".run/import";
   bool dry_run = false;
+  int jobs = 4;  // import calls at a time
 };
 
 int usage(const std::string& problem) {
   std::cerr << "civic_import: " << problem << "\n"
             << "usage: civic_import [--dump FILE.sql] [--csv DIR] --report FILE.csv [--mapping DIR]\n"
-               "                    [--encoding auto|utf-8|cp932] [--work DIR] [--dry-run]\n";
+               "                    [--encoding auto|utf-8|cp932] [--work DIR] [--jobs N] [--dry-run]\n";
   return 2;
 }
 
@@ -54,10 +58,13 @@ std::string masked(const Mapping& m, const std::string& field, const std::string
 class Progress {
  public:
   Progress(std::string entity, size_t total) : entity_(std::move(entity)), total_(total) {}
+  // Called a few times a second and at the end: a redrawn line on a terminal, a line per
+  // 1,000 records otherwise.
   void step(size_t done) {
     bool tty = isatty(STDOUT_FILENO);
-    if (!tty && done % 1000 != 0 && done != total_) return;
-    if (tty && done % 20 != 0 && done != total_) return;
+    if (!tty && done / 1000 == shown_ / 1000 && done != total_) return;
+    if (done == shown_ && done != total_) return;
+    shown_ = done;
     double secs = seconds();
     double eta = done ? secs / double(done) * double(total_ - done) : 0;
     std::ostringstream line;
@@ -68,7 +75,7 @@ class Progress {
 
  private:
   std::string entity_;
-  size_t total_;
+  size_t total_, shown_ = 0;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
@@ -105,68 +112,111 @@ class Importer {
     if (!missing.empty())
       throw std::runtime_error((m.from_dump() ? m.table.name : m.file) + ": the columns " + missing +
                                " are missing (mapping " + m.name + ".json)");
-    Counts& counts = report_.counts(m.entity);
-    std::map<std::string, size_t> seen;  // legacy id -> line
     Progress progress(m.entity, records.size() - 1);
-    for (size_t i = 1; i < records.size(); ++i) {
-      one(m, header, records[i], counts, seen);
-      progress.step(i);
-    }
+    // Read, mapped and linked in order; the calls of one entity run `jobs` at a time (its
+    // records are independent: links point to entities imported before it); then
+    // reported in order.
+    std::vector<Task> tasks(records.size() - 1);
+    std::map<std::string, size_t> seen;  // legacy id -> line
+    for (size_t i = 1; i < records.size(); ++i) tasks[i - 1] = prepare(m, header, records[i], seen);
+    bool self_linked = false;
+    for (const auto& [field, entity] : m.links) self_linked = self_linked || entity == m.entity;
+    call_all(m, tasks, self_linked ? 1 : o_.jobs, progress);
+    Counts& counts = report_.counts(m.entity);
+    for (auto& t : tasks) finish(m, t, counts);
     counts.seconds += progress.seconds();
   }
 
  private:
+  struct Task {
+    Row row;
+    std::string legacy_id, source, unreadable;
+    Services::Result result;
+  };
   const Options& o_;
   Services& services_;
   Report& report_;
   std::map<std::string, std::map<std::string, std::string>> ids_;  // entity -> legacy id -> id here
 
-  void one(const Mapping& m, const std::map<std::string, size_t>& header, const Record& r, Counts& counts,
-           std::map<std::string, size_t>& seen) {
-    ++counts.read;
-    Row row = map_row(m, header, r.fields);
-    const std::string legacy_id = row.fields["meta.legacy_id"];
-    std::string source = m.from_dump() ? m.table.name + " " + m.table.id + "=" + legacy_id
-                                       : m.file + ":" + std::to_string(r.line);
+  Task prepare(const Mapping& m, const std::map<std::string, size_t>& header, const Record& r,
+               std::map<std::string, size_t>& seen) {
+    Task t;
+    t.row = map_row(m, header, r.fields);
+    t.legacy_id = t.row.fields["meta.legacy_id"];
+    t.source = m.from_dump() ? m.table.name + " " + m.table.id + "=" + t.legacy_id : m.file + ":" + std::to_string(r.line);
     if (!r.error.empty()) {
-      report_.rejected(m.entity, source, "", "", r.error, "");
-      ++counts.rejected;
-      return;
+      t.unreadable = r.error;
+      return t;
     }
-    if (auto [at, fresh] = seen.emplace(legacy_id, r.line); !fresh && !legacy_id.empty())
-      row.problems.push_back({"meta.legacy_id", m.from_dump() ? "旧IDが重複しています"
-                                                              : "旧IDが重複しています（" + std::to_string(at->second) +
-                                                                    "行目と同じ）"});
+    if (auto [at, fresh] = seen.emplace(t.legacy_id, r.line); !fresh && !t.legacy_id.empty())
+      t.row.problems.push_back({"meta.legacy_id", m.from_dump() ? "旧IDが重複しています"
+                                                                : "旧IDが重複しています（" + std::to_string(at->second) +
+                                                                      "行目と同じ）"});
     // Links: a legacy id of a record imported before becomes its id here.
     for (const auto& [field, entity] : m.links) {
-      std::string& value = row.fields[field];
+      std::string& value = t.row.fields[field];
       if (value.empty()) continue;
       auto known = ids_[entity].find(value);
       if (known == ids_[entity].end())
-        row.problems.push_back({field, "旧ID「" + value + "」の" + entity + "が取り込まれていません"});
+        t.row.problems.push_back({field, "旧ID「" + value + "」の" + entity + "が取り込まれていません"});
       else
         value = known->second;
     }
-    Services::Result result;
-    std::vector<std::pair<std::string, std::string>> problems = row.problems;
-    if (problems.empty()) {
-      result = services_.import(m, row.fields, o_.dry_run);
-      problems = result.problems;
+    return t;
+  }
+
+  // The import calls of the tasks that are ready, `jobs` at a time; the first failure to
+  // reach a service stops them all and is thrown.
+  void call_all(const Mapping& m, std::vector<Task>& tasks, int jobs, Progress& progress) {
+    std::atomic<size_t> next{0}, done{0};
+    std::exception_ptr failure;
+    std::mutex failure_lock;
+    auto worker = [&] {
+      for (size_t i; (i = next++) < tasks.size();) {
+        Task& t = tasks[i];
+        try {
+          if (t.unreadable.empty() && t.row.problems.empty()) t.result = services_.import(m, t.row.fields, o_.dry_run);
+        } catch (...) {
+          std::lock_guard<std::mutex> hold(failure_lock);
+          if (!failure) failure = std::current_exception();
+          next = tasks.size();
+        }
+        ++done;
+      }
+    };
+    std::vector<std::thread> pool;
+    for (int k = 0; k < std::max(1, jobs); ++k) pool.emplace_back(worker);
+    while (done < tasks.size() && !failure) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      progress.step(done);
     }
+    for (auto& th : pool) th.join();
+    if (failure) std::rethrow_exception(failure);
+    progress.step(tasks.size());
+  }
+
+  void finish(const Mapping& m, Task& t, Counts& counts) {
+    ++counts.read;
+    if (!t.unreadable.empty()) {
+      report_.rejected(m.entity, t.source, "", "", t.unreadable, "");
+      ++counts.rejected;
+      return;
+    }
+    auto problems = t.row.problems.empty() ? t.result.problems : t.row.problems;
     for (const auto& [field, reason] : problems) {
       std::string f = field_of(m, field);
-      report_.rejected(m.entity, source, legacy_id, f, reason, masked(m, f, row.given[f]));
+      report_.rejected(m.entity, t.source, t.legacy_id, f, reason, masked(m, f, t.row.given[f]));
     }
     if (!problems.empty()) {
       ++counts.rejected;
       return;
     }
-    ids_[m.entity][legacy_id] = result.id;
-    for (const auto& field : row.changed)
-      report_.changed(m.entity, source, legacy_id, field, masked(m, field, row.given[field]),
-                      masked(m, field, row.fields[field]));
-    if (result.outcome == "created") ++counts.created;
-    else if (result.outcome == "updated") ++counts.updated;
+    ids_[m.entity][t.legacy_id] = t.result.id;
+    for (const auto& field : t.row.changed)
+      report_.changed(m.entity, t.source, t.legacy_id, field, masked(m, field, t.row.given[field]),
+                      masked(m, field, t.row.fields[field]));
+    if (t.result.outcome == "created") ++counts.created;
+    else if (t.result.outcome == "updated") ++counts.updated;
     else ++counts.unchanged;
   }
 };
@@ -185,11 +235,13 @@ int main(int argc, char** argv) {
     else if (args[i] == "--encoding") o.encoding = value();
     else if (args[i] == "--work") o.work_dir = value();
     else if (args[i] == "--dry-run") o.dry_run = true;
+    else if (args[i] == "--jobs") o.jobs = std::atoi(value().c_str());
     else return usage("unknown argument " + args[i]);
   }
   if ((o.dump.empty() && o.csv_dir.empty()) || o.report.empty())
     return usage("--report and at least one of --dump and --csv are required");
   if (o.encoding != "auto" && !encoding_named(o.encoding)) return usage("unknown encoding " + o.encoding);
+  if (o.jobs < 1 || o.jobs > 16) return usage("--jobs must be 1 to 16");
   log::init("import", "warn");
   try {
     auto mappings = load_mappings(o.mapping_dir);

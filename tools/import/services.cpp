@@ -113,7 +113,7 @@ const google::protobuf::MethodDescriptor* Services::method(const Mapping& m) con
   return service ? service->FindMethodByName(m.call.substr(slash + 1)) : nullptr;
 }
 
-void Services::check(const Mapping& m) const {
+void Services::check(const Mapping& m) {
   auto fail = [&](const std::string& what) { throw std::runtime_error("mapping " + m.name + ": " + what); };
   const auto* call = method(m);
   if (!call) fail("no call " + m.call + " (service/method, e.g. civic.grants.GrantsService/ImportGrant)");
@@ -129,20 +129,18 @@ void Services::check(const Mapping& m) const {
   };
   for (const auto& [path, column] : m.columns) check_field(path);
   for (const auto& [path, value] : m.defaults) check_field(path);
+  const std::string& package = call->service()->file()->package();  // civic.grants
+  if (channels_.count(package)) return;
+  std::string var = package.substr(package.rfind('.') + 1) + "_SERVICE_ADDR";
+  std::transform(var.begin(), var.end(), var.begin(), ::toupper);
+  std::string address = config::str(var.c_str(), "");
+  if (address.empty()) throw std::runtime_error(var + " is not set (tools/dev import sets it)");
+  channels_[package] = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
 }
 
 Services::Result Services::import(const Mapping& m, const std::map<std::string, std::string>& fields, bool dry_run) {
   const auto* call = method(m);
-  const std::string& package = call->service()->file()->package();  // civic.grants
-  std::string service = package.substr(package.rfind('.') + 1);
-  auto& channel = channels_[service];
-  if (!channel) {
-    std::string var = service + "_SERVICE_ADDR";
-    std::transform(var.begin(), var.end(), var.begin(), ::toupper);
-    std::string address = config::str(var.c_str(), "");
-    if (address.empty()) throw std::runtime_error(var + " is not set (tools/dev import sets it)");
-    channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
-  }
+  const auto& channel = channels_.at(call->service()->file()->package());  // made by check(); calls share it
   auto* factory = google::protobuf::MessageFactory::generated_factory();
   std::unique_ptr<Message> request(factory->GetPrototype(call->input_type())->New());
   civic::common::ImportResult result;

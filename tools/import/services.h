@@ -27,23 +27,24 @@ class Services {
   Services();
 
   /// Throws std::runtime_error naming the mapping when its call does not exist, is not
-  /// an import call (a request with `meta`, answering ImportResult), or a field path
-  /// is not a text, number, flag or list field of the request.
-  void check(const Mapping& m) const;
+  /// an import call (a request with `meta`, answering ImportResult), a field path is not
+  /// a text, number, flag or list field of the request, or the service's address is not
+  /// set; opens the channel to the service.
+  void check(const Mapping& m);
 
   struct Result {
     std::string id;
     std::string outcome;                                        // created, updated, unchanged; empty when refused
     std::vector<std::pair<std::string, std::string>> problems;  // field (may be empty), reason
   };
-  /// One record through the mapping's call. `dry_run`: checked as for real, nothing
-  /// written. Throws std::runtime_error when a service cannot be reached (the run stops;
+  /// One record through the mapping's call (thread-safe once check()ed). `dry_run`:
+  /// checked as for real, nothing written. Throws std::runtime_error when a service cannot be reached (the run stops;
   /// re-running resumes, as every call is idempotent).
   Result import(const Mapping& m, const std::map<std::string, std::string>& fields, bool dry_run);
 
  private:
   std::string key_;
-  std::map<std::string, std::shared_ptr<grpc::Channel>> channels_;  // by package
+  std::map<std::string, std::shared_ptr<grpc::Channel>> channels_;  // by package, made by check()
   const google::protobuf::MethodDescriptor* method(const Mapping& m) const;
 };
 
