@@ -146,7 +146,7 @@ TEST_CASE("the schema refuses what the service must never write", "[db]") {
   };
   CHECK(refused([](OrgRow& o) { o.kind = "club"; }));
   CHECK(refused([](OrgRow& o) { o.guardian_consent = false; }));
-  CHECK(refused([](OrgRow& o) { o.accepted_terms_version = 0; }));
+  CHECK(refused([](OrgRow& o) { o.accepted_terms_version = -1; }));  // 0: accepted the former system's (an import)
   CHECK(refused([](OrgRow& o) { o.state = "live"; }));
   CHECK(refused([](OrgRow& o) { o.profile = "[1,2]"; }));
   CHECK(refused([](OrgRow& o) { o.name = ""; }));

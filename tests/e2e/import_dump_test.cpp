@@ -189,6 +189,7 @@ TEST_CASE("tools/import takes over the WordPress dump and the hand-over CSVs: pu
   auto got_org = visitor.get("/api/v1/organizations/" + org);
   REQUIRE(got_org.status == 200);
   CHECK(got_org.json()["name"] == samples["organization"]["title"]);
+  CHECK(got_org.json().value("published_at", "").rfind(utc_of_tokyo(samples["organization"]["date"]), 0) == 0);
   std::string rec = record_id("TEST_RECRUITMENT_DB_URL", "recruitment", samples["recruitment"]["legacy_id"]);
   CHECK(eventually([&] { return visitor.get("/api/v1/recruitments/" + rec).status == 200; }));
   nlohmann::json recruitment = visitor.get("/api/v1/recruitments/" + rec).json();
