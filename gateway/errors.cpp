@@ -125,6 +125,7 @@ constexpr HttpError kHttpErrors[] = {
     {431, "HEADERS_TOO_LARGE", "リクエストヘッダが大きすぎます", "Request header fields too large."},
     {500, "INTERNAL", "内部エラーが発生しました", "Internal error."},
     {501, "UNIMPLEMENTED", "対応していない転送形式です", "Unsupported transfer coding."},
+    {502, "BAD_GATEWAY", "応答が大きすぎて返せませんでした", "The answer was too large to pass on."},
     {505, "HTTP_VERSION_NOT_SUPPORTED", "HTTP/1.1 でアクセスしてください", "Use HTTP/1.1."},
 };
 const HttpError& http_error(int status) {

@@ -78,6 +78,8 @@ Gateway::Gateway(GatewayConfig config)
       if (addr == config_.backend_addrs.end()) throw std::invalid_argument("no address configured for backend " + r.backend);
       grpc::ChannelArguments args;
       args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
+      args.SetMaxReceiveMessageSize(config_.max_message_bytes);  // gRPC's default 4 MiB breaks 10 MiB downloads
+      args.SetMaxSendMessageSize(config_.max_message_bytes);
       channels_[r.backend] = grpc::CreateCustomChannel(addr->second, grpc::InsecureChannelCredentials(), args);
     }
     const auto& channel = channels_.at(r.backend);
@@ -504,6 +506,15 @@ Gateway::Outcome Gateway::call(RequestContext& ctx) {
   }
   if (st.ok()) return std::nullopt;
 
+  // A message over the size limit is gRPC's RESOURCE_EXHAUSTED, not a rate limit: a 429
+  // would invite retrying forever. The request side is bounded by the body limits first,
+  // so it is the answer that did not fit.
+  if (st.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED &&
+      st.error_message().find("message larger than max") != std::string::npos) {
+    log::error("backend_message_too_large", {{"request_id", ctx.request_id}, {"backend", route.backend},
+                                             {"grpc", st.error_message()}});
+    return errors::http(502, ctx.english);
+  }
   int retry_after = 0;
   auto details = details_of(st, &retry_after);
   std::string message = st.error_message();

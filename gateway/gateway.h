@@ -42,6 +42,9 @@ struct GatewayConfig {
   std::string cookie_name = "__Host-civic_session";
   bool cookie_secure = true;
   size_t max_body_bytes = 1 << 20;
+  // Largest gRPC message to or from a service (GRPC_MAX_MESSAGE_BYTES): the largest
+  // declared body (10,300 KiB uploads) and the largest download with headroom.
+  int max_message_bytes = 16 << 20;
   std::chrono::milliseconds call_timeout{5000};
   std::chrono::milliseconds fanout_timeout{1000};       // per service, for the home page and site-wide search
   std::chrono::milliseconds view_flush_interval{5000};  // CNT-4: how often counted views go to content

@@ -32,6 +32,7 @@ int main() {
     cfg.cookie_secure = config::boolean("COOKIE_SECURE", true);
     cfg.max_body_bytes = size_t(config::integer("MAX_BODY_BYTES", 1 << 20, 1024, 64 << 20));
     cfg.call_timeout = std::chrono::milliseconds(config::integer("BACKEND_TIMEOUT_MS", 5000, 100, 60000));
+    cfg.max_message_bytes = int(config::integer("GRPC_MAX_MESSAGE_BYTES", 16 << 20, 1 << 20, 256 << 20));
     cfg.fanout_timeout = std::chrono::milliseconds(config::integer("FANOUT_TIMEOUT_MS", 1000, 50, 10000));
     cfg.view_flush_interval = std::chrono::milliseconds(config::integer("VIEW_FLUSH_MS", 5000, 50, 600000));
     cfg.session_cache_ttl = std::chrono::milliseconds(config::integer("SESSION_CACHE_MS", 2000, 0, 60000));

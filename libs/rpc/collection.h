@@ -178,12 +178,12 @@ struct Collection {
   /// One record of the former system (issue 15, tools/import), for the service "import"
   /// only. `validate` names every bad field of `content` (meta's are checked here); in
   /// one transaction the record `meta.legacy_id` became earlier (rpc/imports.h) is found:
-  /// none — `insert` writes it as a draft and returns its id, its dates and state are
+  /// none — `insert` writes it as a draft and returns its id, its state and dates are
   /// set as they were there, `imported` run, "import" recorded: created; the digest of
   /// the same content as last time: unchanged (a later edit here is kept); deleted here
   /// since: unchanged (not brought back); else `update` rewrites the content (the row
-  /// as it is, locked, given) and the state follows: updated. validate_only: all of it,
-  /// rolled back.
+  /// as it is, locked, given), state and dates follow: updated. validate_only: all of
+  /// it, rolled back.
   grpc::Status import(const grpc::ServerContext* ctx, const char* method, const common::ImportMeta& meta,
                       const google::protobuf::Message& content, const std::function<validation::Errors()>& validate,
                       const std::function<std::string(db::Tx&, const Principal&)>& insert,
@@ -209,14 +209,15 @@ struct Collection {
           id = current->id;
           update(tx, *current);
           if (current->state != how.state) (set_imported_state ? set_imported_state : set_state)(tx, id, how.state);
+          stamp_dates(tx, table, id, how);  // a date corrected there follows too
           record_step(tx, p, {entity, id, "import", workflow::parse(current->state),
                               workflow::parse(how.state).value_or(workflow::State::published), {},
                               "旧システムから再移行（旧ID " + meta.legacy_id() + "）"});
           out->set_outcome("updated");
         } else {
           id = insert(tx, p);
-          stamp_dates(tx, table, id, how);
           (set_imported_state ? set_imported_state : set_state)(tx, id, how.state);
+          stamp_dates(tx, table, id, how);
           record_step(tx, p, {entity, id, "import", std::nullopt,
                               workflow::parse(how.state).value_or(workflow::State::published), {},
                               "旧システムから移行（旧ID " + meta.legacy_id() + "）"});

@@ -41,7 +41,11 @@ void serve(const std::string& address, const std::vector<grpc::Service*>& servic
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   builder.AddListeningPort(address, grpc::InsecureServerCredentials());
-  builder.SetMaxReceiveMessageSize(16 * 1024 * 1024);
+  // As the gateway's channels (GRPC_MAX_MESSAGE_BYTES): uploads in, downloads and CSV
+  // exports out, up to the largest declared body with headroom.
+  int max_message = int(config::integer("GRPC_MAX_MESSAGE_BYTES", 16 << 20, 1 << 20, 256 << 20));
+  builder.SetMaxReceiveMessageSize(max_message);
+  builder.SetMaxSendMessageSize(max_message);
   for (auto* s : services) builder.RegisterService(s);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server) throw std::runtime_error("cannot listen on " + address);

@@ -19,8 +19,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <optional>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -119,9 +120,7 @@ class Importer {
     std::vector<Task> tasks(records.size() - 1);
     std::map<std::string, size_t> seen;  // legacy id -> line
     for (size_t i = 1; i < records.size(); ++i) tasks[i - 1] = prepare(m, header, records[i], seen);
-    bool self_linked = false;
-    for (const auto& [field, entity] : m.links) self_linked = self_linked || entity == m.entity;
-    call_all(m, tasks, self_linked ? 1 : o_.jobs, progress);
+    call_all(m, tasks, o_.jobs, progress);
     Counts& counts = report_.counts(m.entity);
     for (auto& t : tasks) finish(m, t, counts);
     counts.seconds += progress.seconds();
@@ -246,7 +245,15 @@ int main(int argc, char** argv) {
   try {
     auto mappings = load_mappings(o.mapping_dir);
     Services services;
-    for (const auto& m : mappings) services.check(m);
+    std::set<std::string> earlier;  // links point to entities imported before (their ids are known)
+    for (const auto& m : mappings) {
+      services.check(m);
+      for (const auto& [field, entity] : m.links)
+        if (!earlier.count(entity))
+          throw std::runtime_error("mapping " + m.name + ": links." + field + " names " + entity +
+                                   ", which is not imported before it (order)");
+      earlier.insert(m.entity);
+    }
     std::unique_ptr<ThrowawayMariaDB> legacy;
     if (!o.dump.empty() && !std::filesystem::is_regular_file(o.dump)) throw std::runtime_error(o.dump + ": no such file");
     if (!o.dump.empty()) {
