@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -63,8 +64,7 @@ class Progress {
   // 1,000 records otherwise.
   void step(size_t done) {
     bool tty = isatty(STDOUT_FILENO);
-    if (!tty && done / 1000 == shown_ / 1000 && done != total_) return;
-    if (done == shown_ && done != total_) return;
+    if (done == shown_ || (!tty && done / 1000 == shown_ / 1000 && done != total_)) return;
     shown_ = done;
     double secs = seconds();
     double eta = done ? secs / double(done) * double(total_ - done) : 0;
@@ -76,7 +76,7 @@ class Progress {
 
  private:
   std::string entity_;
-  size_t total_, shown_ = 0;
+  size_t total_, shown_ = SIZE_MAX;  // nothing shown yet
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
@@ -168,29 +168,30 @@ class Importer {
   // reach a service stops them all and is thrown.
   void call_all(const Mapping& m, std::vector<Task>& tasks, int jobs, Progress& progress) {
     std::atomic<size_t> next{0}, done{0};
-    std::exception_ptr failure;
+    std::atomic<bool> failed{false};
+    std::exception_ptr failure;  // written once, under the lock; read after the joins
     std::mutex failure_lock;
     auto worker = [&] {
-      for (size_t i; (i = next++) < tasks.size();) {
+      for (size_t i; !failed && (i = next++) < tasks.size();) {
         Task& t = tasks[i];
         try {
           if (t.unreadable.empty() && t.row.problems.empty()) t.result = services_.import(m, t.row.fields, o_.dry_run);
         } catch (...) {
           std::lock_guard<std::mutex> hold(failure_lock);
           if (!failure) failure = std::current_exception();
-          next = tasks.size();
+          failed = true;
         }
         ++done;
       }
     };
     std::vector<std::thread> pool;
     for (int k = 0; k < std::max(1, jobs); ++k) pool.emplace_back(worker);
-    while (done < tasks.size() && !failure) {
+    while (done < tasks.size() && !failed) {
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
       progress.step(done);
     }
     for (auto& th : pool) th.join();
-    if (failure) std::rethrow_exception(failure);
+    if (failed) std::rethrow_exception(failure);
     progress.step(tasks.size());
   }
 
