@@ -176,7 +176,8 @@ struct Collection {
   }
 
   /// One record of the former system (issue 15, tools/import), for the service "import"
-  /// only. `validate` names every bad field of `content` (meta's are checked here); in
+  /// only, `request` the whole import request and `meta` its meta. `validate` names every
+  /// bad field of the record (meta's are checked here); in
   /// one transaction the record `meta.legacy_id` became earlier (rpc/imports.h) is found:
   /// none — `insert` writes it as a draft and returns its id, its state and dates are
   /// set as they were there, `imported` run, "import" recorded: created; the digest of
@@ -185,7 +186,7 @@ struct Collection {
   /// as it is, locked, given), state and dates follow: updated. validate_only: all of
   /// it, rolled back.
   grpc::Status import(const grpc::ServerContext* ctx, const char* method, const common::ImportMeta& meta,
-                      const google::protobuf::Message& content, const std::function<validation::Errors()>& validate,
+                      const google::protobuf::Message& request, const std::function<validation::Errors()>& validate,
                       const std::function<std::string(db::Tx&, const Principal&)>& insert,
                       const std::function<void(db::Tx&, const Row&)>& update, common::ImportResult* out) const {
     grpc::Status st = guarded(ctx, *hmac_key, method, [&](const Principal& p) {
@@ -194,7 +195,7 @@ struct Collection {
       check_meta(e, meta);
       if (!e.empty()) return invalid(e);
       Imported how = rpc::imported(meta);
-      std::string digest = import_digest(meta, content);
+      std::string digest = import_digest(request);
       return pool->transaction([&](db::Tx& tx) {
         auto known = find_import(tx, entity, meta.legacy_id());
         std::optional<Row> current;
@@ -204,11 +205,12 @@ struct Collection {
           out->set_outcome("unchanged");
           return grpc::Status::OK;
         }
+        auto write_state = set_imported_state ? set_imported_state : set_state;
         std::string id;
         if (current) {
           id = current->id;
           update(tx, *current);
-          if (current->state != how.state) (set_imported_state ? set_imported_state : set_state)(tx, id, how.state);
+          if (current->state != how.state) write_state(tx, id, how.state);
           stamp_dates(tx, table, id, how);  // a date corrected there follows too
           record_step(tx, p, {entity, id, "import", workflow::parse(current->state),
                               workflow::parse(how.state).value_or(workflow::State::published), {},
@@ -216,7 +218,7 @@ struct Collection {
           out->set_outcome("updated");
         } else {
           id = insert(tx, p);
-          (set_imported_state ? set_imported_state : set_state)(tx, id, how.state);
+          write_state(tx, id, how.state);
           stamp_dates(tx, table, id, how);
           record_step(tx, p, {entity, id, "import", std::nullopt,
                               workflow::parse(how.state).value_or(workflow::State::published), {},

@@ -34,23 +34,18 @@ Imported imported(const common::ImportMeta& meta) {
   return {meta.state().empty() ? "published" : meta.state(), tokyo(meta.created_at()), tokyo(meta.published_at())};
 }
 
-std::string import_digest(const common::ImportMeta& meta, const google::protobuf::Message& content) {
+std::string import_digest(const google::protobuf::Message& request) {
+  // Without validate_only: a dry run's digest is a real run's.
+  std::unique_ptr<google::protobuf::Message> copy(request.New());
+  copy->CopyFrom(request);
+  const auto* meta_field = copy->GetDescriptor()->FindFieldByName("meta");
+  auto* meta = copy->GetReflection()->MutableMessage(copy.get(), meta_field);
+  meta->GetReflection()->ClearField(meta, meta->GetDescriptor()->FindFieldByName("validate_only"));
   std::string bytes;
   {
     google::protobuf::io::StringOutputStream raw(&bytes);
     google::protobuf::io::CodedOutputStream out(&raw);
     out.SetSerializationDeterministic(true);
-    common::ImportMeta how = meta;
-    how.clear_validate_only();
-    how.SerializeToCodedStream(&out);
-    // A request passed whole carries meta too: a dry run's digest is a real run's.
-    std::unique_ptr<google::protobuf::Message> copy(content.New());
-    copy->CopyFrom(content);
-    if (const auto* f = copy->GetDescriptor()->FindFieldByName("meta");
-        f && f->message_type() == common::ImportMeta::descriptor() && copy->GetReflection()->HasField(*copy, f)) {
-      auto* m = copy->GetReflection()->MutableMessage(copy.get(), f);
-      m->GetReflection()->ClearField(m, m->GetDescriptor()->FindFieldByName("validate_only"));
-    }
     copy->SerializeToCodedStream(&out);
   }
   return crypto::sha256(bytes);

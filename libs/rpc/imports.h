@@ -30,9 +30,10 @@ struct Imported {
 };
 Imported imported(const common::ImportMeta& meta);
 
-/// SHA-256 of what an import call carries (its meta but validate_only, and the record's
-/// content), deterministic: the same source row gives the same digest.
-std::string import_digest(const common::ImportMeta& meta, const google::protobuf::Message& content);
+/// SHA-256 of an import request (every import request carries `meta`: its legacy id,
+/// state, dates and content), deterministic and without validate_only: the same source
+/// row gives the same digest, in a dry run too.
+std::string import_digest(const google::protobuf::Message& request);
 
 struct ImportRecord {
   std::string id, digest;

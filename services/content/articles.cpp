@@ -449,7 +449,7 @@ Status ContentServiceImpl::CreateArticle(grpc::ServerContext* ctx, const SaveArt
 Status ContentServiceImpl::ImportArticle(grpc::ServerContext* ctx, const ImportArticleRequest* req,
                                          civic::common::ImportResult* resp) {
   return admin_.import(
-      ctx, "ImportArticle", req->meta(), req->article(), [&] { return validate(req->article()); },
+      ctx, "ImportArticle", req->meta(), *req, [&] { return validate(req->article()); },
       [&](db::Tx& tx, const Principal& p) { return insert_new(tx, req->article(), p); },
       [&](db::Tx& tx, const ArticleRow& current) {
         if (current.kind != req->article().kind())

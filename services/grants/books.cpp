@@ -177,7 +177,7 @@ Status GrantsServiceImpl::CreateBook(grpc::ServerContext* ctx, const SaveBookReq
 Status GrantsServiceImpl::ImportBook(grpc::ServerContext* ctx, const ImportBookRequest* req,
                                      civic::common::ImportResult* resp) {
   return books_admin_.import(
-      ctx, "ImportBook", req->meta(), req->book(), [&] { return validate(req->book()); },
+      ctx, "ImportBook", req->meta(), *req, [&] { return validate(req->book()); },
       [&](db::Tx& tx, const Principal& p) {
         BookRow row = row_of(req->book());
         row.id = crypto::uuid_v4();

@@ -222,7 +222,7 @@ Status GrantsServiceImpl::CreateReport(grpc::ServerContext* ctx, const SaveRepor
 Status GrantsServiceImpl::ImportReport(grpc::ServerContext* ctx, const ImportReportRequest* req,
                                        civic::common::ImportResult* resp) {
   return reports_.import(
-      ctx, "ImportReport", req->meta(), req->report(), [&] { return validate(req->report()); },
+      ctx, "ImportReport", req->meta(), *req, [&] { return validate(req->report()); },
       [&](db::Tx& tx, const Principal& p) { return insert_new(tx, req->report(), p, "draft"); },
       [&](db::Tx& tx, const ReportRow& current) {
         ReportRow row = row_of(req->report());

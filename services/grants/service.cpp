@@ -283,7 +283,7 @@ Status GrantsServiceImpl::UpdateGrant(grpc::ServerContext* ctx, const SaveGrantR
 Status GrantsServiceImpl::ImportGrant(grpc::ServerContext* ctx, const ImportGrantRequest* req,
                                       civic::common::ImportResult* resp) {
   return grants_.import(
-      ctx, "ImportGrant", req->meta(), req->grant(), [&] { return validate(req->grant(), *taxonomies_.snapshot()); },
+      ctx, "ImportGrant", req->meta(), *req, [&] { return validate(req->grant(), *taxonomies_.snapshot()); },
       [&](db::Tx& tx, const Principal& p) { return insert_new(tx, req->grant(), p, "draft"); },
       [&](db::Tx& tx, const GrantRow& current) {
         GrantRow row = row_of(req->grant());

@@ -310,7 +310,7 @@ Status NotificationServiceImpl::CreateNewsletter(grpc::ServerContext* ctx, const
 Status NotificationServiceImpl::ImportNewsletter(grpc::ServerContext* ctx, const ImportNewsletterRequest* req,
                                                  civic::common::ImportResult* resp) {
   return newsletters_.import(
-      ctx, "ImportNewsletter", req->meta(), req->newsletter(), [&] { return validate(req->newsletter()); },
+      ctx, "ImportNewsletter", req->meta(), *req, [&] { return validate(req->newsletter()); },
       [&](db::Tx& tx, const Principal& p) { return insert_new(tx, req->newsletter(), p); },
       [&](db::Tx& tx, const NewsletterRow& current) {
         NewsletterRow row = row_of(req->newsletter());

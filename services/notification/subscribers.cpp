@@ -143,7 +143,7 @@ Status NotificationServiceImpl::ImportLineFriend(grpc::ServerContext* ctx, const
       e.add("account_id", "invalid_format", "アカウントIDの形式が正しくありません", "must be a UUID");
     if (!e.empty()) return rpc::invalid(e);
     const std::string& legacy_id = req->meta().legacy_id();
-    std::string digest = rpc::import_digest(req->meta(), *req);
+    std::string digest = rpc::import_digest(*req);
     return pool_.transaction([&](db::Tx& tx) {
       auto known = rpc::find_import(tx, "line_friend", legacy_id);
       std::string id = known ? known->id : crypto::uuid_v4();

@@ -300,7 +300,7 @@ Status RecruitmentServiceImpl::ImportEvent(grpc::ServerContext* ctx, const Impor
                                            civic::common::ImportResult* resp) {
   const Event& ev = req->event();
   return events_admin_.import(
-      ctx, "ImportEvent", req->meta(), ev, [&] { return validate(ev, *taxonomies_.snapshot(), false); },
+      ctx, "ImportEvent", req->meta(), *req, [&] { return validate(ev, *taxonomies_.snapshot(), false); },
       [&](db::Tx& tx, const Principal&) {
         store::EventRow fresh;
         fresh.id = crypto::uuid_v4();

@@ -735,7 +735,7 @@ Status RecruitmentServiceImpl::ImportSubmission(grpc::ServerContext* ctx, const 
                                     sealer_.seal(record.dump(), id)))
         return Status(StatusCode::ALREADY_EXISTS, "この会員はこの募集に応募済みです");
       store::date_submission(tx, id, rpc::imported(req->meta()).created_at);
-      rpc::save_import(tx, "submission", legacy_id, id, rpc::import_digest(req->meta(), *req));
+      rpc::save_import(tx, "submission", legacy_id, id, rpc::import_digest(*req));
       resp->set_id(id);
       resp->set_outcome("created");
       if (req->meta().validate_only()) throw rpc::Abort{Status::OK};  // checked; rolled back

@@ -106,16 +106,13 @@ Services::Result refused(const grpc::Status& st) {
 
 Services::Services() : key_(config::secret("INTERNAL_HMAC_KEY")) { link_descriptors(); }
 
-const google::protobuf::MethodDescriptor* Services::method(const Mapping& m) const {
-  size_t slash = m.call.find('/');
-  const auto* pool = google::protobuf::DescriptorPool::generated_pool();
-  const auto* service = slash == std::string::npos ? nullptr : pool->FindServiceByName(m.call.substr(0, slash));
-  return service ? service->FindMethodByName(m.call.substr(slash + 1)) : nullptr;
-}
-
 void Services::check(const Mapping& m) {
   auto fail = [&](const std::string& what) { throw std::runtime_error("mapping " + m.name + ": " + what); };
-  const auto* call = method(m);
+  size_t slash = m.call.find('/');
+  const auto* service = slash == std::string::npos
+                            ? nullptr
+                            : google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(m.call.substr(0, slash));
+  const auto* call = service ? service->FindMethodByName(m.call.substr(slash + 1)) : nullptr;
   if (!call) fail("no call " + m.call + " (service/method, e.g. civic.grants.GrantsService/ImportGrant)");
   if (call->output_type() != civic::common::ImportResult::descriptor() ||
       !field_at(call->input_type(), "meta.validate_only"))
@@ -129,20 +126,26 @@ void Services::check(const Mapping& m) {
   };
   for (const auto& [path, column] : m.columns) check_field(path);
   for (const auto& [path, value] : m.defaults) check_field(path);
+  if (calls_.count(m.call)) return;
   const std::string& package = call->service()->file()->package();  // civic.grants
-  if (channels_.count(package)) return;
-  std::string var = package.substr(package.rfind('.') + 1) + "_SERVICE_ADDR";
-  std::transform(var.begin(), var.end(), var.begin(), ::toupper);
-  std::string address = config::str(var.c_str(), "");
-  if (address.empty()) throw std::runtime_error(var + " is not set (tools/dev import sets it)");
-  channels_[package] = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  auto& channel = channels_[package];
+  if (!channel) {
+    std::string var = package.substr(package.rfind('.') + 1) + "_SERVICE_ADDR";
+    std::transform(var.begin(), var.end(), var.begin(), ::toupper);
+    std::string address = config::str(var.c_str(), "");
+    if (address.empty()) throw std::runtime_error(var + " is not set (tools/dev import sets it)");
+    channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  }
+  auto prepared = std::make_unique<Call>(Call{call, channel, "/" + service->full_name() + "/" + call->name(), {}});
+  prepared->rpc = std::make_unique<grpc::internal::RpcMethod>(prepared->path.c_str(),
+                                                             grpc::internal::RpcMethod::NORMAL_RPC);
+  calls_[m.call] = std::move(prepared);
 }
 
 Services::Result Services::import(const Mapping& m, const std::map<std::string, std::string>& fields, bool dry_run) {
-  const auto* call = method(m);
-  const auto& channel = channels_.at(call->service()->file()->package());  // made by check(); calls share it
+  const Call& call = *calls_.at(m.call);  // prepared by check(); calls share its channel
   auto* factory = google::protobuf::MessageFactory::generated_factory();
-  std::unique_ptr<Message> request(factory->GetPrototype(call->input_type())->New());
+  std::unique_ptr<Message> request(factory->GetPrototype(call.method->input_type())->New());
   civic::common::ImportResult result;
   Result refusals;
   for (const auto& [path, value] : fields)
@@ -156,10 +159,8 @@ Services::Result Services::import(const Mapping& m, const std::map<std::string, 
   p.add_roles("service");
   p.set_caller("import");
   rpc::attach(ctx, p, key_);
-  std::string path = "/" + call->service()->full_name() + "/" + call->name();
-  grpc::internal::RpcMethod rpc(path.c_str(), grpc::internal::RpcMethod::NORMAL_RPC);
   grpc::Status st =
-      grpc::internal::BlockingUnaryCall<Message, Message>(channel.get(), rpc, &ctx, *request, &result);
+      grpc::internal::BlockingUnaryCall<Message, Message>(call.channel.get(), *call.rpc, &ctx, *request, &result);
   if (!st.ok()) return refused(st);
   return {result.id(), result.outcome(), {}};
 }

@@ -6,6 +6,7 @@
 // <PACKAGE>_SERVICE_ADDR (GRANTS_SERVICE_ADDR for civic.grants).
 #pragma once
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/impl/rpc_method.h>
 
 #include <map>
 #include <memory>
@@ -44,8 +45,16 @@ class Services {
 
  private:
   std::string key_;
-  std::map<std::string, std::shared_ptr<grpc::Channel>> channels_;  // by package, made by check()
-  const google::protobuf::MethodDescriptor* method(const Mapping& m) const;
+  // A mapping's call, resolved once by check(): the method, its service's channel, the
+  // RPC path (which `rpc` points into).
+  struct Call {
+    const google::protobuf::MethodDescriptor* method;
+    std::shared_ptr<grpc::Channel> channel;
+    std::string path;
+    std::unique_ptr<grpc::internal::RpcMethod> rpc;
+  };
+  std::map<std::string, std::unique_ptr<Call>> calls_;              // by mapping call
+  std::map<std::string, std::shared_ptr<grpc::Channel>> channels_;  // by package
 };
 
 } // namespace civic::import
