@@ -15,6 +15,9 @@ pkg_check_modules(XCRYPT REQUIRED IMPORTED_TARGET libxcrypt)
 pkg_check_modules(ICU REQUIRED IMPORTED_TARGET icu-uc)
 # The former system's WordPress dump is read with MariaDB's client library (tools/import).
 pkg_check_modules(MARIADB REQUIRED IMPORTED_TARGET libmariadb)
+# The health app's QR codes (NTF-6): libqrencode draws them, libpng writes the PNG.
+pkg_check_modules(QRENCODE REQUIRED IMPORTED_TARGET libqrencode)
+pkg_check_modules(PNG REQUIRED IMPORTED_TARGET libpng)
 find_library(ZXCVBN_LIBRARY NAMES zxcvbn REQUIRED)
 find_path(ZXCVBN_INCLUDE_DIR zxcvbn.h REQUIRED)
 add_library(zxcvbn::zxcvbn UNKNOWN IMPORTED)

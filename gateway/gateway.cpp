@@ -63,6 +63,7 @@ Gateway::Gateway(GatewayConfig config)
     : config_(std::move(config)),
       routes_(RouteTable::build(served_files())),
       cache_(std::make_unique<PublicCache>(config_.public_cache_ttl)) {
+  forwarded_headers_ = routes_.forwarded_headers();
   register_portal();
   // One pass over the routes: a channel per backend, each remote method registered on it
   // once (no per-call lookup), a limiter per route class.
@@ -234,6 +235,42 @@ Gateway::MaintenanceInfo Gateway::maintenance_state(const std::string& request_i
   return info;
 }
 
+std::optional<SessionInfo> Gateway::resolve_client(const std::string& authorization, const std::string& request_id) {
+  civic::auth::ValidateApiClientRequest req;
+  if (authorization.rfind("Bearer ", 0) == 0) {
+    req.set_secret(authorization.substr(7));
+  } else if (authorization.rfind("Basic ", 0) == 0) {
+    auto decoded = crypto::base64_decode(authorization.substr(6));
+    auto colon = decoded ? decoded->find(':') : std::string::npos;
+    if (colon == std::string::npos) return std::nullopt;
+    req.set_client_id(decoded->substr(0, colon));
+    req.set_secret(decoded->substr(colon + 1));
+  } else {
+    return std::nullopt;
+  }
+  if (req.secret().empty() || req.secret().size() > 200 || req.client_id().size() > 64) return std::nullopt;
+  std::string key = crypto::sha256("api-client\n" + req.client_id() + "\n" + req.secret());
+  auto now = Clock::now();
+  {
+    std::lock_guard lock(sessions_mutex_);
+    auto it = sessions_.find(key);
+    if (it != sessions_.end()) {
+      if (it->second.expires > now) return it->second;
+      sessions_.erase(it);
+    }
+  }
+  civic::auth::AuthService::Stub stub(channels_.at("auth"));
+  grpc::ClientContext ctx;
+  sign_own_call(ctx, request_id);
+  civic::auth::ValidateApiClientResponse resp;
+  if (!stub.ValidateApiClient(&ctx, req, &resp).ok()) return std::nullopt;
+  SessionInfo info{resp.client_id(), "", "", {resp.role()}, now + config_.session_cache_ttl};
+  std::lock_guard lock(sessions_mutex_);
+  if (sessions_.size() > 50000) sessions_.clear();
+  sessions_[key] = info;
+  return info;
+}
+
 void Gateway::forget_session(const std::string& token) {
   std::lock_guard lock(sessions_mutex_);
   sessions_.erase(crypto::sha256(token));
@@ -265,6 +302,9 @@ RequestContext Gateway::context(const HttpRequest& req) const {
     else if (name == "x-request-id" && valid_request_id(value)) ctx.request_id = value;
     else if (name == "accept-language") ctx.english = value.rfind("en", 0) == 0;
     else if (name == "access-control-request-method") ctx.preflight_method = value;
+    else if (name == "authorization") ctx.authorization = value.substr(0, 1024);
+    else if (std::find(forwarded_headers_.begin(), forwarded_headers_.end(), name) != forwarded_headers_.end())
+      ctx.forwarded.emplace_back(name, value.substr(0, 1024));
     else if (name == "x-forwarded-for" && config_.trust_forwarded_for) {
       // The ingress appends the address it saw: the last entry is the one to trust.
       auto comma = value.rfind(',');
@@ -398,6 +438,19 @@ Gateway::Outcome Gateway::rate_limit(RequestContext& ctx) {
 }
 
 Gateway::Outcome Gateway::session(RequestContext& ctx) {
+  if (const std::string& role = ctx.route->client_role; !role.empty()) {
+    // A partner system: its own credentials, never a cookie.
+    ctx.session = resolve_client(ctx.authorization, ctx.request_id);
+    if (!ctx.session) {
+      HttpResponse r = errors::status(grpc::StatusCode::UNAUTHENTICATED, "API クライアントの認証情報がありません、または正しくありません",
+                                      ctx.english);
+      r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"civic\", Bearer realm=\"civic\"");
+      return r;
+    }
+    if (std::find(ctx.session->roles.begin(), ctx.session->roles.end(), role) == ctx.session->roles.end())
+      return errors::status(grpc::StatusCode::PERMISSION_DENIED, "この API クライアントには権限がありません", ctx.english);
+    return std::nullopt;
+  }
   // A server calling carries no session of ours: a cookie it may send is not read.
   if (!ctx.session_token.empty() && ctx.session_token.size() <= 100 && !ctx.route->server_to_server)
     ctx.session = resolve_session(ctx.session_token, ctx.request_id);
@@ -434,7 +487,7 @@ Gateway::Outcome Gateway::cache(RequestContext& ctx) {
 
 Gateway::Outcome Gateway::csrf(RequestContext& ctx) {
   // Nothing to protect where no session is read (server-to-server routes).
-  if (!unsafe(ctx.method) || ctx.route->server_to_server) return std::nullopt;
+  if (!unsafe(ctx.method) || ctx.route->server_to_server || !ctx.route->client_role.empty()) return std::nullopt;
   if (!ctx.origin_allowed) return origin_refused(ctx.english);
   if (ctx.session) {
     if (!crypto::equal_constant_time(ctx.csrf_header, ctx.session->csrf_token))
@@ -478,6 +531,13 @@ Gateway::Outcome Gateway::transcode(RequestContext& ctx) {
     violations = build_request(route, ctx.vars, ctx.query, ctx.body, ctx.request.get());
   }
   if (!violations.empty()) return errors::invalid(violations, ctx.english);
+  // Declared headers (a webhook's signature) overwrite whatever query or body said.
+  for (const auto& [header, field] : route.header_fields) {
+    std::string value;
+    for (const auto& [name, v] : ctx.forwarded)
+      if (name == header) value = v;
+    ctx.request->GetReflection()->SetString(ctx.request.get(), field, std::move(value));
+  }
   return std::nullopt;
 }
 

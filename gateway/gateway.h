@@ -93,7 +93,8 @@ struct RequestContext {
   bool head_only = false;
   std::string path;
   std::vector<std::pair<std::string, std::string>> query;
-  std::string origin, content_type, csrf_header, user_agent, session_token, idempotency_key;
+  std::string origin, content_type, csrf_header, user_agent, session_token, idempotency_key, authorization;
+  std::vector<std::pair<std::string, std::string>> forwarded;  // headers some route takes into its request
   bool requested_with = false;
   std::string preflight_method;  // Access-Control-Request-Method of an OPTIONS request
   std::optional<size_t> declared_length;  // unset: a chunked body, length unknown
@@ -104,7 +105,7 @@ struct RequestContext {
   std::map<std::string, std::string> vars;
   std::string route_label = "unmatched";
   size_t body_limit = 0;
-  std::optional<SessionInfo> session;
+  std::optional<SessionInfo> session;  // the login, or the API client of a client_role route
   std::string cache_key;
   bool cacheable = false;
   bool partial = false;  // a composite missed a section: not cached
@@ -204,6 +205,9 @@ class Gateway {
   /// sign() with the gateway's own principal and BACKEND_TIMEOUT_MS.
   void sign_own_call(grpc::ClientContext& ctx, const std::string& request_id) const;
   std::optional<SessionInfo> resolve_session(const std::string& token, const std::string& request_id);
+  /// The API client whose credentials an Authorization header carries (AUTH-9), as a
+  /// session holding its role; nullopt when they are missing or wrong.
+  std::optional<SessionInfo> resolve_client(const std::string& authorization, const std::string& request_id);
   /// Maintenance mode as the content service last said (CNT-3); off when it cannot be asked.
   MaintenanceInfo maintenance_state(const std::string& request_id);
   void forget_session(const std::string& token);
@@ -223,7 +227,8 @@ class Gateway {
   std::map<std::string, std::unique_ptr<RateLimiter>> limiters_;  // by route class
   Metrics metrics_;
   std::mutex sessions_mutex_;
-  std::unordered_map<std::string, SessionInfo> sessions_;  // keyed by SHA-256 of the token
+  std::unordered_map<std::string, SessionInfo> sessions_;  // keyed by SHA-256 of the token or credentials
+  std::vector<std::string> forwarded_headers_;              // RouteTable::forwarded_headers()
   std::mutex maintenance_mutex_;
   MaintenanceInfo maintenance_;
   std::mutex views_mutex_;

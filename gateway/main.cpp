@@ -41,7 +41,9 @@ int main() {
     cfg.rate_per_minute = {{"login", int(config::integer("RATE_LIMIT_PER_MINUTE", 10, 1, 100000))},
                            {"uploads", int(config::integer("RATE_LIMIT_UPLOADS_PER_MINUTE", 60, 1, 100000))},
                            {"writes", int(config::integer("RATE_LIMIT_WRITES_PER_MINUTE", 600, 1, 1000000))},
-                           {"reads", int(config::integer("RATE_LIMIT_READS_PER_MINUTE", 6000, 1, 100000000))}};
+                           {"reads", int(config::integer("RATE_LIMIT_READS_PER_MINUTE", 6000, 1, 100000000))},
+                           // Partner systems (LINE's webhook, the health app) call from few addresses.
+                           {"partners", int(config::integer("RATE_LIMIT_PARTNERS_PER_MINUTE", 120000, 1, 100000000))}};
     cfg.trust_forwarded_for = config::boolean("TRUST_FORWARDED_FOR", false);
 
     gateway::ServerOptions server;

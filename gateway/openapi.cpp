@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "civic/http_options.pb.h"
 #include "gateway/transcoder.h"
 
 namespace civic::gateway {
@@ -98,6 +99,11 @@ std::string openapi_document(const RouteTable& routes) {
                {"tags", json::array({r.backend})}};
     json params = json::array();
     std::set<std::string> bound;
+    for (const auto& [header, field] : r.header_fields) {
+      bound.insert(field->name());
+      params.push_back({{"name", field->options().GetExtension(civic::from_header)}, {"in", "header"},
+                        {"required", true}, {"schema", {{"type", "string"}}}});
+    }
     for (const auto& v : r.path.variables()) {
       bound.insert(v);
       params.push_back({{"name", v}, {"in", "path"}, {"required", true}, {"schema", scalar_schema(in->FindFieldByName(v))}});
@@ -113,6 +119,7 @@ std::string openapi_document(const RouteTable& routes) {
       }
     } else {
       const Descriptor* body = r.body == "*" ? in : in->FindFieldByName(r.body)->message_type();
+      // (a header field of a "*" body is documented as its header; a JSON value for it is overwritten)
       add_schema(body, schemas, done);
       op["requestBody"] = {{"required", true},
                            {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/" + body->full_name()}}}}}}}};
@@ -122,6 +129,10 @@ std::string openapi_document(const RouteTable& routes) {
                            {"content", {{"*/*", {{"schema", {{"type", "string"}, {"format", "binary"}}}}}}}};
       op["security"] = json::array();  // another server calls: no session
       op["x-server-to-server"] = true;
+    }
+    if (!r.client_role.empty()) {
+      op["security"] = json::array({{{"apiClientBasic", json::array()}}, {{"apiClientBearer", json::array()}}});
+      op["x-client-role"] = r.client_role;
     }
     if (!params.empty()) op["parameters"] = params;
     json ok_schema = {{"$ref", "#/components/schemas/" + out->full_name()}};
@@ -142,7 +153,9 @@ std::string openapi_document(const RouteTable& routes) {
                         {"description", "Supernet and Aikasanet backend. Generated from the proto annotations."}}},
               {"servers", json::array({{{"url", "/"}}})},
               {"components", {{"schemas", schemas},
-                              {"securitySchemes", {{"session", {{"type", "apiKey"}, {"in", "cookie"}, {"name", "__Host-civic_session"}}}}}}},
+                              {"securitySchemes", {{"session", {{"type", "apiKey"}, {"in", "cookie"}, {"name", "__Host-civic_session"}}},
+                                                  {"apiClientBasic", {{"type", "http"}, {"scheme", "basic"}}},
+                                                  {"apiClientBearer", {{"type", "http"}, {"scheme", "bearer"}}}}}}},
               {"security", json::array({{{"session", json::array()}}})},
               {"paths", paths}};
   return doc.dump();

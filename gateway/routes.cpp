@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "civic/auth.pb.h"
+#include "civic/channels.pb.h"
 #include "civic/http_options.pb.h"
 #include "civic/content.pb.h"
 #include "civic/directory.pb.h"
@@ -21,7 +22,8 @@ std::vector<const google::protobuf::FileDescriptor*> served_files() {
   return {civic::auth::Account::descriptor()->file(), civic::notification::MailTemplate::descriptor()->file(),
           civic::content::Taxonomy::descriptor()->file(), civic::directory::Organization::descriptor()->file(),
           civic::grants::Grant::descriptor()->file(), civic::matching::Member::descriptor()->file(),
-          civic::recruitment::Recruitment::descriptor()->file(), civic::portal::HomeRequest::descriptor()->file()};
+          civic::recruitment::Recruitment::descriptor()->file(), civic::portal::HomeRequest::descriptor()->file(),
+          civic::notification::LineWebhookRequest::descriptor()->file()};
 }
 
 RouteTable RouteTable::build(const std::vector<const google::protobuf::FileDescriptor*>& files) {
@@ -68,6 +70,22 @@ RouteTable RouteTable::build(const std::vector<const google::protobuf::FileDescr
         r.server_to_server = rule.server_to_server();
         if (r.server_to_server && (r.needs_session || !r.body.empty()))
           throw std::invalid_argument(method->full_name() + ": a server-to-server route has no session and no JSON body");
+        r.client_role = rule.client_role();
+        if (!r.client_role.empty() && (r.needs_session || r.server_to_server))
+          throw std::invalid_argument(method->full_name() + ": an API client's route has no session");
+        const auto* input = method->input_type();
+        for (int f = 0; f < input->field_count(); ++f) {
+          const auto* field = input->field(f);
+          const std::string& header = field->options().GetExtension(civic::from_header);
+          if (header.empty()) continue;
+          if (!r.server_to_server && r.client_role.empty())
+            throw std::invalid_argument(method->full_name() + ": only a server's call takes a header into its request");
+          if (field->type() != google::protobuf::FieldDescriptor::TYPE_STRING || field->is_repeated())
+            throw std::invalid_argument(method->full_name() + ": header field " + field->name() + " must be a string");
+          std::string lower = header;
+          std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+          r.header_fields.emplace_back(lower, field);
+        }
         r.rate_class = !rule.rate_class().empty() ? rule.rate_class()
                        : r.rate_limited       ? "login"
                        : r.max_body_bytes     ? "uploads"
@@ -98,6 +116,13 @@ std::variant<RouteMatch, RouteMiss> RouteTable::find(std::string_view verb, std:
     if (std::find(miss.allowed.begin(), miss.allowed.end(), r.verb) == miss.allowed.end()) miss.allowed.push_back(r.verb);
   }
   return miss;
+}
+
+std::vector<std::string> RouteTable::forwarded_headers() const {
+  std::set<std::string> names;
+  for (const auto& r : routes_)
+    for (const auto& h : r.header_fields) names.insert(h.first);
+  return {names.begin(), names.end()};
 }
 
 std::vector<std::string> RouteTable::backends() const {

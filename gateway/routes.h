@@ -27,6 +27,9 @@ struct Route {
   std::string view_type;      // CNT-4: counts a view of the item named by the (single) path variable
   bool needs_session = false; // 401 from the head, before the body is read
   bool server_to_server = false;  // no session, no CSRF rule, raw body into `raw_body`
+  std::string client_role;    // an API client of this role calls it (Authorization), never a session
+  /// Request fields filled from headers (civic.from_header): lower-case header name, field.
+  std::vector<std::pair<std::string, const google::protobuf::FieldDescriptor*>> header_fields;
   std::string rate_class;     // login, uploads, reads or writes (RATE_LIMIT_*)
   std::string summary;
   std::string grpc_path;    // "/civic.auth.AuthService/Login"
@@ -53,6 +56,8 @@ class RouteTable {
   const std::vector<Route>& routes() const { return routes_; }
   /// Backend names in use ("auth", "notification").
   std::vector<std::string> backends() const;
+  /// The lower-case names of the headers some route takes into its request.
+  std::vector<std::string> forwarded_headers() const;
 
  private:
   std::vector<Route> routes_;  // most specific first

@@ -83,6 +83,21 @@ std::string random_bytes(size_t n) {
 
 std::string random_token(size_t bytes) { return base64url(random_bytes(bytes)); }
 
+std::string uuid_to_bytes(std::string_view uuid) {
+  std::string out;
+  for (size_t i = 0; i + 1 < uuid.size();) {
+    if (uuid[i] == '-') { ++i; continue; }
+    out.push_back(char(std::stoi(std::string(uuid.substr(i, 2)), nullptr, 16)));
+    i += 2;
+  }
+  return out;
+}
+
+std::string uuid_from_bytes(std::string_view bytes) {
+  std::string h = hex(bytes);
+  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" + h.substr(20);
+}
+
 std::string uuid_v4() {
   std::string b = random_bytes(16);
   b[6] = char((uint8_t(b[6]) & 0x0F) | 0x40);

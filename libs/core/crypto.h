@@ -15,6 +15,9 @@ std::string random_bytes(size_t n);
 std::string random_token(size_t bytes = 32);
 /// A random RFC 4122 version-4 UUID in canonical text form.
 std::string uuid_v4();
+/// A checked canonical UUID as its 16 bytes, and back (compact signed tokens).
+std::string uuid_to_bytes(std::string_view uuid);
+std::string uuid_from_bytes(std::string_view bytes);
 
 std::string sha256(std::string_view data);
 std::string hmac_sha256(std::string_view key, std::string_view data);

@@ -93,6 +93,23 @@ class Result {
   int size() const { return PQntuples(res_.get()); }
   bool empty() const { return size() == 0; }
   Row operator[](int i) const { return Row(*this, i); }
+  /// The rows in order: `for (const auto& row : tx.exec(...))`.
+  class iterator {
+   public:
+    iterator(const Result& r, int i) : result_(&r), row_(i) {}
+    Row operator*() const { return Row(*result_, row_); }
+    iterator& operator++() {
+      ++row_;
+      return *this;
+    }
+    bool operator!=(const iterator& other) const { return row_ != other.row_; }
+
+   private:
+    const Result* result_;
+    int row_;
+  };
+  iterator begin() const { return {*this, 0}; }
+  iterator end() const { return {*this, size()}; }
   /// Rows changed by INSERT/UPDATE/DELETE.
   int64_t affected() const;
   PGresult* raw() const { return res_.get(); }

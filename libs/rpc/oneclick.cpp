@@ -11,21 +11,8 @@ constexpr uint8_t kVersion = 1;
 constexpr size_t kBody = 1 + 1 + 16 + 16 + 8 + 16;
 constexpr size_t kMac = 16;
 
-// "xxxxxxxx-xxxx-..." -> 16 bytes; the caller passes a checked UUID.
-std::string uuid_bytes(std::string_view uuid) {
-  std::string out;
-  for (size_t i = 0; i < uuid.size();) {
-    if (uuid[i] == '-') { ++i; continue; }
-    out.push_back(char(std::stoi(std::string(uuid.substr(i, 2)), nullptr, 16)));
-    i += 2;
-  }
-  return out;
-}
-
-std::string uuid_text(std::string_view bytes) {
-  std::string h = crypto::hex(bytes);
-  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" + h.substr(20);
-}
+using crypto::uuid_from_bytes;
+using crypto::uuid_to_bytes;
 } // namespace
 
 std::string_view name(Action a) { return a == Action::apply ? "apply" : "inquire"; }
@@ -38,8 +25,8 @@ std::string issue(const Claims& c, std::string_view key) {
   body.reserve(kBody + kMac);
   body.push_back(char(kVersion));
   body.push_back(char(c.action));
-  body += uuid_bytes(c.member_id);
-  body += uuid_bytes(c.recruitment_id);
+  body += uuid_to_bytes(c.member_id);
+  body += uuid_to_bytes(c.recruitment_id);
   for (int shift = 56; shift >= 0; shift -= 8) body.push_back(char(uint64_t(c.expires_at) >> shift));
   body += crypto::random_bytes(16);
   body += crypto::hmac_sha256(key, body).substr(0, kMac);
@@ -58,8 +45,8 @@ std::optional<Claims> verify(std::string_view token, std::string_view key, int64
   if (action != uint8_t(Action::apply) && action != uint8_t(Action::inquire)) return std::nullopt;
   Claims c;
   c.action = Action(action);
-  c.member_id = uuid_text(body.substr(2, 16));
-  c.recruitment_id = uuid_text(body.substr(18, 16));
+  c.member_id = uuid_from_bytes(body.substr(2, 16));
+  c.recruitment_id = uuid_from_bytes(body.substr(18, 16));
   uint64_t exp = 0;
   for (size_t i = 0; i < 8; ++i) exp = (exp << 8) | uint8_t(body[34 + i]);
   c.expires_at = int64_t(exp);

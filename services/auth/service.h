@@ -75,6 +75,12 @@ class AuthServiceImpl final : public civic::auth::AuthService::Service {
   grpc::Status ExportAuditEvents(Ctx*, const ListAuditEventsRequest*, civic::common::HttpBody*) override;
   grpc::Status GetAccountContact(Ctx*, const AccountIdRequest*, AccountContact*) override;
   grpc::Status ImportAccount(Ctx*, const ImportAccountRequest*, civic::common::ImportResult*) override;
+  // AUTH-9: partner systems' API clients (api_clients.cpp).
+  grpc::Status ValidateApiClient(Ctx*, const ValidateApiClientRequest*, ValidateApiClientResponse*) override;
+  grpc::Status ListApiClients(Ctx*, const Empty*, ListApiClientsResponse*) override;
+  grpc::Status CreateApiClient(Ctx*, const CreateApiClientRequest*, ApiClientSecret*) override;
+  grpc::Status RotateApiClient(Ctx*, const RotateApiClientRequest*, ApiClientSecret*) override;
+  grpc::Status DeleteApiClient(Ctx*, const AccountIdRequest*, Empty*) override;
 
  private:
   /// When `a` is staff and nothing is pending any more, replaces the caller's session by

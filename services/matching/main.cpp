@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
     auto notification = grpc::CreateChannel(config::str("NOTIFICATION_SERVICE_ADDR", "127.0.0.1:50052"),
                                             grpc::InsecureChannelCredentials());
     std::map<std::string, std::vector<rpc::Subscriber>> routes;
-    for (const char* type : {"mail.requested", "mail.batch", "member.magazine"})
+    for (const char* type : {"mail.requested", "mail.batch", "member.magazine", "line.push"})
       routes[type].push_back({"notification", civic::events::EventSink::NewStub(notification)});
     // Logins: a member's verified address is read from auth, a withdrawal ends the login.
     auto auth = grpc::CreateChannel(config::str("AUTH_SERVICE_ADDR", "127.0.0.1:50051"), grpc::InsecureChannelCredentials());

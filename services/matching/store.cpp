@@ -43,9 +43,10 @@ constexpr const char* kCounts =
 const std::string kCandidateWhere =
     " FROM members WHERE state = 'published' AND status = 'active' AND NOT mail_stopped AND NOT account_suspended "
     "AND ($1 OR activity_municipalities && $2::text[]) AND ($3 OR weekdays && $4::text[])";
-const std::string kCandidates = "SELECT id, type, time_slot, activity_municipalities, fields, weekdays, ''::bytea" + kCandidateWhere;
+const std::string kCandidates =
+    "SELECT id, type, time_slot, activity_municipalities, fields, weekdays, ''::bytea, account_id" + kCandidateWhere;
 const std::string kCandidatesSealed =
-    "SELECT id, type, time_slot, activity_municipalities, fields, weekdays, private_sealed" + kCandidateWhere;
+    "SELECT id, type, time_slot, activity_municipalities, fields, weekdays, private_sealed, account_id" + kCandidateWhere;
 constexpr const char* kUpsertOrg =
     "INSERT INTO organizations (id, owner_account_id, kind, name, visible, recruits) VALUES ($1::uuid, $2::uuid, $3, "
     "$4, $5, $6) ON CONFLICT (id) DO UPDATE SET owner_account_id = excluded.owner_account_id, kind = excluded.kind, "
@@ -229,7 +230,7 @@ std::vector<Candidate> candidates(db::Tx& tx, const Narrowing& n, bool with_seal
   out.reserve(size_t(r.size()));
   for (int i = 0; i < r.size(); ++i)
     out.push_back({r[i].text(0), r[i].text(1), r[i].text(2), r[i].text_array(3), r[i].text_array(4), r[i].text_array(5),
-                   with_sealed ? r[i].bytes(6) : std::string()});
+                   with_sealed ? r[i].bytes(6) : std::string(), r[i].text(7)});
   return out;
 }
 

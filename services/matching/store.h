@@ -68,6 +68,7 @@ struct Candidate {
   std::string id, type, time_slot;
   std::vector<std::string> municipalities, fields, weekdays;
   std::string sealed;  // the private items, when asked for
+  std::string account_id = {};  // the login (its LINE, when linked: notification knows)
 };
 /// Narrows the candidates in the database by MAT-2's own necessary conditions (places
 /// and days overlap, unless anywhere / any day), so 100,000 profiles are not all read;

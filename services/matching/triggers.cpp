@@ -183,9 +183,28 @@ int recruitment_published(db::Tx& tx, const store::RecruitmentRow& r, const std:
   Batcher mails(tx);
   int64_t expires = int64_t(std::time(nullptr)) + cfg.oneclick_ttl_seconds;
   std::string recruitment_url = cfg.public_base_url + "/aikasanet/recruitments/" + r.id;
+  // The same content to LINE (NTF-5): notification pushes it to those who linked theirs,
+  // whose buttons answer with these members' one-click links.
+  civic::events::LinePushRequested line;
+  auto flush_line = [&] {
+    if (line.recipients_size() == 0) return;
+    line.set_id(crypto::uuid_v4());
+    line.set_recruitment_id(r.id);
+    line.set_title(r.title);
+    line.set_organization_name(r.organization_name);
+    line.set_url(recruitment_url);
+    rpc::enqueue_event(tx, "line.push", line);
+    line.Clear();
+  };
   for (const auto& m : found) {
     auto it = email_of.find(m.volunteer_id);
     if (it == email_of.end()) continue;
+    if (const auto* c = by_id.at(m.volunteer_id); !c->account_id.empty()) {
+      auto* to = line.add_recipients();
+      to->set_account_id(c->account_id);
+      to->set_member_id(c->id);
+      if (size_t(line.recipients_size()) >= kBatch) flush_line();
+    }
     namespace oc = rpc::oneclick;
     std::string apply = oc::issue({oc::Action::apply, m.volunteer_id, r.id, expires}, cfg.oneclick_key);
     std::string inquire = oc::issue({oc::Action::inquire, m.volunteer_id, r.id, expires}, cfg.oneclick_key);
@@ -196,6 +215,7 @@ int recruitment_published(db::Tx& tx, const store::RecruitmentRow& r, const std:
                {"apply_url", cfg.public_base_url + "/oneclick/" + apply},
                {"inquire_url", cfg.public_base_url + "/oneclick/" + inquire}});
   }
+  flush_line();
   std::string list;
   for (size_t i = 0; i < found.size() && i < kListed; ++i) {
     const auto* c = by_id[found[i].volunteer_id];

@@ -61,6 +61,14 @@ SendResult SmtpMailer::send(const OutgoingMail& m) {
   curl_mime_data(part, m.body.data(), m.body.size());
   curl_mime_type(part, "text/plain; charset=UTF-8");
   curl_mime_encoder(part, "base64");
+  for (const auto& a : m.attachments) {
+    if (!header_safe(a.filename) || !header_safe(a.content_type)) return {"attachment header contains CR/LF"};
+    curl_mimepart* file = curl_mime_addpart(mime);
+    curl_mime_data(file, a.data.data(), a.data.size());
+    curl_mime_type(file, a.content_type.c_str());
+    curl_mime_filename(file, a.filename.c_str());
+    curl_mime_encoder(file, "base64");
+  }
 
   curl_easy_setopt(c, CURLOPT_URL, url_.c_str());
   if (!user_.empty()) {

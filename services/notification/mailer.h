@@ -1,8 +1,13 @@
 // Sending one mail over SMTP with libcurl's MIME API.
 #pragma once
 #include <string>
+#include <vector>
 
 namespace civic::notification {
+
+struct Attachment {
+  std::string filename, content_type, data;
+};
 
 struct OutgoingMail {
   std::string message_id;  // "<uuid@domain>": the same on every retry, so receivers can drop a duplicate
@@ -13,6 +18,7 @@ struct OutgoingMail {
   std::string body;        // UTF-8 text
   std::string reply_to;    // optional Reply-To (a sender to answer); From stays ours
   std::string list_unsubscribe;  // bulk and matching mails: the one-click URL (RFC 8058)
+  std::vector<Attachment> attachments = {};  // after the text, as multipart/mixed
 };
 
 struct SendResult {

@@ -2,6 +2,8 @@
 #include "core/config.h"
 #include "core/crypto.h"
 #include "core/log.h"
+#include "notification/health.h"
+#include "notification/line.h"
 #include "notification/mailer.h"
 #include "notification/sender.h"
 #include "notification/service.h"
@@ -25,7 +27,9 @@ int main(int argc, char** argv) {
 
     if (rpc::reseal_at_start(command, db_url, {{"newsletter_subscribers", "email_sealed"}, {"contact_messages", "sealed"},
                                                  {"suppressions", "email_sealed"},
-                                                 {"messages", "recipient_sealed"}})) return 0;
+                                                 {"messages", "recipient_sealed"}, {"line_friends", "line_user_id_sealed"},
+                                                 {"line_friends", "display_name_sealed"},
+                                                 {"health_redemptions", "member_sealed"}})) return 0;
     notification::NotificationConfig cfg{config::secret("INTERNAL_HMAC_KEY"), config::str("MAIL_CENTRE_BCC", ""),
                                          config::str("PUBLIC_BASE_URL", "http://127.0.0.1:8080"),
                                          int(config::integer("RECEIPTS_PER_RECIPIENT_HOUR", 3, 1, 1000)),
@@ -50,7 +54,27 @@ int main(int argc, char** argv) {
     std::map<std::string, std::vector<rpc::Subscriber>> routes;
     rpc::route_audit_to_auth(routes);
     rpc::OutboxRelay relay(pool, "notification", cfg.hmac_key, std::move(routes));
-    notification::EventSinkImpl sink(pool, cfg, sealer, [&sender] { sender.notify(); });
+    // NTF-5 LINE and NTF-6 the health app (ADR 0020).
+    notification::LineConfig line_cfg{cfg.hmac_key, config::str("LINE_CHANNEL_SECRET", ""),
+                                      config::str("LINE_ADD_FRIEND_URL", ""), cfg.public_base_url,
+                                      config::str("ONECLICK_KEY", ""),
+                                      config::integer("ONECLICK_TTL_DAYS", 30, 1, 365) * 86400,
+                                      int(config::integer("LINE_MAX_ATTEMPTS", 8, 1, 50))};
+    notification::LineApi line_api(config::str("LINE_API_BASE", "https://api.line.me"),
+                                   config::str("LINE_CHANNEL_TOKEN", ""));
+    notification::LineWorker line_worker(pool, line_cfg, sealer, line_api);
+    notification::HealthKeys health_keys = notification::HealthKeys::parse(config::str("HEALTH_QR_KEYS", ""));
+    notification::ChannelHooks hooks;
+    hooks.line_push = notification::line_push_requested;
+    hooks.recruitment_published = [&](db::Tx& tx, const civic::events::RecruitmentPublished& r) {
+      notification::health_recruitment_published(tx, cfg, health_keys, sealer, r);
+    };
+    hooks.recruitment_closed = notification::health_recruitment_closed;
+    hooks.account_deleted = notification::line_account_deleted;
+    hooks.line_queued = [&line_worker] { line_worker.notify(); };
+    notification::EventSinkImpl sink(pool, cfg, sealer, [&sender] { sender.notify(); }, hooks);
+    notification::LineServiceImpl line(pool, line_cfg, sealer, line_api, [&line_worker] { line_worker.notify(); });
+    notification::HealthServiceImpl health(pool, cfg.hmac_key, health_keys, sealer);
     auto auth = grpc::CreateChannel(config::str("AUTH_SERVICE_ADDR", "127.0.0.1:50051"), grpc::InsecureChannelCredentials());
     notification::NotificationServiceImpl api(
         pool, cfg, sealer,
@@ -63,9 +87,11 @@ int main(int argc, char** argv) {
         [&api](db::Tx& tx, const notification::MessageRow& m, const std::string& error) { api.bounced(tx, m, error); });
     sender.start();
     relay.start();
-    rpc::serve("0.0.0.0:" + config::str("PORT", "50052"), {&sink, &api}, [&] {
+    line_worker.start();
+    rpc::serve("0.0.0.0:" + config::str("PORT", "50052"), {&sink, &api, &line, &health}, [&] {
       relay.stop();
       sender.stop();
+      line_worker.stop();
     });
     return 0;
   } catch (const std::exception& e) {

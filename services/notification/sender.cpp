@@ -32,7 +32,14 @@ void MailSender::notify() {
 
 int MailSender::send_due() {
   // Claiming commits first, so a message is `sending` (leased) before any SMTP traffic.
-  auto batch = pool_.transaction([&](db::Tx& tx) { return store::claim_due(tx, config_.batch); });
+  decltype(store::attachments(std::declval<db::Tx&>(), {})) files;
+  auto batch = pool_.transaction([&](db::Tx& tx) {
+    auto due = store::claim_due(tx, config_.batch);
+    std::vector<std::string> ids;
+    for (const auto& m : due) ids.push_back(m.id);
+    files = store::attachments(tx, ids);
+    return due;
+  });
   int sent = 0;
   for (const auto& m : batch) {
     std::string unsubscribe = unsubscribable(m.template_key) ? config_.public_base_url + "/api/v1/mail/unsubscribe/" +
@@ -40,12 +47,16 @@ int MailSender::send_due() {
                                                              : "";
     OutgoingMail mail{"<" + m.id + "@" + config_.message_id_domain + ">", config_.from, m.recipient, m.bcc,
                       m.subject, m.body, m.reply_to, unsubscribe};
+    if (auto f = files.find(m.id); f != files.end())
+      for (auto& [name, type, data] : f->second) mail.attachments.push_back({name, type, std::move(data)});
     SendResult result = mailer_.send(mail);
     const std::string& error = result.error;
     pool_.transaction([&](db::Tx& tx) {
       store::record_attempt(tx, m.id, m.attempts, error.empty(), error);
       // Once final, the record keeps the recipient sealed and masked only (SEC-17).
       std::string masked = log::mask_email(m.recipient);
+      bool final = error.empty() || result.permanent() || m.attempts >= config_.max_attempts;
+      if (final && !mail.attachments.empty()) store::drop_attachments(tx, m.id);
       if (error.empty()) {
         store::mark_sent(tx, m.id, masked);
       } else {

@@ -37,11 +37,16 @@ const std::set<std::string> kReceipts = {"directory.registered", "recruitment.ev
 } // namespace
 
 EventSinkImpl::EventSinkImpl(db::Pool& pool, NotificationConfig config, crypto::Sealer sealer,
-                             std::function<void()> queued)
-    : pool_(pool), config_(std::move(config)), sealer_(std::move(sealer)), queued_(std::move(queued)) {}
+                             std::function<void()> queued, ChannelHooks channels)
+    : pool_(pool),
+      config_(std::move(config)),
+      sealer_(std::move(sealer)),
+      queued_(std::move(queued)),
+      channels_(std::move(channels)) {}
 
 Status EventSinkImpl::Deliver(grpc::ServerContext* ctx, const civic::events::Event* event,
                               civic::events::DeliverResponse*) {
+  bool line = false;
   Status st = rpc::deliver_once(ctx, config_.hmac_key, pool_, *event, [&](db::Tx& tx) {
     Templates templates(tx);
     std::vector<MessageRow> rows;
@@ -66,10 +71,27 @@ Status EventSinkImpl::Deliver(grpc::ServerContext* ctx, const civic::events::Eve
       // The login is gone: so are the mail-magazine subscriptions of its address.
       civic::events::AccountChanged a;
       if (!a.ParseFromString(event->payload())) return log::error("event_payload_invalid", {{"event_id", event->id()}});
+      if (channels_.account_deleted) channels_.account_deleted(tx, a.account_id());  // its LINE link too
       if (!a.email().empty()) {
         int64_t ended = store::unsubscribe_address(tx, subscriber_key(config_.hmac_key, a.email()));
         log::info("subscriptions_ended", {{"event_id", event->id()}, {"count", ended}});
       }
+      return;
+    } else if (event->type() == "line.push") {
+      civic::events::LinePushRequested push;
+      if (!push.ParseFromString(event->payload())) return log::error("event_payload_invalid", {{"event_id", event->id()}});
+      if (channels_.line_push) channels_.line_push(tx, push);
+      line = true;
+      return;
+    } else if (event->type() == "recruitment.published") {
+      civic::events::RecruitmentPublished r;
+      if (!r.ParseFromString(event->payload())) return log::error("event_payload_invalid", {{"event_id", event->id()}});
+      if (channels_.recruitment_published) channels_.recruitment_published(tx, r);  // the health app's QR codes
+      return;
+    } else if (event->type() == "recruitment.closed") {
+      civic::events::RecruitmentClosed r;
+      if (!r.ParseFromString(event->payload())) return log::error("event_payload_invalid", {{"event_id", event->id()}});
+      if (channels_.recruitment_closed) channels_.recruitment_closed(tx, r.id());
       return;
     } else if (event->type() == "member.magazine") {
       civic::events::MagazineChoice c;
@@ -86,6 +108,7 @@ Status EventSinkImpl::Deliver(grpc::ServerContext* ctx, const civic::events::Eve
     queue(tx, std::move(rows), config_.hmac_key, sealer_);
   });
   if (st.ok()) queued_();
+  if (st.ok() && line && channels_.line_queued) channels_.line_queued();
   return st;
 }
 

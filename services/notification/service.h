@@ -25,9 +25,20 @@ struct NotificationConfig {
   int bounce_limit = 3;                 // permanent failures that stop an address (MAIL_BOUNCE_LIMIT)
 };
 
+/// What the events of Aikasanet's other channels need (line.h, health.h): the LINE
+/// fan-out of matching messages and the health app's QR codes.
+struct ChannelHooks {
+  std::function<void(db::Tx&, const civic::events::LinePushRequested&)> line_push;
+  std::function<void(db::Tx&, const civic::events::RecruitmentPublished&)> recruitment_published;
+  std::function<void(db::Tx&, const std::string& recruitment_id)> recruitment_closed;
+  std::function<void(db::Tx&, const std::string& account_id)> account_deleted;
+  std::function<void()> line_queued;  // wakes the LINE worker
+};
+
 class EventSinkImpl final : public civic::events::EventSink::Service {
  public:
-  EventSinkImpl(db::Pool& pool, NotificationConfig config, crypto::Sealer sealer, std::function<void()> queued);
+  EventSinkImpl(db::Pool& pool, NotificationConfig config, crypto::Sealer sealer, std::function<void()> queued,
+                ChannelHooks channels = {});
   grpc::Status Deliver(grpc::ServerContext* ctx, const civic::events::Event* event,
                        civic::events::DeliverResponse* resp) override;
 
@@ -36,6 +47,7 @@ class EventSinkImpl final : public civic::events::EventSink::Service {
   NotificationConfig config_;
   crypto::Sealer sealer_;  // recipients are kept sealed (SEC-17)
   std::function<void()> queued_;
+  ChannelHooks channels_;
 };
 
 class NotificationServiceImpl final : public NotificationService::Service {

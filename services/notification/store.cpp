@@ -130,6 +130,21 @@ std::vector<MessageRow> claim_due(db::Tx& tx, int limit) {
   return out;
 }
 
+std::map<std::string, std::vector<std::tuple<std::string, std::string, std::string>>> attachments(
+    db::Tx& tx, const std::vector<std::string>& ids) {
+  std::map<std::string, std::vector<std::tuple<std::string, std::string, std::string>>> out;
+  if (ids.empty()) return out;
+  for (const auto& r : tx.exec("SELECT message_id::text, filename, content_type, data FROM message_attachments "
+                               "WHERE message_id = ANY($1::uuid[]) ORDER BY message_id, n",
+                               ids))
+    out[r.text(0)].emplace_back(r.text(1), r.text(2), r.bytes(3));
+  return out;
+}
+
+void drop_attachments(db::Tx& tx, std::string_view id) {
+  tx.exec("DELETE FROM message_attachments WHERE message_id = $1::uuid", id);
+}
+
 void record_attempt(db::Tx& tx, std::string_view id, int attempt, bool ok, std::string_view detail) {
   tx.exec(kAttempt, id, attempt, ok, detail);
 }
@@ -200,11 +215,14 @@ int add_bounce(db::Tx& tx, std::string_view key, std::string_view error) {
 }
 
 void save_line_friend(db::Tx& tx, const LineFriendRow& f) {
-  tx.exec("INSERT INTO line_friends_import (id, legacy_id, line_user_key, line_user_id_sealed, display_name_sealed, "
-          "account_id, followed_at) VALUES ($1::uuid, $2, $3::bytea, $4::bytea, $5::bytea, nullif($6, '')::uuid, "
-          "nullif($7, '')::timestamptz) ON CONFLICT (id) DO UPDATE SET line_user_key = excluded.line_user_key, "
+  tx.exec("INSERT INTO line_friends (id, legacy_id, line_user_key, line_user_id_sealed, display_name_sealed, "
+          "account_id, followed_at, source, linked_at) VALUES ($1::uuid, $2, $3::bytea, $4::bytea, $5::bytea, "
+          "nullif($6, '')::uuid, nullif($7, '')::timestamptz, 'import', "
+          "CASE WHEN $6 <> '' THEN coalesce(nullif($7, '')::timestamptz, now()) END) "
+          "ON CONFLICT (id) DO UPDATE SET line_user_key = excluded.line_user_key, "
           "line_user_id_sealed = excluded.line_user_id_sealed, display_name_sealed = excluded.display_name_sealed, "
-          "account_id = excluded.account_id, followed_at = excluded.followed_at, updated_at = now()",
+          "account_id = excluded.account_id, followed_at = excluded.followed_at, linked_at = excluded.linked_at, "
+          "updated_at = now()",
           f.id, f.legacy_id, db::Bytes{f.line_user_key}, db::Bytes{f.line_user_id_sealed},
           db::Bytes{f.display_name_sealed}, f.account_id, f.followed_at);
 }

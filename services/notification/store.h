@@ -3,6 +3,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "db/db.h"
@@ -72,6 +73,11 @@ int64_t recent_messages_to(db::Tx& tx, std::string_view recipient_key, std::stri
 void insert_messages(db::Tx& tx, const std::vector<MessageRow>& messages);
 /// Takes up to `limit` due messages, marks them `sending` under a lease and counts the attempt.
 std::vector<MessageRow> claim_due(db::Tx& tx, int limit);
+/// The files to send with messages `ids` (the QR codes), in order, by message id.
+std::map<std::string, std::vector<std::tuple<std::string, std::string, std::string>>> attachments(
+    db::Tx& tx, const std::vector<std::string>& ids);
+/// Forgets a message's files once it is sent or given up.
+void drop_attachments(db::Tx& tx, std::string_view id);
 /// A contact-form message, sealed, with the keyed hash of its sender's address.
 void insert_contact(db::Tx& tx, std::string_view id, std::string_view site, std::string_view sender_key,
                     std::string_view sealed);

@@ -38,8 +38,10 @@ int main(int argc, char** argv) {
                                   std::chrono::milliseconds(config::integer("TAXONOMY_CACHE_MS", 60000, 0, 3600000)));
     std::map<std::string, std::vector<rpc::Subscriber>> routes;
     routes["mail.requested"].push_back({"notification", civic::events::EventSink::NewStub(notification)});
-    for (const char* type : {"recruitment.published", "recruitment.closed"})
+    for (const char* type : {"recruitment.published", "recruitment.closed"}) {
       routes[type].push_back({"matching", civic::events::EventSink::NewStub(matching)});
+      routes[type].push_back({"notification", civic::events::EventSink::NewStub(notification)});
+    }
     rpc::route_audit_to_auth(routes);
     rpc::OutboxRelay relay(pool, "recruitment", cfg.hmac_key, std::move(routes));
     // The public list of coming events answers from memory (ADR 0007): load it before

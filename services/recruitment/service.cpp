@@ -183,7 +183,8 @@ void RecruitmentServiceImpl::render(const store::RecruitmentRow& row, bool full,
   out->set_version(row.version);
 }
 
-// recruitment.published for matching: MAT-2's inputs and where organiser mails go.
+// recruitment.published for matching (MAT-2's inputs and where organiser mails go) and
+// notification (the health app's QR codes of the activity days).
 void RecruitmentServiceImpl::announce(db::Tx& tx, const store::RecruitmentRow& row, bool imported) {
   civic::events::RecruitmentPublished ev;
   ev.set_imported(imported);
@@ -200,10 +201,12 @@ void RecruitmentServiceImpl::announce(db::Tx& tx, const store::RecruitmentRow& r
   ev.set_period_end(row.period_end);
   ev.set_organizer_email(sealer_.open(row.organizer_email_sealed, row.id).value_or(""));
   ev.set_published_at(row.published_at);
+  for (const auto& d : row.activity_dates) ev.add_activity_dates(d);
   rpc::enqueue_event(tx, "recruitment.published", ev);
 }
 
-// recruitment.closed for matching: no more matches for it.
+// recruitment.closed for matching (no more matches for it) and notification (its QR codes
+// stop redeeming).
 void RecruitmentServiceImpl::withdraw(db::Tx& tx, const std::string& id) {
   civic::events::RecruitmentClosed c;
   c.set_id(id);

@@ -208,7 +208,7 @@ TEST_CASE("tools/import takes over the WordPress dump and the hand-over CSVs: pu
   // The LINE friends wait, sealed, for the LINE integration.
   {
     db::Connection c(env("TEST_NOTIFICATION_DB_URL"));
-    auto friends = c.exec("SELECT line_user_id_sealed, display_name_sealed FROM line_friends_import "
+    auto friends = c.exec("SELECT line_user_id_sealed, display_name_sealed FROM line_friends "
                           "WHERE legacy_id LIKE $1 ORDER BY legacy_id",
                           "l" + std::to_string(seed) + "-%");
     REQUIRE(friends.size() == 3);

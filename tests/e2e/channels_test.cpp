@@ -1,0 +1,456 @@
+// Aikasanet's channels end to end (issue 16, NTF-5, NTF-6): LINE's webhook signed as
+// LINE signs it, linking a member's LINE with a one-time code, the multicast of a
+// matching message to the loopback LINE API (tools/line/server.py) within its limits and
+// the quota, and the health app's QR codes: mailed as PNGs that zbarimg decodes,
+// redeemed by an API client once per member and day.
+#include <catch2/catch.hpp>
+#include <curl/curl.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+#include "aikasanet_fixtures.h"
+#include "client.h"
+#include "core/crypto.h"
+#include "core/time.h"
+#include "fixtures.h"
+#include "notification/health.h"
+
+using namespace civic;
+using namespace civic::e2e;
+using json = nlohmann::json;
+
+namespace {
+
+// ---- the loopback LINE API and LINE's webhook calls ----------------------------------
+
+size_t collect(char* p, size_t s, size_t n, void* out) {
+  static_cast<std::string*>(out)->append(p, s * n);
+  return s * n;
+}
+
+/// A call to the loopback LINE server's test interface.
+json line_sim(const std::string& method, const std::string& path, const json& body = json::object()) {
+  CURL* c = curl_easy_init();
+  std::string url = env("LINE_API_BASE") + path, out, data = body.dump();
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method.c_str());
+  if (method == "POST") curl_easy_setopt(c, CURLOPT_POSTFIELDS, data.c_str());
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &out);
+  REQUIRE(curl_easy_perform(c) == CURLE_OK);
+  curl_easy_cleanup(c);
+  return json::parse(out);
+}
+
+json line_requests(const std::string& kind) {
+  json out = json::array();
+  for (const auto& r : line_sim("GET", "/_test/requests")["requests"])
+    if (r["kind"] == kind) out.push_back(r);
+  return out;
+}
+
+/// The text of LINE's replies to `reply_token` (each one a reply call).
+std::vector<std::string> replies_to(const std::string& reply_token) {
+  std::vector<std::string> out;
+  for (const auto& r : line_requests("reply"))
+    if (r["replyToken"] == reply_token) out.push_back(r["messages"][0]["text"]);
+  return out;
+}
+
+/// The multicasts whose text names `needle`.
+json multicasts_of(const std::string& needle) {
+  json out = json::array();
+  for (const auto& r : line_requests("multicast"))
+    if (r["messages"][0]["text"].get<std::string>().find(needle) != std::string::npos) out.push_back(r);
+  return out;
+}
+
+std::string line_user() { return "U" + crypto::hex(crypto::random_bytes(16)); }
+
+json event(const std::string& type, const std::string& user, json extra = json::object()) {
+  json e = {{"type", type},
+            {"mode", "active"},
+            {"timestamp", 1700000000000},
+            {"source", {{"type", "user"}, {"userId", user}}},
+            {"webhookEventId", "01" + crypto::hex(crypto::random_bytes(12))},
+            {"deliveryContext", {{"isRedelivery", false}}}};
+  for (auto it = extra.begin(); it != extra.end(); ++it) e[it.key()] = it.value();
+  return e;
+}
+json text_event(const std::string& user, const std::string& text, const std::string& reply_token) {
+  return event("message", user,
+               {{"replyToken", reply_token}, {"message", {{"type", "text"}, {"id", "1"}, {"text", text}}}});
+}
+json postback_event(const std::string& user, const std::string& data, const std::string& reply_token) {
+  return event("postback", user, {{"replyToken", reply_token}, {"postback", {{"data", data}}}});
+}
+
+/// LINE's call: the body signed with the channel secret (HMAC-SHA256, base64), as LINE does.
+Response webhook(const std::string& body, std::optional<std::string> signature = std::nullopt) {
+  std::string sig = signature ? *signature : crypto::base64(crypto::hmac_sha256(env("LINE_CHANNEL_SECRET"), body));
+  std::vector<std::string> headers = {"Content-Type: application/json; charset=utf-8"};
+  if (!sig.empty()) headers.push_back("X-Line-Signature: " + sig);
+  Client line;
+  return line.request("POST", "/api/v1/integrations/line/webhook", body, headers);
+}
+Response deliver(const std::vector<json>& events) {
+  return webhook(json{{"destination", "Uaikasanet"}, {"events", events}}.dump());
+}
+
+/// Links `user`'s LINE to the account logged in on `member`, as a member does: the code
+/// from the member's page, sent to the official account.
+void link_line(Client& member, const std::string& user) {
+  Response code = member.post("/api/v1/me/line/link-code");
+  REQUIRE(code.status == 201);
+  std::string reply = "r" + unique("");
+  REQUIRE(deliver({text_event(user, code.json()["code"], reply)}).status == 200);
+  REQUIRE(eventually([&] { return member.get("/api/v1/me/line").json().value("linked", false); }));
+}
+
+/// Mails its organiser a recruitment that a volunteer of 周南 on Saturdays matches.
+std::string publish(Client& group, Client& admin, const std::string& title, const std::string& organizer,
+                    const std::vector<std::string>& dates = {}) {
+  json r = recruitment(title, organizer);
+  if (!dates.empty()) r["activity_dates"] = dates;
+  Response posted = post_recruitment(group, r);
+  REQUIRE(posted.status == 201);
+  std::string id = posted.json()["id"];
+  REQUIRE(admin.post("/api/v1/admin/recruitments/" + id + "/publish").status == 200);
+  return id;
+}
+
+// ---- mails with files, QR codes ----------------------------------------------------------
+
+/// The attachments (filename -> bytes) of the mail to `to` whose text names `needle`.
+std::map<std::string, std::string> attachments_of(const std::string& to, const std::string& needle) {
+  std::map<std::string, std::string> out;
+  for (const auto& m : mails(to)) {
+    if (m.text.find(needle) == std::string::npos) continue;
+    std::regex part("filename=\"?([A-Za-z0-9._-]+)\"?\\r?\\nContent-Transfer-Encoding: base64\\r?\\n\\r?\\n([A-Za-z0-9+/=\\r\\n]+)");
+    std::regex part2("Content-Transfer-Encoding: base64\\r?\\n[^\\n]*filename=\"?([A-Za-z0-9._-]+)\"?\\r?\\n\\r?\\n([A-Za-z0-9+/=\\r\\n]+)");
+    for (const auto* re : {&part, &part2})
+      for (std::sregex_iterator it(m.raw.begin(), m.raw.end(), *re), end; it != end; ++it) {
+        std::string b64;
+        for (char ch : (*it)[2].str())
+          if (!std::isspace(static_cast<unsigned char>(ch))) b64 += ch;
+        if (auto bytes = crypto::base64_decode(b64)) out[(*it)[1]] = *bytes;
+      }
+  }
+  return out;
+}
+
+/// What Debian's zbarimg reads in a PNG ("" when it finds no code).
+std::string zbar(const std::string& png) {
+  auto path = std::filesystem::temp_directory_path() / ("qr-" + unique("") + ".png");
+  std::ofstream(path, std::ios::binary) << png;
+  std::string out;
+  if (FILE* p = popen(("zbarimg --raw -q " + path.string()).c_str(), "r")) {
+    char buf[512];
+    while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+    pclose(p);
+  }
+  std::filesystem::remove(path);
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return out;
+}
+
+std::string basic(const std::string& id, const std::string& secret) {
+  return "Authorization: Basic " + crypto::base64(id + ":" + secret);
+}
+Response redeem(const std::string& auth, const std::string& token, const std::string& member) {
+  Client app;
+  std::vector<std::string> headers = {"Content-Type: application/json"};
+  if (!auth.empty()) headers.push_back(auth);
+  return app.request("POST", "/api/v1/integrations/health/redemptions",
+                     json{{"token", token}, {"app_member_id", member}}.dump(), headers);
+}
+std::string reason_of(const Response& r) {
+  for (const auto& d : r.json().value("details", json::array()))
+    if (d.value("field", "") == "token") return d.value("reason", "");
+  return "";
+}
+
+} // namespace
+
+TEST_CASE("LINE's webhook: the signature is checked first, friends follow and leave, a one-time code links a member",
+          "[e2e]") {
+  Client admin;
+  ready_admin(admin, unique("line_admin_"));
+  int before = admin.get("/api/v1/admin/line/friends").json()["counts"].value("following", 0);
+
+  // Unsigned, wrongly signed, oversized: refused before anything is read or stored.
+  std::string user = line_user();
+  std::string follow = json{{"destination", "U0"}, {"events", {event("follow", user)}}}.dump();
+  CHECK(webhook(follow, "").status == 401);
+  CHECK(webhook(follow, crypto::base64(crypto::hmac_sha256("not the secret", follow))).status == 401);
+  std::string tampered = follow;
+  tampered[tampered.find(user) + 5] ^= 1;
+  CHECK(webhook(tampered, crypto::base64(crypto::hmac_sha256(env("LINE_CHANNEL_SECRET"), follow))).status == 401);
+  CHECK(webhook(std::string(1100 * 1024, ' ')).status == 413);
+  Response garbage = webhook("{\"events\": 42}");
+  CHECK(garbage.status == 400);
+  CHECK(admin.get("/api/v1/admin/line/friends").json()["counts"].value("following", 0) == before);
+
+  // LINE's verification call (no events) and a follow, with no session or CSRF header.
+  CHECK(webhook(json{{"destination", "U0"}, {"events", json::array()}}.dump()).status == 200);
+  REQUIRE(webhook(follow).status == 200);
+  REQUIRE(webhook(follow).status == 200);  // redelivered: the same webhookEventId, counted once
+  REQUIRE(eventually([&] {
+    return admin.get("/api/v1/admin/line/friends").json()["counts"].value("following", 0) == before + 1;
+  }));
+  Response unlinked = admin.get("/api/v1/admin/line/friends?linked=no&state=following");
+  REQUIRE(unlinked.status == 200);
+  CHECK(unlinked.json()["items"][0].value("linked", true) == false);
+  CHECK(unlinked.json()["items"][0]["source"] == "webhook");
+  CHECK(unlinked.body.find(user) == std::string::npos);  // LINE user ids are never shown
+
+  // The member's page shows a code; nobody else gets one.
+  Client member;
+  auto [login, mail] = verified_member(member);
+  REQUIRE(member.login(login, kPassword).status == 200);
+  CHECK(Client().post("/api/v1/me/line/link-code").status == 401);
+  member.send_csrf = false;
+  CHECK(member.post("/api/v1/me/line/link-code").status == 403);
+  member.send_csrf = true;
+  CHECK(member.get("/api/v1/me/line").json().value("linked", true) == false);
+  Response code = member.post("/api/v1/me/line/link-code");
+  REQUIRE(code.status == 201);
+  std::string digits = code.json()["code"];
+  REQUIRE(std::regex_match(digits, std::regex("[0-9]{8}")));
+  CHECK(code.json()["add_friend_url"].get<std::string>().rfind("https://line.me/", 0) == 0);
+
+  // Sent in full-width digits with spaces, as a phone in Japanese mode types it.
+  std::string wide;
+  for (char d : digits) wide += std::string("\xEF\xBC") + char(0x90 + (d - '0'));
+  std::string reply = "r" + unique("");
+  json sent = text_event(user, " " + wide.substr(0, 12) + "\xE3\x80\x80" + wide.substr(12) + " ", reply);
+  REQUIRE(deliver({sent}).status == 200);
+  REQUIRE(eventually([&] { return member.get("/api/v1/me/line").json().value("linked", false); }));
+  CHECK(member.get("/api/v1/me/line").json()["following"] == true);
+  REQUIRE(eventually([&] { return !replies_to(reply).empty(); }));
+  CHECK(replies_to(reply)[0].find("連携しました") != std::string::npos);
+  REQUIRE(deliver({sent}).status == 200);  // LINE redelivers: processed once, answered once
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  CHECK(replies_to(reply).size() == 1);
+
+  // Single use: the same code from another LINE user links nothing.
+  std::string other = line_user();
+  std::string other_reply = "r" + unique("");
+  REQUIRE(deliver({text_event(other, digits, other_reply)}).status == 200);
+  REQUIRE(eventually([&] { return !replies_to(other_reply).empty(); }));
+  CHECK(replies_to(other_reply)[0].find("正しくない") != std::string::npos);
+
+  // Guessing is stopped: the sixth wrong code in an hour is not even looked up.
+  std::string guesser = line_user();
+  std::string last;
+  for (int i = 0; i < 6; ++i) {
+    last = "r" + unique("");
+    REQUIRE(deliver({text_event(guesser, std::to_string(10000000 + i), last)}).status == 200);
+  }
+  REQUIRE(eventually([&] { return !replies_to(last).empty(); }));
+  CHECK(replies_to(last)[0].find("1時間") != std::string::npos);
+
+  // Unlinking from LINE's side, then from the member's page.
+  REQUIRE(deliver({text_event(user, "連携解除", "r" + unique(""))}).status == 200);
+  REQUIRE(eventually([&] { return !member.get("/api/v1/me/line").json().value("linked", true); }));
+  link_line(member, user);
+  CHECK(member.del("/api/v1/me/line").status == 204);
+  CHECK(member.get("/api/v1/me/line").json().value("linked", true) == false);
+
+  // Blocking the account: the friend is kept as unfollowed.
+  REQUIRE(deliver({event("unfollow", user)}).status == 200);
+  REQUIRE(eventually([&] {
+    Response r = admin.get("/api/v1/admin/line/friends?state=unfollowed");
+    return r.status == 200 && r.json()["counts"].value("unfollowed", 0) >= 1 && r.json()["total_size"] >= 1;
+  }));
+
+  // Staff only.
+  CHECK(member.get("/api/v1/admin/line/friends").status == 403);
+  CHECK(member.get("/api/v1/admin/line/usage").status == 403);
+  CHECK(admin.get("/api/v1/admin/line/friends?linked=maybe").status == 400);
+  CHECK(admin.get("/api/v1/admin/line/usage?month=2026-13").status == 400);
+}
+
+TEST_CASE("A published recruitment reaches linked members by LINE multicast with their own one-click links, within the quota",
+          "[e2e]") {
+  Client admin;
+  ready_admin(admin, unique("line_push_admin_"));
+  line_sim("POST", "/_test/config", {{"quota", nullptr}, {"fail_next", 0}, {"retry_after", 0}});
+
+  Client linked, unlinked_member, group;
+  auto [linked_id, linked_mail] = published_volunteer(linked, admin, "shunan", "sat");
+  auto [other_id, other_mail] = published_volunteer(unlinked_member, admin, "shunan", "sat");
+  std::string user = line_user();
+  REQUIRE(deliver({event("follow", user)}).status == 200);
+  link_line(linked, user);
+  published_group(group, admin, unique("group_") + "@example.jp");
+  std::string organizer = unique("organizer_") + "@example.jp";
+
+  // The mail goes to both; LINE to the linked one, once, with a retry key.
+  std::string title = "LINE配信テスト" + unique("");
+  std::string rid = publish(group, admin, title, organizer);
+  REQUIRE(wait_for_mail(linked_mail, title));
+  REQUIRE(wait_for_mail(other_mail, title));
+  REQUIRE(eventually([&] { return multicasts_of(title).size() == 1; }));
+  json push = multicasts_of(title)[0];
+  CHECK(std::find(push["to"].begin(), push["to"].end(), user) != push["to"].end());
+  CHECK(push["to"].size() <= 500);
+  CHECK(std::regex_match(push["retryKey"].get<std::string>(),
+                         std::regex("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")));
+  CHECK(push["messages"][1]["template"]["actions"][0]["data"] == "a=apply&r=" + rid);
+
+  // The button answers with the member's own one-click link, which acts as the mail's does.
+  std::string reply = "r" + unique("");
+  REQUIRE(deliver({postback_event(user, "a=apply&r=" + rid, reply)}).status == 200);
+  REQUIRE(eventually([&] { return !replies_to(reply).empty(); }));
+  std::smatch m;
+  std::string text = replies_to(reply)[0];
+  REQUIRE(std::regex_search(text, m, std::regex("/oneclick/([A-Za-z0-9_-]+)")));
+  Response described = Client().get("/api/v1/oneclick/" + m[1].str());
+  REQUIRE(described.status == 200);
+  CHECK(described.json()["action"] == "apply");
+  CHECK(described.json()["recruitment_title"] == title);
+  // Someone who did not link gets no link.
+  std::string stranger_reply = "r" + unique("");
+  REQUIRE(deliver({postback_event(line_user(), "a=apply&r=" + rid, stranger_reply)}).status == 200);
+  REQUIRE(eventually([&] { return !replies_to(stranger_reply).empty(); }));
+  CHECK(replies_to(stranger_reply)[0].find("/oneclick/") == std::string::npos);
+
+  // LINE answers 429 twice: retried after Retry-After with the same key, delivered once.
+  line_sim("POST", "/_test/config", {{"fail_next", 2}, {"retry_after", 1}});
+  std::string busy = "LINE混雑テスト" + unique("");
+  publish(group, admin, busy, organizer);
+  REQUIRE(eventually([&] { return multicasts_of(busy).size() == 1; }, std::chrono::seconds(30)));
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  CHECK(multicasts_of(busy).size() == 1);
+
+  // The month's quota would be passed: LINE is skipped (and says why), the mail still goes.
+  json used = line_sim("GET", "/_test/requests");
+  line_sim("POST", "/_test/config", {{"quota", 0}});
+  std::string over = "LINE上限テスト" + unique("");
+  publish(group, admin, over, organizer);
+  REQUIRE(wait_for_mail(linked_mail, over));
+  json skipped;
+  REQUIRE(eventually([&] {
+    for (const auto& p : admin.get("/api/v1/admin/line/usage").json()["pushes"])
+      if (p["title"] == over && p["state"] == "skipped") skipped = p;
+    return !skipped.is_null();
+  }));
+  CHECK(skipped["reason"].get<std::string>().find("上限") != std::string::npos);
+  CHECK(multicasts_of(over).empty());
+  Response usage = admin.get("/api/v1/admin/line/usage");
+  CHECK(usage.json()["quota_type"] == "limited");
+  CHECK(usage.json()["delivered"].get<int>() >= 2);
+  CHECK(usage.json()["skipped"].get<int>() >= 1);
+  line_sim("POST", "/_test/config", {{"quota", nullptr}});
+  (void)linked_id;
+  (void)other_id;
+  (void)used;
+}
+
+TEST_CASE("The health app: QR codes mailed per activity day scan, redeem once per member and day, and refuse the rest",
+          "[e2e]") {
+  Client admin;
+  ready_admin(admin, unique("health_admin_"));
+
+  // AUTH-9: an API client for the app, made by an admin; its secret is shown once.
+  Client editor;
+  CHECK(editor.post("/api/v1/admin/api-clients", {{"name", "x"}, {"role", "health_app"}}).status == 401);
+  CHECK(admin.post("/api/v1/admin/api-clients", {{"name", "やまぐち健幸アプリ"}, {"role", "root"}}).status == 400);
+  Response made = admin.post("/api/v1/admin/api-clients", {{"name", "やまぐち健幸アプリ"}, {"role", "health_app"}});
+  REQUIRE(made.status == 201);
+  std::string client_id = made.json()["client"]["id"], secret = made.json()["secret"];
+  CHECK(admin.get("/api/v1/admin/api-clients").body.find(secret) == std::string::npos);
+
+  // A recruitment with today and tomorrow as activity days.
+  Client group;
+  published_group(group, admin, unique("group_") + "@example.jp");
+  std::string organizer = unique("organizer_") + "@example.jp";
+  std::string title = "健幸ポイント対象" + unique("");
+  std::string today = time::tokyo_date(), tomorrow = time::tokyo_date(-1);
+  std::string rid = publish(group, admin, title, organizer, {today, tomorrow});
+
+  // The organiser's mail: one PNG a day, which zbarimg reads back as the token.
+  REQUIRE(wait_for_mail(organizer, "やまぐち健幸アプリ"));
+  auto files = attachments_of(organizer, title);
+  REQUIRE(files.size() == 2);
+  std::string today_code = zbar(files.at("health-qr-" + today + ".png"));
+  std::string tomorrow_code = zbar(files.at("health-qr-" + tomorrow + ".png"));
+  REQUIRE(!today_code.empty());
+  CHECK(today_code != tomorrow_code);
+  CHECK(today_code.find(rid) == std::string::npos);  // compact and opaque: nothing readable in it
+
+  // Only the app's own credentials: no session, no anonymous caller, no wrong secret.
+  CHECK(redeem("", today_code, "app-1").status == 401);
+  CHECK(redeem("", today_code, "app-1").header("www-authenticate").find("Basic") != std::string::npos);
+  CHECK(redeem(basic(client_id, secret + "x"), today_code, "app-1").status == 401);
+  CHECK(redeem("Authorization: Bearer cs_" + std::string(43, 'A'), today_code, "app-1").status == 401);
+  Response as_admin = admin.request("POST", "/api/v1/integrations/health/redemptions",
+                                    json{{"token", today_code}, {"app_member_id", "app-1"}}.dump());
+  CHECK(as_admin.status == 401);
+
+  // Redeemed once per member and day: a repeat answers the first result.
+  std::string app_member = "app-" + unique("");
+  Response first = redeem(basic(client_id, secret), today_code, app_member);
+  REQUIRE(first.status == 200);
+  CHECK(first.json()["recruitment_id"] == rid);
+  CHECK(first.json()["activity_date"] == today);
+  CHECK(first.json().value("repeated", false) == false);
+  Response again = redeem("Authorization: Bearer " + secret, today_code, app_member);
+  REQUIRE(again.status == 200);
+  CHECK(again.json()["id"] == first.json()["id"]);
+  CHECK(again.json()["repeated"] == true);
+  Response someone_else = redeem(basic(client_id, secret), today_code, "app-" + unique(""));
+  REQUIRE(someone_else.status == 200);
+  CHECK(someone_else.json()["id"] != first.json()["id"]);
+
+  // Tomorrow's code today, a forged one, an expired one, a malformed member id.
+  Response early = redeem(basic(client_id, secret), tomorrow_code, "app-" + unique(""));
+  CHECK(early.status == 400);
+  CHECK(reason_of(early) == "not_today");
+  std::string forged = today_code;
+  forged[20] = forged[20] == 'A' ? 'B' : 'A';
+  CHECK(reason_of(redeem(basic(client_id, secret), forged, "app-" + unique(""))) == "invalid");
+  auto keys = notification::HealthKeys::parse(env("HEALTH_QR_KEYS"));
+  std::string yesterday = time::tokyo_date(1);
+  std::string stale = notification::health::issue({rid, yesterday, std::time(nullptr) - 3600}, keys);
+  CHECK(reason_of(redeem(basic(client_id, secret), stale, "app-" + unique(""))) == "expired");
+  auto other_keys = notification::HealthKeys::parse("9:" + crypto::hex(crypto::random_bytes(32)));
+  std::string foreign = notification::health::issue({rid, today, std::time(nullptr) + 3600}, other_keys);
+  CHECK(reason_of(redeem(basic(client_id, secret), foreign, "app-" + unique(""))) == "invalid");
+  Response bad_member = redeem(basic(client_id, secret), today_code, "<script>");
+  CHECK(bad_member.status == 400);
+  CHECK(error_fields(bad_member).count("app_member_id"));
+
+  // Withdrawn: the code no longer earns a point, checked at the scan.
+  REQUIRE(group.post("/api/v1/recruitments/" + rid + "/withdraw", {{"note", "雨天中止"}}).status == 200);
+  REQUIRE(eventually([&] {
+    return reason_of(redeem(basic(client_id, secret), today_code, "app-" + unique(""))) == "withdrawn";
+  }));
+  // ... but the member who redeemed before still gets the first answer.
+  CHECK(redeem(basic(client_id, secret), today_code, app_member).json()["id"] == first.json()["id"]);
+
+  // The partner file of this 年度: every redemption, admins only.
+  int month = std::stoi(today.substr(5, 2)), year = std::stoi(today.substr(0, 4));
+  int fiscal = month >= 4 ? year : year - 1;
+  Response file = admin.get("/api/v1/admin/health/partner-file?year=" + std::to_string(fiscal));
+  REQUIRE(file.status == 200);
+  CHECK(file.header("content-type").rfind("text/csv", 0) == 0);
+  CHECK(file.body.find(app_member) != std::string::npos);
+  CHECK(file.body.find("アプリ会員ID") != std::string::npos);
+  CHECK(admin.get("/api/v1/admin/health/partner-file?year=1999").status == 400);
+  CHECK(group.get("/api/v1/admin/health/partner-file?year=" + std::to_string(fiscal)).status == 403);
+
+  // Rotation: the new secret works at once, the old one not after a zero grace.
+  Response rotated = admin.post("/api/v1/admin/api-clients/" + client_id + "/rotate", {{"grace_hours", 0}});
+  REQUIRE(rotated.status == 200);
+  std::string fresh = rotated.json()["secret"];
+  CHECK(redeem(basic(client_id, secret), today_code, app_member).status == 401);
+  CHECK(redeem(basic(client_id, fresh), today_code, app_member).status == 200);
+  CHECK(admin.post("/api/v1/admin/api-clients/" + client_id + "/rotate", {{"grace_hours", 9999}}).status == 400);
+  REQUIRE(admin.del("/api/v1/admin/api-clients/" + client_id).status == 204);
+  CHECK(redeem(basic(client_id, fresh), today_code, app_member).status == 401);
+}
