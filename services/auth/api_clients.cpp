@@ -36,7 +36,7 @@ void to_proto(const db::Row& r, ApiClient* out) {
 // The secret as handed out: "cs_" and 256 random bits, so a leaked one is recognisable
 // (secret scanners) and never mistaken for a session token.
 std::string new_secret() { return "cs_" + crypto::random_token(32); }
-db::Bytes hash_of(const std::string& secret) { return db::Bytes{crypto::sha256(secret)}; }
+std::string hash_of(const std::string& secret) { return crypto::sha256(secret); }
 
 void audit(db::Tx& tx, const Principal& p, const std::string& action, const std::string& client_id,
            nlohmann::json detail = nlohmann::json::object()) {
@@ -60,13 +60,13 @@ Status AuthServiceImpl::ValidateApiClient(Ctx* ctx, const ValidateApiClientReque
           "  AND ($2 = '' OR id = nullif($2, '')::uuid) "
           "  AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute') "
           "RETURNING id::text, role",
-          hash_of(secret), req->client_id());
+          db::Bytes{hash_of(secret)}, req->client_id());
       if (r.empty())
         r = tx.exec(
             "SELECT id::text, role FROM api_clients "
             "WHERE (secret_hash = $1 OR (previous_hash = $1 AND previous_valid_until > now())) "
             "  AND ($2 = '' OR id = nullif($2, '')::uuid)",
-            hash_of(secret), req->client_id());
+            db::Bytes{hash_of(secret)}, req->client_id());
       if (r.empty()) return Status(StatusCode::UNAUTHENTICATED, "認証情報が正しくありません");
       resp->set_client_id(r[0].text(0));
       resp->set_role(r[0].text(1));
@@ -97,7 +97,7 @@ Status AuthServiceImpl::CreateApiClient(Ctx* ctx, const CreateApiClientRequest* 
     return pool_.transaction([&](db::Tx& tx) {
       auto r = tx.exec(std::string("INSERT INTO api_clients (id, name, role, secret_hash, created_by) "
                                    "VALUES ($1::uuid, $2, $3, $4, $5::uuid) RETURNING ") + kColumns,
-                       crypto::uuid_v4(), req->name(), req->role(), hash_of(secret), p.account_id());
+                       crypto::uuid_v4(), req->name(), req->role(), db::Bytes{hash_of(secret)}, p.account_id());
       to_proto(r[0], resp->mutable_client());
       resp->set_secret(secret);
       audit(tx, p, "api_client.create", resp->client().id(), {{"role", req->role()}});
@@ -119,7 +119,7 @@ Status AuthServiceImpl::RotateApiClient(Ctx* ctx, const RotateApiClientRequest* 
       auto r = tx.exec(std::string("UPDATE api_clients SET previous_hash = secret_hash, secret_hash = $2, "
                                    "previous_valid_until = now() + make_interval(hours => $3::int), rotated_at = now(), "
                                    "updated_at = now() WHERE id = $1::uuid RETURNING ") + kColumns,
-                       req->id(), hash_of(secret), req->grace_hours());
+                       req->id(), db::Bytes{hash_of(secret)}, req->grace_hours());
       if (r.empty()) return rpc::not_found();
       to_proto(r[0], resp->mutable_client());
       resp->set_secret(secret);

@@ -47,7 +47,8 @@ json line_sim(const std::string& method, const std::string& path, const json& bo
 
 json line_requests(const std::string& kind) {
   json out = json::array();
-  for (const auto& r : line_sim("GET", "/_test/requests")["requests"])
+  json all = line_sim("GET", "/_test/requests");
+  for (const auto& r : all["requests"])
     if (r["kind"] == kind) out.push_back(r);
   return out;
 }
@@ -129,15 +130,16 @@ std::map<std::string, std::string> attachments_of(const std::string& to, const s
   std::map<std::string, std::string> out;
   for (const auto& m : mails(to)) {
     if (m.text.find(needle) == std::string::npos) continue;
-    std::regex part("filename=\"?([A-Za-z0-9._-]+)\"?\\r?\\nContent-Transfer-Encoding: base64\\r?\\n\\r?\\n([A-Za-z0-9+/=\\r\\n]+)");
-    std::regex part2("Content-Transfer-Encoding: base64\\r?\\n[^\\n]*filename=\"?([A-Za-z0-9._-]+)\"?\\r?\\n\\r?\\n([A-Za-z0-9+/=\\r\\n]+)");
-    for (const auto* re : {&part, &part2})
-      for (std::sregex_iterator it(m.raw.begin(), m.raw.end(), *re), end; it != end; ++it) {
+    // A part's headers (Content-Disposition with the filename, Content-Type, encoding),
+    // a blank line, the base64 lines.
+    static const std::regex part(
+        "filename=\"?([A-Za-z0-9._-]+)\"?(?:\\r?\\n[A-Za-z-]+: [^\\r\\n]*)*\\r?\\n\\r?\\n([A-Za-z0-9+/=\\r\\n]+)");
+    for (std::sregex_iterator it(m.raw.begin(), m.raw.end(), part), end; it != end; ++it) {
         std::string b64;
         for (char ch : (*it)[2].str())
           if (!std::isspace(static_cast<unsigned char>(ch))) b64 += ch;
         if (auto bytes = crypto::base64_decode(b64)) out[(*it)[1]] = *bytes;
-      }
+    }
   }
   return out;
 }
@@ -168,7 +170,8 @@ Response redeem(const std::string& auth, const std::string& token, const std::st
                      json{{"token", token}, {"app_member_id", member}}.dump(), headers);
 }
 std::string reason_of(const Response& r) {
-  for (const auto& d : r.json().value("details", json::array()))
+  json body = r.json();
+  for (const auto& d : body["error"].value("details", json::array()))
     if (d.value("field", "") == "token") return d.value("reason", "");
   return "";
 }
@@ -335,7 +338,8 @@ TEST_CASE("A published recruitment reaches linked members by LINE multicast with
   REQUIRE(wait_for_mail(linked_mail, over));
   json skipped;
   REQUIRE(eventually([&] {
-    for (const auto& p : admin.get("/api/v1/admin/line/usage").json()["pushes"])
+    json usage = admin.get("/api/v1/admin/line/usage").json();
+    for (const auto& p : usage["pushes"])
       if (p["title"] == over && p["state"] == "skipped") skipped = p;
     return !skipped.is_null();
   }));
