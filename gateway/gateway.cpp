@@ -182,8 +182,8 @@ void Gateway::sign_own_call(grpc::ClientContext& ctx, const std::string& request
   sign(ctx, own_principal(request_id), config_.call_timeout);
 }
 
-std::optional<SessionInfo> Gateway::resolve_session(const std::string& token, const std::string& request_id) {
-  std::string key = crypto::sha256(token);
+std::optional<SessionInfo> Gateway::cached_login(const std::string& key,
+                                                 const std::function<std::optional<SessionInfo>()>& ask_auth) {
   auto now = Clock::now();
   {
     std::lock_guard lock(sessions_mutex_);
@@ -193,20 +193,27 @@ std::optional<SessionInfo> Gateway::resolve_session(const std::string& token, co
       sessions_.erase(it);
     }
   }
-  civic::auth::AuthService::Stub stub(channels_.at("auth"));
-  grpc::ClientContext ctx;
-  sign_own_call(ctx, request_id);
-  civic::auth::ValidateSessionRequest req;
-  req.set_session_token(token);
-  civic::auth::ValidateSessionResponse resp;
-  grpc::Status st = stub.ValidateSession(&ctx, req, &resp);
-  if (!st.ok()) return std::nullopt;
-  SessionInfo info{resp.account_id(), resp.session_id(), resp.csrf_token(),
-                   {resp.roles().begin(), resp.roles().end()}, now + config_.session_cache_ttl};
+  std::optional<SessionInfo> info = ask_auth();
+  if (!info) return std::nullopt;
+  info->expires = now + config_.session_cache_ttl;
   std::lock_guard lock(sessions_mutex_);
   if (sessions_.size() > 50000) sessions_.clear();
-  sessions_[key] = info;
+  sessions_[key] = *info;
   return info;
+}
+
+std::optional<SessionInfo> Gateway::resolve_session(const std::string& token, const std::string& request_id) {
+  return cached_login(crypto::sha256(token), [&]() -> std::optional<SessionInfo> {
+    civic::auth::AuthService::Stub stub(channels_.at("auth"));
+    grpc::ClientContext ctx;
+    sign_own_call(ctx, request_id);
+    civic::auth::ValidateSessionRequest req;
+    req.set_session_token(token);
+    civic::auth::ValidateSessionResponse resp;
+    if (!stub.ValidateSession(&ctx, req, &resp).ok()) return std::nullopt;
+    return SessionInfo{resp.account_id(), resp.session_id(), resp.csrf_token(),
+                       {resp.roles().begin(), resp.roles().end()}, {}};
+  });
 }
 
 Gateway::MaintenanceInfo Gateway::maintenance_state(const std::string& request_id) {
@@ -249,26 +256,16 @@ std::optional<SessionInfo> Gateway::resolve_client(const std::string& authorizat
     return std::nullopt;
   }
   if (req.secret().empty() || req.secret().size() > 200 || req.client_id().size() > 64) return std::nullopt;
-  std::string key = crypto::sha256("api-client\n" + req.client_id() + "\n" + req.secret());
-  auto now = Clock::now();
-  {
-    std::lock_guard lock(sessions_mutex_);
-    auto it = sessions_.find(key);
-    if (it != sessions_.end()) {
-      if (it->second.expires > now) return it->second;
-      sessions_.erase(it);
-    }
-  }
-  civic::auth::AuthService::Stub stub(channels_.at("auth"));
-  grpc::ClientContext ctx;
-  sign_own_call(ctx, request_id);
-  civic::auth::ValidateApiClientResponse resp;
-  if (!stub.ValidateApiClient(&ctx, req, &resp).ok()) return std::nullopt;
-  SessionInfo info{resp.client_id(), "", "", {resp.role()}, now + config_.session_cache_ttl};
-  std::lock_guard lock(sessions_mutex_);
-  if (sessions_.size() > 50000) sessions_.clear();
-  sessions_[key] = info;
-  return info;
+  // Keyed apart from session tokens: the same cache, never the same key.
+  return cached_login(crypto::sha256("api-client\n" + req.client_id() + "\n" + req.secret()),
+                      [&]() -> std::optional<SessionInfo> {
+                        civic::auth::AuthService::Stub stub(channels_.at("auth"));
+                        grpc::ClientContext ctx;
+                        sign_own_call(ctx, request_id);
+                        civic::auth::ValidateApiClientResponse resp;
+                        if (!stub.ValidateApiClient(&ctx, req, &resp).ok()) return std::nullopt;
+                        return SessionInfo{resp.client_id(), "", "", {resp.role()}, {}};
+                      });
 }
 
 void Gateway::forget_session(const std::string& token) {

@@ -204,6 +204,9 @@ class Gateway {
   static rpc::Principal own_principal(const std::string& request_id);
   /// sign() with the gateway's own principal and BACKEND_TIMEOUT_MS.
   void sign_own_call(grpc::ClientContext& ctx, const std::string& request_id) const;
+  /// The login cached under `key` for SESSION_CACHE_MS, else what `ask_auth` says (cached when valid).
+  std::optional<SessionInfo> cached_login(const std::string& key,
+                                          const std::function<std::optional<SessionInfo>()>& ask_auth);
   std::optional<SessionInfo> resolve_session(const std::string& token, const std::string& request_id);
   /// The API client whose credentials an Authorization header carries (AUTH-9), as a
   /// session holding its role; nullopt when they are missing or wrong.
