@@ -270,9 +270,12 @@ void line_push_requested(db::Tx& tx, const civic::events::LinePushRequested& pus
                       push.id(), push.recruitment_id(), text::prefix(push.title(), 200),
                       push_messages(templates, push).dump(), int(friend_ids.size()));
   if (made.affected() == 0) return;
-  tx.exec("INSERT INTO line_push_targets (push_id, friend_id, member_id) "
-          "SELECT $1::uuid, f, m FROM unnest($2::uuid[], $3::uuid[]) AS x(f, m) ON CONFLICT DO NOTHING",
-          push.id(), friend_ids, member_ids);
+  // Each recipient's multicast call is decided here, 500 to a call (one call for a
+  // matching event, which carries at most 500).
+  tx.exec("INSERT INTO line_push_targets (push_id, friend_id, member_id, call_no) "
+          "SELECT $1::uuid, f, m, (n - 1) / $4 FROM unnest($2::uuid[], $3::uuid[]) WITH ORDINALITY AS x(f, m, n) "
+          "ON CONFLICT DO NOTHING",
+          push.id(), friend_ids, member_ids, int(kMulticast));
   log::info("line_push_queued", {{"push_id", push.id()}, {"recruitment_id", push.recruitment_id()},
                                  {"recipients", friend_ids.size()}});
 }
@@ -597,11 +600,6 @@ int LineWorker::plan_pushes() {
           return true;
         }
       }
-      tx.exec("UPDATE line_push_targets t SET call_no = n.call_no FROM ("
-              "  SELECT friend_id, (row_number() OVER (ORDER BY friend_id) - 1) / $2 AS call_no "
-              "  FROM line_push_targets WHERE push_id = $1::uuid) n "
-              "WHERE t.push_id = $1::uuid AND t.friend_id = n.friend_id",
-              id, int(kMulticast));
       tx.exec("INSERT INTO line_push_calls (push_id, call_no, retry_key, recipients) "
               "SELECT $1::uuid, call_no, gen_random_uuid(), count(*) FROM line_push_targets "
               "WHERE push_id = $1::uuid GROUP BY call_no",
