@@ -48,7 +48,8 @@ bool accept_event(db::Tx& tx, const std::string& event_id, const std::string& ty
 OutboxRelay::OutboxRelay(db::Pool& pool, std::string producer, std::string hmac_key,
                          std::map<std::string, std::vector<Subscriber>> routes)
     : pool_(pool), producer_(std::move(producer)), key_(std::move(hmac_key)), routes_(std::move(routes)),
-      retention_(std::chrono::hours(config::integer("OUTBOX_RETENTION_HOURS", 168, 1, 24 * 365))) {}
+      retention_(std::chrono::hours(config::integer("OUTBOX_RETENTION_HOURS", 168, 1, 24 * 365))),
+      loop_("outbox_relay", std::chrono::milliseconds(500), [this] { return round(); }) {}
 
 int64_t OutboxRelay::purge_delivered(std::chrono::seconds keep) {
   return pool_.transaction([&](db::Tx& tx) {
@@ -58,25 +59,6 @@ int64_t OutboxRelay::purge_delivered(std::chrono::seconds keep) {
 }
 
 OutboxRelay::~OutboxRelay() { stop(); }
-
-void OutboxRelay::start() {
-  if (running_.exchange(true)) return;
-  thread_ = std::thread([this] { loop(); });
-}
-
-void OutboxRelay::stop() {
-  if (!running_.exchange(false)) return;
-  notify();
-  if (thread_.joinable()) thread_.join();
-}
-
-void OutboxRelay::notify() {
-  {
-    std::lock_guard lock(mutex_);
-    wake_ = true;
-  }
-  cv_.notify_one();
-}
 
 // Delivers one event to every subscriber of its type; the first error, or "".
 std::string OutboxRelay::deliver(const civic::events::Event& event) {
@@ -144,22 +126,13 @@ int OutboxRelay::deliver_due() {
   });
 }
 
-void OutboxRelay::loop() {
-  auto next_purge = std::chrono::steady_clock::now();
-  while (running_) {
-    try {
-      deliver_due();
-      if (std::chrono::steady_clock::now() >= next_purge) {
-        next_purge = std::chrono::steady_clock::now() + std::chrono::minutes(10);
-        if (int64_t n = purge_delivered(retention_); n > 0) log::info("outbox_purged", {{"events", n}});
-      }
-    } catch (const std::exception& e) {
-      log::error("outbox_relay_error", {{"what", e.what()}});
-    }
-    std::unique_lock lock(mutex_);
-    cv_.wait_for(lock, std::chrono::milliseconds(500), [&] { return wake_ || !running_; });
-    wake_ = false;
+int OutboxRelay::round() {
+  deliver_due();
+  if (std::chrono::steady_clock::now() >= next_purge_) {
+    next_purge_ = std::chrono::steady_clock::now() + std::chrono::minutes(10);
+    if (int64_t n = purge_delivered(retention_); n > 0) log::info("outbox_purged", {{"events", n}});
   }
+  return 0;  // failed deliveries wait for their next attempt: a pause after every round
 }
 
 void request_mail(db::Tx& tx, const std::string& tmpl, const std::string& to, const std::string& account_id,

@@ -5,20 +5,17 @@
 #pragma once
 #include <google/protobuf/message.h>
 
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <type_traits>
 #include <vector>
 
 #include "civic/events.grpc.pb.h"
 #include "core/log.h"
 #include "core/validation.h"
+#include "core/worker.h"
 #include "db/db.h"
 #include "rpc/server.h"
 #include "rpc/status.h"
@@ -85,10 +82,10 @@ class OutboxRelay {
               std::map<std::string, std::vector<Subscriber>> routes);
   ~OutboxRelay();
 
-  void start();
-  void stop();
+  void start() { loop_.start(); }
+  void stop() { loop_.stop(); }
   /// Wakes the relay now (call after committing a transaction that enqueued events).
-  void notify();
+  void notify() { loop_.notify(); }
   /// Delivers what is due once; returns how many events were completed. Used by the
   /// loop and by tests.
   int deliver_due();
@@ -98,19 +95,17 @@ class OutboxRelay {
   int64_t purge_delivered(std::chrono::seconds keep);
 
  private:
-  void loop();
+  /// One round of the loop: what is due, and every 10 minutes the purge.
+  int round();
   std::string deliver(const civic::events::Event& event);
 
   db::Pool& pool_;
   std::string producer_;
   std::string key_;
   std::map<std::string, std::vector<Subscriber>> routes_;
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool wake_ = false;
-  std::atomic<bool> running_{false};
   std::chrono::seconds retention_;
-  std::thread thread_;
+  std::chrono::steady_clock::time_point next_purge_ = std::chrono::steady_clock::now();
+  BackgroundLoop loop_;  // last: stopped before the rest goes
 };
 
 } // namespace civic::rpc

@@ -53,20 +53,15 @@ Status AuthServiceImpl::ValidateApiClient(Ctx* ctx, const ValidateApiClientReque
         (!req->client_id().empty() && !validation::is_uuid(req->client_id())))
       return Status(StatusCode::UNAUTHENTICATED, "認証情報が正しくありません");
     return pool_.transaction([&](db::Tx& tx) {
-      // Last use is kept to the minute: one write a minute per client, not per call.
+      // One statement: the client, and its last use touched at most once a minute.
       auto r = tx.exec(
-          "UPDATE api_clients SET last_used_at = now() "
-          "WHERE (secret_hash = $1 OR (previous_hash = $1 AND previous_valid_until > now())) "
-          "  AND ($2 = '' OR id = nullif($2, '')::uuid) "
-          "  AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute') "
-          "RETURNING id::text, role",
+          "WITH c AS (SELECT id, role, last_used_at FROM api_clients "
+          "  WHERE (secret_hash = $1 OR (previous_hash = $1 AND previous_valid_until > now())) "
+          "    AND ($2 = '' OR id = nullif($2, '')::uuid)), "
+          "touched AS (UPDATE api_clients a SET last_used_at = now() FROM c WHERE a.id = c.id "
+          "  AND (c.last_used_at IS NULL OR c.last_used_at < now() - interval '1 minute')) "
+          "SELECT id::text, role FROM c",
           db::Bytes{hash_of(secret)}, req->client_id());
-      if (r.empty())
-        r = tx.exec(
-            "SELECT id::text, role FROM api_clients "
-            "WHERE (secret_hash = $1 OR (previous_hash = $1 AND previous_valid_until > now())) "
-            "  AND ($2 = '' OR id = nullif($2, '')::uuid)",
-            db::Bytes{hash_of(secret)}, req->client_id());
       if (r.empty()) return Status(StatusCode::UNAUTHENTICATED, "認証情報が正しくありません");
       resp->set_client_id(r[0].text(0));
       resp->set_role(r[0].text(1));

@@ -88,9 +88,6 @@ bool encode_png(const QRcode* q, std::string* out) {
   return true;
 }
 
-Status token_error(const char* reason, const std::string& ja, const std::string& en) {
-  return rpc::invalid("token", reason, ja, en);
-}
 } // namespace
 
 HealthKeys HealthKeys::parse(const std::string& spec) {
@@ -243,8 +240,8 @@ Status HealthServiceImpl::RedeemHealthCode(grpc::ServerContext* ctx, const Healt
     auto claims = health::verify(req->token(), keys_, int64_t(std::time(nullptr)), &problem);
     if (!claims) {
       if (problem == health::Problem::expired)
-        return token_error("expired", "この QR コードは有効期限が切れています", "this code has expired");
-      return token_error("invalid", "この QR コードは正しくありません", "not a valid activity code");
+        return rpc::invalid("token", "expired", "この QR コードは有効期限が切れています", "this code has expired");
+      return rpc::invalid("token", "invalid", "この QR コードは正しくありません", "not a valid activity code");
     }
     std::string member_key = crypto::hmac_sha256(derived_key(hmac_key_, "health.member"), req->app_member_id());
     auto answer = [&](const db::Row& r, bool repeated) {
@@ -267,16 +264,16 @@ Status HealthServiceImpl::RedeemHealthCode(grpc::ServerContext* ctx, const Healt
       }
       // Checked live, at the scan.
       if (claims->date != time::tokyo_date())
-        return token_error("not_today", "この QR コードは " + claims->date + " の活動のものです（読み取りは活動日当日だけです）",
+        return rpc::invalid("token", "not_today", "この QR コードは " + claims->date + " の活動のものです（読み取りは活動日当日だけです）",
                            "this code is for the activity on " + claims->date + " only");
       auto activity = tx.exec("SELECT state, $2::date = ANY(dates) FROM health_activities WHERE recruitment_id = $1::uuid "
                               "FOR SHARE",
                               claims->recruitment_id, claims->date);
       if (activity.empty() || activity[0].text(0) != "published")
-        return token_error("withdrawn", "この募集は公開されていないため、ポイントの対象になりません",
+        return rpc::invalid("token", "withdrawn", "この募集は公開されていないため、ポイントの対象になりません",
                            "the recruitment is no longer published");
       if (!activity[0].boolean(1))
-        return token_error("not_an_activity_day", "この日は募集の活動日ではなくなりました", "the day is no longer an activity day");
+        return rpc::invalid("token", "not_an_activity_day", "この日は募集の活動日ではなくなりました", "the day is no longer an activity day");
       std::string id = crypto::uuid_v4();
       tx.exec("INSERT INTO health_redemptions (id, member_key, member_sealed, activity_date, recruitment_id, client_id) "
               "VALUES ($1::uuid, $2::bytea, $3::bytea, $4::date, $5::uuid, nullif($6, '')::uuid) "

@@ -386,13 +386,13 @@ Status LineServiceImpl::ListLineFriends(grpc::ServerContext* ctx, const ListLine
     paging::Page page = paging::read(e, req->page_size(), req->page_token());
     if (!e.empty()) return rpc::invalid(e);
     return pool_.read([&](db::Tx& tx) {
+      const std::string where = " FROM line_friends WHERE ($1 = '' OR state = $1) "
+                                "AND ($2 = '' OR (account_id IS NOT NULL) = ($2 = 'yes'))";
       auto rows = tx.exec("SELECT id::text, state, coalesce(account_id::text, ''), source, " + stamp("followed_at") + ", " +
-                              stamp("unfollowed_at") + ", " + stamp("linked_at") + ", count(*) OVER () " +
-                              "FROM line_friends WHERE ($1 = '' OR state = $1) "
-                              "AND ($2 = '' OR (account_id IS NOT NULL) = ($2 = 'yes')) "
-                              "ORDER BY created_at DESC, id LIMIT $3 OFFSET $4",
+                              stamp("unfollowed_at") + ", " + stamp("linked_at") + where +
+                              " ORDER BY created_at DESC, id LIMIT $3 OFFSET $4",
                           req->state(), req->linked(), page.limit, page.offset);
-      int64_t total = 0;
+      int64_t total = tx.exec("SELECT count(*)" + where, req->state(), req->linked())[0].int64(0);
       for (const auto& r : rows) {
         auto* f = resp->add_items();
         f->set_id(r.text(0));
@@ -403,13 +403,7 @@ Status LineServiceImpl::ListLineFriends(grpc::ServerContext* ctx, const ListLine
         f->set_followed_at(r.text(4));
         f->set_unfollowed_at(r.text(5));
         f->set_linked_at(r.text(6));
-        total = r.int64(7);
       }
-      if (rows.empty() && page.offset > 0)
-        total = tx.exec("SELECT count(*) FROM line_friends WHERE ($1 = '' OR state = $1) "
-                        "AND ($2 = '' OR (account_id IS NOT NULL) = ($2 = 'yes'))",
-                        req->state(), req->linked())[0]
-                    .int64(0);
       resp->set_total_size(int32_t(total));
       resp->set_next_page_token(paging::next_token(page, size_t(rows.size()), total));
       auto c = tx.exec("SELECT count(*) FILTER (WHERE state = 'following'), "
@@ -432,23 +426,18 @@ Status LineServiceImpl::GetLineUsage(grpc::ServerContext* ctx, const LineUsageRe
     resp->set_month(month);
     Status st = pool_.read([&](db::Tx& tx) {
       // The month in Tokyo's calendar, as LINE counts it.
-      const char* in_month = "(%s AT TIME ZONE 'Asia/Tokyo') >= ($1 || '-01')::date "
-                             "AND (%s AT TIME ZONE 'Asia/Tokyo') < ($1 || '-01')::date + interval '1 month'";
-      auto within = [&](const char* column) {
-        std::string s = in_month;
-        for (size_t at; (at = s.find("%s")) != std::string::npos;) s.replace(at, 2, column);
-        return s;
-      };
-      auto sums = tx.exec("SELECT (SELECT coalesce(sum(recipients), 0) FROM line_push_calls WHERE state = 'sent' AND " +
-                              within("sent_at") + "), (SELECT coalesce(sum(recipients), 0) FROM line_pushes "
-                              "WHERE state = 'skipped' AND " + within("created_at") + ")",
+      auto sums = tx.exec("SELECT (SELECT coalesce(sum(recipients), 0) FROM line_push_calls WHERE state = 'sent' "
+                          "AND to_char(sent_at AT TIME ZONE 'Asia/Tokyo', 'YYYY-MM') = $1), "
+                          "(SELECT coalesce(sum(recipients), 0) FROM line_pushes WHERE state = 'skipped' "
+                          "AND to_char(created_at AT TIME ZONE 'Asia/Tokyo', 'YYYY-MM') = $1)",
                           month);
       resp->set_delivered(int32_t(sums[0].int64(0)));
       resp->set_skipped(int32_t(sums[0].int64(1)));
       auto pushes = tx.exec("SELECT p.id::text, p.recruitment_id::text, p.title, p.state, p.reason, p.recipients, "
                             "(SELECT count(*) FROM line_push_calls c WHERE c.push_id = p.id), " + stamp("p.created_at") +
-                                ", " + stamp("p.finished_at") + " FROM line_pushes p WHERE " + within("p.created_at") +
-                                " ORDER BY p.created_at DESC LIMIT 100",
+                                ", " + stamp("p.finished_at") + " FROM line_pushes p "
+                                "WHERE to_char(p.created_at AT TIME ZONE 'Asia/Tokyo', 'YYYY-MM') = $1 "
+                                "ORDER BY p.created_at DESC LIMIT 100",
                             month);
       for (const auto& r : pushes) {
         auto* out = resp->add_pushes();
@@ -467,16 +456,12 @@ Status LineServiceImpl::GetLineUsage(grpc::ServerContext* ctx, const LineUsageRe
     if (!st.ok()) return st;
     // LINE's own figures, for this month only (it keeps no history to ask).
     resp->set_quota_type("unknown");
-    if (api_.configured() && month == time::tokyo_month()) {
-      LineAnswer q = api_.quota(), c = api_.consumption();
-      json qj = json::parse(q.body, nullptr, false), cj = json::parse(c.body, nullptr, false);
-      if (q.ok() && qj.is_object()) {
-        resp->set_quota_type(str(qj, "type"));
-        if (qj.contains("value") && qj["value"].is_number_integer()) resp->set_quota(qj["value"].get<int32_t>());
+    if (api_.configured() && month == time::tokyo_month())
+      if (auto q = api_.quota()) {
+        resp->set_quota_type(q->type);
+        resp->set_quota(int32_t(q->limit));
+        resp->set_consumption(int32_t(q->used));
       }
-      if (c.ok() && cj.is_object() && cj.contains("totalUsage") && cj["totalUsage"].is_number_integer())
-        resp->set_consumption(cj["totalUsage"].get<int32_t>());
-    }
     return Status::OK;
   });
 }
@@ -484,45 +469,15 @@ Status LineServiceImpl::GetLineUsage(grpc::ServerContext* ctx, const LineUsageRe
 // ---- the worker -------------------------------------------------------------------------
 
 LineWorker::LineWorker(db::Pool& pool, LineConfig config, crypto::Sealer sealer, const LineApi& api)
-    : pool_(pool), config_(std::move(config)), sealer_(std::move(sealer)), api_(api) {}
+    : pool_(pool),
+      config_(std::move(config)),
+      sealer_(std::move(sealer)),
+      api_(api),
+      loop_("line_worker", std::chrono::seconds(1), [this] { return run_once(); }) {}
 
 LineWorker::~LineWorker() { stop(); }
 
-void LineWorker::start() {
-  if (running_.exchange(true)) return;
-  thread_ = std::thread([this] { loop(); });
-}
-
-void LineWorker::stop() {
-  if (!running_.exchange(false)) return;
-  notify();
-  if (thread_.joinable()) thread_.join();
-}
-
-void LineWorker::notify() {
-  {
-    std::lock_guard lock(mutex_);
-    wake_ = true;
-  }
-  cv_.notify_one();
-}
-
 int LineWorker::run_once() { return process_events() + plan_pushes() + send_calls(); }
-
-void LineWorker::loop() {
-  while (running_) {
-    int done = 0;
-    try {
-      done = run_once();
-    } catch (const std::exception& e) {
-      log::error("line_worker_error", {{"what", e.what()}});
-    }
-    if (done > 0) continue;
-    std::unique_lock lock(mutex_);
-    cv_.wait_for(lock, std::chrono::seconds(1), [&] { return wake_ || !running_; });
-    wake_ = false;
-  }
-}
 
 int LineWorker::process_events() {
   int done = 0;
@@ -570,6 +525,10 @@ int LineWorker::process_events() {
 
 int LineWorker::plan_pushes() {
   int planned = 0;
+  // The plan's quota, asked once a round (LINE rate-limits these endpoints too); the
+  // pushes planned in the round add to its use.
+  std::optional<LineQuota> quota;
+  bool asked = false;
   for (;;) {
     bool any = pool_.transaction([&](db::Tx& tx) {
       auto r = tx.exec("SELECT id::text, recipients FROM line_pushes WHERE state = 'queued' "
@@ -589,17 +548,14 @@ int LineWorker::plan_pushes() {
       }
       // The plan's monthly quota: a fan-out that would pass it is not started (the mails
       // went anyway). When LINE does not answer, the calls try and LINE decides.
-      LineAnswer q = api_.quota(), c = api_.consumption();
-      json qj = json::parse(q.body, nullptr, false), cj = json::parse(c.body, nullptr, false);
-      if (q.ok() && c.ok() && str(qj, "type") == "limited" && qj.contains("value") && qj["value"].is_number_integer() &&
-          cj.contains("totalUsage") && cj["totalUsage"].is_number_integer()) {
-        int64_t quota = qj["value"].get<int64_t>(), used = cj["totalUsage"].get<int64_t>();
-        if (used + recipients > quota) {
-          skip("月間の送信上限を超えるため送りませんでした（上限 " + std::to_string(quota) + " 通、使用済み " +
-               std::to_string(used) + " 通、必要 " + std::to_string(recipients) + " 通）");
-          return true;
-        }
+      if (!asked) quota = api_.quota();
+      asked = true;
+      if (quota && quota->exceeded_by(recipients)) {
+        skip("月間の送信上限を超えるため送りませんでした（上限 " + std::to_string(quota->limit) + " 通、使用済み " +
+             std::to_string(quota->used) + " 通、必要 " + std::to_string(recipients) + " 通）");
+        return true;
       }
+      if (quota) quota->used += recipients;
       tx.exec("INSERT INTO line_push_calls (push_id, call_no, retry_key, recipients) "
               "SELECT $1::uuid, call_no, gen_random_uuid(), count(*) FROM line_push_targets "
               "WHERE push_id = $1::uuid GROUP BY call_no",

@@ -3,15 +3,13 @@
 // friends and usage for staff, and the fan-out of matching messages by multicast within
 // LINE's limits and the plan's monthly quota. ADR 0020.
 #pragma once
-#include <atomic>
-#include <condition_variable>
-#include <mutex>
+#include <functional>
 #include <string>
-#include <thread>
 
 #include "civic/channels.grpc.pb.h"
 #include "civic/events.pb.h"
 #include "core/crypto.h"
+#include "core/worker.h"
 #include "db/db.h"
 #include "notification/line_api.h"
 
@@ -67,9 +65,9 @@ class LineWorker {
  public:
   LineWorker(db::Pool& pool, LineConfig config, crypto::Sealer sealer, const LineApi& api);
   ~LineWorker();
-  void start();
-  void stop();
-  void notify();
+  void start() { loop_.start(); }
+  void stop() { loop_.stop(); }
+  void notify() { loop_.notify(); }
   /// One round: events, then planning, then due calls; returns how much it did.
   int run_once();
 
@@ -77,17 +75,12 @@ class LineWorker {
   int process_events();
   int plan_pushes();
   int send_calls();
-  void loop();
 
   db::Pool& pool_;
   LineConfig config_;
   crypto::Sealer sealer_;
   const LineApi& api_;
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool wake_ = false;
-  std::atomic<bool> running_{false};
-  std::thread thread_;
+  BackgroundLoop loop_;  // last: stopped before the rest goes
 };
 
 } // namespace civic::notification

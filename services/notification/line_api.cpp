@@ -71,7 +71,19 @@ LineAnswer LineApi::reply(const std::string& reply_token, const nlohmann::json& 
   return request("POST", "/v2/bot/message/reply", body.dump(), "");
 }
 
-LineAnswer LineApi::quota() const { return request("GET", "/v2/bot/message/quota", "", ""); }
-LineAnswer LineApi::consumption() const { return request("GET", "/v2/bot/message/quota/consumption", "", ""); }
+std::optional<LineQuota> LineApi::quota() const {
+  LineAnswer q = request("GET", "/v2/bot/message/quota", "", "");
+  LineAnswer c = request("GET", "/v2/bot/message/quota/consumption", "", "");
+  auto qj = nlohmann::json::parse(q.body, nullptr, false), cj = nlohmann::json::parse(c.body, nullptr, false);
+  if (!q.ok() || !c.ok() || !qj.is_object() || !cj.is_object() || !qj.contains("type") || !qj["type"].is_string() ||
+      !cj.contains("totalUsage") || !cj["totalUsage"].is_number_integer())
+    return std::nullopt;
+  LineQuota out{qj["type"].get<std::string>(), 0, cj["totalUsage"].get<int64_t>()};
+  if (out.type == "limited") {
+    if (!qj.contains("value") || !qj["value"].is_number_integer()) return std::nullopt;
+    out.limit = qj["value"].get<int64_t>();
+  }
+  return out;
+}
 
 } // namespace civic::notification

@@ -5,6 +5,7 @@
 #pragma once
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,14 @@ struct LineAnswer {
   bool quota_exceeded() const { return status == 429 && body.find("monthly limit") != std::string::npos; }
 };
 
+/// The plan's monthly messages and this month's use, as LINE counts them.
+struct LineQuota {
+  std::string type;       // limited, none (unlimited)
+  int64_t limit = 0;      // when limited
+  int64_t used = 0;
+  bool exceeded_by(int64_t more) const { return type == "limited" && used + more > limit; }
+};
+
 class LineApi {
  public:
   LineApi(std::string base_url, std::string channel_token, long timeout_seconds = 10);
@@ -30,10 +39,9 @@ class LineApi {
                        const std::string& retry_key) const;
   /// POST /v2/bot/message/reply with the token of the event being answered.
   LineAnswer reply(const std::string& reply_token, const nlohmann::json& messages) const;
-  /// GET /v2/bot/message/quota: {"type": "limited", "value": 200} or {"type": "none"}.
-  LineAnswer quota() const;
-  /// GET /v2/bot/message/quota/consumption: {"totalUsage": 42}.
-  LineAnswer consumption() const;
+  /// GET /v2/bot/message/quota ({"type": "limited", "value": 200} or {"type": "none"})
+  /// and /quota/consumption ({"totalUsage": 42}); nullopt when LINE did not answer both.
+  std::optional<LineQuota> quota() const;
 
  private:
   LineAnswer request(const char* method, const std::string& path, const std::string& body,

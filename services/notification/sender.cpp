@@ -7,28 +7,16 @@
 namespace civic::notification {
 
 MailSender::MailSender(db::Pool& pool, Mailer& mailer, SenderConfig config)
-    : pool_(pool), mailer_(mailer), config_(std::move(config)) {}
+    : pool_(pool),
+      mailer_(mailer),
+      config_(std::move(config)),
+      // While a newsletter feeds batches or mail was sent, the next round follows at once.
+      loop_("mail_sender", std::chrono::seconds(1), [this] {
+        int fed = feed_ ? feed_() : 0;  // the newsletter's next batch first, then what is due
+        return fed + send_due();
+      }) {}
 
 MailSender::~MailSender() { stop(); }
-
-void MailSender::start() {
-  if (running_.exchange(true)) return;
-  thread_ = std::thread([this] { loop(); });
-}
-
-void MailSender::stop() {
-  if (!running_.exchange(false)) return;
-  notify();
-  if (thread_.joinable()) thread_.join();
-}
-
-void MailSender::notify() {
-  {
-    std::lock_guard lock(mutex_);
-    wake_ = true;
-  }
-  cv_.notify_one();
-}
 
 int MailSender::send_due() {
   // Claiming commits first, so a message is `sending` (leased) before any SMTP traffic.
@@ -73,22 +61,6 @@ int MailSender::send_due() {
     }
   }
   return sent;
-}
-
-void MailSender::loop() {
-  while (running_) {
-    int sent = 0, fed = 0;
-    try {
-      if (feed_) fed = feed_();
-      sent = send_due();
-    } catch (const std::exception& e) {
-      log::error("mail_sender_error", {{"what", e.what()}});
-    }
-    if (sent > 0 || fed > 0) continue;  // more may be due
-    std::unique_lock lock(mutex_);
-    cv_.wait_for(lock, std::chrono::seconds(1), [&] { return wake_ || !running_; });
-    wake_ = false;
-  }
 }
 
 } // namespace civic::notification

@@ -1,13 +1,10 @@
 // Background delivery of queued mail: claim under a lease, send, record the attempt,
 // retry with back-off, give up after a configured number of attempts.
 #pragma once
-#include <atomic>
-#include <condition_variable>
 #include <functional>
-#include <mutex>
 #include <string>
-#include <thread>
 
+#include "core/worker.h"
 #include "db/db.h"
 #include "notification/mailer.h"
 #include "notification/store.h"
@@ -27,9 +24,9 @@ class MailSender {
  public:
   MailSender(db::Pool& pool, Mailer& mailer, SenderConfig config);
   ~MailSender();
-  void start();
-  void stop();
-  void notify();
+  void start() { loop_.start(); }
+  void stop() { loop_.stop(); }
+  void notify() { loop_.notify(); }
   /// Sends what is due once; returns how many messages were sent.
   int send_due();
   /// Called before each round of sending (before start()): queues more mail (the
@@ -41,18 +38,13 @@ class MailSender {
   void set_on_permanent_failure(PermanentFailure f) { on_permanent_ = std::move(f); }
 
  private:
-  void loop();
 
   db::Pool& pool_;
   Mailer& mailer_;
   SenderConfig config_;
   std::function<int()> feed_;
   PermanentFailure on_permanent_;
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool wake_ = false;
-  std::atomic<bool> running_{false};
-  std::thread thread_;
+  BackgroundLoop loop_;  // last: stopped before the rest goes
 };
 
 } // namespace civic::notification
