@@ -2,9 +2,49 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cstdlib>
+
 #include "civic/common.pb.h"
 
 namespace civic::gateway {
+
+bool prefers_english(std::string_view header) {
+  struct Preference {
+    double q = -1;  // -1: not named
+    size_t position = 0;
+  } en, ja, any;
+  auto trim = [](std::string_view v) {
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+    return v;
+  };
+  size_t position = 0;
+  for (size_t start = 0; start <= header.size(); ++position) {
+    size_t end = std::min(header.find(',', start), header.size());
+    std::string_view item = header.substr(start, end - start);
+    start = end + 1;
+    size_t semi = item.find(';');
+    std::string range;
+    for (char c : trim(item.substr(0, semi))) range += char(std::tolower(static_cast<unsigned char>(c)));
+    double q = 1;
+    if (semi != std::string_view::npos) {
+      std::string_view param = trim(item.substr(semi + 1));
+      if (param.size() < 3 || (param[0] != 'q' && param[0] != 'Q') || param[1] != '=') continue;
+      std::string value(param.substr(2));
+      char* rest = nullptr;
+      q = std::strtod(value.c_str(), &rest);
+      if (rest == value.c_str() || *rest != '\0' || !(q >= 0 && q <= 1)) continue;
+    }
+    std::string primary = range.substr(0, range.find('-'));
+    Preference* p = primary == "en" ? &en : primary == "ja" ? &ja : range == "*" ? &any : nullptr;
+    if (p && p->q < 0) *p = {q, position};  // the first range of a language counts
+  }
+  const Preference& japanese = ja.q >= 0 ? ja : any;
+  if (en.q <= 0) return false;
+  if (japanese.q < 0) return true;
+  return en.q != japanese.q ? en.q > japanese.q : en.position < japanese.position;
+}
 using validation::Violation;
 
 int http_status(grpc::StatusCode code) {

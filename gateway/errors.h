@@ -6,12 +6,19 @@
 #include <grpcpp/support/status.h>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/validation.h"
 #include "gateway/gateway.h"
 
 namespace civic::gateway {
+
+/// Whether an Accept-Language header (RFC 9110 12.5.4) prefers English to Japanese, the
+/// two languages answered in: ranges compared case-insensitively by their primary tag
+/// ("en-US" is en), the highest q-value wins, the earlier range on a tie, q=0 refuses a
+/// language, "*" stands for any (Japanese, the default); malformed ranges are ignored.
+bool prefers_english(std::string_view accept_language);
 
 /// HTTP status for a gRPC status code, as grpc-gateway v2 and Envoy map it.
 int http_status(grpc::StatusCode code);

@@ -297,7 +297,7 @@ RequestContext Gateway::context(const HttpRequest& req) const {
     else if (name == "idempotency-key") ctx.idempotency_key = value.substr(0, 256);  // checked by the service
     else if (name == "cookie") ctx.session_token = cookie_value(value, config_.cookie_name);
     else if (name == "x-request-id" && valid_request_id(value)) ctx.request_id = value;
-    else if (name == "accept-language") ctx.english = value.rfind("en", 0) == 0;
+    else if (name == "accept-language") ctx.english = prefers_english(value);
     else if (name == "access-control-request-method") ctx.preflight_method = value;
     else if (name == "authorization") ctx.authorization = value.substr(0, 1024);
     else if (std::find(forwarded_headers_.begin(), forwarded_headers_.end(), name) != forwarded_headers_.end())
@@ -388,7 +388,7 @@ Gateway::Outcome Gateway::cors(RequestContext& ctx) {
   r.status = 204;
   r.headers = {{"Access-Control-Allow-Methods", std::get<RouteMatch>(found).route->verb},
                {"Access-Control-Allow-Headers", "Content-Type, X-CSRF-Token, X-Requested-With, Accept-Language, Idempotency-Key"},
-               {"Access-Control-Max-Age", "600"}};
+               {"Access-Control-Max-Age", "7200"}};  // Chromium's cap; Firefox keeps a day
   return r;
 }
 
@@ -638,6 +638,10 @@ void Gateway::finish(RequestContext& ctx, HttpResponse& resp) {
   if (!ctx.origin.empty() && ctx.origin_allowed) {
     h.emplace_back("Access-Control-Allow-Origin", ctx.origin);
     h.emplace_back("Access-Control-Allow-Credentials", "true");
+    // What a cross-origin SPA may read beyond the CORS-safelisted headers: when to retry,
+    // the rate-limit budget, the request id to quote, a download's filename.
+    h.emplace_back("Access-Control-Expose-Headers",
+                   "Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, X-Request-Id, Content-Disposition");
   }
   h.emplace_back("Vary", "Origin, Cookie");
   double seconds = std::chrono::duration<double>(Clock::now() - ctx.started).count();

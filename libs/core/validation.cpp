@@ -1,4 +1,6 @@
 #include "core/validation.h"
+
+#include "core/config.h"
 #include "core/time.h"
 
 #include <algorithm>
@@ -52,6 +54,25 @@ bool has_control(std::string_view s, bool multiline) {
   return false;
 }
 
+bool is_legacy_mail_domain(std::string_view domain) {
+  static const std::vector<std::string> domains = [] {
+    std::vector<std::string> out = {"docomo.ne.jp", "ezweb.ne.jp", "au.com", "softbank.ne.jp", "i.softbank.jp"};
+    std::string extra = config::str("LEGACY_MAIL_DOMAINS", "");
+    for (size_t start = 0; start < extra.size();) {
+      size_t end = std::min(extra.find(',', start), extra.size());
+      std::string d = extra.substr(start, end - start);
+      d.erase(std::remove_if(d.begin(), d.end(), [](unsigned char c) { return std::isspace(c); }), d.end());
+      std::transform(d.begin(), d.end(), d.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+      if (!d.empty()) out.push_back(d);
+      start = end + 1;
+    }
+    return out;
+  }();
+  std::string lower(domain);
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+  return std::find(domains.begin(), domains.end(), lower) != domains.end();
+}
+
 bool is_email(std::string_view s) {
   if (s.empty() || s.size() > 254) return false;
   auto at = s.find('@');
@@ -62,8 +83,11 @@ bool is_email(std::string_view s) {
   auto ok_local = [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("!#$%&'*+-/=?^_`{|}~.").find(c) != std::string_view::npos;
   };
-  if (!std::all_of(local.begin(), local.end(), ok_local) || local.front() == '.' || local.back() == '.' ||
-      local.find("..") != std::string_view::npos)
+  if (!std::all_of(local.begin(), local.end(), ok_local) || local.front() == '.') return false;
+  // Consecutive dots or a dot before '@' break RFC 5322's dot-atom, yet Japanese carriers
+  // handed out such addresses for years and still deliver to them: accepted at those
+  // domains only.
+  if ((local.back() == '.' || local.find("..") != std::string_view::npos) && !is_legacy_mail_domain(domain))
     return false;
   if (domain.size() < 3 || domain.find('.') == std::string_view::npos || domain.front() == '.' ||
       domain.back() == '.' || domain.find("..") != std::string_view::npos)

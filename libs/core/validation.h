@@ -20,8 +20,13 @@ bool valid_utf8(std::string_view s);
 size_t char_count(std::string_view s);
 /// True when `s` holds a C0/C1 control character or DEL; tab/CR/LF allowed when `multiline`.
 bool has_control(std::string_view s, bool multiline);
-/// Practical address check: one '@', ASCII, no spaces, a dotted domain, at most 254 bytes.
+/// Practical address check: one '@', ASCII, no spaces, a dotted domain, at most 254 bytes;
+/// consecutive dots or a dot before '@' only at a legacy carrier domain.
 bool is_email(std::string_view s);
+/// Japanese carrier domains whose old addresses may hold consecutive dots or a dot before
+/// '@' (taro..yamada@docomo.ne.jp): docomo.ne.jp, ezweb.ne.jp, au.com, softbank.ne.jp,
+/// i.softbank.jp and those in LEGACY_MAIL_DOMAINS (comma-separated); case-insensitive.
+bool is_legacy_mail_domain(std::string_view domain);
 
 /// True when `s` is YYYY-MM-DD and names a real day.
 bool is_date(std::string_view s);

@@ -35,6 +35,8 @@ void BackgroundLoop::run() {
       done = round_();
     } catch (const std::exception& e) {
       log::error(name_ + "_error", {{"what", e.what()}});
+    } catch (...) {
+      log::error(name_ + "_error", {{"what", "not a std::exception"}});
     }
     if (done > 0) continue;  // more may be due
     std::unique_lock lock(mutex_);

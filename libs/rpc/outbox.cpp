@@ -135,16 +135,31 @@ int OutboxRelay::round() {
   return 0;  // failed deliveries wait for their next attempt: a pause after every round
 }
 
-void request_mail(db::Tx& tx, const std::string& tmpl, const std::string& to, const std::string& account_id,
-                  const std::map<std::string, std::string>& vars, bool bcc_centre) {
+namespace {
+civic::events::MailRequested mail_of(const std::string& tmpl, const std::string& to, const std::string& account_id,
+                                     const std::map<std::string, std::string>& vars) {
   civic::events::MailRequested m;
   m.set_template_(tmpl);
   if (to == kCentre) m.set_to_centre(true);
   else m.set_to(to);
   m.set_locale("ja");
   m.set_account_id(account_id);
-  m.set_bcc_centre(bcc_centre);
   for (const auto& [k, v] : vars) (*m.mutable_variables())[k] = v;
+  return m;
+}
+} // namespace
+
+void request_mail(db::Tx& tx, const std::string& tmpl, const std::string& to, const std::string& account_id,
+                  const std::map<std::string, std::string>& vars, bool bcc_centre) {
+  civic::events::MailRequested m = mail_of(tmpl, to, account_id, vars);
+  m.set_bcc_centre(bcc_centre);
+  enqueue_event(tx, "mail.requested", m);
+}
+
+void request_notice(db::Tx& tx, const std::string& tmpl, const std::string& to, const std::string& account_id,
+                    const std::map<std::string, std::string>& vars) {
+  civic::events::MailRequested m = mail_of(tmpl, to, account_id, vars);
+  m.set_also_line(!account_id.empty());
   enqueue_event(tx, "mail.requested", m);
 }
 

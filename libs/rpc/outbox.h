@@ -40,6 +40,10 @@ inline std::string site_name(const std::string& site) {
 inline const std::string kCentre = "centre";
 void request_mail(db::Tx& tx, const std::string& tmpl, const std::string& to, const std::string& account_id,
                   const std::map<std::string, std::string>& vars, bool bcc_centre = false);
+/// A notice to a member on every channel they have: the mail of request_mail(), and the
+/// template "line.<tmpl>" to the account's LINE when it is linked and follows.
+void request_notice(db::Tx& tx, const std::string& tmpl, const std::string& to, const std::string& account_id,
+                    const std::map<std::string, std::string>& vars);
 
 /// Records `event_id` in the inbox inside `tx`; false when it was already there
 /// (a redelivery: the caller must skip the effect and still answer OK).

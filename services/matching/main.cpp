@@ -1,6 +1,7 @@
 // matching_server: wiring only. `matching_server migrate` applies the schema and exits.
 #include "core/config.h"
 #include "core/log.h"
+#include "core/worker.h"
 #include "matching/service.h"
 #include "rpc/audit.h"
 #include "rpc/outbox.h"
@@ -43,8 +44,21 @@ int main(int argc, char** argv) {
     matching::MatchingServiceImpl service(pool, cfg, sealer, taxonomies, rpc::account_lookup(auth, cfg.hmac_key, "matching"),
                                           rpc::terms_lookup(content, cfg.hmac_key, "matching"), [&relay] { relay.notify(); });
     matching::EventSinkImpl sink(pool, cfg, sealer, [&relay] { relay.notify(); });
+    // The daily and weekly digests of matching mails (issue 16), at DIGEST_HOUR in Asia/Tokyo.
+    matching::DigestSchedule digest{int(config::integer("DIGEST_HOUR", 8, 0, 23)),
+                                    int(config::integer("DIGEST_WEEKDAY", 1, 0, 6))};
+    BackgroundLoop digests("digests", std::chrono::milliseconds(config::integer("SCHEDULER_TICK_MS", 60000, 100, 3600000)),
+                           [&] {
+                             int n = matching::send_digests(pool, cfg.triggers, sealer, digest, std::time(nullptr));
+                             if (n > 0) relay.notify();
+                             return n;
+                           });
     relay.start();
-    rpc::serve("0.0.0.0:" + config::str("PORT", "50056"), {&service, &sink}, [&relay] { relay.stop(); });
+    digests.start();
+    rpc::serve("0.0.0.0:" + config::str("PORT", "50056"), {&service, &sink}, [&relay, &digests] {
+      digests.stop();
+      relay.stop();
+    });
     return 0;
   } catch (const std::exception& e) {
     log::error("fatal", {{"what", e.what()}});

@@ -112,6 +112,7 @@ Errors validate(const Member& m, const std::string& type, const rpc::Taxonomies&
   if (m.time_slot().empty()) e.add("time_slot", "required", "必須項目です", "is required");
   else tax.check(e, "time_slot", "time_slots", {m.time_slot()}, "aikasanet");
   e.text("other_note", m.other_note(), {.required = false, .max_chars = kLongText, .multiline = true});
+  e.one_of("mail_frequency", m.mail_frequency(), {"instant", "daily", "weekly"}, false);
   return e;
 }
 
@@ -138,6 +139,7 @@ store::MemberRow row_of(const Member& m, const crypto::Sealer& sealer, store::Me
   row.probono_content = m.probono_content();
   row.probono_needs = m.probono_needs();
   row.magazine = m.magazine();
+  if (!m.mail_frequency().empty()) row.mail_frequency = m.mail_frequency();  // empty: as it was
   PrivateItems p{m.name(), m.kana(), m.phone(), m.email(), m.gender(), m.birth_date(), m.postal_code(), m.address(),
                  m.fax(), m.other_note(), m.guardian_consent()};
   row.private_sealed = seal_private(sealer, row.id, p);
@@ -240,6 +242,7 @@ void MatchingServiceImpl::render(const store::MemberRow& row, bool full, Member*
   out->set_fax(p.fax);
   out->set_other_note(p.other_note);
   out->set_magazine(row.magazine);
+  out->set_mail_frequency(row.mail_frequency);
   out->set_state(row.state);
   out->set_status(row.status);
   out->set_mail_stopped(row.mail_stopped);
@@ -495,7 +498,7 @@ Status MatchingServiceImpl::UpdateMember(grpc::ServerContext* ctx, const UpdateM
   static const std::set<std::string> kNotEdited = {
       "id",      "type",       "organization_id", "display_name", "state",        "status", "mail_stopped",
       "magazine", "guardian_consent", "published_at", "updated_at", "version", "recruitments", "email",
-      "account_suspended", "accepted_terms_version", "accepted_terms_at"};
+      "account_suspended", "accepted_terms_version", "accepted_terms_at", "mail_frequency"};
   auto tax = taxonomies_.snapshot();
   Member edited;
   return admin_.edit(
@@ -507,6 +510,7 @@ Status MatchingServiceImpl::UpdateMember(grpc::ServerContext* ctx, const UpdateM
         edited.set_email(kept.email);  // the login's verified address, not staff's to change
         edited.set_guardian_consent(kept.guardian_consent);
         edited.set_magazine(current.magazine);
+        edited.set_mail_frequency(current.mail_frequency);  // the member's own choice
         Errors e = validate(edited, current.type, *tax);
         if (!edited.type().empty() && edited.type() != current.type)
           e.add("type", "immutable", "会員種別は変更できません", "the member type cannot change");
@@ -663,6 +667,7 @@ Status MatchingServiceImpl::GetContact(grpc::ServerContext* ctx, const ContactRe
     resp->set_reachable(row->state == "published" && row->status == "active" && !row->account_suspended);
     resp->set_organization_id(row->organization_id);
     resp->set_mail_stopped(row->mail_stopped);
+    resp->set_account_id(row->account_id);
     return Status::OK;
   });
 }

@@ -13,7 +13,8 @@ const std::string kColumns = std::string(
     "probono_field, probono_content, probono_needs, magazine, private_sealed, search_text, state, status, "
     "mail_stopped, coalesce(to_char(published_at AT TIME ZONE 'UTC', ") + kTime +
     "), ''), to_char(updated_at AT TIME ZONE 'UTC', " + kTime + "), version, account_suspended, "
-    "coalesce(accepted_terms_version, 0), coalesce(to_char(accepted_terms_at AT TIME ZONE 'UTC', " + kTime + "), '')";
+    "coalesce(accepted_terms_version, 0), coalesce(to_char(accepted_terms_at AT TIME ZONE 'UTC', " + kTime + "), ''), "
+    "mail_frequency";
 const std::string kSelect = "SELECT " + kColumns + " FROM members";
 const std::string kFind = kSelect + " WHERE id = $1::uuid";
 const std::string kFindForUpdate = kFind + " FOR UPDATE";
@@ -23,15 +24,15 @@ constexpr const char* kInsert =
     "INSERT INTO members (id, account_id, type, organization_id, display_name, prefecture, municipality, links, "
     "occupation, qualifications, selling_point, activity_municipalities, fields, weekdays, time_slot, probono_field, "
     "probono_content, probono_needs, magazine, private_sealed, search_text, state, accepted_terms_version, "
-    "accepted_terms_at) VALUES ($1::uuid, $2::uuid, $3, nullif($4, '')::uuid, $5, $6, $7, $8::jsonb, $9, $10, $11, "
-    "$12::text[], $13::text[], $14::text[], $15, $16, $17, $18, $19, $20, $21, $22, nullif($23, 0), "
-    "CASE WHEN $23 > 0 THEN now() END)";
+    "accepted_terms_at, mail_frequency) VALUES ($1::uuid, $2::uuid, $3, nullif($4, '')::uuid, $5, $6, $7, $8::jsonb, "
+    "$9, $10, $11, $12::text[], $13::text[], $14::text[], $15, $16, $17, $18, $19, $20, $21, $22, nullif($23, 0), "
+    "CASE WHEN $23 > 0 THEN now() END, $24)";
 constexpr const char* kUpdate =
     "UPDATE members SET display_name = $2, prefecture = $3, municipality = $4, links = $5::jsonb, occupation = $6, "
     "qualifications = $7, selling_point = $8, activity_municipalities = $9::text[], fields = $10::text[], "
     "weekdays = $11::text[], time_slot = $12, probono_field = $13, probono_content = $14, probono_needs = $15, "
-    "magazine = $16, private_sealed = $17, search_text = $18, version = version + 1, updated_at = now() "
-    "WHERE id = $1::uuid AND version = $19";
+    "magazine = $16, private_sealed = $17, search_text = $18, mail_frequency = $20, version = version + 1, "
+    "updated_at = now() WHERE id = $1::uuid AND version = $19";
 constexpr const char* kSetState =
     "UPDATE members SET state = $2, published_at = CASE WHEN $2 = 'published' THEN coalesce(published_at, now()) "
     "ELSE published_at END, version = version + 1, updated_at = now() WHERE id = $1::uuid";
@@ -44,9 +45,11 @@ const std::string kCandidateWhere =
     " FROM members WHERE state = 'published' AND status = 'active' AND NOT mail_stopped AND NOT account_suspended "
     "AND ($1 OR activity_municipalities && $2::text[]) AND ($3 OR weekdays && $4::text[])";
 const std::string kCandidates =
-    "SELECT id, type, time_slot, activity_municipalities, fields, weekdays, ''::bytea, account_id" + kCandidateWhere;
+    "SELECT id, type, time_slot, activity_municipalities, fields, weekdays, ''::bytea, account_id, mail_frequency" +
+    kCandidateWhere;
 const std::string kCandidatesSealed =
-    "SELECT id, type, time_slot, activity_municipalities, fields, weekdays, private_sealed, account_id" + kCandidateWhere;
+    "SELECT id, type, time_slot, activity_municipalities, fields, weekdays, private_sealed, account_id, mail_frequency" +
+    kCandidateWhere;
 constexpr const char* kUpsertOrg =
     "INSERT INTO organizations (id, owner_account_id, kind, name, visible, recruits) VALUES ($1::uuid, $2::uuid, $3, "
     "$4, $5, $6) ON CONFLICT (id) DO UPDATE SET owner_account_id = excluded.owner_account_id, kind = excluded.kind, "
@@ -72,10 +75,11 @@ constexpr const char* kUpsertRecruitment =
 constexpr const char* kClose = "UPDATE recruitments SET closed = true, updated_at = now() WHERE id = $1::uuid";
 // Open: not closed, in period, and its organisation not known to be hidden (the
 // directory's organization.changed may not have arrived yet for a new group).
-const std::string kOpen = "SELECT " + kRecruitmentColumns +
-                          " FROM recruitments WHERE NOT closed AND (period_end IS NULL OR period_end >= "
-                          "(now() AT TIME ZONE 'Asia/Tokyo')::date) AND NOT EXISTS (SELECT 1 FROM organizations o "
-                          "WHERE o.id = recruitments.organization_id AND NOT o.visible) ORDER BY published_at DESC, id";
+const std::string kOpenWhere =
+    "NOT closed AND (period_end IS NULL OR period_end >= (now() AT TIME ZONE 'Asia/Tokyo')::date) AND NOT EXISTS ("
+    "SELECT 1 FROM organizations o WHERE o.id = recruitments.organization_id AND NOT o.visible)";
+const std::string kOpen =
+    "SELECT " + kRecruitmentColumns + " FROM recruitments WHERE " + kOpenWhere + " ORDER BY published_at DESC, id";
 const std::string kOfOrg = "SELECT " + kRecruitmentColumns +
                            " FROM recruitments WHERE organization_id = $1::uuid ORDER BY published_at DESC, id LIMIT 100";
 constexpr const char* kFire =
@@ -113,6 +117,7 @@ MemberRow read(const db::Row& r) {
   m.account_suspended = r.boolean(27);
   m.accepted_terms_version = int(r.int64(28));
   m.accepted_terms_at = r.text(29);
+  m.mail_frequency = r.text(30);
   return m;
 }
 
@@ -156,7 +161,7 @@ void insert(db::Tx& tx, const MemberRow& m) {
   tx.exec(kInsert, m.id, m.account_id, m.type, m.organization_id, m.display_name, m.prefecture, m.municipality,
           m.links_json, m.occupation, m.qualifications, m.selling_point, m.activity_municipalities, m.fields,
           m.weekdays, m.time_slot, m.probono_field, m.probono_content, m.probono_needs, m.magazine,
-          db::Bytes{m.private_sealed}, m.search_text, m.state, m.accepted_terms_version);
+          db::Bytes{m.private_sealed}, m.search_text, m.state, m.accepted_terms_version, m.mail_frequency);
 }
 
 std::vector<MonthRow> registrations_by_month(db::Tx& tx, std::string_view from, std::string_view to) {
@@ -175,7 +180,7 @@ bool update(db::Tx& tx, const MemberRow& m) {
   return tx.exec(kUpdate, m.id, m.display_name, m.prefecture, m.municipality, m.links_json, m.occupation,
                  m.qualifications, m.selling_point, m.activity_municipalities, m.fields, m.weekdays, m.time_slot,
                  m.probono_field, m.probono_content, m.probono_needs, m.magazine, db::Bytes{m.private_sealed},
-                 m.search_text, m.version)
+                 m.search_text, m.version, m.mail_frequency)
              .affected() == 1;
 }
 
@@ -230,7 +235,7 @@ std::vector<Candidate> candidates(db::Tx& tx, const Narrowing& n, bool with_seal
   out.reserve(size_t(r.size()));
   for (int i = 0; i < r.size(); ++i)
     out.push_back({r[i].text(0), r[i].text(1), r[i].text(2), r[i].text_array(3), r[i].text_array(4), r[i].text_array(5),
-                   with_sealed ? r[i].bytes(6) : std::string(), r[i].text(7)});
+                   with_sealed ? r[i].bytes(6) : std::string(), r[i].text(7), r[i].text(8)});
   return out;
 }
 
@@ -263,6 +268,38 @@ std::vector<RecruitmentRow> recruitments_of(db::Tx& tx, const std::string& organ
   db::Result r = tx.exec(kOfOrg, organization_id);
   std::vector<RecruitmentRow> out;
   for (int i = 0; i < r.size(); ++i) out.push_back(read_recruitment(r[i]));
+  return out;
+}
+
+void defer_matches(db::Tx& tx, const std::string& recruitment_id, const std::vector<std::string>& member_ids) {
+  if (member_ids.empty()) return;
+  tx.exec("INSERT INTO pending_matches (member_id, recruitment_id) SELECT unnest($2::uuid[]), $1::uuid "
+          "ON CONFLICT DO NOTHING",
+          recruitment_id, member_ids);
+}
+
+std::vector<DigestMember> digests_due(db::Tx& tx, int64_t daily_at, int64_t weekly_at, int limit) {
+  std::vector<DigestMember> out;
+  for (const auto& r : tx.exec(
+           "SELECT m.id::text, m.private_sealed FROM members m JOIN ("
+           "  SELECT member_id, min(created_at) AS oldest FROM pending_matches GROUP BY member_id) p "
+           "ON p.member_id = m.id WHERE m.state = 'published' AND m.status = 'active' AND NOT m.mail_stopped "
+           "AND NOT m.account_suspended AND p.oldest < CASE m.mail_frequency WHEN 'daily' THEN to_timestamp($1) "
+           "WHEN 'weekly' THEN to_timestamp($2) ELSE 'infinity' END "
+           "ORDER BY p.oldest, m.id LIMIT $3 FOR UPDATE OF m SKIP LOCKED",
+           daily_at, weekly_at, limit))
+    out.push_back({r.text(0), r.bytes(1)});
+  return out;
+}
+
+std::vector<RecruitmentRow> take_matches(db::Tx& tx, const std::string& member_id) {
+  std::vector<RecruitmentRow> out;
+  for (const auto& r : tx.exec("WITH taken AS (DELETE FROM pending_matches WHERE member_id = $1::uuid "
+                               "RETURNING recruitment_id, created_at) SELECT " + kRecruitmentColumns +
+                                   " FROM recruitments JOIN taken ON taken.recruitment_id = recruitments.id WHERE " +
+                                   kOpenWhere + " ORDER BY taken.created_at, recruitments.id",
+                               member_id))
+    out.push_back(read_recruitment(r));
   return out;
 }
 

@@ -25,6 +25,7 @@ struct MemberRow {
   bool account_suspended = false;  // the login is suspended by an admin (issue 14)
   int accepted_terms_version = 0;  // individuals: the terms accepted when joining
   std::string accepted_terms_at = {};
+  std::string mail_frequency = "instant";  // matching mails: instant, daily or weekly (a digest)
 };
 
 std::optional<MemberRow> find(db::Tx& tx, const std::string& id, bool for_update = false);
@@ -69,6 +70,7 @@ struct Candidate {
   std::vector<std::string> municipalities, fields, weekdays;
   std::string sealed;  // the private items, when asked for
   std::string account_id = {};  // the login (its LINE, when linked: notification knows)
+  std::string mail_frequency = "instant";
 };
 /// Narrows the candidates in the database by MAT-2's own necessary conditions (places
 /// and days overlap, unless anywhere / any day), so 100,000 profiles are not all read;
@@ -104,6 +106,20 @@ void close_recruitment(db::Tx& tx, const std::string& id);
 /// Not closed and not past its period (Asia/Tokyo today).
 std::vector<RecruitmentRow> open_recruitments(db::Tx& tx, int limit = 0);
 std::vector<RecruitmentRow> recruitments_of(db::Tx& tx, const std::string& organization_id);
+
+/// Keeps matches of members who take a digest for their next one (issue 16 item 4).
+void defer_matches(db::Tx& tx, const std::string& recruitment_id, const std::vector<std::string>& member_ids);
+
+/// A member whose digest is due: matches kept since before the last digest moment of
+/// their frequency (`daily_at` / `weekly_at`, Unix seconds), or left over from a digest
+/// frequency they gave up (instant: at once). Published, active and mailable members
+/// only, at most `limit`, locked (SKIP LOCKED: replicas share the work).
+struct DigestMember {
+  std::string id, sealed;  // the private items, for the address
+};
+std::vector<DigestMember> digests_due(db::Tx& tx, int64_t daily_at, int64_t weekly_at, int limit);
+/// Takes (deletes) the member's kept matches and returns those still open, oldest first.
+std::vector<RecruitmentRow> take_matches(db::Tx& tx, const std::string& member_id);
 
 /// Records that trigger `kind` fired for `subject_id`; false when it had already.
 bool fire(db::Tx& tx, std::string_view kind, const std::string& subject_id, int matches);

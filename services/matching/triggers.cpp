@@ -10,6 +10,7 @@
 #include "matching/match.h"
 #include "rpc/oneclick.h"
 #include "rpc/outbox.h"
+#include "rpc/schedule.h"
 
 namespace civic::matching {
 namespace {
@@ -78,6 +79,27 @@ class Batcher {
   civic::events::MailBatch batch_;
   int count_ = 0;
 };
+struct OneClick {
+  std::string apply, inquire;
+};
+// The member's one-click links to apply to or ask about a recruitment (REC-5).
+OneClick oneclick_links(const TriggerConfig& cfg, const std::string& member_id, const std::string& recruitment_id,
+                        int64_t expires) {
+  namespace oc = rpc::oneclick;
+  std::string base = cfg.public_base_url + "/oneclick/";
+  return {base + oc::issue({oc::Action::apply, member_id, recruitment_id, expires}, cfg.oneclick_key),
+          base + oc::issue({oc::Action::inquire, member_id, recruitment_id, expires}, cfg.oneclick_key)};
+}
+} // namespace
+
+namespace {
+// The address among a member's sealed private items.
+std::string email_in(const crypto::Sealer& sealer, const std::string& member_id, const std::string& sealed) {
+  store::MemberRow row;
+  row.id = member_id;
+  row.private_sealed = sealed;
+  return open_private(sealer, row).email;
+}
 } // namespace
 
 PrivateItems open_private(const crypto::Sealer& sealer, const store::MemberRow& m) {
@@ -172,10 +194,7 @@ int recruitment_published(db::Tx& tx, const store::RecruitmentRow& r, const std:
   std::unordered_map<std::string_view, std::string> email_of;
   for (const auto& m : found) {
     const store::Candidate* c = by_id.at(m.volunteer_id);
-    store::MemberRow row;
-    row.id = c->id;
-    row.private_sealed = c->sealed;
-    std::string email = open_private(sealer, row).email;
+    std::string email = email_in(sealer, c->id, c->sealed);
     if (!email.empty()) email_of[c->id] = std::move(email);
   }
   double opened_ms = ms();
@@ -196,26 +215,31 @@ int recruitment_published(db::Tx& tx, const store::RecruitmentRow& r, const std:
     rpc::enqueue_event(tx, "line.push", line);
     line.Clear();
   };
+  std::vector<std::string> deferred;  // members who take a digest: their next one lists it
   for (const auto& m : found) {
     auto it = email_of.find(m.volunteer_id);
     if (it == email_of.end()) continue;
-    if (const auto* c = by_id.at(m.volunteer_id); !c->account_id.empty()) {
+    const auto* c = by_id.at(m.volunteer_id);
+    if (c->mail_frequency != "instant") {
+      deferred.push_back(c->id);
+      continue;
+    }
+    if (!c->account_id.empty()) {
       auto* to = line.add_recipients();
       to->set_account_id(c->account_id);
       to->set_member_id(c->id);
       if (size_t(line.recipients_size()) >= kBatch) flush_line();
     }
-    namespace oc = rpc::oneclick;
-    std::string apply = oc::issue({oc::Action::apply, m.volunteer_id, r.id, expires}, cfg.oneclick_key);
-    std::string inquire = oc::issue({oc::Action::inquire, m.volunteer_id, r.id, expires}, cfg.oneclick_key);
+    OneClick links = oneclick_links(cfg, m.volunteer_id, r.id, expires);
     mails.add("matching.recruitment_for_member", it->second,
               {{"recruitment_title", r.title},
                {"organization_name", r.organization_name},
                {"url", recruitment_url},
-               {"apply_url", cfg.public_base_url + "/oneclick/" + apply},
-               {"inquire_url", cfg.public_base_url + "/oneclick/" + inquire}});
+               {"apply_url", links.apply},
+               {"inquire_url", links.inquire}});
   }
   flush_line();
+  store::defer_matches(tx, r.id, deferred);
   std::string list;
   for (size_t i = 0; i < found.size() && i < kListed; ++i) {
     const auto* c = by_id[found[i].volunteer_id];
@@ -227,9 +251,37 @@ int recruitment_published(db::Tx& tx, const store::RecruitmentRow& r, const std:
                {"members", found.empty() ? "（現在、条件に合う会員はいません）\n" : list}});
   mails.flush();
   log::info("recruitment_matched", {{"recruitment_id", r.id}, {"candidates", candidates.size()}, {"matches", found.size()},
-                                    {"mails", mails.count()}, {"load_ms", loaded_ms}, {"match_ms", matched_ms - loaded_ms},
-                                    {"addresses_ms", opened_ms - matched_ms}, {"mails_ms", ms() - opened_ms}});
+                                    {"mails", mails.count()}, {"deferred", deferred.size()}, {"load_ms", loaded_ms},
+                                    {"match_ms", matched_ms - loaded_ms}, {"addresses_ms", opened_ms - matched_ms},
+                                    {"mails_ms", ms() - opened_ms}});
   return int(found.size());
+}
+
+int send_digests(db::Pool& pool, const TriggerConfig& cfg, const crypto::Sealer& sealer, const DigestSchedule& schedule,
+                 std::time_t now) {
+  int64_t daily_at = rpc::last_moment({schedule.hour}, now);
+  int64_t weekly_at = rpc::last_moment({schedule.hour, schedule.weekday}, now);
+  return pool.transaction([&](db::Tx& tx) {
+    if (!rpc::try_job_lock(tx, "matching.digests")) return 0;
+    Batcher mails(tx);
+    int64_t expires = int64_t(now) + cfg.oneclick_ttl_seconds;
+    auto due = store::digests_due(tx, daily_at, weekly_at, schedule.batch);
+    for (const auto& member : due) {
+      std::vector<store::RecruitmentRow> open = store::take_matches(tx, member.id);
+      std::string email = email_in(sealer, member.id, member.sealed);
+      if (open.empty() || email.empty()) continue;  // all closed meanwhile: nothing to tell
+      std::string list;
+      for (const auto& r : open) {
+        OneClick links = oneclick_links(cfg, member.id, r.id, expires);
+        list += "■ " + r.title + "（" + r.organization_name + "）\n  " + cfg.public_base_url + "/aikasanet/recruitments/" +
+                r.id + "\n  参加を申し込む: " + links.apply + "\n  問い合わせる: " + links.inquire + "\n\n";
+      }
+      mails.add("matching.digest", email, {{"count", std::to_string(open.size())}, {"recruitments", list}});
+    }
+    mails.flush();
+    if (!due.empty()) log::info("digests_round", {{"members", due.size()}, {"mails", mails.count()}});
+    return int(due.size());
+  });
 }
 
 } // namespace civic::matching

@@ -8,9 +8,12 @@
 //                                       own areas, days and fields
 //   (c) a member is published        -> tell the organisers of those recruitments
 //   (d) a recruitment is published   -> mail every matching member, with one-click
-//                                       apply / inquire links, and the organiser the list
+//                                       apply / inquire links, and the organiser the list;
+//                                       members who chose a daily or weekly digest get
+//                                       the match in their next digest instead
 #pragma once
 #include <cstdint>
+#include <ctime>
 #include <string>
 
 #include "core/crypto.h"
@@ -27,6 +30,21 @@ struct TriggerConfig {
 
 /// (a), (b) and (c) for `member`, just published. Returns the number of mails enqueued.
 int member_published(db::Tx& tx, const store::MemberRow& member, const TriggerConfig& cfg, const crypto::Sealer& sealer);
+
+/// When digests go out (issue 16 item 4): DIGEST_HOUR in Asia/Tokyo every day for daily
+/// members, and on DIGEST_WEEKDAY for weekly ones.
+struct DigestSchedule {
+  int hour = 8;
+  int weekday = 1;   // 0 = Sunday; Monday by default
+  int batch = 200;   // members per round (one transaction)
+};
+
+/// One round of the digest job at `now`: each member due (store::digests_due) gets one
+/// mail listing every match kept since their last digest that is still open, with its
+/// one-click links; the matches are deleted in the same transaction (each in exactly one
+/// mail). Returns how many members it handled (0: none due, or another replica is at it).
+int send_digests(db::Pool& pool, const TriggerConfig& cfg, const crypto::Sealer& sealer, const DigestSchedule& schedule,
+                 std::time_t now);
 
 /// (d) for `recruitment` (already written to the recruitments table) whose organiser
 /// is reached at `organizer_email`. Returns the number of members matched.

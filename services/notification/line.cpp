@@ -241,6 +241,26 @@ bool line_signature_valid(const std::string& secret, std::string_view body, std:
   return crypto::equal_constant_time(crypto::base64(crypto::hmac_sha256(secret, body)), signature);
 }
 
+namespace {
+// Records a push (once: `id` is its key) to the friends `friend_ids`, each with the member
+// whose one-click links a button tap answers (empty: a notice without buttons). Each
+// recipient's multicast call is decided here, 500 to a call.
+void queue_push(db::Tx& tx, const std::string& id, const std::string& kind, const std::string& recruitment_id,
+                const std::string& title, const json& messages, const std::vector<std::string>& friend_ids,
+                const std::vector<std::string>& member_ids) {
+  auto made = tx.exec("INSERT INTO line_pushes (id, kind, recruitment_id, title, message, recipients) "
+                      "VALUES ($1::uuid, $2, nullif($3, '')::uuid, $4, $5::jsonb, $6) ON CONFLICT (id) DO NOTHING",
+                      id, kind, recruitment_id, text::prefix(title, 200), messages.dump(), int(friend_ids.size()));
+  if (made.affected() == 0) return;
+  tx.exec("INSERT INTO line_push_targets (push_id, friend_id, member_id, call_no) "
+          "SELECT $1::uuid, f, nullif(m, '')::uuid, (n - 1) / $4 "
+          "FROM unnest($2::uuid[], $3::text[]) WITH ORDINALITY AS x(f, m, n) ON CONFLICT DO NOTHING",
+          id, friend_ids, member_ids, int(kMulticast));
+  log::info("line_push_queued", {{"push_id", id}, {"kind", kind}, {"recruitment_id", recruitment_id},
+                                 {"recipients", friend_ids.size()}});
+}
+} // namespace
+
 void line_push_requested(db::Tx& tx, const civic::events::LinePushRequested& push) {
   if (!validation::is_uuid(push.id()) || !validation::is_uuid(push.recruitment_id())) {
     log::error("line_push_invalid", {{"push_id", push.id()}});
@@ -265,19 +285,21 @@ void line_push_requested(db::Tx& tx, const civic::events::LinePushRequested& pus
     member_ids.push_back(row.text(1));
   }
   Templates templates(tx);
-  auto made = tx.exec("INSERT INTO line_pushes (id, recruitment_id, title, message, recipients) "
-                      "VALUES ($1::uuid, $2::uuid, $3, $4::jsonb, $5) ON CONFLICT (id) DO NOTHING",
-                      push.id(), push.recruitment_id(), text::prefix(push.title(), 200),
-                      push_messages(templates, push).dump(), int(friend_ids.size()));
-  if (made.affected() == 0) return;
-  // Each recipient's multicast call is decided here, 500 to a call (one call for a
-  // matching event, which carries at most 500).
-  tx.exec("INSERT INTO line_push_targets (push_id, friend_id, member_id, call_no) "
-          "SELECT $1::uuid, f, m, (n - 1) / $4 FROM unnest($2::uuid[], $3::uuid[]) WITH ORDINALITY AS x(f, m, n) "
-          "ON CONFLICT DO NOTHING",
-          push.id(), friend_ids, member_ids, int(kMulticast));
-  log::info("line_push_queued", {{"push_id", push.id()}, {"recruitment_id", push.recruitment_id()},
-                                 {"recipients", friend_ids.size()}});
+  queue_push(tx, push.id(), "matching", push.recruitment_id(), push.title(), push_messages(templates, push), friend_ids,
+             member_ids);
+}
+
+void line_notice_requested(db::Tx& tx, const std::string& id, const civic::events::MailRequested& mail) {
+  if (!mail.also_line() || !validation::is_uuid(id) || !validation::is_uuid(mail.account_id())) return;
+  auto linked = tx.exec("SELECT id::text FROM line_friends WHERE account_id = $1::uuid AND state = 'following'",
+                        mail.account_id());
+  if (linked.empty()) return;
+  Templates templates(tx);
+  const auto& t = templates.find("line." + mail.template_(), "ja");
+  if (!t) return log::error("line_template_missing", {{"template", mail.template_()}});
+  std::map<std::string, std::string> vars(mail.variables().begin(), mail.variables().end());
+  json messages = json::array({{{"type", "text"}, {"text", text::prefix(render(t->body, vars), 5000)}}});
+  queue_push(tx, id, "notice", "", render(t->subject, vars), messages, {linked[0].text(0)}, {""});
 }
 
 void line_account_deleted(db::Tx& tx, const std::string& account_id) {
@@ -433,9 +455,9 @@ Status LineServiceImpl::GetLineUsage(grpc::ServerContext* ctx, const LineUsageRe
                           month);
       resp->set_delivered(int32_t(sums[0].int64(0)));
       resp->set_skipped(int32_t(sums[0].int64(1)));
-      auto pushes = tx.exec("SELECT p.id::text, p.recruitment_id::text, p.title, p.state, p.reason, p.recipients, "
-                            "(SELECT count(*) FROM line_push_calls c WHERE c.push_id = p.id), " + stamp("p.created_at") +
-                                ", " + stamp("p.finished_at") + " FROM line_pushes p "
+      auto pushes = tx.exec("SELECT p.id::text, coalesce(p.recruitment_id::text, ''), p.title, p.state, p.reason, "
+                            "p.recipients, (SELECT count(*) FROM line_push_calls c WHERE c.push_id = p.id), " +
+                                stamp("p.created_at") + ", " + stamp("p.finished_at") + ", p.kind FROM line_pushes p "
                                 "WHERE to_char(p.created_at AT TIME ZONE 'Asia/Tokyo', 'YYYY-MM') = $1 "
                                 "ORDER BY p.created_at DESC LIMIT 100",
                             month);
@@ -450,6 +472,7 @@ Status LineServiceImpl::GetLineUsage(grpc::ServerContext* ctx, const LineUsageRe
         out->set_calls(int32_t(r.int64(6)));
         out->set_created_at(r.text(7));
         out->set_finished_at(r.text(8));
+        out->set_kind(r.text(9));
       }
       return Status::OK;
     });

@@ -33,6 +33,9 @@ bool line_signature_valid(const std::string& secret, std::string_view body, std:
 /// line.push (matching): records the fan-out to the recipients who linked LINE and
 /// follow the account (none: nothing recorded); the LINE worker sends it.
 void line_push_requested(db::Tx& tx, const civic::events::LinePushRequested& push);
+/// mail.requested with also_line: the template "line.<template>" pushed as text to the
+/// account's LINE when it is linked and follows (else nothing); `id` is the event's.
+void line_notice_requested(db::Tx& tx, const std::string& id, const civic::events::MailRequested& mail);
 /// account.deleted (auth): the login is gone, and with it its LINE link and codes.
 void line_account_deleted(db::Tx& tx, const std::string& account_id);
 

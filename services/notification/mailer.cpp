@@ -26,8 +26,27 @@ std::string rfc5322_date() {
 std::string angle(const std::string& address) { return "<" + address + ">"; }
 } // namespace
 
-SmtpMailer::SmtpMailer(std::string url, std::string user, std::string password, long timeout_seconds)
-    : url_(std::move(url)), user_(std::move(user)), password_(std::move(password)), timeout_(timeout_seconds) {
+std::string envelope_address(const std::string& address, bool quote_legacy) {
+  auto at = address.rfind('@');
+  if (!quote_legacy || at == std::string::npos) return angle(address);
+  std::string local = address.substr(0, at);
+  bool dot_atom = !local.empty() && local.front() != '.' && local.back() != '.' && local.find("..") == std::string::npos;
+  if (dot_atom) return angle(address);
+  std::string quoted = "\"";
+  for (char c : local) {
+    if (c == '"' || c == '\\') quoted += '\\';
+    quoted += c;
+  }
+  return angle(quoted + "\"" + address.substr(at));
+}
+
+SmtpMailer::SmtpMailer(std::string url, std::string user, std::string password, long timeout_seconds,
+                       bool quote_legacy)
+    : url_(std::move(url)),
+      user_(std::move(user)),
+      password_(std::move(password)),
+      timeout_(timeout_seconds),
+      quote_legacy_(quote_legacy) {
   static CurlGlobal global;
 }
 
@@ -39,7 +58,7 @@ SendResult SmtpMailer::send(const OutgoingMail& m) {
   if (!curl) return {"curl init failed"};
   CURL* c = curl.get();
 
-  curl_slist* rcpt = curl_slist_append(nullptr, angle(m.to).c_str());
+  curl_slist* rcpt = curl_slist_append(nullptr, envelope_address(m.to, quote_legacy_).c_str());
   if (!m.bcc.empty()) rcpt = curl_slist_append(rcpt, angle(m.bcc).c_str());
   std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> rcpt_guard(rcpt, curl_slist_free_all);
 

@@ -36,15 +36,22 @@ class Mailer {
   virtual SendResult send(const OutgoingMail& mail) = 0;
 };
 
+/// An address as the SMTP envelope carries it: `<address>`, or with a legacy carrier
+/// address's local part quoted (`<"taro..yamada"@docomo.ne.jp>`, RFC 5321's
+/// Quoted-string) when `quote_legacy` — for a relay that refuses the bare form.
+std::string envelope_address(const std::string& address, bool quote_legacy);
+
 class SmtpMailer final : public Mailer {
  public:
   /// `url` like "smtp://127.0.0.1:2525" or "smtps://relay:465"; user/password may be empty.
-  SmtpMailer(std::string url, std::string user, std::string password, long timeout_seconds = 20);
+  SmtpMailer(std::string url, std::string user, std::string password, long timeout_seconds = 20,
+             bool quote_legacy = false);
   SendResult send(const OutgoingMail& mail) override;
 
  private:
   std::string url_, user_, password_;
   long timeout_;
+  bool quote_legacy_;
 };
 
 } // namespace civic::notification

@@ -44,7 +44,8 @@ int main(int argc, char** argv) {
 
     db::Pool pool(db_url, size_t(config::integer("DB_POOL_SIZE", 8, 1, 200)));
     notification::SmtpMailer mailer(config::str("SMTP_URL", "smtp://127.0.0.1:2525"), config::str("SMTP_USER", ""),
-                                    config::str("SMTP_PASSWORD", ""));
+                                    config::str("SMTP_PASSWORD", ""), 20,
+                                    config::boolean("SMTP_QUOTE_LEGACY_LOCAL_PART", false));
     notification::MailSender sender(pool, mailer, sender_cfg);
     crypto::Sealer sealer = crypto::Sealer::from_env();
     // A published newsletter is queued a batch at a time by the sender's own loop (NTF-4).
@@ -66,6 +67,7 @@ int main(int argc, char** argv) {
     notification::HealthKeys health_keys = notification::HealthKeys::parse(config::str("HEALTH_QR_KEYS", ""));
     notification::ChannelHooks hooks;
     hooks.line_push = notification::line_push_requested;
+    hooks.line_notice = notification::line_notice_requested;
     hooks.recruitment_published = [&](db::Tx& tx, const civic::events::RecruitmentPublished& r) {
       notification::health_recruitment_published(tx, cfg, health_keys, sealer, r);
     };

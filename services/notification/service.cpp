@@ -60,6 +60,10 @@ Status EventSinkImpl::Deliver(grpc::ServerContext* ctx, const civic::events::Eve
         m.status = "rejected";
         m.last_error = "throttled: receipts per recipient and hour";
       }
+      if (req.also_line() && channels_.line_notice) {
+        channels_.line_notice(tx, event->id(), req);
+        line = true;
+      }
     } else if (event->type() == "mail.batch") {
       civic::events::MailBatch batch;
       if (!batch.ParseFromString(event->payload())) return log::error("event_payload_invalid", {{"event_id", event->id()}});

@@ -29,6 +29,7 @@ struct NotificationConfig {
 /// fan-out of matching messages and the health app's QR codes.
 struct ChannelHooks {
   std::function<void(db::Tx&, const civic::events::LinePushRequested&)> line_push;
+  std::function<void(db::Tx&, const std::string& event_id, const civic::events::MailRequested&)> line_notice;
   std::function<void(db::Tx&, const civic::events::RecruitmentPublished&)> recruitment_published;
   std::function<void(db::Tx&, const std::string& recruitment_id)> recruitment_closed;
   std::function<void(db::Tx&, const std::string& account_id)> account_deleted;

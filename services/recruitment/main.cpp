@@ -1,6 +1,8 @@
 // recruitment_server: wiring only. `recruitment_server migrate` applies the schema and exits.
 #include "core/config.h"
 #include "core/log.h"
+#include "core/worker.h"
+#include "recruitment/reminders.h"
 #include "recruitment/service.h"
 #include "rpc/audit.h"
 #include "rpc/outbox.h"
@@ -50,13 +52,22 @@ int main(int argc, char** argv) {
     events.refresh();
     log::info("search_index_loaded", {{"events", events.size()}});
     events.start(std::chrono::milliseconds(config::integer("SEARCH_REFRESH_MS", 1000, 50, 600000)));
-    recruitment::RecruitmentServiceImpl service(
-        pool, cfg, crypto::Sealer::from_env(), taxonomies,
-        recruitment::contact_lookup(civic::matching::MatchingService::NewStub(matching), cfg.hmac_key),
-        [&relay] { relay.notify(); }, events);
+    auto contacts = recruitment::contact_lookup(civic::matching::MatchingService::NewStub(matching), cfg.hmac_key);
+    recruitment::RecruitmentServiceImpl service(pool, cfg, crypto::Sealer::from_env(), taxonomies, contacts,
+                                                [&relay] { relay.notify(); }, events);
     recruitment::EventSinkImpl sink(pool, cfg.hmac_key);
+    // Activity reminders the day before, from REMINDER_HOUR in Asia/Tokyo (issue 16).
+    recruitment::ReminderConfig reminders_cfg{int(config::integer("REMINDER_HOUR", 18, 0, 23)), cfg.public_base_url};
+    BackgroundLoop reminders("reminders", std::chrono::milliseconds(config::integer("SCHEDULER_TICK_MS", 60000, 100, 3600000)),
+                             [&] {
+                               int n = recruitment::remind(pool, contacts, reminders_cfg, std::time(nullptr));
+                               if (n > 0) relay.notify();
+                               return n;
+                             });
     relay.start();
-    rpc::serve("0.0.0.0:" + config::str("PORT", "50057"), {&service, &sink}, [&relay, &events] {
+    reminders.start();
+    rpc::serve("0.0.0.0:" + config::str("PORT", "50057"), {&service, &sink}, [&relay, &events, &reminders] {
+      reminders.stop();
       relay.stop();
       events.stop();
     });

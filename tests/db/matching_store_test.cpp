@@ -11,6 +11,7 @@
 #include "matching/triggers.h"
 #include "rpc/oneclick.h"
 #include "rpc/reseal.h"
+#include "rpc/schedule.h"
 
 namespace civic::generated {
 std::vector<civic::db::Schema> matching_lib_schema();
@@ -214,4 +215,80 @@ TEST_CASE("key rotation: reseal rewrites every value under the new key, once, an
     store::insert(tx, m);
   });
   CHECK_THROWS(rpc::reseal(db.pool, new_ring, {"members", "private_sealed"}));
+}
+
+TEST_CASE("daily and weekly members get one digest of every match since the last, each match in exactly one mail", "[db]") {
+  MatchingDb db;
+  auto instant = member("instant@example.jp", {"shunan"}, {"sat"});
+  auto daily = member("daily@example.jp", {"shunan"}, {"sat"});
+  auto weekly = member("weekly@example.jp", {"shunan"}, {"sat"});
+  daily.mail_frequency = "daily";
+  weekly.mail_frequency = "weekly";
+  db.pool.transaction([&](db::Tx& tx) {
+    for (auto* m : {&instant, &daily, &weekly}) publish(tx, *m);
+  });
+  auto first = recruitment(), second = recruitment(), withdrawn = recruitment();
+  first.title = "朝市の手伝い";
+  second.title = "海岸の清掃";
+  withdrawn.title = "取り下げられる募集";
+  for (auto* r : {&first, &second, &withdrawn})
+    db.pool.transaction([&](db::Tx& tx) {
+      store::upsert_recruitment(tx, *r);
+      recruitment_published(tx, *r, "organizer@example.jp", kConfig, kSealer);
+    });
+  db.pool.transaction([&](db::Tx& tx) { store::close_recruitment(tx, withdrawn.id); });
+
+  // At once: the instant member's three mails; nothing yet to the others.
+  auto mails = queued(db.pool);
+  CHECK(mails.count("instant@example.jp") == 3);
+  CHECK(mails.count("daily@example.jp") == 0);
+  CHECK(mails.count("weekly@example.jp") == 0);
+
+  // The matches were kept at now(); the digest moments are judged against it.
+  std::time_t now = std::time(nullptr);
+  DigestSchedule schedule{8, 1};
+  auto digests = [&](std::time_t at) {
+    std::vector<civic::events::MailRequested> out;
+    send_digests(db.pool, kConfig, kSealer, schedule, at);
+    auto all = queued(db.pool);
+    for (auto [it, end] = all.equal_range("daily@example.jp"); it != end; ++it) out.push_back(it->second);
+    return out;
+  };
+  // Before the next 8:00 in Tokyo: nothing is due.
+  CHECK(send_digests(db.pool, kConfig, kSealer, schedule, now) == 0);
+  // A day later: the daily member's one digest lists the two still open, with one-click links.
+  std::time_t tomorrow = now + 86400 + 60;
+  auto daily_mails = digests(tomorrow);
+  REQUIRE(daily_mails.size() == 1);
+  const auto& digest = daily_mails[0];
+  CHECK(digest.template_() == "matching.digest");
+  CHECK(digest.variables().at("count") == "2");
+  std::string list = digest.variables().at("recruitments");
+  CHECK(list.find("朝市の手伝い") != std::string::npos);
+  CHECK(list.find("海岸の清掃") != std::string::npos);
+  CHECK(list.find("取り下げられる募集") == std::string::npos);
+  std::string token = list.substr(list.find("/oneclick/") + 10);
+  token = token.substr(0, token.find('\n'));
+  auto claims = rpc::oneclick::verify(token, kConfig.oneclick_key, tomorrow);
+  REQUIRE(claims);
+  CHECK(claims->member_id == daily.id);
+  CHECK(claims->recruitment_id == first.id);
+  // Again the same day: nothing more (the matches went with the mail).
+  CHECK(digests(tomorrow + 3600).size() == 1);
+
+  // The weekly member's waits for the next Monday 8:00 (Tokyo) after the matches.
+  std::time_t monday = rpc::last_moment({8, 1}, now + 7 * 86400);
+  CHECK(monday > now);
+  if (monday > tomorrow + 3600) CHECK(queued(db.pool).count("weekly@example.jp") == 0);
+  if (monday - 3600 > now) {
+    send_digests(db.pool, kConfig, kSealer, schedule, monday - 3600);
+    CHECK(queued(db.pool).count("weekly@example.jp") == 0);
+  }
+  send_digests(db.pool, kConfig, kSealer, schedule, monday + 60);
+  CHECK(queued(db.pool).count("weekly@example.jp") == 1);
+  send_digests(db.pool, kConfig, kSealer, schedule, monday + 7 * 86400);
+  CHECK(queued(db.pool).count("weekly@example.jp") == 1);
+  // Nothing is left waiting, and the instant member got no digest.
+  CHECK(db.pool.read([](db::Tx& tx) { return tx.exec("SELECT count(*) FROM pending_matches")[0].int64(0); }) == 0);
+  CHECK(queued(db.pool).count("instant@example.jp") == 3);
 }

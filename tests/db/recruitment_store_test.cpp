@@ -8,7 +8,10 @@
 #include "db/migrations.h"
 #include "fresh_db.h"
 #include "recruitment/service.h"
+#include "recruitment/reminders.h"
 #include "recruitment/store.h"
+#include "rpc/schedule.h"
+#include "civic/events.pb.h"
 #include "text/text.h"
 
 namespace civic::generated {
@@ -115,4 +118,107 @@ TEST_CASE("the list of coming events follows new dates and archiving", "[db]") {
   index.refresh();
   CHECK(coming_events(index, keywords("講座"), kToday, 20, 0).total == 0);
   CHECK(index.size() == 1);
+}
+
+TEST_CASE("reminders: the day before from the hour, once per application and day, only of published recruitments", "[db]") {
+  RecruitmentDb d;
+  // 2026-12-02 18:30 in Tokyo (09:30 UTC): tomorrow is 2026-12-03.
+  const std::time_t evening = 1796169600 + 9 * 3600 + 1800;
+  store::OrgRow org{crypto::uuid_v4(), crypto::uuid_v4(), "npo", "周南みまもり隊", true, true};
+  auto recruitment = [&](const std::string& title, std::vector<std::string> dates, const char* state) {
+    store::RecruitmentRow r;
+    r.id = crypto::uuid_v4();
+    r.organization_id = org.id;
+    r.owner_account_id = org.owner_account_id;
+    r.title = title;
+    r.fields = {"f13"};
+    r.municipalities = {"shunan"};
+    r.activity_dates = std::move(dates);
+    r.period_end = "2026-12-31";
+    r.profile = R"({"place":"周南市民館","time_note":"9:00～12:00","organizer_contact":"0834-00-0000"})";
+    r.organizer_email_sealed = "sealed";
+    r.state = "review";
+    d.pool.transaction([&](db::Tx& tx) {
+      store::insert(tx, r);
+      store::set_state(tx, r.id, state);
+    });
+    return r.id;
+  };
+  auto apply = [&](const std::string& recruitment_id, const std::string& member_id) {
+    d.pool.transaction([&](db::Tx& tx) {
+      store::insert_submission(tx, crypto::uuid_v4(), "application", recruitment_id, "", member_id, false, "sealed");
+    });
+  };
+  d.pool.transaction([&](db::Tx& tx) { store::upsert_organization(tx, org); });
+  std::string tomorrow = recruitment("子ども食堂", {"2026-12-03", "2026-12-10"}, "published");
+  std::string later = recruitment("海岸清掃", {"2026-12-10"}, "published");
+  std::string withdrawn = recruitment("取り下げた募集", {"2026-12-03"}, "archived");
+  std::string reachable = crypto::uuid_v4(), stopped = crypto::uuid_v4(), gone = crypto::uuid_v4();
+  for (const auto& m : {reachable, stopped, gone}) apply(tomorrow, m);
+  apply(later, reachable);
+  apply(withdrawn, reachable);
+
+  int lookups = 0;
+  ContactLookup contacts = [&](const rpc::Principal&, const std::string& member_id, const std::string&)
+      -> std::optional<civic::matching::ContactResponse> {
+    ++lookups;
+    if (member_id == gone) return std::nullopt;  // deleted since
+    civic::matching::ContactResponse c;
+    c.set_member_id(member_id);
+    c.set_email(member_id == reachable ? "volunteer@example.jp" : "stopped@example.jp");
+    c.set_account_id(member_id == reachable ? "0b7c4a0e-56e8-4c37-9d1b-0a6c3c1d2e3f" : "");
+    c.set_reachable(true);
+    c.set_mail_stopped(member_id == stopped);
+    return c;
+  };
+  ReminderConfig cfg{18, "https://aikasanet.example", 2};
+  auto mails = [&] {
+    std::vector<civic::events::MailRequested> out;
+    d.pool.read([&](db::Tx& tx) {
+      for (const auto& row : tx.exec("SELECT payload FROM outbox WHERE type = 'mail.requested'")) {
+        civic::events::MailRequested m;
+        REQUIRE(m.ParseFromString(row.bytes(0)));
+        if (m.template_() == "recruitment.reminder") out.push_back(m);
+      }
+    });
+    return out;
+  };
+
+  // Before 18:00: nothing.
+  CHECK(remind(d.pool, contacts, cfg, evening - 3600) == 0);
+  CHECK(lookups == 0);
+  // From 18:00, two a round (the batch), then nothing more.
+  CHECK(remind(d.pool, contacts, cfg, evening) == 2);
+  CHECK(remind(d.pool, contacts, cfg, evening + 60) == 1);
+  CHECK(remind(d.pool, contacts, cfg, evening + 120) == 0);
+  CHECK(lookups == 3);
+  auto sent = mails();
+  REQUIRE(sent.size() == 1);  // the stopped address and the deleted member get none
+  CHECK(sent[0].to() == "volunteer@example.jp");
+  CHECK(sent[0].also_line());
+  CHECK(sent[0].account_id() == "0b7c4a0e-56e8-4c37-9d1b-0a6c3c1d2e3f");
+  CHECK(sent[0].variables().at("date") == "12月3日（木）");
+  CHECK(sent[0].variables().at("place") == "周南市民館");
+  CHECK(sent[0].variables().at("belongings") == "（記載なし）");
+  CHECK(sent[0].variables().at("url") == "https://aikasanet.example/aikasanet/recruitments/" + tomorrow);
+  auto outcomes = d.pool.read([](db::Tx& tx) {
+    std::multiset<std::string> out;
+    for (const auto& row : tx.exec("SELECT outcome FROM reminders")) out.insert(row.text(0));
+    return out;
+  });
+  CHECK(outcomes == std::multiset<std::string>{"member_gone", "mail_stopped", "sent"});
+
+  // A week later (the 10th's activity): both recruitments, once each.
+  const std::time_t next_week = evening + 7 * 86400;
+  while (remind(d.pool, contacts, cfg, next_week) > 0) {
+  }
+  CHECK(mails().size() == 3);
+  // Another replica holding the job's lock: this round waits its turn.
+  db::Pool other(d.fresh.url(), 1);
+  other.transaction([&](db::Tx& tx) {
+    REQUIRE(rpc::try_job_lock(tx, "recruitment.reminders"));
+    apply(later, crypto::uuid_v4());
+    CHECK(remind(d.pool, contacts, cfg, next_week + 60) == 0);
+  });
+  CHECK(remind(d.pool, contacts, cfg, next_week + 120) == 1);
 }

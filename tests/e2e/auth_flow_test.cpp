@@ -150,6 +150,16 @@ TEST_CASE("registration names every bad field and changes nothing", "[e2e]") {
                 {"Accept-Language: en"});
   CHECK(r.status == 400);
   CHECK(r.json()["error"]["details"][0]["message"].get<std::string>().find("control") != std::string::npos);
+  // Accept-Language as browsers send it (RFC 9110): case, regions and q-values.
+  for (const char* english : {"Accept-Language: EN", "Accept-Language: en-US,en;q=0.9,ja;q=0.8",
+                              "Accept-Language: ja;q=0.3, en-GB;q=0.7"}) {
+    INFO(english);
+    r = c.request("POST", "/api/v1/accounts", R"({"login_id":"a","password":"x","email":"a@b.jp"})", {english});
+    CHECK(r.json()["error"]["details"].dump().find("must") != std::string::npos);
+  }
+  r = c.request("POST", "/api/v1/accounts", R"({"login_id":"a","password":"x","email":"a@b.jp"})",
+                {"Accept-Language: ja-JP,ja;q=0.9,en-US;q=0.8"});
+  CHECK(r.json()["error"]["details"].dump().find("must") == std::string::npos);
   REQUIRE(c.post("/api/v1/accounts", {{"login_id", login}, {"password", kPassword}, {"email", login + "@example.jp"}}).status == 202);
   r = c.post("/api/v1/accounts", {{"login_id", login}, {"password", kPassword}, {"email", login + "2@example.jp"}});
   CHECK(r.status == 409);

@@ -2,7 +2,8 @@
 // LINE signs it, linking a member's LINE with a one-time code, the multicast of a
 // matching message to the loopback LINE API (tools/line/server.py) within its limits and
 // the quota, and the health app's QR codes: mailed as PNGs that zbarimg decodes,
-// redeemed by an API client once per member and day.
+// redeemed by an API client once per member and day; activity reminders the day before
+// and the daily digest of matching mails.
 #include <catch2/catch.hpp>
 #include <curl/curl.h>
 
@@ -15,6 +16,7 @@
 #include "client.h"
 #include "core/crypto.h"
 #include "core/time.h"
+#include "db/db.h"
 #include "fixtures.h"
 #include "notification/health.h"
 
@@ -110,6 +112,23 @@ void link_line(Client& member, const std::string& user) {
   REQUIRE(deliver({text_event(user, code.json()["code"], reply)}).status == 200);
   REQUIRE(eventually([&] { return member.get("/api/v1/me/line").json().value("linked", false); }));
 }
+
+/// An admin, a recruiting group and two published volunteers of 周南 on Saturdays: `linked`
+/// has linked the LINE user `user`, `plain` has not; the loopback LINE API accepts all.
+struct LineCast {
+  Client admin, linked, plain, group;
+  std::string linked_mail, plain_mail, user;
+  explicit LineCast(const std::string& admin_prefix) {
+    ready_admin(admin, unique(admin_prefix));
+    line_sim("POST", "/_test/config", {{"quota", nullptr}, {"fail_next", 0}, {"retry_after", 0}});
+    linked_mail = published_volunteer(linked, admin, "shunan", "sat").second;
+    plain_mail = published_volunteer(plain, admin, "shunan", "sat").second;
+    user = line_user();
+    REQUIRE(deliver({event("follow", user)}).status == 200);
+    link_line(linked, user);
+    published_group(group, admin, unique("group_") + "@example.jp");
+  }
+};
 
 /// Mails its organiser a recruitment that a volunteer of 周南 on Saturdays matches.
 std::string publish(Client& group, Client& admin, const std::string& title, const std::string& organizer,
@@ -279,17 +298,8 @@ TEST_CASE("LINE's webhook: the signature is checked first, friends follow and le
 
 TEST_CASE("A published recruitment reaches linked members by LINE multicast with their own one-click links, within the quota",
           "[e2e]") {
-  Client admin;
-  ready_admin(admin, unique("line_push_admin_"));
-  line_sim("POST", "/_test/config", {{"quota", nullptr}, {"fail_next", 0}, {"retry_after", 0}});
-
-  Client linked, unlinked_member, group;
-  auto [linked_id, linked_mail] = published_volunteer(linked, admin, "shunan", "sat");
-  auto [other_id, other_mail] = published_volunteer(unlinked_member, admin, "shunan", "sat");
-  std::string user = line_user();
-  REQUIRE(deliver({event("follow", user)}).status == 200);
-  link_line(linked, user);
-  published_group(group, admin, unique("group_") + "@example.jp");
+  LineCast cast("line_push_admin_");
+  auto& [admin, linked, plain, group, linked_mail, other_mail, user] = cast;
   std::string organizer = unique("organizer_") + "@example.jp";
 
   // The mail goes to both; LINE to the linked one, once, with a retry key.
@@ -350,8 +360,6 @@ TEST_CASE("A published recruitment reaches linked members by LINE multicast with
   CHECK(usage.json()["delivered"].get<int>() >= 2);
   CHECK(usage.json()["skipped"].get<int>() >= 1);
   line_sim("POST", "/_test/config", {{"quota", nullptr}});
-  (void)linked_id;
-  (void)other_id;
   (void)used;
 }
 
@@ -457,4 +465,114 @@ TEST_CASE("The health app: QR codes mailed per activity day scan, redeem once pe
   CHECK(admin.post("/api/v1/admin/api-clients/" + client_id + "/rotate", {{"grace_hours", 9999}}).status == 400);
   REQUIRE(admin.del("/api/v1/admin/api-clients/" + client_id).status == 204);
   CHECK(redeem(basic(client_id, fresh), today_code, app_member).status == 401);
+}
+
+TEST_CASE("Applicants are reminded the day before the activity by mail, and on LINE when linked, once", "[e2e]") {
+  LineCast cast("reminder_admin_");
+  auto& [admin, linked, plain, group, linked_mail, plain_mail, user] = cast;
+
+  // The test stack reminds from midnight (REMINDER_HOUR=0): tomorrow's activity is due at
+  // once; next week's is not.
+  std::string title = "前日リマインド" + unique(""), later = "来週の活動" + unique("");
+  std::string rid = publish(group, admin, title, unique("organizer_") + "@example.jp", {time::tokyo_date(-1)});
+  std::string later_id = publish(group, admin, later, unique("organizer_") + "@example.jp", {time::tokyo_date(-8)});
+  for (Client* c : {&linked, &plain}) {
+    REQUIRE(c->post("/api/v1/recruitments/" + rid + "/applications", {{"message", "参加します"}}).status == 201);
+    REQUIRE(c->post("/api/v1/recruitments/" + later_id + "/applications", json::object()).status == 201);
+  }
+  const std::string kReminder = "お申し込みいただいたボランティア活動が近づきました";
+  auto reminders_of = [&](const std::string& to, const std::string& activity) {
+    auto texts = mail_texts(to);
+    return std::count_if(texts.begin(), texts.end(), [&](const std::string& t) {
+      return t.find(kReminder) != std::string::npos && t.find(activity) != std::string::npos;
+    });
+  };
+  for (const auto& to : {linked_mail, plain_mail}) {
+    auto mail = wait_for_mail(to, kReminder);
+    REQUIRE(mail);
+    CHECK(mail->find(title) != std::string::npos);
+    CHECK(mail->find("周南市民館") != std::string::npos);
+    CHECK(mail->find("/aikasanet/recruitments/" + rid) != std::string::npos);
+  }
+  // LINE: the linked member's own notice, as one push to that user alone.
+  auto notices = [&] { return multicasts_of("「" + title + "」の活動日です"); };
+  REQUIRE(eventually([&] { return notices().size() == 1; }));
+  json push = notices()[0];
+  CHECK(push["to"] == json::array({user}));
+  CHECK(push["messages"].size() == 1);
+  CHECK(push["messages"][0]["text"].get<std::string>().find("周南市民館") != std::string::npos);
+  // Staff see it among the month's pushes as a notice.
+  REQUIRE(eventually([&] {
+    json usage = admin.get("/api/v1/admin/line/usage").json();
+    for (const auto& p : usage["pushes"])
+      if (p.value("kind", "") == "notice" && p.value("title", "").find(title) != std::string::npos) return true;
+    return false;
+  }));
+
+  // Exactly once, however often the job runs (every half second here); nothing of next
+  // week's activity yet.
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  CHECK(reminders_of(linked_mail, title) == 1);
+  CHECK(reminders_of(plain_mail, title) == 1);
+  CHECK(reminders_of(plain_mail, later) == 0);
+  CHECK(notices().size() == 1);
+}
+
+TEST_CASE("A member who chose a daily digest gets one mail of every new match with one-click links, not one each", "[e2e]") {
+  Client admin;
+  ready_admin(admin, unique("digest_admin_"));
+  Client digest_member, instant_member, group;
+  auto [digest_id, digest_mail] = published_volunteer(digest_member, admin, "shunan", "sat");
+  auto [instant_id, instant_mail] = published_volunteer(instant_member, admin, "shunan", "sat");
+
+  // The choice is the member's, among three; staff's corrections keep it.
+  json profile = digest_member.get("/api/v1/me/volunteer-profile").json();
+  CHECK(profile["mail_frequency"] == "instant");
+  profile["mail_frequency"] = "hourly";
+  Response bad = digest_member.put("/api/v1/me/volunteer-profile", {{"profile", profile}});
+  CHECK(bad.status == 400);
+  CHECK(error_fields(bad).count("mail_frequency") == 1);
+  profile["mail_frequency"] = "daily";
+  Response saved = digest_member.put("/api/v1/me/volunteer-profile", {{"profile", profile}});
+  REQUIRE(saved.status == 200);
+  CHECK(saved.json()["mail_frequency"] == "daily");
+  json staff_edit = saved.json();
+  staff_edit["mail_frequency"] = "instant";
+  REQUIRE(admin.put("/api/v1/admin/members/" + digest_id, {{"member", staff_edit}}).status == 200);
+  CHECK(digest_member.get("/api/v1/me/volunteer-profile").json()["mail_frequency"] == "daily");
+
+  published_group(group, admin, unique("group_") + "@example.jp");
+  std::string organizer = unique("organizer_") + "@example.jp";
+  std::string first = "まとめ配信1" + unique(""), second = "まとめ配信2" + unique("");
+  publish(group, admin, first, organizer);
+  publish(group, admin, second, organizer);
+  // The instant member hears of each at once; the digest member of neither yet.
+  REQUIRE(wait_for_mail(instant_mail, first));
+  REQUIRE(wait_for_mail(instant_mail, second));
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  CHECK(mail_count(digest_mail, first) == 0);
+  CHECK(mail_count(digest_mail, second) == 0);
+
+  // A day passes (the matches are dated back; DIGEST_HOUR=0 on the test stack): one
+  // digest names both, with one-click links that act as the instant mail's do.
+  db::Pool matching(env("TEST_MATCHING_DB_URL"), 1);
+  matching.transaction([&](db::Tx& tx) {
+    tx.exec("UPDATE pending_matches SET created_at = created_at - interval '1 day' WHERE member_id = $1::uuid", digest_id);
+  });
+  auto digest = wait_for_mail(digest_mail, first);
+  REQUIRE(digest);
+  CHECK(digest->find(second) != std::string::npos);
+  CHECK(mail_count(digest_mail, "前回のお知らせのあとに公開された") == 1);
+  std::smatch m;
+  REQUIRE(std::regex_search(*digest, m, std::regex("参加を申し込む: [^\\n]*/oneclick/([A-Za-z0-9_-]+)")));
+  Response described = Client().get("/api/v1/oneclick/" + m[1].str());
+  REQUIRE(described.status == 200);
+  CHECK(described.json()["action"] == "apply");
+
+  // Each match in exactly one mail: nothing is left to send again.
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  CHECK(mail_count(digest_mail, first) == 1);
+  CHECK(matching.read([&](db::Tx& tx) {
+    return tx.exec("SELECT count(*) FROM pending_matches WHERE member_id = $1::uuid", digest_id)[0].int64(0);
+  }) == 0);
 }

@@ -101,8 +101,25 @@ TEST_CASE("anonymous unsafe calls need a custom header and foreign origins are r
   r = c.request("OPTIONS", "/api/v1/sessions", "", {"Origin: http://localhost:5173", "Access-Control-Request-Method: POST"});
   CHECK(r.status == 204);
   CHECK(r.header("access-control-allow-origin") == "http://localhost:5173");
+  CHECK(r.header("access-control-max-age") == "7200");  // the preflight is cached
   r = c.request("OPTIONS", "/api/v1/sessions", "", {"Origin: https://evil.example.com", "Access-Control-Request-Method: POST"});
   CHECK(r.status == 403);
+  CHECK(r.header("access-control-allow-origin").empty());
+
+  // An allowed origin may read the headers an SPA needs (Retry-After, RateLimit-*, the
+  // request id, a download's filename); a foreign one gets no CORS headers at all.
+  r = c.request("GET", "/api/v1/taxonomies", "", {"Origin: http://localhost:5173"});
+  CHECK(r.status == 200);
+  CHECK(r.header("access-control-allow-origin") == "http://localhost:5173");
+  std::string exposed = r.header("access-control-expose-headers");
+  for (const char* h : {"Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "X-Request-Id",
+                        "Content-Disposition"}) {
+    INFO(h);
+    CHECK(exposed.find(h) != std::string::npos);
+  }
+  r = c.request("GET", "/api/v1/taxonomies", "", {"Origin: https://evil.example.com"});
+  CHECK(r.header("access-control-allow-origin").empty());
+  CHECK(r.header("access-control-expose-headers").empty());
 }
 
 TEST_CASE("the OpenAPI document, health and metrics are served", "[e2e]") {

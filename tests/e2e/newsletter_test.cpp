@@ -359,3 +359,16 @@ TEST_CASE("A member sees and changes their own magazine subscriptions, at the lo
   CHECK(left.json()["state"] == "unsubscribed");
   CHECK(member.put(path + "/aikasanet", {{"subscribe", false}}).json()["state"] == "none");  // nothing to leave
 }
+
+TEST_CASE("a legacy carrier address with consecutive dots subscribes and receives its mail, elsewhere such a shape is refused",
+          "[e2e]") {
+  // taro..yamada@docomo.ne.jp: still in use by many residents (issue 18).
+  std::string legacy = unique("taro..") + ".@docomo.ne.jp";
+  subscribed(legacy, "supernet");
+  CHECK(mail_count(legacy) >= 1);
+
+  Client c;
+  Response refused = c.post("/api/v1/newsletter/subscriptions", {{"email", unique("taro..") + "@example.jp"}, {"site", "supernet"}});
+  CHECK(refused.status == 400);
+  CHECK(error_fields(refused).count("email") == 1);
+}

@@ -5,6 +5,9 @@
 #include "core/crypto.h"
 #include "notification/health.h"
 #include "notification/line.h"
+#include "notification/mailer.h"
+#include "core/time.h"
+#include "rpc/schedule.h"
 
 using namespace civic;
 using namespace civic::notification;
@@ -76,4 +79,24 @@ TEST_CASE("LINE's webhook signature is base64 HMAC-SHA256 of the exact body unde
   CHECK_FALSE(line_signature_valid(secret, body, ""));
   CHECK_FALSE(line_signature_valid("", body, good));
   CHECK_FALSE(line_signature_valid(secret, body, crypto::base64url(crypto::hmac_sha256(secret, body)) + "x"));
+}
+
+TEST_CASE("digest moments: the last Tokyo hour, daily or on a weekday", "[unit]") {
+  // 2026-12-02 is a Wednesday; 08:00 JST = 23:00 UTC the day before.
+  std::time_t wed_0900_jst = 1796169600;  // 2026-12-02T00:00:00Z = 09:00 JST
+  CHECK(time::tokyo_date(0, wed_0900_jst) == "2026-12-02");
+  CHECK(rpc::last_moment({8}, wed_0900_jst) == wed_0900_jst - 3600);
+  CHECK(rpc::last_moment({10}, wed_0900_jst) == wed_0900_jst - 23 * 3600);
+  CHECK(rpc::last_moment({8, 1}, wed_0900_jst) == wed_0900_jst - 3600 - 2 * 86400);  // Monday
+  CHECK(rpc::last_moment({8, 3}, wed_0900_jst) == wed_0900_jst - 3600);              // today, Wednesday
+  CHECK(rpc::last_moment({10, 3}, wed_0900_jst) == wed_0900_jst - 3600 - 7 * 86400 + 2 * 3600);
+  CHECK(rpc::tokyo_hour(wed_0900_jst) == 9);
+  CHECK(rpc::japanese_date("2026-12-03") == "12月3日（木）");
+}
+
+TEST_CASE("the SMTP envelope quotes a legacy carrier local part only when the relay asks for it", "[unit]") {
+  CHECK(envelope_address("taro..yamada@docomo.ne.jp", false) == "<taro..yamada@docomo.ne.jp>");
+  CHECK(envelope_address("taro..yamada@docomo.ne.jp", true) == "<\"taro..yamada\"@docomo.ne.jp>");
+  CHECK(envelope_address("hanako.@docomo.ne.jp", true) == "<\"hanako.\"@docomo.ne.jp>");
+  CHECK(envelope_address("taro.yamada@example.jp", true) == "<taro.yamada@example.jp>");
 }

@@ -49,6 +49,25 @@ TEST_CASE("e-mail addresses are checked for shape and header-breaking characters
   CHECK_FALSE(validation::is_uuid("123e4567e89b42d3a456426614174000"));
 }
 
+TEST_CASE("legacy Japanese carrier addresses with consecutive dots or a dot before the at sign are accepted there only",
+          "[unit]") {
+  // Real-world shapes still in use by residents (issue 18): docomo, au, SoftBank.
+  for (const char* ok : {"taro..yamada@docomo.ne.jp", "hanako.@docomo.ne.jp", "yamaguchi...taro@ezweb.ne.jp",
+                         "kenko-.-.-@au.com", "a..b.@softbank.ne.jp", "sakura..@i.softbank.jp", "Taro..Yamada@DoCoMo.ne.jp",
+                         "taro.yamada@docomo.ne.jp"}) {
+    INFO(ok);
+    CHECK(validation::is_email(ok));
+  }
+  for (const char* bad : {"taro..yamada@example.jp", "hanako.@gmail.com", ".taro@docomo.ne.jp", "taro..yamada@docomo.ne.jp.evil.jp",
+                          "taro..yamada@xdocomo.ne.jp", "ta ro..@docomo.ne.jp", "taro..yamada@@docomo.ne.jp",
+                          "taro..\r\nBcc: x@docomo.ne.jp"}) {
+    INFO(bad);
+    CHECK_FALSE(validation::is_email(bad));
+  }
+  CHECK(validation::is_legacy_mail_domain("EZWEB.NE.JP"));
+  CHECK_FALSE(validation::is_legacy_mail_domain("ne.jp"));
+}
+
 TEST_CASE("tokens carry 256 random bits and never repeat", "[unit]") {
   std::set<std::string> seen;
   for (int i = 0; i < 2000; ++i) {

@@ -368,3 +368,17 @@ TEST_CASE("the public micro-cache keeps 200 answers for its time-to-live only", 
   CHECK_FALSE(off.enabled());
   CHECK_FALSE(off.get("a", t0));
 }
+
+TEST_CASE("Accept-Language is read as RFC 9110 says: case, regions, q-values, order and the wildcard", "[unit]") {
+  using civic::gateway::prefers_english;
+  for (const char* en : {"en", "EN", "en-US", "En-gb,ja;q=0.5", "fr, en;q=0.8", "ja;q=0.5, en;q=0.9", "en, ja",
+                         "en;q=1.0, *;q=0.1", " en-US , ja ; q=0.3"}) {
+    INFO(en);
+    CHECK(prefers_english(en));
+  }
+  for (const char* ja : {"", "ja", "ja-JP,en;q=0.8", "ja, en", "*", "*, en;q=0.5", "en;q=0", "fr", "english",
+                         "en;q=abc", "en;q=2", "en;level=1", "ja;q=0.8, en;q=0.8", ",,,"}) {
+    INFO(ja);
+    CHECK_FALSE(prefers_english(ja));
+  }
+}
