@@ -576,10 +576,12 @@ Gateway::Outcome Gateway::call(RequestContext& ctx) {
   auto details = details_of(st, &retry_after);
   std::string message = st.error_message();
   auto code = st.error_code();
-  // Transport-level failures carry gRPC's own text: never show it.
-  bool transport = code == grpc::StatusCode::UNAVAILABLE || code == grpc::StatusCode::DEADLINE_EXCEEDED ||
-                   code == grpc::StatusCode::UNKNOWN || code == grpc::StatusCode::INTERNAL ||
-                   code == grpc::StatusCode::CANCELLED;
+  // Transport-level failures carry gRPC's own text: never show it. A service's own
+  // answer (it carries our error detail, e.g. the virus scanner being down) is shown.
+  bool transport = (code == grpc::StatusCode::UNAVAILABLE || code == grpc::StatusCode::DEADLINE_EXCEEDED ||
+                    code == grpc::StatusCode::UNKNOWN || code == grpc::StatusCode::INTERNAL ||
+                    code == grpc::StatusCode::CANCELLED) &&
+                   st.error_details().empty();
   if (transport) message = "一時的に利用できません。しばらくしてからお試しください";
   HttpResponse r = errors::status(code, message, ctx.english, details);
   if (retry_after > 0) r.headers.emplace_back("Retry-After", std::to_string(retry_after));

@@ -356,6 +356,7 @@ Status ContentServiceImpl::UploadArticleFile(grpc::ServerContext* ctx, const Upl
       e.add("file", "type_not_allowed", "PDF・Word(docx)・Excel(xlsx) のファイルだけを掲載できます",
             "only PDF, DOCX and XLSX content");
     if (!e.empty()) return rpc::invalid(e);
+    if (Status s = rpc::scan_upload(config_.scanner, pool_, p, "file", data, "article", req->id()); !s.ok()) return s;
     FileRow f{crypto::uuid_v4(), req->id(), req->title(), files::display_name(req->file().filename()), kind->mime,
               data, int64_t(data.size())};
     return pool_.transaction([&](db::Tx& tx) {
@@ -491,6 +492,9 @@ Status ContentServiceImpl::UploadArticleImage(grpc::ServerContext* ctx, const Up
     Errors e;
     auto kind = files::checked_image(e, req->alt(), req->file().data(), kMaxImageBytes);
     if (!e.empty()) return rpc::invalid(e);
+    if (Status s = rpc::scan_upload(config_.scanner, pool_, p, "file", req->file().data(), "article", req->id());
+        !s.ok())
+      return s;
     ImageRow image{crypto::uuid_v4(), req->id(), req->alt(), kind->mime, req->file().data(), 0};
     image.size = int64_t(image.data.size());
     return pool_.transaction([&](db::Tx& tx) {

@@ -25,7 +25,8 @@ int main(int argc, char** argv) {
     articles.refresh();
     log::info("search_index_loaded", {{"articles", articles.size()}});
     articles.start(std::chrono::milliseconds(config::integer("SEARCH_REFRESH_MS", 1000, 50, 600000)));
-    content::ContentServiceImpl service(pool, {config::secret("INTERNAL_HMAC_KEY")}, articles);
+    content::ContentServiceImpl service(pool, {config::secret("INTERNAL_HMAC_KEY"), rpc::VirusScanner::from_env()},
+                                        articles);
     // Its one event: staff actions, for auth's audit log.
     std::map<std::string, std::vector<rpc::Subscriber>> routes;
     rpc::route_audit_to_auth(routes);

@@ -11,11 +11,13 @@
 #include "db/db.h"
 #include "rpc/collection.h"
 #include "text/text.h"
+#include "rpc/virus_scan.h"
 
 namespace civic::content {
 
 struct ContentConfig {
   std::string hmac_key;
+  rpc::VirusScanner scanner;  // forms and images (SEC-13)
 };
 
 class ContentServiceImpl final : public ContentService::Service {

@@ -785,6 +785,9 @@ Status DirectoryServiceImpl::UploadAttachment(grpc::ServerContext* ctx, const Up
             "only PDF, PNG, JPEG, DOCX and XLSX content is accepted");
     }
     if (!e.empty()) return rpc::invalid(e);
+    if (Status s = rpc::scan_upload(config_.scanner, pool_, p, "file", req->file().data(), "organization", row->id);
+        !s.ok())
+      return s;
     AttachmentRow a;
     a.id = crypto::uuid_v4();
     a.organization_id = row->id;

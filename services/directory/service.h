@@ -14,12 +14,14 @@
 #include "rpc/corrections.h"
 #include "rpc/taxonomies.h"
 #include "rpc/terms.h"
+#include "rpc/virus_scan.h"
 
 namespace civic::directory {
 
 struct DirectoryConfig {
   std::string hmac_key;
   std::string public_base_url;  // links in mails
+  rpc::VirusScanner scanner;    // attachments (SEC-13)
 };
 
 using rpc::TermsVersion;

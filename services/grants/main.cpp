@@ -21,7 +21,8 @@ int main(int argc, char** argv) {
     if (rpc::migrate_at_start(command, db_url, generated::grants_lib_schema(), "grants")) return 0;
     if (rpc::reseal_at_start(command, db_url, {{"submitters", "email_sealed"}})) return 0;
 
-    grants::GrantsConfig cfg{config::secret("INTERNAL_HMAC_KEY"), config::str("PUBLIC_BASE_URL", "http://127.0.0.1:8080")};
+    grants::GrantsConfig cfg{config::secret("INTERNAL_HMAC_KEY"), config::str("PUBLIC_BASE_URL", "http://127.0.0.1:8080"),
+                             rpc::VirusScanner::from_env()};
     db::Pool pool(db_url, size_t(config::integer("DB_POOL_SIZE", 8, 1, 200)));
     auto content = grpc::CreateChannel(config::str("CONTENT_SERVICE_ADDR", "127.0.0.1:50053"),
                                        grpc::InsecureChannelCredentials());

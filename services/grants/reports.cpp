@@ -256,6 +256,8 @@ Status GrantsServiceImpl::UploadReportPhoto(grpc::ServerContext* ctx, const Uplo
     Errors e;
     auto kind = files::checked_image(e, req->alt(), req->file().data(), kMaxPhotoBytes);
     if (!e.empty()) return rpc::invalid(e);
+    if (Status s = rpc::scan_upload(config_.scanner, pool_, p, "file", req->file().data(), "report", req->id()); !s.ok())
+      return s;
     PhotoRow photo{crypto::uuid_v4(), req->id(), req->alt(), kind->mime, req->file().data(), 0};
     photo.size = int64_t(photo.data.size());
     return pool_.transaction([&](db::Tx& tx) {

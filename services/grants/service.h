@@ -9,12 +9,14 @@
 #include "grants/store.h"
 #include "rpc/collection.h"
 #include "rpc/taxonomies.h"
+#include "rpc/virus_scan.h"
 
 namespace civic::grants {
 
 struct GrantsConfig {
   std::string hmac_key;
   std::string public_base_url = "http://127.0.0.1:8080";  // links in mails
+  rpc::VirusScanner scanner;  // report photos (SEC-13)
 };
 
 class GrantsServiceImpl final : public GrantsService::Service {

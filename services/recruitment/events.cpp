@@ -422,6 +422,7 @@ Status RecruitmentServiceImpl::add_flyer(const Principal& p, const std::string& 
                              : "PDF・PNG・JPEG のファイルだけを添付できます",
           allowed.size() > 3 ? "only PDF, PNG, JPEG, DOCX and XLSX content" : "only PDF, PNG and JPEG content");
   if (!e.empty()) return rpc::invalid(e);
+  if (Status s = rpc::scan_upload(config_.scanner, pool_, p, "file", data, owner, id); !s.ok()) return s;
   store::FlyerRow f{crypto::uuid_v4(), files::display_name(file.filename()), kind->mime, data, int64_t(data.size())};
   Status st = pool_.transaction([&](db::Tx& tx) {
     if (store::flyer_count(tx, owner, id) >= kMaxFlyers)

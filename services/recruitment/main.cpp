@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
 
     recruitment::RecruitmentConfig cfg{config::secret("INTERNAL_HMAC_KEY"),
                                        config::str("PUBLIC_BASE_URL", "http://127.0.0.1:8080"),
-                                       config::secret("ONECLICK_KEY")};
+                                       config::secret("ONECLICK_KEY"), rpc::VirusScanner::from_env()};
     db::Pool pool(db_url, size_t(config::integer("DB_POOL_SIZE", 8, 1, 200)));
     auto channel = [](const char* var, const char* fallback) {
       return grpc::CreateChannel(config::str(var, fallback), grpc::InsecureChannelCredentials());

@@ -18,6 +18,7 @@
 #include "rpc/corrections.h"
 #include "rpc/principal.h"
 #include "rpc/taxonomies.h"
+#include "rpc/virus_scan.h"
 
 namespace civic::recruitment {
 
@@ -25,6 +26,7 @@ struct RecruitmentConfig {
   std::string hmac_key;
   std::string public_base_url;
   std::string oneclick_key;  // shared with the matching service, which issues the links
+  rpc::VirusScanner scanner;  // flyers and materials (SEC-13)
 };
 
 /// Who applies or asks: the matching service's member record (a synchronous read, as

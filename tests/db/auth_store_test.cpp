@@ -99,7 +99,7 @@ TEST_CASE("a second lock of the same source lasts twice as long as the first", "
   CHECK(db.pool.transaction([&](db::Tx& tx) { return store::source_lock_seconds(tx, id, "10.1.1.1"); }) > 29 * 60);
 }
 
-TEST_CASE("a token works once, only for its purpose, and only the newest of a kind", "[db]") {
+TEST_CASE("a token works once, only for its purpose, and only the newest of a kind", "[db][SEC-4][SEC-11]") {
   AuthDb db;
   std::string id = db.account("jiro");
   std::string h1 = crypto::sha256("t1"), h2 = crypto::sha256("t2");
@@ -125,7 +125,7 @@ TEST_CASE("an expired token is refused", "[db]") {
   CHECK_FALSE(db.pool.transaction([&](db::Tx& tx) { return store::consume_token(tx, h, {"verify_email"}); }));
 }
 
-TEST_CASE("an idle session expires and deleting the account ends its sessions", "[db]") {
+TEST_CASE("an idle session expires and deleting the account ends its sessions", "[db][SEC-4]") {
   AuthDb db;
   std::string id = db.account("shiro");
   std::string h = crypto::sha256("session");

@@ -9,7 +9,7 @@
 
 using namespace civic;
 
-TEST_CASE("parameters travel separately from SQL, so quotes are just data", "[db]") {
+TEST_CASE("parameters travel separately from SQL, so quotes are just data", "[db][SEC-1]") {
   testing::FreshDatabase fresh;
   db::Pool pool(fresh.url(), 2);
   std::string evil = "x'); DROP TABLE t; --";
@@ -26,7 +26,7 @@ TEST_CASE("parameters travel separately from SQL, so quotes are just data", "[db
   CHECK(r[0].text_array(3) == std::vector<std::string>{"a,b", "c\"d", "e"});
 }
 
-TEST_CASE("errors are classified by SQLSTATE and a failed transaction leaves nothing", "[db]") {
+TEST_CASE("errors are classified by SQLSTATE and a failed transaction leaves nothing", "[db][SEC-18]") {
   testing::FreshDatabase fresh;
   db::Pool pool(fresh.url(), 2);
   pool.transaction([](db::Tx& tx) {
@@ -53,7 +53,7 @@ TEST_CASE("errors are classified by SQLSTATE and a failed transaction leaves not
   CHECK(pool.read([](db::Tx& c) { return c.exec("SELECT count(*) FROM u")[0].int64(0); }) == 1);
 }
 
-TEST_CASE("migrations apply once, in order, even when two replicas start together", "[db]") {
+TEST_CASE("migrations apply once, in order, even when two replicas start together", "[db][SEC-11]") {
   testing::FreshDatabase fresh;
   std::vector<db::Migration> ms = {{2, "002_b", "ALTER TABLE a ADD COLUMN w int;"},
                                    {1, "001_a", "CREATE TABLE a (v int); CREATE INDEX a_v ON a (v);"}};

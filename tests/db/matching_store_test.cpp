@@ -170,7 +170,7 @@ TEST_CASE("a member published later hears of the open recruitments it fits, and 
   db.pool.transaction([&](db::Tx& tx) { CHECK(member_published(tx, *store::find(tx, m.id), kConfig, kSealer) == 0); });
 }
 
-TEST_CASE("private items are sealed at rest and bound to their member", "[db]") {
+TEST_CASE("private items are sealed at rest and bound to their member", "[db][SEC-17]") {
   MatchingDb db;
   auto m = member("secret@example.jp", {"shunan"}, {"sat"});
   db.pool.transaction([&](db::Tx& tx) { store::insert(tx, m); });
@@ -184,7 +184,7 @@ TEST_CASE("private items are sealed at rest and bound to their member", "[db]") 
   CHECK(open_private(kSealer, other).email.empty());
 }
 
-TEST_CASE("key rotation: reseal rewrites every value under the new key, once, and refuses a value it cannot open", "[db]") {
+TEST_CASE("key rotation: reseal rewrites every value under the new key, once, and refuses a value it cannot open", "[db][SEC-17]") {
   MatchingDb db;
   crypto::Sealer old_ring({{1, std::string(32, 'a')}}, 1);
   std::vector<std::string> ids;

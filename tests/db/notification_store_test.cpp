@@ -85,7 +85,7 @@ TEST_CASE("a batch of messages is written in one statement, bodies intact, known
   });
 }
 
-TEST_CASE("a header with CR/LF cannot even be stored", "[db]") {
+TEST_CASE("a header with CR/LF cannot even be stored", "[db][SEC-7]") {
   NotificationDb db;
   auto m = db.message(crypto::uuid_v4(), "a@example.jp\r\nBcc: victim@example.jp");
   CHECK_THROWS_AS(db.pool.transaction([&](db::Tx& tx) { store::insert_message(tx, m); }), db::Error);

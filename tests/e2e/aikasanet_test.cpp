@@ -243,7 +243,7 @@ TEST_CASE("A replayed recruitment.published event sends no second matching mail"
   CHECK(mail_count(v_mail, title) == before);
 }
 
-TEST_CASE("Volunteer profiles: every item checked, private items never public, one's own record only", "[e2e]") {
+TEST_CASE("Volunteer profiles: every item checked, private items never public, one's own record only", "[e2e][SEC-8][SEC-17]") {
   Client anyone;
   CHECK(anyone.put("/api/v1/me/volunteer-profile", {{"profile", individual("x@example.jp", "shunan", "sat")}}).status == 401);
 

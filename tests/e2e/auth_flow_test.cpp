@@ -8,7 +8,7 @@
 
 using namespace civic::e2e;
 
-TEST_CASE("register, verify by mail, log in with a safe cookie, read /me, log out", "[e2e]") {
+TEST_CASE("register, verify by mail, log in with a safe cookie, read /me, log out", "[e2e][SEC-4][SEC-14]") {
   Client c;
   std::string login = unique("taro_");
   std::string mail = login + "@example.jp";
@@ -45,7 +45,7 @@ TEST_CASE("register, verify by mail, log in with a safe cookie, read /me, log ou
   CHECK(c.get("/api/v1/me").status == 401);
 }
 
-TEST_CASE("lockout after five failures answers exactly like a wrong password", "[e2e]") {
+TEST_CASE("lockout after five failures answers exactly like a wrong password", "[e2e][SEC-4][OPS-ACCOUNTS]") {
   Client c;
   auto [login, mail] = verified_member(c);
   Response unknown = c.login(unique("nobody_"), "Wrong-Password-1!");
@@ -71,7 +71,7 @@ TEST_CASE("an address hammering an account cannot lock its owner out, and stays 
   CHECK(attacker.login(login, kPassword).status == 401);  // and the owner's success unlocks nobody else
 }
 
-TEST_CASE("an unsafe call with a session but without the CSRF token is refused with 403", "[e2e]") {
+TEST_CASE("an unsafe call with a session but without the CSRF token is refused with 403", "[e2e][SEC-6]") {
   Client c;
   auto [login, mail] = verified_member(c);
   REQUIRE(c.login(login, kPassword).status == 200);
@@ -84,7 +84,7 @@ TEST_CASE("an unsafe call with a session but without the CSRF token is refused w
   CHECK(c.post("/api/v1/me/password", {{"current_password", kPassword}, {"new_password", "Another-Secret*Walk9"}}).status == 403);
 }
 
-TEST_CASE("a session id presented before login is never reused", "[e2e]") {
+TEST_CASE("a session id presented before login is never reused", "[e2e][SEC-4]") {
   Client c;
   auto [login, mail] = verified_member(c);
   c.session = civic::crypto::random_token();  // planted by an attacker
@@ -137,7 +137,7 @@ TEST_CASE("a reset link mailed before a password change no longer resets the pas
   CHECK(fresh.login(login, "Tokuyama-Port*Night31").status == 200);  // the change stands
 }
 
-TEST_CASE("registration names every bad field and changes nothing", "[e2e]") {
+TEST_CASE("registration names every bad field and changes nothing", "[e2e][SEC-18]") {
   Client c;
   std::string login = unique("x_");
   Response r = c.post("/api/v1/accounts", {{"login_id", "a"}, {"password", "short"}, {"email", "not-an-address"}});
@@ -196,7 +196,7 @@ TEST_CASE("reset mails to one account are throttled per recipient, silently", "[
   CHECK(settled_mail_count(mail, "/password-reset?token=", 3) == 3);
 }
 
-TEST_CASE("a member can list and end their sessions but not another member's", "[e2e]") {
+TEST_CASE("a member can list and end their sessions but not another member's", "[e2e][SEC-4][SEC-8]") {
   Client a, a2, b;
   auto [login_a, mail_a] = verified_member(a);
   auto [login_b, mail_b] = verified_member(b);
@@ -215,7 +215,7 @@ TEST_CASE("a member can list and end their sessions but not another member's", "
   CHECK(a2.get("/api/v1/me").status == 401);
 }
 
-TEST_CASE("members cannot reach admin routes and anonymous callers must log in", "[e2e]") {
+TEST_CASE("members cannot reach admin routes and anonymous callers must log in", "[e2e][SEC-8]") {
   Client c;
   CHECK(c.get("/api/v1/admin/accounts").status == 401);
   auto [login, mail] = verified_member(c);

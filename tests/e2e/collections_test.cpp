@@ -160,7 +160,7 @@ TEST_CASE("public submissions in review: staff read, send back and delete them, 
   CHECK(Client().get("/api/v1/events/" + id).status == 404);
 }
 
-TEST_CASE("every route of the staff surface refuses the anonymous (401) and members (403)", "[e2e]") {
+TEST_CASE("every route of the staff surface refuses the anonymous (401) and members (403)", "[e2e][SEC-8]") {
   Client anyone, member;
   auto [login, mail] = verified_member(member);
   REQUIRE(member.login(login, kPassword).status == 200);

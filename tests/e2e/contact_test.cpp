@@ -49,7 +49,7 @@ TEST_CASE("a contact message reaches the centre, answerable by Reply-To, never s
   CHECK(mail_texts(sender).empty());  // nothing is mailed to whatever address was typed in
 }
 
-TEST_CASE("contact form: CR/LF and bad values refused field by field, nothing sent", "[e2e]") {
+TEST_CASE("contact form: CR/LF and bad values refused field by field, nothing sent", "[e2e][SEC-7][SEC-18]") {
   std::string token = unique("");
   nlohmann::json bad = message("a@example.jp\r\nBcc: victim@example.jp", "件名\r\nBcc: victim@example.jp " + token);
   bad["name"] = "名前\nX-Injected: 1";
@@ -72,7 +72,7 @@ TEST_CASE("one sender address gets five contact messages an hour, from wherever 
   CHECK(Client().post("/api/v1/contact", message(unique("other_") + "@example.jp", "質問")).status == 202);
 }
 
-TEST_CASE("an Idempotency-Key makes a double-submitted public form one record (SEC-11)", "[e2e]") {
+TEST_CASE("an Idempotency-Key makes a double-submitted public form one record (SEC-11)", "[e2e][SEC-11]") {
   Client admin;
   ready_admin(admin, unique("admin_"));
   std::string token = unique("");

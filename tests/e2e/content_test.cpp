@@ -235,7 +235,7 @@ TEST_CASE("each site's emergency notice and variable block: staff edit them, eve
   CHECK(editor.request("PUT", "/api/v1/admin/site/aikasanet/blocks", nlohmann::json{{"blocks", blocks}}.dump()).status == 200);
 }
 
-TEST_CASE("「form」 articles host application forms: PDF, DOCX or XLSX by content, served as downloads", "[e2e]") {
+TEST_CASE("「form」 articles host application forms: PDF, DOCX or XLSX by content, served as downloads", "[e2e][SEC-12][SEC-13]") {
   Client admin, member, anyone;
   ready_admin(admin, unique("admin_"));
   auto [login, mail] = verified_member(member);
@@ -285,7 +285,7 @@ TEST_CASE("「form」 articles host application forms: PDF, DOCX or XLSX by cont
   CHECK(anyone.get(file).status == 404);
 }
 
-TEST_CASE("the variable block carries text, links and a frame of an allowed host only", "[e2e]") {
+TEST_CASE("the variable block carries text, links and a frame of an allowed host only", "[e2e][SEC-5][SEC-15]") {
   Client anyone, member, editor, admin;
   auto [login, mail] = verified_member(member);
   REQUIRE(member.login(login, kPassword).status == 200);

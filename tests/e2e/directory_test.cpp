@@ -365,7 +365,7 @@ Response upload(Client& c, const std::string& id, const std::string& category, c
 }
 } // namespace
 
-TEST_CASE("attachments: type decided by content, stored under generated ids, always served as downloads", "[e2e]") {
+TEST_CASE("attachments: type decided by content, stored under generated ids, always served as downloads", "[e2e][SEC-3][SEC-9][SEC-12][SEC-13]") {
   Client owner;
   auto [login, mail] = verified_member(owner);
   REQUIRE(owner.login(login, kPassword).status == 200);

@@ -60,7 +60,7 @@ TEST_CASE("unknown routes are 404, wrong methods 405, unknown query parameters 4
   CHECK(r.json()["error"]["details"][0]["reason"] == "unknown_parameter");
 }
 
-TEST_CASE("security headers are on successes and errors alike", "[e2e]") {
+TEST_CASE("security headers are on successes and errors alike", "[e2e][SEC-5][SEC-6]") {
   Client c;
   for (const char* path : {"/healthz", "/readyz", "/api/v1/openapi.json", "/api/v1/me", "/nowhere"}) {
     Response r = c.get(path);
@@ -78,7 +78,7 @@ TEST_CASE("HTTP/1.1 connections stay open without a Connection header", "[e2e]")
   CHECK(connection == "keep-alive");
 }
 
-TEST_CASE("login, registration and reset are throttled per client address", "[e2e]") {
+TEST_CASE("login, registration and reset are throttled per client address", "[e2e][SEC-16]") {
   Client c;  // its own address
   int limited = 0;
   Response last;
@@ -93,7 +93,7 @@ TEST_CASE("login, registration and reset are throttled per client address", "[e2
   CHECK(other.post("/api/v1/password-resets", {{"email", "throttle@example.jp"}}).status == 202);
 }
 
-TEST_CASE("anonymous unsafe calls need a custom header and foreign origins are refused", "[e2e]") {
+TEST_CASE("anonymous unsafe calls need a custom header and foreign origins are refused", "[e2e][SEC-6]") {
   Client c;
   Response r = c.request("POST", "/api/v1/password-resets", R"({"email":"a@example.jp"})",
                          {"Origin: https://evil.example.com"});
@@ -134,7 +134,7 @@ TEST_CASE("the OpenAPI document, health and metrics are served", "[e2e]") {
   CHECK(r.body.find("civic_http_requests_total") != std::string::npos);
 }
 
-TEST_CASE("every auth method refuses a call without a valid principal signature", "[e2e]") {
+TEST_CASE("every auth method refuses a call without a valid principal signature", "[e2e][SEC-8]") {
   auto channel = grpc::CreateChannel(env("AUTH_SERVICE_ADDR"), grpc::InsecureChannelCredentials());
   grpc::TemplatedGenericStub<google::protobuf::Message, google::protobuf::Message> stub(channel);
   const auto* service = civic::auth::Account::descriptor()->file()->FindServiceByName("AuthService");
@@ -160,7 +160,7 @@ TEST_CASE("every auth method refuses a call without a valid principal signature"
   }
 }
 
-TEST_CASE("a replayed mail event sends one mail and a CR/LF recipient sends none", "[e2e]") {
+TEST_CASE("a replayed mail event sends one mail and a CR/LF recipient sends none", "[e2e][SEC-7][SEC-11]") {
   auto channel = grpc::CreateChannel(env("NOTIFICATION_SERVICE_ADDR"), grpc::InsecureChannelCredentials());
   auto stub = civic::events::EventSink::NewStub(channel);
   std::string to = unique("replay_") + "@example.jp";
@@ -199,7 +199,7 @@ TEST_CASE("a replayed mail event sends one mail and a CR/LF recipient sends none
   CHECK(mail_count(to) == 1);
 }
 
-TEST_CASE("a member cannot deliver events to the notification service", "[e2e]") {
+TEST_CASE("a member cannot deliver events to the notification service", "[e2e][SEC-8]") {
   auto channel = grpc::CreateChannel(env("NOTIFICATION_SERVICE_ADDR"), grpc::InsecureChannelCredentials());
   auto stub = civic::events::EventSink::NewStub(channel);
   civic::rpc::Principal member;

@@ -176,7 +176,7 @@ TEST_CASE("views are counted off the request path and staff read them per day, a
   CHECK(admin.get("/api/v1/admin/stats?type=Grant;--").status == 400);
 }
 
-TEST_CASE("library books: staff catalogue and publish, the public searches, receipt numbers are unique", "[e2e]") {
+TEST_CASE("library books: staff catalogue and publish, the public searches, receipt numbers are unique", "[e2e][SEC-11]") {
   std::string token = unique("");
   std::string receipt = "R-" + token;
   Client anyone, member, admin;

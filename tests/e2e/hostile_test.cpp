@@ -70,14 +70,14 @@ TEST_CASE("a chunked body that keeps coming past the limit is cut off", "[e2e]")
   CHECK(c.closed_by_server(5s));
 }
 
-TEST_CASE("an upload without a session is refused with 401 before its body is read", "[e2e]") {
+TEST_CASE("an upload without a session is refused with 401 before its body is read", "[e2e][SEC-13]") {
   expect_refused_and_closed("POST /api/v1/organizations/00000000-0000-4000-8000-000000000000/attachments HTTP/1.1\r\n"
                             "Host: gw\r\nX-Forwarded-For: " + ip() + "\r\nX-Requested-With: t\r\n"
                             "Content-Type: multipart/form-data; boundary=x\r\nContent-Length: 10000000\r\n\r\n",
                             401);
 }
 
-TEST_CASE("request smuggling shapes are refused with 400 and the connection closed", "[e2e]") {
+TEST_CASE("request smuggling shapes are refused with 400 and the connection closed", "[e2e][SEC-9]") {
   const std::vector<std::string> heads = {
       "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n",
       "Content-Length: 5\r\nContent-Length: 6\r\n",
@@ -139,7 +139,7 @@ TEST_CASE("Connection: close is honoured, keep-alive serves requests in order, H
   CHECK(c.pending().empty());  // HEAD sent no body bytes
 }
 
-TEST_CASE("JSON built to break parsers gets a clear 400, never a 500", "[e2e]") {
+TEST_CASE("JSON built to break parsers gets a clear 400, never a 500", "[e2e][SEC-18]") {
   Client c;
   struct Case {
     std::string body, reason;
@@ -170,7 +170,7 @@ TEST_CASE("a repeated scalar query parameter is refused with its name", "[e2e]")
   CHECK(r.json()["error"]["details"][0]["reason"] == "repeated_parameter");
 }
 
-TEST_CASE("every route class carries RateLimit headers and robots are kept off the API", "[e2e]") {
+TEST_CASE("every route class carries RateLimit headers and robots are kept off the API", "[e2e][SEC-16]") {
   Client c;
   Response r = c.get("/api/v1/grants");
   CHECK_FALSE(r.header("ratelimit-limit").empty());

@@ -110,7 +110,7 @@ TEST_CASE("admins suspend, resume and delete members, members and anonymous call
   CHECK(Client().login(member_login, kPassword).status == 401);
 }
 
-TEST_CASE("an admin creates an editor whose roles wait for its own password change and TOTP", "[e2e]") {
+TEST_CASE("an admin creates an editor whose roles wait for its own password change and TOTP", "[e2e][OPS-ACCOUNTS][SEC-8]") {
   Client admin;
   ready_admin(admin, unique("admin_"));
   std::string login = unique("editor_");

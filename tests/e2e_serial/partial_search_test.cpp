@@ -2,27 +2,15 @@
 // its part out of the site-wide search and the home page, which say they are partial;
 // neither fails. Freezes a process of the test stack, so it runs alone.
 #include <catch2/catch.hpp>
-#include <signal.h>
-
-#include <fstream>
 
 #include "client.h"
+#include "frozen.h"
 
 using namespace civic;
 using namespace civic::e2e;
 
-namespace {
-struct Frozen {
-  pid_t pid;
-  explicit Frozen(pid_t p) : pid(p) { REQUIRE(kill(pid, SIGSTOP) == 0); }
-  ~Frozen() { kill(pid, SIGCONT); }
-};
-} // namespace
-
 TEST_CASE("a stopped service yields a partial search result and home page, not an error", "[e2e]") {
-  std::ifstream pid_file(env("TEST_RUN_DIR") + "/pids/grants");
-  pid_t pid = 0;
-  REQUIRE(pid_file >> pid);
+  pid_t pid = stack_pid("grants");
   Client anyone;
   REQUIRE(anyone.get("/api/v1/search?q=%E5%8A%A9%E6%88%90").json()["partial"] == false);  // 助成
   {

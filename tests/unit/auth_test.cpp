@@ -34,7 +34,7 @@ TEST_CASE("common passwords are rejected by zxcvbn", "[unit]") {
   CHECK(reasons("11111111") == std::vector<std::string>{"too_common"});
 }
 
-TEST_CASE("a password containing the login id is rejected whatever its case", "[unit]") {
+TEST_CASE("a password containing the login id is rejected whatever its case", "[unit][OPS-ACCOUNTS]") {
   CHECK(reasons("xxYAMADAxx-2026!", "yamada") == std::vector<std::string>{"contains_login_id"});
 }
 

@@ -39,7 +39,7 @@ TEST_CASE("text fields report control characters, length and absence with both l
   CHECK(e.list()[2].message_en == "must be at most 200 characters");
 }
 
-TEST_CASE("e-mail addresses are checked for shape and header-breaking characters", "[unit]") {
+TEST_CASE("e-mail addresses are checked for shape and header-breaking characters", "[unit][SEC-7]") {
   CHECK(validation::is_email("taro.yamada@example.jp"));
   CHECK_FALSE(validation::is_email("taro@@example.jp"));
   CHECK_FALSE(validation::is_email("taro@example"));
@@ -96,7 +96,7 @@ TEST_CASE("base64url, base64 and base32 round-trip and reject foreign characters
   CHECK_FALSE(crypto::base64url_decode("ab+c").has_value());
 }
 
-TEST_CASE("AES-256-GCM sealing detects tampering and opens with a rotated-out key", "[unit]") {
+TEST_CASE("AES-256-GCM sealing detects tampering and opens with a rotated-out key", "[unit][SEC-17]") {
   std::string k1(32, '\x01'), k2(32, '\x02');
   crypto::Sealer old_ring({{1, k1}}, 1);
   std::string sealed = old_ring.seal("090-1234-5678", "account-1");
@@ -119,7 +119,7 @@ TEST_CASE("TOTP matches the RFC 6238 SHA-1 test vectors", "[unit]") {
   CHECK(totp::at(key, 20000000000, 8) == "65353130");
 }
 
-TEST_CASE("a TOTP code is accepted once, within one step of drift", "[unit]") {
+TEST_CASE("a TOTP code is accepted once, within one step of drift", "[unit][OPS-ACCOUNTS]") {
   const std::string key = "12345678901234567890";
   int64_t now = 1700000000;
   std::string code = totp::at(key, now);
@@ -132,7 +132,7 @@ TEST_CASE("a TOTP code is accepted once, within one step of drift", "[unit]") {
   CHECK_FALSE(totp::verify(key, "12345", now, 0));
 }
 
-TEST_CASE("logs mask e-mail addresses and names", "[unit]") {
+TEST_CASE("logs mask e-mail addresses and names", "[unit][SEC-17]") {
   CHECK(log::mask_email("taro.yamada@example.jp") == "t***@e***.jp");
   CHECK(log::mask("山口太郎") == "山***");
   CHECK(log::mask("") == "");
@@ -176,7 +176,7 @@ TEST_CASE("CSV cells are quoted per RFC 4180 and formulas are neutralised", "[un
   CHECK(csv::row({"a", "b,c", ""}) == "a,\"b,c\",\r\n");
 }
 
-TEST_CASE("uploads: the content decides the type, from an allow-list, names are only for display", "[unit]") {
+TEST_CASE("uploads: the content decides the type, from an allow-list, names are only for display", "[unit][SEC-3][SEC-13]") {
   CHECK(files::sniff("%PDF-1.7\n...")->mime == "application/pdf");
   CHECK(files::sniff(std::string("\x89PNG\r\n\x1a\n", 8) + "IHDR")->extension == "png");
   CHECK(files::sniff("\xFF\xD8\xFF\xE0JFIF")->extension == "jpg");

@@ -96,7 +96,7 @@ TEST_CASE("requests are built from body, path and query, and strangers are refus
   REQUIRE(v.size() == 1);  // a path variable cannot be overridden from the query
 }
 
-TEST_CASE("the session token never appears in a rendered response", "[unit]") {
+TEST_CASE("the session token never appears in a rendered response", "[unit][SEC-4]") {
   civic::auth::LoginResponse r;
   r.set_session_token("secret-token");
   r.set_csrf_token("csrf");
@@ -144,12 +144,12 @@ TEST_CASE("the OpenAPI document lists every annotated route", "[unit]") {
   CHECK(doc["paths"]["/api/v1/admin/accounts/{id}/suspend"]["post"]["parameters"][0]["in"] == "path");
 }
 
-TEST_CASE("cookies are found by exact name", "[unit]") {
+TEST_CASE("cookies are found by exact name", "[unit][SEC-4]") {
   CHECK(cookie_value("a=1; __Host-civic_session=tok; b=2", "__Host-civic_session") == "tok");
   CHECK(cookie_value("x__Host-civic_session=evil", "__Host-civic_session").empty());
 }
 
-TEST_CASE("the rate limiter allows a burst, then asks to wait, then refills", "[unit]") {
+TEST_CASE("the rate limiter allows a burst, then asks to wait, then refills", "[unit][SEC-16]") {
   RateLimiter limiter(3);
   auto t0 = std::chrono::steady_clock::now();
   CHECK(limiter.acquire("1.2.3.4", t0) == 0);
@@ -160,7 +160,7 @@ TEST_CASE("the rate limiter allows a burst, then asks to wait, then refills", "[
   CHECK(limiter.acquire("1.2.3.4", t0 + std::chrono::seconds(21)) == 0);
 }
 
-TEST_CASE("a principal verifies only with the right key, untampered and fresh", "[unit]") {
+TEST_CASE("a principal verifies only with the right key, untampered and fresh", "[unit][SEC-8]") {
   rpc::Principal p;
   p.set_account_id("a1");
   p.add_roles("member");
@@ -180,7 +180,7 @@ TEST_CASE("a principal verifies only with the right key, untampered and fresh", 
   CHECK_FALSE(rpc::verify_values("", "", key, std::chrono::seconds(60)));
 }
 
-TEST_CASE("mail templates substitute variables and headers refuse CR/LF", "[unit]") {
+TEST_CASE("mail templates substitute variables and headers refuse CR/LF", "[unit][SEC-7]") {
   CHECK(notification::render("{{name}} 様 {{missing}}!", {{"name", "山口"}}) == "山口 様 !");
   CHECK(notification::header_safe("【山口県】確認"));
   CHECK_FALSE(notification::header_safe("subject\r\nBcc: victim@example.jp"));
@@ -299,7 +299,7 @@ TEST_CASE("responses render as protobuf's own JSON printer would, minus empty pr
   }
 }
 
-TEST_CASE("rendered strings escape quotes, controls and markup characters", "[unit]") {
+TEST_CASE("rendered strings escape quotes, controls and markup characters", "[unit][SEC-5]") {
   civic::directory::Organization o;
   o.set_name("<script>\"a\"&\\\x01\n</script>萩");
   std::string token;
@@ -310,7 +310,7 @@ TEST_CASE("rendered strings escape quotes, controls and markup characters", "[un
   CHECK(nlohmann::json::parse(body)["name"] == o.name());
 }
 
-TEST_CASE("the public micro-cache keeps 200 answers for its time-to-live only", "[unit]") {
+TEST_CASE("the public micro-cache keeps 200 answers for its time-to-live only", "[unit][SEC-14]") {
   using civic::gateway::HttpResponse;
   using civic::gateway::PublicCache;
   auto t0 = PublicCache::Clock::now();

@@ -148,7 +148,7 @@ TEST_CASE("a response head carries its length, or none for 204", "[unit]") {
   CHECK(none.find("Connection: close\r\n") != std::string::npos);
 }
 
-TEST_CASE("JSON bodies with repeated keys, deep nesting or huge numbers are refused by path", "[unit]") {
+TEST_CASE("JSON bodies with repeated keys, deep nesting or huge numbers are refused by path", "[unit][SEC-18]") {
   auto problem = json_shape_problem(R"({"login_id":"nobody","login_id":"pt_bob"})");
   REQUIRE(problem);
   CHECK(problem->field == "login_id");
@@ -184,7 +184,7 @@ TEST_CASE("a query parameter without a name is refused as the query's, never wit
   }
 }
 
-TEST_CASE("download names lose bidirectional controls and unsafe characters", "[unit]") {
+TEST_CASE("download names lose bidirectional controls and unsafe characters", "[unit][SEC-3][SEC-9]") {
   std::string spoof = "f\xE2\x80\xAEgnp.pdf";  // shows as "fdp.png" where the override is obeyed
   std::string h = content_disposition(spoof);
   CHECK(h == "attachment; filename=\"fgnp.pdf\"; filename*=UTF-8''fgnp.pdf");
