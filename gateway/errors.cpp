@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "civic/common.pb.h"
+#include "gateway/http1.h"
 
 namespace civic::gateway {
 
@@ -14,22 +15,14 @@ bool prefers_english(std::string_view header) {
     double q = -1;  // -1: not named
     size_t position = 0;
   } en, ja, any;
-  auto trim = [](std::string_view v) {
-    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-    return v;
-  };
   size_t position = 0;
-  for (size_t start = 0; start <= header.size(); ++position) {
-    size_t end = std::min(header.find(',', start), header.size());
-    std::string_view item = header.substr(start, end - start);
-    start = end + 1;
+  for (std::string_view item : http1::list_items(header)) {
+    ++position;
     size_t semi = item.find(';');
-    std::string range;
-    for (char c : trim(item.substr(0, semi))) range += char(std::tolower(static_cast<unsigned char>(c)));
+    std::string range = http1::lower(http1::trim(item.substr(0, semi)));
     double q = 1;
     if (semi != std::string_view::npos) {
-      std::string_view param = trim(item.substr(semi + 1));
+      std::string_view param = http1::trim(item.substr(semi + 1));
       if (param.size() < 3 || (param[0] != 'q' && param[0] != 'Q') || param[1] != '=') continue;
       std::string value(param.substr(2));
       char* rest = nullptr;
@@ -45,6 +38,7 @@ bool prefers_english(std::string_view header) {
   if (japanese.q < 0) return true;
   return en.q != japanese.q ? en.q > japanese.q : en.position < japanese.position;
 }
+
 using validation::Violation;
 
 int http_status(grpc::StatusCode code) {

@@ -36,21 +36,9 @@ bool valid_target(std::string_view s) {
   });
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 bool has_token(std::string_view list, std::string_view token) {  // case-insensitive, comma-separated
-  size_t i = 0;
-  while (i <= list.size()) {
-    size_t comma = list.find(',', i);
-    if (comma == std::string_view::npos) comma = list.size();
-    std::string_view item = trim(list.substr(i, comma - i));
+  for (std::string_view item : list_items(list))
     if (item.size() == token.size() && lower(item) == token) return true;
-    i = comma + 1;
-  }
   return false;
 }
 
@@ -60,6 +48,22 @@ constexpr std::string_view kSingletons[] = {"host", "content-length", "transfer-
 
 Refusal refuse(int status, std::string reason) { return {status, std::move(reason)}; }
 } // namespace
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+std::vector<std::string_view> list_items(std::string_view value) {
+  std::vector<std::string_view> items;
+  for (size_t start = 0; start <= value.size();) {
+    size_t comma = std::min(value.find(',', start), value.size());
+    items.push_back(trim(value.substr(start, comma - start)));
+    start = comma + 1;
+  }
+  return items;
+}
 
 std::string lower(std::string_view s) {
   std::string out(s);

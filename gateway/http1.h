@@ -73,6 +73,13 @@ class ChunkedDecoder {
 /// `s` with ASCII letters lower-cased (header names, tokens; other bytes as they are).
 std::string lower(std::string_view s);
 
+/// `s` without leading and trailing spaces and tabs (optional whitespace, RFC 9110 5.6.3).
+std::string_view trim(std::string_view s);
+
+/// The elements of a comma-separated field value (RFC 9110 5.6.1), each without its
+/// surrounding spaces and tabs; empty elements are kept (callers ignore them).
+std::vector<std::string_view> list_items(std::string_view value);
+
 /// The reason phrase of a status ("Not Found"); "Unknown" for unlisted codes.
 const char* reason_phrase(int status);
 

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 
-#include <sstream>
 
 #include "core/config.h"
 #include "core/log.h"
@@ -25,9 +24,7 @@ int main() {
     cfg.backend_addrs["grants"] = config::str("GRANTS_SERVICE_ADDR", "127.0.0.1:50055");
     cfg.backend_addrs["matching"] = config::str("MATCHING_SERVICE_ADDR", "127.0.0.1:50056");
     cfg.backend_addrs["recruitment"] = config::str("RECRUITMENT_SERVICE_ADDR", "127.0.0.1:50057");
-    std::istringstream origins(config::str("CORS_ORIGINS", "http://localhost:5173,http://localhost:5174"));
-    for (std::string o; std::getline(origins, o, ',');)
-      if (!o.empty()) cfg.cors_origins.push_back(o);
+    cfg.cors_origins = config::list("CORS_ORIGINS", "http://localhost:5173,http://localhost:5174");
     cfg.cookie_name = config::str("COOKIE_NAME", "__Host-civic_session");
     cfg.cookie_secure = config::boolean("COOKIE_SECURE", true);
     cfg.max_body_bytes = size_t(config::integer("MAX_BODY_BYTES", 1 << 20, 1024, 64 << 20));

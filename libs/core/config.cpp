@@ -1,6 +1,9 @@
 #include "core/config.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
+#include <sstream>
 #include <stdexcept>
 
 namespace civic::config {
@@ -31,6 +34,18 @@ bool boolean(const char* name, bool fallback) {
   if (v == "1" || v == "true" || v == "yes" || v == "on") return true;
   if (v == "0" || v == "false" || v == "no" || v == "off") return false;
   throw std::invalid_argument(std::string(name) + " must be true or false");
+}
+
+std::vector<std::string> list(const char* name, const std::string& fallback) {
+  std::vector<std::string> items;
+  std::istringstream in(str(name, fallback));
+  for (std::string item; std::getline(in, item, ',');) {
+    auto space = [](unsigned char c) { return std::isspace(c) != 0; };
+    item.erase(item.begin(), std::find_if_not(item.begin(), item.end(), space));
+    item.erase(std::find_if_not(item.rbegin(), item.rend(), space).base(), item.end());
+    if (!item.empty()) items.push_back(item);
+  }
+  return items;
 }
 
 std::string secret(const char* name, size_t min_bytes) {

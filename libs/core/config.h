@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace civic::config {
 
@@ -15,6 +16,10 @@ int64_t integer(const char* name, int64_t fallback, int64_t min = INT64_MIN, int
 
 /// "1", "true", "yes", "on" are true; "0", "false", "no", "off" false; anything else throws.
 bool boolean(const char* name, bool fallback);
+
+/// A comma-separated list ("a, b,c"): items without surrounding whitespace, empty items
+/// dropped; `fallback` when the variable is unset or empty.
+std::vector<std::string> list(const char* name, const std::string& fallback = "");
 
 /// A secret: must be set, and must be at least `min_bytes` long after hex/base64
 /// decoding is NOT applied (raw bytes of the variable). Throws when missing or short.

@@ -57,14 +57,9 @@ bool has_control(std::string_view s, bool multiline) {
 bool is_legacy_mail_domain(std::string_view domain) {
   static const std::vector<std::string> domains = [] {
     std::vector<std::string> out = {"docomo.ne.jp", "ezweb.ne.jp", "au.com", "softbank.ne.jp", "i.softbank.jp"};
-    std::string extra = config::str("LEGACY_MAIL_DOMAINS", "");
-    for (size_t start = 0; start < extra.size();) {
-      size_t end = std::min(extra.find(',', start), extra.size());
-      std::string d = extra.substr(start, end - start);
-      d.erase(std::remove_if(d.begin(), d.end(), [](unsigned char c) { return std::isspace(c); }), d.end());
+    for (std::string d : config::list("LEGACY_MAIL_DOMAINS")) {
       std::transform(d.begin(), d.end(), d.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-      if (!d.empty()) out.push_back(d);
-      start = end + 1;
+      out.push_back(d);
     }
     return out;
   }();

@@ -176,9 +176,10 @@ ScanVerdict VirusScanner::scan(std::string_view data) const {
   }
   uint32_t end = 0;
   sent = sent && send_all(sock.fd(), reinterpret_cast<const char*>(&end), sizeof end, timeout_);
+  int send_error = sent ? 0 : errno;
   // clamd may answer early (its stream limit) and close: its reply says why.
   std::string reply = read_reply(sock.fd(), timeout_);
-  if (!sent && reply.empty()) return {ScanVerdict::Outcome::unavailable, "send: " + std::string(std::strerror(errno))};
+  if (!sent && reply.empty()) return {ScanVerdict::Outcome::unavailable, "send: " + std::string(std::strerror(send_error))};
   ScanVerdict v = verdict_of(std::move(reply));
   if (!sent && v.outcome == ScanVerdict::Outcome::clean) return {ScanVerdict::Outcome::unavailable, "stream cut short"};
   return v;

@@ -10,8 +10,8 @@
 #include "content/article_store.h"
 #include "db/db.h"
 #include "rpc/collection.h"
-#include "text/text.h"
 #include "rpc/virus_scan.h"
+#include "text/text.h"
 
 namespace civic::content {
 

@@ -3,6 +3,7 @@
 
 #include <set>
 
+#include "core/config.h"
 #include "core/crypto.h"
 #include "core/csv.h"
 #include "core/files.h"
@@ -66,6 +67,14 @@ TEST_CASE("legacy Japanese carrier addresses with consecutive dots or a dot befo
   }
   CHECK(validation::is_legacy_mail_domain("EZWEB.NE.JP"));
   CHECK_FALSE(validation::is_legacy_mail_domain("ne.jp"));
+}
+
+TEST_CASE("list settings are split at commas, trimmed, with empty items dropped", "[unit]") {
+  setenv("CIVIC_TEST_LIST", " a.example.jp, ,b.example.jp ,", 1);
+  CHECK(civic::config::list("CIVIC_TEST_LIST") == std::vector<std::string>{"a.example.jp", "b.example.jp"});
+  unsetenv("CIVIC_TEST_LIST");
+  CHECK(civic::config::list("CIVIC_TEST_LIST", "x,y") == std::vector<std::string>{"x", "y"});
+  CHECK(civic::config::list("CIVIC_TEST_LIST").empty());
 }
 
 TEST_CASE("tokens carry 256 random bits and never repeat", "[unit]") {
