@@ -12,7 +12,7 @@
 
 int main() {
   using namespace civic;
-  rpc::block_shutdown_signals();
+  rpc::start_process();
   log::init("gateway", config::str("LOG_LEVEL", "info"));
   try {
     gateway::GatewayConfig cfg;

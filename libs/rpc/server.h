@@ -14,10 +14,15 @@
 
 namespace civic::rpc {
 
-/// Blocks SIGTERM/SIGINT (and ignores SIGPIPE) in the calling thread; call first in
-/// main() so that every thread started later inherits the mask. Also turns off Abseil's
-/// mutex deadlock detection (a debugging aid that costs every gRPC call).
-void block_shutdown_signals();
+/// The first call of every main(), before any thread starts:
+/// - blocks SIGTERM/SIGINT (and ignores SIGPIPE), so every later thread inherits the mask
+///   and wait_for_shutdown_signal() receives them;
+/// - turns off Abseil's mutex deadlock detection (a debugging aid that costs every gRPC call);
+/// - bounds what glibc's allocator keeps (PERF-5): blocks of 256 KiB and more (an Argon2id
+///   hash's 19 MiB, uploads, large messages and query results) are mapped and returned
+///   when freed, instead of growing the heap for good once one was freed; and at most
+///   MALLOC_ARENA_MAX (default 2) arenas, not 8 per core, each keeping its own free memory.
+void start_process();
 /// Waits for SIGTERM or SIGINT; returns its number.
 int wait_for_shutdown_signal();
 

@@ -1,8 +1,52 @@
 #include "search/live_index.h"
 
+#include <malloc.h>
+
+#include <stdexcept>
+
 #include "core/log.h"
 
 namespace civic::search {
+
+namespace {
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+} // namespace
+
+Uuid uuid_bytes(std::string_view text) {
+  Uuid out{};
+  if (text.size() != 36) throw std::invalid_argument("not a uuid");
+  size_t at = 0;
+  for (size_t i = 0; i < 36; ++i) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (text[i] != '-') throw std::invalid_argument("not a uuid");
+      continue;
+    }
+    int hi = hex_value(text[i]), lo = hex_value(text[i + 1]);
+    if (hi < 0 || lo < 0) throw std::invalid_argument("not a uuid");
+    out[at++] = uint8_t(hi << 4 | lo);
+    ++i;
+  }
+  return out;
+}
+
+std::string uuid_text(const Uuid& u) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(36);
+  for (size_t i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
+    out += kHex[u[i] >> 4];
+    out += kHex[u[i] & 0xF];
+  }
+  return out;
+}
+
+void release_free_memory() { malloc_trim(0); }
 
 void Poller::start(std::chrono::milliseconds interval, std::function<void()> work, std::string name) {
   thread_ = std::thread([this, interval, work = std::move(work), failed = name + "_failed"] {

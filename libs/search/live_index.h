@@ -13,9 +13,11 @@
 // nothing). Rows are ordered by `order` (larger first), then id.
 #pragma once
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <iterator>
 #include <mutex>
@@ -68,6 +70,27 @@ struct Page {
   int64_t total = 0;
 };
 
+/// A row's id (a UUID, as every listed table's key is) as its 16 bytes: the index keeps
+/// it twice per row, and as text each copy took a heap block besides (PERF-5). Byte
+/// order is the order of the canonical text.
+using Uuid = std::array<uint8_t, 16>;
+struct UuidHash {
+  size_t operator()(const Uuid& u) const noexcept {
+    uint64_t a, b;
+    std::memcpy(&a, u.data(), 8);
+    std::memcpy(&b, u.data() + 8, 8);
+    return size_t(a ^ (b * 0x9E3779B97F4A7C15ull));
+  }
+};
+/// The canonical text "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" (as PostgreSQL prints a
+/// uuid, either case) as bytes; std::invalid_argument for anything else.
+Uuid uuid_bytes(std::string_view text);
+/// The canonical lower-case text of `u`.
+std::string uuid_text(const Uuid& u);
+
+/// malloc_trim: freed heap memory back to the system.
+void release_free_memory();
+
 /// Runs `work` every `interval` on a thread of its own until stop() (or destruction);
 /// an exception is logged as `<name>_failed` and the next round tried (the database may
 /// be away).
@@ -98,9 +121,16 @@ class LiveIndex {
   /// Applies every change since the last refresh (the first one loads everything).
   void refresh() {
     std::lock_guard one(refresh_mutex_);  // asked_at_us_ is only touched here
-    auto changes = pool_.read([&](db::Tx& tx) { return load_(tx, asked_at_us_); });
-    if (!changes.rows.empty()) apply(changes.rows);
-    asked_at_us_ = changes.asked_at_us;
+    size_t applied = 0;
+    {
+      auto changes = pool_.read([&](db::Tx& tx) { return load_(tx, asked_at_us_); });
+      if (!changes.rows.empty()) apply(changes.rows);
+      asked_at_us_ = changes.asked_at_us;
+      applied = changes.rows.size();
+    }
+    // A large load (the first one) leaves the query's result and its rows freed in the
+    // heap; hand that back rather than let the pod's limit count it (PERF-5).
+    if (applied >= 1000) release_free_memory();
   }
   /// refresh() after this replica's own committed write, so that it is listed at once;
   /// a failure is logged and left to the next poll (the write stands).
@@ -129,7 +159,7 @@ class LiveIndex {
       for (auto doc : order_) {
         if (!keep(hot_[doc], cold_[doc])) continue;
         size_t at = size_t(page.total++);
-        if (at >= from && at < to) page.ids.push_back(ids_[doc]);
+        if (at >= from && at < to) page.ids.push_back(uuid_text(ids_[doc]));
       }
       return page;
     }
@@ -141,7 +171,7 @@ class LiveIndex {
     to = std::min(hits.size(), to);
     std::partial_sort(hits.begin(), hits.begin() + long(to), hits.end(),
                       [&](text::Index::Doc a, text::Index::Doc b) { return rank_[a] < rank_[b]; });
-    for (size_t i = from; i < to; ++i) page.ids.push_back(ids_[hits[i]]);
+    for (size_t i = from; i < to; ++i) page.ids.push_back(uuid_text(ids_[hits[i]]));
     return page;
   }
 
@@ -159,13 +189,14 @@ class LiveIndex {
   void apply(std::vector<Row<Hot, Cold>>& rows) {
     std::unique_lock write(mutex_);
     for (auto& row : rows) {
-      auto found = by_id_.find(row.id);
+      const Uuid id = uuid_bytes(row.id);
+      auto found = by_id_.find(id);
       if (found != by_id_.end() && meta_[found->second].version == row.version && row.listed) continue;  // seen
       if (found != by_id_.end()) {
         text::Index::Doc doc = found->second;
         text_.remove(doc);
         free_.push_back(doc);
-        ids_[doc].clear();
+        ids_[doc] = Uuid{};
         hot_[doc] = Hot{};
         cold_[doc] = Cold{};
         by_id_.erase(found);
@@ -182,12 +213,12 @@ class LiveIndex {
         doc = free_.back();
         free_.pop_back();
       }
-      ids_[doc] = row.id;
+      ids_[doc] = id;
       meta_[doc] = Meta{row.order, row.version};
       hot_[doc] = std::move(row.hot);
       cold_[doc] = std::move(row.cold);
       text_.put(doc, std::move(row.text));
-      by_id_.emplace(std::move(row.id), doc);
+      by_id_.emplace(id, doc);
     }
     reorder();
   }
@@ -207,12 +238,12 @@ class LiveIndex {
   Load load_;
   mutable std::shared_mutex mutex_;  // guards everything below up to refresh_mutex_
   text::Index text_;
-  std::vector<std::string> ids_;  // by text::Index::Doc ("" for a free slot)
+  std::vector<Uuid> ids_;  // by text::Index::Doc (zero for a free slot)
   std::vector<Meta> meta_;
   std::vector<Hot> hot_;
   std::vector<Cold> cold_;
   std::vector<text::Index::Doc> free_;  // slots of removed rows
-  std::unordered_map<std::string, text::Index::Doc> by_id_;
+  std::unordered_map<Uuid, text::Index::Doc, UuidHash> by_id_;
   std::vector<text::Index::Doc> order_;  // live rows in order
   std::vector<uint32_t> rank_;           // by doc: its position in order_
 

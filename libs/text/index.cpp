@@ -74,14 +74,57 @@ void Index::put(Doc doc, std::string_view normalized) {
   if (contains(doc)) remove(doc);
   if (doc >= spans_.size()) spans_.resize(size_t(doc) + 1);
   for (char32_t c : characters(normalized)) {
-    auto& list = postings_[c];
-    if (list.empty() || list.back() < doc) list.push_back(doc);  // the bulk-load case
-    else list.insert(std::lower_bound(list.begin(), list.end(), doc), doc);
+    auto& p = postings_[c];
+    ++p.count;
+    if (p.dense) {
+      if (doc / 64 >= p.bits.size()) p.bits.resize(doc / 64 + 1);
+      p.bits[doc / 64] |= uint64_t(1) << (doc % 64);
+    } else if (p.docs.empty() || p.docs.back() < doc) {
+      p.docs.push_back(doc);  // the bulk-load case
+    } else {
+      p.docs.insert(std::lower_bound(p.docs.begin(), p.docs.end(), doc), doc);
+    }
   }
   spans_[doc] = Span{texts_.size(), uint32_t(normalized.size()), true};
   texts_.append(normalized);
   ++count_;
   if (garbage_ > (1u << 20) && garbage_ > texts_.size() / 2) compact();
+  if (spans_.size() >= 64 && spans_.size() >= 2 * balanced_at_) rebalance();
+}
+
+void Index::rebalance() {
+  // Lists of under 1,024 documents stay lists whatever their share: small either way, and
+  // a few documents of a small index would otherwise make a rare character a bitmap.
+  constexpr uint32_t kMinDense = 1024;
+  const size_t universe = spans_.size(), words = (universe + 63) / 64;
+  for (auto& [c, p] : postings_) {
+    if (!p.dense && p.count >= kMinDense && size_t(p.count) * 32 > universe) {
+      p.bits.assign(words, 0);
+      for (Doc d : p.docs) p.bits[d / 64] |= uint64_t(1) << (d % 64);
+      std::vector<Doc>().swap(p.docs);
+      p.dense = true;
+    } else if (p.dense && (p.count < kMinDense / 2 || size_t(p.count) * 64 < universe)) {
+      p.docs.reserve(p.count);
+      for (size_t w = 0; w < p.bits.size(); ++w)
+        for (uint64_t b = p.bits[w]; b != 0; b &= b - 1) p.docs.push_back(Doc(w * 64 + size_t(__builtin_ctzll(b))));
+      std::vector<uint64_t>().swap(p.bits);
+      p.dense = false;
+    } else if (!p.dense) {
+      p.docs.shrink_to_fit();  // a bulk load grew it by doubling
+    }
+  }
+  balanced_at_ = universe;
+}
+
+size_t Index::dense_characters() const {
+  return size_t(std::count_if(postings_.begin(), postings_.end(), [](const auto& entry) { return entry.second.dense; }));
+}
+
+size_t Index::memory_bytes() const {
+  size_t bytes = texts_.capacity() + spans_.capacity() * sizeof(Span);
+  for (const auto& [c, p] : postings_)
+    bytes += sizeof(c) + sizeof(p) + p.docs.capacity() * sizeof(Doc) + p.bits.capacity() * sizeof(uint64_t);
+  return bytes;
 }
 
 void Index::compact() {
@@ -102,10 +145,14 @@ void Index::remove(Doc doc) {
   for (char32_t c : characters(text(doc))) {
     auto it = postings_.find(c);
     if (it == postings_.end()) continue;
-    auto& list = it->second;
-    auto at = std::lower_bound(list.begin(), list.end(), doc);
-    if (at != list.end() && *at == doc) list.erase(at);
-    if (list.empty()) postings_.erase(it);
+    auto& p = it->second;
+    if (p.dense) {
+      p.bits[doc / 64] &= ~(uint64_t(1) << (doc % 64));
+    } else {
+      auto at = std::lower_bound(p.docs.begin(), p.docs.end(), doc);
+      if (at != p.docs.end() && *at == doc) p.docs.erase(at);
+    }
+    if (--p.count == 0) postings_.erase(it);
   }
   garbage_ += spans_[doc].size;
   spans_[doc] = Span{};
@@ -150,8 +197,8 @@ std::vector<Index::Doc> Index::match_all(const std::vector<std::string>& terms) 
   // Candidates: the documents holding every character of every term (the posting
   // lists intersected, shortest first). A one-character term is then answered; a
   // longer one is confirmed by a substring search (contains_term).
-  static const std::vector<Doc> kNone;
-  std::vector<const std::vector<Doc>*> lists;
+  static const Postings kNone;
+  std::vector<const Postings*> lists;
   std::vector<std::string_view> longer;
   for (const auto& term : terms) {
     auto chars = characters(term);
@@ -163,20 +210,35 @@ std::vector<Index::Doc> Index::match_all(const std::vector<std::string>& terms) 
     if (code_points(term) > 1) longer.push_back(term);
   }
   if (lists.empty()) return out;  // terms of nothing searchable
-  std::sort(lists.begin(), lists.end(), [](const auto* a, const auto* b) { return a->size() < b->size(); });
+  // Rarest first; the lists intersect each other, then every bitmap is a bit test per
+  // remaining candidate. Only bitmaps: they are ANDed word by word.
+  std::sort(lists.begin(), lists.end(), [](const auto* a, const auto* b) {
+    return a->dense != b->dense ? !a->dense : a->count < b->count;
+  });
   lists.erase(std::unique(lists.begin(), lists.end()), lists.end());
-  out = *lists.front();
-  for (size_t i = 1; i < lists.size() && !out.empty(); ++i) {
-    const auto& list = *lists[i];
-    std::vector<Doc> kept;
-    kept.reserve(out.size());
-    if (out.size() * 16 < list.size()) {  // few candidates: look each one up
-      for (Doc d : out)
-        if (std::binary_search(list.begin(), list.end(), d)) kept.push_back(d);
-    } else {
-      std::set_intersection(out.begin(), out.end(), list.begin(), list.end(), std::back_inserter(kept));
+  if (lists.front()->dense) {
+    std::vector<uint64_t> all = lists.front()->bits;
+    for (size_t i = 1; i < lists.size(); ++i) {
+      const auto& bits = lists[i]->bits;
+      if (bits.size() < all.size()) all.resize(bits.size());
+      for (size_t w = 0; w < all.size(); ++w) all[w] &= bits[w];
     }
-    out.swap(kept);
+    for (size_t w = 0; w < all.size(); ++w)
+      for (uint64_t b = all[w]; b != 0; b &= b - 1) out.push_back(Doc(w * 64 + size_t(__builtin_ctzll(b))));
+  } else {
+    out = lists.front()->docs;
+    for (size_t i = 1; i < lists.size() && !out.empty(); ++i) {
+      const Postings& p = *lists[i];
+      std::vector<Doc> kept;
+      kept.reserve(out.size());
+      if (p.dense || out.size() * 16 < p.docs.size()) {  // few candidates, or a bitmap: look each one up
+        for (Doc d : out)
+          if (p.has(d)) kept.push_back(d);
+      } else {
+        std::set_intersection(out.begin(), out.end(), p.docs.begin(), p.docs.end(), std::back_inserter(kept));
+      }
+      out.swap(kept);
+    }
   }
   if (longer.empty()) return out;
   std::vector<Doc> confirmed;

@@ -21,7 +21,7 @@ std::vector<civic::db::Schema> auth_lib_schema();
 
 int main(int argc, char** argv) {
   using namespace civic;
-  rpc::block_shutdown_signals();
+  rpc::start_process();
   log::init("auth", config::str("LOG_LEVEL", "info"));
   try {
     std::string db_url = config::str("DATABASE_URL", "postgresql:///auth");

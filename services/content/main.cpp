@@ -11,7 +11,7 @@ std::vector<civic::db::Schema> content_lib_schema();
 
 int main(int argc, char** argv) {
   using namespace civic;
-  rpc::block_shutdown_signals();
+  rpc::start_process();
   log::init("content", config::str("LOG_LEVEL", "info"));
   try {
     std::string db_url = config::str("DATABASE_URL", "postgresql:///content");

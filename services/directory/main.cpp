@@ -15,7 +15,7 @@ std::vector<civic::db::Schema> directory_lib_schema();
 
 int main(int argc, char** argv) {
   using namespace civic;
-  rpc::block_shutdown_signals();
+  rpc::start_process();
   log::init("directory", config::str("LOG_LEVEL", "info"));
   try {
     std::string db_url = config::str("DATABASE_URL", "postgresql:///directory");

@@ -14,7 +14,7 @@ std::vector<civic::db::Schema> matching_lib_schema();
 
 int main(int argc, char** argv) {
   using namespace civic;
-  rpc::block_shutdown_signals();
+  rpc::start_process();
   log::init("matching", config::str("LOG_LEVEL", "info"));
   try {
     std::string db_url = config::str("DATABASE_URL", "postgresql:///matching");

@@ -18,7 +18,7 @@ std::vector<civic::db::Schema> notification_lib_schema();
 
 int main(int argc, char** argv) {
   using namespace civic;
-  rpc::block_shutdown_signals();
+  rpc::start_process();
   log::init("notification", config::str("LOG_LEVEL", "info"));
   try {
     std::string db_url = config::str("DATABASE_URL", "postgresql:///notification");

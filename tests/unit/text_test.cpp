@@ -1,7 +1,9 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <random>
 
+#include "search/live_index.h"
 #include "text/index.h"
 #include "text/text.h"
 
@@ -129,6 +131,69 @@ TEST_CASE("substrings are found at every place of long texts, and texts survive 
   CHECK(index.size() == 43);
 }
 
+TEST_CASE("common characters become bitmaps, rare ones stay lists, and every answer stays exact", "[unit][PERF-5]") {
+  // 6,000 documents: 6 hiragana in nearly every text (bitmaps), 60 kanji each in under
+  // 1 in 32 (lists). Then nearly all are removed and 11,000 texts of rare characters
+  // added: when the number of documents has doubled, the hiragana are lists again.
+  // Every answer, in every phase, is checked against a scan of the texts.
+  const std::vector<std::string> common = {"の", "会", "い", "る", "し", "た"};
+  std::vector<std::string> rare;
+  for (char32_t c = 0x5000; c < 0x503C; ++c)  // 60 kanji, 3 bytes of UTF-8 each
+    rare.push_back({char(0xE0 | (c >> 12)), char(0x80 | ((c >> 6) & 0x3F)), char(0x80 | (c & 0x3F))});
+  std::mt19937 random(12345);
+  auto next = [&] { return random(); };
+  auto pick = [&](const std::vector<std::string>& from) { return from[next() % from.size()]; };
+  std::vector<std::string> texts;
+  std::vector<bool> present;
+  text::Index index;
+  auto add = [&](std::string t) {
+    texts.push_back(std::move(t));
+    present.push_back(true);
+    index.put(text::Index::Doc(texts.size() - 1), texts.back());
+  };
+  auto check = [&](const std::vector<std::string>& terms) {
+    std::vector<text::Index::Doc> expected;
+    for (text::Index::Doc d = 0; d < texts.size(); ++d)
+      if (present[d] &&
+          std::all_of(terms.begin(), terms.end(), [&](const auto& t) { return texts[d].find(t) != std::string::npos; }))
+        expected.push_back(d);
+    CHECK(index.match(terms) == expected);
+  };
+  auto queries = [&] {
+    for (int q = 0; q < 80; ++q) {
+      std::vector<std::string> terms;
+      for (int k = 0; k <= q % 3; ++k) {
+        const auto& from = next() % 2 == 0 ? common : rare;
+        terms.push_back(pick(from) + (q % 4 == 0 ? pick(from) : ""));
+      }
+      check(terms);
+    }
+    check({"の"});
+    check({"の", "会", "い"});
+    check({rare[0]});
+    check({rare[0], "の"});
+  };
+
+  for (int d = 0; d < 6000; ++d) {
+    std::string t;
+    for (int i = 0; i < 12; ++i) t += pick(next() % 12 == 0 ? rare : common);
+    add(t);
+  }
+  CHECK(index.dense_characters() == common.size());
+  queries();
+
+  for (text::Index::Doc d = 0; d < 6000; ++d)
+    if (d % 33 != 0) index.remove(d), present[d] = false;
+  queries();
+  for (int d = 6000; d < 17000; ++d) add(pick(rare) + pick(rare));
+  CHECK(index.dense_characters() == 0);
+  queries();
+  for (text::Index::Doc d = 0; d < texts.size(); d += 7)
+    if (present[d]) index.put(d, texts[d] = "の会" + texts[d]);  // replaced texts
+  queries();
+  check({"の会"});
+}
+
 TEST_CASE("variants: a term holding a dictionary word has every form of it, whatever form was typed", "[unit]") {
   text::Variants v({{"子供", "子ども", "こども"}, {"ＮＰＯ", "特定非営利活動法人"}, {"障害", "障がい", "障碍"}, {"孤立"}});
   using Forms = std::vector<std::string>;
@@ -180,4 +245,18 @@ TEST_CASE("a prefix of UTF-8 text never cuts a character in two", "[unit]") {
   CHECK(text::prefix("abc", 10) == "abc");
   CHECK(text::prefix("", 3).empty());
   CHECK(text::prefix("😀x", 1) == "😀");  // four bytes, one character
+}
+
+TEST_CASE("the live index keeps ids as 16 bytes: canonical text round-trips, anything else is refused", "[unit][PERF-5]") {
+  const std::string id = "0b9f3c1e-7a42-4d5e-9f00-ffa1b2c3d4e5";
+  auto bytes = search::uuid_bytes(id);
+  CHECK(bytes[0] == 0x0b);
+  CHECK(bytes[15] == 0xe5);
+  CHECK(search::uuid_text(bytes) == id);
+  CHECK(search::uuid_text(search::uuid_bytes("0B9F3C1E-7A42-4D5E-9F00-FFA1B2C3D4E5")) == id);
+  // Byte order is text order, so rows with the same position keep their order by id.
+  CHECK(search::uuid_bytes("0b9f3c1e-7a42-4d5e-9f00-ffa1b2c3d4e5") < search::uuid_bytes("0b9f3c1e-7a42-4d5e-9f01-000000000000"));
+  for (std::string bad : {"", "0b9f3c1e7a424d5e9f00ffa1b2c3d4e5", "0b9f3c1e-7a42-4d5e-9f00-ffa1b2c3d4e", "0b9f3c1e-7a42-4d5e-9f00-ffa1b2c3d4eg",
+                          "0b9f3c1e-7a42-4d5e-9f00_ffa1b2c3d4e5", "0b9f3c1e-7a42-4d5e-9f00-ffa1b2c3d4e5 "})
+    CHECK_THROWS_AS(search::uuid_bytes(bad), std::invalid_argument);
 }

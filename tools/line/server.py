@@ -18,7 +18,7 @@ and, for the tests, on the same port (loopback only, no token):
                          a multicast answers 429 "You have reached your monthly limit."
   POST /_test/reset      forget everything, unlimited quota
 
-Usage: server.py PORT TOKEN
+Usage: server.py PORT TOKEN [HOST=127.0.0.1]
 """
 import json
 import re
@@ -143,4 +143,5 @@ class Handler(BaseHTTPRequestHandler):
 
 if __name__ == "__main__":
     port, TOKEN = int(sys.argv[1]), sys.argv[2]
-    ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()
+    host = sys.argv[3] if len(sys.argv) > 3 else "127.0.0.1"  # the compose stack listens on its network
+    ThreadingHTTPServer((host, port), Handler).serve_forever()
