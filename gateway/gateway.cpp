@@ -158,11 +158,17 @@ void Gateway::flush_views() {
   for (const auto& [key, n] : batch) views_[key] += n;
 }
 
-bool Gateway::ready(std::chrono::milliseconds wait) {
-  auto deadline = std::chrono::system_clock::now() + wait;
-  for (auto& [name, ch] : channels_)
-    if (!ch->WaitForConnected(deadline)) return false;
-  return true;
+bool Gateway::ready(std::chrono::milliseconds wait, std::map<std::string, std::string>& backends) {
+  bool auth = channels_.at("auth")->WaitForConnected(std::chrono::system_clock::now() + wait);
+  for (auto& [name, ch] : channels_) {
+    switch (ch->GetState(true)) {  // true: an idle channel starts connecting
+      case GRPC_CHANNEL_READY: backends[name] = "ready"; break;
+      case GRPC_CHANNEL_CONNECTING: backends[name] = "connecting"; break;
+      case GRPC_CHANNEL_IDLE: backends[name] = "idle"; break;
+      default: backends[name] = "unavailable";
+    }
+  }
+  return auth;
 }
 
 void Gateway::sign(grpc::ClientContext& ctx, const rpc::Principal& principal, std::chrono::milliseconds timeout) const {
@@ -355,9 +361,10 @@ Gateway::Outcome Gateway::operational(RequestContext& ctx) {
   if (ctx.path == "/readyz") {
     ctx.route_label = ctx.path;
     HttpResponse r;
-    bool ok = ready(std::chrono::milliseconds(300));
+    std::map<std::string, std::string> backends;
+    bool ok = ready(std::chrono::milliseconds(300), backends);
     r.status = ok ? 200 : 503;
-    r.body = ok ? R"({"status":"ready"})" : R"({"status":"unavailable"})";
+    r.body = nlohmann::json{{"status", ok ? "ready" : "unavailable"}, {"backends", backends}}.dump();
     return r;
   }
   if (ctx.path == "/robots.txt") {  // SEC-16: the API is for the SPAs, not for search engines

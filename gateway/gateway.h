@@ -143,8 +143,11 @@ class Gateway {
   /// A context for an answer the HTTP front gives before a head could be parsed.
   RequestContext bare_context(const std::string& peer_ip) const;
 
-  /// Ready when every backend channel can connect within `wait`.
-  bool ready(std::chrono::milliseconds wait);
+  /// Whether the gateway can serve: auth (every session and login) connects within
+  /// `wait`. Another backend that is away degrades only its own routes (503) and the
+  /// composites' parts, so it never takes the gateway out of rotation; `backends` gets
+  /// each one's channel state ("ready", "connecting", "idle", "unavailable").
+  bool ready(std::chrono::milliseconds wait, std::map<std::string, std::string>& backends);
   const RouteTable& routes() const { return routes_; }
   Metrics& metrics() { return metrics_; }
 

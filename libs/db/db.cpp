@@ -14,7 +14,9 @@ ErrorKind classify(std::string_view s) {
   if (s == "23502") return ErrorKind::not_null_violation;
   if (s == "40001") return ErrorKind::serialization_failure;
   if (s == "40P01") return ErrorKind::deadlock;
-  if (s.substr(0, 2) == "08" || s.empty()) return ErrorKind::connection;
+  // 08: the connection failed; 57P: the server ended it (shutdown, crash, failover,
+  // "cannot connect now", database dropped) — either way the database is away for now.
+  if (s.substr(0, 2) == "08" || s.substr(0, 3) == "57P" || s.empty()) return ErrorKind::connection;
   return ErrorKind::other;
 }
 

@@ -25,7 +25,7 @@ enum class ErrorKind {
   not_null_violation,     // 23502
   serialization_failure,  // 40001
   deadlock,               // 40P01
-  connection,             // 08xxx or a broken connection
+  connection,             // 08xxx, 57Pxx (the server ended the session) or a broken connection
   other,
 };
 

@@ -3,10 +3,14 @@
 #include <absl/synchronization/mutex.h>
 #include <grpcpp/health_check_service_interface.h>
 
+#include <condition_variable>
 #include <csignal>
 #include <cstdlib>
 #include <malloc.h>
+#include <mutex>
+#include <optional>
 #include <pthread.h>
+#include <thread>
 
 #include "core/config.h"
 
@@ -42,7 +46,56 @@ int wait_for_shutdown_signal() {
   return sig;
 }
 
-void serve(const std::string& address, const std::vector<grpc::Service*>& services,
+namespace {
+// Follows the database: SERVING while the pool gives a working connection.
+class HealthWatch {
+ public:
+  HealthWatch(grpc::HealthCheckServiceInterface& health, std::vector<std::string> names, db::Pool& database)
+      : health_(health), names_(std::move(names)), database_(database) {
+    interval_ = std::chrono::milliseconds(config::integer("HEALTH_CHECK_MS", 5000, 100, 600000));
+    check();
+    thread_ = std::thread([this] {
+      std::unique_lock lock(mutex_);
+      while (!stop_cv_.wait_for(lock, interval_, [this] { return stopping_; })) {
+        lock.unlock();
+        check();
+        lock.lock();
+      }
+    });
+  }
+  ~HealthWatch() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    stop_cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  void check() {
+    bool ok = database_.healthy();
+    if (ok == serving_) return;
+    serving_ = ok;
+    health_.SetServingStatus(ok);
+    for (const auto& name : names_) health_.SetServingStatus(name, ok);
+    if (ok) log::info("health_serving", {{"reason", "database reachable"}});
+    else log::error("health_not_serving", {{"reason", "database unreachable"}});
+  }
+
+  grpc::HealthCheckServiceInterface& health_;
+  std::vector<std::string> names_;
+  db::Pool& database_;
+  std::chrono::milliseconds interval_;
+  std::optional<bool> serving_;
+  std::mutex mutex_;
+  std::condition_variable stop_cv_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+} // namespace
+
+void serve(const std::string& address, const std::vector<Served>& services, db::Pool& database,
            const std::function<void()>& before_stop) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
@@ -52,12 +105,18 @@ void serve(const std::string& address, const std::vector<grpc::Service*>& servic
   int max_message = int(config::integer("GRPC_MAX_MESSAGE_BYTES", 16 << 20, 1 << 20, 256 << 20));
   builder.SetMaxReceiveMessageSize(max_message);
   builder.SetMaxSendMessageSize(max_message);
-  for (auto* s : services) builder.RegisterService(s);
+  std::vector<std::string> names;
+  for (const auto& s : services) {
+    builder.RegisterService(s.service);
+    names.push_back(s.name);
+  }
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server) throw std::runtime_error("cannot listen on " + address);
+  std::optional<HealthWatch> watch(std::in_place, *server->GetHealthCheckService(), names, database);
   log::info("server_started", {{"address", address}});
   int sig = wait_for_shutdown_signal();
   log::info("server_stopping", {{"signal", sig}});
+  watch.reset();
   server->GetHealthCheckService()->SetServingStatus(false);
   if (before_stop) before_stop();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));

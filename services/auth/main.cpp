@@ -94,7 +94,10 @@ int main(int argc, char** argv) {
       if (int64_t n = pool.transaction([&](db::Tx& tx) { return auth::store::purge_audit(tx, keep_months); }); n > 0)
         log::info("audit_events_purged", {{"rows", n}});
     }, "audit_retention");
-    rpc::serve("0.0.0.0:" + config::str("PORT", "50051"), {&service, &sink}, [&] {
+    rpc::serve("0.0.0.0:" + config::str("PORT", "50051"),
+               {rpc::as<civic::auth::AuthService>(service),
+                rpc::as<civic::events::EventSink>(sink)},
+               pool, [&] {
       retention.stop();
       relay.stop();
     });

@@ -32,7 +32,9 @@ int main(int argc, char** argv) {
     rpc::route_audit_to_auth(routes);
     rpc::OutboxRelay relay(pool, "content", config::secret("INTERNAL_HMAC_KEY"), std::move(routes));
     relay.start();
-    rpc::serve("0.0.0.0:" + config::str("PORT", "50053"), {&service}, [&] {
+    rpc::serve("0.0.0.0:" + config::str("PORT", "50053"),
+               {rpc::as<civic::content::ContentService>(service)},
+               pool, [&] {
       relay.stop();
       articles.stop();
     });

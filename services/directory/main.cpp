@@ -68,7 +68,10 @@ int main(int argc, char** argv) {
                                             [&relay] { relay.notify(); });
     directory::OwnerEventSink sink(pool, cfg.hmac_key, service);
     relay.start();
-    rpc::serve("0.0.0.0:" + config::str("PORT", "50054"), {&service, &sink}, [&relay, &search] {
+    rpc::serve("0.0.0.0:" + config::str("PORT", "50054"),
+               {rpc::as<civic::directory::DirectoryService>(service),
+                rpc::as<civic::events::EventSink>(sink)},
+               pool, [&relay, &search] {
       relay.stop();
       search.stop();
     });

@@ -49,7 +49,9 @@ int main(int argc, char** argv) {
     grants::GrantsServiceImpl service(pool, cfg, taxonomies, index, books, crypto::Sealer::from_env(),
                                       [&relay] { relay.notify(); });
     relay.start();
-    rpc::serve("0.0.0.0:" + config::str("PORT", "50055"), {&service}, [&relay, &index, &books] {
+    rpc::serve("0.0.0.0:" + config::str("PORT", "50055"),
+               {rpc::as<civic::grants::GrantsService>(service)},
+               pool, [&relay, &index, &books] {
       relay.stop();
       index.stop();
       books.stop();

@@ -55,7 +55,10 @@ int main(int argc, char** argv) {
                            });
     relay.start();
     digests.start();
-    rpc::serve("0.0.0.0:" + config::str("PORT", "50056"), {&service, &sink}, [&relay, &digests] {
+    rpc::serve("0.0.0.0:" + config::str("PORT", "50056"),
+               {rpc::as<civic::matching::MatchingService>(service),
+                rpc::as<civic::events::EventSink>(sink)},
+               pool, [&relay, &digests] {
       digests.stop();
       relay.stop();
     });

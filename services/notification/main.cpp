@@ -90,7 +90,12 @@ int main(int argc, char** argv) {
     sender.start();
     relay.start();
     line_worker.start();
-    rpc::serve("0.0.0.0:" + config::str("PORT", "50052"), {&sink, &api, &line, &health}, [&] {
+    rpc::serve("0.0.0.0:" + config::str("PORT", "50052"),
+               {rpc::as<civic::events::EventSink>(sink),
+                rpc::as<civic::notification::NotificationService>(api),
+                rpc::as<civic::notification::LineService>(line),
+                rpc::as<civic::notification::HealthService>(health)},
+               pool, [&] {
       relay.stop();
       sender.stop();
       line_worker.stop();

@@ -66,7 +66,10 @@ int main(int argc, char** argv) {
                              });
     relay.start();
     reminders.start();
-    rpc::serve("0.0.0.0:" + config::str("PORT", "50057"), {&service, &sink}, [&relay, &events, &reminders] {
+    rpc::serve("0.0.0.0:" + config::str("PORT", "50057"),
+               {rpc::as<civic::recruitment::RecruitmentService>(service),
+                rpc::as<civic::events::EventSink>(sink)},
+               pool, [&relay, &events, &reminders] {
       reminders.stop();
       relay.stop();
       events.stop();

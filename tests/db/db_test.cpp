@@ -53,6 +53,23 @@ TEST_CASE("errors are classified by SQLSTATE and a failed transaction leaves not
   CHECK(pool.read([](db::Tx& c) { return c.exec("SELECT count(*) FROM u")[0].int64(0); }) == 1);
 }
 
+TEST_CASE("a session the server ends is a connection error, and the pool recovers", "[db]") {
+  // Failover, restart or an operator's pg_terminate_backend (SQLSTATE 57P01): the caller
+  // gets UNAVAILABLE (retry), not INTERNAL, and health probes see the database again at once.
+  testing::FreshDatabase fresh;
+  db::Pool pool(fresh.url(), 1);
+  REQUIRE(pool.healthy());
+  try {
+    pool.read([](db::Tx& tx) { return tx.exec("SELECT pg_terminate_backend(pg_backend_pid())").size(); });
+    FAIL("expected the session to end");
+  } catch (const db::Error& e) {
+    INFO(e.sqlstate() << " " << e.what());
+    CHECK(e.kind() == db::ErrorKind::connection);
+  }
+  CHECK(pool.healthy());
+  CHECK(pool.read([](db::Tx& tx) { return tx.exec("SELECT 1")[0].int64(0); }) == 1);
+}
+
 TEST_CASE("migrations apply once, in order, even when two replicas start together", "[db][SEC-11]") {
   testing::FreshDatabase fresh;
   std::vector<db::Migration> ms = {{2, "002_b", "ALTER TABLE a ADD COLUMN w int;"},

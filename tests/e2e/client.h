@@ -64,7 +64,10 @@ struct Response {
 
 class Client {
  public:
-  Client() : base_(env("GATEWAY_URL")), ip_("10.9." + std::to_string(rand_byte()) + "." + std::to_string(rand_byte())) {}
+  Client() : Client(env("GATEWAY_URL")) {}
+  /// A client of another gateway than the stack's (e.g. one a test started itself).
+  explicit Client(std::string base)
+      : base_(std::move(base)), ip_("10.9." + std::to_string(rand_byte()) + "." + std::to_string(rand_byte())) {}
 
   std::string cookie_name = "__Host-civic_session";
   std::string session;  // cookie value
