@@ -79,6 +79,13 @@ Gateway::Gateway(GatewayConfig config)
       if (addr == config_.backend_addrs.end()) throw std::invalid_argument("no address configured for backend " + r.backend);
       grpc::ChannelArguments args;
       args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
+      // A backend that was away (a restart, a rollout, ADR 0024) is tried again at least
+      // every 2 s, not after gRPC's default backoff of up to 120 s: its routes are back as
+      // soon as it is.
+      // (The minimum is also each attempt's connect timeout.)
+      args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 250);
+      args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 1000);
+      args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
       args.SetMaxReceiveMessageSize(config_.max_message_bytes);  // gRPC's default 4 MiB breaks 10 MiB downloads
       args.SetMaxSendMessageSize(config_.max_message_bytes);
       channels_[r.backend] = grpc::CreateCustomChannel(addr->second, grpc::InsecureChannelCredentials(), args);
@@ -96,6 +103,10 @@ Gateway::Gateway(GatewayConfig config)
       lock.unlock();
       flush_views();
       cache_->purge();
+      // Drives the connection attempts of backends that are away while no request or
+      // probe waits on them (see ready()), so they are used again as soon as they are back.
+      std::map<std::string, std::string> backends;
+      ready(std::chrono::milliseconds(50), backends);
       // Hand freed memory back to the system (large bodies, expired cache entries):
       // glibc keeps it otherwise, and the pod's limit counts it (issue 12).
       malloc_trim(0);
@@ -159,9 +170,14 @@ void Gateway::flush_views() {
 }
 
 bool Gateway::ready(std::chrono::milliseconds wait, std::map<std::string, std::string>& backends) {
-  bool auth = channels_.at("auth")->WaitForConnected(std::chrono::system_clock::now() + wait);
+  // Waiting is what drives a connection attempt forward: a channel nobody polls only
+  // progresses with gRPC's backup poller (every 5 s), and a fresh gateway took up to a
+  // minute to reach its backends. All share one deadline, so this takes at most `wait`.
+  auto deadline = std::chrono::system_clock::now() + wait;
+  bool auth = channels_.at("auth")->WaitForConnected(deadline);
   for (auto& [name, ch] : channels_) {
-    switch (ch->GetState(true)) {  // true: an idle channel starts connecting
+    if (name != "auth") ch->WaitForConnected(deadline);
+    switch (ch->GetState(false)) {
       case GRPC_CHANNEL_READY: backends[name] = "ready"; break;
       case GRPC_CHANNEL_CONNECTING: backends[name] = "connecting"; break;
       case GRPC_CHANNEL_IDLE: backends[name] = "idle"; break;

@@ -41,12 +41,13 @@ std::string envelope_address(const std::string& address, bool quote_legacy) {
 }
 
 SmtpMailer::SmtpMailer(std::string url, std::string user, std::string password, long timeout_seconds,
-                       bool quote_legacy)
+                       bool quote_legacy, bool require_tls)
     : url_(std::move(url)),
       user_(std::move(user)),
       password_(std::move(password)),
       timeout_(timeout_seconds),
-      quote_legacy_(quote_legacy) {
+      quote_legacy_(quote_legacy),
+      require_tls_(require_tls) {
   static CurlGlobal global;
 }
 
@@ -94,7 +95,7 @@ SendResult SmtpMailer::send(const OutgoingMail& m) {
     curl_easy_setopt(c, CURLOPT_USERNAME, user_.c_str());
     curl_easy_setopt(c, CURLOPT_PASSWORD, password_.c_str());
   }
-  if (url_.rfind("smtps://", 0) != 0 && url_.find("127.0.0.1") == std::string::npos &&
+  if (require_tls_ && url_.rfind("smtps://", 0) != 0 && url_.find("127.0.0.1") == std::string::npos &&
       url_.find("localhost") == std::string::npos)
     curl_easy_setopt(c, CURLOPT_USE_SSL, long(CURLUSESSL_ALL));  // STARTTLS required off loopback
   curl_easy_setopt(c, CURLOPT_MAIL_FROM, angle(m.from).c_str());

@@ -44,14 +44,17 @@ std::string envelope_address(const std::string& address, bool quote_legacy);
 class SmtpMailer final : public Mailer {
  public:
   /// `url` like "smtp://127.0.0.1:2525" or "smtps://relay:465"; user/password may be empty.
+  /// A relay off loopback must offer STARTTLS unless `require_tls` is false (SMTP_REQUIRE_TLS:
+  /// only for a local demo's sink on its own container network, deploy/compose.yaml).
   SmtpMailer(std::string url, std::string user, std::string password, long timeout_seconds = 20,
-             bool quote_legacy = false);
+             bool quote_legacy = false, bool require_tls = true);
   SendResult send(const OutgoingMail& mail) override;
 
  private:
   std::string url_, user_, password_;
   long timeout_;
   bool quote_legacy_;
+  bool require_tls_;
 };
 
 } // namespace civic::notification

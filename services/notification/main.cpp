@@ -45,7 +45,8 @@ int main(int argc, char** argv) {
     db::Pool pool(db_url, size_t(config::integer("DB_POOL_SIZE", 8, 1, 200)));
     notification::SmtpMailer mailer(config::str("SMTP_URL", "smtp://127.0.0.1:2525"), config::str("SMTP_USER", ""),
                                     config::str("SMTP_PASSWORD", ""), 20,
-                                    config::boolean("SMTP_QUOTE_LEGACY_LOCAL_PART", false));
+                                    config::boolean("SMTP_QUOTE_LEGACY_LOCAL_PART", false),
+                                    config::boolean("SMTP_REQUIRE_TLS", true));
     notification::MailSender sender(pool, mailer, sender_cfg);
     crypto::Sealer sealer = crypto::Sealer::from_env();
     // A published newsletter is queued a batch at a time by the sender's own loop (NTF-4).
