@@ -3,16 +3,14 @@
 #include <absl/synchronization/mutex.h>
 #include <grpcpp/health_check_service_interface.h>
 
-#include <condition_variable>
 #include <csignal>
 #include <cstdlib>
 #include <malloc.h>
-#include <mutex>
 #include <optional>
 #include <pthread.h>
-#include <thread>
 
 #include "core/config.h"
+#include "core/worker.h"
 
 namespace civic::rpc {
 
@@ -51,26 +49,17 @@ namespace {
 class HealthWatch {
  public:
   HealthWatch(grpc::HealthCheckServiceInterface& health, std::vector<std::string> names, db::Pool& database)
-      : health_(health), names_(std::move(names)), database_(database) {
-    interval_ = std::chrono::milliseconds(config::integer("HEALTH_CHECK_MS", 5000, 100, 600000));
+      : health_(health),
+        names_(std::move(names)),
+        database_(database),
+        loop_("health_check", std::chrono::milliseconds(config::integer("HEALTH_CHECK_MS", 5000, 100, 600000)), [this] {
+          check();
+          return 0;
+        }) {
     check();
-    thread_ = std::thread([this] {
-      std::unique_lock lock(mutex_);
-      while (!stop_cv_.wait_for(lock, interval_, [this] { return stopping_; })) {
-        lock.unlock();
-        check();
-        lock.lock();
-      }
-    });
+    loop_.start();
   }
-  ~HealthWatch() {
-    {
-      std::lock_guard lock(mutex_);
-      stopping_ = true;
-    }
-    stop_cv_.notify_all();
-    thread_.join();
-  }
+  ~HealthWatch() { loop_.stop(); }
 
  private:
   void check() {
@@ -86,12 +75,8 @@ class HealthWatch {
   grpc::HealthCheckServiceInterface& health_;
   std::vector<std::string> names_;
   db::Pool& database_;
-  std::chrono::milliseconds interval_;
-  std::optional<bool> serving_;
-  std::mutex mutex_;
-  std::condition_variable stop_cv_;
-  bool stopping_ = false;
-  std::thread thread_;
+  std::optional<bool> serving_;  // only the loop's thread touches it after the first check
+  BackgroundLoop loop_;
 };
 } // namespace
 

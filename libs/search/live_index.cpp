@@ -2,34 +2,21 @@
 
 #include <malloc.h>
 
+#include <charconv>
 #include <stdexcept>
 
 #include "core/log.h"
+#include "core/validation.h"
 
 namespace civic::search {
 
-namespace {
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-} // namespace
-
 Uuid uuid_bytes(std::string_view text) {
+  if (!validation::is_uuid(text)) throw std::invalid_argument("not a uuid");
   Uuid out{};
-  if (text.size() != 36) throw std::invalid_argument("not a uuid");
   size_t at = 0;
-  for (size_t i = 0; i < 36; ++i) {
-    if (i == 8 || i == 13 || i == 18 || i == 23) {
-      if (text[i] != '-') throw std::invalid_argument("not a uuid");
-      continue;
-    }
-    int hi = hex_value(text[i]), lo = hex_value(text[i + 1]);
-    if (hi < 0 || lo < 0) throw std::invalid_argument("not a uuid");
-    out[at++] = uint8_t(hi << 4 | lo);
-    ++i;
+  for (size_t i = 0; i < text.size(); i += 2) {
+    if (text[i] == '-') ++i;  // at 8, 13, 18 and 23
+    std::from_chars(text.data() + i, text.data() + i + 2, out[at++], 16);
   }
   return out;
 }
