@@ -30,7 +30,7 @@ grpc::Status fail(grpc::StatusCode code, std::string message, int retry_after_se
   return grpc::Status(code, std::move(message), detail.SerializeAsString());
 }
 
-grpc::Status from_db_error(const db::Error& e) {
+grpc::Status from_db_error(const db::Error& e, const char* method, const std::string& request_id) {
   switch (e.kind()) {
     case db::ErrorKind::unique_violation:
       return grpc::Status(grpc::StatusCode::ALREADY_EXISTS, "既に登録されています");
@@ -43,12 +43,13 @@ grpc::Status from_db_error(const db::Error& e) {
     case db::ErrorKind::deadlock:
       return grpc::Status(grpc::StatusCode::ABORTED, "同時に更新されました。もう一度お試しください");
     case db::ErrorKind::connection:
-      log::error("database_unavailable", {{"sqlstate", e.sqlstate()}});
+      log::error("database_unavailable", {{"sqlstate", e.sqlstate()}, {"method", method}, {"request_id", request_id}});
       return grpc::Status(grpc::StatusCode::UNAVAILABLE, "一時的に利用できません");
     case db::ErrorKind::other:
       break;
   }
-  log::error("database_error", {{"sqlstate", e.sqlstate()}, {"message", e.what()}});
+  log::error("database_error",
+             {{"sqlstate", e.sqlstate()}, {"message", e.what()}, {"method", method}, {"request_id", request_id}});
   return grpc::Status(grpc::StatusCode::INTERNAL, "内部エラーが発生しました");
 }
 

@@ -23,7 +23,8 @@ grpc::Status not_found();
 /// Maps a database error by SQLSTATE: unique -> ALREADY_EXISTS, foreign key ->
 /// FAILED_PRECONDITION, check/not-null -> INVALID_ARGUMENT, serialization/deadlock ->
 /// ABORTED, connection -> UNAVAILABLE, anything else -> INTERNAL (never the SQL text).
-grpc::Status from_db_error(const db::Error& e);
+/// What it logs names the method and the request id, so it can be followed from the gateway.
+grpc::Status from_db_error(const db::Error& e, const char* method, const std::string& request_id);
 
 /// OK for a logged-in caller; UNAUTHENTICATED otherwise.
 grpc::Status require_login(const Principal& p);

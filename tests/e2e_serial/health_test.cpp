@@ -168,7 +168,19 @@ TEST_CASE("a service whose database is away reports NOT_SERVING, the others stay
   CHECK(health(grants, "") == kNotServing);
   CHECK(health(directory, "civic.directory.DirectoryService") == kServing);
   Client c;
-  CHECK(c.get("/api/v1/grants/00000000-0000-4000-8000-000000000000").status == 503);
+  Response refused = c.get("/api/v1/grants/00000000-0000-4000-8000-000000000000");
+  CHECK(refused.status == 503);
+  // The service's log line for it carries the gateway's request id (issue 18 item 7).
+  const std::string request_id = refused.header("x-request-id");
+  REQUIRE(!request_id.empty());
+  CHECK(eventually([&] {
+    std::ifstream log(env("TEST_RUN_DIR") + "/logs/grants.log");
+    for (std::string line; std::getline(log, line);)
+      if (line.find("\"database_unavailable\"") != std::string::npos &&
+          line.find("\"request_id\":\"" + request_id + "\"") != std::string::npos)
+        return true;
+    return false;
+  }, std::chrono::seconds(5)));
   CHECK(c.get("/readyz").status == 200);  // the gateway stays in rotation
 
   allow(true);
