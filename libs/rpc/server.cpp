@@ -85,6 +85,9 @@ void serve(const std::string& address, const std::vector<Served>& services, db::
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   builder.AddListeningPort(address, grpc::InsecureServerCredentials());
+  // gRPC sets SO_REUSEPORT by default: a second server given the same port would share it
+  // silently and take half of the other's connections. Refuse to start instead.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   // As the gateway's channels (GRPC_MAX_MESSAGE_BYTES): uploads in, downloads and CSV
   // exports out, up to the largest declared body with headroom.
   int max_message = int(config::integer("GRPC_MAX_MESSAGE_BYTES", 16 << 20, 1 << 20, 256 << 20));
