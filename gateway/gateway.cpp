@@ -103,10 +103,8 @@ Gateway::Gateway(GatewayConfig config)
       lock.unlock();
       flush_views();
       cache_->purge();
-      // Drives the connection attempts of backends that are away while no request or
-      // probe waits on them (see ready()), so they are used again as soon as they are back.
-      std::map<std::string, std::string> backends;
-      ready(std::chrono::milliseconds(50), backends);
+      // Backends that are away are used again as soon as they are back (see connect()).
+      connect(std::chrono::milliseconds(50));
       // Hand freed memory back to the system (large bodies, expired cache entries):
       // glibc keeps it otherwise, and the pod's limit counts it (issue 12).
       malloc_trim(0);
@@ -169,14 +167,17 @@ void Gateway::flush_views() {
   for (const auto& [key, n] : batch) views_[key] += n;
 }
 
-bool Gateway::ready(std::chrono::milliseconds wait, std::map<std::string, std::string>& backends) {
+void Gateway::connect(std::chrono::milliseconds wait) {
   // Waiting is what drives a connection attempt forward: a channel nobody polls only
   // progresses with gRPC's backup poller (every 5 s), and a fresh gateway took up to a
   // minute to reach its backends. All share one deadline, so this takes at most `wait`.
   auto deadline = std::chrono::system_clock::now() + wait;
-  bool auth = channels_.at("auth")->WaitForConnected(deadline);
+  for (auto& [name, ch] : channels_) ch->WaitForConnected(deadline);
+}
+
+bool Gateway::ready(std::chrono::milliseconds wait, std::map<std::string, std::string>& backends) {
+  connect(wait);
   for (auto& [name, ch] : channels_) {
-    if (name != "auth") ch->WaitForConnected(deadline);
     switch (ch->GetState(false)) {
       case GRPC_CHANNEL_READY: backends[name] = "ready"; break;
       case GRPC_CHANNEL_CONNECTING: backends[name] = "connecting"; break;
@@ -184,7 +185,7 @@ bool Gateway::ready(std::chrono::milliseconds wait, std::map<std::string, std::s
       default: backends[name] = "unavailable";
     }
   }
-  return auth;
+  return backends.at("auth") == "ready";
 }
 
 void Gateway::sign(grpc::ClientContext& ctx, const rpc::Principal& principal, std::chrono::milliseconds timeout) const {

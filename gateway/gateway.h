@@ -148,6 +148,8 @@ class Gateway {
   /// composites' parts, so it never takes the gateway out of rotation; `backends` gets
   /// each one's channel state ("ready", "connecting", "idle", "unavailable").
   bool ready(std::chrono::milliseconds wait, std::map<std::string, std::string>& backends);
+  /// Waits up to `wait` (in all) for every backend channel to connect.
+  void connect(std::chrono::milliseconds wait);
   const RouteTable& routes() const { return routes_; }
   Metrics& metrics() { return metrics_; }
 

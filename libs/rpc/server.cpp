@@ -56,8 +56,7 @@ class HealthWatch {
           check();
           return 0;
         }) {
-    check();
-    loop_.start();
+    loop_.start();  // its first round checks at once
   }
   ~HealthWatch() { loop_.stop(); }
 
@@ -75,7 +74,7 @@ class HealthWatch {
   grpc::HealthCheckServiceInterface& health_;
   std::vector<std::string> names_;
   db::Pool& database_;
-  std::optional<bool> serving_;  // only the loop's thread touches it after the first check
+  std::optional<bool> serving_;  // the loop's thread only
   BackgroundLoop loop_;
 };
 } // namespace

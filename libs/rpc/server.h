@@ -26,12 +26,7 @@ void start_process();
 /// Waits for SIGTERM or SIGINT; returns its number.
 int wait_for_shutdown_signal();
 
-/// Starts a gRPC server on `address` for `services`, waits for SIGTERM/SIGINT, runs
-/// `before_stop`, then shuts down, letting calls in flight finish for up to five seconds.
-/// grpc.health.v1 answers for the server ("") and for each service by its full name
-/// (rpc::as), and follows the service's own database: every
-/// HEALTH_CHECK_MS (default 5 s) `database` must give a connection that runs SELECT 1,
-/// else everything is NOT_SERVING until it does again (logged once each way).
+/// A service to serve, with the full name its health answers for.
 struct Served {
   grpc::Service* service;
   std::string name;  // the full name health answers for, e.g. "civic.grants.GrantsService"
@@ -41,6 +36,12 @@ template <class Generated>
 Served as(typename Generated::Service& impl) {
   return {&impl, Generated::service_full_name()};
 }
+/// Starts a gRPC server on `address` for `services`, waits for SIGTERM/SIGINT, runs
+/// `before_stop`, then shuts down, letting calls in flight finish for up to five seconds.
+/// grpc.health.v1 answers for the server ("") and for each service by its full name, and
+/// follows the service's own database: every HEALTH_CHECK_MS (default 5 s) `database` must
+/// give a connection that runs SELECT 1, else everything is NOT_SERVING until it does
+/// again (logged once each way).
 void serve(const std::string& address, const std::vector<Served>& services, db::Pool& database,
            const std::function<void()>& before_stop = {});
 

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <stdexcept>
 
+#include "core/crypto.h"
 #include "core/log.h"
 #include "core/validation.h"
 
@@ -22,14 +23,8 @@ Uuid uuid_bytes(std::string_view text) {
 }
 
 std::string uuid_text(const Uuid& u) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(36);
-  for (size_t i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-    out += kHex[u[i] >> 4];
-    out += kHex[u[i] & 0xF];
-  }
+  std::string out = crypto::hex({reinterpret_cast<const char*>(u.data()), u.size()});
+  for (int at : {20, 16, 12, 8}) out.insert(size_t(at), 1, '-');
   return out;
 }
 

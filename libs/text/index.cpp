@@ -120,13 +120,6 @@ size_t Index::dense_characters() const {
   return size_t(std::count_if(postings_.begin(), postings_.end(), [](const auto& entry) { return entry.second.dense; }));
 }
 
-size_t Index::memory_bytes() const {
-  size_t bytes = texts_.capacity() + spans_.capacity() * sizeof(Span);
-  for (const auto& [c, p] : postings_)
-    bytes += sizeof(c) + sizeof(p) + p.docs.capacity() * sizeof(Doc) + p.bits.capacity() * sizeof(uint64_t);
-  return bytes;
-}
-
 void Index::compact() {
   std::string kept;
   kept.reserve(texts_.size() - garbage_);

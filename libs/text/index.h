@@ -43,9 +43,7 @@ class Index {
                          const std::vector<std::vector<std::string>>& any_of = {}) const;
 
   size_t size() const { return count_; }
-  /// The bytes the index holds (texts, lists, bitmaps), and how many characters are
-  /// bitmaps: for benchmarks and tests.
-  size_t memory_bytes() const;
+  /// How many characters are bitmaps (tests).
   size_t dense_characters() const;
 
  private:

@@ -32,15 +32,6 @@ using namespace civic::e2e;
 
 namespace {
 
-bool eventually(const std::function<bool()>& ok, std::chrono::seconds limit = std::chrono::seconds(15)) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (ok()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return ok();
-}
-
 int unused_port() {  // bound, read and closed: nothing listens there afterwards
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
