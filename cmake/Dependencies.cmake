@@ -8,6 +8,8 @@ find_package(OpenSSL REQUIRED)
 find_package(CURL REQUIRED)
 find_package(PostgreSQL REQUIRED)
 find_package(nlohmann_json 3 REQUIRED)
+# Metrics (issue 18): the registry in every process, the scrape endpoint in services.
+find_package(prometheus-cpp CONFIG REQUIRED)
 pkg_check_modules(PISTACHE REQUIRED IMPORTED_TARGET libpistache)
 pkg_check_modules(ARGON2 REQUIRED IMPORTED_TARGET libargon2)
 # bcrypt of the former system's password hashes (issue 15): libxcrypt's crypt_rn.

@@ -13,6 +13,7 @@
 #include "civic/content.grpc.pb.h"
 #include "core/crypto.h"
 #include "core/log.h"
+#include "core/trace.h"
 #include "gateway/errors.h"
 #include "gateway/http1.h"
 #include "gateway/multipart.h"
@@ -300,6 +301,7 @@ RequestContext Gateway::bare_context(const std::string& peer_ip) const {
   RequestContext ctx;
   ctx.client_ip = peer_ip;
   ctx.request_id = crypto::uuid_v4();
+  ctx.trace_id = trace::new_trace_id();
   return ctx;
 }
 
@@ -320,6 +322,7 @@ RequestContext Gateway::context(const HttpRequest& req) const {
     else if (name == "idempotency-key") ctx.idempotency_key = value.substr(0, 256);  // checked by the service
     else if (name == "cookie") ctx.session_token = cookie_value(value, config_.cookie_name);
     else if (name == "x-request-id" && valid_request_id(value)) ctx.request_id = value;
+    else if (name == "traceparent") ctx.trace_id = trace::trace_id_of(value).value_or("");
     else if (name == "accept-language") ctx.english = prefers_english(value);
     else if (name == "access-control-request-method") ctx.preflight_method = value;
     else if (name == "authorization") ctx.authorization = value.substr(0, 1024);
@@ -334,6 +337,7 @@ RequestContext Gateway::context(const HttpRequest& req) const {
     }
   }
   if (ctx.request_id.empty()) ctx.request_id = crypto::uuid_v4();
+  if (ctx.trace_id.empty()) ctx.trace_id = trace::new_trace_id();  // none, or not a valid one
   ctx.origin_allowed = ctx.origin.empty() || std::find(config_.cors_origins.begin(), config_.cors_origins.end(),
                                                        ctx.origin) != config_.cors_origins.end();
   return ctx;
@@ -351,9 +355,16 @@ Gateway::Outcome Gateway::run(const NamedStage (&stages)[N], RequestContext& ctx
   return std::nullopt;
 }
 
-std::optional<HttpResponse> Gateway::admit(RequestContext& ctx) { return run(kHeadStages, ctx); }
+// The front calls the three parts of a request on its connection's thread, perhaps with
+// other connections' requests in between: each part names its request on every log line
+// and every gRPC call it makes (log::RequestScope, rpc::attach).
+std::optional<HttpResponse> Gateway::admit(RequestContext& ctx) {
+  log::RequestScope scope(ctx.request_id, ctx.trace_id);
+  return run(kHeadStages, ctx);
+}
 
 HttpResponse Gateway::complete(RequestContext& ctx, std::string body) {
+  log::RequestScope scope(ctx.request_id, ctx.trace_id);
   ctx.body = std::move(body);
   return std::move(*run(kBodyStages, ctx));  // respond, the last stage, always answers
 }
@@ -411,7 +422,7 @@ Gateway::Outcome Gateway::cors(RequestContext& ctx) {
   HttpResponse r;
   r.status = 204;
   r.headers = {{"Access-Control-Allow-Methods", std::get<RouteMatch>(found).route->verb},
-               {"Access-Control-Allow-Headers", "Content-Type, X-CSRF-Token, X-Requested-With, Accept-Language, Idempotency-Key"},
+               {"Access-Control-Allow-Headers", "Content-Type, X-CSRF-Token, X-Requested-With, Accept-Language, Idempotency-Key, traceparent"},
                {"Access-Control-Max-Age", "7200"}};  // Chromium's cap; Firefox keeps a day
   return r;
 }
@@ -598,6 +609,7 @@ Gateway::Outcome Gateway::call(RequestContext& ctx) {
   }
   int retry_after = 0;
   auto details = details_of(st, &retry_after);
+  for (auto& v : details) v.field = full_field_path(ctx.request->GetDescriptor(), v.field);
   std::string message = st.error_message();
   auto code = st.error_code();
   // Transport-level failures carry gRPC's own text: never show it. A service's own
@@ -649,6 +661,7 @@ Gateway::Outcome Gateway::respond(RequestContext& ctx) {
 }
 
 void Gateway::finish(RequestContext& ctx, HttpResponse& resp) {
+  log::RequestScope scope(ctx.request_id, ctx.trace_id);
   auto& h = resp.headers;
   for (auto& extra : ctx.headers) h.push_back(std::move(extra));
   ctx.headers.clear();
@@ -672,7 +685,7 @@ void Gateway::finish(RequestContext& ctx, HttpResponse& resp) {
   h.emplace_back("Vary", "Origin, Cookie");
   double seconds = std::chrono::duration<double>(Clock::now() - ctx.started).count();
   metrics_.observe(ctx.route_label, resp.status, seconds);
-  log::info("http_access", {{"request_id", ctx.request_id}, {"method", ctx.head_only ? "HEAD" : ctx.method},
+  log::info("http_access", {{"method", ctx.head_only ? "HEAD" : ctx.method},
                             {"route", ctx.route_label}, {"status", resp.status}, {"duration_ms", seconds * 1000},
                             {"account_id", ctx.session ? ctx.session->account_id : ""},
                             {"client_ip", ctx.client_ip}});

@@ -99,6 +99,7 @@ struct RequestContext {
   std::string preflight_method;  // Access-Control-Request-Method of an OPTIONS request
   std::optional<size_t> declared_length;  // unset: a chunked body, length unknown
   std::string client_ip, request_id;
+  std::string trace_id;  // W3C: the client's traceparent's, or a new one
   bool english = false;
   // Decided by the stages.
   const Route* route = nullptr;

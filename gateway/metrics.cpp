@@ -1,37 +1,25 @@
 #include "gateway/metrics.h"
 
-#include <sstream>
-
 namespace civic::gateway {
 
-void Metrics::observe(const std::string& route, int status, double seconds) {
-  std::lock_guard lock(mutex_);
-  ++requests_[{route, status}];
-  Histogram& h = latency_[route];
-  for (size_t i = 0; i < kBuckets.size(); ++i)
-    if (seconds <= kBuckets[i]) ++h.counts[i];
-  ++h.count;
-  h.sum += seconds;
-}
+Metrics::Metrics()
+    : requests_(metrics::counter("civic_http_requests_total", "HTTP requests by route template and status.")),
+      latency_(metrics::histogram("civic_http_request_duration_seconds", "Request latency by route template.")) {}
 
-std::string Metrics::render() {
-  std::lock_guard lock(mutex_);
-  std::ostringstream out;
-  out << "# HELP civic_http_requests_total HTTP requests by route template and status.\n"
-      << "# TYPE civic_http_requests_total counter\n";
-  for (const auto& [key, n] : requests_)
-    out << "civic_http_requests_total{route=\"" << key.first << "\",status=\"" << key.second << "\"} " << n << "\n";
-  out << "# HELP civic_http_request_duration_seconds Request latency by route template.\n"
-      << "# TYPE civic_http_request_duration_seconds histogram\n";
-  for (const auto& [route, h] : latency_) {
-    for (size_t i = 0; i < kBuckets.size(); ++i)
-      out << "civic_http_request_duration_seconds_bucket{route=\"" << route << "\",le=\"" << kBuckets[i] << "\"} "
-          << h.counts[i] << "\n";
-    out << "civic_http_request_duration_seconds_bucket{route=\"" << route << "\",le=\"+Inf\"} " << h.count << "\n"
-        << "civic_http_request_duration_seconds_sum{route=\"" << route << "\"} " << h.sum << "\n"
-        << "civic_http_request_duration_seconds_count{route=\"" << route << "\"} " << h.count << "\n";
+void Metrics::observe(const std::string& route, int status, double seconds) {
+  prometheus::Counter* counter;
+  prometheus::Histogram* histogram;
+  {
+    std::lock_guard lock(mutex_);
+    auto& c = counters_[{route, status}];
+    if (!c) c = &requests_.Add({{"route", route}, {"status", std::to_string(status)}});
+    auto& h = histograms_[route];
+    if (!h) h = &latency_.Add({{"route", route}}, metrics::latency_buckets());
+    counter = c;
+    histogram = h;
   }
-  return out.str();
+  counter->Increment();
+  histogram->Observe(seconds);
 }
 
 } // namespace civic::gateway

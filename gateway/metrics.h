@@ -1,28 +1,28 @@
-// Prometheus metrics of the gateway: requests by route and status, latency histogram.
+// The gateway's HTTP metrics, in the process's registry (core/metrics.h): requests by
+// route template and status, latency histogram by route template.
 #pragma once
-#include <array>
 #include <map>
 #include <mutex>
 #include <string>
+#include <utility>
+
+#include "core/metrics.h"
 
 namespace civic::gateway {
 
 class Metrics {
  public:
+  Metrics();
   void observe(const std::string& route, int status, double seconds);
-  /// Text exposition format 0.0.4.
-  std::string render();
+  /// Text exposition format 0.0.4 of the whole process (core/metrics.h).
+  std::string render() { return metrics::render(); }
 
  private:
-  static constexpr std::array<double, 10> kBuckets{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5};
-  struct Histogram {
-    std::array<uint64_t, kBuckets.size()> counts{};
-    uint64_t count = 0;
-    double sum = 0;
-  };
-  std::mutex mutex_;
-  std::map<std::pair<std::string, int>, uint64_t> requests_;
-  std::map<std::string, Histogram> latency_;
+  prometheus::Family<prometheus::Counter>& requests_;
+  prometheus::Family<prometheus::Histogram>& latency_;
+  std::mutex mutex_;  // the two maps: a route's series are found once, then by pointer
+  std::map<std::pair<std::string, int>, prometheus::Counter*> counters_;
+  std::map<std::string, prometheus::Histogram*> histograms_;
 };
 
 } // namespace civic::gateway

@@ -144,6 +144,172 @@ class JsonShape final : public nlohmann::json_sax<nlohmann::json> {
 };
 } // namespace
 
+namespace {
+using google::protobuf::Descriptor;
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+Violation wrong_type(const std::string& path, const char* ja, const char* en) {
+  return violation(path, "wrong_type", std::string(ja) + "で指定してください", std::string("must be ") + en);
+}
+
+// An integer as protobuf's JSON mapping takes it: a number (or a quoted one) without a
+// fraction, within the field's range.
+std::optional<Violation> integer_problem(const nlohmann::json& v, const FieldDescriptor* f, const std::string& path) {
+  const bool is64 = f->cpp_type() == FieldDescriptor::CPPTYPE_INT64 || f->cpp_type() == FieldDescriptor::CPPTYPE_UINT64;
+  const bool is_unsigned = f->cpp_type() == FieldDescriptor::CPPTYPE_UINT32 || f->cpp_type() == FieldDescriptor::CPPTYPE_UINT64;
+  long double n = 0;
+  if (v.is_number_integer()) {
+    n = v.is_number_unsigned() ? static_cast<long double>(v.get<uint64_t>()) : static_cast<long double>(v.get<int64_t>());
+  } else if (v.is_number_float()) {
+    double d = v.get<double>();
+    if (std::floor(d) != d) return wrong_type(path, "整数", "an integer");
+    n = d;
+  } else if (v.is_string()) {
+    const std::string& text = v.get_ref<const std::string&>();
+    size_t used = 0;
+    try {
+      n = std::stold(text, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (text.empty() || used != text.size() || std::floor(n) != n) return wrong_type(path, "整数", "an integer");
+  } else {
+    return wrong_type(path, "整数", "an integer");
+  }
+  const int64_t lo = is_unsigned ? 0 : is64 ? INT64_MIN : INT32_MIN;
+  const uint64_t hi = is64 ? (is_unsigned ? UINT64_MAX : uint64_t(INT64_MAX)) : (is_unsigned ? UINT32_MAX : uint64_t(INT32_MAX));
+  if (n < static_cast<long double>(lo) || n > static_cast<long double>(hi))
+    return violation(path, "number_out_of_range", "数値が範囲外です",
+                     "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+  return std::nullopt;
+}
+
+void check_message(const nlohmann::json& v, const Descriptor* desc, const std::string& path, std::vector<Violation>& out);
+
+// One value of field `f` (an element when `f` is repeated).
+void check_value(const nlohmann::json& v, const FieldDescriptor* f, const std::string& path, std::vector<Violation>& out) {
+  if (v.is_null()) return;  // protobuf's JSON mapping: the field's default
+  switch (f->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_STRING:
+      if (!v.is_string()) out.push_back(wrong_type(path, "文字列", "a string"));
+      return;
+    case FieldDescriptor::CPPTYPE_BOOL:
+      if (!v.is_boolean()) out.push_back(wrong_type(path, "true または false", "true or false"));
+      return;
+    case FieldDescriptor::CPPTYPE_INT32:
+    case FieldDescriptor::CPPTYPE_INT64:
+    case FieldDescriptor::CPPTYPE_UINT32:
+    case FieldDescriptor::CPPTYPE_UINT64:
+      if (auto problem = integer_problem(v, f, path)) out.push_back(std::move(*problem));
+      return;
+    case FieldDescriptor::CPPTYPE_FLOAT:
+    case FieldDescriptor::CPPTYPE_DOUBLE:
+      if (!v.is_number() && !v.is_string()) out.push_back(wrong_type(path, "数値", "a number"));
+      return;
+    case FieldDescriptor::CPPTYPE_ENUM: {
+      const auto* e = f->enum_type();
+      bool known = (v.is_string() && e->FindValueByName(v.get<std::string>())) ||
+                   (v.is_number_integer() && e->FindValueByNumber(v.get<int>()));
+      if (!known) {
+        std::vector<std::string> names;
+        for (int i = 0; i < e->value_count(); ++i) names.push_back(e->value(i)->name());
+        out.push_back(violation(path, "invalid_choice", "次のいずれかを指定してください: " + joined(names),
+                                "must be one of: " + joined(names)));
+      }
+      return;
+    }
+    case FieldDescriptor::CPPTYPE_MESSAGE:
+      check_message(v, f->message_type(), path, out);
+      return;
+  }
+}
+
+// `v` as a message of type `desc`: an object whose keys are its fields (proto or JSON
+// names). Well-known types keep protobuf's own JSON forms.
+void check_message(const nlohmann::json& v, const Descriptor* desc, const std::string& path, std::vector<Violation>& out) {
+  const std::string& type = desc->full_name();
+  if (type == "google.protobuf.Value" || type == "google.protobuf.Any") return;
+  if (type == "google.protobuf.Timestamp" || type == "google.protobuf.Duration" || type == "google.protobuf.FieldMask") {
+    if (!v.is_string()) out.push_back(wrong_type(path, "文字列", "a string"));
+    return;
+  }
+  if (type == "google.protobuf.ListValue") {
+    if (!v.is_array()) out.push_back(wrong_type(path, "配列", "an array"));
+    return;
+  }
+  if (desc->file()->package() == "google.protobuf" && desc->name().size() > 5 &&
+      desc->name().compare(desc->name().size() - 5, 5, "Value") == 0 && desc->FindFieldByName("value")) {
+    return check_value(v, desc->FindFieldByName("value"), path, out);  // the wrappers: their value
+  }
+  if (!v.is_object()) {
+    out.push_back(wrong_type(path, "オブジェクト", "an object"));
+    return;
+  }
+  if (type == "google.protobuf.Struct") return;
+  auto at = [&](const std::string& key) { return path.empty() ? key : path + "." + key; };
+  for (const auto& [key, value] : v.items()) {
+    const FieldDescriptor* f = desc->FindFieldByName(key);
+    for (int i = 0; !f && i < desc->field_count(); ++i)
+      if (desc->field(i)->json_name() == key) f = desc->field(i);
+    if (!f) {
+      out.push_back(violation(at(key), "unknown_field", "この操作では指定できない項目です", "is not a field of this operation"));
+      continue;
+    }
+    if (value.is_null()) continue;
+    if (f->is_map()) {
+      if (!value.is_object()) {
+        out.push_back(wrong_type(at(key), "オブジェクト", "an object"));
+        continue;
+      }
+      for (const auto& [k, item] : value.items()) check_value(item, f->message_type()->map_value(), at(key) + "." + k, out);
+    } else if (f->is_repeated()) {
+      if (!value.is_array()) {
+        out.push_back(wrong_type(at(key), "配列", "an array"));
+        continue;
+      }
+      for (size_t i = 0; i < value.size(); ++i) check_value(value[i], f, at(key) + "[" + std::to_string(i) + "]", out);
+    } else {
+      check_value(value, f, at(key), out);
+    }
+  }
+}
+} // namespace
+
+std::vector<Violation> json_type_problems(std::string_view body, const google::protobuf::Descriptor* type) {
+  std::vector<Violation> out;
+  auto json = nlohmann::json::parse(body, nullptr, false);
+  if (json.is_discarded()) {
+    out.push_back(violation("body", "invalid_json", "JSON の形式が正しくありません", "body is not valid JSON"));
+    return out;
+  }
+  if (!json.is_object()) {
+    out.push_back(violation("body", "wrong_type", "JSON のオブジェクトで指定してください", "must be a JSON object"));
+    return out;
+  }
+  check_message(json, type, "", out);
+  return out;
+}
+
+std::string full_field_path(const google::protobuf::Descriptor* request, const std::string& field) {
+  std::string first = field.substr(0, field.find_first_of(".["));
+  if (first.empty() || request->FindFieldByName(first)) return field;
+  const FieldDescriptor* holder = nullptr;
+  for (int i = 0; i < request->field_count(); ++i) {
+    const FieldDescriptor* f = request->field(i);
+    if (f->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE || f->is_repeated() ||
+        !f->message_type()->FindFieldByName(first))
+      continue;
+    if (holder) return field;  // two candidates: leave it as the service named it
+    holder = f;
+  }
+  return holder ? holder->name() + "." + field : field;
+}
+
 std::optional<Violation> json_shape_problem(std::string_view body) {
   JsonShape shape;
   nlohmann::json::sax_parse(body, &shape);
@@ -235,6 +401,9 @@ std::vector<Violation> build_request(const Route& route, const std::map<std::str
     }
     Message* target = msg;
     if (route.body != "*") target = msg->GetReflection()->MutableMessage(msg, desc->FindFieldByName(route.body));
+    // Unknown fields, wrong types and values outside a closed set, each by its full path;
+    // protobuf's own parser, next, names none of them.
+    if (auto problems = json_type_problems(body, target->GetDescriptor()); !problems.empty()) return problems;
     auto st = google::protobuf::util::JsonStringToMessage(body, target, opts);
     if (!st.ok()) {
       out.push_back(violation("body", "invalid_json", "JSON の形式または項目名が正しくありません",

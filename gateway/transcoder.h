@@ -47,6 +47,18 @@ std::string content_disposition(const std::string& filename);
 /// the violation's field is the JSON path ("organization.name", "items[3]").
 std::optional<validation::Violation> json_shape_problem(std::string_view body);
 
+/// Every problem of a (well-formed) JSON body read as a `type` message, one violation each,
+/// named by its JSON path: an unknown field (unknown_field), a value of the wrong JSON type
+/// (wrong_type: "must be a string", "an integer", ...), an integer outside its field's
+/// range (number_out_of_range), an enum value not in the enum (invalid_choice, listing
+/// the allowed values). Empty when protobuf's JSON mapping can read it.
+std::vector<validation::Violation> json_type_problems(std::string_view body, const google::protobuf::Descriptor* type);
+
+/// A service's violation `field` as a path in `request`'s JSON: services name the fields
+/// of the object they validate ("kind"); when that is not a field of the request but of
+/// exactly one object field of it, the path starts there ("organization.kind").
+std::string full_field_path(const google::protobuf::Descriptor* request, const std::string& field);
+
 /// Splits a raw query string into undecoded name/value pairs.
 std::vector<std::pair<std::string, std::string>> split_query(std::string_view raw);
 

@@ -11,6 +11,7 @@ namespace {
 std::string g_service = "civic";
 Level g_min = Level::info;
 std::mutex g_mutex;
+thread_local std::string_view t_request_id, t_trace_id;
 
 const char* name(Level l) {
   switch (l) {
@@ -45,6 +46,8 @@ void write(Level level, std::string_view event, nlohmann::json fields) {
                          {"level", name(level)},
                          {"service", g_service},
                          {"event", event}};
+  if (!t_request_id.empty()) line["request_id"] = t_request_id;
+  if (!t_trace_id.empty()) line["trace_id"] = t_trace_id;
   if (fields.is_object()) line.update(fields);
   // Replace invalid UTF-8 instead of throwing: a log line must never take a request down.
   std::string out = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -53,6 +56,20 @@ void write(Level level, std::string_view event, nlohmann::json fields) {
   std::fputc('\n', stdout);
   std::fflush(stdout);
 }
+
+RequestScope::RequestScope(std::string_view request_id, std::string_view trace_id)
+    : outer_request_(t_request_id), outer_trace_(t_trace_id) {
+  t_request_id = request_id;
+  t_trace_id = trace_id;
+}
+
+RequestScope::~RequestScope() {
+  t_request_id = outer_request_;
+  t_trace_id = outer_trace_;
+}
+
+std::string_view RequestScope::request_id() { return t_request_id; }
+std::string_view RequestScope::trace_id() { return t_trace_id; }
 
 std::string mask(std::string_view value) {
   if (value.empty()) return "";

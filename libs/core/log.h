@@ -19,6 +19,23 @@ inline void info(std::string_view e, nlohmann::json f = nlohmann::json::object()
 inline void warn(std::string_view e, nlohmann::json f = nlohmann::json::object()) { write(Level::warn, e, std::move(f)); }
 inline void error(std::string_view e, nlohmann::json f = nlohmann::json::object()) { write(Level::error, e, std::move(f)); }
 
+/// While it lives, every line this thread writes carries `request_id` and `trace_id`
+/// (the request being served: rpc::guarded, the gateway's handler) unless the line
+/// names its own. The strings must outlive the scope.
+class RequestScope {
+ public:
+  RequestScope(std::string_view request_id, std::string_view trace_id);
+  ~RequestScope();
+  RequestScope(const RequestScope&) = delete;
+  RequestScope& operator=(const RequestScope&) = delete;
+  /// The request this thread serves, or "" outside any scope.
+  static std::string_view request_id();
+  static std::string_view trace_id();
+
+ private:
+  std::string_view outer_request_, outer_trace_;
+};
+
 /// "taro.yamada@example.jp" -> "t***@e***.jp"; anything without '@' goes through mask().
 std::string mask_email(std::string_view email);
 /// Keeps the first character (whole UTF-8 sequence) and replaces the rest with "***".

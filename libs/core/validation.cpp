@@ -201,7 +201,9 @@ bool Errors::one_of(std::string_view field, std::string_view value, const std::v
     return !required;
   }
   if (std::find(allowed.begin(), allowed.end(), value) != allowed.end()) return true;
-  add(std::string(field), "invalid_choice", "選択肢にない値です", "is not one of the allowed values");
+  std::string listed;  // a closed set: name it, so a form can offer it
+  for (auto a : allowed) listed += (listed.empty() ? "" : ", ") + std::string(a);
+  add(std::string(field), "invalid_choice", "次のいずれかを指定してください: " + listed, "must be one of: " + listed);
   return false;
 }
 

@@ -1,6 +1,7 @@
 #include "db/db.h"
 
 #include "core/crypto.h"
+#include "core/metrics.h"
 
 namespace civic::db {
 
@@ -147,18 +148,51 @@ Result Connection::exec_params(std::string_view sql, const std::vector<Param>& p
   return Result(r);
 }
 
-Pool::Pool(std::string conninfo, size_t size, std::chrono::milliseconds acquire_timeout)
-    : conninfo_(std::move(conninfo)), size_(size), acquire_timeout_(acquire_timeout) {}
+namespace {
+// The pools of a process (normally one) add up in these series.
+struct PoolMetrics {
+  prometheus::Gauge& in_use = metrics::gauge("civic_db_pool_connections", "Database connections by state.")
+                                  .Add({{"state", "in_use"}});
+  prometheus::Gauge& idle = metrics::gauge("civic_db_pool_connections", "Database connections by state.")
+                                .Add({{"state", "idle"}});
+  prometheus::Gauge& size = metrics::gauge("civic_db_pool_max_connections", "Connections the pool may open.").Add({});
+  prometheus::Histogram& wait = metrics::histogram("civic_db_pool_acquire_seconds",
+                                                   "Time a caller waited for a database connection.")
+                                    .Add({}, metrics::latency_buckets());
+  prometheus::Counter& exhausted = metrics::counter("civic_db_pool_exhausted_total",
+                                                    "Callers refused after waiting the pool's timeout for a connection.")
+                                       .Add({});
+};
+PoolMetrics& pool_metrics() {
+  static PoolMetrics m;
+  return m;
+}
+} // namespace
 
-Pool::~Pool() = default;
+Pool::Pool(std::string conninfo, size_t size, std::chrono::milliseconds acquire_timeout)
+    : conninfo_(std::move(conninfo)), size_(size), acquire_timeout_(acquire_timeout) {
+  pool_metrics().size.Increment(double(size_));
+}
+
+Pool::~Pool() {
+  auto& m = pool_metrics();
+  m.size.Decrement(double(size_));
+  m.idle.Decrement(double(idle_.size()));
+}
 
 std::unique_ptr<Connection> Pool::acquire() {
+  auto& m = pool_metrics();
+  auto started = std::chrono::steady_clock::now();
+  auto waited = [&] { m.wait.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()); };
   std::unique_lock lock(mutex_);
   for (;;) {
     if (!idle_.empty()) {
       auto c = std::move(idle_.back());
       idle_.pop_back();
+      m.idle.Decrement();
+      m.in_use.Increment();
       lock.unlock();
+      waited();
       if (!c->ok()) c->reset();
       return c;
     }
@@ -166,7 +200,10 @@ std::unique_ptr<Connection> Pool::acquire() {
       ++opened_;
       lock.unlock();
       try {
-        return std::make_unique<Connection>(conninfo_);
+        auto c = std::make_unique<Connection>(conninfo_);
+        m.in_use.Increment();
+        waited();
+        return c;
       } catch (...) {
         std::lock_guard again(mutex_);
         --opened_;
@@ -174,15 +211,23 @@ std::unique_ptr<Connection> Pool::acquire() {
         throw;
       }
     }
-    if (!cv_.wait_for(lock, acquire_timeout_, [&] { return !idle_.empty() || opened_ < size_; }))
+    if (!cv_.wait_for(lock, acquire_timeout_, [&] { return !idle_.empty() || opened_ < size_; })) {
+      m.exhausted.Increment();
       throw Error(ErrorKind::connection, "08000", "", "database pool exhausted");
+    }
   }
 }
 
 void Pool::release(std::unique_ptr<Connection> c) {
+  auto& m = pool_metrics();
   std::lock_guard lock(mutex_);
-  if (c && c->ok()) idle_.push_back(std::move(c));
-  else --opened_;
+  m.in_use.Decrement();
+  if (c && c->ok()) {
+    idle_.push_back(std::move(c));
+    m.idle.Increment();
+  } else {
+    --opened_;
+  }
   cv_.notify_one();
 }
 

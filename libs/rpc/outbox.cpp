@@ -5,6 +5,7 @@
 #include "core/config.h"
 #include "core/crypto.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/time.h"
 #include "rpc/principal.h"
 
@@ -32,6 +33,25 @@ constexpr const char* kFailed =
     "UPDATE outbox SET attempts = attempts + 1, last_error = $2, "
     "next_attempt_at = now() + least(interval '10 minutes', interval '1 second' * power(2, least(attempts, 20))) "
     "WHERE id = $1";
+constexpr const char* kBacklog =
+    "SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at)) * 1000, 0)::bigint FROM outbox "
+    "WHERE delivered_at IS NULL";
+
+struct OutboxMetrics {
+  prometheus::Family<prometheus::Counter>& delivered =
+      metrics::counter("civic_outbox_delivered_total", "Events every subscriber accepted, by type.");
+  prometheus::Family<prometheus::Counter>& failed =
+      metrics::counter("civic_outbox_delivery_failures_total", "Delivery attempts a subscriber refused or missed, by type.");
+  prometheus::Gauge& pending =
+      metrics::gauge("civic_outbox_pending_events", "Events not yet accepted by every subscriber.").Add({});
+  prometheus::Gauge& oldest = metrics::gauge("civic_outbox_oldest_pending_seconds",
+                                             "Age of the oldest event not yet accepted by every subscriber (0: none).")
+                                  .Add({});
+};
+OutboxMetrics& outbox_metrics() {
+  static OutboxMetrics m;
+  return m;
+}
 } // namespace
 
 std::string enqueue_event(db::Tx& tx, const std::string& type, const google::protobuf::Message& payload) {
@@ -115,9 +135,11 @@ int OutboxRelay::deliver_due() {
       if (errors[i].empty()) {
         tx.exec(kDelivered, event.id());
         ++done;
+        outbox_metrics().delivered.Add({{"type", event.type()}}).Increment();
         log::info("event_delivered", {{"event_id", event.id()}, {"type", event.type()}});
       } else {
         tx.exec(kFailed, event.id(), errors[i]);
+        outbox_metrics().failed.Add({{"type", event.type()}}).Increment();
         log::warn("event_delivery_failed", {{"event_id", event.id()}, {"type", event.type()},
                                             {"attempt", due[int(i)].int64(4) + 1}, {"error", errors[i]}});
       }
@@ -126,8 +148,18 @@ int OutboxRelay::deliver_due() {
   });
 }
 
+void OutboxRelay::measure_backlog() {
+  auto [count, age] = pool_.read([](db::Tx& tx) {
+    db::Result r = tx.exec(kBacklog);
+    return std::pair{r[0].int64(0), r[0].int64(1)};
+  });
+  outbox_metrics().pending.Set(double(count));
+  outbox_metrics().oldest.Set(double(age) / 1000);
+}
+
 int OutboxRelay::round() {
   deliver_due();
+  measure_backlog();
   if (std::chrono::steady_clock::now() >= next_purge_) {
     next_purge_ = std::chrono::steady_clock::now() + std::chrono::minutes(10);
     if (int64_t n = purge_delivered(retention_); n > 0) log::info("outbox_purged", {{"events", n}});

@@ -97,9 +97,12 @@ class OutboxRelay {
   /// addresses and one-time links); returns how many. The loop runs it every 10 minutes
   /// with OUTBOX_RETENTION_HOURS (default 168).
   int64_t purge_delivered(std::chrono::seconds keep);
+  /// Sets civic_outbox_pending_events and civic_outbox_oldest_pending_seconds from the
+  /// table (the loop does it every round).
+  void measure_backlog();
 
  private:
-  /// One round of the loop: what is due, and every 10 minutes the purge.
+  /// One round of the loop: what is due, the backlog's metrics, and every 10 minutes the purge.
   int round();
   std::string deliver(const civic::events::Event& event);
 

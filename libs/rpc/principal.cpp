@@ -3,7 +3,9 @@
 #include <algorithm>
 
 #include "core/crypto.h"
+#include "core/log.h"
 #include "core/time.h"
+#include "core/trace.h"
 
 namespace civic::rpc {
 
@@ -13,6 +15,10 @@ bool has_role(const Principal& p, std::string_view role) {
 
 void attach(grpc::ClientContext& ctx, Principal p, const std::string& key) {
   p.set_issued_at_unix_ms(time::now_unix_ms());
+  // A call made while serving a request belongs to it (a relay, a service asking another).
+  if (p.request_id().empty()) p.set_request_id(std::string(log::RequestScope::request_id()));
+  if (p.trace_id().empty()) p.set_trace_id(std::string(log::RequestScope::trace_id()));
+  if (!p.trace_id().empty()) ctx.AddMetadata("traceparent", trace::traceparent(p.trace_id()));
   std::string bytes = p.SerializeAsString();
   ctx.AddMetadata(kPrincipalKey, bytes);
   ctx.AddMetadata(kSignatureKey, crypto::hmac_sha256(key, bytes));

@@ -21,7 +21,9 @@ bool has_role(const Principal& p, std::string_view role);
 inline bool is_authenticated(const Principal& p) { return !p.account_id().empty(); }
 inline bool is_staff(const Principal& p) { return has_role(p, "editor") || has_role(p, "admin"); }
 
-/// Stamps `p` with the current time and adds it, signed, to the call's metadata.
+/// Stamps `p` with the current time and adds it, signed, to the call's metadata, with a
+/// W3C `traceparent` of its trace. A principal without a request or trace id takes those
+/// of the request this thread serves (log::RequestScope).
 void attach(grpc::ClientContext& ctx, Principal p, const std::string& key);
 
 /// The verified principal of a call, or nullopt when the metadata is missing, the

@@ -1,7 +1,10 @@
 #include "rpc/server.h"
 
+#include <absl/status/status.h>
 #include <absl/synchronization/mutex.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/support/server_interceptor.h>
+#include <prometheus/exposer.h>
 
 #include <csignal>
 #include <cstdlib>
@@ -10,6 +13,7 @@
 #include <pthread.h>
 
 #include "core/config.h"
+#include "core/metrics.h"
 #include "core/worker.h"
 
 namespace civic::rpc {
@@ -79,10 +83,99 @@ class HealthWatch {
 };
 } // namespace
 
+namespace {
+// grpc_server_handled_total and grpc_server_handling_seconds, named and labelled as
+// go-grpc-prometheus's (grpc_service, grpc_method, grpc_code) so its dashboards apply.
+class CallMetrics {
+ public:
+  struct Series {
+    prometheus::Histogram* latency;
+    std::map<int, prometheus::Counter*> by_code;
+  };
+
+  CallMetrics()
+      : handled_(metrics::counter("grpc_server_handled_total", "gRPC calls completed on the server, by method and code.")),
+        latency_(metrics::histogram("grpc_server_handling_seconds", "Time from a call's arrival to its status, by method.")) {}
+
+  void record(const std::string& full_method, grpc::StatusCode code, double seconds) {
+    prometheus::Counter* counter;
+    prometheus::Histogram* latency;
+    {
+      std::lock_guard lock(mutex_);
+      auto [it, fresh] = series_.try_emplace(full_method);
+      auto [service, method] = split(full_method);
+      if (fresh) it->second.latency = &latency_.Add({{"grpc_service", service}, {"grpc_method", method}},
+                                                    metrics::latency_buckets());
+      auto& c = it->second.by_code[int(code)];
+      if (!c) c = &handled_.Add({{"grpc_service", service}, {"grpc_method", method},
+                                 {"grpc_code", absl::StatusCodeToString(absl::StatusCode(int(code)))}});
+      counter = c;
+      latency = it->second.latency;
+    }
+    counter->Increment();
+    latency->Observe(seconds);
+  }
+
+ private:
+  // "/civic.grants.GrantsService/GetGrant" -> {"civic.grants.GrantsService", "GetGrant"}
+  static std::pair<std::string, std::string> split(const std::string& full) {
+    auto slash = full.rfind('/');
+    if (full.empty() || full[0] != '/' || slash == 0 || slash == std::string::npos) return {"unknown", full};
+    return {full.substr(1, slash - 1), full.substr(slash + 1)};
+  }
+
+  prometheus::Family<prometheus::Counter>& handled_;
+  prometheus::Family<prometheus::Histogram>& latency_;
+  std::mutex mutex_;
+  std::map<std::string, Series> series_;
+};
+
+class CallTimer : public grpc::experimental::Interceptor {
+ public:
+  CallTimer(CallMetrics& metrics, const char* method) : metrics_(metrics), method_(method ? method : "") {}
+  void Intercept(grpc::experimental::InterceptorBatchMethods* batch) override {
+    if (batch->QueryInterceptionHookPoint(grpc::experimental::InterceptionHookPoints::PRE_SEND_STATUS))
+      metrics_.record(method_, batch->GetSendStatus().error_code(),
+                      std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
+    batch->Proceed();
+  }
+
+ private:
+  CallMetrics& metrics_;
+  std::string method_;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+};
+
+class CallTimerFactory : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  grpc::experimental::Interceptor* CreateServerInterceptor(grpc::experimental::ServerRpcInfo* info) override {
+    return new CallTimer(metrics_, info->method());
+  }
+
+ private:
+  CallMetrics metrics_;
+};
+
+// The process's metrics (core/metrics.h) on METRICS_ADDRESS:METRICS_PORT/metrics; none
+// when METRICS_PORT is 0 (the default: every deployment names its port).
+std::unique_ptr<prometheus::Exposer> expose_metrics() {
+  int port = int(config::integer("METRICS_PORT", 0, 0, 65535));
+  if (port == 0) return nullptr;
+  std::string address = config::str("METRICS_ADDRESS", "0.0.0.0") + ":" + std::to_string(port);
+  auto exposer = std::make_unique<prometheus::Exposer>(address, 1);
+  exposer->RegisterCollectable(metrics::collectable());
+  log::info("metrics_started", {{"address", address}});
+  return exposer;
+}
+} // namespace
+
 void serve(const std::string& address, const std::vector<Served>& services, db::Pool& database,
            const std::function<void()>& before_stop) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(std::make_unique<CallTimerFactory>());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   builder.AddListeningPort(address, grpc::InsecureServerCredentials());
   // gRPC sets SO_REUSEPORT by default: a second server given the same port would share it
   // silently and take half of the other's connections. Refuse to start instead.
@@ -99,6 +192,7 @@ void serve(const std::string& address, const std::vector<Served>& services, db::
   }
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server) throw std::runtime_error("cannot listen on " + address);
+  std::unique_ptr<prometheus::Exposer> exposer = expose_metrics();
   std::optional<HealthWatch> watch(std::in_place, *server->GetHealthCheckService(), names, database);
   log::info("server_started", {{"address", address}});
   int sig = wait_for_shutdown_signal();

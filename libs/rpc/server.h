@@ -41,7 +41,9 @@ Served as(typename Generated::Service& impl) {
 /// grpc.health.v1 answers for the server ("") and for each service by its full name, and
 /// follows the service's own database: every HEALTH_CHECK_MS (default 5 s) `database` must
 /// give a connection that runs SELECT 1, else everything is NOT_SERVING until it does
-/// again (logged once each way).
+/// again (logged once each way). Every call is counted by method and code and timed
+/// (grpc_server_handled_total, grpc_server_handling_seconds), and the process's metrics
+/// (core/metrics.h) are served on METRICS_ADDRESS (0.0.0.0):METRICS_PORT/metrics.
 void serve(const std::string& address, const std::vector<Served>& services, db::Pool& database,
            const std::function<void()>& before_stop = {});
 
@@ -58,8 +60,9 @@ struct Abort {
 };
 
 /// Runs one method: refuses a missing, forged or stale principal with UNAUTHENTICATED,
-/// then calls `fn(principal)`, answers an escaping Abort with its status, and turns any escaping exception into a status without
-/// its text (db::Error by SQLSTATE, others INTERNAL, logged).
+/// then calls `fn(principal)` with the request's id and trace on every log line it
+/// writes, answers an escaping Abort with its status, and turns any escaping exception
+/// into a status without its text (db::Error by SQLSTATE, others INTERNAL, logged).
 template <class F>
 grpc::Status guarded(const grpc::ServerContext* ctx, const std::string& key, const char* method, F&& fn) {
   auto principal = verify(*ctx, key);
@@ -67,6 +70,7 @@ grpc::Status guarded(const grpc::ServerContext* ctx, const std::string& key, con
     log::warn("principal_rejected", {{"method", method}});
     return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "認証情報が確認できません");
   }
+  log::RequestScope scope(principal->request_id(), principal->trace_id());
   try {
     return fn(*principal);
   } catch (const Abort& a) {

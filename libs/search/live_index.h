@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "core/log.h"
+#include "core/metrics.h"
 #include "db/db.h"
 #include "text/index.h"
 #include "text/text.h"
@@ -114,7 +115,13 @@ template <typename Hot, typename Cold>
 class LiveIndex {
  public:
   using Load = std::function<Changes<Hot, Cold>(db::Tx&, int64_t since_us)>;
-  LiveIndex(db::Pool& pool, Load load) : pool_(pool), load_(std::move(load)) {}
+  /// A named index reports its size as civic_search_index_documents{index=name}.
+  LiveIndex(db::Pool& pool, Load load, const std::string& name = "")
+      : pool_(pool),
+        load_(std::move(load)),
+        documents_(name.empty() ? nullptr
+                                : &metrics::gauge("civic_search_index_documents", "Documents in an in-memory search index.")
+                                       .Add({{"index", name}})) {}
   LiveIndex(const LiveIndex&) = delete;
   LiveIndex& operator=(const LiveIndex&) = delete;
 
@@ -128,6 +135,7 @@ class LiveIndex {
       asked_at_us_ = changes.asked_at_us;
       applied = changes.rows.size();
     }
+    if (documents_) documents_->Set(double(size()));
     // A large load (the first one) leaves the query's result and its rows freed in the
     // heap; hand that back rather than let the pod's limit count it (PERF-5).
     if (applied >= 1000) release_free_memory();
@@ -236,6 +244,7 @@ class LiveIndex {
 
   db::Pool& pool_;
   Load load_;
+  prometheus::Gauge* documents_;
   mutable std::shared_mutex mutex_;  // guards everything below up to refresh_mutex_
   text::Index text_;
   std::vector<Uuid> ids_;  // by text::Index::Doc (zero for a free slot)

@@ -21,7 +21,7 @@ int main(int argc, char** argv) {
     db::Pool pool(db_url, size_t(config::integer("DB_POOL_SIZE", 8, 1, 200)));
     // The public article lists answer from memory (ADR 0007): load them before serving,
     // then follow the table every SEARCH_REFRESH_MS.
-    content::ArticleIndex articles(pool, content::store::changed_articles);
+    content::ArticleIndex articles(pool, content::store::changed_articles, "articles");
     articles.refresh();
     log::info("search_index_loaded", {{"articles", articles.size()}});
     articles.start(std::chrono::milliseconds(config::integer("SEARCH_REFRESH_MS", 1000, 50, 600000)));

@@ -28,7 +28,7 @@ SearchIndex::SearchIndex(db::Pool& pool)
                               Cold{std::move(r.target_area), std::move(r.class_code), std::move(r.fields),
                                    std::move(r.target_municipalities), std::move(r.features)}});
         return out;
-      }) {}
+      }, "organizations") {}
 
 SearchPage SearchIndex::search(const Filters& f, int limit, int offset) const {
   const Hot want{code(kSites, f.site), code(kKinds, f.kind), code(kStatuses, f.status)};

@@ -34,12 +34,10 @@ int main(int argc, char** argv) {
     rpc::OutboxRelay relay(pool, "grants", cfg.hmac_key, std::move(routes));
     rpc::TaxonomyCache taxonomies(content, cfg.hmac_key,
                                   std::chrono::milliseconds(config::integer("TAXONOMY_CACHE_MS", 60000, 0, 3600000)));
-    // The public grant list answers from memory (ADR 0007): load it before serving, then
-    // follow the table (other replicas' and tools' writes) every SEARCH_REFRESH_MS.
     // The public grant list and library catalogue answer from memory (ADR 0007): load
     // them before serving, then follow the tables every SEARCH_REFRESH_MS.
-    grants::GrantIndex index(pool, grants::store::changed_since);
-    grants::BookIndex books(pool, grants::store::changed_books);
+    grants::GrantIndex index(pool, grants::store::changed_since, "grants");
+    grants::BookIndex books(pool, grants::store::changed_books, "books");
     index.refresh();
     books.refresh();
     log::info("search_index_loaded", {{"grants", index.size()}, {"books", books.size()}});

@@ -1,10 +1,16 @@
 #include "notification/sender.h"
 
 #include "core/log.h"
+#include "core/metrics.h"
 #include "notification/store.h"
 #include "notification/suppression.h"
 
 namespace civic::notification {
+
+void count_mail(const std::string& outcome) {
+  static auto& family = metrics::counter("civic_mail_messages_total", "Mails by outcome.");
+  family.Add({{"outcome", outcome}}).Increment();
+}
 
 MailSender::MailSender(db::Pool& pool, Mailer& mailer, SenderConfig config)
     : pool_(pool),
@@ -53,6 +59,8 @@ int MailSender::send_due() {
         if (result.permanent() && on_permanent_) on_permanent_(tx, m, error);
       }
     });
+    bool gave_up = !error.empty() && (result.permanent() || m.attempts >= config_.max_attempts);
+    count_mail(error.empty() ? "sent" : gave_up ? "failed" : "deferred");
     if (error.empty()) {
       ++sent;
       log::info("mail_sent", {{"message_id", m.id}, {"template", m.template_key}, {"to", log::mask_email(m.recipient)}});

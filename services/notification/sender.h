@@ -20,6 +20,11 @@ struct SenderConfig {
   std::string public_base_url = {};  // where they point
 };
 
+/// Counts a mail in civic_mail_messages_total{outcome}: "sent", "failed" (for good),
+/// "deferred" (tried again later), "suppressed" (the address is stopped), "rejected"
+/// (malformed, never queued).
+void count_mail(const std::string& outcome);
+
 class MailSender {
  public:
   MailSender(db::Pool& pool, Mailer& mailer, SenderConfig config);

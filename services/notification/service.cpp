@@ -7,6 +7,7 @@
 #include "core/paging.h"
 #include "core/validation.h"
 #include "notification/compose.h"
+#include "notification/sender.h"
 #include "notification/store.h"
 #include "notification/suppression.h"
 #include "rpc/audit.h"
@@ -107,8 +108,10 @@ Status EventSinkImpl::Deliver(grpc::ServerContext* ctx, const civic::events::Eve
       return log::warn("event_type_ignored", {{"event_id", event->id()}, {"type", event->type()}});
     }
     for (const auto& m : rows)
-      if (m.status == "rejected")
+      if (m.status == "rejected") {
+        count_mail("rejected");
         log::warn("mail_rejected", {{"event_id", event->id()}, {"template", m.template_key}, {"reason", m.last_error}});
+      }
     queue(tx, std::move(rows), config_.hmac_key, sealer_);
   });
   if (st.ok()) queued_();

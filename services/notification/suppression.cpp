@@ -5,6 +5,7 @@
 #include "core/crypto.h"
 #include "core/log.h"
 #include "core/validation.h"
+#include "notification/sender.h"
 #include "notification/service.h"
 
 namespace civic::notification {
@@ -39,6 +40,7 @@ void queue(db::Tx& tx, std::vector<MessageRow> rows, const std::string& hmac_key
       auto it = stopped.find(m.recipient_key);
       if (it == stopped.end()) continue;
       m.status = "suppressed";
+      count_mail("suppressed");
       m.last_error = "suppressed: " + it->second;
       m.body.clear();  // never sent: nothing of it is kept
       m.recipient = log::mask_email(m.recipient);

@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
     rpc::OutboxRelay relay(pool, "recruitment", cfg.hmac_key, std::move(routes));
     // The public list of coming events answers from memory (ADR 0007): load it before
     // serving, then follow the table every SEARCH_REFRESH_MS.
-    recruitment::store::EventIndex events(pool, recruitment::store::changed_events);
+    recruitment::store::EventIndex events(pool, recruitment::store::changed_events, "events");
     events.refresh();
     log::info("search_index_loaded", {{"events", events.size()}});
     events.start(std::chrono::milliseconds(config::integer("SEARCH_REFRESH_MS", 1000, 50, 600000)));

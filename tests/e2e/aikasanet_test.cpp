@@ -89,7 +89,7 @@ TEST_CASE("A published recruitment mails each matching member once with one-clic
   Response invalid = post_recruitment(group, bad);
   REQUIRE(invalid.status == 400);
   auto fields = error_fields(invalid);
-  for (const char* f : {"organizer_email", "fields", "period_end", "title"}) {
+  for (const char* f : {"recruitment.organizer_email", "recruitment.fields", "recruitment.period_end", "recruitment.title"}) {
     INFO(f);
     CHECK(fields.count(f));
   }
@@ -263,29 +263,29 @@ TEST_CASE("Volunteer profiles: every item checked, private items never public, o
   Response r = a.put("/api/v1/me/volunteer-profile", {{"profile", bad}});
   REQUIRE(r.status == 400);
   auto fields = error_fields(r);
-  for (const char* f : {"activity_municipalities", "weekdays", "guardian_consent", "fields", "occupation",
-                        "organization_id", "time_slot"}) {
+  for (const char* f : {"profile.activity_municipalities", "profile.weekdays", "profile.guardian_consent", "profile.fields", "profile.occupation",
+                        "profile.organization_id", "profile.time_slot"}) {
     INFO(f);
     CHECK(fields.count(f));
   }
   CHECK(a.get("/api/v1/me/volunteer-profile").status == 404);  // nothing written
   nlohmann::json no_type = individual(mail, "shunan", "sat");
   no_type["type"] = "robot";
-  CHECK(error_fields(a.put("/api/v1/me/volunteer-profile", {{"profile", no_type}})).count("type"));
+  CHECK(error_fields(a.put("/api/v1/me/volunteer-profile", {{"profile", no_type}})).count("profile.type"));
   nlohmann::json company = individual(mail, "shunan", "sat");
   company["type"] = "company";
   company.erase("name");
   company["organization_id"] = crypto::uuid_v4();  // somebody else's (or nobody's) organisation
-  CHECK(error_fields(a.put("/api/v1/me/volunteer-profile", {{"profile", company}})).count("organization_id"));
+  CHECK(error_fields(a.put("/api/v1/me/volunteer-profile", {{"profile", company}})).count("profile.organization_id"));
 
   // An individual joining accepts the current terms of use (DIR-1, as organisations do).
   nlohmann::json unaccepted = individual(mail, "shunan", "sun");
   unaccepted.erase("accepted_terms_version");
   CHECK(error_fields(a.put("/api/v1/me/volunteer-profile", {{"profile", unaccepted}})) ==
-        std::set<std::string>{"accepted_terms_version"});
+        std::set<std::string>{"profile.accepted_terms_version"});
   unaccepted["accepted_terms_version"] = aikasanet_terms() + 1;  // not the current version
   CHECK(error_fields(a.put("/api/v1/me/volunteer-profile", {{"profile", unaccepted}})) ==
-        std::set<std::string>{"accepted_terms_version"});
+        std::set<std::string>{"profile.accepted_terms_version"});
   Response created = a.put("/api/v1/me/volunteer-profile", {{"profile", individual(mail, "shunan", "sun")}});
   REQUIRE(created.status == 200);
   CHECK(created.json()["accepted_terms_version"] == aikasanet_terms());
@@ -343,7 +343,7 @@ TEST_CASE("Volunteer profiles: every item checked, private items never public, o
   CHECK(mine.json()["phone"] == "0834-11-2222");  // the owner reads the private items
   edit["version"] = mine.json()["version"];
   edit["type"] = "group";
-  CHECK(error_fields(a.put("/api/v1/me/volunteer-profile", {{"profile", edit}})).count("type"));
+  CHECK(error_fields(a.put("/api/v1/me/volunteer-profile", {{"profile", edit}})).count("profile.type"));
 
   // The home figures count published, active members.
   Response summary = anyone.get("/api/v1/members/summary");
@@ -608,8 +608,8 @@ TEST_CASE("Staff correct a member record: checked as on registration, the histor
   bad["fields"] = nlohmann::json::array();
   Response refused = admin.put(path, {{"member", bad}});
   REQUIRE(refused.status == 400);
-  CHECK(refused.body.find("\"phone\"") != std::string::npos);
-  CHECK(refused.body.find("\"fields\"") != std::string::npos);
+  CHECK(refused.body.find("\"member.phone\"") != std::string::npos);
+  CHECK(refused.body.find("\"member.fields\"") != std::string::npos);
   bad = r.json();
   bad["type"] = "company";
   CHECK(admin.put(path, {{"member", bad}}).status == 400);

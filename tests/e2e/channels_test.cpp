@@ -385,7 +385,7 @@ TEST_CASE("A member who chose a daily digest gets one mail of every new match wi
   profile["mail_frequency"] = "hourly";
   Response bad = digest_member.put("/api/v1/me/volunteer-profile", {{"profile", profile}});
   CHECK(bad.status == 400);
-  CHECK(error_fields(bad).count("mail_frequency") == 1);
+  CHECK(error_fields(bad).count("profile.mail_frequency") == 1);
   profile["mail_frequency"] = "daily";
   Response saved = digest_member.put("/api/v1/me/volunteer-profile", {{"profile", profile}});
   REQUIRE(saved.status == 200);

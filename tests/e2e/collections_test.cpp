@@ -212,7 +212,7 @@ TEST_CASE("staff correct an organisation's record directly, checked as on regist
   bad["phone"] = "電話";
   Response refused = admin.put(path, {{"organization", bad}});
   CHECK(refused.status == 400);
-  CHECK(error_fields(refused).count("phone"));
+  CHECK(error_fields(refused).count("organization.phone"));
   CHECK(admin.get(path).json()["name"] == name);  // nothing changed
 
   Response changed = admin.put(path, {{"organization", fixed}});
@@ -280,11 +280,11 @@ TEST_CASE("staff register a Supernet organisation on its behalf: a draft, checke
   incomplete.erase("registrant_name");
   incomplete["registration_requirements"] = nlohmann::json::array();
   CHECK(error_fields(admin.post("/api/v1/admin/organizations", {{"organization", incomplete}})) ==
-        std::set<std::string>{"registrant_name", "registration_requirements"});
+        std::set<std::string>{"organization.registrant_name", "organization.registration_requirements"});
   nlohmann::json aikasanet = org;
   aikasanet["site"] = "aikasanet";
   CHECK(error_fields(admin.post("/api/v1/admin/organizations", {{"organization", aikasanet}})) ==
-        std::set<std::string>{"site"});
+        std::set<std::string>{"organization.site"});
 
   Response created = admin.post("/api/v1/admin/organizations", {{"organization", org}});
   REQUIRE(created.status == 201);

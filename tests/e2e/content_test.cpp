@@ -189,7 +189,7 @@ TEST_CASE("articles: editors write and publish, drafts and archived items stay p
   }
   CHECK(error_fields(editor.post("/api/v1/admin/articles", {{"article", {{"site", "supernet"}, {"kind", "page"},
                                                                        {"slug", "../x"}, {"title", "t"}, {"body", "b"}}}})) ==
-        std::set<std::string>{"slug"});
+        std::set<std::string>{"article.slug"});
 
   nlohmann::json notice = {{"site", "both"}, {"kind", "notice"}, {"title", "年末年始の休館" + token}, {"body", "12月29日から休館します"}};
   Response n = editor.post("/api/v1/admin/articles", {{"article", notice}});

@@ -83,17 +83,17 @@ TEST_CASE("a registration missing everything names every required field and stor
   Response r = c.post("/api/v1/organizations", {{"organization", {{"kind", "group"}}}});
   REQUIRE(r.status == 400);
   auto fields = error_fields(r);
-  for (const char* f : {"name", "name_kana", "representative", "contact_person", "activities", "address", "class_code",
-                        "prefecture", "municipality", "fields", "target_area", "purpose", "registrant_name",
-                        "registrant_phone", "registrant_email", "guardian_consent", "accepted_terms_version",
-                        "registration_requirements"}) {
+  for (const char* f : {"organization.name", "organization.name_kana", "organization.representative", "organization.contact_person", "organization.activities", "organization.address", "organization.class_code",
+                        "organization.prefecture", "organization.municipality", "organization.fields", "organization.target_area", "organization.purpose", "organization.registrant_name",
+                        "organization.registrant_phone", "organization.registrant_email", "organization.guardian_consent", "organization.accepted_terms_version",
+                        "organization.registration_requirements"}) {
     INFO(f);
     CHECK(fields.count(f));
   }
   r = c.post("/api/v1/organizations", {{"organization", {{"kind", "company"}}}});
   REQUIRE(r.status == 400);
-  CHECK(error_fields(r).count("csr_activities"));
-  CHECK_FALSE(error_fields(r).count("fields"));  // not asked of companies
+  CHECK(error_fields(r).count("organization.csr_activities"));
+  CHECK_FALSE(error_fields(r).count("organization.fields"));  // not asked of companies
 }
 
 TEST_CASE("bad values are refused field by field: length, control characters, codes, kind rules", "[e2e]") {
@@ -111,9 +111,9 @@ TEST_CASE("bad values are refused field by field: length, control characters, co
   o["registration_requirements"] = {"base_in_prefecture"};  // not all of them
   Response r = c.post("/api/v1/organizations", {{"organization", o}});
   REQUIRE(r.status == 400);
-  CHECK(error_fields(r) == std::set<std::string>{"name", "representative", "fields", "municipality", "name_kana",
-                                                 "registrant_email", "links[0].url", "founded_on",
-                                                 "registration_requirements"});
+  CHECK(error_fields(r) == std::set<std::string>{"organization.name", "organization.representative", "organization.fields", "organization.municipality", "organization.name_kana",
+                                                 "organization.registrant_email", "organization.links[0].url", "organization.founded_on",
+                                                 "organization.registration_requirements"});
 
   nlohmann::json company = group(unique("鷺"), mail);
   company["kind"] = "company";
@@ -122,12 +122,12 @@ TEST_CASE("bad values are refused field by field: length, control characters, co
   company.erase("registration_requirements");
   r = c.post("/api/v1/organizations", {{"organization", company}});
   REQUIRE(r.status == 400);  // groups' items do not apply to companies
-  CHECK(error_fields(r) == std::set<std::string>{"fields", "target_area", "target_municipalities", "purpose"});
+  CHECK(error_fields(r) == std::set<std::string>{"organization.fields", "organization.target_area", "organization.target_municipalities", "organization.purpose"});
 
   nlohmann::json old_terms = group(unique("鷺"), mail);
   old_terms["accepted_terms_version"] = supernet_terms() - 1;
   CHECK(error_fields(c.post("/api/v1/organizations", {{"organization", old_terms}})) ==
-        std::set<std::string>{"accepted_terms_version"});
+        std::set<std::string>{"organization.accepted_terms_version"});
 
   r = c.request("POST", "/api/v1/organizations", "{\"organization\":{\"name\":\"\xff\xfe\"}}");
   CHECK(r.status == 400);
@@ -459,14 +459,14 @@ TEST_CASE("Aikasanet groups and companies register from a member account with th
   Response r = member.post("/api/v1/organizations", {{"organization", {{"site", "aikasanet"}, {"kind", "group"}}}});
   REQUIRE(r.status == 400);
   auto fields = error_fields(r);
-  for (const char* f : {"class_code", "name", "name_kana", "representative", "representative_title", "prefecture",
-                        "municipality", "phone", "email", "postal_code", "address", "member_count", "founded_on",
-                        "purpose", "activities", "registrant_name", "guardian_consent", "accepted_terms_version",
-                        "registration_requirements"}) {
+  for (const char* f : {"organization.class_code", "organization.name", "organization.name_kana", "organization.representative", "organization.representative_title", "organization.prefecture",
+                        "organization.municipality", "organization.phone", "organization.email", "organization.postal_code", "organization.address", "organization.member_count", "organization.founded_on",
+                        "organization.purpose", "organization.activities", "organization.registrant_name", "organization.guardian_consent", "organization.accepted_terms_version",
+                        "organization.registration_requirements"}) {
     INFO(f);
     CHECK(fields.count(f));
   }
-  for (const char* f : {"contact_person", "registrant_phone", "registrant_email", "fields", "target_area"}) {
+  for (const char* f : {"organization.contact_person", "organization.registrant_phone", "organization.registrant_email", "organization.fields", "organization.target_area"}) {
     INFO(f);
     CHECK_FALSE(fields.count(f));  // Supernet's items are not asked here
   }
@@ -477,22 +477,22 @@ TEST_CASE("Aikasanet groups and companies register from a member account with th
   mixed["registrant_email"] = "other@example.jp";
   mixed["volunteer_record"] = "企業の項目";
   CHECK(error_fields(member.post("/api/v1/organizations", {{"organization", mixed}})) ==
-        std::set<std::string>{"fields", "contact_person", "registrant_email", "volunteer_record"});
+        std::set<std::string>{"organization.fields", "organization.contact_person", "organization.registrant_email", "organization.volunteer_record"});
   nlohmann::json company = aikasanet_group(name, email);
   company["kind"] = "company";
   company["class_code"] = "kabushiki";
   company.erase("registration_requirements");
   CHECK(error_fields(member.post("/api/v1/organizations", {{"organization", company}})) ==
-        std::set<std::string>{"recruits_volunteers"});  // a group's item
+        std::set<std::string>{"organization.recruits_volunteers"});  // a group's item
   nlohmann::json supernet_terms_only = aikasanet_group(name, email);
   supernet_terms_only["accepted_terms_version"] = aikasanet_terms() + 1;
   CHECK(error_fields(member.post("/api/v1/organizations", {{"organization", supernet_terms_only}})) ==
-        std::set<std::string>{"accepted_terms_version"});
+        std::set<std::string>{"organization.accepted_terms_version"});
   nlohmann::json supernet_items = group(name, email);
   supernet_items["registrant_department"] = "事務局";
   supernet_items["offers_volunteers"] = true;
   CHECK(error_fields(anyone.post("/api/v1/organizations", {{"organization", supernet_items}})) ==
-        std::set<std::string>{"registrant_department", "offers_volunteers"});
+        std::set<std::string>{"organization.registrant_department", "organization.offers_volunteers"});
   CHECK(mail_count(email) == 0);
 
   r = member.post("/api/v1/organizations", {{"organization", aikasanet_group(name, email)}});
@@ -616,7 +616,7 @@ TEST_CASE("the owning account edits its record: private items at once, public it
   CHECK(Client().put(path, {{"organization", record}}).status == 401);
   nlohmann::json bad = record;
   bad["phone"] = "でんわ";
-  CHECK(error_fields(owner.put(path, {{"organization", bad}})) == std::set<std::string>{"phone"});
+  CHECK(error_fields(owner.put(path, {{"organization", bad}})) == std::set<std::string>{"organization.phone"});
 
   Response edited = owner.put(path, {{"organization", record}});
   REQUIRE(edited.status == 200);

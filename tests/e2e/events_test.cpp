@@ -41,7 +41,7 @@ TEST_CASE("Anyone submits an event, the centre publishes it, the public finds it
   Response invalid = anyone.post("/api/v1/events", {{"event", bad}});
   REQUIRE(invalid.status == 400);
   auto fields = error_fields(invalid);
-  for (const char* f : {"title", "submitter_email", "dates[0]", "category", "url", "fields"}) {
+  for (const char* f : {"event.title", "event.submitter_email", "event.dates[0]", "event.category", "event.url", "event.fields"}) {
     INFO(f);
     CHECK(fields.count(f));
   }

@@ -113,7 +113,7 @@ TEST_CASE("a grant with bad items is refused field by field and nothing is store
   std::string token = unique("");
   Response r = admin.post("/api/v1/admin/grants", {{"grant", nlohmann::json::object()}});
   REQUIRE(r.status == 400);
-  CHECK(error_fields(r) == std::set<std::string>{"funder", "name", "purpose", "application_end"});
+  CHECK(error_fields(r) == std::set<std::string>{"grant.funder", "grant.name", "grant.purpose", "grant.application_end"});
 
   nlohmann::json bad = grant("助成" + token, "2026-02-30");
   bad["fields"] = {"f99"};
@@ -126,16 +126,16 @@ TEST_CASE("a grant with bad items is refused field by field and nothing is store
   bad["purpose"] = "改行は可\n制御文字は不可\x07";
   r = admin.post("/api/v1/admin/grants", {{"grant", bad}});
   REQUIRE(r.status == 400);
-  CHECK(error_fields(r) == std::set<std::string>{"fields", "target_area", "application_start", "application_end",
-                                                 "contact_email", "contact_phone", "url", "name", "purpose"});
+  CHECK(error_fields(r) == std::set<std::string>{"grant.fields", "grant.target_area", "grant.application_start", "grant.application_end",
+                                                 "grant.contact_email", "grant.contact_phone", "grant.url", "grant.name", "grant.purpose"});
   nlohmann::json reversed = grant("助成" + token, "2026-01-01");
   reversed["application_start"] = "2026-02-01";
   CHECK(error_fields(admin.post("/api/v1/admin/grants", {{"grant", reversed}})) ==
-        std::set<std::string>{"application_end"});
+        std::set<std::string>{"grant.application_end"});
   nlohmann::json anytime = grant("助成" + token, "2026-03-01");
   anytime["anytime"] = true;
   CHECK(error_fields(admin.post("/api/v1/admin/grants", {{"grant", anytime}})) ==
-        std::set<std::string>{"application_end"});
+        std::set<std::string>{"grant.application_end"});
   CHECK(admin.get("/api/v1/admin/grants?q=" + token).json()["total_size"] == 0);
   CHECK(admin.post("/api/v1/admin/grants/not-a-uuid/publish").status == 404);
 }
@@ -216,7 +216,7 @@ TEST_CASE("library books: staff catalogue and publish, the public searches, rece
   bad["published_on"] = "2021-13";
   bad["receipt_number"] = "R 1/..";
   CHECK(error_fields(admin.post("/api/v1/admin/books", {{"book", bad}})) ==
-        std::set<std::string>{"title", "published_on", "receipt_number"});
+        std::set<std::string>{"book.title", "book.published_on", "book.receipt_number"});
   Response archived = admin.post("/api/v1/admin/books/" + id + "/archive");
   REQUIRE(archived.status == 200);
   CHECK(anyone.get("/api/v1/books/" + id).status == 404);
@@ -266,7 +266,7 @@ TEST_CASE("activity reports: photos need alternative text, drafts and archived r
   bad["url"] = "ftp://example.jp";
   bad["content"] = "";
   CHECK(error_fields(admin.post("/api/v1/admin/reports", {{"report", bad}})) ==
-        std::set<std::string>{"held_on", "headcount", "url", "content"});
+        std::set<std::string>{"report.held_on", "report.headcount", "report.url", "report.content"});
   REQUIRE(admin.post("/api/v1/admin/reports/" + id + "/archive").status == 200);
   CHECK(anyone.get("/api/v1/reports/" + id).status == 404);
 }
@@ -284,7 +284,7 @@ TEST_CASE("the public submits grants and activity reports: review, receipt, cent
     std::string submitter = unique("sub_") + "@example.jp";
     Response missing = Client().post("/api/v1/" + kind, {{wrapper, body}});
     CHECK(missing.status == 400);
-    CHECK(error_fields(missing) == std::set<std::string>{"submitter_name", "submitter_email"});
+    CHECK(error_fields(missing) == std::set<std::string>{wrapper + ".submitter_name", wrapper + ".submitter_email"});
 
     nlohmann::json sent = body;
     sent["submitter_name"] = "花田 一郎";

@@ -171,7 +171,7 @@ TEST_CASE("bad newsletter input gets field errors and changes nothing", "[e2e]")
   Response refused = editor.post("/api/v1/admin/newsletters",
                                  {{"newsletter", {{"site", "aikasanet"}, {"title", tag + "改行\r\nBcc: x@example.jp"}, {"body", ""}}}});
   CHECK(refused.status == 400);
-  CHECK(error_fields(refused) == std::set<std::string>{"title", "body"});
+  CHECK(error_fields(refused) == std::set<std::string>{"newsletter.title", "newsletter.body"});
   CHECK(editor.post("/api/v1/admin/newsletters", {{"newsletter", issue("tokyo", tag + "題", "本文")}}).status == 400);
   CHECK(editor.post("/api/v1/admin/newsletters", {{"newsletter", issue("supernet", tag + "題", std::string(20001, 'x'))}})
             .status == 400);
