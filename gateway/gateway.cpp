@@ -7,6 +7,7 @@
 #include <malloc.h>
 
 #include <algorithm>
+#include <fstream>
 
 #include "civic/auth.grpc.pb.h"
 #include "civic/common.pb.h"
@@ -97,6 +98,11 @@ Gateway::Gateway(GatewayConfig config)
   }
   if (!channels_.count("auth")) throw std::invalid_argument("the auth backend is required for sessions");
   openapi_ = openapi_document(routes_);
+  if (!config_.docs_script_path.empty()) {
+    std::ifstream in(config_.docs_script_path, std::ios::binary);
+    docs_script_.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    if (docs_script_.empty()) throw std::invalid_argument("API_DOCS_SCRIPT: cannot read " + config_.docs_script_path);
+  }
   view_flusher_ = std::thread([this] {
     std::unique_lock lock(views_mutex_);
     while (!stopping_) {
@@ -403,6 +409,30 @@ Gateway::Outcome Gateway::operational(RequestContext& ctx) {
     r.content_type = "text/plain; charset=utf-8";
     return r;
   }
+  if (ctx.path == "/api/docs" || ctx.path == "/api/docs/redoc.standalone.js") {
+    // The rendered API reference: Redoc (bundled from npm, served from here, no CDN)
+    // reading /api/v1/openapi.json. Its page may run its own script and styles only.
+    ctx.route_label = ctx.path;
+    ctx.personal = false;
+    if (docs_script_.empty() || (ctx.method != "GET")) return errors::http(404, ctx.english);
+    HttpResponse r;
+    if (ctx.path == "/api/docs") {
+      r.body = "<!doctype html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\">"
+               "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+               "<title>API reference: Supernet / Aikasanet</title></head>\n"
+               "<body><redoc spec-url=\"/api/v1/openapi.json\"></redoc>"
+               "<script src=\"/api/docs/redoc.standalone.js\"></script></body></html>\n";
+      r.content_type = "text/html; charset=utf-8";
+    } else {
+      r.body = docs_script_;
+      r.content_type = "text/javascript; charset=utf-8";
+    }
+    r.headers.emplace_back("Content-Security-Policy",
+                           "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                           "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; "
+                           "frame-ancestors 'none'");
+    return r;
+  }
   if (ctx.path == "/metrics") {
     ctx.route_label = ctx.path;
     HttpResponse r;
@@ -665,7 +695,8 @@ void Gateway::finish(RequestContext& ctx, HttpResponse& resp) {
   auto& h = resp.headers;
   for (auto& extra : ctx.headers) h.push_back(std::move(extra));
   ctx.headers.clear();
-  h.emplace_back("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+  bool own_policy = std::any_of(h.begin(), h.end(), [](const auto& kv) { return kv.first == "Content-Security-Policy"; });
+  if (!own_policy) h.emplace_back("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
   h.emplace_back("X-Frame-Options", "DENY");
   h.emplace_back("X-Content-Type-Options", "nosniff");
   h.emplace_back("Referrer-Policy", "no-referrer");

@@ -54,6 +54,9 @@ struct GatewayConfig {
   /// Requests per minute and client address of each route class (Route::rate_class).
   std::map<std::string, int> rate_per_minute{{"login", 10}, {"uploads", 60}, {"writes", 600}, {"reads", 6000}};
   bool trust_forwarded_for = false;                  // behind the ingress: take X-Forwarded-For
+  /// Redoc's standalone bundle (npm package redoc, tools/openapi): /api/docs renders the
+  /// OpenAPI document with it. Empty: /api/docs is not served.
+  std::string docs_script_path;
 };
 
 /// A request as the HTTP front hands it over. Header names are lower-case, one entry
@@ -233,6 +236,7 @@ class Gateway {
   std::map<std::string, LocalHandler> local_;  // by gRPC path
   std::unordered_map<const Route*, std::pair<grpc::ChannelInterface*, grpc::internal::RpcMethod>> methods_;
   std::string openapi_;
+  std::string docs_script_;  // Redoc's bundle, read once at start
   std::map<std::string, std::unique_ptr<RateLimiter>> limiters_;  // by route class
   Metrics metrics_;
   std::mutex sessions_mutex_;

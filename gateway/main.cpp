@@ -1,17 +1,24 @@
 // gateway_server: wiring only. Reads configuration, builds the Gateway and serves it
-// with its HTTP front until SIGTERM.
+// with its HTTP front until SIGTERM. `gateway_server openapi` prints the OpenAPI
+// document (built from the proto annotations, as /api/v1/openapi.json serves it) and exits.
 #include <sys/resource.h>
 
 #include <algorithm>
-
+#include <cstdio>
+#include <string_view>
 
 #include "core/config.h"
 #include "core/log.h"
 #include "gateway/http_server.h"
+#include "gateway/openapi.h"
 #include "rpc/server.h"
 
-int main() {
+int main(int argc, char** argv) {
   using namespace civic;
+  if (argc > 1 && std::string_view(argv[1]) == "openapi") {
+    std::puts(gateway::openapi_document(gateway::RouteTable::build(gateway::served_files())).c_str());
+    return 0;
+  }
   rpc::start_process();
   log::init("gateway", config::str("LOG_LEVEL", "info"));
   try {
@@ -42,6 +49,7 @@ int main() {
                            // Partner systems (LINE's webhook, the health app) call from few addresses.
                            {"partners", int(config::integer("RATE_LIMIT_PARTNERS_PER_MINUTE", 120000, 1, 100000000))}};
     cfg.trust_forwarded_for = config::boolean("TRUST_FORWARDED_FOR", false);
+    cfg.docs_script_path = config::str("API_DOCS_SCRIPT", "");
 
     gateway::ServerOptions server;
     server.threads = int(config::integer("GATEWAY_THREADS", 8, 1, 256));

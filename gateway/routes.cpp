@@ -91,6 +91,12 @@ RouteTable RouteTable::build(const std::vector<const google::protobuf::FileDescr
                        : r.max_body_bytes     ? "uploads"
                        : r.verb == "GET"      ? "reads"
                                               : "writes";
+        r.access = !rule.access().empty()                   ? rule.access()
+                   : tmpl.rfind("/api/v1/admin/", 0) == 0   ? "editor"
+                   : tmpl.rfind("/api/v1/me", 0) == 0 || r.needs_session ? "session"
+                                                            : "public";
+        if (r.access != "public" && r.access != "session" && r.access != "editor" && r.access != "admin")
+          throw std::invalid_argument(method->full_name() + ": access must be public, session, editor or admin");
         r.summary = rule.summary();
         r.grpc_path = "/" + service->full_name() + "/" + method->name();
         r.backend = backend;

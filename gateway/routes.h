@@ -28,6 +28,7 @@ struct Route {
   bool needs_session = false; // 401 from the head, before the body is read
   bool server_to_server = false;  // no session, no CSRF rule, raw body into `raw_body`
   std::string client_role;    // an API client of this role calls it (Authorization), never a session
+  std::string access;         // public, session, editor or admin (civic.http access; documentation)
   /// Request fields filled from headers (civic.from_header): lower-case header name, field.
   std::vector<std::pair<std::string, const google::protobuf::FieldDescriptor*>> header_fields;
   std::string rate_class;     // login, uploads, reads or writes (RATE_LIMIT_*)

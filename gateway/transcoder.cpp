@@ -251,7 +251,10 @@ void check_message(const nlohmann::json& v, const Descriptor* desc, const std::s
     return;
   }
   if (type == "google.protobuf.Struct") return;
-  auto at = [&](const std::string& key) { return path.empty() ? key : path + "." + key; };
+  auto at = [&](const std::string& key) {
+    if (key.empty()) return path + "[\"\"]";  // an empty key still gets a path (found by fuzzing)
+    return path.empty() ? key : path + "." + key;
+  };
   for (const auto& [key, value] : v.items()) {
     const FieldDescriptor* f = desc->FindFieldByName(key);
     for (int i = 0; !f && i < desc->field_count(); ++i)

@@ -144,6 +144,46 @@ TEST_CASE("the OpenAPI document lists every annotated route", "[unit]") {
   CHECK(doc["paths"]["/api/v1/admin/accounts/{id}/suspend"]["post"]["parameters"][0]["in"] == "path");
 }
 
+TEST_CASE("the OpenAPI document says who may call each route and how, and what can go wrong", "[unit]") {
+  auto doc = nlohmann::json::parse(openapi_document(RouteTable::build(served_files())));
+  const auto& paths = doc["paths"];
+  // Public reads need nothing; a member's and staff's routes the session (and CSRF on writes).
+  CHECK(paths["/api/v1/organizations"]["get"]["security"] == nlohmann::json::array());
+  CHECK(paths["/api/v1/me"]["get"]["security"] == nlohmann::json::parse(R"([{"session": []}])"));
+  CHECK(paths["/api/v1/admin/accounts"]["get"]["x-access"] == "admin");
+  CHECK(paths["/api/v1/admin/grants"]["post"]["x-access"] == "editor");
+  CHECK(paths["/api/v1/admin/grants"]["post"]["security"] == nlohmann::json::parse(R"([{"session": [], "csrfToken": []}])"));
+  // A public write: anonymous with X-Requested-With, or with the session's CSRF token.
+  CHECK(paths["/api/v1/contact"]["post"]["security"] ==
+        nlohmann::json::parse(R"([{"requestedWith": []}, {"session": [], "csrfToken": []}])"));
+  CHECK(paths["/api/v1/recruitments"]["post"]["x-access"] == "session");
+  // Uploads are multipart with the file part required; downloads are bytes.
+  const auto& upload = paths["/api/v1/organizations/{id}/attachments"]["post"]["requestBody"]["content"];
+  REQUIRE(upload.contains("multipart/form-data"));
+  CHECK(upload["multipart/form-data"]["schema"]["properties"]["file"]["format"] == "binary");
+  CHECK(upload["multipart/form-data"]["schema"]["required"] == nlohmann::json::array({"file"}));
+  // Every operation: a description, its error answers with the envelope, an example body.
+  size_t bodies = 0;
+  for (auto& [path, ops] : paths.items())
+    for (auto& [verb, op] : ops.items()) {
+      INFO(verb << " " << path);
+      CHECK_FALSE(op.value("description", "").empty());
+      CHECK(op["responses"].contains("429"));
+      CHECK(op["responses"].contains("503"));
+      if (op.contains("parameters") || op.contains("requestBody")) CHECK(op["responses"].contains("400"));
+      if (op.contains("requestBody") && op["requestBody"]["content"].contains("application/json")) {
+        CHECK(op["requestBody"]["content"]["application/json"]["example"].is_object());
+        ++bodies;
+      }
+    }
+  CHECK(bodies > 100);
+  CHECK(doc["components"]["responses"]["BadRequest"]["content"]["application/json"]["schema"]["$ref"] ==
+        "#/components/schemas/Error");
+  // Formats by the proto's names.
+  const auto& org = doc["components"]["schemas"]["civic.directory.Organization"]["properties"];
+  CHECK(org["registrant_email"]["format"] == "email");
+}
+
 TEST_CASE("cookies are found by exact name", "[unit][SEC-4]") {
   CHECK(cookie_value("a=1; __Host-civic_session=tok; b=2", "__Host-civic_session") == "tok");
   CHECK(cookie_value("x__Host-civic_session=evil", "__Host-civic_session").empty());

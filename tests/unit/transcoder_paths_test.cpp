@@ -60,6 +60,9 @@ TEST_CASE("a JSON body's problems are named by their full path and say what was 
   CHECK(parsed.field(0).number() == 7);
 
   CHECK(json_type_problems("[1]", type).at(0).message_en == "must be a JSON object");
+  // An empty key is named too (found by fuzzing: a violation must never lack its field).
+  CHECK(json_type_problems(R"({"": 2, "options": {"": 1}})", type).at(0).field == "[\"\"]");
+  CHECK(json_type_problems(R"({"options": {"": 1}})", type).at(0).field == "options[\"\"]");
 }
 
 TEST_CASE("a service's violation is placed at its path in the request", "[unit]") {
