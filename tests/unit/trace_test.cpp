@@ -124,49 +124,41 @@ TEST_CASE("a call made while serving a request carries its id and trace, signed 
   auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials());
   const std::string key = "unit-test-key", trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
 
-  std::string first_span;
-  {
-    log::RequestScope scope("req-42", trace_id);
-    rpc::Principal relay;  // a service relaying: no request id or trace of its own
-    relay.set_caller("recruitment");
+  // Sends `p` as rpc::attach does on this thread; what the server verified and the
+  // traceparent it received.
+  auto send = [&](const rpc::Principal& p) {
     grpc::ClientContext ctx;
-    rpc::attach(ctx, relay, key);
+    rpc::attach(ctx, p, key);
     REQUIRE(received(channel, ctx));
     std::lock_guard lock(seen.mutex);
-    auto p = rpc::verify_values(seen.principal, seen.signature, key, std::chrono::seconds(60));
-    REQUIRE(p);
-    CHECK(p->request_id() == "req-42");
-    CHECK(p->trace_id() == trace_id);
-    CHECK(p->caller() == "recruitment");
-    CHECK(trace::trace_id_of(seen.traceparent) == trace_id);
-    first_span = seen.traceparent.substr(36, 16);
-  }
-  {
-    // A principal that names its own keeps them; each call has its own span.
-    log::RequestScope scope("req-42", trace_id);
-    rpc::Principal own;
-    own.set_request_id("event-7");
-    own.set_trace_id("0af7651916cd43dd8448eb211c80319c");
-    grpc::ClientContext ctx;
-    rpc::attach(ctx, own, key);
-    REQUIRE(received(channel, ctx));
-    std::lock_guard lock(seen.mutex);
-    auto p = rpc::verify_values(seen.principal, seen.signature, key, std::chrono::seconds(60));
-    REQUIRE(p);
-    CHECK(p->request_id() == "event-7");
-    CHECK(trace::trace_id_of(seen.traceparent) == "0af7651916cd43dd8448eb211c80319c");
-    CHECK(seen.traceparent.substr(36, 16) != first_span);
-  }
-  {
-    // Outside any request (a background loop): no trace to send.
-    grpc::ClientContext ctx;
-    rpc::attach(ctx, rpc::Principal{}, key);
-    REQUIRE(received(channel, ctx));
-    std::lock_guard lock(seen.mutex);
-    CHECK(seen.traceparent.empty());
-    auto p = rpc::verify_values(seen.principal, seen.signature, key, std::chrono::seconds(60));
-    REQUIRE(p);
-    CHECK(p->trace_id().empty());
-  }
+    auto verified = rpc::verify_values(seen.principal, seen.signature, key, std::chrono::seconds(60));
+    REQUIRE(verified);
+    return std::make_pair(*verified, seen.traceparent);
+  };
+
+  log::RequestScope scope("req-42", trace_id);
+  rpc::Principal relay;  // a service relaying: no request id or trace of its own
+  relay.set_caller("recruitment");
+  auto [relayed, first] = send(relay);
+  CHECK(relayed.request_id() == "req-42");
+  CHECK(relayed.trace_id() == trace_id);
+  CHECK(relayed.caller() == "recruitment");
+  CHECK(trace::trace_id_of(first) == trace_id);
+
+  // A principal that names its own keeps them; each call has its own span.
+  rpc::Principal own;
+  own.set_request_id("event-7");
+  own.set_trace_id("0af7651916cd43dd8448eb211c80319c");
+  auto [kept, second] = send(own);
+  CHECK(kept.request_id() == "event-7");
+  CHECK(trace::trace_id_of(second) == "0af7651916cd43dd8448eb211c80319c");
+  CHECK(second.substr(36, 16) != first.substr(36, 16));
+
+  // Outside any request (a background loop, another thread): no trace to send.
+  std::async(std::launch::async, [&] {
+    auto [background, none] = send(rpc::Principal{});
+    CHECK(none.empty());
+    CHECK(background.trace_id().empty());
+  }).get();
   server->Shutdown();
 }
