@@ -414,7 +414,7 @@ Gateway::Outcome Gateway::operational(RequestContext& ctx) {
     // reading /api/v1/openapi.json. Its page may run its own script and styles only.
     ctx.route_label = ctx.path;
     ctx.personal = false;
-    if (docs_script_.empty() || (ctx.method != "GET")) return errors::http(404, ctx.english);
+    if (docs_script_.empty() || ctx.method != "GET") return errors::http(404, ctx.english);
     HttpResponse r;
     if (ctx.path == "/api/docs") {
       r.body = "<!doctype html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\">"

@@ -11,6 +11,7 @@
 #include <malloc.h>
 #include <optional>
 #include <pthread.h>
+#include <tuple>
 
 #include "core/config.h"
 #include "core/metrics.h"
@@ -89,7 +90,8 @@ namespace {
 class CallMetrics {
  public:
   struct Series {
-    prometheus::Histogram* latency;
+    std::string service, method;
+    prometheus::Histogram* latency = nullptr;
     std::map<int, prometheus::Counter*> by_code;
   };
 
@@ -103,14 +105,16 @@ class CallMetrics {
     {
       std::lock_guard lock(mutex_);
       auto [it, fresh] = series_.try_emplace(full_method);
-      auto [service, method] = split(full_method);
-      if (fresh) it->second.latency = &latency_.Add({{"grpc_service", service}, {"grpc_method", method}},
-                                                    metrics::latency_buckets());
-      auto& c = it->second.by_code[int(code)];
-      if (!c) c = &handled_.Add({{"grpc_service", service}, {"grpc_method", method},
+      Series& s = it->second;
+      if (fresh) {
+        std::tie(s.service, s.method) = split(full_method);
+        s.latency = &latency_.Add({{"grpc_service", s.service}, {"grpc_method", s.method}}, metrics::latency_buckets());
+      }
+      auto& c = s.by_code[int(code)];
+      if (!c) c = &handled_.Add({{"grpc_service", s.service}, {"grpc_method", s.method},
                                  {"grpc_code", absl::StatusCodeToString(absl::StatusCode(int(code)))}});
       counter = c;
-      latency = it->second.latency;
+      latency = s.latency;
     }
     counter->Increment();
     latency->Observe(seconds);
