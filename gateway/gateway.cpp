@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <sstream>
 
 #include "civic/auth.grpc.pb.h"
 #include "civic/common.pb.h"
@@ -100,7 +101,9 @@ Gateway::Gateway(GatewayConfig config)
   openapi_ = openapi_document(routes_);
   if (!config_.docs_script_path.empty()) {
     std::ifstream in(config_.docs_script_path, std::ios::binary);
-    docs_script_.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    std::ostringstream bundle;
+    bundle << in.rdbuf();
+    docs_script_ = bundle.str();
     if (docs_script_.empty()) throw std::invalid_argument("API_DOCS_SCRIPT: cannot read " + config_.docs_script_path);
   }
   view_flusher_ = std::thread([this] {

@@ -21,7 +21,8 @@ prometheus::MetricFamily gauge_family(std::string name, std::string help, promet
 // /proc/self/stat after the command name: fields 3.. (state, ppid, ...), see proc(5).
 std::vector<std::string> stat_fields() {
   std::ifstream in("/proc/self/stat");
-  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string all;
+  std::getline(in, all);  // one line
   std::vector<std::string> fields;
   auto close = all.rfind(')');
   if (close == std::string::npos) return fields;
