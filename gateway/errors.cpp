@@ -7,6 +7,7 @@
 
 #include "civic/common.pb.h"
 #include "gateway/http1.h"
+#include "rpc/status.h"
 
 namespace civic::gateway {
 
@@ -64,29 +65,6 @@ int http_status(grpc::StatusCode code) {
   }
 }
 
-const char* status_name(grpc::StatusCode code) {
-  switch (code) {
-    case grpc::StatusCode::OK: return "OK";
-    case grpc::StatusCode::CANCELLED: return "CANCELLED";
-    case grpc::StatusCode::UNKNOWN: return "UNKNOWN";
-    case grpc::StatusCode::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
-    case grpc::StatusCode::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
-    case grpc::StatusCode::NOT_FOUND: return "NOT_FOUND";
-    case grpc::StatusCode::ALREADY_EXISTS: return "ALREADY_EXISTS";
-    case grpc::StatusCode::PERMISSION_DENIED: return "PERMISSION_DENIED";
-    case grpc::StatusCode::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
-    case grpc::StatusCode::FAILED_PRECONDITION: return "FAILED_PRECONDITION";
-    case grpc::StatusCode::ABORTED: return "ABORTED";
-    case grpc::StatusCode::OUT_OF_RANGE: return "OUT_OF_RANGE";
-    case grpc::StatusCode::UNIMPLEMENTED: return "UNIMPLEMENTED";
-    case grpc::StatusCode::INTERNAL: return "INTERNAL";
-    case grpc::StatusCode::UNAVAILABLE: return "UNAVAILABLE";
-    case grpc::StatusCode::DATA_LOSS: return "DATA_LOSS";
-    case grpc::StatusCode::UNAUTHENTICATED: return "UNAUTHENTICATED";
-    default: return "UNKNOWN";
-  }
-}
-
 namespace {
 const char* english_message(grpc::StatusCode code) {
   switch (code) {
@@ -108,7 +86,7 @@ const char* english_message(grpc::StatusCode code) {
 
 namespace {
 // The one shape of every error body.
-std::string envelope(int code, const char* status, const std::string& message, const std::vector<Violation>& details,
+std::string envelope(int code, const std::string& status, const std::string& message, const std::vector<Violation>& details,
                      bool english) {
   nlohmann::json d = nlohmann::json::array();
   for (const auto& v : details)
@@ -120,7 +98,7 @@ std::string envelope(int code, const char* status, const std::string& message, c
 
 std::string error_body(grpc::StatusCode code, const std::string& message, const std::vector<Violation>& details,
                        bool english) {
-  return envelope(http_status(code), status_name(code), english ? english_message(code) : message, details, english);
+  return envelope(http_status(code), rpc::code_name(code), english ? english_message(code) : message, details, english);
 }
 
 std::vector<Violation> details_of(const grpc::Status& status, int* retry_after_seconds) {

@@ -22,8 +22,6 @@ bool prefers_english(std::string_view accept_language);
 
 /// HTTP status for a gRPC status code, as grpc-gateway v2 and Envoy map it.
 int http_status(grpc::StatusCode code);
-/// Canonical name ("INVALID_ARGUMENT").
-const char* status_name(grpc::StatusCode code);
 
 /// The error body for a gRPC status code with `message` (Japanese; a fixed English
 /// message per code when `english`) and field violations.

@@ -36,8 +36,6 @@ bool valid_request_id(std::string_view s) {
   });
 }
 
-bool is_file(const google::protobuf::Descriptor* d) { return d == civic::common::HttpBody::descriptor(); }
-
 // A route without a body still accepts the "{}" most HTTP clients send with a bare POST.
 constexpr size_t kNoBodyLimit = 64;
 
@@ -268,7 +266,7 @@ Gateway::MaintenanceInfo Gateway::maintenance_state(const std::string& request_i
     info.retry_after_seconds = site.maintenance().retry_after_seconds();
   } else {
     // Fail open: a content outage must not take both sites down with it.
-    log::warn("maintenance_unknown", {{"request_id", request_id}, {"grpc_status", int(st.error_code())}});
+    log::warn("maintenance_unknown", {{"grpc_status", int(st.error_code())}});
   }
   std::lock_guard lock(maintenance_mutex_);
   maintenance_ = info;
@@ -358,7 +356,7 @@ Gateway::Outcome Gateway::run(const NamedStage (&stages)[N], RequestContext& ctx
     for (const auto& stage : stages)
       if (auto answer = (this->*stage.run)(ctx)) return answer;
   } catch (const std::exception& e) {  // never e.what() to the client
-    log::error("gateway_exception", {{"request_id", ctx.request_id}, {"what", e.what()}});
+    log::error("gateway_exception", {{"what", e.what()}});
     return errors::http(500, ctx.english);
   }
   return std::nullopt;
@@ -636,8 +634,7 @@ Gateway::Outcome Gateway::call(RequestContext& ctx) {
   // so it is the answer that did not fit.
   if (st.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED &&
       st.error_message().find("message larger than max") != std::string::npos) {
-    log::error("backend_message_too_large", {{"request_id", ctx.request_id}, {"backend", route.backend},
-                                             {"grpc", st.error_message()}});
+    log::error("backend_message_too_large", {{"backend", route.backend}, {"grpc", st.error_message()}});
     return errors::http(502, ctx.english);
   }
   int retry_after = 0;
@@ -655,8 +652,7 @@ Gateway::Outcome Gateway::call(RequestContext& ctx) {
   HttpResponse r = errors::status(code, message, ctx.english, details);
   if (retry_after > 0) r.headers.emplace_back("Retry-After", std::to_string(retry_after));
   if (code == grpc::StatusCode::UNAVAILABLE || code == grpc::StatusCode::DEADLINE_EXCEEDED)
-    log::warn("backend_unavailable", {{"request_id", ctx.request_id}, {"backend", route.backend},
-                                      {"grpc", st.error_message()}});
+    log::warn("backend_unavailable", {{"backend", route.backend}, {"grpc", st.error_message()}});
   return r;
 }
 

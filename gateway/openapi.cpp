@@ -35,18 +35,28 @@ json scalar_schema(const FieldDescriptor* f) {
   return {{"type", "object"}};
 }
 
-// Formats by the proto's naming conventions (every message follows them).
-void add_format(const FieldDescriptor* f, json& schema) {
-  if (f->cpp_type() != FieldDescriptor::CPPTYPE_STRING || f->type() == FieldDescriptor::TYPE_BYTES) return;
+// A string field's format by the proto's naming conventions (every message follows
+// them), or "".
+std::string format_of(const FieldDescriptor* f) {
+  if (f->cpp_type() != FieldDescriptor::CPPTYPE_STRING || f->type() == FieldDescriptor::TYPE_BYTES) return "";
   const std::string& n = f->name();
   auto ends = [&](std::string_view suffix) {
     return n.size() >= suffix.size() && n.compare(n.size() - suffix.size(), suffix.size(), suffix) == 0;
   };
-  if (n == "email" || ends("_email")) schema["format"] = "email";
-  else if (n == "url" || ends("_url")) schema["format"] = "uri";
-  else if (ends("_at")) schema["format"] = "date-time";
-  else if (n == "date" || ends("_on") || ends("_date")) schema["format"] = "date";
+  if (n == "email" || ends("_email")) return "email";
+  if (n == "url" || ends("_url")) return "uri";
+  if (ends("_at")) return "date-time";
+  if (n == "date" || ends("_on") || ends("_date")) return "date";
+  return "";
 }
+
+// A scalar field's schema with its format.
+json field_schema(const FieldDescriptor* f) {
+  json s = scalar_schema(f);
+  if (std::string format = format_of(f); !format.empty()) s["format"] = format;
+  return s;
+}
+
 
 void add_schema(const Descriptor* d, json& schemas, std::set<std::string>& done) {
   if (!done.insert(d->full_name()).second) return;
@@ -62,8 +72,7 @@ void add_schema(const Descriptor* d, json& schemas, std::set<std::string>& done)
         add_schema(f->message_type(), schemas, done);
         s = {{"$ref", "#/components/schemas/" + f->message_type()->full_name()}};
       } else {
-        s = scalar_schema(f);
-        add_format(f, s);
+        s = field_schema(f);
       }
       if (f->is_repeated()) s = {{"type", "array"}, {"items", s}};
     }
@@ -122,7 +131,7 @@ json example_of(const Descriptor* d, int depth = 0) {
     json v;
     switch (f->cpp_type()) {
       case FieldDescriptor::CPPTYPE_MESSAGE:
-        if (f->is_map() || depth >= 3 || f->message_type()->full_name() == "civic.common.HttpBody") continue;
+        if (f->is_map() || depth >= 3 || is_file(f->message_type())) continue;
         v = example_of(f->message_type(), depth + 1);
         break;
       case FieldDescriptor::CPPTYPE_BOOL: v = false; break;
@@ -134,9 +143,7 @@ json example_of(const Descriptor* d, int depth = 0) {
       case FieldDescriptor::CPPTYPE_FLOAT: v = 0; break;
       case FieldDescriptor::CPPTYPE_ENUM: v = f->enum_type()->value(0)->name(); break;
       case FieldDescriptor::CPPTYPE_STRING: {
-        json schema = json::object();
-        add_format(f, schema);
-        std::string format = schema.value("format", "");
+        std::string format = format_of(f);
         v = format == "email" ? "hanako@example.jp"
             : format == "uri" ? "https://example.jp/"
             : format == "date" ? "2027-04-01"
@@ -174,8 +181,7 @@ std::string access_text(const Route& r) {
 // An upload: a civic.common.HttpBody field filled from the multipart part of its name.
 const FieldDescriptor* file_field(const Descriptor* d) {
   for (int i = 0; i < d->field_count(); ++i)
-    if (d->field(i)->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE &&
-        d->field(i)->message_type()->full_name() == "civic.common.HttpBody")
+    if (d->field(i)->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE && is_file(d->field(i)->message_type()))
       return d->field(i);
   return nullptr;
 }
@@ -209,7 +215,7 @@ std::string openapi_document(const RouteTable& routes) {
   for (const auto& r : routes.routes()) {
     const auto* in = r.method->input_type();
     const auto* out = r.method->output_type();
-    const bool download = out->full_name() == "civic.common.HttpBody";  // raw bytes (CSV, files), not JSON
+    const bool download = is_file(out);  // raw bytes (CSV, files), not JSON
     if (!download) add_schema(out, schemas, done);
     backends.insert(r.backend);
     std::string description = r.summary + ".\n\nWho may call: " + access_text(r) + ". Rate limit class: `" + r.rate_class + "`.";
@@ -240,8 +246,7 @@ std::string openapi_document(const RouteTable& routes) {
         const auto* f = in->field(i);
         if (bound.count(f->name()) || f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) continue;
         if (r.server_to_server && f->name() == "raw_body") continue;  // the body, below
-        json s = scalar_schema(f);
-        add_format(f, s);
+        json s = field_schema(f);
         if (f->is_repeated()) s = {{"type", "array"}, {"items", s}};
         params.push_back({{"name", f->name()}, {"in", "query"}, {"required", false}, {"schema", s}});
       }
@@ -251,7 +256,7 @@ std::string openapi_document(const RouteTable& routes) {
       for (int i = 0; i < in->field_count(); ++i) {
         const auto* f = in->field(i);
         if (f == upload || bound.count(f->name()) || f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) continue;
-        props[f->name()] = scalar_schema(f);
+        props[f->name()] = field_schema(f);
       }
       op["requestBody"] = {{"required", true},
                            {"content", {{"multipart/form-data",

@@ -173,8 +173,8 @@ void Gateway::call_all(std::vector<Call>& calls, const std::string& request_id) 
   for (size_t i = 0; i < calls.size(); ++i) {
     calls[i].status = results[i].get();
     if (!calls[i].status.ok())
-      log::warn("fanout_section_missing", {{"request_id", request_id}, {"section", calls[i].section},
-                                           {"backend", calls[i].backend}, {"code", int(calls[i].status.error_code())}});
+      log::warn("fanout_section_missing", {{"section", calls[i].section}, {"backend", calls[i].backend},
+                                           {"code", int(calls[i].status.error_code())}});
   }
 }
 

@@ -319,6 +319,8 @@ std::optional<Violation> json_shape_problem(std::string_view body) {
   return shape.problem;
 }
 
+bool is_file(const google::protobuf::Descriptor* d) { return d == civic::common::HttpBody::descriptor(); }
+
 std::vector<std::pair<std::string, std::string>> split_query(std::string_view raw) {
   std::vector<std::pair<std::string, std::string>> out;
   size_t i = 0;
@@ -433,7 +435,7 @@ std::vector<Violation> build_upload_request(const Route& route, const std::map<s
       continue;
     }
     if (part.filename) {
-      if (f->message_type() != civic::common::HttpBody::descriptor()) {
+      if (!is_file(f->message_type())) {
         out.push_back(violation(part.name, "not_a_file", "ファイルではなく値を指定してください", "takes a value, not a file"));
         continue;
       }

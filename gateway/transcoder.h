@@ -33,6 +33,9 @@ std::vector<validation::Violation> build_upload_request(const Route& route,
                                                         const std::vector<MultipartPart>& parts,
                                                         google::protobuf::Message* msg);
 
+/// True for civic.common.HttpBody: a file, sent as a multipart part or as raw bytes, not JSON.
+bool is_file(const google::protobuf::Descriptor* d);
+
 /// The response as JSON with proto field names and every field present; the field
 /// named `strip` (a session token) is moved into `stripped` and left out.
 std::string render_response(google::protobuf::Message& msg, const std::string& strip, std::string* stripped);

@@ -76,7 +76,7 @@ grpc::Status idempotent(db::Pool& pool, const std::string& hmac_key, const Princ
       return grpc::Status(grpc::StatusCode::ABORTED, "同じ送信を処理しています。しばらくしてから確かめてください");
     case Seen::replay:
       if (!response->ParseFromString(kept)) return grpc::Status(grpc::StatusCode::INTERNAL, "内部エラーが発生しました");
-      log::info("idempotent_replay", {{"method", method}, {"request_id", p.request_id()}});
+      log::info("idempotent_replay", {{"method", method}});
       return grpc::Status::OK;
     case Seen::claimed: break;
   }

@@ -98,11 +98,11 @@ class OutboxRelay {
   /// with OUTBOX_RETENTION_HOURS (default 168).
   int64_t purge_delivered(std::chrono::seconds keep);
   /// Sets civic_outbox_pending_events and civic_outbox_oldest_pending_seconds from the
-  /// table (the loop does it every round).
+  /// table (the loop does it every 5 s).
   void measure_backlog();
 
  private:
-  /// One round of the loop: what is due, the backlog's metrics, and every 10 minutes the purge.
+  /// One round of the loop: what is due, every 5 s the backlog's metrics, every 10 minutes the purge.
   int round();
   std::string deliver(const civic::events::Event& event);
 
@@ -112,6 +112,7 @@ class OutboxRelay {
   std::map<std::string, std::vector<Subscriber>> routes_;
   std::chrono::seconds retention_;
   std::chrono::steady_clock::time_point next_purge_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point next_measure_ = std::chrono::steady_clock::now();
   BackgroundLoop loop_;  // last: stopped before the rest goes
 };
 

@@ -1,6 +1,5 @@
 #include "rpc/server.h"
 
-#include <absl/status/status.h>
 #include <absl/synchronization/mutex.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/support/server_interceptor.h>
@@ -112,7 +111,7 @@ class CallMetrics {
       }
       auto& c = s.by_code[int(code)];
       if (!c) c = &handled_.Add({{"grpc_service", s.service}, {"grpc_method", s.method},
-                                 {"grpc_code", absl::StatusCodeToString(absl::StatusCode(int(code)))}});
+                                 {"grpc_code", code_name(code)}});
       counter = c;
       latency = s.latency;
     }

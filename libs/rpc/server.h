@@ -76,9 +76,9 @@ grpc::Status guarded(const grpc::ServerContext* ctx, const std::string& key, con
   } catch (const Abort& a) {
     return a.status;
   } catch (const db::Error& e) {
-    return from_db_error(e, method, principal->request_id());
+    return from_db_error(e, method);
   } catch (const std::exception& e) {
-    log::error("unhandled_exception", {{"method", method}, {"request_id", principal->request_id()}, {"what", e.what()}});
+    log::error("unhandled_exception", {{"method", method}, {"what", e.what()}});
     return grpc::Status(grpc::StatusCode::INTERNAL, "内部エラーが発生しました");
   }
 }

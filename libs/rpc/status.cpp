@@ -1,9 +1,16 @@
 #include "rpc/status.h"
 
+#include <absl/status/status.h>
+
 #include "civic/common.pb.h"
 #include "core/log.h"
 
 namespace civic::rpc {
+
+std::string code_name(grpc::StatusCode code) {
+  std::string name = absl::StatusCodeToString(absl::StatusCode(int(code)));  // gRPC's codes are absl's
+  return name.empty() ? "UNKNOWN" : name;
+}
 
 grpc::Status invalid(const validation::Errors& errors) {
   civic::common::ErrorDetail detail;
@@ -30,7 +37,7 @@ grpc::Status fail(grpc::StatusCode code, std::string message, int retry_after_se
   return grpc::Status(code, std::move(message), detail.SerializeAsString());
 }
 
-grpc::Status from_db_error(const db::Error& e, const char* method, const std::string& request_id) {
+grpc::Status from_db_error(const db::Error& e, const char* method) {
   switch (e.kind()) {
     case db::ErrorKind::unique_violation:
       return grpc::Status(grpc::StatusCode::ALREADY_EXISTS, "既に登録されています");
@@ -43,13 +50,12 @@ grpc::Status from_db_error(const db::Error& e, const char* method, const std::st
     case db::ErrorKind::deadlock:
       return grpc::Status(grpc::StatusCode::ABORTED, "同時に更新されました。もう一度お試しください");
     case db::ErrorKind::connection:
-      log::error("database_unavailable", {{"sqlstate", e.sqlstate()}, {"method", method}, {"request_id", request_id}});
+      log::error("database_unavailable", {{"sqlstate", e.sqlstate()}, {"method", method}});
       return grpc::Status(grpc::StatusCode::UNAVAILABLE, "一時的に利用できません");
     case db::ErrorKind::other:
       break;
   }
-  log::error("database_error",
-             {{"sqlstate", e.sqlstate()}, {"message", e.what()}, {"method", method}, {"request_id", request_id}});
+  log::error("database_error", {{"sqlstate", e.sqlstate()}, {"message", e.what()}, {"method", method}});
   return grpc::Status(grpc::StatusCode::INTERNAL, "内部エラーが発生しました");
 }
 

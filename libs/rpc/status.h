@@ -11,6 +11,10 @@
 
 namespace civic::rpc {
 
+/// The canonical name of a gRPC status code ("INVALID_ARGUMENT"; "UNKNOWN" for a code
+/// outside the set), as error bodies and metrics show it.
+std::string code_name(grpc::StatusCode code);
+
 /// INVALID_ARGUMENT carrying every violation in `errors`.
 grpc::Status invalid(const validation::Errors& errors);
 /// INVALID_ARGUMENT for a single field.
@@ -23,8 +27,8 @@ grpc::Status not_found();
 /// Maps a database error by SQLSTATE: unique -> ALREADY_EXISTS, foreign key ->
 /// FAILED_PRECONDITION, check/not-null -> INVALID_ARGUMENT, serialization/deadlock ->
 /// ABORTED, connection -> UNAVAILABLE, anything else -> INTERNAL (never the SQL text).
-/// What it logs names the method and the request id, so it can be followed from the gateway.
-grpc::Status from_db_error(const db::Error& e, const char* method, const std::string& request_id);
+/// What it logs names the method (and, by rpc::guarded's scope, the request id).
+grpc::Status from_db_error(const db::Error& e, const char* method);
 
 /// OK for a logged-in caller; UNAUTHENTICATED otherwise.
 grpc::Status require_login(const Principal& p);

@@ -38,7 +38,7 @@ grpc::Status GrantsServiceImpl::propose(grpc::ServerContext* ctx, const char* me
                            {"url", config_.public_base_url + "/admin/" + entity + "s/" + id}});
         resp->set_id(id);
         resp->set_state("review");
-        log::info(entity + "_submitted", {{"id", id}, {"request_id", p.request_id()}});
+        log::info(entity + "_submitted", {{"id", id}});
         return grpc::Status::OK;
       });
     });

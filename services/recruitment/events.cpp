@@ -225,7 +225,7 @@ Status RecruitmentServiceImpl::ProposeEvent(grpc::ServerContext* ctx, const Save
                            {"url", config_.public_base_url + "/admin/events/" + row.id}});
         resp->set_id(row.id);
         resp->set_state(row.state);
-        log::info("event_submitted", {{"id", row.id}, {"request_id", p.request_id()}});
+        log::info("event_submitted", {{"id", row.id}});
         return Status::OK;
       });
     });

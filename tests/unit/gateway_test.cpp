@@ -22,6 +22,7 @@
 #include "gateway/transcoder.h"
 #include "notification/template.h"
 #include "rpc/principal.h"
+#include "rpc/status.h"
 
 using namespace civic;
 using namespace civic::gateway;
@@ -116,7 +117,7 @@ TEST_CASE("gRPC codes map to HTTP exactly as grpc-gateway and Envoy do", "[unit]
       {C::UNIMPLEMENTED, 501}, {C::INTERNAL, 500}, {C::UNAVAILABLE, 503}, {C::DATA_LOSS, 500},
       {C::UNAUTHENTICATED, 401}};
   for (auto [code, http] : table) {
-    INFO(status_name(code));
+    INFO(rpc::code_name(code));
     CHECK(http_status(code) == http);
   }
   auto body = nlohmann::json::parse(error_body(C::INVALID_ARGUMENT, "入力内容に誤りがあります",
