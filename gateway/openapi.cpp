@@ -50,16 +50,59 @@ std::string format_of(const FieldDescriptor* f) {
   return "";
 }
 
-// A scalar field's schema with its format.
+const FieldRule& rule_of(const FieldDescriptor* f) { return f->options().GetExtension(civic::rule); }
+bool is_private(const FieldDescriptor* f) { return f->options().GetExtension(civic::private_field); }
+
+// A scalar field's schema with its format and its declared closed set.
 json field_schema(const FieldDescriptor* f) {
   json s = scalar_schema(f);
   if (std::string format = format_of(f); !format.empty()) s["format"] = format;
+  if (const auto& choices = rule_of(f).one_of(); !choices.empty())
+    s["enum"] = json(std::vector<std::string>(choices.begin(), choices.end()));
   return s;
 }
 
+// Whether a schema lists `f` as `required`: its rule requires it always. A private field
+// is left out of public answers, so it is required in requests only, which its
+// description says (rule_note) instead.
+bool listed_required(const FieldDescriptor* f) { return rule_of(f).required() && !is_private(f); }
 
-void add_schema(const Descriptor* d, json& schemas, std::set<std::string>& done) {
-  if (!done.insert(d->full_name()).second) return;
+// What `required` cannot say: a field required only with other values, or only in requests.
+std::string rule_note(const FieldDescriptor* f) {
+  const FieldRule& rule = rule_of(f);
+  if (!rule.required_when().empty()) return "Required when " + rule.required_when() + ".";
+  if (rule.required() && is_private(f)) return "Required in requests; not shown in public answers.";
+  return "";
+}
+
+// `s` with `f`'s rule note as its description (a $ref wrapped in allOf) and, for
+// generators and tests, the rule itself: x-required-when (the proto's condition) or
+// x-required-in-requests.
+json with_note(json s, const FieldDescriptor* f) {
+  std::string note = rule_note(f);
+  if (note.empty()) return s;
+  if (s.contains("$ref")) s = {{"allOf", json::array({s})}};
+  s["description"] = note;
+  if (const auto& when = rule_of(f).required_when(); !when.empty()) s["x-required-when"] = when;
+  else s["x-required-in-requests"] = true;
+  return s;
+}
+
+// The `required` list of `d`'s fields (those listed_required), or none.
+void add_required(const Descriptor* d, json& schema, const std::set<std::string>& skip = {}) {
+  json required = json::array();
+  for (int i = 0; i < d->field_count(); ++i)
+    if (listed_required(d->field(i)) && !skip.count(d->field(i)->name())) required.push_back(d->field(i)->name());
+  if (!required.empty()) schema["required"] = required;
+}
+
+
+// The schema of `d` in components (its full name), and of every message it holds. A field
+// declared `partial` (only the items to change) refers to `d`'s ".Changes" variant: the
+// same properties, no rule requiring any.
+std::string add_schema(const Descriptor* d, json& schemas, std::set<std::string>& done, bool partial = false) {
+  std::string name = d->full_name() + (partial ? ".Changes" : "");
+  if (!done.insert(name).second) return name;
   json props = json::object();
   for (int i = 0; i < d->field_count(); ++i) {
     const auto* f = d->field(i);
@@ -68,17 +111,19 @@ void add_schema(const Descriptor* d, json& schemas, std::set<std::string>& done)
       const auto* value = f->message_type()->map_value();
       s = {{"type", "object"}, {"additionalProperties", scalar_schema(value)}};
     } else {
-      if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
-        add_schema(f->message_type(), schemas, done);
-        s = {{"$ref", "#/components/schemas/" + f->message_type()->full_name()}};
-      } else {
+      if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE)
+        s = {{"$ref", "#/components/schemas/" + add_schema(f->message_type(), schemas, done, rule_of(f).partial())}};
+      else
         s = field_schema(f);
-      }
       if (f->is_repeated()) s = {{"type", "array"}, {"items", s}};
     }
-    props[f->name()] = s;
+    props[f->name()] = partial ? s : with_note(s, f);
   }
-  schemas[d->full_name()] = {{"type", "object"}, {"properties", props}};
+  json schema = {{"type", "object"}, {"properties", props}};
+  if (partial) schema["description"] = "Only the items to change; the result is checked as a whole record.";
+  else add_required(d, schema);
+  schemas[name] = schema;
+  return name;
 }
 
 std::string openapi_path(const PathTemplate& t) {
@@ -144,7 +189,8 @@ json example_of(const Descriptor* d, int depth = 0) {
       case FieldDescriptor::CPPTYPE_ENUM: v = f->enum_type()->value(0)->name(); break;
       case FieldDescriptor::CPPTYPE_STRING: {
         std::string format = format_of(f);
-        v = format == "email" ? "hanako@example.jp"
+        v = !rule_of(f).one_of().empty() ? rule_of(f).one_of(0)
+            : format == "email" ? "hanako@example.jp"
             : format == "uri" ? "https://example.jp/"
             : format == "date" ? "2027-04-01"
             : format == "date-time" ? "2027-04-01T09:00:00+09:00"
@@ -248,7 +294,12 @@ std::string openapi_document(const RouteTable& routes) {
         if (r.server_to_server && f->name() == "raw_body") continue;  // the body, below
         json s = field_schema(f);
         if (f->is_repeated()) s = {{"type", "array"}, {"items", s}};
-        params.push_back({{"name", f->name()}, {"in", "query"}, {"required", false}, {"schema", s}});
+        json param = {{"name", f->name()}, {"in", "query"}, {"required", rule_of(f).required()}, {"schema", s}};
+        if (std::string note = rule_note(f); !note.empty()) {
+          param["description"] = note;
+          param["x-required-when"] = rule_of(f).required_when();
+        }
+        params.push_back(param);
       }
     } else if (upload) {
       // multipart/form-data: the file in the part of its field's name, the other fields as text parts.
@@ -256,11 +307,12 @@ std::string openapi_document(const RouteTable& routes) {
       for (int i = 0; i < in->field_count(); ++i) {
         const auto* f = in->field(i);
         if (f == upload || bound.count(f->name()) || f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) continue;
-        props[f->name()] = field_schema(f);
+        props[f->name()] = with_note(field_schema(f), f);
       }
-      op["requestBody"] = {{"required", true},
-                           {"content", {{"multipart/form-data",
-                                         {{"schema", {{"type", "object"}, {"required", {upload->name()}}, {"properties", props}}}}}}}};
+      json form = {{"type", "object"}, {"properties", props}};
+      add_required(in, form, bound);
+      form["required"].push_back(upload->name());
+      op["requestBody"] = {{"required", true}, {"content", {{"multipart/form-data", {{"schema", form}}}}}};
     } else {
       const Descriptor* body = r.body == "*" ? in : in->FindFieldByName(r.body)->message_type();
       // (a header field of a "*" body is documented as its header; a JSON value for it is overwritten)

@@ -23,6 +23,7 @@
 #include "core/validation.h"
 #include "gateway/gateway.h"
 #include "gateway/errors.h"
+#include "rpc/declared.h"
 #include "rpc/principal.h"
 #include "rpc/status.h"
 #include "text/text.h"
@@ -195,11 +196,11 @@ void Gateway::register_portal() {
 }
 
 namespace {
-// A site parameter: supernet when unset.
-std::string site_of(const std::string& site, validation::Errors& e) {
-  std::string s = site.empty() ? "supernet" : site;
-  e.one_of("site", s, {"supernet", "aikasanet"});
-  return s;
+// A request's site (supernet when unset), its fields checked against their declared rules.
+template <typename Request>
+std::string site_of(const Request& req, validation::Errors& e) {
+  rpc::check_declared(req, e);
+  return req.site().empty() ? "supernet" : req.site();
 }
 
 // Marks the response partial and names the sections whose service did not answer.
@@ -216,7 +217,7 @@ grpc::Status Gateway::home(RequestContext& ctx, const Message& in, Message& out_
   const auto& req = static_cast<const portal::HomeRequest&>(in);
   auto& out = static_cast<portal::HomeResponse&>(out_message);
   validation::Errors e;
-  std::string site = site_of(req.site(), e);
+  std::string site = site_of(req, e);
   if (!e.empty()) return rpc::invalid(e);
 
   std::vector<Call> calls;
@@ -283,7 +284,7 @@ grpc::Status Gateway::search(RequestContext& ctx, const Message& in, Message& ou
   const auto& req = static_cast<const portal::SearchRequest&>(in);
   auto& out = static_cast<portal::SearchResponse&>(out_message);
   validation::Errors e;
-  std::string site = site_of(req.site(), e);
+  std::string site = site_of(req, e);
   const std::string& q = req.q();
   e.text("q", q, {.max_chars = 100});
   if (!e.empty()) return rpc::invalid(e);
@@ -340,7 +341,7 @@ grpc::Status Gateway::sitemap(RequestContext& ctx, const Message& in, Message& o
   const auto& req = static_cast<const portal::SitemapRequest&>(in);
   auto& out = static_cast<portal::SitemapResponse&>(out_message);
   validation::Errors e;
-  std::string site = site_of(req.site(), e);
+  std::string site = site_of(req, e);
   if (!e.empty()) return rpc::invalid(e);
   constexpr int kPages = 100;  // every fixed page (the sites have a few dozen)
   std::vector<const Listing*> asked;

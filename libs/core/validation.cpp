@@ -102,8 +102,13 @@ bool is_uuid(std::string_view s) {
 }
 
 void Errors::add(std::string field, std::string reason, std::string message, std::string message_en) {
+  // A field checked twice (its declared rule, then its text rule) is named once.
+  for (const auto& v : list_)
+    if (v.field == field && v.reason == reason) return;
   list_.push_back({std::move(field), std::move(reason), std::move(message), std::move(message_en)});
 }
+
+void Errors::missing(std::string_view field) { add(std::string(field), "required", "必須項目です", "is required"); }
 
 bool Errors::text(std::string_view field, std::string_view value, const Text& rule) {
   std::string f(field);
@@ -116,7 +121,7 @@ bool Errors::text(std::string_view field, std::string_view value, const Text& ru
     return false;
   }
   if (value.empty()) {
-    if (rule.required) add(f, "required", "必須項目です", "is required");
+    if (rule.required) missing(f);
     return !rule.required;
   }
   size_t n = char_count(value);
@@ -197,7 +202,7 @@ bool Errors::http_url(std::string_view field, std::string_view value, bool requi
 bool Errors::one_of(std::string_view field, std::string_view value, const std::vector<std::string_view>& allowed,
                     bool required) {
   if (value.empty()) {
-    if (required) add(std::string(field), "required", "必須項目です", "is required");
+    if (required) missing(field);
     return !required;
   }
   if (std::find(allowed.begin(), allowed.end(), value) != allowed.end()) return true;

@@ -47,7 +47,10 @@ struct Text {
 
 class Errors {
  public:
+  /// Names a violation; the same field and reason a second time is not repeated.
   void add(std::string field, std::string reason, std::string message, std::string message_en);
+  /// `field` is required and empty.
+  void missing(std::string_view field);
 
   /// Checks encoding, control characters, presence and length; returns true when valid.
   bool text(std::string_view field, std::string_view value, const Text& rule);

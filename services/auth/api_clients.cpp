@@ -9,6 +9,7 @@
 #include "auth/store.h"
 #include "core/crypto.h"
 #include "core/validation.h"
+#include "rpc/declared.h"
 #include "rpc/server.h"
 
 namespace civic::auth {
@@ -85,8 +86,8 @@ Status AuthServiceImpl::CreateApiClient(Ctx* ctx, const CreateApiClientRequest* 
   return rpc::guarded(ctx, config_.hmac_key, "CreateApiClient", [&](const Principal& p) {
     if (Status s = rpc::require_admin(p); !s.ok()) return s;
     validation::Errors e;
-    e.text("name", req->name(), {.required = true, .max_chars = 100});
-    e.one_of("role", req->role(), {"health_app"});
+    e.text("name", req->name(), {.max_chars = 100});
+    rpc::check_declared(*req, e);
     if (!e.empty()) return rpc::invalid(e);
     std::string secret = new_secret();
     return pool_.transaction([&](db::Tx& tx) {

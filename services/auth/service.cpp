@@ -12,6 +12,7 @@
 #include "core/validation.h"
 #include "civic/events.pb.h"
 #include "rpc/audit.h"
+#include "rpc/declared.h"
 #include "rpc/outbox.h"
 #include "rpc/idempotency.h"
 #include "rpc/imports.h"
@@ -598,8 +599,7 @@ Status AuthServiceImpl::ListAccounts(Ctx* ctx, const ListAccountsRequest* req, L
   return rpc::guarded(ctx, config_.hmac_key, "ListAccounts", [&](const Principal& p) {
     if (Status s = rpc::require_admin(p); !s.ok()) return s;
     validation::Errors e;
-    e.one_of("status", req->status(), {"pending", "active", "suspended"}, false);
-    e.one_of("role", req->role(), {"member", "editor", "admin"}, false);
+    rpc::check_declared(*req, e);
     e.text("q", req->q(), {.required = false, .max_chars = 100});
     paging::Page page = paging::read(e, req->page_size(), req->page_token());
     if (!e.empty()) return rpc::invalid(e);
@@ -620,8 +620,7 @@ Status AuthServiceImpl::CreateStaffAccount(Ctx* ctx, const CreateStaffAccountReq
     validation::Errors e;
     check_login_id(e, req->login_id());
     e.email("email", req->email());
-    if (req->roles().empty()) e.add("roles", "required", "必須項目です", "is required");
-    for (const auto& r : req->roles()) e.one_of("roles", r, {"editor", "admin"});
+    rpc::check_declared(*req, e);
     if (!e.empty()) return rpc::invalid(e);
     std::string password = temporary_password();
     std::string hash = hash_password(password, config_.argon2);
@@ -653,8 +652,7 @@ Status AuthServiceImpl::SetRoles(Ctx* ctx, const SetRolesRequest* req, Account* 
   return rpc::guarded(ctx, config_.hmac_key, "SetRoles", [&](const Principal& p) {
     if (Status s = rpc::require_admin(p); !s.ok()) return s;
     validation::Errors e;
-    if (req->roles().empty()) e.add("roles", "required", "必須項目です", "is required");
-    for (const auto& r : req->roles()) e.one_of("roles", r, {"member", "editor", "admin"});
+    rpc::check_declared(*req, e);
     if (!e.empty()) return rpc::invalid(e);
     if (req->id() == p.account_id())
       return Status(StatusCode::FAILED_PRECONDITION, "自分自身の権限は変更できません");
@@ -926,8 +924,7 @@ std::optional<AuditFilter> audit_filter(const ListAuditEventsRequest& req, valid
   e.text("action", req.action(), {.required = false, .max_chars = 64});
   e.text("account_id", req.account_id(), {.required = false, .max_chars = 36});
   e.text("actor", req.actor(), {.required = false, .max_chars = 36});
-  e.one_of("service", req.service(),
-           {"auth", "content", "directory", "grants", "matching", "notification", "recruitment"}, false);
+  rpc::check_declared(req, e);
   e.text("entity_type", req.entity_type(), {.required = false, .max_chars = 64});
   e.text("entity_id", req.entity_id(), {.required = false, .max_chars = 128});
   e.date("from", req.from(), false);

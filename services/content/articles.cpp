@@ -13,6 +13,7 @@
 #include "core/paging.h"
 #include "core/validation.h"
 #include "rpc/audit.h"
+#include "rpc/declared.h"
 #include "rpc/server.h"
 #include "text/text.h"
 #include "workflow/workflow.h"
@@ -42,8 +43,7 @@ bool slug_ok(Errors& e, const std::string& slug) {
 
 Errors validate(const Article& a) {
   Errors e;
-  e.one_of("site", a.site(), {"supernet", "aikasanet", "both"});
-  e.one_of("kind", a.kind(), {"page", "notice", "center_news", "interview", "faq", "link", "form"});
+  rpc::check_declared(a, e);
   if (a.kind() == "page") slug_ok(e, a.slug());
   else if (!a.slug().empty())
     e.add("slug", "not_applicable", "URL名は固定ページだけに付けられます", "only pages have a slug");
@@ -179,7 +179,7 @@ std::string insert_new(db::Tx& tx, const Article& a, const Principal& p) {
 Status ContentServiceImpl::GetSiteBlocks(grpc::ServerContext* ctx, const GetSiteBlocksRequest* req, SiteBlocks* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "GetSiteBlocks", [&](const Principal&) {
     Errors e;
-    e.one_of("site", req->site(), {"supernet", "aikasanet"});
+    rpc::check_declared(*req, e);
     if (!e.empty()) return rpc::invalid(e);
     auto b = pool_.read([&](db::Tx& tx) { return store::find_blocks(tx, req->site()); });  // one query
     if (!b) return not_found();
@@ -194,7 +194,7 @@ Status ContentServiceImpl::UpdateSiteBlocks(grpc::ServerContext* ctx, const Upda
     if (Status s = rpc::require_staff(p); !s.ok()) return s;
     const SiteBlocks& b = req->blocks();
     Errors e;
-    e.one_of("site", req->site(), {"supernet", "aikasanet"});
+    rpc::check_declared(*req, e);
     e.text("blocks.emergency_title", b.emergency_title(), {.required = b.emergency_enabled(), .max_chars = 200});
     e.text("blocks.emergency_body", b.emergency_body(), {.required = false, .max_chars = 5000, .multiline = true});
     const VariableBlock& v = b.variable();
@@ -233,7 +233,7 @@ Status ContentServiceImpl::GetPage(grpc::ServerContext* ctx, const GetPageReques
   return rpc::guarded(ctx, config_.hmac_key, "GetPage", [&](const Principal&) {
     Errors e;
     slug_ok(e, req->slug());  // "../", "%00", ... are refused here, before any lookup
-    e.one_of("site", req->site(), {"supernet", "aikasanet"}, false);
+    rpc::check_declared(*req, e);
     if (!e.empty()) return rpc::invalid(e);
     return pool_.read([&](db::Tx& tx) {
       auto row = store::find_page(tx, req->site().empty() ? "supernet" : req->site(), req->slug());
@@ -261,8 +261,8 @@ Status ContentServiceImpl::list_public(grpc::ServerContext* ctx, const ListArtic
   return rpc::guarded(ctx, config_.hmac_key, method, [&](const Principal&) {
     Errors e;
     ArticleFilters f = filters_of(e, req->q(), *variants());
-    e.one_of("site", req->site(), {"supernet", "aikasanet"}, false);
-    if (kind.empty()) e.one_of("kind", req->kind(), {"page", "interview", "faq", "link", "form"});
+    rpc::check_declared(*req, e);
+    if (kind.empty() && req->kind().empty()) e.missing("kind");  // /api/v1/articles names the kind
     paging::Page page = paging::read(e, req->page_size(), req->page_token());
     if (!e.empty()) return rpc::invalid(e);
     f.site = req->site();
@@ -326,8 +326,7 @@ Status ContentServiceImpl::AdminListArticles(grpc::ServerContext* ctx, const Adm
     if (Status s = rpc::require_staff(p); !s.ok()) return s;
     Errors e;
     ArticleFilters f = filters_of(e, req->q(), *variants());
-    e.one_of("state", req->state(), {"draft", "review", "published", "archived"}, false);
-    e.one_of("kind", req->kind(), {"page", "notice", "center_news", "interview", "faq", "link", "form"}, false);
+    rpc::check_declared(*req, e);
     paging::Page page = paging::read(e, req->page_size(), req->page_token());
     if (!e.empty()) return rpc::invalid(e);
     f.kind = req->kind();

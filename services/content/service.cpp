@@ -10,6 +10,7 @@
 #include "core/validation.h"
 #include "text/text.h"
 #include "rpc/audit.h"
+#include "rpc/declared.h"
 #include "rpc/server.h"
 
 namespace civic::content {
@@ -20,7 +21,6 @@ using rpc::Principal;
 
 constexpr size_t kMaxTerms = 200;
 constexpr size_t kMaxCodes = 500;
-const std::vector<std::string_view> kSites = {"supernet", "aikasanet"};
 
 using rpc::not_found;
 Status stale() {
@@ -101,7 +101,7 @@ Status ContentServiceImpl::GetTaxonomy(grpc::ServerContext* ctx, const GetTaxono
   return rpc::guarded(ctx, config_.hmac_key, "GetTaxonomy", [&](const Principal& p) {
     validation::Errors e;
     e.text("name", req->name(), {.max_chars = 40});
-    e.one_of("site", req->site(), kSites, false);
+    rpc::check_declared(*req, e);
     if (!e.empty()) return rpc::invalid(e);
     auto t = pool_.transaction([&](db::Tx& tx) { return store::find_taxonomy(tx, req->name()); });
     if (!t) return not_found();
@@ -130,9 +130,8 @@ Status ContentServiceImpl::PutTaxonomy(grpc::ServerContext* ctx, const PutTaxono
       else if (!seen.insert(t.code()).second)
         e.add(at + "code", "duplicate", "コードが重複しています", "appears twice");
       e.text(at + "label", t.label(), {.max_chars = 100});
-      std::set<std::string> sites;
-      for (const auto& s : t.sites())
-        if (e.one_of(at + "sites", s, kSites)) sites.insert(s);
+      rpc::check_declared(t, e, at);
+      std::set<std::string> sites(t.sites().begin(), t.sites().end());
       terms.push_back({t.code(), t.label(), {sites.begin(), sites.end()}, true});
     }
     if (!e.empty()) return rpc::invalid(e);
@@ -221,7 +220,7 @@ Status ContentServiceImpl::ValidateCodes(grpc::ServerContext* ctx, const Validat
   return rpc::guarded(ctx, config_.hmac_key, "ValidateCodes", [&](const Principal&) {
     validation::Errors e;
     e.text("name", req->name(), {.max_chars = 40});
-    e.one_of("site", req->site(), kSites, false);
+    rpc::check_declared(*req, e);
     if (size_t(req->codes_size()) > kMaxCodes) e.add("codes", "too_many", "コードが多すぎます", "too many codes");
     if (!e.empty()) return rpc::invalid(e);
     std::vector<std::string> codes(req->codes().begin(), req->codes().end());
@@ -298,7 +297,7 @@ Status ContentServiceImpl::PutEmbedHosts(grpc::ServerContext* ctx, const PutEmbe
 Status ContentServiceImpl::GetTerms(grpc::ServerContext* ctx, const GetTermsRequest* req, TermsDocument* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "GetTerms", [&](const Principal&) {
     validation::Errors e;
-    e.one_of("site", req->site(), kSites);
+    rpc::check_declared(*req, e);
     if (!e.empty()) return rpc::invalid(e);
     auto t = pool_.read([&](db::Tx& tx) { return store::current_terms(tx, req->site()); });
     if (!t) return not_found();
@@ -311,7 +310,7 @@ Status ContentServiceImpl::ListTerms(grpc::ServerContext* ctx, const ListTermsRe
   return rpc::guarded(ctx, config_.hmac_key, "ListTerms", [&](const Principal& p) {
     if (Status s = rpc::require_staff(p); !s.ok()) return s;
     validation::Errors e;
-    e.one_of("site", req->site(), kSites);
+    rpc::check_declared(*req, e);
     if (!e.empty()) return rpc::invalid(e);
     for (const auto& t : pool_.read([&](db::Tx& tx) { return store::list_terms(tx, req->site()); }))
       to_proto(t, resp->add_items());
@@ -323,7 +322,7 @@ Status ContentServiceImpl::PublishTerms(grpc::ServerContext* ctx, const PublishT
   return rpc::guarded(ctx, config_.hmac_key, "PublishTerms", [&](const Principal& p) {
     if (Status s = rpc::require_admin(p); !s.ok()) return s;
     validation::Errors e;
-    e.one_of("site", req->site(), kSites);
+    rpc::check_declared(*req, e);
     e.text("title", req->title(), {.max_chars = 200});
     e.text("body", req->body(), {.max_chars = 100000, .multiline = true});
     if (!e.empty()) return rpc::invalid(e);

@@ -8,6 +8,7 @@
 
 #include "core/time.h"
 #include "text/text.h"
+#include "rpc/declared.h"
 
 namespace civic::directory {
 namespace {
@@ -148,8 +149,6 @@ Errors validate(const Organization& o, const rpc::Taxonomies& tax, int current_t
   bool registration = current_terms > 0;
   bool aikasanet = o.site() == "aikasanet";
   Errors e;
-  e.one_of("site", o.site(), {"supernet", "aikasanet"});
-  e.one_of("kind", o.kind(), {"group", "npo", "company"});
   e.text("name", o.name(), {.max_chars = 200});
   if (e.text("name_kana", o.name_kana(), {.max_chars = 200}) && !kana_only(o.name_kana()))
     e.add("name_kana", "invalid_format", "ふりがなはひらがな・カタカナで入力してください", "must be written in kana");
@@ -192,6 +191,7 @@ Errors validate(const Organization& o, const rpc::Taxonomies& tax, int current_t
     aikasanet_items(e, o, tax, registration);
   else
     supernet_items(e, o, tax, registration);
+  rpc::check_declared(o, e);
   return e;
 }
 

@@ -16,6 +16,7 @@
 #include "core/validation.h"
 #include "directory/forms.h"
 #include "rpc/audit.h"
+#include "rpc/declared.h"
 #include "rpc/json.h"
 #include "rpc/outbox.h"
 #include "rpc/idempotency.h"
@@ -300,9 +301,7 @@ Status DirectoryServiceImpl::ListOrganizations(grpc::ServerContext* ctx, const L
   return rpc::guarded(ctx, config_.hmac_key, "ListOrganizations", [&](const Principal&) {
     Errors e;
     Filters f = filters_of(e, req->q(), *taxonomies_.snapshot());
-    e.one_of("site", req->site(), {"supernet", "aikasanet"}, false);
-    e.one_of("kind", req->kind(), {"group", "npo", "company"}, false);
-    e.one_of("status", req->status(), {"active", "dissolved", "withdrawn", "all"}, false);
+    rpc::check_declared(*req, e);
     for (const auto& [field, value] : {std::pair{"field", req->field()}, std::pair{"area", req->area()},
                                        std::pair{"municipality", req->municipality()}, std::pair{"feature", req->feature()},
                                        std::pair{"class_code", req->class_code()}})
@@ -333,8 +332,7 @@ Status DirectoryServiceImpl::AdminListOrganizations(grpc::ServerContext* ctx, co
     if (Status s = rpc::require_staff(p); !s.ok()) return s;
     Errors e;
     Filters f = filters_of(e, req->q(), *taxonomies_.snapshot());
-    e.one_of("state", req->state(), {"draft", "review", "published", "archived"}, false);
-    e.one_of("site", req->site(), {"supernet", "aikasanet"}, false);
+    rpc::check_declared(*req, e);
     paging::Page page = paging::read(e, req->page_size(), req->page_token());
     if (!e.empty()) return rpc::invalid(e);
     f.site = req->site();
@@ -443,7 +441,7 @@ Status DirectoryServiceImpl::CreateOrganization(grpc::ServerContext* ctx, const 
       ctx, "CreateOrganization",
       [&] {
         Errors e;
-        if (o.site() != "supernet")
+        if (o.site() == "aikasanet")
           e.add("site", "not_applicable", "あいかさねっとの登録は会員のアカウントから行います",
                 "Aikasanet records are registered from a member account");
         else
@@ -641,7 +639,7 @@ Status DirectoryServiceImpl::SetOrganizationStatus(grpc::ServerContext* ctx, con
     if (Status s = rpc::require_staff(p); !s.ok()) return s;
     if (!validation::is_uuid(req->id())) return not_found();
     Errors e;
-    e.one_of("status", req->status(), {"active", "dissolved", "withdrawn"});
+    rpc::check_declared(*req, e);
     if (!e.empty()) return rpc::invalid(e);
     return pool_.transaction([&](db::Tx& tx) {
       if (!store::find(tx, req->id(), true)) return not_found();
@@ -662,8 +660,7 @@ Status DirectoryServiceImpl::ExportOrganizations(grpc::ServerContext* ctx, const
     // The export holds the registrants' contact data: admins only.
     if (Status s = rpc::require_admin(p); !s.ok()) return s;
     Errors e;
-    e.one_of("state", req->state(), {"draft", "review", "published", "archived"}, false);
-    e.one_of("site", req->site(), {"supernet", "aikasanet"}, false);
+    rpc::check_declared(*req, e);
     if (!e.empty()) return rpc::invalid(e);
     auto rows = pool_.read([&](db::Tx& tx) { return store::export_all(tx, req->state(), req->site()); });
     auto tax = taxonomies_.snapshot();
@@ -773,7 +770,7 @@ Status DirectoryServiceImpl::UploadAttachment(grpc::ServerContext* ctx, const Up
       return Status(StatusCode::PERMISSION_DENIED, "この団体の登録者だけが添付できます");
     }
     Errors e;
-    e.one_of("category", req->category(), {"articles", "activities", "other"});
+    rpc::check_declared(*req, e);
     std::optional<files::Kind> kind;
     if (req->file().data().empty()) {
       e.add("file", "required", "ファイルを選んでください", "a file is required");

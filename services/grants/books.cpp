@@ -6,6 +6,7 @@
 #include "core/paging.h"
 #include "core/validation.h"
 #include "grants/service.h"
+#include "rpc/declared.h"
 #include "rpc/server.h"
 #include "text/text.h"
 #include "workflow/workflow.h"
@@ -35,6 +36,7 @@ Errors validate(const Book& b) {
           "must be YYYY, YYYY-MM or YYYY-MM-DD");
   if (e.text("receipt_number", b.receipt_number(), {.max_chars = 30}) && !std::regex_match(b.receipt_number(), kReceipt))
     e.add("receipt_number", "invalid_format", "受入番号は半角英数字とハイフンで入力してください", "letters, digits and hyphens");
+  rpc::check_declared(b, e);
   return e;
 }
 
@@ -78,7 +80,7 @@ Status GrantsServiceImpl::list_books(grpc::ServerContext* ctx, bool staff_only, 
     text::Query query;
     if (e.text("q", req.q(), {.required = false, .max_chars = 100}))
       query = text::query(req.q(), taxonomies_.snapshot()->variants());
-    e.one_of("state", state, {"draft", "review", "published", "archived"}, false);
+    rpc::check_declared(req, e);
     store::BookDetail detail;
     if (e.text("author", req.author(), {.required = false, .max_chars = 100})) detail.author = text::normalize(req.author());
     if (e.text("publisher", req.publisher(), {.required = false, .max_chars = 100}))

@@ -7,6 +7,7 @@
 #include "core/validation.h"
 #include "grants/service.h"
 #include "rpc/audit.h"
+#include "rpc/declared.h"
 #include "rpc/server.h"
 #include "text/text.h"
 #include "workflow/workflow.h"
@@ -35,6 +36,7 @@ Errors validate(const Report& r) {
     e.add("headcount", "out_of_range", "0から1,000,000の間で入力してください", "must be between 0 and 1,000,000");
   e.text("related_organizations", r.related_organizations(), {.required = false, .max_chars = 1000, .multiline = true});
   e.http_url("url", r.url(), false);
+  rpc::check_declared(r, e);
   return e;
 }
 
@@ -107,8 +109,8 @@ Status GrantsServiceImpl::list_reports(grpc::ServerContext* ctx, const ListRepor
     Errors e;
     text::Query query;
     if (e.text("q", req->q(), {.required = false, .max_chars = 100})) query = text::query(req->q(), taxonomies_.snapshot()->variants());
-    if (staff_only) e.one_of("state", req->state(), {"draft", "review", "published", "archived"}, false);
-    else if (!req->state().empty()) e.add("state", "not_applicable", "公開中の報告だけを一覧できます", "public lists are published only");
+    rpc::check_declared(*req, e);
+    if (!staff_only && !req->state().empty()) e.add("state", "not_applicable", "公開中の報告だけを一覧できます", "public lists are published only");
     paging::Page page = paging::read(e, req->page_size(), req->page_token());
     if (!e.empty()) return rpc::invalid(e);
     std::string state = staff_only ? req->state() : "published";

@@ -9,6 +9,7 @@
 #include "core/paging.h"
 #include "core/time.h"
 #include "core/validation.h"
+#include "rpc/declared.h"
 #include "rpc/json.h"
 #include "rpc/server.h"
 #include "text/text.h"
@@ -53,6 +54,7 @@ Errors validate(const Grant& g, const rpc::Taxonomies& tax) {
   e.phone("contact_fax", g.contact_fax(), false);
   e.email("contact_email", g.contact_email(), false);
   e.http_url("url", g.url(), false);
+  rpc::check_declared(g, e);
   return e;
 }
 
@@ -240,7 +242,7 @@ Status GrantsServiceImpl::AdminListGrants(grpc::ServerContext* ctx, const AdminL
     if (Status s = rpc::require_staff(p); !s.ok()) return s;
     Errors e;
     GrantFilters f = filters_of(e, req->q(), *taxonomies_.snapshot());
-    e.one_of("state", req->state(), {"draft", "review", "published", "archived"}, false);
+    rpc::check_declared(*req, e);
     paging::Page page = paging::read(e, req->page_size(), req->page_token());
     if (!e.empty()) return rpc::invalid(e);
     auto found = pool_.read([&](db::Tx& tx) { return store::admin_list(tx, req->state(), f, page.limit, page.offset); });

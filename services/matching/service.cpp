@@ -11,6 +11,7 @@
 #include "core/time.h"
 #include "core/validation.h"
 #include "rpc/audit.h"
+#include "rpc/declared.h"
 #include "rpc/outbox.h"
 #include "rpc/server.h"
 #include "rpc/status.h"
@@ -112,7 +113,7 @@ Errors validate(const Member& m, const std::string& type, const rpc::Taxonomies&
   if (m.time_slot().empty()) e.add("time_slot", "required", "必須項目です", "is required");
   else tax.check(e, "time_slot", "time_slots", {m.time_slot()}, "aikasanet");
   e.text("other_note", m.other_note(), {.required = false, .max_chars = kLongText, .multiline = true});
-  e.one_of("mail_frequency", m.mail_frequency(), {"instant", "daily", "weekly"}, false);
+  rpc::check_declared(m, e);
   return e;
 }
 
@@ -280,7 +281,7 @@ Status MatchingServiceImpl::SaveMyProfile(grpc::ServerContext* ctx, const SavePr
       Errors e;
       if (current && !m.type().empty() && m.type() != current->type)
         e.add("type", "immutable", "会員種別は変更できません", "the member type cannot change");
-      if (!current) e.one_of("type", m.type(), {"individual", "group", "company"});
+      e.one_of("type", m.type(), rpc::declared_choices(m, "type"), !current);  // chosen when joining
       if (!e.empty()) return rpc::invalid(e);
       e = validate(m, type, *tax);
       // An individual joining accepts the current terms (DIR-1, as an organisation does).
@@ -341,7 +342,7 @@ Status MatchingServiceImpl::RequestMembershipChange(grpc::ServerContext* ctx, co
   return rpc::guarded(ctx, config_.hmac_key, "RequestMembershipChange", [&](const Principal& p) {
     if (Status s = rpc::require_login(p); !s.ok()) return s;
     Errors e;
-    e.one_of("action", req->action(), {"suspend", "resume", "withdraw"});
+    rpc::check_declared(*req, e);
     e.text("reason", req->reason(), {.required = false, .max_chars = kLongText, .multiline = true});
     if (!e.empty()) return rpc::invalid(e);
     return pool_.transaction([&](db::Tx& tx) {
@@ -378,7 +379,7 @@ Status MatchingServiceImpl::ListMembers(grpc::ServerContext* ctx, const ListMemb
     // Member profiles are short: every term is checked on the normalised text.
     if (e.text("q", req->q(), {.required = false, .max_chars = 100}))
       f.keywords = text::query(req->q(), taxonomies_.snapshot()->variants());
-    e.one_of("type", req->type(), {"individual", "group", "company"}, false);
+    rpc::check_declared(*req, e);
     for (auto [field, value] : {std::pair{"municipality", &req->municipality()}, std::pair{"field", &req->field()},
                                 std::pair{"probono_field", &req->probono_field()}})
       if (!value->empty() && !std::regex_match(*value, kCode))
@@ -431,8 +432,7 @@ Status MatchingServiceImpl::AdminListMembers(grpc::ServerContext* ctx, const Adm
   return rpc::guarded(ctx, config_.hmac_key, "AdminListMembers", [&](const Principal& p) {
     if (Status s = rpc::require_staff(p); !s.ok()) return s;
     Errors e;
-    e.one_of("state", req->state(), {"draft", "review", "published", "archived"}, false);
-    e.one_of("type", req->type(), {"individual", "group", "company"}, false);
+    rpc::check_declared(*req, e);
     paging::Page page = paging::read(e, req->page_size(), req->page_token());
     if (!e.empty()) return rpc::invalid(e);
     auto found = pool_.read([&](db::Tx& tx) { return store::admin_list(tx, req->state(), req->type(), page.limit, page.offset); });
@@ -449,8 +449,7 @@ Status MatchingServiceImpl::ExportMembers(grpc::ServerContext* ctx, const AdminL
     // The export holds every member's private items: admins only.
     if (Status s = rpc::require_admin(p); !s.ok()) return s;
     Errors e;
-    e.one_of("state", req->state(), {"draft", "review", "published", "archived"}, false);
-    e.one_of("type", req->type(), {"individual", "group", "company"}, false);
+    rpc::check_declared(*req, e);
     if (!e.empty()) return rpc::invalid(e);
     constexpr int kAll = 1000000;
     auto rows = pool_.read([&](db::Tx& tx) { return store::admin_list(tx, req->state(), req->type(), kAll, 0).items; });
@@ -605,7 +604,7 @@ Status MatchingServiceImpl::ImportMember(grpc::ServerContext* ctx, const ImportM
         } else {
           e.add("account_id", "not_found", "ログインが見つかりません", "no such login");
         }
-        if (!e.one_of("type", m.type(), {"individual", "group", "company"})) return e;
+        if (!e.one_of("type", m.type(), rpc::declared_choices(m, "type"))) return e;
         Errors items = validate(m, m.type(), *taxonomies_.snapshot());
         for (const auto& v : items.list()) e.add(v.field, v.reason, v.message, v.message_en);
         if (m.type() != "individual") e.text("display_name", m.display_name(), {.max_chars = 200});
@@ -626,7 +625,7 @@ Status MatchingServiceImpl::SetMemberStatus(grpc::ServerContext* ctx, const SetM
     if (Status s = rpc::require_staff(p); !s.ok()) return s;
     if (!validation::is_uuid(req->id())) return not_found();
     Errors e;
-    e.one_of("status", req->status(), {"active", "suspended", "withdrawn"});
+    rpc::check_declared(*req, e);
     if (!e.empty()) return rpc::invalid(e);
     Status st = pool_.transaction([&](db::Tx& tx) {
       auto row = store::find(tx, req->id(), true);

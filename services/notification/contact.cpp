@@ -12,6 +12,7 @@
 #include "notification/service.h"
 #include "notification/store.h"
 #include "notification/suppression.h"
+#include "rpc/declared.h"
 #include "rpc/idempotency.h"
 #include "rpc/outbox.h"
 #include "rpc/server.h"
@@ -23,7 +24,7 @@ grpc::Status NotificationServiceImpl::SubmitContact(grpc::ServerContext* ctx, co
   return rpc::guarded(ctx, config_.hmac_key, "SubmitContact", [&](const rpc::Principal& p) {
     return rpc::idempotent(pool_, config_.hmac_key, p, "SubmitContact", *req, resp, [&]() -> grpc::Status {
     validation::Errors e;
-    e.one_of("site", req->site(), {"supernet", "aikasanet"}, false);
+    rpc::check_declared(*req, e);
     // One-line fields refuse CR/LF and other control characters: they reach mail headers.
     e.text("name", req->name(), {.max_chars = 100});
     if (e.text("email", req->email(), {.max_chars = 254}) && !validation::is_email(req->email()))

@@ -11,6 +11,7 @@
 #include "notification/compose.h"
 #include "notification/service.h"
 #include "notification/template.h"
+#include "rpc/declared.h"
 #include "rpc/oneclick.h"
 #include "rpc/server.h"
 #include "text/text.h"
@@ -403,8 +404,7 @@ Status LineServiceImpl::ListLineFriends(grpc::ServerContext* ctx, const ListLine
   return rpc::guarded(ctx, config_.hmac_key, "ListLineFriends", [&](const Principal& p) {
     if (Status s = rpc::require_staff(p); !s.ok()) return s;
     validation::Errors e;
-    e.one_of("state", req->state(), {"following", "unfollowed"}, false);
-    e.one_of("linked", req->linked(), {"yes", "no"}, false);
+    rpc::check_declared(*req, e);
     paging::Page page = paging::read(e, req->page_size(), req->page_token());
     if (!e.empty()) return rpc::invalid(e);
     return pool_.read([&](db::Tx& tx) {

@@ -12,6 +12,7 @@
 #include "notification/service.h"
 #include "notification/store.h"
 #include "notification/suppression.h"
+#include "rpc/declared.h"
 #include "rpc/outbox.h"
 #include "rpc/server.h"
 
@@ -34,7 +35,7 @@ std::string mail_id(const std::string& newsletter_id, const std::string& subscri
 
 Errors validate(const Newsletter& n) {
   Errors e;
-  e.one_of("site", n.site(), {"supernet", "aikasanet"});
+  rpc::check_declared(n, e);
   e.text("title", n.title(), {.max_chars = 200});
   e.text("body", n.body(), {.max_chars = 20000, .multiline = true});
   return e;
@@ -167,7 +168,7 @@ Status NotificationServiceImpl::ListNewsletters(grpc::ServerContext* ctx, const 
                                                 ListNewslettersResponse* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "ListNewsletters", [&](const Principal&) {
     Errors e;
-    e.one_of("site", req->site(), {"supernet", "aikasanet"}, false);
+    rpc::check_declared(*req, e);
     paging::Page page = paging::read(e, req->page_size(), req->page_token());
     if (!e.empty()) return rpc::invalid(e);
     std::string site = req->site().empty() ? "supernet" : req->site();
@@ -201,7 +202,7 @@ Status NotificationServiceImpl::Subscribe(grpc::ServerContext* ctx, const Subscr
     Errors e;
     if (e.text("email", req->email(), {.max_chars = 254}) && !validation::is_email(req->email()))
       e.add("email", "invalid_format", "メールアドレスの形式が正しくありません", "is not an e-mail address");
-    e.one_of("site", req->site(), {"supernet", "aikasanet"}, false);
+    rpc::check_declared(*req, e);
     if (!e.empty()) return rpc::invalid(e);
     std::string site = req->site().empty() ? "supernet" : req->site();
     std::string key = subscriber_key(config_.hmac_key, req->email());
@@ -264,7 +265,7 @@ Status NotificationServiceImpl::AdminListNewsletters(grpc::ServerContext* ctx, c
   return rpc::guarded(ctx, config_.hmac_key, "AdminListNewsletters", [&](const Principal& p) {
     if (Status s = rpc::require_staff(p); !s.ok()) return s;
     Errors e;
-    e.one_of("state", req->state(), {"draft", "review", "published", "archived"}, false);
+    rpc::check_declared(*req, e);
     paging::Page page = paging::read(e, req->page_size(), req->page_token());
     if (!e.empty()) return rpc::invalid(e);
     return pool_.read([&](db::Tx& tx) {

@@ -11,6 +11,7 @@
 #include "notification/store.h"
 #include "notification/suppression.h"
 #include "rpc/audit.h"
+#include "rpc/declared.h"
 #include "rpc/outbox.h"
 #include "rpc/server.h"
 
@@ -158,7 +159,7 @@ Status NotificationServiceImpl::UpdateTemplate(grpc::ServerContext* ctx, const U
     if (Status s = rpc::require_staff(p); !s.ok()) return s;
     validation::Errors e;
     e.text("key", req->key(), {.max_chars = 64});
-    e.one_of("locale", req->locale(), {"ja", "en"});
+    rpc::check_declared(*req, e);
     e.text("subject", req->subject(), {.max_chars = 200});
     e.text("body", req->body(), {.max_chars = 20000, .multiline = true});
     if (req->version() <= 0) e.add("version", "required", "必須項目です", "is required");
@@ -180,7 +181,7 @@ Status NotificationServiceImpl::ListMessages(grpc::ServerContext* ctx, const Lis
   return rpc::guarded(ctx, config_.hmac_key, "ListMessages", [&](const rpc::Principal& p) {
     if (Status s = rpc::require_staff(p); !s.ok()) return s;
     validation::Errors e;
-    e.one_of("status", req->status(), {"queued", "sending", "sent", "failed", "rejected", "suppressed"}, false);
+    rpc::check_declared(*req, e);
     paging::Page page = paging::read(e, req->page_size(), req->page_token());
     if (!e.empty()) return rpc::invalid(e);
     auto found = pool_.transaction([&](db::Tx& tx) {

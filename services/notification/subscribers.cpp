@@ -11,6 +11,7 @@
 #include "notification/service.h"
 #include "notification/store.h"
 #include "rpc/audit.h"
+#include "rpc/declared.h"
 #include "rpc/imports.h"
 #include "rpc/outbox.h"
 #include "rpc/server.h"
@@ -22,8 +23,6 @@ using grpc::Status;
 using grpc::StatusCode;
 using rpc::Principal;
 using validation::Errors;
-
-const std::vector<std::string_view> kStates = {"pending", "active", "unsubscribed"};
 
 } // namespace
 
@@ -45,8 +44,7 @@ Status NotificationServiceImpl::ListSubscribers(grpc::ServerContext* ctx, const 
   return rpc::guarded(ctx, config_.hmac_key, "ListSubscribers", [&](const Principal& p) {
     if (Status s = rpc::require_staff(p); !s.ok()) return s;
     Errors e;
-    e.one_of("site", req->site(), {"supernet", "aikasanet"}, false);
-    e.one_of("state", req->state(), kStates, false);
+    rpc::check_declared(*req, e);
     e.email("email", req->email(), false);
     paging::Page page = paging::read(e, req->page_size(), req->page_token());
     if (!e.empty()) return rpc::invalid(e);
@@ -66,7 +64,7 @@ Status NotificationServiceImpl::AddSubscriber(grpc::ServerContext* ctx, const Ad
     if (Status s = rpc::require_staff(p); !s.ok()) return s;
     Errors e;
     e.email("email", req->email());
-    e.one_of("site", req->site(), {"supernet", "aikasanet"});
+    rpc::check_declared(*req, e);
     e.text("note", req->note(), {.max_chars = 500, .multiline = true});  // how the person asked
     if (!e.empty()) return rpc::invalid(e);
     return pool_.transaction([&](db::Tx& tx) {
@@ -92,7 +90,7 @@ Status NotificationServiceImpl::ImportSubscriber(grpc::ServerContext* ctx, const
     if (Status s = rpc::require_importer(p); !s.ok()) return s;
     Errors e;
     rpc::check_meta(e, req->meta());
-    e.one_of("site", req->site(), {"supernet", "aikasanet"});
+    rpc::check_declared(*req, e);
     e.email("email", req->email());
     if (!e.empty()) return rpc::invalid(e);
     const std::string& legacy_id = req->meta().legacy_id();
@@ -214,8 +212,7 @@ Status NotificationServiceImpl::ExportSubscribers(grpc::ServerContext* ctx, cons
   return rpc::guarded(ctx, config_.hmac_key, "ExportSubscribers", [&](const Principal& p) {
     if (Status s = rpc::require_admin(p); !s.ok()) return s;  // every address in one file
     Errors e;
-    e.one_of("site", req->site(), {"supernet", "aikasanet"}, false);
-    e.one_of("state", req->state(), kStates, false);
+    rpc::check_declared(*req, e);
     if (!e.empty()) return rpc::invalid(e);
     constexpr int kAll = 1000000;
     auto rows = pool_.read([&](db::Tx& tx) { return store::list_subscribers(tx, req->site(), req->state(), {}, kAll, 0).items; });
@@ -265,7 +262,7 @@ Status NotificationServiceImpl::SetMySubscription(grpc::ServerContext* ctx, cons
   return rpc::guarded(ctx, config_.hmac_key, "SetMySubscription", [&](const Principal& p) {
     if (Status s = rpc::require_login(p); !s.ok()) return s;
     Errors e;
-    e.one_of("site", req->site(), {"supernet", "aikasanet"});
+    rpc::check_declared(*req, e);
     if (!e.empty()) return rpc::invalid(e);
     std::string email = verified_address(p);
     if (email.empty())

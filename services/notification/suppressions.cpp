@@ -8,6 +8,7 @@
 #include "notification/store.h"
 #include "notification/suppression.h"
 #include "rpc/audit.h"
+#include "rpc/declared.h"
 #include "rpc/server.h"
 
 namespace civic::notification {
@@ -17,8 +18,6 @@ using grpc::Status;
 using grpc::StatusCode;
 using rpc::Principal;
 using validation::Errors;
-
-const std::vector<std::string_view> kReasons = {"staff", "bounce", "complaint", "unsubscribe"};
 
 } // namespace
 
@@ -47,7 +46,7 @@ Status NotificationServiceImpl::ListSuppressions(grpc::ServerContext* ctx, const
   return rpc::guarded(ctx, config_.hmac_key, "ListSuppressions", [&](const Principal& p) {
     if (Status s = rpc::require_staff(p); !s.ok()) return s;
     Errors e;
-    e.one_of("reason", req->reason(), kReasons, false);
+    rpc::check_declared(*req, e);
     e.email("email", req->email(), false);
     paging::Page page = paging::read(e, req->page_size(), req->page_token());
     if (!e.empty()) return rpc::invalid(e);
@@ -66,8 +65,8 @@ Status NotificationServiceImpl::AddSuppression(grpc::ServerContext* ctx, const A
     if (Status s = rpc::require_staff(p); !s.ok()) return s;
     Errors e;
     e.email("email", req->email());
+    rpc::check_declared(*req, e);  // staff or complaint: bounces and unsubscribes are the recipients'
     std::string reason = req->reason().empty() ? "staff" : req->reason();
-    e.one_of("reason", reason, {"staff", "complaint"});  // bounces and unsubscribes are the recipients'
     e.text("note", req->note(), {.required = false, .max_chars = 500, .multiline = true});
     if (!e.empty()) return rpc::invalid(e);
     return pool_.transaction([&](db::Tx& tx) {
@@ -93,7 +92,7 @@ Status NotificationServiceImpl::ExportSuppressions(grpc::ServerContext* ctx, con
   return rpc::guarded(ctx, config_.hmac_key, "ExportSuppressions", [&](const Principal& p) {
     if (Status s = rpc::require_admin(p); !s.ok()) return s;  // every stopped address in one file
     Errors e;
-    e.one_of("reason", req->reason(), kReasons, false);
+    rpc::check_declared(*req, e);
     if (!e.empty()) return rpc::invalid(e);
     constexpr int kAll = 1000000;
     auto rows = pool_.read([&](db::Tx& tx) { return store::list_suppressions(tx, req->reason(), {}, kAll, 0).items; });

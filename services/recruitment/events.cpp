@@ -12,6 +12,7 @@
 #include "core/validation.h"
 #include "recruitment/service.h"
 #include "rpc/audit.h"
+#include "rpc/declared.h"
 #include "rpc/json.h"
 #include "rpc/outbox.h"
 #include "rpc/idempotency.h"
@@ -46,7 +47,7 @@ std::vector<std::string> list(const google::protobuf::RepeatedPtrField<std::stri
 // submitter on record: `submitter_required` false).
 Errors validate(const Event& ev, const rpc::Taxonomies& tax, bool submitter_required = true) {
   Errors e;
-  e.one_of("category", ev.category(), {"event", "course", "participation", "other"});
+  rpc::check_declared(ev, e);
   e.text("organizer", ev.organizer(), {.max_chars = 200});
   e.text("title", ev.title(), {.max_chars = 200});
   if (ev.dates_size() == 0) e.add("dates", "required", "開催日を入力してください", "at least one date");
@@ -154,14 +155,12 @@ Status RecruitmentServiceImpl::ListEvents(grpc::ServerContext* ctx, const ListEv
     store::EventFilters f;
     if (e.text("q", req->q(), {.required = false, .max_chars = 100}))
       f.keywords = text::query(req->q(), taxonomies_.snapshot()->variants());
-    e.one_of("category", req->category(), {"event", "course", "participation", "other"}, false);
     for (auto [field, value] : {std::pair{"field", &req->field()}, std::pair{"municipality", &req->municipality()}})
       if (!value->empty() && !std::regex_match(*value, kCode))
         e.add(field, "invalid_format", "選択肢のコードを指定してください", "must be a taxonomy code");
     e.date("from", req->from(), false);
     e.date("to", req->to(), false);
-    e.one_of("status", req->status(), {"open", "past"}, false);
-    e.one_of("sort", req->sort(), {"date", "newest"}, false);
+    rpc::check_declared(*req, e);
     paging::Page page = paging::read(e, req->page_size(), req->page_token());
     if (!e.empty()) return rpc::invalid(e);
     f.category = req->category();
@@ -239,7 +238,7 @@ Status RecruitmentServiceImpl::AdminListEvents(grpc::ServerContext* ctx, const A
   return rpc::guarded(ctx, config_.hmac_key, "AdminListEvents", [&](const Principal& p) {
     if (Status s = rpc::require_staff(p); !s.ok()) return s;
     Errors e;
-    e.one_of("state", req->state(), {"draft", "review", "published", "archived"}, false);
+    rpc::check_declared(*req, e);
     paging::Page page = paging::read(e, req->page_size(), req->page_token());
     if (!e.empty()) return rpc::invalid(e);
     auto found = pool_.read([&](db::Tx& tx) { return store::admin_list_events(tx, req->state(), page.limit, page.offset); });

@@ -12,6 +12,7 @@
 #include "core/time.h"
 #include "core/validation.h"
 #include "rpc/audit.h"
+#include "rpc/declared.h"
 #include "rpc/imports.h"
 #include "rpc/json.h"
 #include "rpc/oneclick.h"
@@ -90,6 +91,7 @@ Errors validate(const Recruitment& r, const rpc::Taxonomies& tax) {
            r.period_start() > r.period_end())
     e.add("period_end", "before_start", "終了日は開始日より後にしてください", "must not be before the start");
   e.text("notes", r.notes(), {.required = false, .max_chars = 2000, .multiline = true});
+  rpc::check_declared(r, e);
   return e;
 }
 
@@ -225,7 +227,7 @@ Status RecruitmentServiceImpl::ListRecruitments(grpc::ServerContext* ctx, const 
         e.add(field, "invalid_format", "選択肢のコードを指定してください", "must be a taxonomy code");
     e.date("from", req->from(), false);
     e.date("to", req->to(), false);
-    e.one_of("status", req->status(), {"open", "past"}, false);
+    rpc::check_declared(*req, e);
     if (!req->organization_id().empty() && !validation::is_uuid(req->organization_id()))
       e.add("organization_id", "invalid_format", "IDが正しくありません", "must be a UUID");
     paging::Page page = paging::read(e, req->page_size(), req->page_token());
@@ -267,7 +269,7 @@ Status RecruitmentServiceImpl::RecruitmentCalendar(grpc::ServerContext* ctx, con
     Errors e;
     if (!std::regex_match(req->month(), kMonth))
       e.add("month", "invalid_format", "YYYY-MM の形で指定してください", "must be YYYY-MM");
-    e.one_of("type", req->type(), {"recruitments", "events"}, false);
+    rpc::check_declared(*req, e);
     if (!e.empty()) return rpc::invalid(e);
     std::string first = req->month() + "-01", next = time::month_after(req->month()) + "-01";
     auto items = pool_.read([&](db::Tx& tx) {
@@ -432,6 +434,7 @@ Status RecruitmentServiceImpl::MyRecruitments(grpc::ServerContext* ctx, const Li
   return rpc::guarded(ctx, config_.hmac_key, "MyRecruitments", [&](const Principal& p) {
     if (Status s = rpc::require_login(p); !s.ok()) return s;
     Errors e;
+    rpc::check_declared(*req, e);
     paging::Page page = paging::read(e, req->page_size(), req->page_token());
     if (!e.empty()) return rpc::invalid(e);
     return pool_.read([&](db::Tx& tx) {
@@ -598,7 +601,7 @@ Status RecruitmentServiceImpl::AdminListRecruitments(grpc::ServerContext* ctx, c
   return rpc::guarded(ctx, config_.hmac_key, "AdminListRecruitments", [&](const Principal& p) {
     if (Status s = rpc::require_staff(p); !s.ok()) return s;
     Errors e;
-    e.one_of("state", req->state(), {"draft", "review", "published", "archived"}, false);
+    rpc::check_declared(*req, e);
     paging::Page page = paging::read(e, req->page_size(), req->page_token());
     if (!e.empty()) return rpc::invalid(e);
     auto found = pool_.read([&](db::Tx& tx) { return store::admin_list(tx, req->state(), page.limit, page.offset); });
@@ -704,7 +707,7 @@ Status RecruitmentServiceImpl::ImportSubmission(grpc::ServerContext* ctx, const 
     if (Status s = rpc::require_importer(p); !s.ok()) return s;
     Errors e;
     rpc::check_meta(e, req->meta());
-    e.one_of("kind", req->kind(), {"application", "inquiry", "member_inquiry"});
+    rpc::check_declared(*req, e);
     bool to_member = req->kind() == "member_inquiry";
     if (!validation::is_uuid(req->from_member_id()))
       e.add("from_member_id", "required", "送信した会員を指定してください", "the sending member is required");

@@ -82,7 +82,7 @@ TEST_CASE("only admins edit a taxonomy, stale versions and bad terms change noth
                                    {{"code", "long"}, {"label", std::string(101, 'x')}}}}};
   Response r = admin.request("PUT", "/api/v1/admin/taxonomies/probono_fields", bad.dump());
   REQUIRE(r.status == 400);
-  CHECK(error_fields(r) == std::set<std::string>{"terms[0].code", "terms[1].label", "terms[2].code", "terms[2].sites",
+  CHECK(error_fields(r) == std::set<std::string>{"terms[0].code", "terms[1].label", "terms[2].code", "terms[2].sites[0]",
                                         "terms[3].label"});
 
   // Drop "other", add "nursing".

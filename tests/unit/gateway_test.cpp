@@ -162,7 +162,7 @@ TEST_CASE("the OpenAPI document says who may call each route and how, and what c
   const auto& upload = paths["/api/v1/organizations/{id}/attachments"]["post"]["requestBody"]["content"];
   REQUIRE(upload.contains("multipart/form-data"));
   CHECK(upload["multipart/form-data"]["schema"]["properties"]["file"]["format"] == "binary");
-  CHECK(upload["multipart/form-data"]["schema"]["required"] == nlohmann::json::array({"file"}));
+  CHECK(upload["multipart/form-data"]["schema"]["required"] == nlohmann::json::array({"category", "file"}));
   // Every operation: a description, its error answers with the envelope, an example body.
   size_t bodies = 0;
   for (auto& [path, ops] : paths.items())
