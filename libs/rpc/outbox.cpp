@@ -12,11 +12,12 @@
 namespace civic::rpc {
 namespace {
 constexpr const char* kInsertOutbox =
-    "INSERT INTO outbox (id, type, payload) VALUES ($1, $2, $3)";
+    "INSERT INTO outbox (id, type, payload, request_id, trace_id) VALUES ($1, $2, $3, $4, $5)";
 constexpr const char* kInsertInbox =
     "INSERT INTO inbox (event_id, type) VALUES ($1, $2) ON CONFLICT (event_id) DO NOTHING";
 constexpr const char* kDue =
-    "SELECT id, type, payload, (extract(epoch FROM created_at) * 1000)::bigint, attempts FROM outbox "
+    "SELECT id, type, payload, (extract(epoch FROM created_at) * 1000)::bigint, attempts, request_id, trace_id "
+    "FROM outbox "
     "WHERE delivered_at IS NULL AND next_attempt_at <= now() "
     "ORDER BY created_at LIMIT 50 FOR UPDATE SKIP LOCKED";
 // Events that carry addresses or one-time links (mails; a login's address) keep only
@@ -57,12 +58,16 @@ OutboxMetrics& outbox_metrics() {
 std::string enqueue_event(db::Tx& tx, const std::string& type, const google::protobuf::Message& payload) {
   std::string id = crypto::uuid_v4();
   std::string bytes = payload.SerializeAsString();
-  tx.exec(kInsertOutbox, id, type, db::Bytes{bytes});
+  // The request being served (if any) goes with the event to its subscribers.
+  tx.exec(kInsertOutbox, id, type, db::Bytes{bytes}, std::string(log::RequestScope::request_id()),
+          std::string(log::RequestScope::trace_id()));
   return id;
 }
 
 bool accept_event(db::Tx& tx, const std::string& event_id, const std::string& type) {
-  return tx.exec(kInsertInbox, event_id, type).affected() == 1;
+  if (tx.exec(kInsertInbox, event_id, type).affected() != 1) return false;
+  log::info("event_accepted", {{"event_id", event_id}, {"type", type}});
+  return true;
 }
 
 OutboxRelay::OutboxRelay(db::Pool& pool, std::string producer, std::string hmac_key,
@@ -80,8 +85,9 @@ int64_t OutboxRelay::purge_delivered(std::chrono::seconds keep) {
 
 OutboxRelay::~OutboxRelay() { stop(); }
 
-// Delivers one event to every subscriber of its type; the first error, or "".
-std::string OutboxRelay::deliver(const civic::events::Event& event) {
+// Delivers one event to every subscriber of its type, as part of the request that wrote
+// it (`origin`: its request id, else the event's, and its trace); the first error, or "".
+std::string OutboxRelay::deliver(const civic::events::Event& event, const Origin& origin) {
   auto it = routes_.find(event.type());
   if (it == routes_.end()) return "";
   for (const auto& sub : it->second) {
@@ -90,7 +96,8 @@ std::string OutboxRelay::deliver(const civic::events::Event& event) {
     Principal p;
     p.add_roles("service");
     p.set_caller(producer_);
-    p.set_request_id(event.id());
+    p.set_request_id(origin.request_id.empty() ? event.id() : origin.request_id);
+    p.set_trace_id(origin.trace_id);
     attach(ctx, p, key_);
     civic::events::DeliverResponse resp;
     grpc::Status st = sub.stub->Deliver(&ctx, event, &resp);
@@ -103,7 +110,9 @@ int OutboxRelay::deliver_due() {
   return pool_.transaction([&](db::Tx& tx) {
     db::Result due = tx.exec(kDue);
     std::vector<civic::events::Event> events(size_t(due.size()));
+    std::vector<Origin> origins(events.size());
     for (int i = 0; i < due.size(); ++i) {
+      origins[size_t(i)] = {due[i].text(5), due[i].text(6)};
       auto& event = events[size_t(i)];
       event.set_id(due[i].text(0));
       event.set_type(due[i].text(1));
@@ -119,19 +128,20 @@ int OutboxRelay::deliver_due() {
     std::vector<std::future<void>> running;
     for (size_t i = 0; i < events.size(); ++i) {
       if (events[i].type().rfind("mail.", 0) != 0) {
-        errors[i] = deliver(events[i]);
+        errors[i] = deliver(events[i], origins[i]);
         continue;
       }
       if (running.size() == kConcurrentMails) {
         running.front().get();
         running.erase(running.begin());
       }
-      running.push_back(std::async(std::launch::async, [&, i] { errors[i] = deliver(events[i]); }));
+      running.push_back(std::async(std::launch::async, [&, i] { errors[i] = deliver(events[i], origins[i]); }));
     }
     for (auto& f : running) f.get();
     int done = 0;
     for (size_t i = 0; i < events.size(); ++i) {
       const auto& event = events[i];
+      log::RequestScope scope(origins[i].request_id, origins[i].trace_id);
       if (errors[i].empty()) {
         tx.exec(kDelivered, event.id());
         ++done;

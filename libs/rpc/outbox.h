@@ -23,10 +23,12 @@
 namespace civic::rpc {
 
 /// SQL for the outbox and inbox tables; services include these in their migrations.
-/// outbox(id uuid, type, payload bytea, created_at, next_attempt_at, attempts, delivered_at, last_error)
+/// outbox(id uuid, type, payload bytea, created_at, next_attempt_at, attempts, delivered_at, last_error,
+///        request_id, trace_id)
 /// inbox(event_id uuid primary key, type, received_at)
 
-/// Writes an event to the outbox inside `tx`; returns its id.
+/// Writes an event to the outbox inside `tx`, with the id and trace of the request this
+/// thread serves (its subscribers are called under them); returns its id.
 std::string enqueue_event(db::Tx& tx, const std::string& type, const google::protobuf::Message& payload);
 
 /// The site's name in mails ({{site_name}}).
@@ -45,8 +47,9 @@ void request_mail(db::Tx& tx, const std::string& tmpl, const std::string& to, co
 void request_notice(db::Tx& tx, const std::string& tmpl, const std::string& to, const std::string& account_id,
                     const std::map<std::string, std::string>& vars);
 
-/// Records `event_id` in the inbox inside `tx`; false when it was already there
-/// (a redelivery: the caller must skip the effect and still answer OK).
+/// Records `event_id` in the inbox inside `tx` (and logs `event_accepted`, under the
+/// request that wrote it); false when it was already there (a redelivery: the caller must
+/// skip the effect and still answer OK).
 bool accept_event(db::Tx& tx, const std::string& event_id, const std::string& type);
 
 /// The whole of an EventSink's Deliver: the caller must hold the "service" role and the
@@ -104,7 +107,11 @@ class OutboxRelay {
  private:
   /// One round of the loop: what is due, every 5 s the backlog's metrics, every 10 minutes the purge.
   int round();
-  std::string deliver(const civic::events::Event& event);
+  /// The request that wrote an event (outbox.request_id, trace_id).
+  struct Origin {
+    std::string request_id, trace_id;
+  };
+  std::string deliver(const civic::events::Event& event, const Origin& origin);
 
   db::Pool& pool_;
   std::string producer_;

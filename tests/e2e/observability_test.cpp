@@ -166,6 +166,24 @@ TEST_CASE("a request's id and W3C trace id are on the gateway's and the serving 
     return sample(scrape("notification"), "civic_mail_messages_total", {"outcome=\"sent\""}) > sent_before;
   }));
 
+  // A registration's verification mail goes from auth's outbox to notification's inbox as
+  // part of the same request: the relay's line and the subscriber's carry its ids too.
+  const std::string registration = crypto::uuid_v4(), registration_trace = crypto::hex(crypto::random_bytes(16));
+  const std::string login = unique("traced_");
+  REQUIRE(Client()
+              .request("POST", "/api/v1/accounts",
+                       nlohmann::json{{"login_id", login}, {"password", kPassword},
+                                      {"email", login + "@example.jp"}}.dump(),
+                       {"traceparent: 00-" + registration_trace + "-00f067aa0ba902b7-01", "X-Request-Id: " + registration})
+              .status == 202);
+  for (const auto& [process, event] : {std::pair{"auth", "event_delivered"}, std::pair{"notification", "event_accepted"}})
+    CHECK(eventually([&, process = process, event = event] {
+      for (const auto& line : log_lines(process, registration))
+        if (line["event"] == event && line.value("type", "") == "mail.requested")
+          return line.value("trace_id", "") == registration_trace;
+      return false;
+    }));
+
   // A malformed traceparent (upper-case hex) is not taken: the gateway starts a trace.
   const std::string other = crypto::uuid_v4();
   const std::string upper = "4BF92F3577B34DA6A3CE929D0E0E4736";
