@@ -7,6 +7,7 @@
 
 #include "civic/http_options.pb.h"
 #include "gateway/transcoder.h"
+#include "proto_docs.h"
 
 namespace civic::gateway {
 namespace {
@@ -75,14 +76,20 @@ std::string rule_note(const FieldDescriptor* f) {
   return "";
 }
 
-// `s` with `f`'s rule note as its description (a $ref wrapped in allOf) and, for
-// generators and tests, the rule itself: x-required-when (the proto's condition) or
-// x-required-in-requests.
-json with_note(json s, const FieldDescriptor* f) {
-  std::string note = rule_note(f);
-  if (note.empty()) return s;
+// `f`'s comment in its .proto, then (unless `partial`) its rule note.
+std::string description_of(const FieldDescriptor* f, bool partial = false) {
+  std::string text = proto_docs::comment(f), note = partial ? "" : rule_note(f);
+  return text.empty() ? note : note.empty() ? text : text + " " + note;
+}
+
+// `s` with `f`'s description (a $ref wrapped in allOf) and, for generators and tests, its
+// rule itself: x-required-when (the proto's condition) or x-required-in-requests.
+json described(json s, const FieldDescriptor* f, bool partial = false) {
+  std::string description = description_of(f, partial);
+  if (description.empty()) return s;
   if (s.contains("$ref")) s = {{"allOf", json::array({s})}};
-  s["description"] = note;
+  s["description"] = description;
+  if (partial || rule_note(f).empty()) return s;
   if (const auto& when = rule_of(f).required_when(); !when.empty()) s["x-required-when"] = when;
   else s["x-required-in-requests"] = true;
   return s;
@@ -117,9 +124,10 @@ std::string add_schema(const Descriptor* d, json& schemas, std::set<std::string>
         s = field_schema(f);
       if (f->is_repeated()) s = {{"type", "array"}, {"items", s}};
     }
-    props[f->name()] = partial ? s : with_note(s, f);
+    props[f->name()] = described(s, f, partial);
   }
   json schema = {{"type", "object"}, {"properties", props}};
+  if (std::string comment = proto_docs::comment(d); !comment.empty()) schema["description"] = comment;
   if (partial) schema["description"] = "Only the items to change; the result is checked as a whole record.";
   else add_required(d, schema);
   schemas[name] = schema;
@@ -264,7 +272,8 @@ std::string openapi_document(const RouteTable& routes) {
     const bool download = is_file(out);  // raw bytes (CSV, files), not JSON
     if (!download) add_schema(out, schemas, done);
     backends.insert(r.backend);
-    std::string description = r.summary + ".\n\nWho may call: " + access_text(r) + ". Rate limit class: `" + r.rate_class + "`.";
+    std::string comment = proto_docs::comment(r.method);
+    std::string description = r.summary + ".\n\n" + (comment.empty() ? "" : comment + "\n\n") + "Who may call: " + access_text(r) + ". Rate limit class: `" + r.rate_class + "`.";
     if (r.personal) description += " The answer holds personal data (never cached).";
     if (!r.set_session_cookie.empty()) description += " Sets the session cookie; the token is never in the body.";
     if (r.clear_session_cookie) description += " Clears the session cookie.";
@@ -295,10 +304,8 @@ std::string openapi_document(const RouteTable& routes) {
         json s = field_schema(f);
         if (f->is_repeated()) s = {{"type", "array"}, {"items", s}};
         json param = {{"name", f->name()}, {"in", "query"}, {"required", rule_of(f).required()}, {"schema", s}};
-        if (std::string note = rule_note(f); !note.empty()) {
-          param["description"] = note;
-          param["x-required-when"] = rule_of(f).required_when();
-        }
+        if (std::string about = description_of(f); !about.empty()) param["description"] = about;
+        if (!rule_of(f).required_when().empty()) param["x-required-when"] = rule_of(f).required_when();
         params.push_back(param);
       }
     } else if (upload) {
@@ -307,7 +314,7 @@ std::string openapi_document(const RouteTable& routes) {
       for (int i = 0; i < in->field_count(); ++i) {
         const auto* f = in->field(i);
         if (f == upload || bound.count(f->name()) || f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) continue;
-        props[f->name()] = with_note(field_schema(f), f);
+        props[f->name()] = described(field_schema(f), f);
       }
       json form = {{"type", "object"}, {"properties", props}};
       add_required(in, form, bound);

@@ -80,6 +80,10 @@ std::optional<TemplateRow> update_template(db::Tx& tx, const TemplateRow& t) {
 }
 
 int64_t recent_messages_to(db::Tx& tx, std::string_view recipient_key, std::string_view template_key, int minutes) {
+  // Deliveries run concurrently: the count and the insert that follows it are serialised
+  // per address and template until this transaction ends, so two cannot both pass a limit.
+  static constexpr const char* kLock = "SELECT pg_advisory_xact_lock(hashtextextended(encode($1::bytea, 'hex') || $2, 0))";
+  tx.exec(kLock, db::Bytes{recipient_key}, template_key);
   static constexpr const char* kRecentTo =
       "SELECT count(*) FROM messages WHERE recipient_key = $1::bytea AND template = $2 "
       "AND created_at > now() - make_interval(mins => $3::int)";

@@ -68,7 +68,8 @@ std::optional<TemplateRow> update_template(db::Tx& tx, const TemplateRow& t);
 void insert_message(db::Tx& tx, const MessageRow& m);
 /// The same for many messages in one statement (a mail.batch event).
 /// Messages with `template_key` to the address of `recipient_key` queued in the last
-/// `minutes` (any status).
+/// `minutes` (any status). Locks that address and template until `tx` ends, so concurrent
+/// deliveries count one after another.
 int64_t recent_messages_to(db::Tx& tx, std::string_view recipient_key, std::string_view template_key, int minutes);
 void insert_messages(db::Tx& tx, const std::vector<MessageRow>& messages);
 /// Takes up to `limit` due messages, marks them `sending` under a lease and counts the attempt.

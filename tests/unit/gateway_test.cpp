@@ -145,6 +145,28 @@ TEST_CASE("the OpenAPI document lists every annotated route", "[unit]") {
   CHECK(doc["paths"]["/api/v1/admin/accounts/{id}/suspend"]["post"]["parameters"][0]["in"] == "path");
 }
 
+TEST_CASE("the OpenAPI document describes fields and messages with their .proto comments and rules", "[unit]") {
+  auto doc = nlohmann::json::parse(openapi_document(RouteTable::build(served_files())));
+  const auto& organization = doc["components"]["schemas"]["civic.directory.Organization"];
+  // A trailing comment, then the declared rule where `required` cannot say it.
+  CHECK(organization["properties"]["kind"]["description"] == "group (県民活動団体), npo (NPO法人) or company (企業)");
+  CHECK(organization["properties"]["kind"]["enum"] == nlohmann::json::array({"group", "npo", "company"}));
+  CHECK(organization["properties"]["purpose"]["description"] ==
+        "活動目的; groups and NPOs Required when site=aikasanet; kind!=company.");
+  CHECK(organization["properties"]["purpose"]["x-required-when"] == "site=aikasanet; kind!=company");
+  CHECK(organization["properties"]["registrant_name"]["x-required-in-requests"] == true);
+  CHECK_FALSE(organization.contains("description"));  // no comment above it
+  // A comment above a message; a correction's partial record requires nothing.
+  CHECK(doc["components"]["schemas"]["civic.directory.SubmitCorrectionRequest"]["properties"]["changes"]["allOf"][0]["$ref"] ==
+        "#/components/schemas/civic.directory.Organization.Changes");
+  CHECK_FALSE(doc["components"]["schemas"]["civic.directory.Organization.Changes"].contains("required"));
+  const auto& summary = doc["components"]["schemas"]["civic.portal.SearchHit"];
+  CHECK_FALSE(summary.value("description", "").empty());
+  // The rule on a query parameter.
+  for (const auto& p : doc["paths"]["/api/v1/search"]["get"]["parameters"])
+    if (p["name"] == "q") CHECK(p["required"] == true);
+}
+
 TEST_CASE("the OpenAPI document says who may call each route and how, and what can go wrong", "[unit]") {
   auto doc = nlohmann::json::parse(openapi_document(RouteTable::build(served_files())));
   const auto& paths = doc["paths"];
