@@ -457,12 +457,17 @@ using google::protobuf::Reflection;
 
 // A JSON string. Services send valid UTF-8 (protobuf checks string fields when it
 // parses them), so only quotes, backslashes and control characters need escaping;
-// < > & are escaped too, so no response can be read as markup.
+// < > & are escaped too, so no response can be read as markup. The bytes between two
+// escapes are appended as one run (every response's text goes through here).
 void write_string(std::string& out, std::string_view s) {
   static const char* hex = "0123456789abcdef";
   out += '"';
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
+  size_t run = 0;  // the first byte not yet written
+  for (size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -470,15 +475,12 @@ void write_string(std::string& out, std::string_view s) {
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
       default:
-        if (c < 0x20 || c == '<' || c == '>' || c == '&') {
-          out += "\\u00";
-          out += hex[c >> 4];
-          out += hex[c & 15];
-        } else {
-          out += ch;
-        }
+        out += "\\u00";
+        out += hex[c >> 4];
+        out += hex[c & 15];
     }
   }
+  out.append(s.data() + run, s.size() - run);
   out += '"';
 }
 

@@ -20,6 +20,7 @@
 #include <cstring>
 #include <functional>
 #include <iterator>
+#include <memory>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
@@ -183,6 +184,35 @@ class LiveIndex {
     return page;
   }
 
+  /// search() for a caller whose plain list (no keywords) depends on nothing but
+  /// `memo_key` (its filters, and the day when they compare dates): the list's documents
+  /// are kept until the index changes, so each page of it costs a slice instead of a walk
+  /// over every row. At most kMemoKeys lists are kept (all are dropped when full).
+  template <typename Keep>
+  Page search(const text::Query& q, Keep&& keep, int limit, int offset, const std::string& memo_key) const {
+    if (!q.empty()) return search(q, std::forward<Keep>(keep), limit, offset);
+    std::shared_lock read(mutex_);
+    std::shared_ptr<const std::vector<text::Index::Doc>> docs;
+    {
+      std::lock_guard memo(memo_mutex_);
+      if (auto it = memo_.find(memo_key); it != memo_.end() && it->second.generation == generation_) docs = it->second.docs;
+    }
+    if (!docs) {
+      auto kept = std::make_shared<std::vector<text::Index::Doc>>();
+      for (auto doc : order_)
+        if (keep(hot_[doc], cold_[doc])) kept->push_back(doc);
+      docs = kept;
+      std::lock_guard memo(memo_mutex_);
+      if (memo_.size() >= kMemoKeys) memo_.clear();
+      memo_[memo_key] = {generation_, docs};
+    }
+    Page page;
+    page.total = int64_t(docs->size());
+    size_t from = std::min(docs->size(), size_t(offset)), to = std::min(docs->size(), size_t(offset) + size_t(limit));
+    for (size_t i = from; i < to; ++i) page.ids.push_back(uuid_text(ids_[(*docs)[i]]));
+    return page;
+  }
+
   size_t size() const {
     std::shared_lock read(mutex_);
     return text_.size();
@@ -233,6 +263,7 @@ class LiveIndex {
 
   // Sorting ~100,000 entries takes milliseconds; it happens only when something changed.
   void reorder() {
+    ++generation_;  // every kept list is stale
     order_.clear();
     for (const auto& [id, doc] : by_id_) order_.push_back(doc);
     std::sort(order_.begin(), order_.end(), [&](text::Index::Doc a, text::Index::Doc b) {
@@ -255,6 +286,16 @@ class LiveIndex {
   std::unordered_map<Uuid, text::Index::Doc, UuidHash> by_id_;
   std::vector<text::Index::Doc> order_;  // live rows in order
   std::vector<uint32_t> rank_;           // by doc: its position in order_
+  uint64_t generation_ = 0;              // counts reorder()s
+
+  // Plain lists by memo key, each with the generation it was made in.
+  struct Memo {
+    uint64_t generation;
+    std::shared_ptr<const std::vector<text::Index::Doc>> docs;
+  };
+  static constexpr size_t kMemoKeys = 16;
+  mutable std::mutex memo_mutex_;
+  mutable std::unordered_map<std::string, Memo> memo_;
 
   std::mutex refresh_mutex_;  // one refresh at a time
   int64_t asked_at_us_ = 0;

@@ -253,7 +253,7 @@ search::Page public_articles(const ArticleIndex& index, const ArticleFilters& f,
       [&](const ArticleHot& h, const ArticleCold&) {
         return h.kind == kind && (site == search::kAny || h.site == site || h.site == both);
       },
-      limit, offset);
+      limit, offset, std::to_string(kind) + "|" + std::to_string(site));
 }
 
 Status ContentServiceImpl::list_public(grpc::ServerContext* ctx, const ListArticlesRequest* req,

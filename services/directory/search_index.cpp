@@ -45,7 +45,9 @@ SearchPage SearchIndex::search(const Filters& f, int limit, int offset) const {
                           (f.feature.empty() || has(c.features, f.feature)) &&
                           (f.class_code.empty() || c.class_code == f.class_code));
       },
-      limit, offset);
+      limit, offset,
+      std::to_string(want.site) + "|" + std::to_string(want.kind) + "|" + std::to_string(want.status) + "|" + f.area + "|" +
+          f.field + "|" + f.municipality + "|" + f.feature + "|" + f.class_code);
 }
 
 } // namespace civic::directory

@@ -94,7 +94,7 @@ search::Page public_grants(const GrantIndex& index, const GrantFilters& f, int32
                (f.area.empty() || c.target_area == f.area) &&
                (f.field.empty() || std::find(c.fields.begin(), c.fields.end(), f.field) != c.fields.end());
       },
-      limit, offset);
+      limit, offset, std::to_string(f.open) + "|" + f.area + "|" + f.field + "|" + std::to_string(today));
 }
 
 GrantRow row_of(const Grant& g) {

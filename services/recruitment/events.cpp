@@ -145,7 +145,8 @@ search::Page coming_events(const store::EventIndex& index, const store::EventFil
                (f.municipality.empty() || c.municipality == f.municipality) &&
                (f.field.empty() || std::find(c.fields.begin(), c.fields.end(), f.field) != c.fields.end());
       },
-      limit, offset);
+      limit, offset,
+      std::to_string(wanted) + "|" + std::to_string(from) + "|" + std::to_string(to) + "|" + f.municipality + "|" + f.field);
 }
 
 Status RecruitmentServiceImpl::ListEvents(grpc::ServerContext* ctx, const ListEventsRequest* req,

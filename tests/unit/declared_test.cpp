@@ -4,10 +4,12 @@
 
 #include <map>
 #include <set>
+#include <sstream>
 
 #include "civic/auth.pb.h"
 #include "civic/directory.pb.h"
 #include "civic/grants.pb.h"
+#include "civic/http_options.pb.h"
 #include "rpc/declared.h"
 
 using namespace civic;
@@ -98,4 +100,52 @@ TEST_CASE("a field checked by its declared rule and by its text rule is named on
   int named = 0;
   for (const auto& v : e.list()) named += v.field == "name";
   CHECK(named == 1);
+}
+
+namespace {
+// Every message of `file`, nested ones included.
+void messages_of(const google::protobuf::Descriptor* d, std::vector<const google::protobuf::Descriptor*>& out) {
+  out.push_back(d);
+  for (int i = 0; i < d->nested_type_count(); ++i) messages_of(d->nested_type(i), out);
+}
+} // namespace
+
+TEST_CASE("every declared rule names fields that exist, of a type it can check", "[unit]") {
+  using google::protobuf::FieldDescriptor;
+  const auto* pool = directory::Organization::descriptor()->file()->pool();
+  int rules = 0;
+  for (const char* name : {"civic/auth.proto", "civic/channels.proto", "civic/content.proto", "civic/directory.proto",
+                           "civic/grants.proto", "civic/matching.proto", "civic/notification.proto",
+                           "civic/portal.proto", "civic/recruitment.proto"}) {
+    const auto* file = pool->FindFileByName(name);
+    REQUIRE(file);
+    std::vector<const google::protobuf::Descriptor*> all;
+    for (int i = 0; i < file->message_type_count(); ++i) messages_of(file->message_type(i), all);
+    for (const auto* d : all)
+      for (int i = 0; i < d->field_count(); ++i) {
+        const FieldDescriptor* f = d->field(i);
+        if (!f->options().HasExtension(civic::rule)) continue;
+        ++rules;
+        const FieldRule& rule = f->options().GetExtension(civic::rule);
+        INFO(f->full_name());
+        if (rule.one_of_size() > 0) CHECK(f->cpp_type() == FieldDescriptor::CPPTYPE_STRING);
+        if (rule.partial()) CHECK(f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE);
+        // Each term of required_when: an existing string or bool field of the same message.
+        std::string when = rule.required_when();
+        for (char& ch : when)
+          if (ch == ';') ch = ' ';
+        std::istringstream terms(when);
+        for (std::string term; terms >> term;) {
+          auto eq = term.find('=');
+          REQUIRE(eq != std::string::npos);
+          std::string field = term.substr(0, term[eq - 1] == '!' ? eq - 1 : eq);
+          const FieldDescriptor* other = d->FindFieldByName(field);
+          INFO(term);
+          REQUIRE(other);
+          CHECK_FALSE(other->is_repeated());
+          CHECK((other->cpp_type() == FieldDescriptor::CPPTYPE_STRING || other->cpp_type() == FieldDescriptor::CPPTYPE_BOOL));
+        }
+      }
+  }
+  CHECK(rules >= 190);  // 196 when written
 }
