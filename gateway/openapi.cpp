@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <algorithm>
 #include <map>
+#include <regex>
 #include <set>
 
 #include "civic/http_options.pb.h"
@@ -76,9 +77,13 @@ std::string rule_note(const FieldDescriptor* f) {
   return "";
 }
 
-// `f`'s comment in its .proto, then (unless `partial`) its rule note.
+// `f`'s comment in its .proto, the route of the taxonomy whose codes it holds when the
+// comment names one ("taxonomy target_areas"), then (unless `partial`) its rule note.
 std::string description_of(const FieldDescriptor* f, bool partial = false) {
+  static const std::regex kTaxonomy("taxonomy ([a-z_]+)");
   std::string text = proto_docs::comment(f), note = partial ? "" : rule_note(f);
+  if (std::smatch m; std::regex_search(text, m, kTaxonomy))
+    text += " Codes: GET /api/v1/taxonomies/" + m[1].str() + ".";
   return text.empty() ? note : note.empty() ? text : text + " " + note;
 }
 

@@ -155,6 +155,9 @@ TEST_CASE("the OpenAPI document describes fields and messages with their .proto 
         "活動目的; groups and NPOs Required when site=aikasanet; kind!=company.");
   CHECK(organization["properties"]["purpose"]["x-required-when"] == "site=aikasanet; kind!=company");
   CHECK(organization["properties"]["registrant_name"]["x-required-in-requests"] == true);
+  // A taxonomy code names the route of its codes.
+  CHECK(organization["properties"]["target_area"]["description"].get<std::string>().find(
+            "Codes: GET /api/v1/taxonomies/target_areas.") != std::string::npos);
   CHECK_FALSE(organization.contains("description"));  // no comment above it
   // A comment above a message; a correction's partial record requires nothing.
   CHECK(doc["components"]["schemas"]["civic.directory.SubmitCorrectionRequest"]["properties"]["changes"]["allOf"][0]["$ref"] ==
