@@ -53,7 +53,6 @@ std::string format_of(const FieldDescriptor* f) {
 }
 
 const FieldRule& rule_of(const FieldDescriptor* f) { return f->options().GetExtension(civic::rule); }
-bool is_private(const FieldDescriptor* f) { return f->options().GetExtension(civic::private_field); }
 
 // A scalar field's schema with its format and its declared closed set.
 json field_schema(const FieldDescriptor* f) {

@@ -321,6 +321,8 @@ std::optional<Violation> json_shape_problem(std::string_view body) {
 
 bool is_file(const google::protobuf::Descriptor* d) { return d == civic::common::HttpBody::descriptor(); }
 
+bool is_private(const google::protobuf::FieldDescriptor* f) { return f->options().GetExtension(civic::private_field); }
+
 std::vector<std::pair<std::string, std::string>> split_query(std::string_view raw) {
   std::vector<std::pair<std::string, std::string>> out;
   size_t i = 0;
@@ -526,8 +528,6 @@ std::string map_key(const Message& entry) {
     default: return std::to_string(r->GetUInt64(entry, key));
   }
 }
-
-bool is_private(const FieldDescriptor* f) { return f->options().GetExtension(civic::private_field); }
 
 // proto3 JSON with proto field names and every field present (scalars at their
 // defaults, repeated fields as [], maps as {}), except: unset singular messages, the

@@ -35,6 +35,8 @@ std::vector<validation::Violation> build_upload_request(const Route& route,
 
 /// True for civic.common.HttpBody: a file, sent as a multipart part or as raw bytes, not JSON.
 bool is_file(const google::protobuf::Descriptor* d);
+/// True for a field marked (civic.private_field): never shown to the public.
+bool is_private(const google::protobuf::FieldDescriptor* f);
 
 /// The response as JSON with proto field names and every field present; the field
 /// named `strip` (a session token) is moved into `stripped` and left out.

@@ -158,59 +158,24 @@ class LiveIndex {
 
   /// The rows matching the keyword query `q` (every term, one form of each term with
   /// variants) for which `keep(hot, cold)` holds: one page in order, and their exact
-  /// number.
+  /// number. Without keywords (the plain list) `keep` must depend on nothing but
+  /// `memo_key` (the filters, and the day where they compare dates): the list's rows are
+  /// kept until the index changes, so each page of it costs a slice instead of a walk over
+  /// every row. At most kMemoKeys plain lists are kept (all are dropped when full).
   template <typename Keep>
-  Page search(const text::Query& q, Keep&& keep, int limit, int offset) const {
-    size_t from = size_t(offset), to = size_t(offset) + size_t(limit);
-    Page page;
+  Page search(const text::Query& q, Keep&& keep, int limit, int offset, const std::string& memo_key) const {
     std::shared_lock read(mutex_);
-    if (q.empty()) {  // the plain list: walk the order once
-      for (auto doc : order_) {
-        if (!keep(hot_[doc], cold_[doc])) continue;
-        size_t at = size_t(page.total++);
-        if (at >= from && at < to) page.ids.push_back(uuid_text(ids_[doc]));
-      }
-      return page;
+    if (q.empty()) {
+      auto docs = plain_list(keep, memo_key);
+      return page_of(*docs, limit, offset);
     }
     std::vector<text::Index::Doc> hits;
     for (auto doc : text_.match(q.terms, q.any_of))
       if (keep(hot_[doc], cold_[doc])) hits.push_back(doc);
-    page.total = int64_t(hits.size());
-    from = std::min(hits.size(), from);
-    to = std::min(hits.size(), to);
+    size_t to = std::min(hits.size(), size_t(offset) + size_t(limit));
     std::partial_sort(hits.begin(), hits.begin() + long(to), hits.end(),
                       [&](text::Index::Doc a, text::Index::Doc b) { return rank_[a] < rank_[b]; });
-    for (size_t i = from; i < to; ++i) page.ids.push_back(uuid_text(ids_[hits[i]]));
-    return page;
-  }
-
-  /// search() for a caller whose plain list (no keywords) depends on nothing but
-  /// `memo_key` (its filters, and the day when they compare dates): the list's documents
-  /// are kept until the index changes, so each page of it costs a slice instead of a walk
-  /// over every row. At most kMemoKeys lists are kept (all are dropped when full).
-  template <typename Keep>
-  Page search(const text::Query& q, Keep&& keep, int limit, int offset, const std::string& memo_key) const {
-    if (!q.empty()) return search(q, std::forward<Keep>(keep), limit, offset);
-    std::shared_lock read(mutex_);
-    std::shared_ptr<const std::vector<text::Index::Doc>> docs;
-    {
-      std::lock_guard memo(memo_mutex_);
-      if (auto it = memo_.find(memo_key); it != memo_.end() && it->second.generation == generation_) docs = it->second.docs;
-    }
-    if (!docs) {
-      auto kept = std::make_shared<std::vector<text::Index::Doc>>();
-      for (auto doc : order_)
-        if (keep(hot_[doc], cold_[doc])) kept->push_back(doc);
-      docs = kept;
-      std::lock_guard memo(memo_mutex_);
-      if (memo_.size() >= kMemoKeys) memo_.clear();
-      memo_[memo_key] = {generation_, docs};
-    }
-    Page page;
-    page.total = int64_t(docs->size());
-    size_t from = std::min(docs->size(), size_t(offset)), to = std::min(docs->size(), size_t(offset) + size_t(limit));
-    for (size_t i = from; i < to; ++i) page.ids.push_back(uuid_text(ids_[(*docs)[i]]));
-    return page;
+    return page_of(hits, limit, offset);
   }
 
   size_t size() const {
@@ -223,6 +188,31 @@ class LiveIndex {
     int64_t order = 0;
     int version = 0;
   };
+
+  // The plain list of `memo_key` (kept, or walked now and kept); the read lock is held.
+  template <typename Keep>
+  std::shared_ptr<const std::vector<text::Index::Doc>> plain_list(Keep& keep, const std::string& memo_key) const {
+    {
+      std::lock_guard memo(memo_mutex_);
+      if (auto it = memo_.find(memo_key); it != memo_.end() && it->second.generation == generation_) return it->second.docs;
+    }
+    auto docs = std::make_shared<std::vector<text::Index::Doc>>();
+    for (auto doc : order_)
+      if (keep(hot_[doc], cold_[doc])) docs->push_back(doc);
+    std::lock_guard memo(memo_mutex_);
+    if (memo_.size() >= kMemoKeys) memo_.clear();
+    memo_[memo_key] = {generation_, docs};
+    return docs;
+  }
+
+  // The page of `docs` (in order) from `offset`, and their number.
+  Page page_of(const std::vector<text::Index::Doc>& docs, int limit, int offset) const {
+    Page page;
+    page.total = int64_t(docs.size());
+    size_t from = std::min(docs.size(), size_t(offset)), to = std::min(docs.size(), size_t(offset) + size_t(limit));
+    for (size_t i = from; i < to; ++i) page.ids.push_back(uuid_text(ids_[docs[i]]));
+    return page;
+  }
 
   void apply(std::vector<Row<Hot, Cold>>& rows) {
     std::unique_lock write(mutex_);

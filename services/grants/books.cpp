@@ -98,7 +98,8 @@ Status GrantsServiceImpl::list_books(grpc::ServerContext* ctx, bool staff_only, 
                    (detail.author.empty() || c.author.find(detail.author) != std::string::npos) &&
                    (detail.publisher.empty() || c.publisher.find(detail.publisher) != std::string::npos);
           },
-          page.limit, page.offset);
+          page.limit, page.offset,
+          std::to_string(detail.year) + "\x1f" + detail.author + "\x1f" + detail.publisher);  // no control characters in them
       for (const auto& row : pool_.read([&](db::Tx& tx) { return store::find_published_books(tx, found.ids); }))
         to_proto(row, false, resp->add_items());
       resp->set_total_size(int32_t(found.total));

@@ -189,7 +189,7 @@ TEST_CASE("the public library catalogue comes from memory: published books only,
   BookIndex index(d.pool, store::changed_books);
   index.refresh();
   auto found = [&](const std::string& q) {
-    return index.search(text::query(q), [](const BookHot&, const BookCold&) { return true; }, 20, 0);
+    return index.search(text::query(q), [](const BookHot&, const BookCold&) { return true; }, 20, 0, "all");
   };
   CHECK(found("萩").ids == std::vector<std::string>{a});
   CHECK(found("ﾎﾞﾗﾝﾃｨｱ").ids == std::vector<std::string>{c});
