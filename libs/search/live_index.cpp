@@ -1,10 +1,12 @@
 #include "search/live_index.h"
+#include "search/rendered.h"
 
 #include <malloc.h>
 
 #include <charconv>
 #include <stdexcept>
 
+#include "core/config.h"
 #include "core/crypto.h"
 #include "core/log.h"
 #include "core/validation.h"
@@ -29,6 +31,8 @@ std::string uuid_text(const Uuid& u) {
 }
 
 void release_free_memory() { malloc_trim(0); }
+
+size_t rendered_capacity() { return size_t(config::integer("RENDERED_RECORDS", 1024, 0, 1000000)); }
 
 void Poller::start(std::chrono::milliseconds interval, std::function<void()> work, std::string name) {
   thread_ = std::thread([this, interval, work = std::move(work), failed = name + "_failed"] {

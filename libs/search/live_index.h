@@ -22,6 +22,7 @@
 #include <iterator>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -33,6 +34,7 @@
 
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/validation.h"
 #include "db/db.h"
 #include "text/index.h"
 #include "text/text.h"
@@ -54,7 +56,7 @@ template <typename Hot, typename Cold>
 struct Row {
   std::string id;
   bool listed = false;  // false: no longer shown, dropped from the index
-  int version = 0;      // a row already indexed at the same version is skipped
+  int64_t stamp = 0;    // kStamp: a row already indexed at the same stamp is skipped
   int64_t order = 0;    // larger first (e.g. publication time in µs)
   std::string text;     // normalised (text::search_text)
   Hot hot{};
@@ -69,8 +71,15 @@ struct Changes {
 
 struct Page {
   std::vector<std::string> ids;  // one page, in order
+  std::vector<int64_t> stamps;   // each row's stamp when the index last read it
   int64_t total = 0;
 };
+
+/// A row's stamp, selected by every index's load: its `updated_at` in µs. Every write of
+/// a listed row sets `updated_at = now()`, and so does a write of what its record shows
+/// from other tables (an article's images, an organisation's attachments, an event's
+/// flyers), so the stamp moves whenever the public record would change (see Rendered).
+inline constexpr const char* kStamp = "(extract(epoch FROM updated_at) * 1000000)::bigint";
 
 /// A row's id (a UUID, as every listed table's key is) as its 16 bytes: the index keeps
 /// it twice per row, and as text each copy took a heap block besides (PERF-5). Byte
@@ -183,10 +192,19 @@ class LiveIndex {
     return text_.size();
   }
 
+  /// The stamp of `id` if it is listed.
+  std::optional<int64_t> stamp_of(const std::string& id) const {
+    if (!validation::is_uuid(id)) return std::nullopt;
+    std::shared_lock read(mutex_);
+    auto found = by_id_.find(uuid_bytes(id));
+    if (found == by_id_.end()) return std::nullopt;
+    return meta_[found->second].stamp;
+  }
+
  private:
   struct Meta {
     int64_t order = 0;
-    int version = 0;
+    int64_t stamp = 0;
   };
 
   // The plain list of `memo_key` (kept, or walked now and kept); the read lock is held.
@@ -210,7 +228,10 @@ class LiveIndex {
     Page page;
     page.total = int64_t(docs.size());
     size_t from = std::min(docs.size(), size_t(offset)), to = std::min(docs.size(), size_t(offset) + size_t(limit));
-    for (size_t i = from; i < to; ++i) page.ids.push_back(uuid_text(ids_[docs[i]]));
+    for (size_t i = from; i < to; ++i) {
+      page.ids.push_back(uuid_text(ids_[docs[i]]));
+      page.stamps.push_back(meta_[docs[i]].stamp);
+    }
     return page;
   }
 
@@ -219,7 +240,7 @@ class LiveIndex {
     for (auto& row : rows) {
       const Uuid id = uuid_bytes(row.id);
       auto found = by_id_.find(id);
-      if (found != by_id_.end() && meta_[found->second].version == row.version && row.listed) continue;  // seen
+      if (found != by_id_.end() && meta_[found->second].stamp == row.stamp && row.listed) continue;  // seen
       if (found != by_id_.end()) {
         text::Index::Doc doc = found->second;
         text_.remove(doc);
@@ -242,7 +263,7 @@ class LiveIndex {
         free_.pop_back();
       }
       ids_[doc] = id;
-      meta_[doc] = Meta{row.order, row.version};
+      meta_[doc] = Meta{row.order, row.stamp};
       hot_[doc] = std::move(row.hot);
       cold_[doc] = std::move(row.cold);
       text_.put(doc, std::move(row.text));
@@ -291,6 +312,14 @@ class LiveIndex {
   int64_t asked_at_us_ = 0;
   Poller poller_;
 };
+
+/// `status`, after catching `index` up when it is ok: a write this replica just committed
+/// (a row, or what its public record shows) is then listed and shown at once.
+template <typename Index, typename Status>
+Status caught_up(Index& index, Status status) {
+  if (status.ok()) index.catch_up();
+  return status;
+}
 
 /// `rows` read by id in any order, put in the order of `ids` (a Page's); an id whose row
 /// is gone (unpublished since the index looked) is left out.

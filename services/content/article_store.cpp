@@ -80,11 +80,12 @@ ArticlePage list_articles(db::Tx& tx, std::string_view state, const ArticleFilte
 
 search::Changes<ArticleHot, ArticleCold> changed_articles(db::Tx& tx, int64_t since_us) {
   return search::changed_rows<ArticleHot, ArticleCold>(
-      tx, "id, state = 'published', version, coalesce((extract(epoch FROM published_at) * 1000000)::bigint, 0), "
-          "search_text, site, kind",
+      tx,
+      std::string("id, state = 'published', ") + search::kStamp +
+          ", coalesce((extract(epoch FROM published_at) * 1000000)::bigint, 0), search_text, site, kind",
       "articles", since_us, [](const db::Row& row) {
         return search::Row<ArticleHot, ArticleCold>{
-            row.text(0), row.boolean(1), int(row.int64(2)), row.int64(3), row.text(4),
+            row.text(0), row.boolean(1), row.int64(2), row.int64(3), row.text(4),
             ArticleHot{search::code(kArticleSites, row.text(5)), search::code(kArticleKinds, row.text(6))}, {}};
       });
 }
@@ -101,9 +102,18 @@ void set_article_state(db::Tx& tx, std::string_view id, std::string_view state) 
           id, state);
 }
 
+namespace {
+// The article's public record lists its images and files: its stamp moves (search::kStamp).
+void touch(db::Tx& tx, std::string_view article_id) {
+  tx.exec("UPDATE articles SET updated_at = now() WHERE id = $1::uuid", article_id);
+}
+} // namespace
+
 bool delete_image(db::Tx& tx, std::string_view article_id, std::string_view id) {
-  return tx.exec("DELETE FROM article_images WHERE article_id = $1::uuid AND id = $2::uuid", article_id, id).affected() ==
-         1;
+  if (tx.exec("DELETE FROM article_images WHERE article_id = $1::uuid AND id = $2::uuid", article_id, id).affected() != 1)
+    return false;
+  touch(tx, article_id);
+  return true;
 }
 
 void insert_image(db::Tx& tx, const ImageRow& i, std::string_view uploaded_by) {
@@ -111,6 +121,7 @@ void insert_image(db::Tx& tx, const ImageRow& i, std::string_view uploaded_by) {
   tx.exec("INSERT INTO article_images (id, article_id, alt, content_type, data, uploaded_by) "
           "VALUES ($1::uuid, $2::uuid, $3, $4, $5::bytea, $6::uuid)",
           i.id, i.article_id, i.alt, i.content_type, db::Bytes{i.data}, by);
+  touch(tx, i.article_id);
 }
 
 std::vector<ImageRow> images(db::Tx& tx, const std::vector<std::string>& article_ids) {
@@ -138,11 +149,14 @@ void insert_file(db::Tx& tx, const FileRow& f, std::string_view uploaded_by) {
   tx.exec("INSERT INTO article_files (id, article_id, title, filename, content_type, data, uploaded_by) "
           "VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6::bytea, $7::uuid)",
           f.id, f.article_id, f.title, f.filename, f.content_type, db::Bytes{f.data}, by);
+  touch(tx, f.article_id);
 }
 
 bool delete_file(db::Tx& tx, std::string_view article_id, std::string_view id) {
-  return tx.exec("DELETE FROM article_files WHERE article_id = $1::uuid AND id = $2::uuid", article_id, id)
-             .affected() == 1;
+  if (tx.exec("DELETE FROM article_files WHERE article_id = $1::uuid AND id = $2::uuid", article_id, id).affected() != 1)
+    return false;
+  touch(tx, article_id);
+  return true;
 }
 
 std::vector<FileRow> files(db::Tx& tx, const std::vector<std::string>& article_ids) {

@@ -150,13 +150,14 @@ void to_proto(db::Tx& tx, const ArticleRow& row, bool full, Article* out) {
   to_proto(row, store::images(tx, {row.id}), store::files(tx, {row.id}), full, out);
 }
 
-// A page of articles with the images of all of them read at once.
-void to_proto(db::Tx& tx, const std::vector<ArticleRow>& rows, bool full, ListArticlesResponse* resp) {
+// Articles with the images and files of all of them read at once.
+void to_proto(db::Tx& tx, const std::vector<ArticleRow>& rows, bool full,
+              google::protobuf::RepeatedPtrField<Article>* out) {
   std::vector<std::string> ids;
   for (const auto& row : rows) ids.push_back(row.id);
   auto images = store::images(tx, ids);
   auto files = store::files(tx, ids);
-  for (const auto& row : rows) to_proto(row, images, files, full, resp->add_items());
+  for (const auto& row : rows) to_proto(row, images, files, full, out->Add());
 }
 
 ArticleFilters filters_of(Errors& e, const std::string& q, const text::Variants& variants) {
@@ -270,11 +271,13 @@ Status ContentServiceImpl::list_public(grpc::ServerContext* ctx, const ListArtic
     search::Page found = public_articles(articles_, f, page.limit, page.offset);
     resp->set_total_size(int32_t(found.total));
     resp->set_next_page_token(paging::next_token(page, found.ids.size(), found.total));
-    if (found.ids.empty()) return Status::OK;
-    return pool_.read([&](db::Tx& tx) {
-      to_proto(tx, store::find_published_articles(tx, found.ids), false, resp);
-      return Status::OK;
+    auto items = rendered_.page(found, [&](const std::vector<std::string>& ids) {
+      google::protobuf::RepeatedPtrField<Article> out;
+      pool_.read([&](db::Tx& tx) { to_proto(tx, store::find_published_articles(tx, ids), false, &out); });
+      return out;
     });
+    for (const auto& a : items) *resp->add_items() = *a;
+    return Status::OK;
   });
 }
 
@@ -295,11 +298,13 @@ Status ContentServiceImpl::GetArticle(grpc::ServerContext* ctx, const GetArticle
   return rpc::guarded(ctx, config_.hmac_key, "GetArticle", [&](const Principal& p) {
     if (!validation::is_uuid(req->id())) return not_found();
     bool staff = rpc::is_staff(p);
-    return pool_.read([&](db::Tx& tx) {
-      auto row = store::find_article(tx, req->id());
-      if (!row || (row->state != "published" && !staff)) return not_found();
-      to_proto(tx, *row, staff, resp);
-      return Status::OK;
+    return rendered_.detail(req->id(), staff ? std::nullopt : articles_.stamp_of(req->id()), resp, [&](Article* out) {
+      return pool_.read([&](db::Tx& tx) {
+        auto row = store::find_article(tx, req->id());
+        if (!row || (row->state != "published" && !staff)) return not_found();
+        to_proto(tx, *row, staff, out);
+        return Status::OK;
+      });
     });
   });
 }
@@ -332,7 +337,7 @@ Status ContentServiceImpl::AdminListArticles(grpc::ServerContext* ctx, const Adm
     f.kind = req->kind();
     return pool_.read([&](db::Tx& tx) {
       auto found = store::list_articles(tx, req->state(), f, page.limit, page.offset);
-      to_proto(tx, found.items, true, resp);
+      to_proto(tx, found.items, true, resp->mutable_items());
       resp->set_total_size(int32_t(found.total));
       resp->set_next_page_token(paging::next_token(page, found.items.size(), found.total));
       return Status::OK;
@@ -358,7 +363,7 @@ Status ContentServiceImpl::UploadArticleFile(grpc::ServerContext* ctx, const Upl
     if (Status s = rpc::scan_upload(config_.scanner, pool_, p, "file", data, "article", req->id()); !s.ok()) return s;
     FileRow f{crypto::uuid_v4(), req->id(), req->title(), files::display_name(req->file().filename()), kind->mime,
               data, int64_t(data.size())};
-    return pool_.transaction([&](db::Tx& tx) {
+    return search::caught_up(articles_, pool_.transaction([&](db::Tx& tx) {
       auto article = store::find_article(tx, req->id(), true);
       if (!article) return not_found();
       if (article->kind != "form")
@@ -368,7 +373,7 @@ Status ContentServiceImpl::UploadArticleFile(grpc::ServerContext* ctx, const Upl
       to_proto(f, resp);
       rpc::audit(tx, p, "attach_file", "article", article->id, {{"file_id", f.id}, {"bytes", f.size}});
       return Status::OK;
-    });
+    }));
   });
 }
 
@@ -392,22 +397,22 @@ Status ContentServiceImpl::GetArticleFile(grpc::ServerContext* ctx, const FileRe
 Status ContentServiceImpl::DeleteArticleFile(grpc::ServerContext* ctx, const FileRequest* req, civic::common::Empty*) {
   return admin_.staff(ctx, "DeleteArticleFile", true, [&](const Principal& p) {
     if (!validation::is_uuid(req->id()) || !validation::is_uuid(req->file_id())) return not_found();
-    return pool_.transaction([&](db::Tx& tx) {
+    return search::caught_up(articles_, pool_.transaction([&](db::Tx& tx) {
       if (!store::delete_file(tx, req->id(), req->file_id())) return not_found();
       rpc::audit(tx, p, "delete_file", "article", req->id(), {{"file_id", req->file_id()}});
       return Status::OK;
-    });
+    }));
   });
 }
 
 Status ContentServiceImpl::DeleteArticleImage(grpc::ServerContext* ctx, const ImageRequest* req, civic::common::Empty*) {
   return admin_.staff(ctx, "DeleteArticleImage", true, [&](const Principal& p) {
     if (!validation::is_uuid(req->id()) || !validation::is_uuid(req->image_id())) return not_found();
-    return pool_.transaction([&](db::Tx& tx) {
+    return search::caught_up(articles_, pool_.transaction([&](db::Tx& tx) {
       if (!store::delete_image(tx, req->id(), req->image_id())) return not_found();
       rpc::audit(tx, p, "delete_image", "article", req->id(), {{"image_id", req->image_id()}});
       return Status::OK;
-    });
+    }));
   });
 }
 
@@ -496,14 +501,14 @@ Status ContentServiceImpl::UploadArticleImage(grpc::ServerContext* ctx, const Up
       return s;
     ImageRow image{crypto::uuid_v4(), req->id(), req->alt(), kind->mime, req->file().data(), 0};
     image.size = int64_t(image.data.size());
-    return pool_.transaction([&](db::Tx& tx) {
+    return search::caught_up(articles_, pool_.transaction([&](db::Tx& tx) {
       auto article = store::find_article(tx, req->id(), true);
       if (!article) return not_found();
       store::insert_image(tx, image, p.account_id());
       content::to_proto(image, resp);
       rpc::audit(tx, p, "attach_image", "article", article->id, {{"image_id", image.id}, {"bytes", image.size}});
       return Status::OK;
-    });
+    }));
   });
 }
 

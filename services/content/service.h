@@ -11,6 +11,7 @@
 #include "db/db.h"
 #include "rpc/collection.h"
 #include "rpc/virus_scan.h"
+#include "search/rendered.h"
 #include "text/text.h"
 
 namespace civic::content {
@@ -75,6 +76,7 @@ class ContentServiceImpl final : public ContentService::Service {
   db::Pool& pool_;
   ContentConfig config_;
   ArticleIndex& articles_;
+  search::Rendered<Article> rendered_{"articles"};  // public articles as last shown (ADR 0027)
   rpc::Collection<ArticleRow, Article> admin_;
   std::mutex variants_mutex_;
   std::shared_ptr<const text::Variants> variants_;

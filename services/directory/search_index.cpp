@@ -22,7 +22,7 @@ SearchIndex::SearchIndex(db::Pool& pool)
         out.asked_at_us = changes.asked_at_us;
         out.rows.reserve(changes.rows.size());
         for (auto& r : changes.rows)
-          out.rows.push_back({std::move(r.id), r.state == "published" && !r.orphaned, r.version, r.published_us,
+          out.rows.push_back({std::move(r.id), r.state == "published" && !r.orphaned, r.stamp, r.published_us,
                               std::move(r.search_text),
                               Hot{code(kSites, r.site), code(kKinds, r.kind), code(kStatuses, r.status)},
                               Cold{std::move(r.target_area), std::move(r.class_code), std::move(r.fields),

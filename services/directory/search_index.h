@@ -5,6 +5,7 @@
 #pragma once
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,8 @@ class SearchIndex {
   /// are the database's), newest publication first.
   SearchPage search(const Filters& f, int limit, int offset) const;
   size_t size() const { return index_.size(); }
+  /// The stamp of a listed organisation (search::Rendered).
+  std::optional<int64_t> stamp_of(const std::string& id) const { return index_.stamp_of(id); }
 
  private:
   struct Hot {  // what every hit is checked against, as small codes

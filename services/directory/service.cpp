@@ -284,14 +284,19 @@ Status DirectoryServiceImpl::GetOrganization(grpc::ServerContext* ctx, const Get
                                              Organization* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "GetOrganization", [&](const Principal& p) {
     if (!validation::is_uuid(req->id())) return not_found();
-    return pool_.read([&](db::Tx& tx) {
-      auto row = store::find(tx, req->id());
-      if (!row) return not_found();
-      bool full = rpc::is_staff(p) || (!row->owner_account_id.empty() && row->owner_account_id == p.account_id());
-      if (!row->is_public() && !full) return not_found();
-      to_proto(*row, full, resp);
-      for (const auto& a : store::attachments(tx, row->id)) to_proto(a, resp->add_attachments());
-      return Status::OK;
+    // Only a caller without an account is surely shown the public record (an owner sees more).
+    bool anonymous = p.account_id().empty() && !rpc::is_staff(p);
+    return rendered_.detail(req->id(), anonymous ? search_.stamp_of(req->id()) : std::nullopt, resp,
+                            [&](Organization* out) {
+      return pool_.read([&](db::Tx& tx) {
+        auto row = store::find(tx, req->id());
+        if (!row) return not_found();
+        bool full = rpc::is_staff(p) || (!row->owner_account_id.empty() && row->owner_account_id == p.account_id());
+        if (!row->is_public() && !full) return not_found();
+        to_proto(*row, full, out);
+        for (const auto& a : store::attachments(tx, row->id)) to_proto(a, out->add_attachments());
+        return Status::OK;
+      });
     });
   });
 }
@@ -318,8 +323,13 @@ Status DirectoryServiceImpl::ListOrganizations(grpc::ServerContext* ctx, const L
     f.class_code = req->class_code();
     f.status = req->status().empty() ? "active" : req->status() == "all" ? "" : req->status();
     SearchPage found = search_.search(f, page.limit, page.offset);
-    auto rows = pool_.read([&](db::Tx& tx) { return store::find_published(tx, found.ids); });
-    for (const auto& row : rows) to_proto(row, false, resp->add_items());
+    auto items = rendered_.page(found, [&](const std::vector<std::string>& ids) {
+      std::vector<Organization> out;
+      for (const auto& row : pool_.read([&](db::Tx& tx) { return store::find_published(tx, ids); }))
+        to_proto(row, false, &out.emplace_back());
+      return out;
+    });
+    for (const auto& o : items) *resp->add_items() = *o;
     resp->set_total_size(int32_t(found.total));
     resp->set_next_page_token(paging::next_token(page, found.ids.size(), found.total));
     return Status::OK;
@@ -743,7 +753,7 @@ Status DirectoryServiceImpl::DeleteAttachment(grpc::ServerContext* ctx, const At
   return rpc::guarded(ctx, config_.hmac_key, "DeleteAttachment", [&](const Principal& p) {
     if (Status s = rpc::require_login(p); !s.ok()) return s;
     if (!validation::is_uuid(req->id()) || !validation::is_uuid(req->attachment_id())) return not_found();
-    return pool_.transaction([&](db::Tx& tx) {
+    return search::caught_up(search_, pool_.transaction([&](db::Tx& tx) {
       auto row = store::find(tx, req->id(), true);
       bool owner = row && !row->owner_account_id.empty() && row->owner_account_id == p.account_id();
       // Another account's organisation is as good as absent.
@@ -753,7 +763,7 @@ Status DirectoryServiceImpl::DeleteAttachment(grpc::ServerContext* ctx, const At
                                        {"account_id", p.account_id()}});
       if (!owner) rpc::audit(tx, p, "delete_attachment", "organization", row->id, {{"attachment_id", req->attachment_id()}});
       return Status::OK;
-    });
+    }));
   });
 }
 
@@ -797,6 +807,7 @@ Status DirectoryServiceImpl::UploadAttachment(grpc::ServerContext* ctx, const Up
       store::insert_attachment(tx, a, p.account_id());
       if (!owner) rpc::audit(tx, p, "attach", "organization", row->id, {{"attachment_id", a.id}, {"bytes", a.size}});
     });
+    search_.catch_up();  // its public record lists the attachment
     log::info("attachment_uploaded", {{"id", a.id}, {"organization_id", row->id}, {"type", a.content_type},
                                       {"bytes", a.size}, {"account_id", p.account_id()}});
     to_proto(a, resp);

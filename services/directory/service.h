@@ -15,6 +15,7 @@
 #include "rpc/taxonomies.h"
 #include "rpc/terms.h"
 #include "rpc/virus_scan.h"
+#include "search/rendered.h"
 
 namespace civic::directory {
 
@@ -87,6 +88,7 @@ class DirectoryServiceImpl final : public DirectoryService::Service {
 
   db::Pool& pool_;
   SearchIndex& search_;
+  search::Rendered<Organization> rendered_{"organizations"};  // public records as last shown (ADR 0027)
   DirectoryConfig config_;
   crypto::Sealer sealer_;
   rpc::TaxonomyCache& taxonomies_;

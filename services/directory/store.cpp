@@ -155,15 +155,15 @@ Changes changed_since(db::Tx& tx, int64_t since_us) {
   out.asked_at_us = search::database_clock_us(tx);
   db::Result r = tx.exec(
       std::string("SELECT id, state, site, kind, status, target_area, fields, target_municipalities, features, "
-                  "search_text, coalesce((extract(epoch FROM published_at) * 1000000)::bigint, 0), version, class_code, "
-                  "orphaned_at IS NOT NULL FROM organizations WHERE ") + search::kChangedSince,
+                  "search_text, coalesce((extract(epoch FROM published_at) * 1000000)::bigint, 0), ") + search::kStamp +
+          ", class_code, orphaned_at IS NOT NULL FROM organizations WHERE " + search::kChangedSince,
       since_us);
   out.rows.reserve(size_t(r.size()));
   for (int i = 0; i < r.size(); ++i) {
     const db::Row& row = r[i];
     out.rows.push_back({row.text(0), row.text(1), row.text(2), row.text(3), row.text(4), row.text(5),
                         row.text_array(6), row.text_array(7), row.text_array(8), row.text(9), row.text(12),
-                        row.int64(10), int(row.int64(11)), row.boolean(13)});
+                        row.int64(10), row.int64(11), row.boolean(13)});
   }
   return out;
 }
@@ -231,11 +231,18 @@ bool edit_content(db::Tx& tx, const OrgRow& o) {
 }
 
 namespace {
+// The organisation's public record lists its attachments: its stamp moves (search::kStamp).
+void touch(db::Tx& tx, std::string_view organization_id) {
+  tx.exec("UPDATE organizations SET updated_at = now() WHERE id = $1::uuid", organization_id);
+}
 } // namespace
 
 bool delete_attachment(db::Tx& tx, std::string_view organization_id, std::string_view id) {
-  return tx.exec("DELETE FROM attachments WHERE organization_id = $1::uuid AND id = $2::uuid", organization_id, id)
-             .affected() == 1;
+  if (tx.exec("DELETE FROM attachments WHERE organization_id = $1::uuid AND id = $2::uuid", organization_id, id)
+          .affected() != 1)
+    return false;
+  touch(tx, organization_id);
+  return true;
 }
 
 void insert_attachment(db::Tx& tx, const AttachmentRow& a, std::string_view uploaded_by) {
@@ -244,6 +251,7 @@ void insert_attachment(db::Tx& tx, const AttachmentRow& a, std::string_view uplo
           "VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6::bytea, $7::bytea, $8::uuid)",
           a.id, a.organization_id, a.category, a.filename, a.content_type, db::Bytes{a.data},
           db::Bytes{crypto::sha256(a.data)}, by);
+  touch(tx, a.organization_id);
 }
 
 std::vector<AttachmentRow> attachments(db::Tx& tx, std::string_view organization_id) {

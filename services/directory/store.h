@@ -54,7 +54,7 @@ struct IndexRow {
   std::vector<std::string> fields, target_municipalities, features;
   std::string search_text, class_code;
   int64_t published_us = 0;  // microseconds since the epoch
-  int version = 0;
+  int64_t stamp = 0;         // search::kStamp
   bool orphaned = false;
 };
 

@@ -194,8 +194,15 @@ Status GrantsServiceImpl::ListGrants(grpc::ServerContext* ctx, const ListGrantsR
     f.area = req->area();
     f.open = req->open();
     search::Page found = public_grants(index_, f, time::tokyo_day(), page.limit, page.offset);
-    auto rows = pool_.read([&](db::Tx& tx) { return store::find_published(tx, found.ids); });
-    fill_page(page, GrantPage{std::move(rows), found.total, false}, false, resp);
+    auto items = rendered_.page(found, [&](const std::vector<std::string>& ids) {
+      std::vector<Grant> out;
+      for (const auto& row : pool_.read([&](db::Tx& tx) { return store::find_published(tx, ids); }))
+        to_proto(row, false, &out.emplace_back());
+      return out;
+    });
+    for (const auto& g : items) *resp->add_items() = *g;
+    resp->set_total_size(int32_t(found.total));
+    resp->set_next_page_token(paging::next_token(page, found.ids.size(), found.total));
     return Status::OK;
   });
 }
@@ -228,11 +235,13 @@ Status GrantsServiceImpl::GrantCalendar(grpc::ServerContext* ctx, const Calendar
 Status GrantsServiceImpl::GetGrant(grpc::ServerContext* ctx, const GetGrantRequest* req, Grant* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "GetGrant", [&](const Principal& p) {
     if (!validation::is_uuid(req->id())) return not_found();
-    auto row = pool_.read([&](db::Tx& tx) { return store::find(tx, req->id()); });
     bool staff = rpc::is_staff(p);
-    if (!row || (row->state != "published" && !staff)) return not_found();  // drafts do not exist for the public
-    to_proto(*row, staff, resp);
-    return Status::OK;
+    return rendered_.detail(req->id(), staff ? std::nullopt : index_.stamp_of(req->id()), resp, [&](Grant* out) {
+      auto row = pool_.read([&](db::Tx& tx) { return store::find(tx, req->id()); });
+      if (!row || (row->state != "published" && !staff)) return not_found();  // drafts do not exist for the public
+      to_proto(*row, staff, out);
+      return Status::OK;
+    });
   });
 }
 

@@ -10,6 +10,7 @@
 #include "rpc/collection.h"
 #include "rpc/taxonomies.h"
 #include "rpc/virus_scan.h"
+#include "search/rendered.h"
 
 namespace civic::grants {
 
@@ -97,6 +98,7 @@ class GrantsServiceImpl final : public GrantsService::Service {
   rpc::TaxonomyCache& taxonomies_;
   GrantIndex& index_;
   BookIndex& books_;
+  search::Rendered<Grant> rendered_{"grants"};  // public grants as last shown (ADR 0027)
   crypto::Sealer sealer_;
   std::function<void()> events_written_;
   rpc::Collection<GrantRow, Grant> grants_;

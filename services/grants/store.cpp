@@ -98,11 +98,12 @@ std::optional<GrantRow> find(db::Tx& tx, std::string_view id, bool for_update) {
 search::Changes<GrantHot, GrantCold> changed_since(db::Tx& tx, int64_t since_us) {
   return search::changed_rows<GrantHot, GrantCold>(
       tx,
-      "id, state = 'published', version, coalesce((extract(epoch FROM published_at) * 1000000)::bigint, 0), "
-      "search_text, coalesce(application_start - date '1970-01-01', -2147483648), "
+      std::string("id, state = 'published', ") + search::kStamp +
+          ", coalesce((extract(epoch FROM published_at) * 1000000)::bigint, 0), "
+          "search_text, coalesce(application_start - date '1970-01-01', -2147483648), "
       "coalesce(application_end - date '1970-01-01', 2147483647), anytime, target_area, fields",
       "grants", since_us, [](const db::Row& row) {
-        return search::Row<GrantHot, GrantCold>{row.text(0), row.boolean(1), int(row.int64(2)), row.int64(3),
+        return search::Row<GrantHot, GrantCold>{row.text(0), row.boolean(1), row.int64(2), row.int64(3),
                                                 row.text(4),
                                                 GrantHot{int32_t(row.int64(5)), int32_t(row.int64(6)), row.boolean(7)},
                                                 GrantCold{row.text(8), row.text_array(9)}};
@@ -209,12 +210,14 @@ BookPage list_books(db::Tx& tx, std::string_view state, const text::Query& keywo
 
 search::Changes<BookHot, BookCold> changed_books(db::Tx& tx, int64_t since_us) {
   return search::changed_rows<BookHot, BookCold>(
-      tx, "id, state = 'published', version, coalesce((extract(epoch FROM published_at) * 1000000)::bigint, 0), "
+      tx,
+      std::string("id, state = 'published', ") + search::kStamp +
+          ", coalesce((extract(epoch FROM published_at) * 1000000)::bigint, 0), "
           "search_text, coalesce(nullif(substr(published_on, 1, 4), '')::int, 0), author, publisher",
       "books", since_us, [](const db::Row& r) {
         return search::Row<BookHot, BookCold>{r.text(0),
                                               r.boolean(1),
-                                              int(r.int64(2)),
+                                              r.int64(2),
                                               r.int64(3),
                                               r.text(4),
                                               BookHot{int16_t(r.int64(5))},

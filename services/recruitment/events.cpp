@@ -172,9 +172,18 @@ Status RecruitmentServiceImpl::ListEvents(grpc::ServerContext* ctx, const ListEv
     f.past = req->status() == "past";
     f.newest = req->sort() == "newest";
     if (!f.past && !f.newest) {  // coming events by date, the busy list: from memory
-      search::Page found = coming_events(events_, f, time::tokyo_day(), page.limit, page.offset);
-      auto rows = pool_.read([&](db::Tx& tx) { return store::find_published_events(tx, found.ids); });
-      for (const auto& row : rows) render(row, false, resp->add_items());
+      const int32_t today = time::tokyo_day();
+      search::Page found = coming_events(events_, f, today, page.limit, page.offset);
+      auto items = rendered_events_.page(
+          found,
+          [&](const std::vector<std::string>& ids) {
+            std::vector<Event> out;
+            for (const auto& row : pool_.read([&](db::Tx& tx) { return store::find_published_events(tx, ids); }))
+              render(row, false, &out.emplace_back());
+            return out;
+          },
+          today);  // a record says whether the event is past
+      for (const auto& item : items) *resp->add_items() = *item;
       resp->set_total_size(int32_t(found.total));
       resp->set_next_page_token(paging::next_token(page, found.ids.size(), found.total));
       return Status::OK;
@@ -190,14 +199,18 @@ Status RecruitmentServiceImpl::ListEvents(grpc::ServerContext* ctx, const ListEv
 Status RecruitmentServiceImpl::GetEvent(grpc::ServerContext* ctx, const GetEventRequest* req, Event* resp) {
   return rpc::guarded(ctx, config_.hmac_key, "GetEvent", [&](const Principal& p) {
     if (!validation::is_uuid(req->id())) return not_found();
-    return pool_.read([&](db::Tx& tx) {
-      auto row = store::find_event(tx, req->id());
-      bool staff = rpc::is_staff(p);
-      if (!row || (row->state != "published" && !staff)) return not_found();
-      render(*row, staff, resp);
-      flyers_to_proto(store::flyers_of(tx, "event", row->id), resp->mutable_flyers());
-      return Status::OK;
-    });
+    bool staff = rpc::is_staff(p);
+    auto stamp = staff ? std::nullopt : events_.stamp_of(req->id());
+    auto read = [&](Event* out) {
+      return pool_.read([&](db::Tx& tx) {
+        auto row = store::find_event(tx, req->id());
+        if (!row || (row->state != "published" && !staff)) return not_found();
+        render(*row, staff, out);
+        flyers_to_proto(store::flyers_of(tx, "event", row->id), out->mutable_flyers());
+        return Status::OK;
+      });
+    };
+    return rendered_events_.detail(req->id(), stamp, resp, read, time::tokyo_day());  // `past` changes with the day
   });
 }
 
@@ -432,6 +445,7 @@ Status RecruitmentServiceImpl::add_flyer(const Principal& p, const std::string& 
     return Status::OK;
   });
   if (!st.ok()) return st;
+  if (owner == "event") events_.catch_up();  // its public record lists the flyer
   log::info("flyer_uploaded", {{"id", f.id}, {std::string(owner) + "_id", id}, {"type", f.content_type},
                                {"bytes", f.size}, {"account_id", p.account_id()}});
   resp->set_id(f.id);

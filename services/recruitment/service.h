@@ -19,6 +19,7 @@
 #include "rpc/principal.h"
 #include "rpc/taxonomies.h"
 #include "rpc/virus_scan.h"
+#include "search/rendered.h"
 
 namespace civic::recruitment {
 
@@ -125,6 +126,7 @@ class RecruitmentServiceImpl final : public RecruitmentService::Service {
   ContactLookup contacts_;
   std::function<void()> events_written_;
   store::EventIndex& events_;
+  search::Rendered<Event> rendered_events_{"events"};  // public events as last shown (ADR 0027)
   rpc::Collection<store::RecruitmentRow, Recruitment> recruitments_;
   rpc::Collection<store::EventRow, Event> events_admin_;
   EventCorrections event_corrections_;

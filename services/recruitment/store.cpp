@@ -262,6 +262,8 @@ EventRow read_event(const db::Row& r) {
 void insert_flyer(db::Tx& tx, std::string_view owner, const std::string& owner_id, const FlyerRow& f,
                   const std::string& uploaded_by) {
   tx.exec(kInsertFlyer, f.id, owner, owner_id, f.filename, f.content_type, db::Bytes{f.data}, uploaded_by);
+  // The event's public record lists its flyers: its stamp moves (search::kStamp).
+  if (owner == "event") tx.exec("UPDATE events SET updated_at = now() WHERE id = $1::uuid", owner_id);
 }
 
 std::vector<FlyerRow> flyers_of(db::Tx& tx, std::string_view owner, const std::string& owner_id) {
@@ -341,12 +343,13 @@ EventPage list_events(db::Tx& tx, const EventFilters& f, int limit, int offset) 
 search::Changes<EventHot, EventCold> changed_events(db::Tx& tx, int64_t since_us) {
   return search::changed_rows<EventHot, EventCold>(
       tx,
-      "id, state = 'published', version, first_date - date '1970-01-01', last_date - date '1970-01-01', category, "
+      std::string("id, state = 'published', ") + search::kStamp +
+          ", first_date - date '1970-01-01', last_date - date '1970-01-01', category, "
       "search_text, municipality, fields",
       "events", since_us, [](const db::Row& row) {
         auto first = int32_t(row.int64(3));
         return search::Row<EventHot, EventCold>{
-            row.text(0), row.boolean(1), int(row.int64(2)), -int64_t(first), row.text(6),
+            row.text(0), row.boolean(1), row.int64(2), -int64_t(first), row.text(6),
             EventHot{first, int32_t(row.int64(4)), search::code(kEventCategories, row.text(5))},
             EventCold{row.text(7), row.text_array(8)}};
       });

@@ -133,6 +133,27 @@ TEST_CASE("the public article lists come from memory: published, by kind and sit
   auto rows = d.pool.read([&](db::Tx& tx) { return store::find_published_articles(tx, page("supernet", "notice", "").ids); });
   REQUIRE(rows.size() == 2);
 
+  // An image or file added or removed moves the article's stamp: its public record lists them.
+  auto stamp = [&] {
+    index.refresh();
+    return index.stamp_of(supernet).value_or(0);
+  };
+  int64_t before = stamp();
+  REQUIRE(before != 0);
+  ImageRow image{crypto::uuid_v4(), supernet, "地図", "image/png", "png", 3};
+  d.pool.transaction([&](db::Tx& tx) { store::insert_image(tx, image, ""); });
+  int64_t with_image = stamp();
+  CHECK(with_image != before);
+  d.pool.transaction([&](db::Tx& tx) { CHECK(store::delete_image(tx, supernet, image.id)); });
+  int64_t without = stamp();
+  CHECK(without != with_image);
+  FileRow file{crypto::uuid_v4(), supernet, "申請書", "form.pdf", "application/pdf", "%PDF", 4};
+  d.pool.transaction([&](db::Tx& tx) { store::insert_file(tx, file, ""); });
+  int64_t with_file = stamp();
+  CHECK(with_file != without);
+  d.pool.transaction([&](db::Tx& tx) { CHECK(store::delete_file(tx, supernet, file.id)); });
+  CHECK(stamp() != with_file);
+
   d.pool.transaction([&](db::Tx& tx) { store::set_article_state(tx, both, "archived"); });
   index.refresh();
   CHECK(page("supernet", "notice", "").ids == std::vector<std::string>{supernet});

@@ -120,9 +120,25 @@ TEST_CASE("the in-memory public search follows publication, archiving, status an
   corrected.name = "長門まちづくり会議";
   corrected.search_text = text::search_text({corrected.name});
   corrected.search_grams = text::index_grams({corrected.name});
+  const auto before = index.stamp_of(b.id);
+  REQUIRE(before);
   d.pool.transaction([&](db::Tx& tx) { store::update_content(tx, corrected); });
   CHECK(public_hits(index, "長門") == 1);
   CHECK(public_hits(index, "萩") == 1);  // a: dissolved, and no status filter was asked for
+  // The stamp (search::Rendered) moves with a correction and with an attachment added or
+  // removed: the public record lists its attachments.
+  const auto corrected_at = index.stamp_of(b.id);
+  REQUIRE(corrected_at);
+  CHECK(*corrected_at != *before);
+  AttachmentRow attachment{crypto::uuid_v4(), b.id, "articles", "会則.pdf", "application/pdf", "%PDF-1.4", 8, ""};
+  d.pool.transaction([&](db::Tx& tx) { store::insert_attachment(tx, attachment, ""); });
+  index.refresh();
+  const auto attached_at = index.stamp_of(b.id);
+  REQUIRE(attached_at);
+  CHECK(*attached_at != *corrected_at);
+  d.pool.transaction([&](db::Tx& tx) { CHECK(store::delete_attachment(tx, b.id, attachment.id)); });
+  index.refresh();
+  CHECK(index.stamp_of(b.id).value_or(0) != *attached_at);
 
   d.pool.transaction([&](db::Tx& tx) { store::set_state(tx, a.id, "archived"); });
   CHECK(public_hits(index, "萩") == 0);

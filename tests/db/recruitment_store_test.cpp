@@ -118,8 +118,17 @@ TEST_CASE("the list of coming events follows new dates and archiving", "[db]") {
   CHECK(second.total == 2);
   CHECK(titles(d.pool, second) == std::vector<std::string>{"萩の講座"});
   CHECK(coming_events(index, {}, kToday, 20, 5).ids.empty());
+  // A flyer added moves the event's stamp (search::Rendered): its public record lists it.
+  const auto before = index.stamp_of(b.id);
+  REQUIRE(before);
+  d.pool.transaction([&](db::Tx& tx) {
+    store::insert_flyer(tx, "event", b.id, {crypto::uuid_v4(), "flyer.pdf", "application/pdf", "%PDF-1.4", 8}, "");
+  });
+  index.refresh();
+  CHECK(index.stamp_of(b.id).value_or(0) != *before);
   d.pool.transaction([&](db::Tx& tx) { store::set_event_state(tx, b.id, "archived"); });
   index.refresh();
+  CHECK_FALSE(index.stamp_of(b.id));
   CHECK(coming_events(index, keywords("講座"), kToday, 20, 0).total == 0);
   CHECK(titles(d.pool, coming_events(index, {}, kToday, 20, 0)) == std::vector<std::string>{"萩の朝市"});
   CHECK(index.size() == 1);

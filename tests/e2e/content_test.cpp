@@ -180,6 +180,14 @@ TEST_CASE("articles: editors write and publish, drafts and archived items stay p
   CHECK(file.body == kPng);
   CHECK(anyone.get("/api/v1/pages/" + slug + "?site=aikasanet").status == 404);  // another site's page
 
+  // A second image on the published page: its detail and list item, just shown from
+  // memory, list both at once (the image moves the article's stamp, ADR 0027).
+  CHECK(anyone.get("/api/v1/articles/" + id).json()["images"].size() == 1);
+  CHECK(anyone.get("/api/v1/articles?kind=page&q=" + token).json()["items"][0]["images"].size() == 1);
+  REQUIRE(post_form(editor, images, {{"alt", "センターの外観"}}, "front.png", "image/png", kPng).status == 201);
+  CHECK(anyone.get("/api/v1/articles/" + id).json()["images"].size() == 2);
+  CHECK(anyone.get("/api/v1/articles?kind=page&q=" + token).json()["items"][0]["images"].size() == 2);
+
   // A path or control characters in a slug are refused before any lookup.
   for (const char* bad : {"..%2F..%2Fetc%2Fpasswd", "%2E%2E", "about%00", "about%0D%0A", "About", "a--b", "-a"}) {
     INFO(bad);

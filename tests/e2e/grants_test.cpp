@@ -73,6 +73,16 @@ TEST_CASE("staff enter a grant, an editor publishes it, the public finds it by k
   CHECK_FALSE(detail.json().contains("state"));    // private: staff only
   CHECK_FALSE(detail.json().contains("version"));
 
+  // Staff correct the published grant: the public detail and list, just shown from
+  // memory, show the correction at once (records kept per row stamp, ADR 0027).
+  CHECK(anyone.get("/api/v1/grants?q=" + token).json()["items"][0]["amount"] == "上限100万円");
+  nlohmann::json corrected = grant(name, "2099-03-31");
+  corrected["amount"] = "上限50万円";
+  corrected["version"] = published.json()["version"];
+  REQUIRE(editor.request("PUT", "/api/v1/admin/grants/" + id, nlohmann::json{{"grant", corrected}}.dump()).status == 200);
+  CHECK(anyone.get("/api/v1/grants/" + id).json()["amount"] == "上限50万円");
+  CHECK(anyone.get("/api/v1/grants?q=" + token).json()["items"][0]["amount"] == "上限50万円");
+
   CHECK(anyone.get("/api/v1/grants?q=%E9%87%8C+" + token).json()["total_size"] == 1);  // 里 (1 character)
   CHECK(anyone.get("/api/v1/grants?q=%EF%BE%8E%EF%BE%9E%EF%BE%97+" + token).json()["total_size"] == 0);  // ﾎﾞﾗ
   CHECK(anyone.get("/api/v1/grants?field=f07&open=true&q=" + token).json()["total_size"] == 1);
@@ -102,7 +112,7 @@ TEST_CASE("staff enter a grant, an editor publishes it, the public finds it by k
     REQUIRE(history.status == 200);
     std::vector<std::string> actions;
     for (const auto& h : history.json()["items"]) actions.push_back(h["action"]);
-    CHECK(actions == std::vector<std::string>{"create", "edit", "publish", "archive"});
+    CHECK(actions == std::vector<std::string>{"create", "edit", "publish", "edit", "archive"});
     CHECK(member.get("/api/v1/admin/grants/" + id + "/history").status == 403);
   }
 }
