@@ -624,8 +624,17 @@ Gateway::Outcome Gateway::call(RequestContext& ctx) {
     // A blocking call on the connection's own thread: simpler than a callback and a
     // future, and measured as fast within this host's noise (docs/benchmarks.md).
     const auto& [channel, method] = methods_.at(&route);
-    st = grpc::internal::BlockingUnaryCall<google::protobuf::Message, google::protobuf::Message>(
-        channel, method, &call, *ctx.request, ctx.response.get());
+    if (is_file(route.method->output_type()) || !route.set_session_cookie.empty()) {
+      st = grpc::internal::BlockingUnaryCall<google::protobuf::Message, google::protobuf::Message>(
+          channel, method, &call, *ctx.request, ctx.response.get());
+    } else {  // JSON from the answer's bytes (render_wire): no message built, parsed, freed
+      grpc::ByteBuffer answer;
+      st = grpc::internal::BlockingUnaryCall<google::protobuf::Message, grpc::ByteBuffer>(channel, method, &call,
+                                                                                          *ctx.request, &answer);
+      grpc::Slice bytes;
+      if (st.ok() && !answer.DumpToSingleSlice(&bytes).ok()) return errors::http(502, ctx.english);
+      if (st.ok()) ctx.wire.emplace(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
+    }
   }
   if (st.ok()) return std::nullopt;
 
@@ -670,7 +679,16 @@ Gateway::Outcome Gateway::respond(RequestContext& ctx) {
     return r;
   }
   std::string new_token;
-  r.body = render_response(*ctx.response, route.set_session_cookie, &new_token);
+  if (!ctx.wire) {
+    r.body = render_response(*ctx.response, route.set_session_cookie, &new_token);
+  } else if (auto json = render_wire(route.method->output_type(), *ctx.wire)) {
+    r.body = std::move(*json);
+  } else if (ctx.response->ParseFromString(*ctx.wire)) {  // what only the parser decides
+    r.body = render_response(*ctx.response, "", nullptr);
+  } else {
+    log::error("backend_answer_unreadable", {{"backend", route.backend}, {"bytes", ctx.wire->size()}});
+    return errors::http(502, ctx.english);
+  }
   std::string attrs = "; Path=/; HttpOnly; SameSite=Lax";
   if (config_.cookie_secure) attrs += "; Secure";
   if (!new_token.empty()) {

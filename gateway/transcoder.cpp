@@ -3,10 +3,14 @@
 #include <google/protobuf/util/json_util.h>
 
 #include <nlohmann/json.hpp>
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
+#include <unordered_map>
 
 #include "civic/common.pb.h"
 #include "civic/http_options.pb.h"
@@ -581,6 +585,235 @@ std::string render_response(Message& msg, const std::string& strip, std::string*
   std::string out;
   out.reserve(size_t(msg.ByteSizeLong()) * 2 + 64);
   write_message(out, msg, strip);
+  return out;
+}
+
+// ---- responses straight from the wire --------------------------------------------
+namespace {
+// The wire type of the field types services answer with (integers, flags, text, bytes,
+// messages); nullopt for the others (enums, floating point, fixed and zigzag integers,
+// groups), which render_wire leaves to the parser.
+std::optional<int> wire_type_of(const FieldDescriptor* f) {
+  switch (f->type()) {
+    case FieldDescriptor::TYPE_INT32:
+    case FieldDescriptor::TYPE_INT64:
+    case FieldDescriptor::TYPE_BOOL: return 0;
+    case FieldDescriptor::TYPE_STRING:
+    case FieldDescriptor::TYPE_BYTES:
+    case FieldDescriptor::TYPE_MESSAGE: return 2;
+    default: return std::nullopt;
+  }
+}
+
+// What render_wire needs of a message type, worked out once per type and thread: each
+// field's descriptor, its JSON key and privacy, and the field index by number.
+struct FieldPlan {
+  const FieldDescriptor* field;
+  std::string key;  // "name":
+  bool is_private;
+};
+struct Plan {
+  std::vector<FieldPlan> fields;         // in declaration order
+  std::vector<int> by_number;            // field number -> index in `fields`, or -1
+  bool readable = true;  // false: parse instead (maps, oneofs, repeated numbers, other types)
+};
+
+const Plan& plan_of(const google::protobuf::Descriptor* d) {
+  thread_local std::unordered_map<const google::protobuf::Descriptor*, std::unique_ptr<Plan>> plans;
+  auto& plan = plans[d];
+  if (plan) return *plan;
+  plan = std::make_unique<Plan>();
+  int max_number = 0;
+  for (int i = 0; i < d->field_count(); ++i) {
+    const FieldDescriptor* f = d->field(i);
+    std::string key;
+    write_string(key, f->name());
+    key += ':';
+    plan->fields.push_back({f, std::move(key), is_private(f)});
+    max_number = std::max(max_number, f->number());
+    if (!wire_type_of(f) || f->is_map() || (f->is_repeated() && *wire_type_of(f) != 2)) plan->readable = false;
+  }
+  // The parser keeps one member of a oneof; the wire may carry several.
+  if (max_number > 4096 || d->real_oneof_decl_count() > 0) plan->readable = false;
+  plan->by_number.assign(size_t(max_number) + 1, -1);
+  for (int i = 0; i < d->field_count(); ++i) plan->by_number[size_t(d->field(i)->number())] = i;
+  return *plan;
+}
+
+// One field's value on the wire.
+struct Occurrence {
+  int field;      // index in the plan
+  int wire_type;  // 0 varint, 2 length-delimited (1 and 5: unknown fields only)
+  uint64_t number = 0;
+  std::string_view bytes;
+};
+
+struct WireReader {
+  const char* p;
+  const char* end;
+  // At most `limit` bytes (10 for a value, 5 for a tag or a length, as protobuf reads them).
+  bool varint(uint64_t& v, int limit = 10) {
+    v = 0;
+    for (int shift = 0; shift < 7 * limit; shift += 7) {
+      if (p == end) return false;
+      auto b = static_cast<uint8_t>(*p++);
+      v |= uint64_t(b & 0x7F) << shift;
+      if (!(b & 0x80)) return true;
+    }
+    return false;
+  }
+  bool fixed(int size, uint64_t& v) {
+    if (end - p < size) return false;
+    v = 0;
+    std::memcpy(&v, p, size_t(size));  // little-endian, as x86-64 and the wire are
+    p += size;
+    return true;
+  }
+  bool bytes(std::string_view& s) {
+    uint64_t n;  // a length is read as a 32-bit varint
+    if (!varint(n, 5) || n > INT32_MAX || n > uint64_t(end - p)) return false;
+    s = {p, size_t(n)};
+    p += n;
+    return true;
+  }
+};
+
+// RFC 3629 UTF-8, as protobuf's parser requires of a string field.
+bool valid_utf8(std::string_view s) {
+  auto* p = reinterpret_cast<const uint8_t*>(s.data());
+  const uint8_t* end = p + s.size();
+  while (p < end) {
+    if (*p < 0x80) {
+      ++p;
+      continue;
+    }
+    int n;
+    uint32_t c;
+    if ((*p & 0xE0) == 0xC0) n = 1, c = *p & 0x1F;
+    else if ((*p & 0xF0) == 0xE0) n = 2, c = *p & 0x0F;
+    else if ((*p & 0xF8) == 0xF0) n = 3, c = *p & 0x07;
+    else return false;
+    if (end - p <= n) return false;
+    for (int i = 1; i <= n; ++i) {
+      if ((p[i] & 0xC0) != 0x80) return false;
+      c = (c << 6) | (p[i] & 0x3F);
+    }
+    if ((n == 1 && c < 0x80) || (n == 2 && c < 0x800) || (n == 3 && c < 0x10000) || c > 0x10FFFF ||
+        (c >= 0xD800 && c <= 0xDFFF))
+      return false;
+    p += n + 1;
+  }
+  return true;
+}
+
+bool write_wire(std::string& out, const google::protobuf::Descriptor* d, std::string_view wire, int depth);
+
+// One value of `f` as it came on the wire; false where only the parser knows the answer.
+bool write_wire_value(std::string& out, const FieldDescriptor* f, uint64_t v, std::string_view bytes, int depth) {
+  switch (f->type()) {
+    case FieldDescriptor::TYPE_INT32: out += std::to_string(int32_t(uint32_t(v))); break;
+    case FieldDescriptor::TYPE_INT64: out += '"' + std::to_string(int64_t(v)) + '"'; break;  // as write_value
+    case FieldDescriptor::TYPE_BOOL: out += v ? "true" : "false"; break;
+    case FieldDescriptor::TYPE_STRING: write_string(out, bytes); break;  // checked when read
+    case FieldDescriptor::TYPE_BYTES: out += '"' + crypto::base64(bytes) + '"'; break;
+    default: return write_wire(out, f->message_type(), bytes, depth + 1);  // TYPE_MESSAGE (wire_type_of)
+  }
+  return true;
+}
+
+// A field left off the wire: its proto3 default.
+void write_default(std::string& out, const FieldDescriptor* f) {
+  switch (f->type()) {
+    case FieldDescriptor::TYPE_INT64: out += "\"0\""; break;
+    case FieldDescriptor::TYPE_BOOL: out += "false"; break;
+    case FieldDescriptor::TYPE_STRING:
+    case FieldDescriptor::TYPE_BYTES: out += "\"\""; break;
+    default: out += '0';  // TYPE_INT32 (messages left off are not written)
+  }
+}
+
+bool write_wire(std::string& out, const google::protobuf::Descriptor* d, std::string_view wire, int depth) {
+  if (depth > 100) return false;  // protobuf's own recursion limit
+  const Plan& plan = plan_of(d);
+  if (!plan.readable) return false;
+  std::vector<Occurrence> found;
+  found.reserve(plan.fields.size());
+  WireReader r{wire.data(), wire.data() + wire.size()};
+  while (r.p != r.end) {
+    uint64_t tag;
+    if (!r.varint(tag, 5) || (tag >> 3) == 0 || tag > UINT32_MAX) return false;
+    Occurrence o{-1, int(tag & 7), 0, {}};
+    uint64_t skipped;
+    bool ok = o.wire_type == 0 ? r.varint(o.number)
+              : o.wire_type == 1 ? r.fixed(8, skipped)
+              : o.wire_type == 5 ? r.fixed(4, skipped)
+              : o.wire_type == 2 ? r.bytes(o.bytes)
+                                 : false;  // groups
+    if (!ok) return false;
+    uint64_t number = tag >> 3;
+    if (number >= plan.by_number.size() || plan.by_number[number] < 0) continue;  // unknown: never shown
+    o.field = plan.by_number[number];
+    // Another wire type than the field's: the parser keeps it as an unknown field (or
+    // reads a packed run); decide nothing here.
+    const FieldDescriptor* f = plan.fields[size_t(o.field)].field;
+    if (o.wire_type != *wire_type_of(f)) return false;
+    if (f->type() == FieldDescriptor::TYPE_STRING && !valid_utf8(o.bytes)) return false;  // each one, as the parser does
+    found.push_back(o);
+  }
+  std::stable_sort(found.begin(), found.end(), [](const Occurrence& a, const Occurrence& b) { return a.field < b.field; });
+
+  out += '{';
+  bool first = true;
+  size_t at = 0;
+  for (size_t i = 0; i < plan.fields.size(); ++i) {
+    const FieldPlan& fp = plan.fields[i];
+    const FieldDescriptor* f = fp.field;
+    size_t from = at;
+    while (at < found.size() && found[at].field == int(i)) ++at;
+    const size_t count = at - from;
+    bool present;
+    if (f->is_repeated()) {
+      present = count > 0;
+    } else if (f->type() == FieldDescriptor::TYPE_MESSAGE) {
+      if (count > 1) return false;  // merged by the parser
+      present = count == 1;
+    } else if (count == 0) {
+      present = false;
+    } else if (f->has_presence()) {
+      present = true;
+    } else {  // proto3 without presence: a default value on the wire is not set
+      const Occurrence& last = found[at - 1];
+      present = f->type() == FieldDescriptor::TYPE_STRING || f->type() == FieldDescriptor::TYPE_BYTES ? !last.bytes.empty()
+                : f->type() == FieldDescriptor::TYPE_INT32                                      ? uint32_t(last.number) != 0
+                                                                                                  : last.number != 0;
+    }
+    if (!present && (fp.is_private || (!f->is_repeated() && f->type() == FieldDescriptor::TYPE_MESSAGE))) continue;
+    if (!first) out += ',';
+    first = false;
+    out += fp.key;
+    if (f->is_repeated()) {
+      out += '[';  // strings, bytes or messages: one element each
+      for (size_t k = from; k < at; ++k) {
+        if (k > from) out += ',';
+        if (!write_wire_value(out, f, found[k].number, found[k].bytes, depth)) return false;
+      }
+      out += ']';
+    } else if (!present) {
+      write_default(out, f);
+    } else {
+      const Occurrence& last = found[at - 1];  // the last one wins
+      if (!write_wire_value(out, f, last.number, last.bytes, depth)) return false;
+    }
+  }
+  out += '}';
+  return true;
+}
+} // namespace
+
+std::optional<std::string> render_wire(const google::protobuf::Descriptor* type, std::string_view wire) {
+  std::string out;
+  out.reserve(wire.size() * 2 + 64);
+  if (!write_wire(out, type, wire, 0)) return std::nullopt;
   return out;
 }
 

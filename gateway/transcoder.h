@@ -42,6 +42,14 @@ bool is_private(const google::protobuf::FieldDescriptor* f);
 /// named `strip` (a session token) is moved into `stripped` and left out.
 std::string render_response(google::protobuf::Message& msg, const std::string& strip, std::string* stripped);
 
+/// `wire`, a serialized `type` message, as render_response writes the parsed message
+/// (without a field to strip), read straight from the bytes: no message is built, which
+/// is most of a list's cost in the gateway. std::nullopt for what only protobuf's parser
+/// decides (malformed bytes, invalid UTF-8, a field with an unexpected wire type, a
+/// singular message sent twice, maps, oneofs, an unknown enum number, nesting over 100):
+/// parse those and render the message.
+std::optional<std::string> render_wire(const google::protobuf::Descriptor* type, std::string_view wire);
+
 /// Content-Disposition for a download named `filename` (RFC 6266): an ASCII fallback
 /// with anything unsafe replaced, plus the exact UTF-8 name as filename* (RFC 5987).
 std::string content_disposition(const std::string& filename);
