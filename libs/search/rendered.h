@@ -26,7 +26,11 @@
 #include <utility>
 #include <vector>
 
+#include <google/protobuf/message.h>
+#include <google/protobuf/unknown_field_set.h>
+
 #include "core/metrics.h"
+#include "core/paging.h"
 #include "search/live_index.h"
 
 namespace civic::search {
@@ -34,10 +38,27 @@ namespace civic::search {
 /// RENDERED_RECORDS from the environment (default 1,024; 0 keeps none).
 size_t rendered_capacity();
 
+/// Appends `items` (a page of kept records) to `list`'s repeated message field `field` as
+/// the bytes they were kept as, without building a copy of each record: in this process
+/// they sit in `list`'s unknown field set, which is serialised after its known fields, so
+/// whoever parses the answer (the gateway, the portal's fan-out) reads them as the
+/// field's elements, in order. Only for an answer that is sent, never read, here.
+template <typename Shared>
+void append_kept(google::protobuf::Message* list, const char* field, const std::vector<Shared>& items) {
+  const auto* f = list->GetDescriptor()->FindFieldByName(field);
+  auto* unknown = list->GetReflection()->MutableUnknownFields(list);
+  for (const auto& item : items) unknown->AddLengthDelimited(f->number(), item->wire);
+}
+
 template <typename Record>
 class Rendered {
  public:
-  using Shared = std::shared_ptr<const Record>;
+  /// A record as shown, and its bytes on the wire (serialised once, when kept).
+  struct Item {
+    Record record;
+    std::string wire;
+  };
+  using Shared = std::shared_ptr<const Item>;
   /// Hits and misses are counted as civic_search_rendered_total{index=name,outcome}.
   explicit Rendered(const std::string& name, size_t capacity = rendered_capacity())
       : capacity_(capacity),
@@ -65,7 +86,7 @@ class Rendered {
       std::unordered_map<std::string, Shared> loaded;
       for (auto& record : load(missing)) {
         std::string id = record.id();
-        loaded.emplace(std::move(id), std::make_shared<const Record>(std::move(record)));
+        loaded.emplace(std::move(id), make(std::move(record)));
       }
       std::lock_guard lock(mutex_);
       for (size_t i = 0; i < page.ids.size(); ++i) {
@@ -83,6 +104,15 @@ class Rendered {
     return out;
   }
 
+  /// A public list's answer: the records of `found` (page() with `load`) in `list`'s
+  /// `items` as their kept bytes (append_kept), its `total_size` and `next_page_token`.
+  template <typename List, typename Load>
+  void answer(const paging::Page& page, const Page& found, List* list, Load&& load, int64_t era = 0) {
+    append_kept(list, "items", this->page(found, std::forward<Load>(load), era));
+    list->set_total_size(int32_t(found.total));
+    list->set_next_page_token(paging::next_token(page, found.ids.size(), found.total));
+  }
+
   /// A detail: `out` copied from the record kept for `id` at `stamp` (the index's; nullopt
   /// for a row it does not list, or for a caller shown more than the public record), else
   /// `read(out)`, whose result (a status with ok(), default-constructed as success) is
@@ -92,7 +122,7 @@ class Rendered {
       -> decltype(read(out)) {
     if (stamp)
       if (Shared kept = get(id, *stamp, era)) {
-        *out = *kept;
+        *out = kept->record;
         return {};
       }
     auto result = read(out);
@@ -114,7 +144,7 @@ class Rendered {
   }
   /// Keeps `record` as `id`'s at `stamp` (read after the index gave that stamp) in `era`.
   void put(const std::string& id, int64_t stamp, Record record, int64_t era = 0) {
-    auto shared = std::make_shared<const Record>(std::move(record));
+    Shared shared = make(std::move(record));
     std::lock_guard lock(mutex_);
     keep(id, stamp, era, std::move(shared));
   }
@@ -131,6 +161,11 @@ class Rendered {
     Shared record;
   };
   using Order = std::list<Entry>;  // most recently shown first
+
+  static Shared make(Record record) {
+    std::string wire = record.SerializeAsString();
+    return std::make_shared<const Item>(Item{std::move(record), std::move(wire)});
+  }
 
   static prometheus::Family<prometheus::Counter>& family() {
     return metrics::counter("civic_search_rendered_total",

@@ -269,14 +269,11 @@ Status ContentServiceImpl::list_public(grpc::ServerContext* ctx, const ListArtic
     f.site = req->site();
     f.kind = kind.empty() ? req->kind() : kind;
     search::Page found = public_articles(articles_, f, page.limit, page.offset);
-    resp->set_total_size(int32_t(found.total));
-    resp->set_next_page_token(paging::next_token(page, found.ids.size(), found.total));
-    auto items = rendered_.page(found, [&](const std::vector<std::string>& ids) {
+    rendered_.answer(page, found, resp, [&](const std::vector<std::string>& ids) {
       google::protobuf::RepeatedPtrField<Article> out;
       pool_.read([&](db::Tx& tx) { to_proto(tx, store::find_published_articles(tx, ids), false, &out); });
       return out;
     });
-    for (const auto& a : items) *resp->add_items() = *a;
     return Status::OK;
   });
 }

@@ -323,15 +323,12 @@ Status DirectoryServiceImpl::ListOrganizations(grpc::ServerContext* ctx, const L
     f.class_code = req->class_code();
     f.status = req->status().empty() ? "active" : req->status() == "all" ? "" : req->status();
     SearchPage found = search_.search(f, page.limit, page.offset);
-    auto items = rendered_.page(found, [&](const std::vector<std::string>& ids) {
+    rendered_.answer(page, found, resp, [&](const std::vector<std::string>& ids) {
       std::vector<Organization> out;
       for (const auto& row : pool_.read([&](db::Tx& tx) { return store::find_published(tx, ids); }))
         to_proto(row, false, &out.emplace_back());
       return out;
     });
-    for (const auto& o : items) *resp->add_items() = *o;
-    resp->set_total_size(int32_t(found.total));
-    resp->set_next_page_token(paging::next_token(page, found.ids.size(), found.total));
     return Status::OK;
   });
 }

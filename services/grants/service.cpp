@@ -194,15 +194,12 @@ Status GrantsServiceImpl::ListGrants(grpc::ServerContext* ctx, const ListGrantsR
     f.area = req->area();
     f.open = req->open();
     search::Page found = public_grants(index_, f, time::tokyo_day(), page.limit, page.offset);
-    auto items = rendered_.page(found, [&](const std::vector<std::string>& ids) {
+    rendered_.answer(page, found, resp, [&](const std::vector<std::string>& ids) {
       std::vector<Grant> out;
       for (const auto& row : pool_.read([&](db::Tx& tx) { return store::find_published(tx, ids); }))
         to_proto(row, false, &out.emplace_back());
       return out;
     });
-    for (const auto& g : items) *resp->add_items() = *g;
-    resp->set_total_size(int32_t(found.total));
-    resp->set_next_page_token(paging::next_token(page, found.ids.size(), found.total));
     return Status::OK;
   });
 }

@@ -174,8 +174,8 @@ Status RecruitmentServiceImpl::ListEvents(grpc::ServerContext* ctx, const ListEv
     if (!f.past && !f.newest) {  // coming events by date, the busy list: from memory
       const int32_t today = time::tokyo_day();
       search::Page found = coming_events(events_, f, today, page.limit, page.offset);
-      auto items = rendered_events_.page(
-          found,
+      rendered_events_.answer(
+          page, found, resp,
           [&](const std::vector<std::string>& ids) {
             std::vector<Event> out;
             for (const auto& row : pool_.read([&](db::Tx& tx) { return store::find_published_events(tx, ids); }))
@@ -183,9 +183,6 @@ Status RecruitmentServiceImpl::ListEvents(grpc::ServerContext* ctx, const ListEv
             return out;
           },
           today);  // a record says whether the event is past
-      for (const auto& item : items) *resp->add_items() = *item;
-      resp->set_total_size(int32_t(found.total));
-      resp->set_next_page_token(paging::next_token(page, found.ids.size(), found.total));
       return Status::OK;
     }
     auto found = pool_.read([&](db::Tx& tx) { return store::list_events(tx, f, page.limit, page.offset); });

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "civic/grants.pb.h"
 #include "search/rendered.h"
 
 using namespace civic;
@@ -14,6 +15,7 @@ namespace {
 struct Record {
   std::string id_, text;
   const std::string& id() const { return id_; }
+  std::string SerializeAsString() const { return id_ + "=" + text; }
 };
 
 // A page of `ids` at `stamps`, as LiveIndex::search gives it.
@@ -40,7 +42,7 @@ struct Table {
 
 std::vector<std::string> texts(const std::vector<search::Rendered<Record>::Shared>& records) {
   std::vector<std::string> out;
-  for (const auto& r : records) out.push_back(r->text);
+  for (const auto& r : records) out.push_back(r->record.text);
   return out;
 }
 
@@ -73,7 +75,8 @@ TEST_CASE("rendered records: a page reads only the rows whose stamp moved, in th
   CHECK(table.asked.back() == std::vector<std::string>{"c"});
   CHECK(rendered.get("c", 3) == nullptr);
   CHECK(rendered.get("c", 1) == nullptr);  // what was kept of it went too
-  CHECK(rendered.get("a", 1)->text == "A1");
+  CHECK(rendered.get("a", 1)->record.text == "A1");
+  CHECK(rendered.get("a", 1)->wire == "a=A1");  // serialised once, when kept
   CHECK(rendered.get("a", 2) == nullptr);  // another stamp is another record
 }
 
@@ -101,12 +104,12 @@ TEST_CASE("rendered records: a new era drops what was kept, a call of an earlier
   Table table{{{"a", "coming"}}, {}};
   auto load = [&](const std::vector<std::string>& ids) { return table(ids); };
   rendered.page(page_of({"a"}, {1}), load, 100);
-  CHECK(rendered.get("a", 1, 100)->text == "coming");
+  CHECK(rendered.get("a", 1, 100)->record.text == "coming");
   table.rows["a"] = "past";  // the same row, but what it shows depends on the day
   CHECK(texts(rendered.page(page_of({"a"}, {1}), load, 101)) == std::vector<std::string>{"past"});
-  CHECK(rendered.get("a", 1, 101)->text == "past");
+  CHECK(rendered.get("a", 1, 101)->record.text == "past");
   rendered.put("a", 1, {"a", "stale"}, 100);  // rendered before midnight, arriving after
-  CHECK(rendered.get("a", 1, 101)->text == "past");
+  CHECK(rendered.get("a", 1, 101)->record.text == "past");
   CHECK(rendered.get("a", 1, 100) == nullptr);
 }
 
@@ -140,4 +143,27 @@ TEST_CASE("rendered records: a detail is kept only when listed and read successf
   CHECK(reads == 4);
   CHECK_FALSE(rendered.detail("a", 8, &out, read_missing).ok());  // the row changed: read again
   CHECK(reads == 5);
+}
+
+TEST_CASE("rendered records: a page appended as its kept bytes is read as the list's elements, in order", "[unit]") {
+  search::Rendered<civic::grants::Grant> rendered("test", 8);
+  std::vector<civic::grants::Grant> table(3);
+  for (int i = 0; i < 3; ++i) {
+    table[size_t(i)].set_id("id" + std::to_string(i));
+    table[size_t(i)].set_name("萩の助成 " + std::to_string(i));
+    table[size_t(i)].add_fields("f0" + std::to_string(i));
+  }
+  auto items = rendered.page(page_of({"id2", "id0", "id1"}, {1, 1, 1}), [&](const std::vector<std::string>&) { return table; });
+  civic::grants::ListGrantsResponse list;
+  list.set_total_size(3);
+  list.set_next_page_token("next");
+  search::append_kept(&list, "items", items);
+  civic::grants::ListGrantsResponse read;
+  REQUIRE(read.ParseFromString(list.SerializeAsString()));
+  REQUIRE(read.items_size() == 3);
+  CHECK(read.items(0).name() == "萩の助成 2");
+  CHECK(read.items(1).id() == "id0");
+  CHECK(read.items(2).fields(0) == "f01");
+  CHECK(read.total_size() == 3);
+  CHECK(read.next_page_token() == "next");
 }
