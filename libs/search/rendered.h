@@ -4,8 +4,8 @@
 // (its `updated_at` in µs: every write of the row, or of what its record shows, moves
 // it). Rendered keeps the public record (the proto a service answers with) of recently
 // shown rows under that stamp, so a page or a detail whose rows did not change since
-// they were last shown is copied from memory instead of read from PostgreSQL and parsed
-// again; a row whose stamp moved is read again. Nothing here expires by time: a record
+// they were last shown is answered from memory (a list with each record's bytes as kept)
+// instead of read from PostgreSQL and parsed again; a row whose stamp moved is read again. Nothing here expires by time: a record
 // is exactly as fresh as the index that lists it (this replica's own writes at once,
 // others' at the index's next refresh).
 //
@@ -144,9 +144,9 @@ class Rendered {
   }
   /// Keeps `record` as `id`'s at `stamp` (read after the index gave that stamp) in `era`.
   void put(const std::string& id, int64_t stamp, Record record, int64_t era = 0) {
-    Shared shared = make(std::move(record));
+    Shared item = make(std::move(record));
     std::lock_guard lock(mutex_);
-    keep(id, stamp, era, std::move(shared));
+    keep(id, stamp, era, std::move(item));
   }
 
   size_t size() const {
@@ -158,7 +158,7 @@ class Rendered {
   struct Entry {
     std::string id;
     int64_t stamp;
-    Shared record;
+    Shared item;
   };
   using Order = std::list<Entry>;  // most recently shown first
 
@@ -185,7 +185,7 @@ class Rendered {
     auto it = by_id_.find(id);
     if (it == by_id_.end() || it->second->stamp != stamp) return nullptr;
     order_.splice(order_.begin(), order_, it->second);
-    return it->second->record;
+    return it->second->item;
   }
   void drop(const std::string& id) {
     if (auto it = by_id_.find(id); it != by_id_.end()) {
@@ -193,11 +193,11 @@ class Rendered {
       by_id_.erase(it);
     }
   }
-  void keep(const std::string& id, int64_t stamp, int64_t era, Shared record) {
+  void keep(const std::string& id, int64_t stamp, int64_t era, Shared item) {
     if (era != era_) return;
     if (auto it = by_id_.find(id); it != by_id_.end()) {
       it->second->stamp = stamp;
-      it->second->record = std::move(record);
+      it->second->item = std::move(item);
       order_.splice(order_.begin(), order_, it->second);
       return;
     }
@@ -206,7 +206,7 @@ class Rendered {
       by_id_.erase(order_.back().id);
       order_.pop_back();
     }
-    order_.push_front({id, stamp, std::move(record)});
+    order_.push_front({id, stamp, std::move(item)});
     by_id_.emplace(id, order_.begin());
   }
 
