@@ -613,9 +613,9 @@ struct FieldPlan {
   bool is_private;
 };
 struct Plan {
-  std::vector<FieldPlan> fields;         // in declaration order
-  std::vector<int> by_number;            // field number -> index in `fields`, or -1
-  bool readable = true;  // false: parse instead (maps, oneofs, repeated numbers, other types)
+  std::vector<FieldPlan> fields;  // in declaration order
+  std::vector<int> by_number;     // field number -> index in `fields`, or -1
+  bool readable = true;           // false: parse instead (maps, oneofs, repeated numbers, other types)
 };
 
 const Plan& plan_of(const google::protobuf::Descriptor* d) {
@@ -635,6 +635,7 @@ const Plan& plan_of(const google::protobuf::Descriptor* d) {
   }
   // The parser keeps one member of a oneof; the wire may carry several.
   if (max_number > 4096 || d->real_oneof_decl_count() > 0) plan->readable = false;
+  if (!plan->readable) return *plan;
   plan->by_number.assign(size_t(max_number) + 1, -1);
   for (int i = 0; i < d->field_count(); ++i) plan->by_number[size_t(d->field(i)->number())] = i;
   return *plan;
