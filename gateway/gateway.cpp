@@ -631,9 +631,7 @@ Gateway::Outcome Gateway::call(RequestContext& ctx) {
       grpc::ByteBuffer answer;
       st = grpc::internal::BlockingUnaryCall<google::protobuf::Message, grpc::ByteBuffer>(channel, method, &call,
                                                                                           *ctx.request, &answer);
-      grpc::Slice bytes;
-      if (st.ok() && !answer.DumpToSingleSlice(&bytes).ok()) return errors::http(502, ctx.english);
-      if (st.ok()) ctx.wire.emplace(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
+      if (st.ok() && !answer.DumpToSingleSlice(&ctx.wire.emplace()).ok()) return errors::http(502, ctx.english);
     }
   }
   if (st.ok()) return std::nullopt;
@@ -679,14 +677,16 @@ Gateway::Outcome Gateway::respond(RequestContext& ctx) {
     return r;
   }
   std::string new_token;
+  std::string_view wire;
+  if (ctx.wire) wire = {reinterpret_cast<const char*>(ctx.wire->begin()), ctx.wire->size()};
   if (!ctx.wire) {
     r.body = render_response(*ctx.response, route.set_session_cookie, &new_token);
-  } else if (auto json = render_wire(route.method->output_type(), *ctx.wire)) {
+  } else if (auto json = render_wire(route.method->output_type(), wire)) {
     r.body = std::move(*json);
-  } else if (ctx.response->ParseFromString(*ctx.wire)) {  // what only the parser decides
+  } else if (ctx.response->ParseFromArray(wire.data(), int(wire.size()))) {  // what only the parser decides
     r.body = render_response(*ctx.response, "", nullptr);
   } else {
-    log::error("backend_answer_unreadable", {{"backend", route.backend}, {"bytes", ctx.wire->size()}});
+    log::error("backend_answer_unreadable", {{"backend", route.backend}, {"bytes", wire.size()}});
     return errors::http(502, ctx.english);
   }
   std::string attrs = "; Path=/; HttpOnly; SameSite=Lax";

@@ -115,7 +115,7 @@ struct RequestContext {
   bool partial = false;  // a composite missed a section: not cached
   std::string body;      // JSON (multipart uploads are converted)
   std::unique_ptr<google::protobuf::Message> request, response;
-  std::optional<std::string> wire;  // the answer's bytes, rendered without parsing (render_wire)
+  std::optional<grpc::Slice> wire;  // the answer's bytes, rendered without parsing (render_wire)
   std::vector<std::pair<std::string, std::string>> headers;  // added to the answer (RateLimit-*)
   bool personal = true;  // Cache-Control: no-store
 

@@ -490,6 +490,66 @@ void write_string(std::string& out, std::string_view s) {
   out += '"';
 }
 
+// The wire type of the field types services answer with (integers, flags, text, bytes,
+// messages); nullopt for the others (enums, floating point, fixed and zigzag integers,
+// groups), which render_wire leaves to the parser.
+std::optional<int> wire_type_of(const FieldDescriptor* f) {
+  switch (f->type()) {
+    case FieldDescriptor::TYPE_INT32:
+    case FieldDescriptor::TYPE_INT64:
+    case FieldDescriptor::TYPE_BOOL: return 0;
+    case FieldDescriptor::TYPE_STRING:
+    case FieldDescriptor::TYPE_BYTES:
+    case FieldDescriptor::TYPE_MESSAGE: return 2;
+    default: return std::nullopt;
+  }
+}
+
+// What the renderers need of a message type, worked out once per type and thread: each
+// field's descriptor, its JSON key, whether it is left out when not set, and (for
+// render_wire) the field index by number.
+struct FieldPlan {
+  const FieldDescriptor* field;
+  std::string key;          // "name":
+  bool omitted_when_unset;  // private fields (SPEC DIR-7) and singular messages
+};
+struct Plan {
+  std::vector<FieldPlan> fields;  // in declaration order
+  std::vector<int> by_number;     // field number -> index in `fields`, or -1
+  bool readable = true;           // render_wire: false to parse instead (maps, oneofs, repeated numbers, other types)
+};
+
+const Plan& plan_of(const google::protobuf::Descriptor* d) {
+  thread_local std::unordered_map<const google::protobuf::Descriptor*, std::unique_ptr<Plan>> plans;
+  auto& plan = plans[d];
+  if (plan) return *plan;
+  plan = std::make_unique<Plan>();
+  int max_number = 0;
+  for (int i = 0; i < d->field_count(); ++i) {
+    const FieldDescriptor* f = d->field(i);
+    std::string key;
+    write_string(key, f->name());
+    key += ':';
+    bool singular_message = !f->is_repeated() && f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE;
+    plan->fields.push_back({f, std::move(key), is_private(f) || singular_message});
+    max_number = std::max(max_number, f->number());
+    if (!wire_type_of(f) || f->is_map() || (f->is_repeated() && *wire_type_of(f) != 2)) plan->readable = false;
+  }
+  // The parser keeps one member of a oneof; the wire may carry several.
+  if (max_number > 4096 || d->real_oneof_decl_count() > 0) plan->readable = false;
+  if (!plan->readable) return *plan;
+  plan->by_number.assign(size_t(max_number) + 1, -1);
+  for (int i = 0; i < d->field_count(); ++i) plan->by_number[size_t(d->field(i)->number())] = i;
+  return *plan;
+}
+
+// 64-bit integers as strings (proto3 JSON: JavaScript numbers lose precision), bytes as base64.
+void write_quoted(std::string& out, const std::string& text) {
+  out += '"';
+  out += text;
+  out += '"';
+}
+
 void write_message(std::string& out, const Message& msg, const std::string& skip);
 
 // One value of `f` (element `index` of a repeated field, or -1).
@@ -499,9 +559,8 @@ void write_value(std::string& out, const Message& msg, const FieldDescriptor* f,
   switch (f->cpp_type()) {
     case FieldDescriptor::CPPTYPE_INT32: out += std::to_string(rep ? r->GetRepeatedInt32(msg, f, index) : r->GetInt32(msg, f)); break;
     case FieldDescriptor::CPPTYPE_UINT32: out += std::to_string(rep ? r->GetRepeatedUInt32(msg, f, index) : r->GetUInt32(msg, f)); break;
-    // 64-bit integers are strings in proto3 JSON (JavaScript numbers lose precision).
-    case FieldDescriptor::CPPTYPE_INT64: out += '"' + std::to_string(rep ? r->GetRepeatedInt64(msg, f, index) : r->GetInt64(msg, f)) + '"'; break;
-    case FieldDescriptor::CPPTYPE_UINT64: out += '"' + std::to_string(rep ? r->GetRepeatedUInt64(msg, f, index) : r->GetUInt64(msg, f)) + '"'; break;
+    case FieldDescriptor::CPPTYPE_INT64: write_quoted(out, std::to_string(rep ? r->GetRepeatedInt64(msg, f, index) : r->GetInt64(msg, f))); break;
+    case FieldDescriptor::CPPTYPE_UINT64: write_quoted(out, std::to_string(rep ? r->GetRepeatedUInt64(msg, f, index) : r->GetUInt64(msg, f))); break;
     case FieldDescriptor::CPPTYPE_DOUBLE: out += nlohmann::json(rep ? r->GetRepeatedDouble(msg, f, index) : r->GetDouble(msg, f)).dump(); break;
     case FieldDescriptor::CPPTYPE_FLOAT: out += nlohmann::json(rep ? r->GetRepeatedFloat(msg, f, index) : r->GetFloat(msg, f)).dump(); break;
     case FieldDescriptor::CPPTYPE_BOOL: out += (rep ? r->GetRepeatedBool(msg, f, index) : r->GetBool(msg, f)) ? "true" : "false"; break;
@@ -509,7 +568,7 @@ void write_value(std::string& out, const Message& msg, const FieldDescriptor* f,
     case FieldDescriptor::CPPTYPE_STRING: {
       std::string scratch;
       const std::string& v = rep ? r->GetRepeatedStringReference(msg, f, index, &scratch) : r->GetStringReference(msg, f, &scratch);
-      if (f->type() == FieldDescriptor::TYPE_BYTES) out += '"' + crypto::base64(v) + '"';
+      if (f->type() == FieldDescriptor::TYPE_BYTES) write_quoted(out, crypto::base64(v));
       else write_string(out, v);
       break;
     }
@@ -539,19 +598,17 @@ std::string map_key(const Message& entry) {
 // so a public response does not even name them (SPEC DIR-7). One pass, no re-parse:
 // this is every response's hot path.
 void write_message(std::string& out, const Message& msg, const std::string& skip) {
-  const auto* d = msg.GetDescriptor();
   const Reflection* r = msg.GetReflection();
   out += '{';
   bool first = true;
-  for (int i = 0; i < d->field_count(); ++i) {
-    const FieldDescriptor* f = d->field(i);
+  for (const FieldPlan& fp : plan_of(msg.GetDescriptor()).fields) {
+    const FieldDescriptor* f = fp.field;
     if (!skip.empty() && f->name() == skip) continue;
     bool present = f->is_repeated() ? r->FieldSize(msg, f) > 0 : r->HasField(msg, f);
-    if (!present && (is_private(f) || (!f->is_repeated() && f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE))) continue;
+    if (!present && fp.omitted_when_unset) continue;
     if (!first) out += ',';
     first = false;
-    write_string(out, f->name());
-    out += ':';
+    out += fp.key;
     if (f->is_map()) {
       out += '{';
       for (int k = 0; k < r->FieldSize(msg, f); ++k) {
@@ -590,57 +647,6 @@ std::string render_response(Message& msg, const std::string& strip, std::string*
 
 // ---- responses straight from the wire --------------------------------------------
 namespace {
-// The wire type of the field types services answer with (integers, flags, text, bytes,
-// messages); nullopt for the others (enums, floating point, fixed and zigzag integers,
-// groups), which render_wire leaves to the parser.
-std::optional<int> wire_type_of(const FieldDescriptor* f) {
-  switch (f->type()) {
-    case FieldDescriptor::TYPE_INT32:
-    case FieldDescriptor::TYPE_INT64:
-    case FieldDescriptor::TYPE_BOOL: return 0;
-    case FieldDescriptor::TYPE_STRING:
-    case FieldDescriptor::TYPE_BYTES:
-    case FieldDescriptor::TYPE_MESSAGE: return 2;
-    default: return std::nullopt;
-  }
-}
-
-// What render_wire needs of a message type, worked out once per type and thread: each
-// field's descriptor, its JSON key and privacy, and the field index by number.
-struct FieldPlan {
-  const FieldDescriptor* field;
-  std::string key;  // "name":
-  bool is_private;
-};
-struct Plan {
-  std::vector<FieldPlan> fields;  // in declaration order
-  std::vector<int> by_number;     // field number -> index in `fields`, or -1
-  bool readable = true;           // false: parse instead (maps, oneofs, repeated numbers, other types)
-};
-
-const Plan& plan_of(const google::protobuf::Descriptor* d) {
-  thread_local std::unordered_map<const google::protobuf::Descriptor*, std::unique_ptr<Plan>> plans;
-  auto& plan = plans[d];
-  if (plan) return *plan;
-  plan = std::make_unique<Plan>();
-  int max_number = 0;
-  for (int i = 0; i < d->field_count(); ++i) {
-    const FieldDescriptor* f = d->field(i);
-    std::string key;
-    write_string(key, f->name());
-    key += ':';
-    plan->fields.push_back({f, std::move(key), is_private(f)});
-    max_number = std::max(max_number, f->number());
-    if (!wire_type_of(f) || f->is_map() || (f->is_repeated() && *wire_type_of(f) != 2)) plan->readable = false;
-  }
-  // The parser keeps one member of a oneof; the wire may carry several.
-  if (max_number > 4096 || d->real_oneof_decl_count() > 0) plan->readable = false;
-  if (!plan->readable) return *plan;
-  plan->by_number.assign(size_t(max_number) + 1, -1);
-  for (int i = 0; i < d->field_count(); ++i) plan->by_number[size_t(d->field(i)->number())] = i;
-  return *plan;
-}
-
 // One field's value on the wire.
 struct Occurrence {
   int field;      // index in the plan
@@ -713,10 +719,10 @@ bool write_wire(std::string& out, const google::protobuf::Descriptor* d, std::st
 bool write_wire_value(std::string& out, const FieldDescriptor* f, uint64_t v, std::string_view bytes, int depth) {
   switch (f->type()) {
     case FieldDescriptor::TYPE_INT32: out += std::to_string(int32_t(uint32_t(v))); break;
-    case FieldDescriptor::TYPE_INT64: out += '"' + std::to_string(int64_t(v)) + '"'; break;  // as write_value
+    case FieldDescriptor::TYPE_INT64: write_quoted(out, std::to_string(int64_t(v))); break;
     case FieldDescriptor::TYPE_BOOL: out += v ? "true" : "false"; break;
     case FieldDescriptor::TYPE_STRING: write_string(out, bytes); break;  // checked when read
-    case FieldDescriptor::TYPE_BYTES: out += '"' + crypto::base64(bytes) + '"'; break;
+    case FieldDescriptor::TYPE_BYTES: write_quoted(out, crypto::base64(bytes)); break;
     default: return write_wire(out, f->message_type(), bytes, depth + 1);  // TYPE_MESSAGE (wire_type_of)
   }
   return true;
@@ -788,7 +794,7 @@ bool write_wire(std::string& out, const google::protobuf::Descriptor* d, std::st
                 : f->type() == FieldDescriptor::TYPE_INT32                                      ? uint32_t(last.number) != 0
                                                                                                   : last.number != 0;
     }
-    if (!present && (fp.is_private || (!f->is_repeated() && f->type() == FieldDescriptor::TYPE_MESSAGE))) continue;
+    if (!present && fp.omitted_when_unset) continue;
     if (!first) out += ',';
     first = false;
     out += fp.key;

@@ -38,16 +38,16 @@ namespace civic::search {
 /// RENDERED_RECORDS from the environment (default 1,024; 0 keeps none).
 size_t rendered_capacity();
 
-/// Appends `items` (a page of kept records) to `list`'s repeated message field `field` as
-/// the bytes they were kept as, without building a copy of each record: in this process
-/// they sit in `list`'s unknown field set, which is serialised after its known fields, so
-/// whoever parses the answer (the gateway, the portal's fan-out) reads them as the
-/// field's elements, in order. Only for an answer that is sent, never read, here.
+/// Appends `items` (a page of kept records) to `list`'s repeated message field numbered
+/// `field_number` as the bytes they were kept as, without building a copy of each record:
+/// in this process they sit in `list`'s unknown field set, which is serialised after its
+/// known fields, so whoever parses the answer (the gateway, the portal's fan-out) reads
+/// them as the field's elements, in order. Only for an answer that is sent, never read,
+/// here.
 template <typename Shared>
-void append_kept(google::protobuf::Message* list, const char* field, const std::vector<Shared>& items) {
-  const auto* f = list->GetDescriptor()->FindFieldByName(field);
+void append_kept(google::protobuf::Message* list, int field_number, const std::vector<Shared>& items) {
   auto* unknown = list->GetReflection()->MutableUnknownFields(list);
-  for (const auto& item : items) unknown->AddLengthDelimited(f->number(), item->wire);
+  for (const auto& item : items) unknown->AddLengthDelimited(field_number, item->wire);
 }
 
 template <typename Record>
@@ -108,7 +108,8 @@ class Rendered {
   /// `items` as their kept bytes (append_kept), its `total_size` and `next_page_token`.
   template <typename List, typename Load>
   void answer(const paging::Page& page, const Page& found, List* list, Load&& load, int64_t era = 0) {
-    append_kept(list, "items", this->page(found, std::forward<Load>(load), era));
+    static const int items = List::descriptor()->FindFieldByName("items")->number();  // once per list type
+    append_kept(list, items, this->page(found, std::forward<Load>(load), era));
     list->set_total_size(int32_t(found.total));
     list->set_next_page_token(paging::next_token(page, found.ids.size(), found.total));
   }

@@ -157,7 +157,7 @@ TEST_CASE("rendered records: a page appended as its kept bytes is read as the li
   civic::grants::ListGrantsResponse list;
   list.set_total_size(3);
   list.set_next_page_token("next");
-  search::append_kept(&list, "items", items);
+  search::append_kept(&list, civic::grants::ListGrantsResponse::kItemsFieldNumber, items);
   civic::grants::ListGrantsResponse read;
   REQUIRE(read.ParseFromString(list.SerializeAsString()));
   REQUIRE(read.items_size() == 3);
